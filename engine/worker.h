@@ -1,0 +1,43 @@
+/* Worker threads: N threads, each with its own loop (shared-nothing: each opens its own
+ * SO_REUSEPORT listener or its own connections in setup), per-worker counters summed by the
+ * reader without atomics. */
+#ifndef PKTENG_ENGINE_WORKER_H
+#define PKTENG_ENGINE_WORKER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "engine/loop.h"
+
+struct pe_workers;
+
+struct pe_workers_opts {
+	size_t sz;
+	unsigned count;                   /* threads; 0 = online CPUs */
+	const struct pe_loop_opts *loop;  /* options of every worker's loop; NULL = defaults */
+	bool pin;                         /* pin worker i to online CPU i % ncpu */
+	/* On the worker's thread, after its loop opened, before it runs: open listeners
+	 * (reuseport) and connections here. Returns 0, or -errno to abort every worker. */
+	int (*setup)(struct pe_loop *l, unsigned idx, void *arg);
+	/* On the worker's thread after its loop stopped, before the loop is closed. May be NULL. */
+	void (*teardown)(struct pe_loop *l, unsigned idx, void *arg);
+	void *arg;
+};
+
+/* Starts the workers and waits until every setup returned. Returns 0 with *out set, or the
+ * first setup/open error (every thread already started is stopped and joined). */
+int pe_workers_start(struct pe_workers **out, const struct pe_workers_opts *o);
+/* Asks every loop to stop. Async-signal-safe, any thread. */
+void pe_workers_stop(struct pe_workers *w);
+/* Waits for every thread (after pe_workers_stop or when all loops returned) and returns 0 or
+ * the first loop error. Counters stay readable until pe_workers_free(). */
+int pe_workers_join(struct pe_workers *w);
+void pe_workers_free(struct pe_workers *w); /* joins first if needed */
+
+unsigned pe_workers_count(const struct pe_workers *w);
+/* Worker idx's loop (valid between start and free), or NULL for a bad idx. */
+struct pe_loop *pe_workers_loop(const struct pe_workers *w, unsigned idx);
+/* sum = the counters of every worker, read now (each written only by its own thread). */
+void pe_workers_stats(const struct pe_workers *w, struct pe_loop_stats *sum);
+
+#endif
