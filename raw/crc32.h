@@ -18,10 +18,17 @@ enum pe_crc32_impl {
 };
 
 /* Chooses the implementation pe_crc32() uses (for tests and benchmarks). Returns 0, or
- * -ENOTSUP when this CPU lacks what impl needs (nothing changes then). Not thread-safe
- * against concurrent pe_crc32() calls. */
+ * -ENOTSUP when this CPU lacks what impl needs (nothing changes then), -EINVAL for an
+ * unknown impl. Not thread-safe against concurrent pe_crc32() calls. */
 int pe_crc32_use(enum pe_crc32_impl impl);
 /* The implementation in use: "table", "pclmul" or "vpclmul". */
 const char *pe_crc32_impl_name(void);
+
+/* The paths behind pe_crc32(), with its semantics, for callers that pin one. The SIMD ones
+ * may only be called when pe_crc32_use() accepts them (they fault on other CPUs, and return
+ * the table result when built for another architecture). */
+uint32_t pe_crc32_table(uint32_t crc, const void *buf, size_t len);
+uint32_t pe_crc32_pclmul(uint32_t crc, const void *buf, size_t len);
+uint32_t pe_crc32_vpclmul(uint32_t crc, const void *buf, size_t len);
 
 #endif
