@@ -1,0 +1,142 @@
+/* AF_PACKET on lab interfaces: a transmitter with three backends (sendmmsg batches, a
+ * PACKET_TX_RING, io_uring SQE batches) that never drops or double-counts a frame when the
+ * device pushes back, and a TPACKET_V3 receive ring. Sockets live in the caller's namespace. */
+#ifndef PKTENG_RAW_PACKET_H
+#define PKTENG_RAW_PACKET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum pe_tx_method {
+	PE_TX_SENDMMSG = 0, /* sendmmsg() of up to `burst` frames per call */
+	PE_TX_RING,	    /* PACKET_TX_RING (TPACKET_V2 or V3) flushed with send() */
+	PE_TX_URING,	    /* io_uring: one linked SEND SQE per frame, one submit per burst */
+};
+
+/* "sendmmsg", "ring", "uring" <-> the enum; parse returns the enum or -EINVAL. */
+const char *pe_tx_method_name(enum pe_tx_method m);
+int pe_tx_method_parse(const char *s);
+
+struct pe_tx_opts {
+	size_t sz;	      /* sizeof(struct pe_tx_opts) */
+	const char *ifname;   /* required */
+	enum pe_tx_method method;
+	unsigned burst;	      /* frames per system call; 0: 64. At most 1024. */
+	bool qdisc_bypass;    /* PACKET_QDISC_BYPASS */
+	bool nofcs;	      /* SO_NOFCS: the frames carry their own FCS (pe_tx_open fails with
+				 -EPROTONOSUPPORT when the device cannot take them) */
+	int tpacket_version;  /* PE_TX_RING: 2 or 3; 0 means 3 */
+	unsigned ring_frames; /* PE_TX_RING slots; 0: 4096 */
+	unsigned frame_max;   /* largest frame to be sent, for the ring's slot size; 0: 9018 */
+};
+
+struct pe_tx;
+
+/* Opens a raw packet socket bound to ifname (sends only: protocol 0). NULL with errno set:
+ * ENODEV (no such interface), ENETDOWN (it is down), EPERM (no CAP_NET_RAW), EINVAL
+ * (bad opts), EPROTONOSUPPORT (nofcs on a device without IFF_SUPP_NOFCS), or the kernel's. */
+struct pe_tx *pe_tx_open(const struct pe_tx_opts *opts);
+void pe_tx_close(struct pe_tx *tx);
+
+/* Sends n frames (n <= burst) in order: frames[i] is lens[i] bytes. Waits (poll POLLOUT, or
+ * a short pause when the device dropped with ENOBUFS) and retries until the kernel took
+ * every frame, so a return of n means n frames handed to the device exactly once. Returns n,
+ * or -errno for a hard error (-EMSGSIZE above the MTU, -ENETDOWN...). *retries (may be NULL)
+ * is increased by the number of times the kernel pushed back. */
+int pe_tx_send(struct pe_tx *tx, const uint8_t *const *frames, const uint16_t *lens, unsigned n,
+	       uint64_t *retries);
+/* Waits until every frame handed over has left the socket (the TX ring's slots are free
+ * again). Returns 0 or -errno. */
+int pe_tx_flush(struct pe_tx *tx);
+/* The MTU and ifindex of the interface the transmitter is bound to. */
+unsigned pe_tx_mtu(const struct pe_tx *tx);
+
+/* Looks up an interface in the caller's namespace: 0 with its ifindex and MTU, -ENODEV, or
+ * -ENETDOWN when it is not up (administratively). */
+int pe_if_lookup(const char *ifname, int *ifindex, unsigned *mtu);
+/* Reads /sys/class/net/IF/statistics/NAME (e.g. "tx_packets"). 0 or -errno. */
+int pe_if_stat(const char *ifname, const char *name, uint64_t *out);
+
+/* --- Capture -------------------------------------------------------------------------- */
+
+struct pe_cap_opts {
+	size_t sz;	     /* sizeof(struct pe_cap_opts) */
+	const char *ifname;  /* required */
+	unsigned block_size; /* TPACKET_V3 block bytes (power of two, >= page size); 0: 1 MiB */
+	unsigned n_blocks;   /* 0: 16 */
+	unsigned timeout_ms; /* block retire timeout; 0: 10 */
+	bool incoming_only;  /* PACKET_IGNORE_OUTGOING: skip frames this host sends on IF */
+};
+
+struct pe_cap;
+
+/* One received frame. data points into the ring and is valid until the callback returns. A
+ * VLAN tag the device stripped on receive is put back, so data[0..len) is the frame as it
+ * was on the wire (without FCS unless the device keeps it). */
+struct pe_cap_frame {
+	const uint8_t *data;
+	uint32_t len;	  /* bytes in data */
+	uint32_t wire_len; /* tp_len (+4 when a tag was put back) */
+	uint64_t t_ns;	  /* kernel receive time, CLOCK_REALTIME */
+	bool outgoing;	  /* sent by this host (PACKET_OUTGOING) */
+};
+
+/* Returns 0 to go on, non-zero to stop pe_cap_poll() after this frame. */
+typedef int (*pe_cap_fn)(const struct pe_cap_frame *f, void *ctx);
+
+/* Opens the ring and binds it to ifname: frames arriving after it returns are captured.
+ * NULL with errno set (as pe_tx_open). */
+struct pe_cap *pe_cap_open(const struct pe_cap_opts *opts);
+/* Waits up to timeout_ms (-1: forever) for frames and calls fn for each. Returns the number
+ * of frames delivered, 0 on timeout, or -errno (-EINTR when a signal came). A non-zero return
+ * from fn stops early; frames left in the block are delivered by the next call. */
+int pe_cap_poll(struct pe_cap *c, int timeout_ms, pe_cap_fn fn, void *ctx);
+/* Kernel counters since open (PACKET_STATISTICS, accumulated): frames seen and dropped
+ * because the ring was full. 0 or -errno. */
+int pe_cap_stats(struct pe_cap *c, uint64_t *packets, uint64_t *drops);
+void pe_cap_close(struct pe_cap *c);
+
+/* --- Per-frame variation (vary.c) ------------------------------------------------------- */
+
+struct pe_frame_tmpl;
+
+enum pe_vary_field {
+	PE_VARY_SRC_IP = 0, /* IPv4: the whole address; IPv6: the last 32 bits */
+	PE_VARY_DST_IP,
+	PE_VARY_SPORT,
+	PE_VARY_DPORT,
+	PE_VARY_SIZE, /* frame size with FCS */
+};
+
+struct pe_vary {
+	enum pe_vary_field field;
+	uint64_t lo, hi; /* inclusive; addresses as host-order 32-bit numbers */
+	uint8_t prefix6[12]; /* IPv6: the fixed first 96 bits */
+	bool v6;
+};
+
+/* Parses "FIELD=LO-HI" or "FIELD=VALUE" (fields: src-ip dst-ip sport dport size) into v.
+ * Returns 0, -ENOENT for an unknown field, -EINVAL for a bad range (LO > HI, IPv6 ranges that
+ * differ above the last 32 bits, mixed families). */
+int pe_vary_parse(const char *spec, struct pe_vary *v);
+const char *pe_vary_field_name(enum pe_vary_field f);
+
+/* A set of variations and the classic IMIX (7:4:1 of 64/570/1518 bytes, interleaved in a
+ * cycle of 12) applied to frame number k: incrementing (value = lo + k mod span) or, with
+ * random, drawn from a splitmix64 stream seeded by seed. */
+struct pe_varier {
+	struct pe_vary v[8];
+	unsigned n;
+	bool imix, random;
+	uint64_t rng;
+};
+
+/* Applies the variations for frame k to t (checksums follow incrementally; the FCS is not
+ * touched). Returns 0, or -EINVAL when a field does not exist in this frame (ports on ICMP,
+ * IPv4 range on an IPv6 frame), -EMSGSIZE when a size is out of the template's range. */
+int pe_varier_apply(struct pe_varier *vr, struct pe_frame_tmpl *t, uint64_t k);
+/* The size of frame k of an IMIX cycle. */
+unsigned pe_imix_size(uint64_t k);
+
+#endif

@@ -1,0 +1,62 @@
+/* Pacing behind rate.h: deadlines are computed from the start time and the frame number, not
+ * from the previous frame, so a late wake-up is made up by the next frames. */
+#include "raw/rate.h"
+
+#include <errno.h>
+#include <math.h>
+#include <time.h>
+
+#define PE_RATE_SPIN_NS 50000 /* below this, clock_nanosleep's wake-up jitter dominates */
+
+uint64_t pe_rate_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+int pe_rate_init(struct pe_rate *r, double rate_pps)
+{
+	if (!isfinite(rate_pps) || rate_pps < 0)
+		return -EINVAL;
+	r->rate_pps = rate_pps;
+	r->t0_ns = pe_rate_now_ns();
+	r->spin_ns = PE_RATE_SPIN_NS;
+	return 0;
+}
+
+uint64_t pe_rate_due(const struct pe_rate *r, uint64_t k)
+{
+	if (r->rate_pps <= 0)
+		return r->t0_ns;
+	return r->t0_ns + (uint64_t)((double)k * 1e9 / r->rate_pps);
+}
+
+void pe_wait_until(uint64_t t_ns, uint64_t spin_ns)
+{
+	uint64_t now = pe_rate_now_ns();
+
+	if (now >= t_ns)
+		return;
+	if (t_ns - now > spin_ns) {
+		uint64_t wake = t_ns - spin_ns;
+		struct timespec ts = { .tv_sec = wake / 1000000000ULL,
+				       .tv_nsec = wake % 1000000000ULL };
+
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+			;
+	}
+	while (pe_rate_now_ns() < t_ns) {
+#if defined(__x86_64__) || defined(__i386__)
+		__builtin_ia32_pause();
+#endif
+	}
+}
+
+void pe_rate_wait(const struct pe_rate *r, uint64_t k)
+{
+	if (r->rate_pps <= 0)
+		return;
+	pe_wait_until(pe_rate_due(r, k), r->spin_ns);
+}
