@@ -1,0 +1,102 @@
+/* The versioned control exchange between `pkteng client` and `pkteng server`: JSON objects,
+ * each sent as one length-prefixed frame (engine/framing.h). The wire format is in README.md
+ * ("## Protocols"). A mode is a name plus parameters; adding one needs no new message. */
+#ifndef PKTENG_ENGINE_PROTO_H
+#define PKTENG_ENGINE_PROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct json_object;
+
+#define PE_PROTO_VERSION 1
+#define PE_PROTO_MAX_MSG (1u << 20) /* control messages larger than this are refused */
+#define PE_COOKIE_LEN 16	    /* hex characters */
+
+enum pe_mode { PE_MODE_STREAM, PE_MODE_RR, PE_MODE_CRR, PE_MODE_UDP, PE_MODE_ECHO, PE_MODE_FILE,
+	       PE_MODE__COUNT };
+
+/* Everything a test needs on both sides; the client fills it from its options. */
+struct pe_params {
+	enum pe_mode mode;
+	double duration_s;  /* run time; 0 when bytes_total bounds the test */
+	uint64_t bytes_total; /* -n: bytes per flow direction (stream) or 0 */
+	uint32_t len_bytes;   /* -l: block, request or datagram size */
+	uint32_t resp_len_bytes; /* rr/crr response size */
+	uint32_t conns;	      /* -P flows / --conns */
+	bool reverse, bidir, zerocopy, skip_rx_copy, verify, gso, gro;
+	uint64_t rate_bps, rate_pps; /* udp pacing; both 0: as fast as possible */
+	uint64_t file_bytes;	     /* file: the size the client announces */
+	char file_sha256[65];	     /* file: hex digest the client announces ("" if not sent) */
+};
+
+/* "stream" <-> PE_MODE_STREAM; pe_mode_parse returns -EINVAL for an unknown name. */
+const char *pe_mode_name(enum pe_mode m);
+int pe_mode_parse(const char *name, enum pe_mode *out);
+/* Defaults for a mode (len 128 KiB for stream, 64 for rr/udp/echo, 1 conn, 10 s). */
+void pe_params_default(struct pe_params *p, enum pe_mode m);
+
+/* Message types; the "type" member of every message. */
+#define PE_MSG_HELLO "hello"   /* c->s: version, mode, params */
+#define PE_MSG_OK "ok"	       /* s->c: cookie, udp_port */
+#define PE_MSG_ERROR "error"   /* s->c: message; the server closes the connection */
+#define PE_MSG_DATA "data"     /* c->s on a data connection: cookie, index */
+#define PE_MSG_START "start"   /* c->s: data connections are open */
+#define PE_MSG_GO "go"	       /* s->c: all data connections arrived, the clock starts */
+#define PE_MSG_END "end"       /* c->s: the client's side finished; its sender figures */
+#define PE_MSG_RESULT "result" /* s->c: the server's figures */
+
+/* Builds {"type":"hello","version":..,"mode":..,"params":{..}}; caller owns the object. */
+struct json_object *pe_proto_hello(const struct pe_params *p);
+/* Builds {"type":TYPE}; the caller adds members. */
+struct json_object *pe_proto_msg(const char *type);
+/* Serialises obj (compact) into a malloc'd string; *len without the NUL. NULL on ENOMEM. */
+char *pe_proto_dump(struct json_object *obj, size_t *len);
+
+/* Parses one message payload. Returns the object (caller puts it) or NULL with a one-line
+ * reason in err ("malformed JSON", "no \"type\" member", ...). Never reads past len. */
+struct json_object *pe_proto_parse(const void *buf, size_t len, char *err, size_t errlen);
+/* The "type" string of a parsed message, "" when missing. */
+const char *pe_proto_type(struct json_object *msg);
+/* Checks a hello: version, known mode, sane params. 0 and *p filled, or -EPROTO/-EINVAL with
+ * the reason in err ("version 7 not supported (this server speaks 1)", "unknown mode 'x'"). */
+int pe_proto_parse_hello(struct json_object *msg, struct pe_params *p, char *err, size_t errlen);
+
+/* json-c helpers that give a default when a member is missing or has the wrong type. */
+int64_t pe_json_i64(struct json_object *o, const char *key, int64_t dflt);
+double pe_json_dbl(struct json_object *o, const char *key, double dflt);
+const char *pe_json_str(struct json_object *o, const char *key, const char *dflt);
+
+
+/* A control connection: a blocking-with-timeout socket plus a frame decoder. */
+#include "engine/framing.h"
+struct pe_ctl {
+	int fd;
+	int timeout_ms; /* each recv waits at most this long */
+	struct pe_frame_dec dec;
+	uint8_t rbuf[4096];
+};
+/* Takes fd (made blocking here); pe_ctl_close closes it. 0 or -errno. */
+int pe_ctl_open(struct pe_ctl *c, int fd, int timeout_ms);
+void pe_ctl_close(struct pe_ctl *c);
+/* Sends obj as one frame. 0 or -errno (-EPIPE, -ETIMEDOUT). Does not take obj. */
+int pe_ctl_send(struct pe_ctl *c, struct json_object *obj);
+/* Receives one message. Returns the parsed object (caller puts it) or NULL with *err_out
+ * set to -ETIMEDOUT, -ECONNRESET (peer closed: "connection closed" or "truncated message"),
+ * -EPROTO (malformed; reason in err) and the reason in err. */
+struct json_object *pe_ctl_recv(struct pe_ctl *c, int *err_out, char *err, size_t errlen);
+/* The raw layer under pe_ctl_recv/send: one frame's payload (valid until the next call) or
+ * -errno with the reason in err. The decoder's maximum is c->dec.max_len. */
+int pe_ctl_recv_frame(struct pe_ctl *c, const void **msg, size_t *len, char *err, size_t errlen);
+int pe_ctl_send_raw(struct pe_ctl *c, const void *payload, size_t len);
+/* Sends {"type":"error","message":MSG}. */
+int pe_ctl_send_error(struct pe_ctl *c, const char *msg);
+
+/* The 16-byte header a data connection starts with: "PEd1", 8 cookie bytes, index (BE). */
+#define PE_DATA_HDR 16
+void pe_data_hdr_put(uint8_t hdr[PE_DATA_HDR], uint64_t cookie, uint32_t index);
+/* 0 and *index when the magic and cookie match, -EPROTO otherwise. */
+int pe_data_hdr_check(const uint8_t hdr[PE_DATA_HDR], uint64_t cookie, uint32_t *index);
+
+#endif

@@ -1,0 +1,50 @@
+/* The client registry: a client sends its name, the server records name, address and port and
+ * answers with the whole list as JSON. Every message is one length-prefixed frame
+ * (engine/framing.h) holding a JSON object; the protocol is in README.md ("## Protocols"). */
+#ifndef PKTENG_ENGINE_REGISTRY_H
+#define PKTENG_ENGINE_REGISTRY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PE_REGISTRY_PORT 5000
+#define PE_REGISTRY_NAME_MAX 255   /* bytes of UTF-8 */
+#define PE_REGISTRY_MSG_MAX (64u << 20) /* largest frame either side accepts */
+
+struct pe_registry_opts {
+	size_t sz;
+	const char *bind;  /* NULL: every address, IPv4 and IPv6 */
+	uint16_t port;	   /* 0: an ephemeral port (see pe_registry_port) */
+	int max_conns;	   /* connections served at once; 0 = 256; more wait in the backlog */
+	bool log;	   /* one line on stderr per refused request */
+};
+
+struct pe_registry;
+
+/* Binds and listens. Returns the registry or NULL with errno set (EADDRINUSE, ...). */
+struct pe_registry *pe_registry_open(const struct pe_registry_opts *o);
+uint16_t pe_registry_port(const struct pe_registry *r);
+/* Serves in a background thread (one thread per connection). 0 or -errno. */
+int pe_registry_start(struct pe_registry *r);
+/* Serves in the calling thread until pe_registry_stop() (from a signal handler: it only
+ * writes an eventfd). Returns 0 or -errno. */
+int pe_registry_run(struct pe_registry *r);
+void pe_registry_stop(struct pe_registry *r);
+/* Stops, waits for every connection thread, frees. */
+void pe_registry_close(struct pe_registry *r);
+/* How many names are recorded. */
+size_t pe_registry_count(struct pe_registry *r);
+
+/* Checks a name: 0, -EINVAL (empty, NUL byte, not UTF-8) or -ENAMETOOLONG, with the reason
+ * in why (may be NULL). */
+int pe_registry_check_name(const char *name, size_t len, char *why, size_t whylen);
+
+/* Client side: connects to host:port, registers name (NULL: only asks for the list) and
+ * returns the server's reply object in *reply (caller puts it). 0, or -errno with a
+ * one-line reason in why: -ECONNREFUSED, -EPROTO (the server's "error" message is copied). */
+struct json_object;
+int pe_registry_query(const char *host, uint16_t port, const char *name, size_t name_len,
+		      struct json_object **reply, char *why, size_t whylen);
+
+#endif

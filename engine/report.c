@@ -1,0 +1,251 @@
+/* Figures, interval lines, summaries and JSON output for `pkteng client` and `pkteng bench`. */
+#include "engine/report.h"
+
+#include <json-c/json.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+static uint64_t tv_ns(struct timeval tv)
+{
+	return (uint64_t)tv.tv_sec * 1000000000ull + (uint64_t)tv.tv_usec * 1000ull;
+}
+
+void pe_cpu_now(struct pe_cpu *c)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	c->wall_ns = pe_now_ns();
+	c->user_ns = tv_ns(ru.ru_utime);
+	c->sys_ns = tv_ns(ru.ru_stime);
+}
+
+void pe_cpu_pct(const struct pe_cpu *a, const struct pe_cpu *b, double *user_pct, double *sys_pct)
+{
+	double wall = (double)(b->wall_ns - a->wall_ns);
+
+	*user_pct = wall > 0 ? 100.0 * (double)(b->user_ns - a->user_ns) / wall : 0;
+	*sys_pct = wall > 0 ? 100.0 * (double)(b->sys_ns - a->sys_ns) / wall : 0;
+}
+
+void pe_figures_init(struct pe_figures *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->ok = true;
+	f->first_bad_offset = -1;
+}
+
+void pe_figures_set_hist(struct pe_figures *f, const struct pe_hist *h)
+{
+	f->lat_count = h->count;
+	f->lat_min_ns = h->count ? h->min : 0;
+	f->lat_p50_ns = pe_hist_quantile(h, 0.5);
+	f->lat_p90_ns = pe_hist_quantile(h, 0.9);
+	f->lat_p99_ns = pe_hist_quantile(h, 0.99);
+	f->lat_p999_ns = pe_hist_quantile(h, 0.999);
+	f->lat_max_ns = h->max;
+	f->lat_mean_ns = pe_hist_mean(h);
+}
+
+#define U64_FIELDS(X)                                                                       \
+	X(bytes_tx, c.bytes_tx) X(bytes_rx, c.bytes_rx) X(msgs_tx, c.msgs_tx)                \
+	X(msgs_rx, c.msgs_rx) X(transactions, c.transactions) X(lat_count, lat_count)        \
+	X(lat_min_ns, lat_min_ns) X(lat_p50_ns, lat_p50_ns) X(lat_p90_ns, lat_p90_ns)        \
+	X(lat_p99_ns, lat_p99_ns) X(lat_p999_ns, lat_p999_ns) X(lat_max_ns, lat_max_ns)      \
+	X(udp_sent, udp_sent) X(udp_received, udp_received) X(udp_lost, udp_lost)            \
+	X(udp_reordered, udp_reordered) X(udp_duplicates, udp_duplicates)                    \
+	X(verify_errors, verify_errors) X(tcpi_bytes_acked, tcpi_bytes_acked)               \
+	X(tcpi_bytes_received, tcpi_bytes_received) X(file_bytes, file_bytes)
+#define DBL_FIELDS(X)                                                                       \
+	X(seconds, seconds) X(user_pct, user_pct) X(sys_pct, sys_pct)                         \
+	X(lat_mean_ns, lat_mean_ns) X(jitter_ns, jitter_ns)
+
+struct json_object *pe_figures_to_json(const struct pe_figures *f)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "ok", json_object_new_boolean(f->ok));
+	if (!f->ok)
+		json_object_object_add(o, "error", json_object_new_string(f->error));
+#define X(name, field) json_object_object_add(o, #name, json_object_new_int64((int64_t)f->field));
+	U64_FIELDS(X)
+#undef X
+#define X(name, field) json_object_object_add(o, #name, json_object_new_double(f->field));
+	DBL_FIELDS(X)
+#undef X
+	json_object_object_add(o, "first_bad_offset", json_object_new_int64(f->first_bad_offset));
+	if (f->sha256[0])
+		json_object_object_add(o, "sha256", json_object_new_string(f->sha256));
+	return o;
+}
+
+void pe_figures_from_json(struct pe_figures *f, struct json_object *o)
+{
+	pe_figures_init(f);
+	f->ok = pe_json_i64(o, "ok", 0) != 0;
+	snprintf(f->error, sizeof(f->error), "%s", pe_json_str(o, "error", ""));
+#define X(name, field) f->field = (uint64_t)pe_json_i64(o, #name, 0);
+	U64_FIELDS(X)
+#undef X
+#define X(name, field) f->field = pe_json_dbl(o, #name, 0);
+	DBL_FIELDS(X)
+#undef X
+	f->first_bad_offset = pe_json_i64(o, "first_bad_offset", -1);
+	snprintf(f->sha256, sizeof(f->sha256), "%s", pe_json_str(o, "sha256", ""));
+}
+
+const char *pe_fmt_bits(char *buf, size_t len, double bps)
+{
+	if (bps >= 1e9)
+		snprintf(buf, len, "%.2f Gbit/s", bps / 1e9);
+	else if (bps >= 1e6)
+		snprintf(buf, len, "%.2f Mbit/s", bps / 1e6);
+	else
+		snprintf(buf, len, "%.2f kbit/s", bps / 1e3);
+	return buf;
+}
+
+void pe_report_init(struct pe_report *r, enum pe_report_fmt fmt, FILE *out,
+		    const struct pe_params *p)
+{
+	memset(r, 0, sizeof(*r));
+	r->fmt = fmt;
+	r->out = out;
+	r->params = p;
+	if (fmt == PE_REPORT_JSON)
+		r->intervals = json_object_new_array();
+}
+
+static struct json_object *interval_json(double t0, double t1, const struct pe_counts *d)
+{
+	struct json_object *o = json_object_new_object();
+	double dt = t1 - t0 > 0 ? t1 - t0 : 1e-9;
+
+	json_object_object_add(o, "start_s", json_object_new_double(t0));
+	json_object_object_add(o, "end_s", json_object_new_double(t1));
+	json_object_object_add(o, "bytes_tx", json_object_new_int64((int64_t)d->bytes_tx));
+	json_object_object_add(o, "bytes_rx", json_object_new_int64((int64_t)d->bytes_rx));
+	json_object_object_add(o, "msgs_tx", json_object_new_int64((int64_t)d->msgs_tx));
+	json_object_object_add(o, "msgs_rx", json_object_new_int64((int64_t)d->msgs_rx));
+	json_object_object_add(o, "transactions", json_object_new_int64((int64_t)d->transactions));
+	json_object_object_add(o, "tx_bits_per_s",
+			       json_object_new_double((double)d->bytes_tx * 8 / dt));
+	json_object_object_add(o, "rx_bits_per_s",
+			       json_object_new_double((double)d->bytes_rx * 8 / dt));
+	json_object_object_add(o, "transactions_per_s",
+			       json_object_new_double((double)d->transactions / dt));
+	return o;
+}
+
+void pe_report_interval(struct pe_report *r, double t0, double t1, const struct pe_counts *d)
+{
+	double dt = t1 - t0 > 0 ? t1 - t0 : 1e-9;
+	char a[32], b[32];
+
+	if (r->fmt == PE_REPORT_JSON) {
+		json_object_array_add(r->intervals, interval_json(t0, t1, d));
+		return;
+	}
+	if (r->fmt == PE_REPORT_JSON_STREAM) {
+		struct json_object *o = interval_json(t0, t1, d);
+
+		json_object_object_add(o, "event", json_object_new_string("interval"));
+		fprintf(r->out, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+		json_object_put(o);
+		fflush(r->out);
+		return;
+	}
+	if (!r->header_done) {
+		fprintf(r->out, "%-15s %16s %16s %12s %12s\n", "interval", "sent", "received",
+			"msgs/s out", "trans/s");
+		r->header_done = true;
+	}
+	fprintf(r->out, "%6.2f-%-6.2f s  %16s %16s %12.0f %12.0f\n", t0, t1,
+		pe_fmt_bits(a, sizeof(a), (double)d->bytes_tx * 8 / dt),
+		pe_fmt_bits(b, sizeof(b), (double)d->bytes_rx * 8 / dt), (double)d->msgs_tx / dt,
+		(double)d->transactions / dt);
+	fflush(r->out);
+}
+
+struct json_object *pe_report_json(const struct pe_params *p, struct json_object *intervals,
+				   const struct pe_figures *cli, const struct pe_figures *srv)
+{
+	struct json_object *o = json_object_new_object(), *hello = pe_proto_hello(p), *pp = NULL;
+
+	json_object_object_add(o, "version", json_object_new_int(PE_PROTO_VERSION));
+	json_object_object_add(o, "mode", json_object_new_string(pe_mode_name(p->mode)));
+	if (json_object_object_get_ex(hello, "params", &pp))
+		json_object_object_add(o, "params", json_object_get(pp));
+	json_object_put(hello);
+	json_object_object_add(o, "intervals", intervals ? intervals : json_object_new_array());
+	json_object_object_add(o, "client", pe_figures_to_json(cli));
+	json_object_object_add(o, "server", srv ? pe_figures_to_json(srv) : NULL);
+	json_object_object_add(o, "ok", json_object_new_boolean(cli->ok && srv && srv->ok));
+	return o;
+}
+
+static void side_text(FILE *out, const char *who, const struct pe_params *p,
+		      const struct pe_figures *f)
+{
+	double s = f->seconds > 0 ? f->seconds : 1e-9;
+	char a[32], b[32];
+
+	fprintf(out, "%-7s %7.2f s  sent %s (%llu B)  received %s (%llu B)  cpu %.1f%% user %.1f%% sys\n",
+		who, f->seconds, pe_fmt_bits(a, sizeof(a), (double)f->c.bytes_tx * 8 / s),
+		(unsigned long long)f->c.bytes_tx,
+		pe_fmt_bits(b, sizeof(b), (double)f->c.bytes_rx * 8 / s),
+		(unsigned long long)f->c.bytes_rx, f->user_pct, f->sys_pct);
+	if (f->c.transactions)
+		fprintf(out, "        %llu transactions, %.0f/s\n",
+			(unsigned long long)f->c.transactions, (double)f->c.transactions / s);
+	if (f->lat_count)
+		fprintf(out, "        latency us: min %.1f p50 %.1f p90 %.1f p99 %.1f p99.9 %.1f "
+			     "max %.1f mean %.1f\n",
+			f->lat_min_ns / 1e3, f->lat_p50_ns / 1e3, f->lat_p90_ns / 1e3,
+			f->lat_p99_ns / 1e3, f->lat_p999_ns / 1e3, f->lat_max_ns / 1e3,
+			f->lat_mean_ns / 1e3);
+	if (p->mode == PE_MODE_UDP && (f->udp_received || f->udp_lost))
+		fprintf(out, "        udp: %llu received (%.0f/s), %llu lost (%.3f%%), %llu reordered, "
+			     "%llu duplicates, jitter %.1f us\n",
+			(unsigned long long)f->udp_received, (double)f->udp_received / s,
+			(unsigned long long)f->udp_lost,
+			f->udp_sent ? 100.0 * (double)f->udp_lost / (double)f->udp_sent : 0.0,
+			(unsigned long long)f->udp_reordered, (unsigned long long)f->udp_duplicates,
+			f->jitter_ns / 1e3);
+	if (p->verify || p->mode == PE_MODE_ECHO)
+		fprintf(out, "        verify: %llu mismatched bytes%s",
+			(unsigned long long)f->verify_errors, f->verify_errors ? "" : "\n");
+	if ((p->verify || p->mode == PE_MODE_ECHO) && f->verify_errors)
+		fprintf(out, ", first at offset %lld\n", (long long)f->first_bad_offset);
+	if (f->sha256[0])
+		fprintf(out, "        file: %llu bytes sha256 %s\n", (unsigned long long)f->file_bytes,
+			f->sha256);
+	if (!f->ok)
+		fprintf(out, "        FAILED: %s\n", f->error);
+}
+
+void pe_report_summary(struct pe_report *r, const struct pe_figures *cli, const struct pe_figures *srv)
+{
+	if (r->fmt == PE_REPORT_TEXT) {
+		fprintf(r->out, "-- %s summary\n", pe_mode_name(r->params->mode));
+		side_text(r->out, "client", r->params, cli);
+		if (srv)
+			side_text(r->out, "server", r->params, srv);
+		else
+			fprintf(r->out, "server  no figures (the server did not answer)\n");
+	} else {
+		struct json_object *o = pe_report_json(r->params, r->intervals, cli, srv);
+
+		r->intervals = NULL;
+		if (r->fmt == PE_REPORT_JSON_STREAM)
+			json_object_object_add(o, "event", json_object_new_string("summary"));
+		fprintf(r->out, "%s\n", json_object_to_json_string_ext(o, r->fmt == PE_REPORT_JSON ?
+						JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN));
+		json_object_put(o);
+	}
+	if (r->intervals)
+		json_object_put(r->intervals);
+	r->intervals = NULL;
+	fflush(r->out);
+}

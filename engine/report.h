@@ -1,0 +1,86 @@
+/* What a test measured and how it is shown: per-side figures, interval lines, the final
+ * summary, one JSON document (--json) or one JSON object per line (--json-stream), and the
+ * CPU use of the process from getrusage(2). */
+#ifndef PKTENG_ENGINE_REPORT_H
+#define PKTENG_ENGINE_REPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "engine/hist.h"
+#include "engine/loop.h"
+#include "engine/proto.h"
+
+struct json_object;
+
+/* CPU time of this process since a snapshot. */
+struct pe_cpu {
+	uint64_t wall_ns, user_ns, sys_ns;
+};
+void pe_cpu_now(struct pe_cpu *c);
+/* user and sys time as a percentage of one CPU over the wall time between a and b. */
+void pe_cpu_pct(const struct pe_cpu *a, const struct pe_cpu *b, double *user_pct, double *sys_pct);
+
+/* Counters one side keeps while a test runs. Plain integers, summed over connections. */
+struct pe_counts {
+	uint64_t bytes_tx, bytes_rx;
+	uint64_t msgs_tx, msgs_rx;     /* datagrams, requests or echo blocks */
+	uint64_t transactions;	       /* rr/crr/echo round trips completed */
+};
+
+/* One side's figures at the end of a test. */
+struct pe_figures {
+	bool ok;
+	char error[256];	/* why it failed, "" when ok */
+	double seconds;
+	struct pe_counts c;
+	double user_pct, sys_pct; /* process CPU over the run */
+	/* latency (client side of rr/crr/echo), nanoseconds */
+	uint64_t lat_count, lat_min_ns, lat_p50_ns, lat_p90_ns, lat_p99_ns, lat_p999_ns, lat_max_ns;
+	double lat_mean_ns;
+	/* udp receiver */
+	uint64_t udp_received, udp_lost, udp_reordered, udp_duplicates, udp_sent;
+	double jitter_ns;
+	/* stream --verify and echo: mismatches; first bad offset or -1 */
+	uint64_t verify_errors;
+	int64_t first_bad_offset;
+	/* kernel's per-socket view, summed at the end (TCP_INFO) */
+	uint64_t tcpi_bytes_acked, tcpi_bytes_received;
+	/* file */
+	uint64_t file_bytes;
+	char sha256[65];
+};
+
+void pe_figures_init(struct pe_figures *f);
+void pe_figures_set_hist(struct pe_figures *f, const struct pe_hist *h);
+/* Figures <-> JSON object (what the server sends in "result"). to_json returns a new object. */
+struct json_object *pe_figures_to_json(const struct pe_figures *f);
+void pe_figures_from_json(struct pe_figures *f, struct json_object *o);
+
+/* How the client prints. */
+enum pe_report_fmt { PE_REPORT_TEXT, PE_REPORT_JSON, PE_REPORT_JSON_STREAM };
+
+struct pe_report {
+	enum pe_report_fmt fmt;
+	FILE *out;
+	const struct pe_params *params;
+	struct json_object *intervals; /* array, for PE_REPORT_JSON */
+	bool header_done;
+};
+
+void pe_report_init(struct pe_report *r, enum pe_report_fmt fmt, FILE *out,
+		    const struct pe_params *p);
+/* One interval [t0_s, t1_s] of the run with the counts in it (a delta, not a total). */
+void pe_report_interval(struct pe_report *r, double t0_s, double t1_s, const struct pe_counts *d);
+/* The final summary: the client's and the server's figures (server may be NULL when the
+ * server never answered). Frees the interval array. */
+void pe_report_summary(struct pe_report *r, const struct pe_figures *cli, const struct pe_figures *srv);
+/* The whole result as a JSON object (caller puts it): params, intervals, client, server. */
+struct json_object *pe_report_json(const struct pe_params *p, struct json_object *intervals,
+				   const struct pe_figures *cli, const struct pe_figures *srv);
+
+/* "9.41 Gbit/s" style formatting into buf. */
+const char *pe_fmt_bits(char *buf, size_t len, double bits_per_s);
+
+#endif

@@ -1,0 +1,153 @@
+/* Workloads: one side (client or server) of one test, driven on one engine loop. The client
+ * and server drivers (work_client.c, work_server.c) run the control exchange (engine/proto.h)
+ * around it; each mode (work_stream.c, work_rr.c, work_crr.c, work_udp.c, work_echo.c,
+ * work_file.c) supplies a table of operations. A new mode is a new table, nothing else. */
+#ifndef PKTENG_ENGINE_WORK_H
+#define PKTENG_ENGINE_WORK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine/addr.h"
+#include "engine/hist.h"
+#include "engine/loop.h"
+#include "engine/proto.h"
+#include "engine/report.h"
+
+struct pe_work;
+struct json_object;
+
+/* What a mode does. Client ops run on the client, server ops on the server; NULL = nothing. */
+struct pe_work_ops {
+	/* Client: open the data connections/sockets to w->data_addr. Each TCP connection must
+	 * send its pe_data_hdr first (pe_work_conn_hello does) and call pe_work_conn_ready once. */
+	int (*client_open)(struct pe_work *w);
+	/* Both sides: the server said "go": start the traffic (the duration timer is armed). */
+	void (*go)(struct pe_work *w);
+	/* Both sides: the duration or byte count is done: stop starting new work and close
+	 * gracefully; call pe_work_finish(w) once nothing is left in flight. */
+	void (*stop)(struct pe_work *w);
+	/* Server: a data connection identified itself; take it over (set callbacks). The bytes
+	 * that followed the header in the same read are handed to on_data by the caller. */
+	const struct pe_conn_cbs *server_cbs;
+	/* Server: open extra sockets (the UDP receiver) on local, the data port. */
+	int (*server_open)(struct pe_work *w, const struct pe_addr *local);
+	/* Server: the client's "end" message arrived (its figures: e.g. datagrams sent). */
+	void (*peer_end)(struct pe_work *w, const struct pe_figures *peer);
+	/* Both sides: fill mode-specific figures at the end. */
+	void (*figures)(struct pe_work *w, struct pe_figures *f);
+	/* Free mode state. */
+	void (*free)(struct pe_work *w);
+};
+
+extern const struct pe_work_ops pe_work_stream_ops, pe_work_rr_ops, pe_work_crr_ops,
+	pe_work_udp_ops, pe_work_echo_ops, pe_work_file_ops;
+const struct pe_work_ops *pe_work_ops_for(enum pe_mode m);
+
+/* One side of one test. Owned by the driver; modes keep their state in w->mode. */
+struct pe_work {
+	struct pe_loop *loop;
+	struct pe_params p;
+	const struct pe_work_ops *ops;
+	bool is_client;
+	uint64_t cookie;
+	struct pe_addr data_addr;  /* client: where data goes; server: the data port */
+	const char *file_path;     /* client, file mode */
+	void *mode;
+
+	struct pe_counts cnt;      /* live counters, this side */
+	struct pe_counts last;     /* at the previous interval line */
+	struct pe_hist *hist;      /* latency (allocated for rr/crr/echo clients) */
+	struct pe_figures fig;     /* mode figures filled as it goes (udp, verify, tcp_info) */
+
+	unsigned conns_ready;	   /* data connections open and identified */
+	unsigned conns_closed;
+	bool going, stopping, finished, failed;
+	char error[200];
+
+	uint64_t t_go_ns, t_end_ns;
+	struct pe_timer t_stop, t_interval;
+	double interval_s;
+	void (*on_interval)(struct pe_work *w, double t0_s, double t1_s, const struct pe_counts *d);
+	void *arg; /* for on_interval */
+	struct pe_cpu cpu_go;
+};
+
+/* Sets up w for params on loop (allocates the histogram when the mode needs one). 0/-ENOMEM. */
+int pe_work_init(struct pe_work *w, struct pe_loop *l, const struct pe_params *p, bool is_client);
+void pe_work_free(struct pe_work *w);
+/* Starts the traffic: arms the stop timer (duration_s > 0) and the interval timer, calls go. */
+void pe_work_go(struct pe_work *w);
+/* Begins the end (ops->stop) once; idempotent. */
+void pe_work_stop(struct pe_work *w);
+/* The mode is done: records the end time and stops the loop. Idempotent. */
+void pe_work_finish(struct pe_work *w);
+/* Marks the test failed with a reason (first one wins), then finishes. */
+void pe_work_fail(struct pe_work *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The figures of this side (seconds, counts, cpu, latency, mode figures). */
+void pe_work_figures(struct pe_work *w, struct pe_figures *f);
+
+/* Client helpers: sends the 16-byte data header on a fresh connection (index idx) and counts
+ * it ready. Returns what pe_conn_send returned. */
+long pe_work_conn_hello(struct pe_work *w, struct pe_conn *c, uint32_t idx);
+/* Adds the socket's TCP_INFO byte counters to w->fig (call once per connection, at EOF). */
+void pe_work_tcp_info(struct pe_work *w, struct pe_conn *c);
+
+/* Server: the callbacks of a freshly accepted data connection, which read the header and
+ * then hand over to ops->server_cbs. conn data must be w. */
+extern const struct pe_conn_cbs pe_work_accept_cbs;
+
+/* The byte pattern of a stream: byte at offset o of flow `key` is pattern[o % PE_PATTERN_PERIOD],
+ * and the buffer holds two periods so any window up to a period is contiguous. */
+#define PE_PATTERN_PERIOD (1024 * 1024 + 13)
+uint8_t *pe_pattern_new(uint64_t key); /* malloc'd 2 periods; NULL on ENOMEM */
+/* Test hooks read from the environment once: PKTENG_TEST_CORRUPT_OFFSET (stream/echo sender
+ * flips the byte at that offset of flow 0), PKTENG_TEST_UDP_SKIP (udp sender skips every Nth
+ * sequence number), PKTENG_TEST_FILE_STOP_AT (file sender stops after that many bytes).
+ * -1 / 0 when unset. Documented in README.md as test hooks. */
+int64_t pe_test_hook(const char *name);
+/* SHA-256 of a file (OpenSSL's libcrypto) as 64 hex characters, and its size. 0 or -errno. */
+int pe_sha256_file(const char *path, char out_hex[65], uint64_t *size);
+
+/* ---- drivers: the control exchange around a workload ---- */
+
+/* `pkteng server`: accepts control connections and runs each test in its own thread with its
+ * own loop, so many clients and tests run at once and a bad client harms only itself. */
+struct pe_server_opts {
+	size_t sz;
+	const char *bind;	  /* NULL: every address, IPv4 and IPv6 */
+	uint16_t port;		  /* 0: ephemeral (pe_server_port) */
+	enum pe_backend backend;
+	unsigned max_sessions;	  /* tests served at once; 0 = 64 */
+	bool log;		  /* one line on stderr per refused client or failed test */
+	int ctl_timeout_ms;	  /* waiting for a control message; 0 = 10000 */
+};
+struct pe_server;
+/* NULL with errno set (EADDRINUSE, ...). */
+struct pe_server *pe_server_open(const struct pe_server_opts *o);
+uint16_t pe_server_port(const struct pe_server *s);
+int pe_server_start(struct pe_server *s); /* serves from a background thread; 0 or -errno */
+int pe_server_run(struct pe_server *s);	  /* serves in this thread until pe_server_stop */
+void pe_server_stop(struct pe_server *s); /* async-signal-safe */
+void pe_server_close(struct pe_server *s); /* stops, waits for running tests, frees */
+/* Tests completed and refused since open (for tests and logs). */
+void pe_server_counts(struct pe_server *s, uint64_t *done, uint64_t *refused);
+
+struct pe_client_opts {
+	size_t sz;
+	const char *host, *port; /* port: number or service name */
+	int family;		 /* AF_UNSPEC, AF_INET, AF_INET6 */
+	enum pe_backend backend;
+	struct pe_params p;
+	const char *file_path;	 /* file mode */
+	double interval_s;	 /* 0: no interval lines */
+	void (*on_interval)(struct pe_work *w, double t0_s, double t1_s, const struct pe_counts *d);
+	void *arg;
+	int ctl_timeout_ms;	 /* 0 = 10000 */
+};
+/* Runs one test. Returns 0 when both sides report success, -errno otherwise, with a one-line
+ * reason in err. *cli is always filled; *srv only when *have_srv (the server answered). */
+int pe_client_run(const struct pe_client_opts *o, struct pe_figures *cli, struct pe_figures *srv,
+		  bool *have_srv, char *err, size_t errlen);
+
+#endif

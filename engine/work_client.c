@@ -1,0 +1,224 @@
+/* The test client: control connection, "hello" -> "ok", data connections on the loop,
+ * "start" -> "go", the run with interval lines, then "end" -> "result". */
+#include "engine/work.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int connect_ctl(const struct pe_client_opts *o, struct pe_addr *peer, char *err,
+		       size_t errlen)
+{
+	struct pe_addr addrs[8];
+	int n = pe_addr_resolve(o->host, o->port, o->family, SOCK_STREAM, false, addrs, 8), i;
+	int last = -ECONNREFUSED;
+
+	if (n < 0) {
+		snprintf(err, errlen, "%s port %s: %s", o->host, o->port, pe_addr_strerror(n));
+		return n;
+	}
+	for (i = 0; i < n; i++) {
+		struct pe_sock_opts so = { .sz = sizeof(so), .nodelay = true };
+		struct pollfd p;
+		int fd = pe_sock_connect(&addrs[i], &so), r;
+
+		if (fd < 0) {
+			last = fd;
+			continue;
+		}
+		p.fd = fd;
+		p.events = POLLOUT;
+		r = poll(&p, 1, o->ctl_timeout_ms ? o->ctl_timeout_ms : 10000);
+		r = r == 0 ? -ETIMEDOUT : r < 0 ? -errno : pe_sock_error(fd);
+		if (!r) {
+			*peer = addrs[i];
+			return fd;
+		}
+		last = r;
+		close(fd);
+	}
+	snprintf(err, errlen, "%s port %s: %s", o->host, o->port, strerror(-last));
+	return last;
+}
+
+static int needed_conns(const struct pe_params *p)
+{
+	return p->mode == PE_MODE_CRR || p->mode == PE_MODE_UDP ? 0 : (int)p->conns;
+}
+
+int pe_client_run(const struct pe_client_opts *o, struct pe_figures *cli, struct pe_figures *srv,
+		  bool *have_srv, char *err, size_t errlen)
+{
+	struct pe_ctl ctl;
+	struct pe_work w;
+	struct pe_loop *loop = NULL;
+	struct json_object *msg = NULL;
+	struct pe_addr peer;
+	bool work_init = false;
+	uint64_t deadline, last_ctl = 0;
+	int fd, r = 0, e = 0;
+
+	*have_srv = false;
+	pe_figures_init(cli);
+	memset(&w, 0, sizeof(w));
+	fd = connect_ctl(o, &peer, err, errlen);
+	if (fd < 0) {
+		cli->ok = false;
+		snprintf(cli->error, sizeof(cli->error), "%s", err);
+		return fd;
+	}
+	pe_ctl_open(&ctl, fd, o->ctl_timeout_ms ? o->ctl_timeout_ms : 10000);
+	msg = pe_proto_hello(&o->p);
+	r = pe_ctl_send(&ctl, msg);
+	json_object_put(msg);
+	msg = NULL;
+	if (r) {
+		snprintf(err, errlen, "sending hello: %s", strerror(-r));
+		goto out;
+	}
+	msg = pe_ctl_recv(&ctl, &r, err, errlen);
+	if (!msg)
+		goto out;
+	if (!strcmp(pe_proto_type(msg), PE_MSG_ERROR)) {
+		snprintf(err, errlen, "server refused the test: %s",
+			 pe_json_str(msg, "message", "(no reason given)"));
+		r = -EPROTO;
+		goto out;
+	}
+	if (strcmp(pe_proto_type(msg), PE_MSG_OK)) {
+		snprintf(err, errlen, "expected \"ok\" from the server, got \"%s\"", pe_proto_type(msg));
+		r = -EPROTO;
+		goto out;
+	}
+	{
+		struct pe_loop_opts lo = { .sz = sizeof(lo), .backend = o->backend,
+					   .zc_min_bytes = o->p.zerocopy ? 0 : SIZE_MAX };
+
+		loop = pe_loop_open(&lo);
+	}
+	if (!loop) {
+		r = -errno;
+		snprintf(err, errlen, "cannot open the loop: %s", strerror(errno));
+		goto out;
+	}
+	r = pe_work_init(&w, loop, &o->p, true);
+	if (r) {
+		snprintf(err, errlen, "%s", strerror(-r));
+		goto out;
+	}
+	work_init = true;
+	w.cookie = strtoull(pe_json_str(msg, "cookie", "0"), NULL, 16);
+	w.data_addr = peer;
+	pe_addr_set_port(&w.data_addr, (uint16_t)pe_json_i64(msg, "data_port", 0));
+	w.file_path = o->file_path;
+	w.interval_s = o->interval_s;
+	w.on_interval = o->on_interval;
+	w.arg = o->arg;
+	json_object_put(msg);
+	msg = NULL;
+
+	r = w.ops->client_open ? w.ops->client_open(&w) : 0;
+	if (r) {
+		snprintf(err, errlen, "opening data connections: %s", strerror(-r));
+		goto out;
+	}
+	deadline = pe_now_ns() + (uint64_t)ctl.timeout_ms * 1000000ull;
+	while ((int)w.conns_ready < needed_conns(&o->p) && !w.failed) {
+		if (pe_now_ns() > deadline) {
+			pe_work_fail(&w, "data connections did not open in %d ms", ctl.timeout_ms);
+			break;
+		}
+		pe_loop_run_once(loop, 10000000ull);
+	}
+	if (w.failed) {
+		r = -EIO;
+		snprintf(err, errlen, "%s", w.error);
+		goto out;
+	}
+	msg = pe_proto_msg(PE_MSG_START);
+	r = pe_ctl_send(&ctl, msg);
+	json_object_put(msg);
+	msg = pe_ctl_recv(&ctl, &r, err, errlen);
+	if (!msg)
+		goto out;
+	if (strcmp(pe_proto_type(msg), PE_MSG_GO)) {
+		if (!strcmp(pe_proto_type(msg), PE_MSG_ERROR))
+			snprintf(err, errlen, "server: %s", pe_json_str(msg, "message", "?"));
+		else
+			snprintf(err, errlen, "expected \"go\", got \"%s\"", pe_proto_type(msg));
+		r = -EPROTO;
+		goto out;
+	}
+	json_object_put(msg);
+	msg = NULL;
+	pe_work_go(&w);
+	deadline = pe_now_ns() + (uint64_t)((o->p.duration_s + 60) * 1e9);
+	while (!w.finished) {
+		uint64_t now;
+
+		pe_loop_run_once(loop, 10000000ull);
+		now = pe_now_ns();
+		if (now > deadline) {
+			pe_work_fail(&w, "the test did not end in time");
+			break;
+		}
+		if (now - last_ctl > 20000000ull) {
+			struct pollfd p = { ctl.fd, POLLIN, 0 };
+
+			last_ctl = now;
+			if (poll(&p, 1, 0) > 0) {
+				msg = pe_ctl_recv(&ctl, &e, err, errlen);
+				pe_work_fail(&w, "server: %s", msg ? pe_json_str(msg, "message", "?") : err);
+				break;
+			}
+		}
+	}
+	pe_work_figures(&w, cli);
+	msg = pe_proto_msg(PE_MSG_END);
+	json_object_object_add(msg, "figures", pe_figures_to_json(cli));
+	r = pe_ctl_send(&ctl, msg);
+	json_object_put(msg);
+	msg = NULL;
+	if (!r) {
+		ctl.timeout_ms += 5000;
+		msg = pe_ctl_recv(&ctl, &r, err, errlen);
+	}
+	if (msg && !strcmp(pe_proto_type(msg), PE_MSG_RESULT)) {
+		struct json_object *f = NULL;
+
+		json_object_object_get_ex(msg, "figures", &f);
+		pe_figures_from_json(srv, f);
+		*have_srv = true;
+		r = 0;
+	} else if (msg) {
+		snprintf(err, errlen, "server: %s", pe_json_str(msg, "message", "no result"));
+		r = -EPROTO;
+	}
+	if (!r && !cli->ok) {
+		snprintf(err, errlen, "%s", cli->error);
+		r = -EIO;
+	} else if (!r && !srv->ok) {
+		snprintf(err, errlen, "server side: %s", srv->error);
+		r = -EIO;
+	}
+out:
+	if (msg)
+		json_object_put(msg);
+	if (r && cli->ok) {
+		if (work_init)
+			pe_work_figures(&w, cli);
+		cli->ok = false;
+		snprintf(cli->error, sizeof(cli->error), "%s", err);
+	}
+	if (loop)
+		pe_loop_close(loop);
+	w.loop = NULL;
+	if (work_init)
+		pe_work_free(&w);
+	pe_ctl_close(&ctl);
+	return r;
+}

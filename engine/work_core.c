@@ -1,0 +1,304 @@
+/* What every workload shares: the life cycle of one side of a test (go, stop, finish), the
+ * data-connection header, interval and stop timers, TCP_INFO, the stream pattern, test hooks. */
+#include "engine/work.h"
+
+#include <errno.h>
+#include <linux/tcp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+const struct pe_work_ops *pe_work_ops_for(enum pe_mode m)
+{
+	switch (m) {
+	case PE_MODE_STREAM:
+		return &pe_work_stream_ops;
+	case PE_MODE_RR:
+		return &pe_work_rr_ops;
+	case PE_MODE_CRR:
+		return &pe_work_crr_ops;
+	case PE_MODE_UDP:
+		return &pe_work_udp_ops;
+	case PE_MODE_ECHO:
+		return &pe_work_echo_ops;
+	case PE_MODE_FILE:
+		return &pe_work_file_ops;
+	default:
+		return NULL;
+	}
+}
+
+int pe_work_init(struct pe_work *w, struct pe_loop *l, const struct pe_params *p, bool is_client)
+{
+	memset(w, 0, sizeof(*w));
+	w->loop = l;
+	w->p = *p;
+	w->is_client = is_client;
+	w->ops = pe_work_ops_for(p->mode);
+	if (!w->ops)
+		return -EINVAL;
+	pe_figures_init(&w->fig);
+	if (is_client && (p->mode == PE_MODE_RR || p->mode == PE_MODE_CRR || p->mode == PE_MODE_ECHO)) {
+		w->hist = malloc(sizeof(*w->hist));
+		if (!w->hist)
+			return -ENOMEM;
+		pe_hist_reset(w->hist);
+	}
+	pe_timer_init(&w->t_stop, NULL, w);
+	pe_timer_init(&w->t_interval, NULL, w);
+	return 0;
+}
+
+void pe_work_free(struct pe_work *w)
+{
+	if (w->loop) {
+		pe_timer_disarm(w->loop, &w->t_stop);
+		pe_timer_disarm(w->loop, &w->t_interval);
+	}
+	if (w->ops && w->ops->free)
+		w->ops->free(w);
+	free(w->hist);
+	w->hist = NULL;
+}
+
+static void stop_timer(struct pe_loop *l, struct pe_timer *t)
+{
+	pe_work_stop(t->data);
+}
+
+static void interval_timer(struct pe_loop *l, struct pe_timer *t)
+{
+	struct pe_work *w = t->data;
+	struct pe_counts d;
+	uint64_t now = pe_now_ns();
+	double t1 = (double)(now - w->t_go_ns) / 1e9, t0;
+
+	d.bytes_tx = w->cnt.bytes_tx - w->last.bytes_tx;
+	d.bytes_rx = w->cnt.bytes_rx - w->last.bytes_rx;
+	d.msgs_tx = w->cnt.msgs_tx - w->last.msgs_tx;
+	d.msgs_rx = w->cnt.msgs_rx - w->last.msgs_rx;
+	d.transactions = w->cnt.transactions - w->last.transactions;
+	w->last = w->cnt;
+	t0 = t1 - w->interval_s;
+	if (t0 < 0)
+		t0 = 0;
+	if (w->on_interval)
+		w->on_interval(w, t0, t1, &d);
+	if (!w->finished)
+		pe_timer_arm(l, t, (uint64_t)(w->interval_s * 1e9));
+}
+
+void pe_work_go(struct pe_work *w)
+{
+	w->going = true;
+	w->t_go_ns = pe_now_ns();
+	pe_cpu_now(&w->cpu_go);
+	w->t_stop.fn = stop_timer;
+	w->t_interval.fn = interval_timer;
+	if (w->p.duration_s > 0 && (w->is_client || w->p.reverse || w->p.bidir))
+		pe_timer_arm(w->loop, &w->t_stop, (uint64_t)(w->p.duration_s * 1e9));
+	if (w->interval_s > 0 && w->on_interval)
+		pe_timer_arm(w->loop, &w->t_interval, (uint64_t)(w->interval_s * 1e9));
+	if (w->ops->go)
+		w->ops->go(w);
+}
+
+void pe_work_stop(struct pe_work *w)
+{
+	if (w->stopping)
+		return;
+	w->stopping = true;
+	if (w->ops->stop)
+		w->ops->stop(w);
+	else
+		pe_work_finish(w);
+}
+
+void pe_work_finish(struct pe_work *w)
+{
+	if (w->finished)
+		return;
+	w->finished = true;
+	w->t_end_ns = pe_now_ns();
+	pe_timer_disarm(w->loop, &w->t_stop);
+	pe_timer_disarm(w->loop, &w->t_interval);
+	pe_loop_stop(w->loop);
+}
+
+void pe_work_fail(struct pe_work *w, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!w->failed) {
+		w->failed = true;
+		va_start(ap, fmt);
+		vsnprintf(w->error, sizeof(w->error), fmt, ap);
+		va_end(ap);
+	}
+	w->stopping = true;
+	pe_work_finish(w);
+}
+
+void pe_work_figures(struct pe_work *w, struct pe_figures *f)
+{
+	struct pe_cpu now;
+	uint64_t end = w->t_end_ns ? w->t_end_ns : pe_now_ns();
+
+	*f = w->fig;
+	f->c = w->cnt;
+	f->seconds = w->t_go_ns ? (double)(end - w->t_go_ns) / 1e9 : 0;
+	pe_cpu_now(&now);
+	if (w->t_go_ns)
+		pe_cpu_pct(&w->cpu_go, &now, &f->user_pct, &f->sys_pct);
+	if (w->hist)
+		pe_figures_set_hist(f, w->hist);
+	if (w->ops->figures)
+		w->ops->figures(w, f);
+	if (w->failed) {
+		f->ok = false;
+		snprintf(f->error, sizeof(f->error), "%s", w->error);
+	} else if (f->verify_errors) {
+		f->ok = false;
+		snprintf(f->error, sizeof(f->error), "data corrupted: %llu mismatched bytes, first at "
+			 "offset %lld", (unsigned long long)f->verify_errors,
+			 (long long)f->first_bad_offset);
+	}
+}
+
+long pe_work_conn_hello(struct pe_work *w, struct pe_conn *c, uint32_t idx)
+{
+	uint8_t hdr[PE_DATA_HDR];
+
+	pe_data_hdr_put(hdr, w->cookie, idx);
+	return pe_conn_send(c, hdr, sizeof(hdr));
+}
+
+void pe_work_tcp_info(struct pe_work *w, struct pe_conn *c)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(pe_conn_fd(c), IPPROTO_TCP, TCP_INFO, &ti, &len))
+		return;
+	w->fig.tcpi_bytes_acked += ti.tcpi_bytes_acked;
+	w->fig.tcpi_bytes_received += ti.tcpi_bytes_received;
+}
+
+/* ---- server side: the data header ---- */
+
+struct hdr_wait {
+	struct pe_work *w;
+	unsigned have;
+	uint8_t buf[PE_DATA_HDR];
+};
+
+static struct pe_work *conn_work(struct pe_conn *c)
+{
+	struct pe_listener *ls = pe_conn_listener(c);
+
+	return ls ? pe_listener_data(ls) : NULL;
+}
+
+static void hdr_on_data(struct pe_conn *c, const void *data, size_t len)
+{
+	struct pe_work *w = conn_work(c);
+	struct hdr_wait *hw = pe_conn_data(c) != w ? pe_conn_data(c) : NULL;
+	const uint8_t *p = data;
+	const uint8_t *hdr;
+	uint32_t idx;
+	size_t take;
+
+	if (!w) {
+		pe_conn_close(c, -EPROTO, true);
+		return;
+	}
+	if (!hw && len >= PE_DATA_HDR) {
+		hdr = p;
+		take = PE_DATA_HDR;
+	} else {
+		if (!hw) {
+			hw = calloc(1, sizeof(*hw));
+			if (!hw) {
+				pe_conn_close(c, -ENOMEM, true);
+				return;
+			}
+			hw->w = w;
+			pe_conn_set_data(c, hw);
+		}
+		take = PE_DATA_HDR - hw->have < len ? PE_DATA_HDR - hw->have : len;
+		memcpy(hw->buf + hw->have, p, take);
+		hw->have += (unsigned)take;
+		if (hw->have < PE_DATA_HDR)
+			return;
+		hdr = hw->buf;
+	}
+	if (pe_data_hdr_check(hdr, w->cookie, &idx)) {
+		free(hw);
+		pe_conn_set_data(c, w);
+		pe_conn_close(c, -EPROTO, true);
+		return;
+	}
+	free(hw);
+	pe_conn_set_data(c, w);
+	w->conns_ready++;
+	pe_conn_set_cbs(c, w->ops->server_cbs);
+	if (w->ops->server_cbs->on_open)
+		w->ops->server_cbs->on_open(c);
+	if (len > take && w->ops->server_cbs->on_data)
+		w->ops->server_cbs->on_data(c, p + take, len - take);
+}
+
+static void hdr_on_close(struct pe_conn *c, int err)
+{
+	struct pe_work *w = conn_work(c);
+
+	if (w && pe_conn_data(c) != w)
+		free(pe_conn_data(c));
+}
+
+static void hdr_on_eof(struct pe_conn *c)
+{
+	pe_conn_close(c, -EPROTO, false);
+}
+
+const struct pe_conn_cbs pe_work_accept_cbs = {
+	.on_data = hdr_on_data,
+	.on_eof = hdr_on_eof,
+	.on_close = hdr_on_close,
+};
+
+/* ---- pattern and hooks ---- */
+
+uint8_t *pe_pattern_new(uint64_t key)
+{
+	uint8_t *p = malloc(2 * (size_t)PE_PATTERN_PERIOD);
+	uint64_t x = key * 0x9E3779B97F4A7C15ull + 0x2545F4914F6CDD1Dull;
+	size_t i;
+
+	if (!p)
+		return NULL;
+	for (i = 0; i < PE_PATTERN_PERIOD; i++) {
+		/* xorshift64*: cheap, keyed, no period shorter than the buffer */
+		x ^= x >> 12;
+		x ^= x << 25;
+		x ^= x >> 27;
+		p[i] = (uint8_t)((x * 0x2545F4914F6CDD1Dull) >> 56);
+	}
+	memcpy(p + PE_PATTERN_PERIOD, p, PE_PATTERN_PERIOD);
+	return p;
+}
+
+int64_t pe_test_hook(const char *name)
+{
+	const char *v = getenv(name);
+	char *end;
+	long long n;
+
+	if (!v || !*v)
+		return -1;
+	n = strtoll(v, &end, 0);
+	return *end || n < 0 ? -1 : n;
+}

@@ -1,0 +1,261 @@
+/* echo: each of --conns connections sends a block of -l bytes of the keyed pattern, the
+ * server sends back exactly what it received, and the client compares every returned byte
+ * with what it sent before sending the next block. */
+#include "engine/work.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct econn {
+	struct pe_work *w;
+	struct pe_conn *c;
+	uint32_t idx;
+	uint64_t off;	 /* flow offset of the block in flight */
+	uint64_t got, tx_left, t_sent_ns;
+	bool waiting;
+};
+
+struct echo {
+	uint8_t *pattern;
+	struct econn *conns;
+	unsigned n;
+	int64_t corrupt_at;
+};
+
+static void send_some(struct econn *ec)
+{
+	struct echo *s = ec->w->mode;
+	uint64_t len = ec->w->p.len_bytes;
+
+	while (ec->tx_left) {
+		uint64_t pos = ec->off + (len - ec->tx_left);
+		uint64_t n = ec->tx_left;
+		const uint8_t *src = s->pattern + pos % PE_PATTERN_PERIOD;
+		uint8_t flipped;
+		long r;
+
+		if (n > PE_PATTERN_PERIOD)
+			n = PE_PATTERN_PERIOD;
+		if (s->corrupt_at >= 0 && ec->idx == 0 && (uint64_t)s->corrupt_at == pos) {
+			/* test hook: one wrong byte leaves this sender */
+			flipped = src[0] ^ 0x5a;
+			src = &flipped;
+			n = 1;
+		}
+		r = pe_conn_send(ec->c, src, n);
+		if (r <= 0)
+			return;
+		ec->tx_left -= (uint64_t)r;
+		ec->w->cnt.bytes_tx += (uint64_t)r;
+	}
+}
+
+static void block(struct econn *ec)
+{
+	if (ec->w->stopping) {
+		pe_conn_shutdown(ec->c);
+		return;
+	}
+	ec->waiting = true;
+	ec->got = 0;
+	ec->tx_left = ec->w->p.len_bytes;
+	ec->t_sent_ns = pe_now_ns();
+	ec->w->cnt.msgs_tx++;
+	send_some(ec);
+}
+
+static void c_on_open(struct pe_conn *c)
+{
+	struct econn *ec = pe_conn_data(c);
+
+	pe_work_conn_hello(ec->w, c, ec->idx);
+	ec->w->conns_ready++;
+}
+
+static void c_on_data(struct pe_conn *c, const void *data, size_t len)
+{
+	struct econn *ec = pe_conn_data(c);
+	struct pe_work *w = ec->w;
+	struct echo *s = w->mode;
+	uint64_t pos = ec->off + ec->got;
+	const uint8_t *want = s->pattern + pos % PE_PATTERN_PERIOD;
+
+	w->cnt.bytes_rx += len;
+	if (!ec->waiting || ec->got + len > w->p.len_bytes) {
+		pe_work_fail(w, "connection %u: %zu bytes more than were sent", ec->idx, len);
+		return;
+	}
+	if (memcmp(want, data, len)) {
+		const uint8_t *got = data;
+		size_t i;
+
+		for (i = 0; i < len; i++)
+			if (got[i] != want[i]) {
+				if (!w->fig.verify_errors)
+					w->fig.first_bad_offset = (int64_t)(pos + i);
+				w->fig.verify_errors++;
+			}
+	}
+	ec->got += len;
+	if (ec->got == w->p.len_bytes) {
+		pe_hist_add(w->hist, pe_now_ns() - ec->t_sent_ns);
+		w->cnt.transactions++;
+		w->cnt.msgs_rx++;
+		ec->waiting = false;
+		ec->off += w->p.len_bytes;
+		block(ec);
+	}
+}
+
+static void c_on_writable(struct pe_conn *c)
+{
+	send_some(pe_conn_data(c));
+}
+
+static void on_eof(struct pe_conn *c)
+{
+	struct econn *ec = pe_conn_data(c);
+
+	if (ec)
+		pe_work_tcp_info(ec->w, c);
+	pe_conn_shutdown(c);
+}
+
+static void on_close(struct pe_conn *c, int err)
+{
+	struct econn *ec = pe_conn_data(c);
+	struct pe_work *w;
+
+	if (!ec)
+		return;
+	w = ec->w;
+	ec->c = NULL;
+	w->conns_closed++;
+	if (err && err != -ECANCELED && !w->failed)
+		pe_work_fail(w, "connection %u closed: %s", ec->idx, strerror(-err));
+	if (!w->is_client)
+		free(ec);
+	if (w->conns_closed >= w->p.conns)
+		pe_work_finish(w);
+}
+
+static const struct pe_conn_cbs client_cbs = {
+	.on_open = c_on_open,
+	.on_data = c_on_data,
+	.on_eof = on_eof,
+	.on_writable = c_on_writable,
+	.on_close = on_close,
+};
+
+static int client_open(struct pe_work *w)
+{
+	struct echo *s = calloc(1, sizeof(*s));
+	unsigned i;
+	int err = 0;
+
+	if (!s)
+		return -ENOMEM;
+	w->mode = s;
+	s->corrupt_at = pe_test_hook("PKTENG_TEST_CORRUPT_OFFSET");
+	s->pattern = pe_pattern_new(w->cookie);
+	s->conns = calloc(w->p.conns, sizeof(*s->conns));
+	if (!s->pattern || !s->conns)
+		return -ENOMEM;
+	s->n = w->p.conns;
+	for (i = 0; !err && i < s->n; i++) {
+		struct pe_conn_opts o = { .sz = sizeof(o), .cbs = &client_cbs, .data = &s->conns[i],
+					  .nodelay = true, .connect_timeout_ms = 5000 };
+
+		s->conns[i].w = w;
+		s->conns[i].idx = i;
+		err = pe_connect(w->loop, &w->data_addr, &o, &s->conns[i].c);
+	}
+	return err;
+}
+
+static void go(struct pe_work *w)
+{
+	struct echo *s = w->mode;
+	unsigned i;
+
+	if (!w->is_client)
+		return;
+	for (i = 0; i < s->n; i++)
+		if (s->conns[i].c)
+			block(&s->conns[i]);
+}
+
+static void stop(struct pe_work *w)
+{
+	struct echo *s = w->mode;
+	unsigned i;
+
+	if (!w->is_client)
+		return;
+	for (i = 0; i < s->n; i++)
+		if (s->conns[i].c && !s->conns[i].waiting)
+			pe_conn_shutdown(s->conns[i].c);
+	if (w->conns_closed >= w->p.conns)
+		pe_work_finish(w);
+}
+
+/* server: send back what came in; stop reading while the send queue is full */
+static void s_on_open(struct pe_conn *c)
+{
+	struct pe_work *w = pe_conn_data(c);
+	struct econn *ec = calloc(1, sizeof(*ec));
+
+	if (!ec) {
+		pe_conn_set_data(c, NULL);
+		pe_conn_close(c, -ENOMEM, true);
+		return;
+	}
+	ec->w = w;
+	ec->c = c;
+	ec->idx = w->conns_ready - 1;
+	pe_conn_set_data(c, ec);
+}
+
+static void s_on_data(struct pe_conn *c, const void *data, size_t len)
+{
+	struct econn *ec = pe_conn_data(c);
+	long r = pe_conn_send(c, data, len);
+
+	ec->w->cnt.bytes_rx += len;
+	ec->w->cnt.msgs_rx++;
+	if (r > 0)
+		ec->w->cnt.bytes_tx += (uint64_t)r;
+	if (r != (long)len) {
+		/* the queue is bounded at 4 MiB; a client with one block in flight never gets here */
+		pe_work_fail(ec->w, "connection %u: echo send queue full", ec->idx);
+		pe_conn_close(c, -ENOBUFS, true);
+	}
+}
+
+static const struct pe_conn_cbs server_cbs = {
+	.on_open = s_on_open,
+	.on_data = s_on_data,
+	.on_eof = on_eof,
+	.on_close = on_close,
+};
+
+static void echo_free(struct pe_work *w)
+{
+	struct echo *s = w->mode;
+
+	if (!s)
+		return;
+	free(s->conns);
+	free(s->pattern);
+	free(s);
+	w->mode = NULL;
+}
+
+const struct pe_work_ops pe_work_echo_ops = {
+	.client_open = client_open,
+	.go = go,
+	.stop = stop,
+	.server_cbs = &server_cbs,
+	.free = echo_free,
+};

@@ -1,0 +1,225 @@
+/* file: the client sends one file (--file) with pe_conn_send_file (sendfile on epoll, splice
+ * on io_uring) after announcing its length and SHA-256 in "hello"; the server hashes what
+ * arrives and fails the test on a short transfer or a different digest. */
+#include "engine/work.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct xfer {
+	struct pe_conn *c;
+	int fd;
+	uint64_t size;
+	EVP_MD_CTX *md;
+	bool eof;
+};
+
+static void hex(const unsigned char *d, unsigned n, char out[65])
+{
+	unsigned i;
+
+	for (i = 0; i < n && i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
+
+int pe_sha256_file(const char *path, char out_hex[65], uint64_t *size)
+{
+	unsigned char d[EVP_MAX_MD_SIZE], buf[1 << 16];
+	unsigned dn = 0;
+	EVP_MD_CTX *md;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	md = EVP_MD_CTX_new();
+	if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
+		close(fd);
+		EVP_MD_CTX_free(md);
+		return -ENOMEM;
+	}
+	*size = 0;
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		EVP_DigestUpdate(md, buf, (size_t)n);
+		*size += (uint64_t)n;
+	}
+	if (n < 0)
+		err = -errno;
+	EVP_DigestFinal_ex(md, d, &dn);
+	hex(d, dn, out_hex);
+	EVP_MD_CTX_free(md);
+	close(fd);
+	return err;
+}
+
+static struct xfer *xs(struct pe_work *w)
+{
+	return w->mode;
+}
+
+static void c_on_open(struct pe_conn *c)
+{
+	struct pe_work *w = pe_conn_data(c);
+
+	pe_work_conn_hello(w, c, 0);
+	w->conns_ready++;
+}
+
+static void sent(struct pe_conn *c, void *arg, int err)
+{
+	struct pe_work *w = arg;
+
+	if (err) {
+		pe_work_fail(w, "sending the file: %s", strerror(-err));
+		return;
+	}
+	pe_conn_shutdown(c);
+}
+
+static void on_eof(struct pe_conn *c)
+{
+	struct pe_work *w = pe_conn_data(c);
+
+	pe_work_tcp_info(w, c);
+	if (!w->is_client && xs(w)) {
+		unsigned char d[EVP_MAX_MD_SIZE];
+		unsigned dn = 0;
+
+		xs(w)->eof = true;
+		EVP_DigestFinal_ex(xs(w)->md, d, &dn);
+		hex(d, dn, w->fig.sha256);
+		w->fig.file_bytes = w->cnt.bytes_rx;
+		if (w->cnt.bytes_rx != w->p.file_bytes)
+			pe_work_fail(w, "transfer incomplete: received %llu of %llu bytes",
+				     (unsigned long long)w->cnt.bytes_rx,
+				     (unsigned long long)w->p.file_bytes);
+		else if (strcmp(w->fig.sha256, w->p.file_sha256))
+			pe_work_fail(w, "sha256 %s differs from the sender's %s", w->fig.sha256,
+				     w->p.file_sha256);
+	}
+	pe_conn_shutdown(c);
+}
+
+static void on_close(struct pe_conn *c, int err)
+{
+	struct pe_work *w = pe_conn_data(c);
+
+	if (!w)
+		return;
+	if (xs(w))
+		xs(w)->c = NULL;
+	if (!w->failed && err && err != -ECANCELED)
+		pe_work_fail(w, "transfer interrupted: %s", strerror(-err));
+	else if (!w->failed && !w->is_client && (!xs(w) || !xs(w)->eof))
+		pe_work_fail(w, "transfer interrupted after %llu bytes",
+			     (unsigned long long)w->cnt.bytes_rx);
+	if (w->is_client && !w->failed)
+		w->cnt.bytes_tx = pe_conn_stats(c)->bytes_out - PE_DATA_HDR;
+	w->conns_closed++;
+	pe_work_finish(w);
+}
+
+static const struct pe_conn_cbs client_cbs = {
+	.on_open = c_on_open,
+	.on_eof = on_eof,
+	.on_close = on_close,
+};
+
+static int client_open(struct pe_work *w)
+{
+	struct pe_conn_opts o = { .sz = sizeof(o), .cbs = &client_cbs, .data = w,
+				  .connect_timeout_ms = 5000 };
+	struct xfer *x = calloc(1, sizeof(*x));
+	struct stat st;
+
+	if (!x)
+		return -ENOMEM;
+	w->mode = x;
+	x->fd = open(w->file_path ? w->file_path : "", O_RDONLY | O_CLOEXEC);
+	if (x->fd < 0)
+		return -errno;
+	if (fstat(x->fd, &st))
+		return -errno;
+	x->size = (uint64_t)st.st_size;
+	return pe_connect(w->loop, &w->data_addr, &o, &x->c);
+}
+
+static void go(struct pe_work *w)
+{
+	struct xfer *x = xs(w);
+	int64_t stop_at = pe_test_hook("PKTENG_TEST_FILE_STOP_AT");
+	uint64_t len = x->size;
+	int err;
+
+	if (!w->is_client || !x->c)
+		return;
+	if (stop_at >= 0 && (uint64_t)stop_at < len)
+		len = (uint64_t)stop_at; /* test hook: an interrupted transfer */
+	if (!len) {
+		pe_conn_shutdown(x->c);
+		return;
+	}
+	err = pe_conn_send_file(x->c, x->fd, 0, len, sent, w);
+	if (err)
+		pe_work_fail(w, "sending the file: %s", strerror(-err));
+	w->cnt.msgs_tx = 1;
+}
+
+/* server */
+static void s_on_open(struct pe_conn *c)
+{
+	struct pe_work *w = pe_conn_data(c);
+	struct xfer *x = calloc(1, sizeof(*x));
+
+	if (!x || !(x->md = EVP_MD_CTX_new()) || !EVP_DigestInit_ex(x->md, EVP_sha256(), NULL)) {
+		if (x)
+			EVP_MD_CTX_free(x->md);
+		free(x);
+		pe_conn_close(c, -ENOMEM, true);
+		return;
+	}
+	x->fd = -1;
+	x->c = c;
+	w->mode = x;
+}
+
+static void s_on_data(struct pe_conn *c, const void *data, size_t len)
+{
+	struct pe_work *w = pe_conn_data(c);
+
+	w->cnt.bytes_rx += len;
+	EVP_DigestUpdate(xs(w)->md, data, len);
+}
+
+static const struct pe_conn_cbs server_cbs = {
+	.on_open = s_on_open,
+	.on_data = s_on_data,
+	.on_eof = on_eof,
+	.on_close = on_close,
+};
+
+static void file_free(struct pe_work *w)
+{
+	struct xfer *x = xs(w);
+
+	if (!x)
+		return;
+	if (x->fd >= 0)
+		close(x->fd);
+	EVP_MD_CTX_free(x->md);
+	free(x);
+	w->mode = NULL;
+}
+
+const struct pe_work_ops pe_work_file_ops = {
+	.client_open = client_open,
+	.go = go,
+	.server_cbs = &server_cbs,
+	.free = file_free,
+};

@@ -1,0 +1,263 @@
+/* rr: request/response. Each of --conns connections keeps one request of -l bytes in flight;
+ * the server answers every whole request with --resp-len bytes. The client records each
+ * round trip in the latency histogram. */
+#include "engine/work.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct rconn {
+	struct pe_work *w;
+	struct pe_conn *c;
+	uint32_t idx;
+	uint64_t t_sent_ns, got, tx_left;
+	bool waiting;
+};
+
+struct rr {
+	uint8_t *buf; /* request/response bytes */
+	struct rconn *conns;
+	unsigned n;
+};
+
+static struct rr *rr_state(struct pe_work *w)
+{
+	struct rr *s = w->mode;
+	size_t len = w->p.len_bytes > w->p.resp_len_bytes ? w->p.len_bytes : w->p.resp_len_bytes;
+
+	if (s)
+		return s;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->buf = calloc(1, len);
+	if (!s->buf) {
+		free(s);
+		return NULL;
+	}
+	memset(s->buf, 'r', len);
+	w->mode = s;
+	return s;
+}
+
+static void send_some(struct rconn *rc, uint64_t total)
+{
+	struct rr *s = rc->w->mode;
+
+	while (rc->tx_left) {
+		long r = pe_conn_send(rc->c, s->buf + (total - rc->tx_left), rc->tx_left);
+
+		if (r <= 0)
+			return; /* on_writable follows */
+		rc->tx_left -= (uint64_t)r;
+		rc->w->cnt.bytes_tx += (uint64_t)r;
+	}
+}
+
+static void request(struct rconn *rc)
+{
+	struct pe_work *w = rc->w;
+
+	if (w->stopping) {
+		pe_conn_shutdown(rc->c);
+		return;
+	}
+	rc->waiting = true;
+	rc->got = 0;
+	rc->t_sent_ns = pe_now_ns();
+	rc->tx_left = w->p.len_bytes;
+	w->cnt.msgs_tx++;
+	send_some(rc, w->p.len_bytes);
+}
+
+static void c_on_open(struct pe_conn *c)
+{
+	struct rconn *rc = pe_conn_data(c);
+
+	pe_work_conn_hello(rc->w, c, rc->idx);
+	rc->w->conns_ready++;
+}
+
+static void c_on_data(struct pe_conn *c, const void *data, size_t len)
+{
+	struct rconn *rc = pe_conn_data(c);
+	struct pe_work *w = rc->w;
+
+	w->cnt.bytes_rx += len;
+	rc->got += len;
+	if (rc->waiting && rc->got >= w->p.resp_len_bytes) {
+		pe_hist_add(w->hist, pe_now_ns() - rc->t_sent_ns);
+		w->cnt.transactions++;
+		w->cnt.msgs_rx++;
+		rc->waiting = false;
+		request(rc);
+	}
+}
+
+static void c_on_writable(struct pe_conn *c)
+{
+	struct rconn *rc = pe_conn_data(c);
+
+	send_some(rc, rc->w->p.len_bytes);
+}
+
+static void on_eof(struct pe_conn *c)
+{
+	struct rconn *rc = pe_conn_data(c);
+
+	if (rc)
+		pe_work_tcp_info(rc->w, c);
+	pe_conn_shutdown(c);
+}
+
+static void on_close(struct pe_conn *c, int err)
+{
+	struct rconn *rc = pe_conn_data(c);
+	struct pe_work *w;
+
+	if (!rc)
+		return;
+	w = rc->w;
+	rc->c = NULL;
+	w->conns_closed++;
+	if (err && err != -ECANCELED && !w->failed)
+		pe_work_fail(w, "connection %u closed: %s", rc->idx, strerror(-err));
+	if (!w->is_client)
+		free(rc);
+	if (w->conns_closed >= w->p.conns)
+		pe_work_finish(w);
+}
+
+static const struct pe_conn_cbs client_cbs = {
+	.on_open = c_on_open,
+	.on_data = c_on_data,
+	.on_eof = on_eof,
+	.on_writable = c_on_writable,
+	.on_close = on_close,
+};
+
+static int client_open(struct pe_work *w)
+{
+	struct rr *s = rr_state(w);
+	unsigned i;
+	int err = 0;
+
+	if (!s || !(s->conns = calloc(w->p.conns, sizeof(*s->conns))))
+		return -ENOMEM;
+	s->n = w->p.conns;
+	for (i = 0; !err && i < s->n; i++) {
+		struct pe_conn_opts o = { .sz = sizeof(o), .cbs = &client_cbs, .data = &s->conns[i],
+					  .nodelay = true, .connect_timeout_ms = 5000 };
+
+		s->conns[i].w = w;
+		s->conns[i].idx = i;
+		err = pe_connect(w->loop, &w->data_addr, &o, &s->conns[i].c);
+	}
+	return err;
+}
+
+static void go(struct pe_work *w)
+{
+	struct rr *s = w->mode;
+	unsigned i;
+
+	if (!w->is_client)
+		return;
+	for (i = 0; i < s->n; i++)
+		if (s->conns[i].c)
+			request(&s->conns[i]);
+}
+
+static void stop(struct pe_work *w)
+{
+	struct rr *s = w->mode;
+	unsigned i;
+
+	if (!w->is_client)
+		return;
+	for (i = 0; i < s->n; i++)
+		if (s->conns[i].c && !s->conns[i].waiting)
+			pe_conn_shutdown(s->conns[i].c);
+	if (w->conns_closed >= w->p.conns)
+		pe_work_finish(w);
+}
+
+/* server: answer each whole request */
+static void s_on_open(struct pe_conn *c)
+{
+	struct pe_work *w = pe_conn_data(c);
+	struct rconn *rc = calloc(1, sizeof(*rc));
+
+	if (!rc || !rr_state(w)) {
+		free(rc);
+		pe_conn_set_data(c, NULL);
+		pe_conn_close(c, -ENOMEM, true);
+		return;
+	}
+	rc->w = w;
+	rc->c = c;
+	rc->idx = w->conns_ready - 1;
+	pe_conn_set_data(c, rc);
+}
+
+static void s_on_data(struct pe_conn *c, const void *data, size_t len)
+{
+	struct rconn *rc = pe_conn_data(c);
+	struct pe_work *w = rc->w;
+
+	w->cnt.bytes_rx += len;
+	rc->got += len;
+	while (rc->got >= w->p.len_bytes) {
+		rc->got -= w->p.len_bytes;
+		w->cnt.msgs_rx++;
+		w->cnt.transactions++;
+		rc->tx_left += w->p.resp_len_bytes;
+	}
+	if (rc->tx_left) {
+		struct rr *s = w->mode;
+
+		while (rc->tx_left) {
+			size_t n = rc->tx_left < w->p.resp_len_bytes ? rc->tx_left : w->p.resp_len_bytes;
+			long r = pe_conn_send(c, s->buf, n);
+
+			if (r <= 0)
+				break;
+			rc->tx_left -= (uint64_t)r;
+			w->cnt.bytes_tx += (uint64_t)r;
+		}
+	}
+}
+
+static void s_on_writable(struct pe_conn *c)
+{
+	s_on_data(c, "", 0);
+}
+
+static const struct pe_conn_cbs server_cbs = {
+	.on_open = s_on_open,
+	.on_data = s_on_data,
+	.on_eof = on_eof,
+	.on_writable = s_on_writable,
+	.on_close = on_close,
+};
+
+static void rr_free(struct pe_work *w)
+{
+	struct rr *s = w->mode;
+
+	if (!s)
+		return;
+	free(s->conns);
+	free(s->buf);
+	free(s);
+	w->mode = NULL;
+}
+
+const struct pe_work_ops pe_work_rr_ops = {
+	.client_open = client_open,
+	.go = go,
+	.stop = stop,
+	.server_cbs = &server_cbs,
+	.free = rr_free,
+};

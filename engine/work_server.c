@@ -1,0 +1,418 @@
+/* The test server: a control acceptor thread plus one thread and one loop per test. Each
+ * session reads "hello", answers "ok" with a cookie and a data port (or "error" and a log
+ * line), waits for "start" and the data connections, says "go", runs the mode, and answers
+ * the client's "end" with "result". */
+#include "engine/work.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+struct pe_server {
+	struct pe_server_opts o;
+	int lfd, efd;
+	uint16_t port;
+	pthread_t thr;
+	bool thr_started;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	unsigned sessions;
+	uint64_t done, refused;
+	volatile int stopping;
+};
+
+struct session {
+	struct pe_server *s;
+	int fd;
+	char peer[PE_ADDR_STRLEN];
+};
+
+static void slog(struct pe_server *s, const char *peer, const char *what, const char *msg)
+{
+	if (s->o.log)
+		fprintf(stderr, "pkteng server: %s: %s: %s\n", peer, what, msg);
+}
+
+static void count(struct pe_server *s, bool ok)
+{
+	pthread_mutex_lock(&s->mu);
+	if (ok)
+		s->done++;
+	else
+		s->refused++;
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* Non-blocking check of the control connection: 1 and *msg when a message is there, 0 when
+ * nothing, -errno when it failed or closed (reason in err). */
+static int ctl_poll(struct pe_ctl *c, struct json_object **msg, char *err, size_t errlen)
+{
+	struct pollfd p = { c->fd, POLLIN, 0 };
+	int e = 0;
+
+	if (poll(&p, 1, 0) <= 0)
+		return 0;
+	*msg = pe_ctl_recv(c, &e, err, errlen);
+	return *msg ? 1 : e;
+}
+
+static int needed_conns(const struct pe_params *p)
+{
+	return p->mode == PE_MODE_CRR || p->mode == PE_MODE_UDP ? 0 : (int)p->conns;
+}
+
+static void session_run(struct session *se)
+{
+	struct pe_server *s = se->s;
+	struct pe_ctl ctl;
+	struct pe_work w;
+	struct pe_params p;
+	struct pe_loop *loop = NULL;
+	struct pe_listener *ls = NULL;
+	struct json_object *msg = NULL, *ok;
+	struct pe_addr local;
+	char err[256] = "";
+	char cookie_hex[PE_COOKIE_LEN + 1];
+	bool got_start = false, got_end = false, work_init = false;
+	uint64_t deadline, last_ctl = 0;
+	int e = 0, r;
+
+	memset(&w, 0, sizeof(w));
+	if (pe_ctl_open(&ctl, se->fd, s->o.ctl_timeout_ms ? s->o.ctl_timeout_ms : 10000)) {
+		close(se->fd);
+		return;
+	}
+	msg = pe_ctl_recv(&ctl, &e, err, sizeof(err));
+	if (!msg) {
+		if (e == -EPROTO)
+			pe_ctl_send_error(&ctl, err);
+		slog(s, se->peer, "refused", err);
+		count(s, false);
+		goto out;
+	}
+	if (pe_proto_parse_hello(msg, &p, err, sizeof(err))) {
+		pe_ctl_send_error(&ctl, err);
+		slog(s, se->peer, "refused", err);
+		count(s, false);
+		goto out;
+	}
+	json_object_put(msg);
+	msg = NULL;
+	{
+		struct pe_loop_opts lo = { .sz = sizeof(lo), .backend = s->o.backend,
+					   .zc_min_bytes = p.zerocopy ? 0 : SIZE_MAX };
+
+		loop = pe_loop_open(&lo);
+	}
+	if (!loop || pe_work_init(&w, loop, &p, false)) {
+		snprintf(err, sizeof(err), "server cannot open a loop: %s", strerror(errno));
+		goto refuse;
+	}
+	work_init = true;
+	if (getrandom(&w.cookie, sizeof(w.cookie), 0) != sizeof(w.cookie))
+		w.cookie = pe_now_ns() ^ (uint64_t)(uintptr_t)&w;
+	r = pe_sock_local(ctl.fd, &local);
+	if (!r) {
+		struct pe_conn_opts co = { .sz = sizeof(co), .cbs = &pe_work_accept_cbs, .data = &w,
+					   .nodelay = p.mode != PE_MODE_STREAM &&
+						      p.mode != PE_MODE_FILE };
+		struct pe_listen_opts lo = { .sz = sizeof(lo), .conn = &co, .data = &w };
+
+		pe_addr_set_port(&local, 0);
+		r = pe_listen(loop, &local, &lo, &ls);
+		if (!r)
+			r = pe_listener_addr(ls, &w.data_addr);
+	}
+	if (!r && w.ops->server_open)
+		r = w.ops->server_open(&w, &w.data_addr);
+	if (r) {
+		snprintf(err, sizeof(err), "server cannot open the data port: %s", strerror(-r));
+		goto refuse;
+	}
+	ok = pe_proto_msg(PE_MSG_OK);
+	snprintf(cookie_hex, sizeof(cookie_hex), "%016llx", (unsigned long long)w.cookie);
+	json_object_object_add(ok, "version", json_object_new_int(PE_PROTO_VERSION));
+	json_object_object_add(ok, "cookie", json_object_new_string(cookie_hex));
+	json_object_object_add(ok, "data_port", json_object_new_int(pe_addr_port(&w.data_addr)));
+	json_object_object_add(ok, "backend", json_object_new_string(pe_loop_backend_str(loop)));
+	r = pe_ctl_send(&ctl, ok);
+	json_object_put(ok);
+	if (r)
+		goto out;
+
+	/* wait for "start" and every data connection */
+	deadline = pe_now_ns() + (uint64_t)ctl.timeout_ms * 1000000ull;
+	while (!got_start || (int)w.conns_ready < needed_conns(&p)) {
+		if (pe_now_ns() > deadline || s->stopping) {
+			snprintf(err, sizeof(err), "%s", got_start ? "data connections did not arrive" :
+								       "no \"start\" message");
+			goto fail_send;
+		}
+		pe_loop_run_once(loop, 10000000ull);
+		r = ctl_poll(&ctl, &msg, err, sizeof(err));
+		if (r < 0)
+			goto fail_log;
+		if (r > 0) {
+			if (strcmp(pe_proto_type(msg), PE_MSG_START)) {
+				snprintf(err, sizeof(err), "expected \"start\", got \"%s\"",
+					 pe_proto_type(msg));
+				goto fail_send;
+			}
+			got_start = true;
+			json_object_put(msg);
+			msg = NULL;
+		}
+	}
+	msg = pe_proto_msg(PE_MSG_GO);
+	r = pe_ctl_send(&ctl, msg);
+	json_object_put(msg);
+	msg = NULL;
+	if (r)
+		goto out;
+	pe_work_go(&w);
+
+	/* run until the mode finished and the client said "end" */
+	deadline = pe_now_ns() + (uint64_t)((p.duration_s + 60) * 1e9);
+	while (!w.finished || !got_end) {
+		uint64_t now = pe_now_ns();
+
+		if (now > deadline || s->stopping) {
+			pe_work_fail(&w, "the test did not end in time");
+			break;
+		}
+		if (!w.finished)
+			pe_loop_run_once(loop, 10000000ull);
+		if (w.finished || now - last_ctl > 20000000ull) {
+			last_ctl = now;
+			r = w.finished ? (msg = pe_ctl_recv(&ctl, &e, err, sizeof(err))) ? 1 : e :
+					 ctl_poll(&ctl, &msg, err, sizeof(err));
+			if (r < 0) {
+				pe_work_fail(&w, "control connection: %s", err);
+				slog(s, se->peer, "test failed", w.error);
+				count(s, false);
+				goto out;
+			}
+			if (r > 0) {
+				struct pe_figures peer;
+				struct json_object *f = NULL;
+
+				if (strcmp(pe_proto_type(msg), PE_MSG_END)) {
+					snprintf(err, sizeof(err), "expected \"end\", got \"%s\"",
+						 pe_proto_type(msg));
+					goto fail_send;
+				}
+				got_end = true;
+				json_object_object_get_ex(msg, "figures", &f);
+				pe_figures_from_json(&peer, f);
+				json_object_put(msg);
+				msg = NULL;
+				if (w.ops->peer_end)
+					w.ops->peer_end(&w, &peer);
+				else if (!w.finished && !w.going)
+					pe_work_finish(&w);
+			}
+		}
+	}
+	{
+		struct pe_figures f;
+
+		pe_work_figures(&w, &f);
+		msg = pe_proto_msg(PE_MSG_RESULT);
+		json_object_object_add(msg, "figures", pe_figures_to_json(&f));
+		pe_ctl_send(&ctl, msg);
+		if (!f.ok)
+			slog(s, se->peer, "test failed", f.error);
+		count(s, f.ok);
+	}
+	goto out;
+
+refuse:
+	pe_ctl_send_error(&ctl, err);
+	slog(s, se->peer, "refused", err);
+	count(s, false);
+	goto out;
+fail_send:
+	pe_ctl_send_error(&ctl, err);
+fail_log:
+	slog(s, se->peer, "test failed", err);
+	count(s, false);
+out:
+	if (msg)
+		json_object_put(msg);
+	if (loop)
+		pe_loop_close(loop);
+	w.loop = NULL;
+	if (work_init)
+		pe_work_free(&w);
+	pe_ctl_close(&ctl);
+}
+
+static void *session_thread(void *arg)
+{
+	struct session *se = arg;
+	struct pe_server *s = se->s;
+
+	session_run(se);
+	free(se);
+	pthread_mutex_lock(&s->mu);
+	s->sessions--;
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+struct pe_server *pe_server_open(const struct pe_server_opts *o)
+{
+	struct pe_server *s = calloc(1, sizeof(*s));
+	struct pe_addr a, bound;
+	int r;
+
+	if (!s)
+		return NULL;
+	s->o = *o;
+	if (!s->o.max_sessions)
+		s->o.max_sessions = 64;
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cv, NULL);
+	s->lfd = s->efd = -1;
+	if (o->bind && *o->bind) {
+		char port[8];
+
+		snprintf(port, sizeof(port), "%u", o->port);
+		r = pe_addr_parse(&a, o->bind, port, AF_UNSPEC, SOCK_STREAM, true);
+	} else {
+		r = pe_addr_any(&a, AF_UNSPEC, o->port);
+	}
+	if (!r) {
+		struct pe_sock_opts so = { .sz = sizeof(so), .nodelay = true };
+
+		r = pe_sock_listen(&a, &so);
+	}
+	if (r < 0) {
+		free(s);
+		errno = -r;
+		return NULL;
+	}
+	s->lfd = r;
+	s->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (!pe_sock_local(s->lfd, &bound))
+		s->port = pe_addr_port(&bound);
+	return s;
+}
+
+uint16_t pe_server_port(const struct pe_server *s)
+{
+	return s->port;
+}
+
+int pe_server_run(struct pe_server *s)
+{
+	while (!s->stopping) {
+		struct pollfd p[2] = { { s->lfd, POLLIN, 0 }, { s->efd, POLLIN, 0 } };
+		struct session *se;
+		struct pe_addr peer;
+		pthread_t t;
+		pthread_attr_t at;
+		int fd;
+
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (s->stopping || p[1].revents)
+			break;
+		fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0)
+			continue;
+		pthread_mutex_lock(&s->mu);
+		while (s->sessions >= s->o.max_sessions && !s->stopping)
+			pthread_cond_wait(&s->cv, &s->mu);
+		s->sessions++;
+		pthread_mutex_unlock(&s->mu);
+		se = calloc(1, sizeof(*se));
+		if (!se) {
+			close(fd);
+			goto undo;
+		}
+		se->s = s;
+		se->fd = fd;
+		if (pe_sock_peer(fd, &peer) || pe_addr_format(&peer, se->peer, sizeof(se->peer)) < 0)
+			snprintf(se->peer, sizeof(se->peer), "?");
+		pthread_attr_init(&at);
+		pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+		if (pthread_create(&t, &at, session_thread, se)) {
+			pthread_attr_destroy(&at);
+			close(fd);
+			free(se);
+			goto undo;
+		}
+		pthread_attr_destroy(&at);
+		continue;
+undo:
+		pthread_mutex_lock(&s->mu);
+		s->sessions--;
+		pthread_mutex_unlock(&s->mu);
+	}
+	return 0;
+}
+
+static void *server_thread(void *arg)
+{
+	pe_server_run(arg);
+	return NULL;
+}
+
+int pe_server_start(struct pe_server *s)
+{
+	int r = pthread_create(&s->thr, NULL, server_thread, s);
+
+	if (r)
+		return -r;
+	s->thr_started = true;
+	return 0;
+}
+
+void pe_server_stop(struct pe_server *s)
+{
+	uint64_t one = 1;
+
+	s->stopping = 1;
+	if (write(s->efd, &one, sizeof(one)) < 0) {
+		/* the eventfd cannot be full; nothing else to do in a signal handler */
+	}
+}
+
+void pe_server_close(struct pe_server *s)
+{
+	if (!s)
+		return;
+	pe_server_stop(s);
+	if (s->thr_started)
+		pthread_join(s->thr, NULL);
+	pthread_mutex_lock(&s->mu);
+	pthread_cond_broadcast(&s->cv);
+	while (s->sessions)
+		pthread_cond_wait(&s->cv, &s->mu);
+	pthread_mutex_unlock(&s->mu);
+	close(s->lfd);
+	close(s->efd);
+	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->cv);
+	free(s);
+}
+
+void pe_server_counts(struct pe_server *s, uint64_t *done, uint64_t *refused)
+{
+	pthread_mutex_lock(&s->mu);
+	*done = s->done;
+	*refused = s->refused;
+	pthread_mutex_unlock(&s->mu);
+}

@@ -1,0 +1,314 @@
+/* udp: the client sends datagrams of -l bytes carrying the test cookie, a sequence number and
+ * its send time, paced to -b bits/s or --pps (neither: as fast as the socket takes them). The
+ * server marks every sequence number it sees in a bitmap, so loss is exact: datagrams the
+ * client says it sent ("end") minus distinct ones received. Jitter is RFC 3550's. */
+#include "engine/work.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define UDP_HDR 24
+#define BATCH 64
+#define MAX_SEQ (1ull << 34) /* a 2 GiB bitmap at most */
+
+struct udp {
+	struct pe_udp *u;
+	/* sender */
+	uint8_t *bufs;
+	struct pe_dgram d[BATCH];
+	uint64_t next_seq, pps;
+	int64_t skip_every;
+	struct pe_timer pace;
+	/* receiver */
+	uint64_t *seen;
+	uint64_t seen_words, max_seq, unique, foreign, peer_sent;
+	bool any;
+	int64_t last_transit;
+	double jitter;
+	struct pe_timer drain;
+};
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	int i;
+
+	for (i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (56 - 8 * i));
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* Queues up to `want` datagrams; returns how many the engine took. */
+static uint64_t send_batch(struct pe_work *w, uint64_t want)
+{
+	struct udp *s = w->mode;
+	uint64_t done = 0;
+
+	while (done < want && !w->stopping) {
+		unsigned n = 0;
+		int r;
+
+		while (n < BATCH && done + n < want) {
+			uint64_t seq = s->next_seq++;
+
+			if (s->skip_every > 0 && seq % (uint64_t)s->skip_every ==
+							 (uint64_t)s->skip_every - 1)
+				continue; /* test hook: a datagram "lost" on purpose */
+			put64(s->bufs + (size_t)n * w->p.len_bytes + 8, seq);
+			put64(s->bufs + (size_t)n * w->p.len_bytes + 16, pe_now_ns());
+			n++;
+		}
+		if (!n)
+			break;
+		r = pe_udp_send(s->u, s->d, n);
+		if (r < 0)
+			r = 0;
+		/* sequence numbers not taken are given back */
+		if ((unsigned)r < n)
+			s->next_seq = get64(s->bufs + (size_t)r * w->p.len_bytes + 8);
+		w->cnt.msgs_tx += (unsigned)r;
+		w->cnt.bytes_tx += (uint64_t)(unsigned)r * w->p.len_bytes;
+		done += (unsigned)r;
+		if ((unsigned)r < n)
+			break;
+	}
+	return done;
+}
+
+static void pace_timer(struct pe_loop *l, struct pe_timer *t)
+{
+	struct pe_work *w = t->data;
+	struct udp *s = w->mode;
+	uint64_t due = (uint64_t)((double)s->pps * (double)(pe_now_ns() - w->t_go_ns) / 1e9);
+
+	if (w->stopping)
+		return;
+	if (due > s->next_seq)
+		send_batch(w, due - s->next_seq);
+	pe_timer_arm(l, t, 1000000); /* 1 ms */
+}
+
+static void on_writable(struct pe_udp *u)
+{
+	struct pe_work *w = pe_udp_data(u);
+	struct udp *s = w->mode;
+
+	if (w->is_client && !s->pps && w->going)
+		send_batch(w, UINT64_MAX);
+}
+
+static void on_error(struct pe_udp *u, int err)
+{
+	/* a refused datagram is a lost one; the receiver's count shows it */
+}
+
+static void on_recv(struct pe_udp *u, const struct pe_dgram *d, unsigned n)
+{
+	struct pe_work *w = pe_udp_data(u);
+	struct udp *s = w->mode;
+	uint64_t now = pe_now_ns();
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		const uint8_t *p = d[i].data;
+		uint64_t seq, word, bit;
+		int64_t transit, dd;
+
+		if (d[i].len < UDP_HDR || get64(p) != w->cookie) {
+			s->foreign++;
+			continue;
+		}
+		w->cnt.msgs_rx++;
+		w->cnt.bytes_rx += d[i].len;
+		seq = get64(p + 8);
+		if (seq >= MAX_SEQ) {
+			s->foreign++;
+			continue;
+		}
+		word = seq / 64;
+		bit = 1ull << (seq % 64);
+		if (word >= s->seen_words) {
+			uint64_t nw = s->seen_words ? s->seen_words : 1024;
+			uint64_t *nb;
+
+			while (nw <= word)
+				nw *= 2;
+			nb = realloc(s->seen, nw * sizeof(*nb));
+			if (!nb) {
+				pe_work_fail(w, "out of memory for the sequence bitmap");
+				return;
+			}
+			memset(nb + s->seen_words, 0, (nw - s->seen_words) * sizeof(*nb));
+			s->seen = nb;
+			s->seen_words = nw;
+		}
+		if (s->seen[word] & bit) {
+			w->fig.udp_duplicates++;
+			continue;
+		}
+		s->seen[word] |= bit;
+		s->unique++;
+		if (s->any && seq < s->max_seq)
+			w->fig.udp_reordered++;
+		else
+			s->max_seq = seq;
+		/* RFC 3550 6.4.1: J += (|D| - J) / 16, D from consecutive arrivals */
+		transit = (int64_t)(now - get64(p + 16));
+		if (s->any) {
+			dd = transit - s->last_transit;
+			if (dd < 0)
+				dd = -dd;
+			s->jitter += ((double)dd - s->jitter) / 16.0;
+		}
+		s->last_transit = transit;
+		s->any = true;
+	}
+	if (s->peer_sent && s->unique >= s->peer_sent)
+		pe_work_finish(w);
+}
+
+static const struct pe_udp_cbs cbs = {
+	.on_recv = on_recv,
+	.on_writable = on_writable,
+	.on_error = on_error,
+};
+
+static int udp_state(struct pe_work *w)
+{
+	struct udp *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return -ENOMEM;
+	w->mode = s;
+	pe_timer_init(&s->pace, pace_timer, w);
+	pe_timer_init(&s->drain, NULL, w);
+	return 0;
+}
+
+static int client_open(struct pe_work *w)
+{
+	struct pe_udp_opts o = { .sz = sizeof(o), .cbs = &cbs, .data = w, .peer = &w->data_addr,
+				 .sndbuf_bytes = 4 << 20 };
+	struct udp *s;
+	unsigned i;
+	int err;
+
+	if (w->p.len_bytes < UDP_HDR)
+		return -EINVAL;
+	err = udp_state(w);
+	if (err)
+		return err;
+	s = w->mode;
+	s->skip_every = pe_test_hook("PKTENG_TEST_UDP_SKIP");
+	s->bufs = calloc(BATCH, w->p.len_bytes);
+	if (!s->bufs)
+		return -ENOMEM;
+	for (i = 0; i < BATCH; i++) {
+		put64(s->bufs + (size_t)i * w->p.len_bytes, w->cookie);
+		s->d[i].data = s->bufs + (size_t)i * w->p.len_bytes;
+		s->d[i].len = w->p.len_bytes;
+	}
+	s->pps = w->p.rate_pps ? w->p.rate_pps : w->p.rate_bps / (8ull * w->p.len_bytes);
+	if (w->p.rate_bps && !s->pps)
+		s->pps = 1;
+	return pe_udp_open(w->loop, NULL, &o, &s->u);
+}
+
+static int server_open(struct pe_work *w, const struct pe_addr *local)
+{
+	struct pe_udp_opts o = { .sz = sizeof(o), .cbs = &cbs, .data = w, .rcvbuf_bytes = 8 << 20 };
+	int err = udp_state(w);
+
+	if (err)
+		return err;
+	return pe_udp_open(w->loop, local, &o, &((struct udp *)w->mode)->u);
+}
+
+static void go(struct pe_work *w)
+{
+	struct udp *s = w->mode;
+
+	if (!w->is_client)
+		return;
+	if (s->pps)
+		pace_timer(w->loop, &s->pace);
+	else
+		send_batch(w, UINT64_MAX);
+}
+
+static void stop(struct pe_work *w)
+{
+	struct udp *s = w->mode;
+
+	if (w->is_client) {
+		pe_timer_disarm(w->loop, &s->pace);
+		pe_work_finish(w);
+	}
+}
+
+static void drain_timer(struct pe_loop *l, struct pe_timer *t)
+{
+	pe_work_finish(t->data);
+}
+
+static void peer_end(struct pe_work *w, const struct pe_figures *peer)
+{
+	struct udp *s = w->mode;
+
+	s->peer_sent = peer->udp_sent;
+	w->stopping = true;
+	if (s->unique >= s->peer_sent) {
+		pe_work_finish(w);
+		return;
+	}
+	/* datagrams still in the socket buffer: read them for up to 200 ms */
+	s->drain.fn = drain_timer;
+	pe_timer_arm(w->loop, &s->drain, 200000000ull);
+}
+
+static void figures(struct pe_work *w, struct pe_figures *f)
+{
+	struct udp *s = w->mode;
+
+	if (!s)
+		return;
+	if (w->is_client) {
+		f->udp_sent = s->next_seq;
+		return;
+	}
+	f->udp_sent = s->peer_sent;
+	f->udp_received = s->unique;
+	f->udp_lost = s->peer_sent > s->unique ? s->peer_sent - s->unique : 0;
+	f->jitter_ns = s->jitter;
+}
+
+static void udp_free(struct pe_work *w)
+{
+	struct udp *s = w->mode;
+
+	if (!s)
+		return;
+	free(s->bufs);
+	free(s->seen);
+	free(s);
+	w->mode = NULL;
+}
+
+const struct pe_work_ops pe_work_udp_ops = {
+	.client_open = client_open,
+	.go = go,
+	.stop = stop,
+	.server_open = server_open,
+	.peer_end = peer_end,
+	.figures = figures,
+	.free = udp_free,
+};

@@ -1,0 +1,205 @@
+/* The control exchange: hello encoding round trip, and a server that answers malformed,
+ * truncated, wrong-version and unknown-mode messages with a clear error and keeps serving. */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <json-c/json.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "engine/work.h"
+
+Test(proto, hello_round_trip)
+{
+	struct pe_params p, q;
+	struct json_object *o, *back;
+	char err[200];
+	size_t len;
+	char *s;
+
+	pe_params_default(&p, PE_MODE_UDP);
+	p.duration_s = 2.5;
+	p.len_bytes = 1200;
+	p.conns = 3;
+	p.rate_bps = 123456789;
+	o = pe_proto_hello(&p);
+	s = pe_proto_dump(o, &len);
+	cr_assert(s);
+	back = pe_proto_parse(s, len, err, sizeof(err));
+	cr_assert(back, "%s", err);
+	cr_assert_eq(pe_proto_parse_hello(back, &q, err, sizeof(err)), 0, "%s", err);
+	cr_expect_eq(q.mode, PE_MODE_UDP);
+	cr_expect_eq(q.duration_s, 2.5);
+	cr_expect_eq(q.len_bytes, 1200);
+	cr_expect_eq(q.conns, 3);
+	cr_expect_eq(q.rate_bps, 123456789);
+	/* a truncated payload is refused, never read past */
+	cr_expect_null(pe_proto_parse(s, len - 1, err, sizeof(err)));
+	cr_expect(strstr(err, "malformed JSON"), "%s", err);
+	json_object_put(back);
+	json_object_put(o);
+	free(s);
+}
+
+Test(proto, data_header)
+{
+	uint8_t h[PE_DATA_HDR];
+	uint32_t idx = 0;
+
+	pe_data_hdr_put(h, 0x0123456789abcdefull, 77);
+	cr_expect_eq(memcmp(h, "PEd1\x01\x23\x45\x67\x89\xab\xcd\xef\0\0\0\x4d", 16), 0);
+	cr_expect_eq(pe_data_hdr_check(h, 0x0123456789abcdefull, &idx), 0);
+	cr_expect_eq(idx, 77);
+	cr_expect_eq(pe_data_hdr_check(h, 0x0123456789abcdeeull, &idx), -EPROTO);
+	h[0] = 'X';
+	cr_expect_eq(pe_data_hdr_check(h, 0x0123456789abcdefull, &idx), -EPROTO);
+}
+
+static int dial(uint16_t port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert(fd >= 0);
+	cr_assert_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0, "%s", strerror(errno));
+	return fd;
+}
+
+static void send_frame(int fd, const void *p, size_t len, uint32_t claimed)
+{
+	uint8_t hdr[4];
+
+	pe_frame_put_hdr(hdr, claimed);
+	cr_assert_eq(send(fd, hdr, 4, MSG_NOSIGNAL), 4);
+	if (len)
+		cr_assert_eq(send(fd, p, len, MSG_NOSIGNAL), (ssize_t)len);
+}
+
+/* Reads one reply frame; returns the parsed object or NULL when the server closed first. */
+static struct json_object *read_reply(int fd)
+{
+	static uint8_t buf[65536];
+	size_t have = 0;
+
+	for (;;) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		ssize_t n;
+
+		cr_assert_eq(poll(&p, 1, 5000), 1, "no reply within 5 s");
+		n = recv(fd, buf + have, sizeof(buf) - have, 0);
+		if (n <= 0)
+			return NULL;
+		have += (size_t)n;
+		if (have >= 4 && have >= 4 + pe_frame_get_hdr(buf))
+			return json_tokener_parse((const char *)buf + 4);
+	}
+}
+
+struct bad_case {
+	const char *payload;
+	uint32_t claimed; /* 0: the payload's length */
+	const char *want; /* substring of the error message; NULL: no reply, just a close */
+};
+
+Test(proto, server_refuses_bad_messages_and_keeps_serving)
+{
+	static const struct bad_case cases[] = {
+		{ "{not json", 0, "malformed JSON" },
+		{ "[1,2]", 0, "not a JSON object" },
+		{ "{\"version\":1}", 0, "no \"type\"" },
+		{ "{\"type\":\"hello\",\"version\":99,\"mode\":\"stream\",\"params\":{}}", 0,
+		  "protocol version 99 not supported (this server speaks 1)" },
+		{ "{\"type\":\"hello\",\"version\":1,\"mode\":\"warp\",\"params\":{}}", 0,
+		  "unknown mode 'warp'" },
+		{ "{\"type\":\"hello\",\"version\":1,\"mode\":\"rr\"}", 0, "no \"params\" object" },
+		{ "{\"type\":\"start\"}", 0, "expected a \"hello\" message, got \"start\"" },
+		{ "{\"type\":\"hello\",\"version\":1,\"mode\":\"rr\",\"params\":{\"conns\":0}}", 0,
+		  "conns 0 out of range" },
+		{ "", 0xffffffffu, "larger than" },
+		{ "{\"type\":\"hel", 100, NULL }, /* truncated, then the client closes */
+	};
+	struct pe_server_opts so = { .sz = sizeof(so), .bind = "127.0.0.1", .ctl_timeout_ms = 3000 };
+	struct pe_server *s = pe_server_open(&so);
+	uint64_t done, refused;
+	unsigned i;
+	int stalled;
+
+	cr_assert(s, "%s", strerror(errno));
+	cr_assert_eq(pe_server_start(s), 0);
+	/* a client that sends half a message and stalls must not hold up anyone else */
+	stalled = dial(pe_server_port(s));
+	send_frame(stalled, "{\"ty", 4, 50);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct bad_case *c = &cases[i];
+		size_t len = strlen(c->payload);
+		int fd = dial(pe_server_port(s));
+		struct json_object *r;
+
+		send_frame(fd, c->payload, len, c->claimed ? c->claimed : (uint32_t)len);
+		if (!c->want)
+			shutdown(fd, SHUT_WR);
+		r = read_reply(fd);
+		if (c->want) {
+			cr_assert(r, "case %u: no error reply", i);
+			cr_expect_str_eq(pe_json_str(r, "type", ""), "error", "case %u", i);
+			cr_expect(strstr(pe_json_str(r, "message", ""), c->want),
+				  "case %u: message '%s' lacks '%s'", i, pe_json_str(r, "message", ""),
+				  c->want);
+		} else {
+			cr_expect_null(r, "case %u: a reply to a truncated message", i);
+		}
+		json_object_put(r);
+		close(fd);
+	}
+	/* and a real test still runs */
+	{
+		char port[8], err[300];
+		struct pe_client_opts co = { .sz = sizeof(co), .host = "127.0.0.1", .port = port,
+					     .backend = PE_BACKEND_EPOLL };
+		struct pe_figures cf, sf;
+		bool have;
+
+		snprintf(port, sizeof(port), "%u", pe_server_port(s));
+		pe_params_default(&co.p, PE_MODE_RR);
+		co.p.duration_s = 0.2;
+		cr_assert_eq(pe_client_run(&co, &cf, &sf, &have, err, sizeof(err)), 0, "%s", err);
+		cr_expect(have && cf.c.transactions > 0);
+		cr_expect_eq(cf.c.transactions, sf.c.transactions);
+	}
+	close(stalled);
+	pe_server_close(s);
+	(void)done;
+	(void)refused;
+}
+
+Test(proto, server_counts_refusals)
+{
+	struct pe_server_opts so = { .sz = sizeof(so), .bind = "127.0.0.1", .ctl_timeout_ms = 2000 };
+	struct pe_server *s = pe_server_open(&so);
+	uint64_t done = 9, refused = 9;
+	struct json_object *r;
+	int fd, tries;
+
+	cr_assert(s);
+	cr_assert_eq(pe_server_start(s), 0);
+	fd = dial(pe_server_port(s));
+	send_frame(fd, "{\"type\":\"hello\",\"version\":2}", 29, 29);
+	r = read_reply(fd);
+	cr_assert(r);
+	json_object_put(r);
+	close(fd);
+	for (tries = 0; tries < 100; tries++) {
+		pe_server_counts(s, &done, &refused);
+		if (refused)
+			break;
+		usleep(10000);
+	}
+	cr_expect_eq(done, 0);
+	cr_expect_eq(refused, 1);
+	pe_server_close(s);
+}

@@ -1,0 +1,360 @@
+/* Every mode on both backends over IPv4 and IPv6 loopback through the real command line, with
+ * the JSON report parsed back and checked against counts that must agree exactly, plus the
+ * test hooks (a corrupted byte, skipped datagrams, a cut file) and TCP_INFO. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/work.h"
+#include "tests/testutil.h"
+
+static struct pe_server *srv[2];
+
+static void start_servers(void)
+{
+	for (int b = 0; b < 2; b++) {
+		struct pe_server_opts so = { .sz = sizeof(so), .backend = (enum pe_backend)b };
+
+		srv[b] = pe_server_open(&so);
+		cr_assert(srv[b], "server: %s", strerror(errno));
+		cr_assert_eq(pe_server_start(srv[b]), 0);
+	}
+}
+
+static void stop_servers(void)
+{
+	for (int b = 0; b < 2; b++)
+		pe_server_close(srv[b]);
+}
+
+TestSuite(work, .init = start_servers, .fini = stop_servers, .timeout = 240);
+
+static const char *const backend[2] = { "uring", "epoll" };
+
+static struct json_object *side(struct json_object *doc, const char *who)
+{
+	struct json_object *o = NULL;
+
+	cr_assert(json_object_object_get_ex(doc, who, &o) && o, "no \"%s\" in the report", who);
+	return o;
+}
+
+static long long num(struct json_object *o, const char *k)
+{
+	return (long long)pe_json_i64(o, k, -999);
+}
+
+/* Runs the client; returns its parsed --json report (caller puts). */
+static struct json_object *client(struct pe_run *r, int b, const char *host, const char *env,
+				  const char *args, int want_status)
+{
+	struct json_object *doc;
+
+	cr_assert_eq(pe_run(r, "%s %s client %s -p %u --backend %s --json %s", env ? env : "",
+			    PE_TEST_BIN, host, pe_server_port(srv[b]), backend[b], args),
+		     0);
+	cr_assert_eq(r->status, want_status, "'%s': status %d\nstdout: %s\nstderr: %s", args,
+		     r->status, r->out, r->err);
+	doc = json_tokener_parse(r->out);
+	cr_assert(doc, "'%s': the report is not JSON: %s", args, r->out);
+	return doc;
+}
+
+static void check_mode(int b, const char *host, const char *tmp)
+{
+	struct pe_run r;
+	struct json_object *d, *c, *s;
+	char args[600];
+
+	/* stream, 2 flows, verified: every byte arrives, and exactly -n per flow */
+	d = client(&r, b, host, NULL, "--mode stream -n 2M -P 2 --verify -l 64K", 0);
+	c = side(d, "client");
+	s = side(d, "server");
+	cr_expect_eq(num(c, "bytes_tx"), 4000000, "%s %s", backend[b], host);
+	cr_expect_eq(num(s, "bytes_rx"), 4000000);
+	cr_expect_eq(num(s, "verify_errors"), 0);
+	json_object_put(d);
+	pe_run_free(&r);
+
+	/* reverse */
+	d = client(&r, b, host, NULL, "--mode stream -n 1M -R --verify", 0);
+	cr_expect_eq(num(side(d, "server"), "bytes_tx"), 1000000);
+	cr_expect_eq(num(side(d, "client"), "bytes_rx"), 1000000);
+	cr_expect_eq(num(side(d, "client"), "verify_errors"), 0);
+	json_object_put(d);
+	pe_run_free(&r);
+
+	/* both ways for a while: each side received what the other sent */
+	d = client(&r, b, host, NULL, "--mode stream -t 0.3 --bidir", 0);
+	c = side(d, "client");
+	s = side(d, "server");
+	cr_expect_gt(num(c, "bytes_tx"), 0);
+	cr_expect_eq(num(c, "bytes_tx"), num(s, "bytes_rx"));
+	cr_expect_eq(num(s, "bytes_tx"), num(c, "bytes_rx"));
+	json_object_put(d);
+	pe_run_free(&r);
+
+	/* rr: every request answered, exact byte counts, ordered latency figures */
+	d = client(&r, b, host, NULL, "--mode rr -t 0.3 --conns 2 -l 100 --resp-len 300", 0);
+	c = side(d, "client");
+	s = side(d, "server");
+	cr_expect_gt(num(c, "transactions"), 10);
+	cr_expect_eq(num(c, "transactions"), num(s, "transactions"));
+	cr_expect_eq(num(c, "bytes_tx"), 100 * num(c, "transactions"));
+	cr_expect_eq(num(c, "bytes_rx"), 300 * num(c, "transactions"));
+	cr_expect_eq(num(c, "lat_count"), num(c, "transactions"));
+	cr_expect(num(c, "lat_min_ns") > 0 && num(c, "lat_min_ns") <= num(c, "lat_p50_ns") &&
+		  num(c, "lat_p50_ns") <= num(c, "lat_p99_ns") &&
+		  num(c, "lat_p99_ns") <= num(c, "lat_p999_ns") &&
+		  num(c, "lat_p999_ns") <= num(c, "lat_max_ns"));
+	json_object_put(d);
+	pe_run_free(&r);
+
+	/* crr */
+	d = client(&r, b, host, NULL, "--mode crr -t 0.3 -l 50 --resp-len 70", 0);
+	c = side(d, "client");
+	s = side(d, "server");
+	cr_expect_gt(num(c, "transactions"), 5);
+	cr_expect_eq(num(c, "transactions"), num(s, "transactions"));
+	cr_expect_eq(num(c, "bytes_rx"), 70 * num(c, "transactions"));
+	cr_expect_eq(num(s, "bytes_rx"), 50 * num(s, "transactions"));
+	json_object_put(d);
+	pe_run_free(&r);
+
+	/* udp, paced gently: nothing lost, every datagram counted once */
+	d = client(&r, b, host, NULL, "--mode udp --pps 20000 -t 0.3 -l 200", 0);
+	c = side(d, "client");
+	s = side(d, "server");
+	cr_expect_gt(num(c, "udp_sent"), 3000);
+	cr_expect_eq(num(s, "udp_received"), num(c, "udp_sent"));
+	cr_expect_eq(num(s, "udp_lost"), 0);
+	cr_expect_eq(num(s, "udp_duplicates"), 0);
+	cr_expect_eq(num(s, "bytes_rx"), 200 * num(c, "udp_sent"));
+	json_object_put(d);
+	pe_run_free(&r);
+
+	/* echo: byte-exact */
+	d = client(&r, b, host, NULL, "--mode echo --conns 8 -l 1000 -t 0.3", 0);
+	c = side(d, "client");
+	s = side(d, "server");
+	cr_expect_gt(num(c, "transactions"), 8);
+	cr_expect_eq(num(c, "verify_errors"), 0);
+	cr_expect_eq(num(c, "bytes_tx"), 1000 * num(c, "transactions"));
+	cr_expect_eq(num(c, "bytes_rx"), num(c, "bytes_tx"));
+	cr_expect_eq(num(s, "bytes_rx"), num(c, "bytes_tx"));
+	json_object_put(d);
+	pe_run_free(&r);
+
+	/* file: length and SHA-256 against sha256sum */
+	snprintf(args, sizeof(args), "--mode file --file %s/blob", tmp);
+	d = client(&r, b, host, NULL, args, 0);
+	{
+		struct pe_run h;
+		char want[65];
+
+		cr_assert_eq(pe_run(&h, "sha256sum %s/blob", tmp), 0);
+		cr_assert_eq(h.status, 0);
+		snprintf(want, sizeof(want), "%.64s", h.out);
+		cr_expect_str_eq(pe_json_str(side(d, "server"), "sha256", ""), want);
+		cr_expect_eq(num(side(d, "server"), "file_bytes"), 3 * 1048576 + 7);
+		cr_expect_eq(num(side(d, "client"), "bytes_tx"), 3 * 1048576 + 7);
+		pe_run_free(&h);
+	}
+	json_object_put(d);
+	pe_run_free(&r);
+}
+
+static char *make_blob(void)
+{
+	char *tmp = pe_tmpdir();
+	struct pe_run r;
+
+	cr_assert(tmp);
+	cr_assert_eq(pe_run(&r, "head -c %d /dev/urandom > %s/blob", 3 * 1048576 + 7, tmp), 0);
+	cr_assert_eq(r.status, 0);
+	pe_run_free(&r);
+	return tmp;
+}
+
+Test(work, every_mode_uring_ipv4)
+{
+	char *tmp = make_blob();
+
+	check_mode(0, "127.0.0.1", tmp);
+	pe_tmpdir_remove(tmp);
+}
+
+Test(work, every_mode_uring_ipv6)
+{
+	char *tmp = make_blob();
+
+	check_mode(0, "::1", tmp);
+	pe_tmpdir_remove(tmp);
+}
+
+Test(work, every_mode_epoll_ipv4)
+{
+	char *tmp = make_blob();
+
+	check_mode(1, "127.0.0.1", tmp);
+	pe_tmpdir_remove(tmp);
+}
+
+Test(work, every_mode_epoll_ipv6)
+{
+	char *tmp = make_blob();
+
+	check_mode(1, "::1", tmp);
+	pe_tmpdir_remove(tmp);
+}
+
+Test(work, verify_catches_a_corrupted_byte)
+{
+	for (int b = 0; b < 2; b++) {
+		struct pe_run r;
+		struct json_object *d = client(&r, b, "127.0.0.1", "PKTENG_TEST_CORRUPT_OFFSET=123457",
+					       "--mode stream -n 1M --verify", 1);
+		struct json_object *s = side(d, "server");
+
+		cr_expect_eq(num(s, "verify_errors"), 1, "%s", backend[b]);
+		cr_expect_eq(num(s, "first_bad_offset"), 123457);
+		cr_expect(strstr(r.err, "data corrupted: 1 mismatched bytes, first at offset 123457"),
+			  "stderr: %s", r.err);
+		json_object_put(d);
+		pe_run_free(&r);
+	}
+	/* echo checks on the client side */
+	{
+		struct pe_run r;
+		struct json_object *d = client(&r, 1, "127.0.0.1", "PKTENG_TEST_CORRUPT_OFFSET=2500",
+					       "--mode echo -l 1000 -t 0.3", 1);
+
+		cr_expect_eq(num(side(d, "client"), "verify_errors"), 1);
+		cr_expect_eq(num(side(d, "client"), "first_bad_offset"), 2500);
+		json_object_put(d);
+		pe_run_free(&r);
+	}
+}
+
+Test(work, udp_loss_is_exact)
+{
+	for (int b = 0; b < 2; b++) {
+		struct pe_run r;
+		struct json_object *d = client(&r, b, "::1", "PKTENG_TEST_UDP_SKIP=7",
+					       "--mode udp --pps 30000 -t 0.3 -l 64", 0);
+		struct json_object *c = side(d, "client"), *s = side(d, "server");
+		long long sent = num(c, "udp_sent");
+
+		cr_expect_gt(sent, 3000);
+		cr_expect_eq(num(s, "udp_sent"), sent);
+		cr_expect_eq(num(s, "udp_lost"), sent / 7, "%s: lost %lld of %lld", backend[b],
+			     num(s, "udp_lost"), sent);
+		cr_expect_eq(num(s, "udp_received"), sent - sent / 7);
+		cr_expect_eq(num(c, "msgs_tx"), sent - sent / 7);
+		json_object_put(d);
+		pe_run_free(&r);
+	}
+}
+
+Test(work, interrupted_file_fails)
+{
+	char *tmp = make_blob();
+	char args[300];
+	struct pe_run r;
+	struct json_object *d;
+
+	snprintf(args, sizeof(args), "--mode file --file %s/blob", tmp);
+	d = client(&r, 0, "127.0.0.1", "PKTENG_TEST_FILE_STOP_AT=1000", args, 1);
+	cr_expect_eq(pe_json_i64(side(d, "server"), "ok", 1), 0);
+	cr_expect(strstr(r.err, "transfer incomplete: received 1000 of 3145735 bytes"), "stderr: %s",
+		  r.err);
+	json_object_put(d);
+	pe_run_free(&r);
+	pe_tmpdir_remove(tmp);
+}
+
+Test(work, byte_counts_match_tcp_info)
+{
+	for (int b = 0; b < 2; b++) {
+		struct pe_run r;
+		struct json_object *d = client(&r, b, "127.0.0.1", NULL, "--mode stream -t 0.5", 0);
+		struct json_object *c = side(d, "client"), *s = side(d, "server");
+		double tx = (double)num(c, "bytes_tx"), acked = (double)num(c, "tcpi_bytes_acked");
+		double rx = (double)num(s, "bytes_rx"), kr = (double)num(s, "tcpi_bytes_received");
+
+		cr_expect_gt(tx, 1e6);
+		cr_expect_leq(tx > acked ? tx - acked : acked - tx, tx * 0.01,
+			      "%s: sent %.0f, TCP_INFO acked %.0f", backend[b], tx, acked);
+		cr_expect_leq(rx > kr ? rx - kr : kr - rx, rx * 0.01,
+			      "%s: received %.0f, TCP_INFO %.0f", backend[b], rx, kr);
+		json_object_put(d);
+		pe_run_free(&r);
+	}
+}
+
+Test(work, json_stream_lines)
+{
+	struct pe_run r;
+	char *line, *save = NULL;
+	int intervals = 0, summaries = 0;
+	long long sum_tx = 0, total_tx = -1;
+
+	cr_assert_eq(pe_run(&r, "%s client 127.0.0.1 -p %u --mode stream -t 1 -i 0.25 --json-stream",
+			    PE_TEST_BIN, pe_server_port(srv[0])),
+		     0);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	for (line = strtok_r(r.out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		struct json_object *o = json_tokener_parse(line);
+		const char *ev;
+
+		cr_assert(o, "not JSON: %s", line);
+		ev = pe_json_str(o, "event", "");
+		if (!strcmp(ev, "interval")) {
+			cr_expect_eq(summaries, 0, "an interval after the summary");
+			intervals++;
+			sum_tx += num(o, "bytes_tx");
+		} else {
+			cr_expect_str_eq(ev, "summary");
+			summaries++;
+			total_tx = num(side(o, "client"), "bytes_tx");
+		}
+		json_object_put(o);
+	}
+	cr_expect(intervals >= 3 && intervals <= 4, "%d interval lines", intervals);
+	cr_expect_eq(summaries, 1);
+	cr_expect(sum_tx > 0 && sum_tx <= total_tx, "intervals %lld, total %lld", sum_tx, total_tx);
+	pe_run_free(&r);
+}
+
+Test(work, text_report_and_errors)
+{
+	struct pe_run r;
+
+	cr_assert_eq(pe_run(&r, "%s client 127.0.0.1 -p %u --mode rr -t 0.3 -i 0", PE_TEST_BIN,
+			    pe_server_port(srv[1])),
+		     0);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect(strstr(r.out, "-- rr summary") && strstr(r.out, "\nclient ") &&
+			  strstr(r.out, "\nserver ") && strstr(r.out, "latency us: min"),
+		  "%s", r.out);
+	pe_run_free(&r);
+
+	cr_assert_eq(pe_run(&r, "%s client", PE_TEST_BIN), 0);
+	cr_expect_eq(r.status, 2);
+	cr_expect_str_eq(r.err, "pkteng: client: missing HOST (see 'pkteng client --help')\n");
+	pe_run_free(&r);
+
+	cr_assert_eq(pe_run(&r, "%s client ::1 --mode warp", PE_TEST_BIN), 0);
+	cr_expect_eq(r.status, 2);
+	cr_expect(strstr(r.err, "--mode 'warp'"), "%s", r.err);
+	pe_run_free(&r);
+
+	/* nothing listens on port 1 */
+	cr_assert_eq(pe_run(&r, "%s client 127.0.0.1 -p 1 -t 0.2", PE_TEST_BIN), 0);
+	cr_expect_eq(r.status, 1);
+	cr_expect(strstr(r.err, "Connection refused"), "%s", r.err);
+	pe_run_free(&r);
+}

@@ -1,0 +1,126 @@
+/* `pkteng registry serve|list`: the client registry (names, addresses and ports) over
+ * length-prefixed JSON. */
+#include <errno.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "engine/registry.h"
+#include "tools/cli.h"
+
+static const char usage[] =
+	"Usage: pkteng registry serve [--port 5000] [--bind ADDR]\n"
+	"       pkteng registry list [-n NAME] [--host H] [--port P]\n"
+	"serve: records every client's name, address and port and answers each with the whole\n"
+	"       list (until interrupted; default on every address, IPv4 and IPv6).\n"
+	"list:  registers NAME (1..255 bytes of UTF-8) when given, and prints the list as JSON.\n"
+	"  -p, --port N    registry port (default 5000)\n"
+	"  --bind ADDR     serve: listen on ADDR only\n"
+	"  -H, --host H    list: the registry's host (default localhost)\n"
+	"  -n, --name NAME list: the name to register\n";
+
+static struct pe_registry *running;
+
+static void on_signal(int sig)
+{
+	if (running)
+		pe_registry_stop(running);
+}
+
+static int run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, 0, 'h' },	{ "port", required_argument, 0, 'p' },
+		{ "bind", required_argument, 0, 'B' },	{ "host", required_argument, 0, 'H' },
+		{ "name", required_argument, 0, 'n' },	{ 0 },
+	};
+	const char *verb, *bind = NULL, *host = "localhost", *name = NULL;
+	uint64_t port = PE_REGISTRY_PORT;
+	int c;
+
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
+		return pe_cli_help(usage, false);
+	if (argc < 2)
+		return pe_usage("registry: expected 'serve' or 'list' (see 'pkteng registry --help')");
+	verb = argv[1];
+	if (strcmp(verb, "serve") && strcmp(verb, "list"))
+		return pe_usage("registry: '%s' is not 'serve' or 'list'", verb);
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "hp:H:n:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			if (pe_parse_u64(optarg, 1, 65535, &port))
+				return pe_usage("registry: --port '%s': expected 1..65535", optarg);
+			break;
+		case 'B':
+			bind = optarg;
+			break;
+		case 'H':
+			host = optarg;
+			break;
+		case 'n':
+			name = optarg;
+			break;
+		case 'h':
+			return pe_cli_help(usage, false);
+		default:
+			return pe_cli_help(usage, true);
+		}
+	}
+	if (optind < argc)
+		return pe_usage("registry: unexpected argument '%s'", argv[optind]);
+	signal(SIGPIPE, SIG_IGN);
+	if (!strcmp(verb, "serve")) {
+		struct pe_registry_opts o = { .sz = sizeof(o), .bind = bind, .port = (uint16_t)port,
+					      .log = true };
+		struct sigaction sa;
+		int r;
+
+		if (name)
+			return pe_usage("registry serve: -n is for 'list'");
+		running = pe_registry_open(&o);
+		if (!running)
+			return pe_fail("registry: listening on %s port %u: %s", bind ? bind : "[::]",
+				       (unsigned)port, strerror(errno));
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_signal;
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		fprintf(stderr, "pkteng registry: listening on %s port %u\n",
+			bind ? bind : "every address", pe_registry_port(running));
+		r = pe_registry_run(running);
+		pe_registry_close(running);
+		running = NULL;
+		return r ? pe_fail("registry: %s", strerror(-r)) : PE_EXIT_OK;
+	} else {
+		struct json_object *reply = NULL;
+		char why[300];
+		int r;
+
+		if (bind)
+			return pe_usage("registry list: --bind is for 'serve'");
+		if (name) {
+			r = pe_registry_check_name(name, strlen(name), why, sizeof(why));
+			if (r)
+				return pe_usage("registry: -n: %s", why);
+		}
+		r = pe_registry_query(host, (uint16_t)port, name, name ? strlen(name) : 0, &reply,
+				      why, sizeof(why));
+		if (r) {
+			json_object_put(reply);
+			return pe_fail("registry: %s", why);
+		}
+		printf("%s\n", json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PRETTY |
+								       JSON_C_TO_STRING_SPACED));
+		json_object_put(reply);
+		return PE_EXIT_OK;
+	}
+}
+
+const struct pe_cmd pe_cmd_registry = {
+	.name = "registry",
+	.summary = "the client registry: 'serve' it, or 'list' (and register a name)",
+	.run = run,
+};

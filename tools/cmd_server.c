@@ -1,0 +1,95 @@
+/* `pkteng server`: serves tests to `pkteng client` until interrupted. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "engine/work.h"
+#include "tools/cli.h"
+
+static const char usage[] =
+	"Usage: pkteng server [--bind ADDR] [--port 5201] [--backend uring|epoll] [--threads N]\n"
+	"Serves stream, rr, crr, udp, echo and file tests to 'pkteng client' until interrupted.\n"
+	"  --bind ADDR      listen on ADDR only (default: every address, IPv4 and IPv6)\n"
+	"  -p, --port N     control port (default 5201); each test gets its own data port\n"
+	"  --backend B      uring (default) or epoll, for every test's data connections\n"
+	"  --threads N      tests served at once, each on its own thread and loop (default 64)\n"
+	"  -q, --quiet      no log lines on stderr\n";
+
+static struct pe_server *running;
+
+static void on_signal(int sig)
+{
+	if (running)
+		pe_server_stop(running);
+}
+
+static int run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, 0, 'h' },	{ "bind", required_argument, 0, 'B' },
+		{ "port", required_argument, 0, 'p' },	{ "backend", required_argument, 0, 'k' },
+		{ "threads", required_argument, 0, 'T' }, { "quiet", no_argument, 0, 'q' },
+		{ 0 },
+	};
+	struct pe_server_opts so = { .sz = sizeof(so), .port = 5201, .log = true };
+	struct sigaction sa;
+	char addr[PE_ADDR_STRLEN];
+	uint64_t v;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "hp:q", opts, NULL)) != -1) {
+		switch (c) {
+		case 'B':
+			so.bind = optarg;
+			break;
+		case 'p':
+			if (pe_parse_u64(optarg, 1, 65535, &v))
+				return pe_usage("server: --port '%s': expected 1..65535", optarg);
+			so.port = (uint16_t)v;
+			break;
+		case 'k':
+			if (pe_backend_parse(optarg, &so.backend))
+				return pe_usage("server: --backend '%s': expected uring or epoll", optarg);
+			break;
+		case 'T':
+			if (pe_parse_u64(optarg, 1, 4096, &v))
+				return pe_usage("server: --threads '%s': expected 1..4096", optarg);
+			so.max_sessions = (unsigned)v;
+			break;
+		case 'q':
+			so.log = false;
+			break;
+		case 'h':
+			return pe_cli_help(usage, false);
+		default:
+			return pe_cli_help(usage, true);
+		}
+	}
+	if (optind < argc)
+		return pe_usage("server: unexpected argument '%s'", argv[optind]);
+	running = pe_server_open(&so);
+	if (!running)
+		return pe_fail("server: listening on %s port %u: %s", so.bind ? so.bind : "[::]",
+			       so.port, strerror(errno));
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	snprintf(addr, sizeof(addr), "%s", so.bind ? so.bind : "every address");
+	if (so.log)
+		fprintf(stderr, "pkteng server: listening on %s port %u (%s backend)\n", addr,
+			pe_server_port(running), pe_backend_name(so.backend));
+	r = pe_server_run(running);
+	pe_server_close(running);
+	running = NULL;
+	return r ? pe_fail("server: %s", strerror(-r)) : PE_EXIT_OK;
+}
+
+const struct pe_cmd pe_cmd_server = {
+	.name = "server",
+	.summary = "serve tests to 'pkteng client' (stream, rr, crr, udp, echo, file)",
+	.run = run,
+};
