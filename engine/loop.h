@@ -45,7 +45,9 @@ struct pe_loop_opts {
 	unsigned max_events;   /* epoll_wait batch; 0 = 256 */
 };
 
-/* Opens a loop. Returns NULL with errno set (ENOMEM, EMFILE, or the io_uring errno when
+/* Opens a loop. Open, run and close it on one thread (io_uring SINGLE_ISSUER: the ring takes
+ * submissions only from the thread that made it); ignores SIGPIPE if it had the default action
+ * (sendfile/splice to a reset peer then give -EPIPE). Returns NULL with errno set (ENOMEM, EMFILE, or the io_uring errno when
  * no_fallback). The backend actually in use: pe_loop_backend(). */
 struct pe_loop *pe_loop_open(const struct pe_loop_opts *opts);
 /* Closes every connection (on_close(c, -ECANCELED), owned sends' done(-ECANCELED) first),
@@ -125,7 +127,7 @@ struct pe_timer {
 
 /* Sets fn and data; the timer is not armed. */
 void pe_timer_init(struct pe_timer *t, pe_timer_fn fn, void *data);
-/* (Re-)arms t to fire once, delay_ns after the loop's current time. Returns 0 or -ENOMEM. */
+/* (Re-)arms t to fire once, delay_ns from now (CLOCK_MONOTONIC). Returns 0 or -ENOMEM. */
 int pe_timer_arm(struct pe_loop *l, struct pe_timer *t, uint64_t delay_ns);
 /* Disarms t if armed (no-op otherwise). After this the caller may free t. */
 void pe_timer_disarm(struct pe_loop *l, struct pe_timer *t);

@@ -35,9 +35,12 @@ int pe_workers_join(struct pe_workers *w);
 void pe_workers_free(struct pe_workers *w); /* joins first if needed */
 
 unsigned pe_workers_count(const struct pe_workers *w);
-/* Worker idx's loop (valid between start and free), or NULL for a bad idx. */
+/* Worker idx's loop while its thread runs (NULL once the thread has ended and closed it, and
+ * for a bad idx). Each loop is opened, run and closed on its own thread (io_uring
+ * SINGLE_ISSUER). */
 struct pe_loop *pe_workers_loop(const struct pe_workers *w, unsigned idx);
-/* sum = the counters of every worker, read now (each written only by its own thread). */
+/* sum = the counters of every worker, read now (each written only by its own thread; a worker
+ * that ended contributes its final counters). */
 void pe_workers_stats(const struct pe_workers *w, struct pe_loop_stats *sum);
 
 #endif

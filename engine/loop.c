@@ -1,0 +1,381 @@
+/* The backend-independent half of the loop: opening with io_uring -> epoll fallback, the run
+ * loop, timers (a binary heap), clocks and counters. Connections live in loop_conn.c. */
+#include "engine/loop_int.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+const char *pe_backend_name(enum pe_backend b)
+{
+	switch (b) {
+	case PE_BACKEND_URING:
+		return "io_uring";
+	case PE_BACKEND_EPOLL:
+		return "epoll";
+	}
+	return NULL;
+}
+
+int pe_backend_parse(const char *s, enum pe_backend *out)
+{
+	if (!s)
+		return -EINVAL;
+	if (!strcasecmp(s, "uring") || !strcasecmp(s, "io_uring") || !strcasecmp(s, "iouring"))
+		*out = PE_BACKEND_URING;
+	else if (!strcasecmp(s, "epoll"))
+		*out = PE_BACKEND_EPOLL;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static uint64_t ts_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t pe_now_ns(void)
+{
+	return ts_ns(CLOCK_MONOTONIC);
+}
+
+uint64_t pe_thread_cpu_ns(void)
+{
+	return ts_ns(CLOCK_THREAD_CPUTIME_ID);
+}
+
+int pe_process_cpu_ns(uint64_t *user_ns, uint64_t *sys_ns)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru))
+		return -errno;
+	if (user_ns)
+		*user_ns = (uint64_t)ru.ru_utime.tv_sec * 1000000000ull +
+			   (uint64_t)ru.ru_utime.tv_usec * 1000ull;
+	if (sys_ns)
+		*sys_ns = (uint64_t)ru.ru_stime.tv_sec * 1000000000ull +
+			  (uint64_t)ru.ru_stime.tv_usec * 1000ull;
+	return 0;
+}
+
+/* ---- timers ---- */
+
+static bool timer_before(const struct pe_timer *a, const struct pe_timer *b)
+{
+	return a->due_ns < b->due_ns || (a->due_ns == b->due_ns && a->seq < b->seq);
+}
+
+static void heap_set(struct pe_loop *l, uint32_t i, struct pe_timer *t)
+{
+	l->heap[i] = t;
+	t->heap_idx = i;
+}
+
+static void heap_up(struct pe_loop *l, uint32_t i)
+{
+	struct pe_timer *t = l->heap[i];
+
+	while (i > 1 && timer_before(t, l->heap[i / 2])) {
+		heap_set(l, i, l->heap[i / 2]);
+		i /= 2;
+	}
+	heap_set(l, i, t);
+}
+
+static void heap_down(struct pe_loop *l, uint32_t i)
+{
+	struct pe_timer *t = l->heap[i];
+
+	for (;;) {
+		uint32_t c = 2 * i;
+
+		if (c > l->heap_len)
+			break;
+		if (c + 1 <= l->heap_len && timer_before(l->heap[c + 1], l->heap[c]))
+			c++;
+		if (!timer_before(l->heap[c], t))
+			break;
+		heap_set(l, i, l->heap[c]);
+		i = c;
+	}
+	heap_set(l, i, t);
+}
+
+void pe_timer_init(struct pe_timer *t, pe_timer_fn fn, void *data)
+{
+	memset(t, 0, sizeof(*t));
+	t->fn = fn;
+	t->data = data;
+}
+
+void pe_timer_disarm(struct pe_loop *l, struct pe_timer *t)
+{
+	uint32_t i = t->heap_idx;
+	struct pe_timer *last;
+
+	if (!i)
+		return;
+	t->heap_idx = 0;
+	last = l->heap[l->heap_len--];
+	if (last == t)
+		return;
+	heap_set(l, i, last);
+	heap_up(l, i);
+	heap_down(l, last->heap_idx);
+}
+
+int pe_timer_arm(struct pe_loop *l, struct pe_timer *t, uint64_t delay_ns)
+{
+	uint64_t now = pe_now_ns(); /* not the cached loop time: the delay counts from this call */
+
+	pe_timer_disarm(l, t);
+	if (l->heap_len + 1 >= l->heap_cap) {
+		uint32_t ncap = l->heap_cap ? l->heap_cap * 2 : 64;
+		struct pe_timer **nh = realloc(l->heap, ncap * sizeof(*nh));
+
+		if (!nh)
+			return -ENOMEM;
+		l->heap = nh;
+		l->heap_cap = ncap;
+	}
+	t->due_ns = now + delay_ns < now ? UINT64_MAX : now + delay_ns;
+	t->seq = ++l->timer_seq;
+	heap_set(l, ++l->heap_len, t);
+	heap_up(l, l->heap_len);
+	return 0;
+}
+
+static unsigned timers_fire(struct pe_loop *l)
+{
+	uint64_t seq_limit = l->timer_seq; /* timers armed by callbacks wait for the next round */
+	unsigned n = 0;
+
+	while (l->heap_len && l->heap[1]->due_ns <= l->now_ns && l->heap[1]->seq <= seq_limit) {
+		struct pe_timer *t = l->heap[1];
+
+		pe_timer_disarm(l, t);
+		l->st.timers_fired++;
+		n++;
+		t->fn(l, t);
+	}
+	return n;
+}
+
+/* ---- open / close ---- */
+
+static atomic_int fallback_printed;
+
+static bool uring_disabled_by_env(void)
+{
+	const char *e = getenv("PKTENG_URING_DISABLE");
+
+	return e && *e && strcmp(e, "0") != 0;
+}
+
+struct pe_loop *pe_loop_open(const struct pe_loop_opts *opts)
+{
+	struct pe_loop *l;
+	struct sigaction sa;
+	const char *why = NULL;
+	int err;
+
+	l = aligned_alloc(64, (sizeof(*l) + 63) & ~(size_t)63);
+	if (!l) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	memset(l, 0, sizeof(*l));
+	if (opts)
+		memcpy(&l->o, opts, opts->sz < sizeof(l->o) ? opts->sz : sizeof(l->o));
+	l->o.sz = sizeof(l->o);
+	if (!l->o.sq_entries)
+		l->o.sq_entries = 1024;
+	if (!l->o.buf_count)
+		l->o.buf_count = 1024;
+	if (l->o.buf_count & (l->o.buf_count - 1) || l->o.buf_count > 32768) {
+		free(l);
+		errno = EINVAL;
+		return NULL;
+	}
+	if (!l->o.buf_bytes)
+		l->o.buf_bytes = 16384;
+	if (!l->o.zc_min_bytes)
+		l->o.zc_min_bytes = 65536;
+	if (!l->o.max_events)
+		l->o.max_events = 256;
+	l->now_ns = pe_now_ns();
+	/* A peer that resets must come back as -EPIPE, not kill the process (sendfile and splice
+	 * have no MSG_NOSIGNAL). Only a default disposition is changed. */
+	if (!sigaction(SIGPIPE, NULL, &sa) && sa.sa_handler == SIG_DFL)
+		signal(SIGPIPE, SIG_IGN);
+	l->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (l->wake_fd < 0) {
+		err = errno;
+		free(l);
+		errno = err;
+		return NULL;
+	}
+	l->backend = l->o.backend;
+	if (l->backend == PE_BACKEND_URING) {
+		if (uring_disabled_by_env()) {
+			err = -EPERM;
+			why = "PKTENG_URING_DISABLE is set";
+		} else {
+			l->ops = &pe_backend_uring;
+			err = l->ops->open(l, &why);
+		}
+		if (err) {
+			if (l->o.no_fallback) {
+				close(l->wake_fd);
+				free(l);
+				errno = -err;
+				return NULL;
+			}
+			l->fallback_why = why;
+			if (!atomic_exchange(&fallback_printed, 1))
+				fprintf(stderr,
+					"pkteng: io_uring unavailable (%s); falling back to epoll\n",
+					why);
+			l->backend = PE_BACKEND_EPOLL;
+		}
+	}
+	if (l->backend == PE_BACKEND_EPOLL) {
+		l->ops = &pe_backend_epoll;
+		err = l->ops->open(l, &why);
+		if (err) {
+			close(l->wake_fd);
+			free(l);
+			errno = -err;
+			return NULL;
+		}
+	}
+	return l;
+}
+
+void pe__loop_process(struct pe_loop *l);
+void pe__loop_close_all(struct pe_loop *l);
+
+void pe_loop_close(struct pe_loop *l)
+{
+	int rounds;
+
+	if (!l)
+		return;
+	pe__loop_close_all(l);
+	/* io_uring teardown completes asynchronously (cancellations, SEND_ZC notifications). */
+	for (rounds = 0; (l->all || l->listeners || l->udps) && rounds < 2000; rounds++)
+		pe_loop_run_once(l, 1000000);
+	l->ops->close(l);
+	close(l->wake_fd);
+	free(l->heap);
+	free(l->rbuf);
+	free(l);
+}
+
+void pe_loop_stop(struct pe_loop *l)
+{
+	uint64_t one = 1;
+	ssize_t r;
+
+	l->stop = 1;
+	r = write(l->wake_fd, &one, sizeof(one));
+	(void)r;
+}
+
+int pe_loop_run_once(struct pe_loop *l, uint64_t timeout_ns)
+{
+	uint64_t t = timeout_ns;
+	int n;
+
+	l->now_ns = pe_now_ns();
+	pe__loop_process(l);
+	if (l->writable_head || l->dead_head)
+		t = 0;
+	if (l->heap_len) {
+		uint64_t due = l->heap[1]->due_ns;
+		uint64_t d = due > l->now_ns ? due - l->now_ns : 0;
+
+		if (d < t)
+			t = d;
+	}
+	n = l->ops->wait(l, t);
+	l->st.iterations++;
+	if (n < 0)
+		return n;
+	l->now_ns = pe_now_ns();
+	n += (int)timers_fire(l);
+	pe__loop_process(l);
+	return n;
+}
+
+int pe_loop_run(struct pe_loop *l)
+{
+	int r = 0;
+
+	while (!l->stop) {
+		r = pe_loop_run_once(l, UINT64_MAX);
+		if (r < 0 && r != -EINTR)
+			break;
+		r = 0;
+	}
+	l->stop = 0;
+	return r;
+}
+
+enum pe_backend pe_loop_backend(const struct pe_loop *l)
+{
+	return l->backend;
+}
+
+const char *pe_loop_backend_str(const struct pe_loop *l)
+{
+	return pe_backend_name(l->backend);
+}
+
+const char *pe_loop_fallback_reason(const struct pe_loop *l)
+{
+	return l->fallback_why;
+}
+
+void pe_loop_set_data(struct pe_loop *l, void *data)
+{
+	l->data = data;
+}
+
+void *pe_loop_data(const struct pe_loop *l)
+{
+	return l->data;
+}
+
+uint64_t pe_loop_now_ns(const struct pe_loop *l)
+{
+	return l->now_ns;
+}
+
+const struct pe_loop_stats *pe_loop_stats(const struct pe_loop *l)
+{
+	return &l->st;
+}
+
+void pe_loop_stats_add(struct pe_loop_stats *sum, const struct pe_loop_stats *s)
+{
+	uint64_t *d = (uint64_t *)sum;
+	const volatile uint64_t *v = (const volatile uint64_t *)s;
+	size_t i;
+
+	for (i = 0; i < offsetof(struct pe_loop_stats, timers_fired) / 8 + 1; i++)
+		d[i] += v[i];
+}

@@ -1,0 +1,484 @@
+/* The epoll backend: edge-triggered non-blocking sockets, one epoll_pwait2 per iteration,
+ * sendmsg with an iovec over the whole send queue, sendfile(2) for files, recvmmsg/sendmmsg for
+ * UDP. A fair baseline for io_uring: no syscall that the readiness model does not need. */
+#include "engine/loop_int.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/sendfile.h>
+#include <unistd.h>
+
+#define EP_READS_PER_EVENT 8 /* then yield to other sockets; the rest next iteration */
+#define EP_UDP_BATCH 64
+#define EP_IOV 64
+
+struct ep {
+	int epfd;
+	struct epoll_event *evs;
+	struct pe_src wake_src;
+	struct pe_conn *ready;
+	bool udp_ready;
+};
+
+static struct ep *EP(struct pe_loop *l)
+{
+	return l->bk;
+}
+
+static int ep_add(struct pe_loop *l, int fd, uint32_t events, struct pe_src *src)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = src };
+
+	l->st.syscalls++;
+	return epoll_ctl(EP(l)->epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+}
+
+static int ep_open(struct pe_loop *l, const char **why)
+{
+	struct ep *e = calloc(1, sizeof(*e));
+	int err;
+
+	if (!e)
+		return -ENOMEM;
+	e->evs = calloc(l->o.max_events, sizeof(*e->evs));
+	l->rbuf = malloc(l->o.buf_bytes);
+	e->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (!e->evs || !l->rbuf || e->epfd < 0) {
+		err = e->epfd < 0 ? -errno : -ENOMEM;
+		goto fail;
+	}
+	l->bk = e;
+	e->wake_src = (struct pe_src){ PE_SRC_WAKE, l };
+	err = ep_add(l, l->wake_fd, EPOLLIN, &e->wake_src);
+	if (err)
+		goto fail;
+	return 0;
+fail:
+	*why = "epoll";
+	if (e->epfd >= 0)
+		close(e->epfd);
+	free(e->evs);
+	free(e);
+	free(l->rbuf);
+	l->rbuf = NULL;
+	l->bk = NULL;
+	return err;
+}
+
+static void ep_close(struct pe_loop *l)
+{
+	struct ep *e = EP(l);
+
+	close(e->epfd);
+	free(e->evs);
+	free(e);
+}
+
+/* ---- TCP ---- */
+
+static void ready_push(struct pe_conn *c)
+{
+	struct ep *e = EP(c->loop);
+
+	if (c->rready)
+		return;
+	c->rready = true;
+	c->rnext = e->ready;
+	e->ready = c;
+}
+
+static void ready_remove(struct pe_conn *c)
+{
+	struct pe_conn **pp;
+
+	if (!c->rready)
+		return;
+	for (pp = &EP(c->loop)->ready; *pp; pp = &(*pp)->rnext) {
+		if (*pp == c) {
+			*pp = c->rnext;
+			break;
+		}
+	}
+	c->rready = false;
+}
+
+static void do_read(struct pe_conn *c)
+{
+	struct pe_loop *l = c->loop;
+	size_t cap = l->o.buf_bytes;
+	int i;
+
+	for (i = 0; i < EP_READS_PER_EVENT; i++) {
+		ssize_t n;
+
+		if (c->state != PE_CONN_OPEN || c->paused || c->eof)
+			return;
+		n = read(c->fd, l->rbuf, cap);
+		l->st.syscalls++;
+		if (n > 0) {
+			pe__conn_recv(c, l->rbuf, (size_t)n);
+			/* A short read drained the socket; a later arrival is a new edge. After a
+			 * HUP the FIN gives no further edge, so read on until 0. */
+			if ((size_t)n < cap && !c->hup_seen)
+				return;
+			continue;
+		}
+		if (n == 0) {
+			pe__conn_eof(c);
+			return;
+		}
+		if (errno == EAGAIN)
+			return;
+		if (errno == EINTR)
+			continue;
+		pe__conn_error(c, -errno);
+		return;
+	}
+	ready_push(c);
+}
+
+static void ep_flush(struct pe_conn *c)
+{
+	struct pe_loop *l = c->loop;
+
+	while (c->state == PE_CONN_OPEN && c->sq_head && !c->wblocked) {
+		struct pe_sq_item *it = c->sq_head;
+		ssize_t r;
+
+		if (it->kind == PE_SQ_FILE) {
+			off_t off = (off_t)(it->file_off + it->off);
+			size_t want = it->len - it->off;
+
+			if (want > 0x7ffff000)
+				want = 0x7ffff000;
+			r = sendfile(c->fd, it->file_fd, &off, want);
+			l->st.syscalls++;
+			if (r > 0) {
+				pe__conn_consumed(c, (size_t)r);
+				continue;
+			}
+			if (r == 0) {
+				pe__conn_file_failed(c, -ENODATA);
+				return;
+			}
+			if (errno == EAGAIN) {
+				c->wblocked = true;
+				return;
+			}
+			if (errno == EINTR)
+				continue;
+			/* A socket error ends the connection; a file error also fails the item. */
+			if (errno == EPIPE || errno == ECONNRESET)
+				pe__conn_error(c, -errno);
+			else
+				pe__conn_file_failed(c, -errno);
+			return;
+		} else {
+			struct iovec iov[EP_IOV];
+			struct msghdr m = { .msg_iov = iov };
+			size_t total = 0;
+
+			for (; it && it->kind != PE_SQ_FILE && m.msg_iovlen < EP_IOV; it = it->next) {
+				iov[m.msg_iovlen].iov_base = (void *)(it->ptr + it->off);
+				iov[m.msg_iovlen].iov_len = it->len - it->off;
+				total += it->len - it->off;
+				m.msg_iovlen++;
+			}
+			r = sendmsg(c->fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
+			l->st.syscalls++;
+			if (r >= 0) {
+				pe__conn_consumed(c, (size_t)r);
+				if ((size_t)r < total) {
+					c->wblocked = true;
+					return;
+				}
+				continue;
+			}
+			if (errno == EAGAIN) {
+				c->wblocked = true;
+				return;
+			}
+			if (errno == EINTR)
+				continue;
+			pe__conn_error(c, -errno);
+			return;
+		}
+	}
+}
+
+static int ep_conn_start(struct pe_conn *c)
+{
+	if (c->recv_armed)
+		return 0;
+	c->recv_armed = true;
+	return ep_add(c->loop, c->fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &c->s_conn);
+}
+
+static int ep_conn_connect(struct pe_conn *c, const struct pe_addr *to)
+{
+	c->loop->st.syscalls++;
+	if (connect(c->fd, &to->sa, to->len) && errno != EINPROGRESS)
+		return -errno;
+	/* Writability (edge at registration) reports the outcome, also for an instant connect. */
+	return ep_conn_start(c);
+}
+
+static void ep_conn_event(struct pe_conn *c, uint32_t ev)
+{
+	if (ev & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		c->hup_seen = true;
+	if (c->state == PE_CONN_CONNECTING) {
+		if (!(ev & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
+			return;
+		pe__conn_opened(c, pe_sock_error(c->fd));
+		if (c->state != PE_CONN_OPEN)
+			return;
+	}
+	if (ev & (EPOLLOUT | EPOLLERR | EPOLLHUP)) {
+		c->wblocked = false;
+		ep_flush(c);
+	}
+	if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		do_read(c);
+}
+
+static void ep_conn_close(struct pe_conn *c)
+{
+	ready_remove(c);
+	close(c->fd); /* also leaves the epoll set */
+	c->fd_closed = true;
+	pe__conn_dead(c);
+}
+
+static void ep_conn_pause(struct pe_conn *c, bool pause)
+{
+	if (!pause)
+		ready_push(c); /* the socket may hold bytes whose edge came while paused */
+}
+
+/* ---- listeners ---- */
+
+static int ep_listen_start(struct pe_listener *ls)
+{
+	return ep_add(ls->loop, ls->fd, EPOLLIN | EPOLLET, &ls->src);
+}
+
+static void ep_listen_event(struct pe_listener *ls)
+{
+	pe__listener_ref(ls);
+	while (!ls->closing) {
+		int fd = accept4(ls->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		ls->loop->st.syscalls++;
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			break; /* EAGAIN, or EMFILE: the next connection retries */
+		}
+		pe__conn_accepted(ls, fd);
+	}
+	pe__listener_unref(ls);
+}
+
+static void ep_listen_close(struct pe_listener *ls)
+{
+	close(ls->fd);
+	pe__listener_unref(ls);
+}
+
+/* ---- UDP ---- */
+
+static int ep_udp_start(struct pe_udp *u)
+{
+	size_t bb = u->loop->o.buf_bytes;
+	unsigned i;
+
+	u->rbuf = malloc(EP_UDP_BATCH * bb);
+	u->rmsg = calloc(EP_UDP_BATCH, sizeof(*u->rmsg));
+	u->riov = calloc(EP_UDP_BATCH, sizeof(*u->riov));
+	u->raddr = calloc(EP_UDP_BATCH, sizeof(*u->raddr));
+	u->rd = calloc(EP_UDP_BATCH, sizeof(*u->rd));
+	if (!u->rbuf || !u->rmsg || !u->riov || !u->raddr || !u->rd)
+		return -ENOMEM;
+	for (i = 0; i < EP_UDP_BATCH; i++) {
+		u->riov[i].iov_base = u->rbuf + i * bb;
+		u->riov[i].iov_len = bb;
+	}
+	return ep_add(u->loop, u->fd, EPOLLIN | EPOLLOUT | EPOLLET, &u->src);
+}
+
+static void ep_udp_read(struct pe_udp *u)
+{
+	int rounds;
+
+	u->rready = false;
+	for (rounds = 0; rounds < 16 && !u->closing; rounds++) {
+		int r, i;
+
+		for (i = 0; i < EP_UDP_BATCH; i++) {
+			struct msghdr *m = &u->rmsg[i].msg_hdr;
+
+			m->msg_name = &u->raddr[i].ss;
+			m->msg_namelen = sizeof(u->raddr[i].ss);
+			m->msg_iov = &u->riov[i];
+			m->msg_iovlen = 1;
+			m->msg_control = NULL;
+			m->msg_controllen = 0;
+		}
+		r = recvmmsg(u->fd, u->rmsg, EP_UDP_BATCH, MSG_DONTWAIT, NULL);
+		u->loop->st.syscalls++;
+		if (r < 0) {
+			if (errno == EAGAIN)
+				return;
+			if (errno == EINTR)
+				continue;
+			u->loop->st.dgram_errors++;
+			if (u->cbs->on_error)
+				u->cbs->on_error(u, -errno);
+			continue; /* e.g. ECONNREFUSED from an ICMP error: the socket is fine */
+		}
+		for (i = 0; i < r; i++) {
+			u->raddr[i].len = u->rmsg[i].msg_hdr.msg_namelen;
+			u->rd[i].data = u->riov[i].iov_base;
+			u->rd[i].len = u->rmsg[i].msg_len;
+			u->rd[i].peer = &u->raddr[i];
+		}
+		if (r)
+			pe__udp_recv(u, u->rd, (unsigned)r);
+		if (r < EP_UDP_BATCH)
+			return;
+	}
+	u->rready = true;
+	EP(u->loop)->udp_ready = true;
+}
+
+static void ep_udp_flush(struct pe_udp *u)
+{
+	struct mmsghdr mm[EP_UDP_BATCH];
+
+	while (u->count && !u->wblocked && !u->closing) {
+		unsigned n = u->count < EP_UDP_BATCH ? u->count : EP_UDP_BATCH, i;
+		int r;
+
+		for (i = 0; i < n; i++) {
+			struct pe_udp_slot *s = &u->slots[(u->head + i) % u->nslots];
+
+			s->iov.iov_base = s->buf;
+			s->iov.iov_len = s->len;
+			memset(&mm[i], 0, sizeof(mm[i]));
+			mm[i].msg_hdr.msg_iov = &s->iov;
+			mm[i].msg_hdr.msg_iovlen = 1;
+			if (s->has_peer) {
+				mm[i].msg_hdr.msg_name = &s->peer.ss;
+				mm[i].msg_hdr.msg_namelen = s->peer.len;
+			}
+		}
+		r = sendmmsg(u->fd, mm, n, MSG_DONTWAIT);
+		u->loop->st.syscalls++;
+		if (r > 0) {
+			pe__udp_sent(u, (unsigned)r, 0);
+		} else if (errno == EAGAIN) {
+			u->wblocked = true;
+		} else if (errno != EINTR) {
+			pe__udp_sent(u, 1, -errno); /* the first datagram failed: drop it, go on */
+		}
+	}
+}
+
+static void ep_udp_close(struct pe_udp *u)
+{
+	close(u->fd);
+	pe__udp_dead(u);
+}
+
+/* ---- wait ---- */
+
+static int ep_wait(struct pe_loop *l, uint64_t timeout_ns)
+{
+	struct ep *e = EP(l);
+	struct timespec ts, *tsp = NULL;
+	struct pe_conn *c, *next;
+	int n, i;
+
+	if (e->ready || e->udp_ready)
+		timeout_ns = 0;
+	if (timeout_ns != UINT64_MAX) {
+		ts.tv_sec = (time_t)(timeout_ns / 1000000000ull);
+		ts.tv_nsec = (long)(timeout_ns % 1000000000ull);
+		tsp = &ts;
+	}
+	n = epoll_pwait2(e->epfd, e->evs, (int)l->o.max_events, tsp, NULL);
+	l->st.syscalls++;
+	if (n < 0)
+		return errno == EINTR ? 0 : -errno;
+	l->now_ns = pe_now_ns();
+	for (i = 0; i < n; i++) {
+		struct pe_src *s = e->evs[i].data.ptr;
+		uint32_t ev = e->evs[i].events;
+
+		switch (s->kind) {
+		case PE_SRC_WAKE: {
+			uint64_t v;
+			ssize_t r = read(l->wake_fd, &v, sizeof(v));
+
+			(void)r;
+			break;
+		}
+		case PE_SRC_LISTEN:
+			ep_listen_event(s->owner);
+			break;
+		case PE_SRC_CONN:
+			ep_conn_event(s->owner, ev);
+			break;
+		case PE_SRC_UDP: {
+			struct pe_udp *u = s->owner;
+
+			if (ev & (EPOLLOUT | EPOLLERR)) {
+				u->wblocked = false;
+				ep_udp_flush(u);
+			}
+			if (ev & (EPOLLIN | EPOLLERR))
+				ep_udp_read(u);
+			break;
+		}
+		default:
+			break;
+		}
+	}
+	/* Connections that used their read budget; pause/close remove themselves. */
+	c = e->ready;
+	e->ready = NULL;
+	for (; c; c = next) {
+		next = c->rnext;
+		c->rready = false;
+		do_read(c);
+	}
+	if (e->udp_ready) {
+		struct pe_udp *u;
+
+		e->udp_ready = false;
+		for (u = l->udps; u; u = u->next_all)
+			if (u->rready && !u->closing)
+				ep_udp_read(u);
+	}
+	return n;
+}
+
+const struct pe_backend_ops pe_backend_epoll = {
+	.name = "epoll",
+	.open = ep_open,
+	.close = ep_close,
+	.wait = ep_wait,
+	.conn_start = ep_conn_start,
+	.conn_connect = ep_conn_connect,
+	.conn_flush = ep_flush,
+	.conn_close = ep_conn_close,
+	.conn_pause = ep_conn_pause,
+	.listen_start = ep_listen_start,
+	.listen_close = ep_listen_close,
+	.udp_start = ep_udp_start,
+	.udp_flush = ep_udp_flush,
+	.udp_close = ep_udp_close,
+};

@@ -1,0 +1,472 @@
+/* The io_uring backend, ring side: setup with SINGLE_ISSUER + DEFER_TASKRUN (fewer flags when the
+ * kernel says EINVAL), an opcode probe, provided-buffer rings, one io_uring_enter per iteration
+ * (submit and wait together), CQE dispatch, multishot accept and UDP multishot recvmsg with
+ * batched SENDMSG. Connections are in loop_uring_tcp.c. */
+#include "engine/loop_uring_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+struct io_uring_sqe *pe__ur_sqe(struct pe_loop *l, struct pe_src *src)
+{
+	struct ur *u = UR(l);
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&u->ring);
+
+	if (!sqe) {
+		io_uring_submit(&u->ring);
+		l->st.syscalls++;
+		sqe = io_uring_get_sqe(&u->ring);
+	}
+	io_uring_sqe_set_data(sqe, src);
+	return sqe;
+}
+
+void pe__ur_recycle(struct ur_bufring *b, unsigned bid)
+{
+	io_uring_buf_ring_add(b->br, b->mem + (size_t)bid * b->bsize, b->bsize, (unsigned short)bid,
+			      io_uring_buf_ring_mask(b->nbufs), (int)b->pending++);
+}
+
+static void publish(struct ur_bufring *b)
+{
+	if (b->pending) {
+		io_uring_buf_ring_advance(b->br, (int)b->pending);
+		b->pending = 0;
+	}
+}
+
+void pe__ur_cancel_fd(struct pe_loop *l, int fd)
+{
+	struct io_uring_sqe *sqe = pe__ur_sqe(l, &UR(l)->ignore_src);
+
+	io_uring_prep_cancel_fd(sqe, fd, IORING_ASYNC_CANCEL_ALL);
+}
+
+static int bufring_setup(struct ur *u, struct ur_bufring *b, unsigned nbufs, unsigned bsize,
+			 int bgid)
+{
+	struct io_uring_buf_reg reg = { 0 };
+	unsigned i;
+	int err;
+
+	b->nbufs = nbufs;
+	b->bsize = bsize;
+	b->br_bytes = nbufs * sizeof(struct io_uring_buf);
+	b->br = mmap(NULL, b->br_bytes, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+	if (b->br == MAP_FAILED) {
+		b->br = NULL;
+		return -ENOMEM;
+	}
+	b->mem = malloc((size_t)nbufs * bsize);
+	if (!b->mem)
+		return -ENOMEM;
+	reg.ring_addr = (uintptr_t)b->br;
+	reg.ring_entries = nbufs;
+	reg.bgid = (uint16_t)bgid;
+	err = io_uring_register_buf_ring(&u->ring, &reg, 0);
+	if (err)
+		return err;
+	b->registered = true;
+	io_uring_buf_ring_init(b->br);
+	for (i = 0; i < nbufs; i++)
+		pe__ur_recycle(b, i);
+	publish(b);
+	return 0;
+}
+
+static void bufring_free(struct ur *u, struct ur_bufring *b, int bgid)
+{
+	if (b->registered)
+		io_uring_unregister_buf_ring(&u->ring, bgid);
+	if (b->br)
+		munmap(b->br, b->br_bytes);
+	free(b->mem);
+	memset(b, 0, sizeof(*b));
+}
+
+static void arm_wake(struct pe_loop *l)
+{
+	struct ur *u = UR(l);
+	struct io_uring_sqe *sqe = pe__ur_sqe(l, &u->wake_src);
+
+	io_uring_prep_read(sqe, l->wake_fd, &u->wake_val, sizeof(u->wake_val), 0);
+}
+
+static const char *errname(int err)
+{
+	switch (err) {
+	case -ENOSYS:
+		return "ENOSYS: the kernel has no io_uring";
+	case -EPERM:
+		return "EPERM: kernel.io_uring_disabled or a seccomp filter";
+	case -EACCES:
+		return "EACCES";
+	case -ENOMEM:
+		return "ENOMEM: locked-memory limit";
+	case -EINVAL:
+		return "EINVAL";
+	}
+	return "io_uring_setup failed";
+}
+
+static void ur_close(struct pe_loop *l);
+
+static int ur_open(struct pe_loop *l, const char **why)
+{
+	static const unsigned flag_sets[] = {
+		IORING_SETUP_SUBMIT_ALL | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
+		IORING_SETUP_SUBMIT_ALL | IORING_SETUP_COOP_TASKRUN,
+		0,
+	};
+	static const struct {
+		int op;
+		const char *why;
+	} need[] = {
+		{ IORING_OP_ACCEPT, "no IORING_OP_ACCEPT" },
+		{ IORING_OP_RECV, "no IORING_OP_RECV" },
+		{ IORING_OP_SEND, "no IORING_OP_SEND" },
+		{ IORING_OP_SENDMSG, "no IORING_OP_SENDMSG" },
+		{ IORING_OP_RECVMSG, "no IORING_OP_RECVMSG" },
+		{ IORING_OP_CONNECT, "no IORING_OP_CONNECT" },
+		{ IORING_OP_ASYNC_CANCEL, "no IORING_OP_ASYNC_CANCEL" },
+		{ IORING_OP_READ, "no IORING_OP_READ" },
+		{ IORING_OP_SPLICE, "no IORING_OP_SPLICE" },
+	};
+	struct io_uring_probe *probe;
+	struct ur *u = calloc(1, sizeof(*u));
+	size_t i;
+	int err = -EINVAL;
+
+	if (!u)
+		return -ENOMEM;
+	l->bk = u;
+	for (i = 0; i < sizeof(flag_sets) / sizeof(flag_sets[0]); i++) {
+		struct io_uring_params p = { 0 };
+
+		p.flags = flag_sets[i] | IORING_SETUP_CQSIZE;
+		p.cq_entries = l->o.sq_entries * 8;
+		err = io_uring_queue_init_params(l->o.sq_entries, &u->ring, &p);
+		if (err != -EINVAL)
+			break;
+	}
+	if (err) {
+		*why = errname(err);
+		goto fail;
+	}
+	u->ring_ok = true;
+	probe = io_uring_get_probe_ring(&u->ring);
+	if (!probe) {
+		err = -ENOSYS;
+		*why = "the opcode probe failed";
+		goto fail;
+	}
+	for (i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
+		if (!io_uring_opcode_supported(probe, need[i].op)) {
+			err = -ENOSYS;
+			*why = need[i].why;
+			break;
+		}
+	}
+	u->has_zc = io_uring_opcode_supported(probe, IORING_OP_SEND_ZC);
+	io_uring_free_probe(probe);
+	if (err)
+		goto fail;
+	err = bufring_setup(u, &u->tcp, l->o.buf_count, l->o.buf_bytes, UR_BGID_TCP);
+	if (err) {
+		*why = "no provided-buffer rings (IORING_REGISTER_PBUF_RING)";
+		goto fail;
+	}
+	io_uring_register_ring_fd(&u->ring); /* optional: saves an fd lookup per enter */
+	u->wake_src = (struct pe_src){ PE_SRC_WAKE, l };
+	u->ignore_src = (struct pe_src){ PE_SRC_IGNORE, NULL };
+	arm_wake(l);
+	return 0;
+fail:
+	ur_close(l);
+	return err;
+}
+
+static void ur_close(struct pe_loop *l)
+{
+	struct ur *u = UR(l);
+
+	if (!u)
+		return;
+	if (u->ring_ok) {
+		bufring_free(u, &u->tcp, UR_BGID_TCP);
+		bufring_free(u, &u->udp, UR_BGID_UDP);
+		io_uring_queue_exit(&u->ring);
+	}
+	free(u);
+	l->bk = NULL;
+}
+
+/* ---- listeners: multishot accept ---- */
+
+static void arm_accept(struct pe_listener *ls)
+{
+	struct io_uring_sqe *sqe = pe__ur_sqe(ls->loop, &ls->src);
+
+	/* Blocking sockets: io_uring polls them itself; O_NONBLOCK would only add EAGAIN paths. */
+	io_uring_prep_multishot_accept(sqe, ls->fd, NULL, NULL, SOCK_CLOEXEC);
+	ls->armed = true;
+}
+
+static int ur_listen_start(struct pe_listener *ls)
+{
+	pe__listener_ref(ls); /* held while an accept is armed */
+	arm_accept(ls);
+	return 0;
+}
+
+static void ur_listen_close(struct pe_listener *ls)
+{
+	pe__ur_cancel_fd(ls->loop, ls->fd);
+	pe__listener_unref(ls); /* the open reference; the armed one goes with the last CQE */
+}
+
+static void listen_cqe(struct pe_listener *ls, struct io_uring_cqe *cqe)
+{
+	if (cqe->res >= 0) {
+		if (ls->closing)
+			close(cqe->res);
+		else
+			pe__conn_accepted(ls, cqe->res);
+	}
+	if (cqe->flags & IORING_CQE_F_MORE)
+		return;
+	ls->armed = false;
+	if (!ls->closing) {
+		arm_accept(ls);
+		return;
+	}
+	close(ls->fd);
+	pe__listener_unref(ls);
+}
+
+/* ---- UDP: multishot recvmsg into group 1, one SENDMSG per datagram ---- */
+
+static void udp_arm(struct pe_udp *u)
+{
+	struct io_uring_sqe *sqe = pe__ur_sqe(u->loop, &u->src);
+
+	io_uring_prep_recvmsg_multishot(sqe, u->fd, &u->rtmpl, 0);
+	sqe->flags |= IOSQE_BUFFER_SELECT;
+	sqe->buf_group = UR_BGID_UDP;
+	u->armed = true;
+	u->inflight++;
+}
+
+static int ur_udp_start(struct pe_udp *u)
+{
+	struct pe_loop *l = u->loop;
+	struct ur *r = UR(l);
+
+	if (!r->udp.registered) {
+		unsigned n = l->o.buf_count < 512 ? l->o.buf_count : 512;
+		unsigned sz = l->o.buf_bytes + (unsigned)sizeof(struct io_uring_recvmsg_out) +
+			      (unsigned)sizeof(struct sockaddr_storage);
+		int err = bufring_setup(r, &r->udp, n, sz, UR_BGID_UDP);
+
+		if (err) {
+			bufring_free(r, &r->udp, UR_BGID_UDP);
+			return err;
+		}
+	}
+	memset(&u->rtmpl, 0, sizeof(u->rtmpl));
+	u->rtmpl.msg_namelen = sizeof(struct sockaddr_storage);
+	udp_arm(u);
+	return 0;
+}
+
+static void udp_batch_flush(struct pe_loop *l)
+{
+	struct ur *r = UR(l);
+	unsigned i, n = r->ub_n;
+
+	if (!n)
+		return;
+	r->ub_n = 0;
+	pe__udp_recv(r->ub_u, r->ub_d, n);
+	for (i = 0; i < n; i++)
+		pe__ur_recycle(&r->udp, r->ub_bid[i]);
+}
+
+static void udp_maybe_dead(struct pe_udp *u)
+{
+	if (u->closing && !u->inflight) {
+		close(u->fd);
+		pe__udp_dead(u);
+	}
+}
+
+static void udp_recv_cqe(struct pe_udp *u, struct io_uring_cqe *cqe)
+{
+	struct pe_loop *l = u->loop;
+	struct ur *r = UR(l);
+
+	if (cqe->res > 0 && (cqe->flags & IORING_CQE_F_BUFFER)) {
+		unsigned bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
+		uint8_t *buf = r->udp.mem + (size_t)bid * r->udp.bsize;
+		struct io_uring_recvmsg_out *o = io_uring_recvmsg_validate(buf, cqe->res, &u->rtmpl);
+
+		if (r->ub_n && (r->ub_u != u || r->ub_n == UR_UDP_BATCH))
+			udp_batch_flush(l);
+		if (!o || u->closing) {
+			pe__ur_recycle(&r->udp, bid);
+		} else {
+			unsigned k = r->ub_n++;
+			struct pe_addr *a = &r->ub_a[k];
+
+			r->ub_u = u;
+			memset(a, 0, sizeof(*a));
+			a->len = o->namelen < sizeof(a->ss) ? o->namelen : sizeof(a->ss);
+			memcpy(&a->ss, io_uring_recvmsg_name(o), a->len);
+			r->ub_d[k].data = io_uring_recvmsg_payload(o, &u->rtmpl);
+			r->ub_d[k].len = io_uring_recvmsg_payload_length(o, cqe->res, &u->rtmpl);
+			r->ub_d[k].peer = a;
+			r->ub_bid[k] = (uint16_t)bid;
+		}
+	} else if (cqe->res < 0 && cqe->res != -ENOBUFS && cqe->res != -ECANCELED) {
+		udp_batch_flush(l);
+		l->st.dgram_errors++;
+		if (!u->closing && u->cbs->on_error)
+			u->cbs->on_error(u, cqe->res);
+	}
+	if (cqe->flags & IORING_CQE_F_MORE)
+		return;
+	udp_batch_flush(l);
+	if (cqe->res == -ENOBUFS)
+		l->st.enobufs++;
+	u->armed = false;
+	u->inflight--;
+	if (!u->closing)
+		udp_arm(u);
+	else
+		udp_maybe_dead(u);
+}
+
+static void ur_udp_flush(struct pe_udp *u)
+{
+	while (u->submitted < u->count) {
+		struct pe_udp_slot *s = &u->slots[(u->head + u->submitted) % u->nslots];
+		struct io_uring_sqe *sqe = pe__ur_sqe(u->loop, &s->src);
+
+		s->iov.iov_base = s->buf;
+		s->iov.iov_len = s->len;
+		memset(&s->msg, 0, sizeof(s->msg));
+		s->msg.msg_iov = &s->iov;
+		s->msg.msg_iovlen = 1;
+		if (s->has_peer) {
+			s->msg.msg_name = &s->peer.ss;
+			s->msg.msg_namelen = s->peer.len;
+		}
+		s->done = false;
+		io_uring_prep_sendmsg(sqe, u->fd, &s->msg, 0);
+		u->submitted++;
+		u->inflight++;
+	}
+}
+
+static void udp_send_cqe(struct pe_udp_slot *s, struct io_uring_cqe *cqe)
+{
+	struct pe_udp *u = s->u;
+
+	s->res = cqe->res;
+	s->done = true;
+	u->inflight--;
+	/* Completions can arrive out of order; retire the slots in order. */
+	while (u->submitted && u->slots[u->head].done) {
+		struct pe_udp_slot *h = &u->slots[u->head];
+		int res = h->res;
+
+		h->done = false;
+		u->submitted--;
+		pe__udp_sent(u, 1, res < 0 ? res : 0);
+	}
+	udp_maybe_dead(u);
+}
+
+static void ur_udp_close(struct pe_udp *u)
+{
+	if (u->inflight)
+		pe__ur_cancel_fd(u->loop, u->fd);
+	udp_maybe_dead(u);
+}
+
+/* ---- wait and dispatch ---- */
+
+static int ur_wait(struct pe_loop *l, uint64_t timeout_ns)
+{
+	struct ur *u = UR(l);
+	struct io_uring_cqe *cqe;
+	struct __kernel_timespec ts;
+	unsigned head, n = 0;
+	int r;
+
+	publish(&u->tcp);
+	publish(&u->udp);
+	if (timeout_ns == UINT64_MAX) {
+		r = io_uring_submit_and_wait(&u->ring, 1);
+	} else {
+		ts.tv_sec = (long long)(timeout_ns / 1000000000ull);
+		ts.tv_nsec = (long long)(timeout_ns % 1000000000ull);
+		r = io_uring_submit_and_wait_timeout(&u->ring, &cqe, 1, &ts, NULL);
+	}
+	l->st.syscalls++;
+	if (r < 0 && r != -ETIME && r != -EINTR && r != -EAGAIN && r != -EBUSY)
+		return r;
+	l->now_ns = pe_now_ns();
+	io_uring_for_each_cqe(&u->ring, head, cqe) {
+		struct pe_src *s = io_uring_cqe_get_data(cqe);
+
+		n++;
+		if (!s)
+			continue;
+		if (s->kind != PE_SRC_UDP && u->ub_n)
+			udp_batch_flush(l);
+		switch (s->kind) {
+		case PE_SRC_WAKE:
+			arm_wake(l);
+			break;
+		case PE_SRC_LISTEN:
+			listen_cqe(s->owner, cqe);
+			break;
+		case PE_SRC_UDP:
+			udp_recv_cqe(s->owner, cqe);
+			break;
+		case PE_SRC_UDP_SEND:
+			udp_send_cqe(s->owner, cqe);
+			break;
+		case PE_SRC_IGNORE:
+			break;
+		default:
+			pe__ur_conn_cqe(l, s, cqe);
+			break;
+		}
+	}
+	udp_batch_flush(l);
+	io_uring_cq_advance(&u->ring, n);
+	return (int)n;
+}
+
+const struct pe_backend_ops pe_backend_uring = {
+	.name = "io_uring",
+	.open = ur_open,
+	.close = ur_close,
+	.wait = ur_wait,
+	.conn_start = pe__ur_conn_start,
+	.conn_connect = pe__ur_conn_connect,
+	.conn_flush = pe__ur_conn_flush,
+	.conn_close = pe__ur_conn_close,
+	.conn_pause = pe__ur_conn_pause,
+	.listen_start = ur_listen_start,
+	.listen_close = ur_listen_close,
+	.udp_start = ur_udp_start,
+	.udp_flush = ur_udp_flush,
+	.udp_close = ur_udp_close,
+};

@@ -1,0 +1,59 @@
+/* Private to the io_uring backend: the ring, its provided-buffer rings and the helpers shared by
+ * loop_uring.c (setup, wait, listeners, UDP) and loop_uring_tcp.c (connections). */
+#ifndef PKTENG_ENGINE_LOOP_URING_INT_H
+#define PKTENG_ENGINE_LOOP_URING_INT_H
+
+#include "engine/loop_int.h"
+
+#define UR_BGID_TCP 0
+#define UR_BGID_UDP 1
+#define UR_UDP_BATCH 64
+
+struct ur_bufring {
+	struct io_uring_buf_ring *br;
+	size_t br_bytes;
+	uint8_t *mem;
+	unsigned nbufs, bsize, pending;
+	bool registered;
+};
+
+struct ur {
+	struct io_uring ring;
+	bool ring_ok;
+	bool has_zc;
+	struct ur_bufring tcp, udp;
+	struct pe_src wake_src, ignore_src;
+	uint64_t wake_val;
+	/* UDP datagrams collected from consecutive CQEs, delivered as one batch */
+	struct pe_udp *ub_u;
+	unsigned ub_n;
+	struct pe_dgram ub_d[UR_UDP_BATCH];
+	struct pe_addr ub_a[UR_UDP_BATCH];
+	uint16_t ub_bid[UR_UDP_BATCH];
+};
+
+static inline struct ur *UR(struct pe_loop *l)
+{
+	return l->bk;
+}
+
+/* From the kernel's uapi header (loop_uring_uapi.c). */
+extern const unsigned pe__ur_send_zc_report_usage;
+extern const unsigned pe__ur_notif_usage_zc_copied;
+
+/* An SQE, submitting the full SQ first when needed. Never NULL after that (the SQ is empty). */
+struct io_uring_sqe *pe__ur_sqe(struct pe_loop *l, struct pe_src *src);
+/* Gives buffer bid of ring b back to the kernel (published at the end of the CQE batch). */
+void pe__ur_recycle(struct ur_bufring *b, unsigned bid);
+/* A cancel request for everything on fd, its own CQE ignored. */
+void pe__ur_cancel_fd(struct pe_loop *l, int fd);
+
+/* loop_uring_tcp.c */
+int pe__ur_conn_start(struct pe_conn *c);
+int pe__ur_conn_connect(struct pe_conn *c, const struct pe_addr *to);
+void pe__ur_conn_flush(struct pe_conn *c);
+void pe__ur_conn_close(struct pe_conn *c);
+void pe__ur_conn_pause(struct pe_conn *c, bool pause);
+void pe__ur_conn_cqe(struct pe_loop *l, struct pe_src *s, struct io_uring_cqe *cqe);
+
+#endif

@@ -1,0 +1,324 @@
+/* The io_uring backend, connection side: multishot recv from the provided-buffer ring (re-armed
+ * on ENOBUFS or whenever IORING_CQE_F_MORE is missing), one send in flight per connection with
+ * the whole queue as an iovec, SEND_ZC for large borrowed buffers (the buffer is released only
+ * at its IORING_CQE_F_NOTIF completion), file -> pipe -> socket splices, and a close that
+ * cancels, waits for every op, then closes the fd. */
+#include "engine/loop_uring_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#define UR_PIPE_BYTES (1u << 20)
+
+/* A SEND_ZC in flight: its result CQE and then its notification CQE refer to this. */
+struct ur_zc {
+	struct pe_src src;
+	struct pe_sq_item *it;
+};
+
+static void arm_recv(struct pe_conn *c)
+{
+	struct io_uring_sqe *sqe = pe__ur_sqe(c->loop, &c->s_recv);
+
+	io_uring_prep_recv_multishot(sqe, c->fd, NULL, 0, 0);
+	sqe->flags |= IOSQE_BUFFER_SELECT;
+	sqe->buf_group = UR_BGID_TCP;
+	c->recv_armed = true;
+	c->inflight++;
+}
+
+int pe__ur_conn_start(struct pe_conn *c)
+{
+	/* Accepted sockets come blocking; io_uring arms its own poll when one would block. */
+	if (!c->paused && !c->recv_armed)
+		arm_recv(c);
+	return 0;
+}
+
+int pe__ur_conn_connect(struct pe_conn *c, const struct pe_addr *to)
+{
+	struct io_uring_sqe *sqe;
+	int fl = fcntl(c->fd, F_GETFL);
+
+	if (fl >= 0 && (fl & O_NONBLOCK))
+		fcntl(c->fd, F_SETFL, fl & ~O_NONBLOCK);
+	c->peer = *to;
+	sqe = pe__ur_sqe(c->loop, &c->s_connect);
+	io_uring_prep_connect(sqe, c->fd, &c->peer.sa, c->peer.len);
+	c->inflight++;
+	return 0;
+}
+
+static void maybe_dead(struct pe_conn *c)
+{
+	if (c->state != PE_CONN_CLOSING)
+		return;
+	/* Close once nothing but SEND_ZC notifications is pending: those wait for the socket's
+	 * buffers, which only a close releases. Finalize when they are in too. */
+	if (!c->fd_closed && c->inflight == c->zc_inflight) {
+		close(c->fd);
+		c->fd_closed = true;
+	}
+	if (c->fd_closed && !c->inflight)
+		pe__conn_dead(c);
+}
+
+void pe__ur_conn_close(struct pe_conn *c)
+{
+	if (c->inflight > c->zc_inflight && !c->cancel_sent) {
+		c->cancel_sent = true;
+		pe__ur_cancel_fd(c->loop, c->fd);
+	}
+	maybe_dead(c);
+}
+
+void pe__ur_conn_pause(struct pe_conn *c, bool pause)
+{
+	if (pause) {
+		if (c->recv_armed) {
+			struct io_uring_sqe *sqe = pe__ur_sqe(c->loop, &UR(c->loop)->ignore_src);
+
+			io_uring_prep_cancel(sqe, &c->s_recv, 0);
+		}
+	} else if (!c->recv_armed && !c->eof && c->state == PE_CONN_OPEN) {
+		arm_recv(c);
+	}
+}
+
+static int ensure_pipe(struct pe_conn *c)
+{
+	if (c->pipe[0] >= 0)
+		return 0;
+	if (pipe2(c->pipe, O_CLOEXEC))
+		return -errno;
+	fcntl(c->pipe[1], F_SETPIPE_SZ, UR_PIPE_BYTES); /* best effort: 64 KiB otherwise */
+	return 0;
+}
+
+static unsigned pipe_bytes(struct pe_conn *c)
+{
+	int sz = fcntl(c->pipe[1], F_GETPIPE_SZ);
+
+	return sz > 0 ? (unsigned)sz : 65536;
+}
+
+static void splice_out(struct pe_conn *c)
+{
+	struct io_uring_sqe *sqe = pe__ur_sqe(c->loop, &c->s_splice_out);
+
+	io_uring_prep_splice(sqe, c->pipe[0], -1, c->fd, -1, (unsigned)c->pipe_bytes, 0);
+	c->inflight++;
+}
+
+void pe__ur_conn_flush(struct pe_conn *c)
+{
+	struct pe_loop *l = c->loop;
+	struct pe_sq_item *it = c->sq_head;
+	struct io_uring_sqe *sqe;
+
+	if (c->send_busy || c->state != PE_CONN_OPEN || !it)
+		return;
+	if (it->kind == PE_SQ_FILE) {
+		uint64_t left = it->len - it->off;
+		int err = ensure_pipe(c);
+		unsigned n;
+
+		if (err) {
+			pe__conn_file_failed(c, err);
+			return;
+		}
+		n = pipe_bytes(c);
+		if (left < n)
+			n = (unsigned)left;
+		sqe = pe__ur_sqe(l, &c->s_splice_in);
+		io_uring_prep_splice(sqe, it->file_fd, (int64_t)(it->file_off + it->off), c->pipe[1],
+				     -1, n, 0);
+		c->inflight++;
+		c->send_busy = true;
+		return;
+	}
+	if (it->kind == PE_SQ_REF && UR(l)->has_zc && it->len - it->off >= l->o.zc_min_bytes) {
+		struct ur_zc *z = malloc(sizeof(*z));
+
+		if (z) {
+			z->src = (struct pe_src){ PE_SRC_ZC, c };
+			z->it = it;
+			sqe = pe__ur_sqe(l, &z->src);
+			io_uring_prep_send_zc(sqe, c->fd, it->ptr + it->off, it->len - it->off,
+					      MSG_NOSIGNAL, pe__ur_send_zc_report_usage);
+			it->zc_pending++;
+			c->inflight++;
+			c->send_busy = true;
+			return;
+		}
+	}
+	c->msg = (struct msghdr){ .msg_iov = c->iov };
+	for (; it && it->kind != PE_SQ_FILE && c->msg.msg_iovlen < 16; it = it->next) {
+		c->iov[c->msg.msg_iovlen].iov_base = (void *)(it->ptr + it->off);
+		c->iov[c->msg.msg_iovlen].iov_len = it->len - it->off;
+		c->msg.msg_iovlen++;
+	}
+	sqe = pe__ur_sqe(l, &c->s_send);
+	if (c->msg.msg_iovlen == 1)
+		io_uring_prep_send(sqe, c->fd, c->iov[0].iov_base, c->iov[0].iov_len, MSG_NOSIGNAL);
+	else
+		io_uring_prep_sendmsg(sqe, c->fd, &c->msg, MSG_NOSIGNAL);
+	c->inflight++;
+	c->send_busy = true;
+}
+
+static void recv_cqe(struct pe_conn *c, struct io_uring_cqe *cqe)
+{
+	struct pe_loop *l = c->loop;
+	struct ur *u = UR(l);
+	int res = cqe->res;
+
+	if (cqe->flags & IORING_CQE_F_BUFFER) {
+		unsigned bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
+
+		if (res > 0)
+			pe__conn_recv(c, u->tcp.mem + (size_t)bid * u->tcp.bsize, (size_t)res);
+		pe__ur_recycle(&u->tcp, bid);
+	}
+	if (cqe->flags & IORING_CQE_F_MORE)
+		return;
+	c->recv_armed = false;
+	c->inflight--;
+	if (res == 0) {
+		pe__conn_eof(c);
+	} else if (res == -ENOBUFS) {
+		l->st.enobufs++;
+	} else if (res < 0 && res != -ECANCELED) {
+		pe__conn_error(c, res);
+	}
+	if (c->state == PE_CONN_OPEN && !c->paused && !c->eof && !c->recv_armed)
+		arm_recv(c);
+	maybe_dead(c);
+}
+
+static void send_cqe(struct pe_conn *c, int res)
+{
+	c->inflight--;
+	c->send_busy = false;
+	if (res > 0)
+		pe__conn_consumed(c, (size_t)res);
+	else if (res < 0 && c->state == PE_CONN_OPEN)
+		pe__conn_error(c, res == -ECANCELED ? -EPIPE : res);
+	if (c->state == PE_CONN_OPEN)
+		pe__ur_conn_flush(c);
+	maybe_dead(c);
+}
+
+static void zc_cqe(struct ur_zc *z, struct io_uring_cqe *cqe)
+{
+	struct pe_conn *c = z->src.owner;
+	struct pe_loop *l = c->loop;
+
+	if (cqe->flags & IORING_CQE_F_NOTIF) {
+		l->st.zc_sends++;
+		if ((uint32_t)cqe->res & pe__ur_notif_usage_zc_copied)
+			l->st.zc_copied++;
+		c->inflight--;
+		c->zc_inflight--;
+		pe__item_zc_done(c, z->it);
+		free(z);
+		maybe_dead(c);
+		return;
+	}
+	c->send_busy = false;
+	if (cqe->flags & IORING_CQE_F_MORE) {
+		c->zc_inflight++; /* the op stays counted until its notification */
+	} else {
+		c->inflight--;
+		z->it->zc_pending--; /* no notification will come */
+	}
+	if (cqe->res > 0)
+		pe__conn_consumed(c, (size_t)cqe->res);
+	else if (cqe->res < 0 && c->state == PE_CONN_OPEN)
+		pe__conn_error(c, cqe->res == -ECANCELED ? -EPIPE : cqe->res);
+	if (!(cqe->flags & IORING_CQE_F_MORE))
+		free(z); /* z->it may be gone: consumed() released it */
+	if (c->state == PE_CONN_OPEN)
+		pe__ur_conn_flush(c);
+	maybe_dead(c);
+}
+
+static void splice_in_cqe(struct pe_conn *c, int res)
+{
+	c->inflight--;
+	if (c->state != PE_CONN_OPEN) {
+		maybe_dead(c);
+		return;
+	}
+	if (res <= 0) {
+		c->send_busy = false;
+		pe__conn_file_failed(c, res == 0 ? -ENODATA : res);
+		maybe_dead(c);
+		return;
+	}
+	c->pipe_bytes = (size_t)res;
+	splice_out(c);
+}
+
+static void splice_out_cqe(struct pe_conn *c, int res)
+{
+	c->inflight--;
+	if (c->state != PE_CONN_OPEN) {
+		maybe_dead(c);
+		return;
+	}
+	if (res <= 0) {
+		c->send_busy = false;
+		pe__conn_error(c, res == 0 ? -EPIPE : res);
+		maybe_dead(c);
+		return;
+	}
+	c->pipe_bytes -= (size_t)res;
+	pe__conn_consumed(c, (size_t)res);
+	if (c->state != PE_CONN_OPEN) {
+		maybe_dead(c);
+		return;
+	}
+	if (c->pipe_bytes) {
+		splice_out(c);
+		return;
+	}
+	c->send_busy = false;
+	pe__ur_conn_flush(c);
+}
+
+static void connect_cqe(struct pe_conn *c, int res)
+{
+	c->inflight--;
+	if (c->state == PE_CONN_CONNECTING)
+		pe__conn_opened(c, res == -ECANCELED ? -ETIMEDOUT : res);
+	maybe_dead(c);
+}
+
+void pe__ur_conn_cqe(struct pe_loop *l, struct pe_src *s, struct io_uring_cqe *cqe)
+{
+	switch (s->kind) {
+	case PE_SRC_RECV:
+		recv_cqe(s->owner, cqe);
+		break;
+	case PE_SRC_SEND:
+		send_cqe(s->owner, cqe->res);
+		break;
+	case PE_SRC_ZC:
+		zc_cqe((struct ur_zc *)s, cqe);
+		break;
+	case PE_SRC_SPLICE_IN:
+		splice_in_cqe(s->owner, cqe->res);
+		break;
+	case PE_SRC_SPLICE_OUT:
+		splice_out_cqe(s->owner, cqe->res);
+		break;
+	case PE_SRC_CONNECT:
+		connect_cqe(s->owner, cqe->res);
+		break;
+	default:
+		break;
+	}
+}

@@ -1,0 +1,368 @@
+/* TCP through the event loop, every test on io_uring and on epoll: byte-exact echo of messages
+ * from 1 byte to 1 MiB, 1,000 concurrent connections, half-close, peer reset, an oversized
+ * length prefix, idle and connect timeouts, IPv6, and no leaked descriptors. */
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "tests/engine/etest.h"
+
+static unsigned closed_count(struct stream_client *sc, unsigned n)
+{
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		k += sc[i].closed;
+	return k;
+}
+
+struct closed_watch {
+	struct stream_client *sc;
+	unsigned n;
+};
+
+static bool not_all_closed(void *arg)
+{
+	struct closed_watch *w = arg;
+
+	return closed_count(w->sc, w->n) < w->n;
+}
+
+ETEST_BACKENDS(tcp, echo_sizes)
+ParameterizedTest(enum pe_backend *b, tcp, echo_sizes)
+{
+	/* 1 B .. 1 MiB, the edges of the 16 KiB receive buffers and 64 KiB copy chunks, and
+	 * random sizes from a fixed seed. */
+	uint32_t sizes[40] = { 1,     2,     3,     4,     15,    16,	   16383, 16384,
+			       16385, 65535, 65536, 65537, 1 << 20, 0,     7,	   1 << 20 };
+	int fds0 = etest_count_fds();
+	struct echo_server es;
+	struct stream_client sc[4] = { 0 };
+	struct closed_watch w = { sc, 4 };
+	struct pe_loop *l = etest_loop(*b);
+	uint8_t *out[4];
+	size_t len[4];
+	uint32_t x = 12345;
+
+	for (unsigned i = 16; i < 40; i++) {
+		x = x * 1103515245u + 12345u;
+		sizes[i] = 1 + (x >> 8) % (1u << 20);
+	}
+	cr_assert_eq(echo_server_start(&es, l, "127.0.0.1", 1u << 20, 0), 0);
+	for (unsigned i = 0; i < 4; i++) {
+		out[i] = etest_framed_stream(sizes + i * 10, 10, 99 + i, &len[i]);
+		cr_assert_eq(stream_client_start(&sc[i], l, &es.addr, out[i], len[i], 5000), 0);
+	}
+	cr_assert(etest_run_while(l, not_all_closed, &w, 30000), "echo did not finish");
+	for (unsigned i = 0; i < 4; i++) {
+		cr_expect(!sc[i].mismatch, "client %u: echo differs at byte %zu", i,
+			  sc[i].mismatch_at);
+		cr_expect_eq(sc[i].got, len[i], "client %u: %zu of %zu bytes", i, sc[i].got, len[i]);
+		cr_expect_eq(sc[i].close_err, 0, "client %u: closed with %d", i, sc[i].close_err);
+		free(out[i]);
+	}
+	cr_expect_eq(es.msgs, 40);
+	/* The server sees the clients' close as EOF and closes cleanly. */
+	cr_assert(etest_run_until(l, &es.closed, 4, 5000));
+	cr_expect_eq(es.closed_ok, 4, "server closes: %u ok, %u with errors (last %d)", es.closed_ok,
+		     es.closed_err, es.last_err);
+	cr_expect_eq(pe_loop_stats(l)->bytes_in, pe_loop_stats(l)->bytes_out);
+	cr_expect_eq(pe_loop_stats(l)->accepted, 4);
+	cr_expect_eq(pe_loop_stats(l)->connected, 4);
+	pe_loop_close(l);
+	cr_expect_eq(etest_count_fds(), fds0, "descriptors leaked");
+}
+
+ETEST_BACKENDS(tcp, thousand_connections)
+ParameterizedTest(enum pe_backend *b, tcp, thousand_connections)
+{
+	enum { N = 1000 };
+	uint32_t sizes[2] = { 100, 3000 };
+	struct stream_client *sc = calloc(N, sizeof(*sc));
+	struct closed_watch w = { sc, N };
+	struct echo_server es;
+	struct pe_loop *l;
+	uint8_t *out;
+	size_t len;
+	int fds0;
+
+	/* Each connection is two descriptors here (client and accepted side) plus the loop's. */
+	if (etest_raise_nofile(2 * N + 100) < 2 * N + 100)
+		cr_skip_test("RLIMIT_NOFILE hard limit below %d", 2 * N + 100);
+	fds0 = etest_count_fds();
+	l = etest_loop(*b);
+	out = etest_framed_stream(sizes, 2, 7, &len);
+	cr_assert_eq(echo_server_start(&es, l, "127.0.0.1", 1u << 16, 0), 0);
+	for (unsigned i = 0; i < N; i++)
+		cr_assert_eq(stream_client_start(&sc[i], l, &es.addr, out, len, 10000), 0);
+	/* All open at once: no client closes before its echo came back, and the server side must
+	 * have every connection open at the peak. */
+	cr_assert(etest_run_while(l, not_all_closed, &w, 60000), "%u of %d closed",
+		  closed_count(sc, N), N);
+	for (unsigned i = 0; i < N; i++) {
+		cr_expect_eq(sc[i].got, len, "client %u got %zu", i, sc[i].got);
+		cr_expect_eq(sc[i].close_err, 0, "client %u err %d", i, sc[i].close_err);
+	}
+	cr_assert(etest_run_until(l, &es.closed, N, 10000));
+	cr_expect_eq(es.accepted, N);
+	cr_expect_eq(es.msgs, 2 * N);
+	cr_expect_eq(es.closed_ok, N);
+	pe_loop_close(l);
+	free(out);
+	free(sc);
+	cr_expect_eq(etest_count_fds(), fds0, "descriptors leaked");
+}
+
+ETEST_BACKENDS(tcp, half_close)
+ParameterizedTest(enum pe_backend *b, tcp, half_close)
+{
+	uint32_t sizes[3] = { 10, 200000, 5 };
+	int fds0 = etest_count_fds();
+	struct echo_server es;
+	struct stream_client sc = { .half_close = true };
+	struct closed_watch w = { &sc, 1 };
+	struct pe_loop *l = etest_loop(*b);
+	size_t len;
+	uint8_t *out = etest_framed_stream(sizes, 3, 5, &len);
+
+	cr_assert_eq(echo_server_start(&es, l, "127.0.0.1", 1u << 20, 0), 0);
+	cr_assert_eq(stream_client_start(&sc, l, &es.addr, out, len, 5000), 0);
+	/* The client sends everything then SHUT_WR; the server (on_eof NULL: shutdown after the
+	 * queue drains) must still send the whole echo, then FIN; the client sees EOF after the
+	 * last byte and both sides close with 0. */
+	cr_assert(etest_run_while(l, not_all_closed, &w, 10000));
+	cr_expect(sc.eof);
+	cr_expect_eq(sc.got, len);
+	cr_expect_eq(sc.close_err, 0);
+	cr_assert(etest_run_until(l, &es.closed, 1, 5000));
+	cr_expect_eq(es.closed_ok, 1);
+	pe_loop_close(l);
+	free(out);
+	cr_expect_eq(etest_count_fds(), fds0);
+}
+
+/* ---- peer reset ---- */
+
+struct reset_state {
+	int err;
+	bool closed;
+	size_t got;
+};
+
+static void rs_data(struct pe_conn *c, const void *d, size_t n)
+{
+	struct reset_state *rs = pe_listener_data(pe_conn_listener(c));
+
+	rs->got += n;
+}
+
+static void rs_close(struct pe_conn *c, int err)
+{
+	struct reset_state *rs = pe_listener_data(pe_conn_listener(c));
+
+	rs->closed = true;
+	rs->err = err;
+}
+
+static bool rs_busy(void *arg)
+{
+	return !((struct reset_state *)arg)->closed;
+}
+
+ETEST_BACKENDS(tcp, peer_reset)
+ParameterizedTest(enum pe_backend *b, tcp, peer_reset)
+{
+	static const struct pe_conn_cbs cbs = { .on_data = rs_data, .on_close = rs_close };
+	struct pe_conn_opts co = { .sz = sizeof(co), .cbs = &cbs };
+	struct reset_state rs = { 0 };
+	struct pe_listen_opts lo = { .sz = sizeof(lo), .conn = &co, .data = &rs };
+	struct linger lg = { 1, 0 };
+	struct pe_listener *ls;
+	struct pe_addr a;
+	char buf[1000] = { 1 };
+	int fds0 = etest_count_fds(), fd;
+	struct pe_loop *l = etest_loop(*b);
+
+	cr_assert_eq(pe_addr_loopback(&a, AF_INET, 0), 0);
+	cr_assert_eq(pe_listen(l, &a, &lo, &ls), 0);
+	cr_assert_eq(pe_listener_addr(ls, &a), 0);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	cr_assert_eq(connect(fd, &a.sa, a.len), 0);
+	cr_assert_eq(write(fd, buf, sizeof(buf)), (ssize_t)sizeof(buf));
+	/* Let the engine accept and read, then reset mid-stream. */
+	for (int i = 0; i < 100 && rs.got < sizeof(buf); i++)
+		pe_loop_run_once(l, 10000000);
+	cr_assert_eq(rs.got, sizeof(buf));
+	cr_assert_eq(setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), 0);
+	close(fd);
+	cr_assert(etest_run_while(l, rs_busy, &rs, 5000));
+	cr_expect_eq(rs.err, -ECONNRESET, "closed with %d (%s)", rs.err, strerror(-rs.err));
+	cr_expect_eq(pe_loop_stats(l)->resets, 1);
+	pe_loop_close(l);
+	cr_expect_eq(etest_count_fds(), fds0);
+}
+
+/* ---- oversized length prefix ---- */
+
+ETEST_BACKENDS(tcp, oversized_prefix)
+ParameterizedTest(enum pe_backend *b, tcp, oversized_prefix)
+{
+	uint32_t ok_sizes[2] = { 1000, 4096 };
+	uint8_t bad[8] = { 0x00, 0x10, 0x00, 0x01, 'x', 'y', 'z', 'w' }; /* 1 MiB + 1 > max */
+	int fds0 = etest_count_fds();
+	struct echo_server es;
+	struct stream_client bad_c, good_c;
+	struct closed_watch w = { &bad_c, 1 }, w2 = { &good_c, 1 };
+	struct pe_loop *l = etest_loop(*b);
+	size_t len;
+	uint8_t *out = etest_framed_stream(ok_sizes, 2, 3, &len);
+
+	cr_assert_eq(echo_server_start(&es, l, "127.0.0.1", 1u << 20, 0), 0);
+	cr_assert_eq(stream_client_start(&bad_c, l, &es.addr, bad, sizeof(bad), 5000), 0);
+	cr_assert(etest_run_while(l, not_all_closed, &w, 5000));
+	/* The server closed it with a protocol error (the client sees the FIN, or a reset when the
+	 * unread bytes were still queued), counted once. */
+	cr_expect_eq(bad_c.got, 0);
+	cr_expect(bad_c.close_err == 0 || bad_c.close_err == -ECONNRESET, "err %d",
+		  bad_c.close_err);
+	cr_assert(etest_run_until(l, &es.closed, 1, 5000));
+	cr_expect_eq(es.last_err, -EPROTO);
+	cr_expect_eq(pe_loop_stats(l)->proto_errors, 1);
+	/* ... and keeps serving another client. */
+	cr_assert_eq(stream_client_start(&good_c, l, &es.addr, out, len, 5000), 0);
+	cr_assert(etest_run_while(l, not_all_closed, &w2, 5000));
+	cr_expect_eq(good_c.got, len);
+	cr_expect_eq(good_c.close_err, 0);
+	cr_expect_eq(es.msgs, 2);
+	pe_loop_close(l);
+	free(out);
+	cr_expect_eq(etest_count_fds(), fds0);
+}
+
+/* ---- idle timeout ---- */
+
+ETEST_BACKENDS(tcp, idle_timeout)
+ParameterizedTest(enum pe_backend *b, tcp, idle_timeout)
+{
+	int fds0 = etest_count_fds(), fd;
+	struct echo_server es;
+	struct pe_loop *l = etest_loop(*b);
+	uint64_t t0;
+	char c;
+
+	cr_assert_eq(echo_server_start(&es, l, "127.0.0.1", 1024, 150), 0);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	cr_assert_eq(connect(fd, &es.addr.sa, es.addr.len), 0);
+	t0 = pe_now_ns();
+	cr_assert(etest_run_until(l, &es.closed, 1, 3000), "idle connection not closed");
+	/* Not before 150 ms, and not much later. */
+	cr_expect_geq(pe_now_ns() - t0, 150000000ull);
+	cr_expect_lt(pe_now_ns() - t0, 1500000000ull);
+	cr_expect_eq(es.last_err, -ETIMEDOUT);
+	cr_expect_eq(pe_loop_stats(l)->idle_timeouts, 1);
+	cr_expect_eq(read(fd, &c, 1), 0, "the client sees EOF");
+	close(fd);
+	pe_loop_close(l);
+	cr_expect_eq(etest_count_fds(), fds0);
+}
+
+/* ---- IPv6 ---- */
+
+ETEST_BACKENDS(tcp, ipv6_loopback)
+ParameterizedTest(enum pe_backend *b, tcp, ipv6_loopback)
+{
+	uint32_t sizes[3] = { 1, 70000, 9 };
+	int fds0 = etest_count_fds();
+	struct echo_server es;
+	struct stream_client sc;
+	struct closed_watch w = { &sc, 1 };
+	struct pe_loop *l = etest_loop(*b);
+	struct pe_addr peer;
+	size_t len;
+	uint8_t *out = etest_framed_stream(sizes, 3, 11, &len);
+	int err = echo_server_start(&es, l, "::1", 1u << 20, 0);
+
+	if (err == -EADDRNOTAVAIL || err == -EAFNOSUPPORT)
+		cr_skip_test("no IPv6 loopback (%s)", strerror(-err));
+	cr_assert_eq(err, 0);
+	cr_assert_eq(es.addr.sa.sa_family, AF_INET6);
+	cr_assert_eq(stream_client_start(&sc, l, &es.addr, out, len, 5000), 0);
+	cr_assert_eq(pe_conn_peer(sc.c, &peer), 0);
+	cr_expect(pe_addr_equal(&peer, &es.addr));
+	cr_assert(etest_run_while(l, not_all_closed, &w, 5000));
+	cr_expect_eq(sc.got, len);
+	cr_expect_eq(sc.close_err, 0);
+	pe_loop_close(l);
+	free(out);
+	cr_expect_eq(etest_count_fds(), fds0);
+}
+
+/* ---- connect timeout ---- */
+
+ETEST_BACKENDS(tcp, connect_timeout)
+ParameterizedTest(enum pe_backend *b, tcp, connect_timeout)
+{
+	/* A listener with backlog 0 that never accepts: once its accept queue holds one
+	 * connection, the kernel drops further SYNs, so a connect neither succeeds nor is refused
+	 * (the loopback stand-in for a host that drops SYNs). */
+	int fds0 = etest_count_fds(), lfd, fill[2];
+	struct pe_sock_opts so = { .sz = sizeof(so), .backlog = -1 };
+	struct stream_client sc;
+	struct closed_watch w = { &sc, 1 };
+	struct pe_loop *l = etest_loop(*b);
+	struct pe_addr a;
+	uint64_t t0;
+	uint8_t byte = 0;
+
+	cr_assert_eq(pe_addr_loopback(&a, AF_INET, 0), 0);
+	lfd = pe_sock_listen(&a, &so);
+	cr_assert_geq(lfd, 0);
+	cr_assert_eq(pe_sock_local(lfd, &a), 0);
+	for (int i = 0; i < 2; i++) {
+		fill[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		connect(fill[i], &a.sa, a.len);
+	}
+	usleep(50000);
+	t0 = pe_now_ns();
+	cr_assert_eq(stream_client_start(&sc, l, &a, &byte, 1, 300), 0);
+	cr_assert(etest_run_while(l, not_all_closed, &w, 5000));
+	cr_expect(!sc.opened);
+	cr_expect_eq(sc.close_err, -ETIMEDOUT, "err %d", sc.close_err);
+	cr_expect_geq(pe_now_ns() - t0, 300000000ull);
+	cr_expect_lt(pe_now_ns() - t0, 2000000000ull);
+	cr_expect_eq(pe_loop_stats(l)->connect_failed, 1);
+	pe_loop_close(l);
+	close(fill[0]);
+	close(fill[1]);
+	close(lfd);
+	cr_expect_eq(etest_count_fds(), fds0);
+}
+
+ETEST_BACKENDS(tcp, connect_refused)
+ParameterizedTest(enum pe_backend *b, tcp, connect_refused)
+{
+	int fds0 = etest_count_fds();
+	struct stream_client sc;
+	struct closed_watch w = { &sc, 1 };
+	struct pe_loop *l = etest_loop(*b);
+	struct pe_addr a;
+	uint8_t byte = 0;
+	int fd;
+
+	/* A port that was just free: bind, read it, close. */
+	cr_assert_eq(pe_addr_loopback(&a, AF_INET, 0), 0);
+	fd = pe_sock_listen(&a, NULL);
+	cr_assert_eq(pe_sock_local(fd, &a), 0);
+	close(fd);
+	cr_assert_eq(stream_client_start(&sc, l, &a, &byte, 1, 5000), 0);
+	cr_assert(etest_run_while(l, not_all_closed, &w, 5000));
+	cr_expect(!sc.opened);
+	cr_expect_eq(sc.close_err, -ECONNREFUSED, "err %d", sc.close_err);
+	pe_loop_close(l);
+	cr_expect_eq(etest_count_fds(), fds0);
+}
