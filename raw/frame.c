@@ -94,20 +94,26 @@ static uint64_t splitmix64(uint64_t *state)
 	return z ^ (z >> 31);
 }
 
-/* Fills buf[off_payload..end of buffer) with the pattern, so the frame can grow later. */
+/* Fills buf[off_payload..max_size) with the pattern, so the frame can grow later. */
 static void fill_payload(struct pe_frame_tmpl *t, const struct pe_frame_payload *p)
 {
 	uint8_t *d = t->buf + t->off_payload;
-	size_t n = sizeof(t->buf) - t->off_payload, i;
+	size_t n = t->max_size - t->off_payload, i;
 	uint64_t st = p->seed;
 
 	switch (p->kind) {
 	case PE_FRAME_PAYLOAD_FILL:
 		memset(d, p->fill, n);
 		break;
-	case PE_FRAME_PAYLOAD_INC:
-		for (i = 0; i < n; i++)
+	case PE_FRAME_PAYLOAD_INC: /* a 256-byte period: write it once, then copy doubling runs */
+		for (i = 0; i < n && i < 256; i++)
 			d[i] = (uint8_t)i;
+		while (i < n) {
+			size_t run = i < n - i ? i : n - i;
+
+			memcpy(d + i, d, run);
+			i += run;
+		}
 		break;
 	case PE_FRAME_PAYLOAD_RANDOM:
 		for (i = 0; i < n; i += 8) {

@@ -224,6 +224,6 @@ struct pe_frame_info {
  * Returns the first failed check as an enum pe_frame_status (PE_FRAME_OK = 0 when all pass),
  * or -EINVAL for a NULL argument. info is zeroed then filled as far as the walk got. Unknown
  * ethertypes are PE_FRAME_L3_RAW with the payload right after the tags: OK. */
-int pe_frame_parse(const void *buf, size_t len, unsigned flags, struct pe_frame_info *info);
+int pe_frame_validate(const void *buf, size_t len, unsigned flags, struct pe_frame_info *info);
 
 #endif

@@ -30,10 +30,14 @@ static inline void pe__put32(uint8_t *p, uint32_t v)
 	pe__put16(p + 2, v & 0xffff);
 }
 
+/* End-around-carry fold to 16 bits, branch-free (a data-dependent loop mispredicts on the
+ * random values a generator feeds it). */
 static inline uint16_t pe__fold(uint64_t s)
 {
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffffffffu) + (s >> 32); /* < 2^33 */
+	s = (s & 0xffff) + (s >> 16);	   /* < 2^17 + 2^16 */
+	s = (s & 0xffff) + (s >> 16);	   /* <= 0x10001 */
+	s = (s & 0xffff) + (s >> 16);	   /* <= 0xffff */
 	return (uint16_t)s;
 }
 

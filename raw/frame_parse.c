@@ -176,7 +176,7 @@ static int parse_ipv6(const uint8_t *p, size_t n, struct pe_frame_info *fi)
 	return parse_l4(p + 40, plen, ps, true, fi);
 }
 
-int pe_frame_parse(const void *buf, size_t len, unsigned flags, struct pe_frame_info *fi)
+int pe_frame_validate(const void *buf, size_t len, unsigned flags, struct pe_frame_info *fi)
 {
 	const uint8_t *p = buf;
 	size_t off = 12;

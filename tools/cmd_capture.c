@@ -71,7 +71,7 @@ static int on_frame(const struct pe_cap_frame *f, void *ctx)
 {
 	struct cap_state *s = ctx;
 	struct pe_frame_info info;
-	int st = pe_frame_parse(f->data, f->len, s->check_fcs ? PE_FRAME_PARSE_FCS : 0, &info);
+	int st = pe_frame_validate(f->data, f->len, s->check_fcs ? PE_FRAME_PARSE_FCS : 0, &info);
 
 	if (s->ethertype >= 0) {
 		uint16_t et = 0;

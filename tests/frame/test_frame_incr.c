@@ -226,7 +226,7 @@ Test(frame_incr, equals_full_rebuild)
 				cr_assert_fail("%s #%d after %s: byte %zu is %02x, rebuild has %02x",
 					       kd->name, it, what, i, a.buf[i], b.buf[i]);
 			}
-			cr_assert_eq(pe_frame_parse(a.buf, a.len, kd->fcs ? PE_FRAME_PARSE_FCS : 0, &fi),
+			cr_assert_eq(pe_frame_validate(a.buf, a.len, kd->fcs ? PE_FRAME_PARSE_FCS : 0, &fi),
 				     PE_FRAME_OK, "%s #%d %s", kd->name, it, what);
 			compared++;
 		}
@@ -251,7 +251,7 @@ Test(frame_incr, padded_frame_grows)
 	cr_expect_eq(a.payload_len, 18);
 	cr_expect_eq(a.buf[14 + 2] << 8 | a.buf[14 + 3], 46); /* IPv4 total length */
 	cr_expect_eq(a.buf[34 + 4] << 8 | a.buf[34 + 5], 26); /* UDP length */
-	cr_expect_eq(pe_frame_parse(a.buf, a.len, 0, &fi), PE_FRAME_OK);
+	cr_expect_eq(pe_frame_validate(a.buf, a.len, 0, &fi), PE_FRAME_OK);
 	cr_expect_eq(fi.pad_len, 0);
 }
 
@@ -335,7 +335,7 @@ Test(frame_incr, zero_checksum_corner)
 			o.sport = c;
 			cr_assert_eq(pe_frame_build(&b, &o), 0);
 			cr_expect_eq(b.buf[co] << 8 | b.buf[co + 1], want);
-			cr_expect_eq(pe_frame_parse(b.buf, b.len, 0, &fi), PE_FRAME_OK);
+			cr_expect_eq(pe_frame_validate(b.buf, b.len, 0, &fi), PE_FRAME_OK);
 			cr_expect_eq(fi.sport, c);
 		}
 	}

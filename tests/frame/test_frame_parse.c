@@ -90,8 +90,8 @@ Test(frame_parse, status_names)
 		cr_expect_str_eq(pe_frame_status_name(i), names[i]);
 	cr_expect_str_eq(pe_frame_status_name(-1), "?");
 	cr_expect_str_eq(pe_frame_status_name(PE_FRAME__STATUS_COUNT), "?");
-	cr_expect_eq(pe_frame_parse(NULL, 10, 0, &(struct pe_frame_info){ 0 }), -EINVAL);
-	cr_expect_eq(pe_frame_parse("x", 1, 0, NULL), -EINVAL);
+	cr_expect_eq(pe_frame_validate(NULL, 10, 0, &(struct pe_frame_info){ 0 }), -EINVAL);
+	cr_expect_eq(pe_frame_validate("x", 1, 0, NULL), -EINVAL);
 }
 
 Test(frame_parse, fields_of_each_kind)
@@ -105,7 +105,7 @@ Test(frame_parse, fields_of_each_kind)
 
 		build(k, &t);
 		cr_assert_eq(t.len, k->size);
-		st = pe_frame_parse(t.buf, t.len, PE_FRAME_PARSE_FCS, &fi);
+		st = pe_frame_validate(t.buf, t.len, PE_FRAME_PARSE_FCS, &fi);
 		cr_expect_eq(st, PE_FRAME_OK, "%s: %s", k->name, pe_frame_status_name(st));
 		cr_expect_eq(fi.n_vlans, k->n_vlans, "%s", k->name);
 		if (k->n_vlans == 2) {
@@ -155,7 +155,7 @@ Test(frame_parse, padding)
 	o.payload = (struct pe_frame_payload){ .kind = PE_FRAME_PAYLOAD_BYTES, .bytes = pay, .len = 3 };
 	cr_assert_eq(pe_frame_build(&t, &o), 0);
 	cr_assert_eq(t.len, 60);
-	cr_expect_eq(pe_frame_parse(t.buf, t.len, 0, &fi), PE_FRAME_OK);
+	cr_expect_eq(pe_frame_validate(t.buf, t.len, 0, &fi), PE_FRAME_OK);
 	cr_expect_eq(fi.payload_len, 3);
 	cr_expect_eq(fi.pad_len, 60 - 42 - 3);
 	cr_expect_eq(fi.off_payload, 42);
@@ -292,11 +292,11 @@ Test(frame_parse, corruptions_name_the_reason)
 				continue;
 			c = t;
 			x->mutate(c.buf, &c);
-			st = pe_frame_parse(c.buf, c.len, PE_FRAME_PARSE_FCS, &fi);
+			st = pe_frame_validate(c.buf, c.len, PE_FRAME_PARSE_FCS, &fi);
 			cr_expect_eq(st, PE_FRAME_BAD_FCS, "%s, %s, stale FCS: %s", k->name, x->what,
 				     pe_frame_status_name(st));
 			pe_frame_finish_fcs(&c);
-			st = pe_frame_parse(c.buf, c.len, PE_FRAME_PARSE_FCS, &fi);
+			st = pe_frame_validate(c.buf, c.len, PE_FRAME_PARSE_FCS, &fi);
 			cr_expect_eq(st, x->expect, "%s, %s: %s, expected %s", k->name, x->what,
 				     pe_frame_status_name(st), pe_frame_status_name(x->expect));
 			checked++;
@@ -305,9 +305,9 @@ Test(frame_parse, corruptions_name_the_reason)
 		for (int b = 1; b <= 4; b++) {
 			c = t;
 			c.buf[c.len - b] ^= 0x40;
-			cr_expect_eq(pe_frame_parse(c.buf, c.len, PE_FRAME_PARSE_FCS, &fi),
+			cr_expect_eq(pe_frame_validate(c.buf, c.len, PE_FRAME_PARSE_FCS, &fi),
 				     PE_FRAME_BAD_FCS, "%s: FCS byte %d", k->name, b);
-			cr_expect_eq(pe_frame_parse(c.buf, c.len - 4, 0, &fi), PE_FRAME_OK,
+			cr_expect_eq(pe_frame_validate(c.buf, c.len - 4, 0, &fi), PE_FRAME_OK,
 				     "%s: without the FCS", k->name);
 		}
 		/* truncations: inside the L3 header, inside L4, one byte short of the packet */
@@ -315,11 +315,11 @@ Test(frame_parse, corruptions_name_the_reason)
 			size_t cut[] = { t.off_l3 + 10u, t.off_l4 + 3u, t.len - 5u };
 
 			for (int n = 0; n < 3; n++)
-				cr_expect_eq(pe_frame_parse(t.buf, cut[n], 0, &fi), PE_FRAME_TRUNCATED,
+				cr_expect_eq(pe_frame_validate(t.buf, cut[n], 0, &fi), PE_FRAME_TRUNCATED,
 					     "%s: cut at %zu", k->name, cut[n]);
 		}
-		cr_expect_eq(pe_frame_parse(t.buf, 13, 0, &fi), PE_FRAME_TRUNCATED);
-		cr_expect_eq(pe_frame_parse(t.buf, 7, PE_FRAME_PARSE_FCS, &fi), PE_FRAME_TRUNCATED);
+		cr_expect_eq(pe_frame_validate(t.buf, 13, 0, &fi), PE_FRAME_TRUNCATED);
+		cr_expect_eq(pe_frame_validate(t.buf, 7, PE_FRAME_PARSE_FCS, &fi), PE_FRAME_TRUNCATED);
 	}
 	cr_expect_eq(checked, 92, "corruption cases run: %d", checked);
 }
@@ -335,7 +335,7 @@ Test(frame_parse, scapy_vectors)
 	cr_assert_gt(n, 0);
 	for (int i = 0; i < n; i++) {
 		unsigned fl = strstr(v[i].name, "_fcs") ? PE_FRAME_PARSE_FCS : 0;
-		int st = pe_frame_parse(v[i].bytes, v[i].len, fl, &fi);
+		int st = pe_frame_validate(v[i].bytes, v[i].len, fl, &fi);
 
 		cr_expect_eq(st, PE_FRAME_OK, "%s: %s", v[i].name, pe_frame_status_name(st));
 		cr_expect_eq(fi.l3, strstr(v[i].name, "ipv4")   ? PE_FRAME_L3_IPV4
@@ -346,7 +346,7 @@ Test(frame_parse, scapy_vectors)
 			continue;
 		for (size_t b = 0; b < v[i].len; b++) {
 			v[i].bytes[b] ^= 0x5a;
-			st = pe_frame_parse(v[i].bytes, v[i].len, fl, &fi);
+			st = pe_frame_validate(v[i].bytes, v[i].len, fl, &fi);
 			v[i].bytes[b] ^= 0x5a;
 			if (st != PE_FRAME_BAD_FCS)
 				cr_expect_fail("%s: byte %zu flipped: %s", v[i].name, b,
