@@ -208,7 +208,9 @@ static int load_replay(const char *path, struct replay_frame **out, size_t *n_ou
 	int err;
 
 	if (!r)
-		return pe_usage("--replay %s: %s", path, strerror(errno));
+		return pe_usage("--replay %s: %s", path,
+				errno == EBADMSG || errno == EINVAL ? "not a pcap file"
+								    : strerror(errno));
 	*fcs = pe_pcap_fcs_len(r) == 4;
 	while ((err = pe_pcap_next(r, &data, &cap_len, &wire_len, &t_ns)) == 1) {
 		if (cap_len < 14 || cap_len > 65535)
@@ -348,6 +350,13 @@ static int send_loop(struct run_state *st, struct stats *tot, double *secs, json
 
 		if (c->count && k >= c->count)
 			break;
+		if (c->rate_pps > 0) {
+			/* Behind schedule (descheduled, a slow send): catch up in full bursts. */
+			uint64_t behind = (uint64_t)((pe_rate_now_ns() - t0) * c->rate_pps / 1e9);
+
+			if (behind > k + n)
+				n = behind - k < c->burst ? (unsigned)(behind - k) : c->burst;
+		}
 		if (c->count && c->count - k < n)
 			n = (unsigned)(c->count - k);
 		if (st->rf && !c->count && k >= st->n_rf)
@@ -464,6 +473,26 @@ out:
 	return rc;
 }
 
+/* Every variation must fit these frames before anything is sent. */
+static int check_vary(const struct pe_varier *vr, const struct pe_frame_tmpl *t)
+{
+	static struct pe_frame_tmpl copy;
+	struct pe_varier v = *vr;
+
+	for (unsigned i = 0; i < vr->n; i++)
+		if (vr->v[i].field == PE_VARY_SIZE &&
+		    (vr->v[i].lo < t->min_size || vr->v[i].hi > t->max_size))
+			return pe_usage("--vary size=%llu-%llu: must be within %u..%u for these headers",
+					(unsigned long long)vr->v[i].lo,
+					(unsigned long long)vr->v[i].hi, t->min_size, t->max_size);
+	copy = *t;
+	if (pe_varier_apply(&v, &copy, 0) == -EINVAL)
+		return pe_usage("--vary: a field these frames do not have");
+	if (vr->imix && t->max_size < 1518 + (t->off_l3 - 14))
+		return pe_usage("--imix: 1518-byte frames do not fit these headers");
+	return 0;
+}
+
 static int run(int argc, char **argv)
 {
 	static const struct option own[] = {
@@ -494,7 +523,7 @@ static int run(int argc, char **argv)
 	struct pe_features saved = { 0 };
 	json_object *iv = NULL;
 	const char *rate_s = NULL, *mbps_s = NULL;
-	bool have_frame_flags = false, fcs = false;
+	bool have_frame_flags = false, fcs = false, fcs_note = false;
 	double secs = 0;
 	uint64_t x;
 	int ch, rc = 0, m, err;
@@ -622,6 +651,8 @@ static int run(int argc, char **argv)
 		fcs = fo.o.fcs;
 		st.t = &t;
 		st.stamp = true;
+		if (!rc)
+			rc = check_vary(&c.vr, &t);
 	}
 	if (rc)
 		goto out;
@@ -632,10 +663,7 @@ static int run(int argc, char **argv)
 	st.fcs_in_frame = fcs;
 	st.tx = pe_tx_open(&c.txo);
 	if (!st.tx && errno == EPROTONOSUPPORT) {
-		fprintf(stderr, "pkteng: inject: %s cannot send frames with their own FCS (no "
-				"SO_NOFCS support): the 4 FCS bytes travel as the last bytes of each "
-				"frame\n",
-			c.dev);
+		fcs_note = true;
 		c.txo.nofcs = false;
 		st.tx = pe_tx_open(&c.txo);
 	}
@@ -683,6 +711,11 @@ static int run(int argc, char **argv)
 			}
 		}
 	}
+	if (fcs_note)
+		fprintf(stderr, "pkteng: inject: %s cannot send frames with their own FCS (no "
+				"SO_NOFCS support): the 4 FCS bytes travel as the last bytes of each "
+				"frame\n",
+			c.dev);
 	rc = offloads_apply(&c, &saved);
 	if (rc)
 		goto out;

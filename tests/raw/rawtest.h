@@ -1,0 +1,32 @@
+/* Helpers for the raw I/O tests: run `pkteng capture` in one lab namespace and `pkteng inject`
+ * in the other, with the interface counters read around the run and both JSON reports parsed. */
+#ifndef PKTENG_TESTS_RAW_RAWTEST_H
+#define PKTENG_TESTS_RAW_RAWTEST_H
+
+#include <json-c/json.h>
+#include <stdint.h>
+
+#include "tests/lab/lab.h"
+
+/* The pkteng under test: $PE_PKTENG when set, else the build's. */
+const char *pe_rt_bin(void);
+
+struct pe_rt_io {
+	int inj_status, cap_status;
+	char *inj_out, *inj_err, *cap_out, *cap_err; /* malloc'd */
+	json_object *inj, *cap;			      /* parsed --json reports, or NULL */
+	uint64_t tx_delta, rx_delta;		      /* A's tx_packets, B's rx_packets */
+	char pcap[256];				      /* the capture's pcap (in dir) */
+};
+
+/* Captures in B (`capture --dev veth1 --incoming --json --pcap DIR/c.pcap CAP_ARGS`) and
+ * injects from A (`inject --dev veth0 --json INJ_ARGS`), waiting for the capture's ready file
+ * first. Returns 0 or -errno when something could not be started. */
+int pe_rt_io(const struct pe_lab *lab, const char *dir, const char *inj_args, const char *cap_args,
+	     int timeout_ms, struct pe_rt_io *r);
+void pe_rt_io_free(struct pe_rt_io *r);
+/* An integer member of a JSON object ("a.b" walks into objects); -1 when missing. */
+int64_t pe_rt_int(json_object *o, const char *path);
+double pe_rt_double(json_object *o, const char *path);
+
+#endif
