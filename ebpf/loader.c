@@ -184,24 +184,13 @@ int pe_xdp_reset(struct pe_xdp *x)
 int pe_xdp_test_run(struct pe_xdp *x, const void *frame, size_t len, uint32_t repeat,
 		    uint32_t *verdict, uint32_t *duration_ns)
 {
-	/* The kernel wants at least ETH_HLEN bytes of input; a shorter frame is run with metadata
-	 * in front of it (xdp_md.data > 0), which the program does not see as packet data. */
-	unsigned char buf[4096];
-	struct xdp_md ctx = { 0 };
-	size_t meta = 0;
 	int err;
 
-	if (!x || (!frame && len) || !repeat || len > sizeof(buf) - 16)
+	/* The kernel refuses less than an Ethernet header (and so does every NIC). */
+	if (!x || !frame || len < ETH_HLEN || len > 4096 || !repeat)
 		return -EINVAL;
-	if (len < ETH_HLEN)
-		meta = (ETH_HLEN - len + 3) & ~(size_t)3;
-	memset(buf, 0, meta);
-	if (len)
-		memcpy(buf + meta, frame, len);
-	ctx.data = meta;
-	ctx.data_end = meta + len;
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = buf, .data_size_in = meta + len,
-		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = repeat);
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = (__u32)len,
+		    .repeat = repeat);
 	err = bpf_prog_test_run_opts(bpf_program__fd(x->skel->progs.pe_xdp_count), &o);
 	if (err)
 		return err;

@@ -58,7 +58,10 @@ int pe_xdp_read(struct pe_xdp *x, struct pe_xdp_stats *out);
 /* Zeroes the counters on every CPU. */
 int pe_xdp_reset(struct pe_xdp *x);
 /* Runs the program `repeat` times (>= 1) on a copy of frame (BPF_PROG_TEST_RUN); the counters
- * see every run. Sets the verdict (XDP_PASS, XDP_DROP...) and the kernel's mean time per run. */
+ * see every run. Sets the verdict (XDP_PASS, XDP_DROP...) and the kernel's mean time per run.
+ * -EINVAL for len < 14 or > 4096: the kernel does not run XDP on less than an Ethernet header
+ * (nor do NICs deliver it), so the program's own "shorter than Ethernet" check is unreachable
+ * from here. */
 int pe_xdp_test_run(struct pe_xdp *x, const void *frame, size_t len, uint32_t repeat,
 		    uint32_t *verdict, uint32_t *duration_ns);
 
@@ -70,8 +73,10 @@ int pe_xdp_read_fd(int map_fd, struct pe_xdp_stats *out);
 
 /* Removes IFNAME's pinned program: detaches the pinned link and removes the pins and their
  * folder. With force it also detaches any XDP link on the interface and any netlink-attached
- * program in every mode, and removes stale pins. Returns how many things were removed, -ENOENT
- * when there was nothing to remove, -EBUSY when a program is still attached afterwards. */
+ * program in every mode, and removes stale pins. Returns how many things were removed (links
+ * and programs detached, pins removed), -ENOENT when there was nothing to remove (only without
+ * force: force is idempotent and returns 0), -EBUSY when a program is still attached after
+ * force. */
 int pe_xdp_detach(const char *ifname, bool force);
 
 struct pe_xdp_attached {

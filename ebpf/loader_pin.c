@@ -149,7 +149,7 @@ int pe_xdp_read_fd(int map_fd, struct pe_xdp_stats *out)
 }
 
 /* Calls fn(link_fd) for every XDP bpf_link on ifindex that has prog_id (any program when 0);
- * returns how many there were, or -errno. */
+ * returns for how many fn succeeded. The ifindex may be another namespace's: pass a prog_id. */
 static int for_each_xdp_link(int ifindex, __u32 prog_id, int (*fn)(int fd))
 {
 	__u32 id = 0;
@@ -225,7 +225,7 @@ int pe_xdp_detach(const char *ifname, bool force)
 	static const __u32 modes[] = { XDP_FLAGS_SKB_MODE, XDP_FLAGS_DRV_MODE, XDP_FLAGS_HW_MODE };
 	char dir[PE_XDP_PATH_MAX], link[PE_XDP_PATH_MAX], map[PE_XDP_PATH_MAX];
 	struct pe_xdp_attached cur;
-	int n = 0, err, fd, ifindex;
+	int n = 0, err, fd, ifindex, round;
 	size_t i;
 
 	err = pe_xdp_pin_paths(ifname, dir, link, map);
@@ -248,19 +248,24 @@ int pe_xdp_detach(const char *ifname, bool force)
 	rmdir(dir);
 	rmdir(PE_XDP_PIN_ROOT); /* fails harmlessly while other interfaces have pins */
 	if (force && ifindex > 0) {
-		err = for_each_xdp_link(ifindex, 0, detach_link);
-		if (err > 0)
-			n += err;
-		for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-			__u32 id = 0;
+		/* Links carry only an ifindex, which another network namespace may share: detach
+		 * only the links of the program netlink says is on *this* interface. */
+		for (round = 0; round < 3 && pe_xdp_query(ifindex, &cur) > 0; round++) {
+			err = for_each_xdp_link(ifindex, cur.prog_id, detach_link);
+			if (err > 0) {
+				n += err;
+				continue;
+			}
+			for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+				__u32 id = 0;
 
-			if (!bpf_xdp_query_id(ifindex, modes[i], &id) && id &&
-			    !bpf_xdp_detach(ifindex, modes[i], NULL))
-				n++;
+				if (!bpf_xdp_query_id(ifindex, modes[i], &id) && id &&
+				    !bpf_xdp_detach(ifindex, modes[i], NULL))
+					n++;
+			}
 		}
-		err = pe_xdp_query(ifindex, &cur);
-		if (err > 0)
+		if (pe_xdp_query(ifindex, &cur) > 0)
 			return -EBUSY;
 	}
-	return n ? n : -ENOENT;
+	return n || force ? n : -ENOENT;
 }

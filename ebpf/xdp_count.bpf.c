@@ -158,7 +158,7 @@ count:
 		s->l4[l4].pkts++;
 		s->l4[l4].bytes += len;
 	}
-	if (tags) {
+	if (tags && l3 != PE_XDP_L3_SHORT) {
 		s->vlan[tags - 1].pkts++;
 		s->vlan[tags - 1].bytes += len;
 	}

@@ -40,7 +40,8 @@ struct pe_xdp_ctr {
 };
 
 /* One per CPU, the single entry (key 0) of the "pe_xdp_stats" BPF_MAP_TYPE_PERCPU_ARRAY.
- * Totals are the sum of l3[]. vlan[0]: frames with exactly one tag, vlan[1]: two or more. */
+ * Totals are the sum of l3[]. vlan[0]: frames with exactly one tag, vlan[1]: two or more;
+ * SHORT frames count in neither (their tags are incomplete). */
 struct pe_xdp_stats {
 	struct pe_xdp_ctr l3[PE_XDP_L3_MAX];
 	struct pe_xdp_ctr l4[PE_XDP_L4_MAX];

@@ -345,14 +345,16 @@ static int do_detach(struct xdp_args *a)
 	int n = pe_xdp_detach(a->dev, a->force);
 
 	if (n == -ENOENT)
-		return pe_fail("--dev %s: no pkteng XDP program pinned there%s", a->dev,
-			       a->force ? " and no XDP program attached" :
-					  " ('--force' also removes other programs)");
+		return pe_fail("--dev %s: no pkteng XDP program pinned there ('--force' also "
+			       "removes other programs)", a->dev);
 	if (n == -EBUSY)
 		return pe_fail("--dev %s: an XDP program is still attached after --force", a->dev);
 	if (n < 0)
 		return fail_errno(a, "detaching", n);
-	printf("detached from %s (%d objects removed)\n", a->dev, n);
+	if (!n)
+		printf("nothing to detach on %s\n", a->dev);
+	else
+		printf("detached from %s (%d objects removed)\n", a->dev, n);
 	return PE_EXIT_OK;
 }
 
