@@ -98,6 +98,8 @@ struct pe_loop_stats {
 	uint64_t zc_copied;      /* ... of which the kernel reported it copied anyway */
 	uint64_t enobufs;        /* io_uring multishot receive re-armed after ENOBUFS */
 	uint64_t timers_fired;
+	uint64_t zc_ops;         /* SEND_ZC operations submitted (zc_sends counts their notifications) */
+	uint64_t file_errors;    /* pe_conn_send_file() items that failed (-ENODATA, read errors) */
 } __attribute__((aligned(64)));
 
 const struct pe_loop_stats *pe_loop_stats(const struct pe_loop *l);
@@ -202,8 +204,8 @@ int pe_conn_send_ref(struct pe_conn *c, const void *buf, size_t len, pe_send_don
  * sendfile(2); io_uring: splice file -> pipe -> socket), in order after what is queued. fd is
  * borrowed until done runs. done(c, arg, 0) when all len bytes went out; if the file ends
  * before off + len (it shrank or was truncated mid-send) done gets -ENODATA, or another -errno
- * on a read error, and the connection is then closed with that error (the peer got a short
- * stream, which must never look complete). Not counted against the queue bound. Returns 0, or
+ * on a read error, and the connection is then reset (RST, so the peer cannot take the short
+ * stream for a complete one) and closed with that error (counted in file_errors). Not counted against the queue bound. Returns 0, or
  * -ENOTCONN/-EPIPE as above, -EINVAL for a bad fd or len 0. */
 int pe_conn_send_file(struct pe_conn *c, int fd, uint64_t off, uint64_t len,
 		      pe_send_done_fn done, void *arg);

@@ -323,13 +323,15 @@ void pe__conn_file_failed(struct pe_conn *c, int err)
 {
 	struct pe_sq_item *it = c->sq_head;
 
+	c->loop->st.file_errors++;
 	if (it && it->kind == PE_SQ_FILE) {
 		c->sq_head = it->next;
 		if (!c->sq_head)
 			c->sq_tail = NULL;
 		item_free(c, it, err);
 	}
-	pe_conn_close(c, err, false);
+	/* Reset, not FIN: the peer must not take the short stream for a complete one. */
+	pe_conn_close(c, err, true);
 }
 
 /* ---- receive ---- */

@@ -150,6 +150,7 @@ void pe__ur_conn_flush(struct pe_conn *c)
 					      MSG_NOSIGNAL, pe__ur_send_zc_report_usage);
 			it->zc_pending++;
 			c->inflight++;
+			l->st.zc_ops++;
 			c->send_busy = true;
 			return;
 		}

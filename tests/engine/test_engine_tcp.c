@@ -216,7 +216,7 @@ ParameterizedTest(enum pe_backend *b, tcp, oversized_prefix)
 	uint8_t bad[8] = { 0x00, 0x10, 0x00, 0x01, 'x', 'y', 'z', 'w' }; /* 1 MiB + 1 > max */
 	int fds0 = etest_count_fds();
 	struct echo_server es;
-	struct stream_client bad_c, good_c;
+	struct stream_client bad_c = { 0 }, good_c = { 0 };
 	struct closed_watch w = { &bad_c, 1 }, w2 = { &good_c, 1 };
 	struct pe_loop *l = etest_loop(*b);
 	size_t len;
@@ -279,7 +279,7 @@ ParameterizedTest(enum pe_backend *b, tcp, ipv6_loopback)
 	uint32_t sizes[3] = { 1, 70000, 9 };
 	int fds0 = etest_count_fds();
 	struct echo_server es;
-	struct stream_client sc;
+	struct stream_client sc = { 0 };
 	struct closed_watch w = { &sc, 1 };
 	struct pe_loop *l = etest_loop(*b);
 	struct pe_addr peer;
@@ -312,7 +312,7 @@ ParameterizedTest(enum pe_backend *b, tcp, connect_timeout)
 	 * (the loopback stand-in for a host that drops SYNs). */
 	int fds0 = etest_count_fds(), lfd, fill[2];
 	struct pe_sock_opts so = { .sz = sizeof(so), .backlog = -1 };
-	struct stream_client sc;
+	struct stream_client sc = { 0 };
 	struct closed_watch w = { &sc, 1 };
 	struct pe_loop *l = etest_loop(*b);
 	struct pe_addr a;
@@ -347,7 +347,7 @@ ETEST_BACKENDS(tcp, connect_refused)
 ParameterizedTest(enum pe_backend *b, tcp, connect_refused)
 {
 	int fds0 = etest_count_fds();
-	struct stream_client sc;
+	struct stream_client sc = { 0 };
 	struct closed_watch w = { &sc, 1 };
 	struct pe_loop *l = etest_loop(*b);
 	struct pe_addr a;

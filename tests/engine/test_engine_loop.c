@@ -1,0 +1,567 @@
+/* The loop itself, every test on both backends: timers in order, stop from another thread and
+ * from a signal handler, the send-queue bound and its writable callback, pause/resume, UDP
+ * batches, worker threads with SO_REUSEPORT listeners, and the io_uring -> epoll fallback. */
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "engine/worker.h"
+#include "tests/engine/etest.h"
+
+/* ---- timers ---- */
+
+struct tstate {
+	int order[16];
+	unsigned n;
+	uint64_t t0, at[16];
+	struct pe_timer t[8];
+	unsigned periodic_left;
+};
+
+static void t_fire(struct pe_loop *l, struct pe_timer *t)
+{
+	struct tstate *s = pe_loop_data(l);
+
+	s->at[s->n] = pe_now_ns() - s->t0;
+	s->order[s->n++] = (int)(intptr_t)t->data;
+}
+
+static void t_periodic(struct pe_loop *l, struct pe_timer *t)
+{
+	struct tstate *s = pe_loop_data(l);
+
+	s->order[s->n++] = 100;
+	if (--s->periodic_left)
+		pe_timer_arm(l, t, 5000000);
+}
+
+ETEST_BACKENDS(loop, timers_in_order)
+ParameterizedTest(enum pe_backend *b, loop, timers_in_order)
+{
+	static const uint64_t delay_ms[6] = { 30, 10, 20, 10, 0, 15 };
+	static const int want[5] = { 4, 1, 3, 2, 0 }; /* by deadline, ties in arming order */
+	struct tstate s = { 0 };
+	struct pe_loop *l = etest_loop(*b);
+	unsigned dummy = 0;
+
+	pe_loop_set_data(l, &s);
+	s.t0 = pe_now_ns();
+	for (int i = 0; i < 6; i++) {
+		pe_timer_init(&s.t[i], t_fire, (void *)(intptr_t)i);
+		cr_assert_eq(pe_timer_arm(l, &s.t[i], delay_ms[i] * 1000000ull), 0);
+	}
+	pe_timer_disarm(l, &s.t[5]); /* disarmed: never fires */
+	cr_expect(!pe_timer_armed(&s.t[5]));
+	etest_run_until(l, &s.n, 5, 2000);
+	etest_run_until(l, &dummy, 1, 50); /* would catch a late extra firing */
+	cr_assert_eq(s.n, 5);
+	for (int i = 0; i < 5; i++) {
+		cr_expect_eq(s.order[i], want[i], "firing %d was timer %d", i, s.order[i]);
+		cr_expect_geq(s.at[i], delay_ms[want[i]] * 1000000ull, "timer %d early", want[i]);
+	}
+	cr_expect_eq(pe_loop_stats(l)->timers_fired, 5);
+	/* A periodic timer re-arming itself from its callback. */
+	s.n = 0;
+	s.periodic_left = 4;
+	pe_timer_init(&s.t[6], t_periodic, NULL);
+	pe_timer_arm(l, &s.t[6], 5000000);
+	etest_run_until(l, &s.n, 4, 2000);
+	cr_expect_eq(s.n, 4);
+	cr_expect(!pe_timer_armed(&s.t[6]));
+	pe_loop_close(l);
+}
+
+/* ---- stop ---- */
+
+static void *stopper(void *arg)
+{
+	usleep(100000);
+	pe_loop_stop(arg);
+	return NULL;
+}
+
+ETEST_BACKENDS(loop, stop_from_thread)
+ParameterizedTest(enum pe_backend *b, loop, stop_from_thread)
+{
+	int fds0 = etest_count_fds();
+	struct pe_loop *l = etest_loop(*b);
+	pthread_t th;
+	uint64_t t0 = pe_now_ns(), dt;
+
+	cr_assert_eq(pthread_create(&th, NULL, stopper, l), 0);
+	cr_assert_eq(pe_loop_run(l), 0);
+	dt = pe_now_ns() - t0;
+	pthread_join(th, NULL);
+	cr_expect_geq(dt, 90000000ull);
+	cr_expect_lt(dt, 2000000000ull, "run returned after %llu ns", (unsigned long long)dt);
+	/* A stop before run makes run return at once. */
+	pe_loop_stop(l);
+	t0 = pe_now_ns();
+	cr_assert_eq(pe_loop_run(l), 0);
+	cr_expect_lt(pe_now_ns() - t0, 100000000ull);
+	pe_loop_close(l);
+	cr_expect_eq(etest_count_fds(), fds0);
+}
+
+static struct pe_loop *sig_loop;
+
+static void on_alarm(int sig)
+{
+	pe_loop_stop(sig_loop);
+}
+
+ETEST_BACKENDS(loop, stop_from_signal)
+ParameterizedTest(enum pe_backend *b, loop, stop_from_signal)
+{
+	struct itimerval it = { .it_value = { .tv_usec = 100000 } };
+	struct sigaction sa = { .sa_handler = on_alarm, .sa_flags = SA_RESTART };
+	uint64_t t0, dt;
+
+	sig_loop = etest_loop(*b);
+	sigaction(SIGALRM, &sa, NULL);
+	t0 = pe_now_ns();
+	cr_assert_eq(setitimer(ITIMER_REAL, &it, NULL), 0);
+	cr_assert_eq(pe_loop_run(sig_loop), 0);
+	dt = pe_now_ns() - t0;
+	cr_expect_geq(dt, 90000000ull);
+	cr_expect_lt(dt, 2000000000ull);
+	pe_loop_close(sig_loop);
+}
+
+/* ---- backpressure and pause ---- */
+
+struct bp {
+	struct pe_conn *srv;
+	long first, second;
+	size_t total, sent, got;
+	unsigned writable;
+	bool closed;
+	int fd;
+};
+
+static void bp_fill(struct pe_conn *c)
+{
+	static uint8_t chunk[100000];
+	struct bp *s = pe_listener_data(pe_conn_listener(c));
+
+	while (s->sent < s->total) {
+		size_t want = s->total - s->sent < sizeof(chunk) ? s->total - s->sent : sizeof(chunk);
+		long r = pe_conn_send(c, chunk, want);
+
+		if (r < 0) {
+			cr_assert_eq(r, -EAGAIN);
+			return;
+		}
+		s->sent += (size_t)r;
+		cr_assert_leq(pe_conn_queued(c), 65536);
+	}
+	pe_conn_shutdown(c);
+}
+
+static void bp_open(struct pe_conn *c)
+{
+	static uint8_t chunk[100000];
+	struct bp *s = pe_listener_data(pe_conn_listener(c));
+
+	s->srv = c;
+	s->first = pe_conn_send(c, chunk, sizeof(chunk));
+	s->second = pe_conn_send(c, chunk, 1);
+	s->sent = s->first > 0 ? (size_t)s->first : 0;
+}
+
+static void bp_writable(struct pe_conn *c)
+{
+	struct bp *s = pe_listener_data(pe_conn_listener(c));
+
+	s->writable++;
+	bp_fill(c);
+}
+
+static void bp_close(struct pe_conn *c, int err)
+{
+	struct bp *s = pe_listener_data(pe_conn_listener(c));
+
+	s->closed = true;
+	cr_expect_eq(err, 0);
+}
+
+ETEST_BACKENDS(loop, send_bound_and_writable)
+ParameterizedTest(enum pe_backend *b, loop, send_bound_and_writable)
+{
+	static const struct pe_conn_cbs cbs = { .on_open = bp_open, .on_writable = bp_writable,
+						.on_close = bp_close };
+	struct pe_conn_opts co = { .sz = sizeof(co), .cbs = &cbs, .sndq_max_bytes = 65536,
+				   .sndq_low_bytes = 16384, .sndbuf_bytes = 4096 };
+	struct bp s = { .total = 4u << 20 };
+	struct pe_listen_opts lo = { .sz = sizeof(lo), .conn = &co, .data = &s };
+	struct pe_listener *ls;
+	int fds0 = etest_count_fds();
+	struct pe_loop *l = etest_loop(*b);
+	struct pe_addr a;
+	char buf[65536];
+
+	cr_assert_eq(pe_addr_loopback(&a, AF_INET, 0), 0);
+	cr_assert_eq(pe_listen(l, &a, &lo, &ls), 0);
+	cr_assert_eq(pe_listener_addr(ls, &a), 0);
+	s.fd = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(s.fd, SOL_SOCKET, SO_RCVBUF, &(int){ 4096 }, sizeof(int));
+	cr_assert_eq(connect(s.fd, &a.sa, a.len), 0);
+	for (int i = 0; i < 100 && !s.srv; i++)
+		pe_loop_run_once(l, 10000000);
+	cr_assert_not_null(s.srv);
+	/* The bound: an empty queue takes exactly 64 KiB of a 100,000-byte send, then refuses. */
+	cr_expect_eq(s.first, 65536);
+	cr_expect_eq(s.second, -EAGAIN);
+	/* The reader has not read: the writable callback must wait for the queue to drain. */
+	for (int i = 0; i < 5; i++)
+		pe_loop_run_once(l, 1000000);
+	fcntl(s.fd, F_SETFL, O_NONBLOCK);
+	for (uint64_t end = pe_now_ns() + 10000000000ull; pe_now_ns() < end;) {
+		ssize_t n = read(s.fd, buf, sizeof(buf));
+
+		if (n > 0)
+			s.got += (size_t)n;
+		else if (n == 0)
+			break; /* the server's FIN after the last byte */
+		pe_loop_run_once(l, n > 0 ? 0 : 1000000);
+	}
+	cr_expect_eq(s.got, s.total);
+	cr_expect_gt(s.writable, 1);
+	close(s.fd); /* our FIN completes the server's graceful shutdown: on_close(c, 0) */
+	for (int i = 0; i < 200 && !s.closed; i++)
+		pe_loop_run_once(l, 5000000);
+	cr_expect(s.closed);
+	pe_loop_close(l);
+	cr_expect_eq(etest_count_fds(), fds0);
+}
+
+struct pz {
+	size_t got;
+	bool paused_data; /* data arrived while paused: a failure */
+	bool paused;
+	struct pe_conn *c;
+	bool closed;
+};
+
+static void pz_open(struct pe_conn *c)
+{
+	struct pz *p = pe_listener_data(pe_conn_listener(c));
+
+	p->c = c;
+	pe_conn_pause_recv(c, true);
+	p->paused = true;
+}
+
+static void pz_data(struct pe_conn *c, const void *d, size_t n)
+{
+	struct pz *p = pe_listener_data(pe_conn_listener(c));
+
+	if (p->paused)
+		p->paused_data = true;
+	for (size_t i = 0; i < n; i++)
+		cr_assert_eq(((const uint8_t *)d)[i], (uint8_t)(p->got + i), "byte %zu", p->got + i);
+	p->got += n;
+}
+
+static void pz_close(struct pe_conn *c, int err)
+{
+	struct pz *p = pe_listener_data(pe_conn_listener(c));
+
+	cr_expect_eq(err, 0);
+	p->closed = true;
+}
+
+ETEST_BACKENDS(loop, pause_resume)
+ParameterizedTest(enum pe_backend *b, loop, pause_resume)
+{
+	static const struct pe_conn_cbs cbs = { .on_open = pz_open, .on_data = pz_data,
+						.on_close = pz_close };
+	struct pe_conn_opts co = { .sz = sizeof(co), .cbs = &cbs };
+	struct pz p = { 0 };
+	struct pe_listen_opts lo = { .sz = sizeof(lo), .conn = &co, .data = &p };
+	struct pe_listener *ls;
+	struct pe_loop *l = etest_loop(*b);
+	struct pe_addr a;
+	static uint8_t buf[300000];
+	int fd;
+
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)i;
+	cr_assert_eq(pe_addr_loopback(&a, AF_INET, 0), 0);
+	cr_assert_eq(pe_listen(l, &a, &lo, &ls), 0);
+	cr_assert_eq(pe_listener_addr(ls, &a), 0);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	cr_assert_eq(connect(fd, &a.sa, a.len), 0);
+	for (int i = 0; i < 100 && !p.c; i++)
+		pe_loop_run_once(l, 10000000);
+	cr_assert_not_null(p.c);
+	cr_assert_eq(write(fd, buf, 100000), 100000);
+	for (int i = 0; i < 20; i++)
+		pe_loop_run_once(l, 5000000);
+	cr_expect_eq(p.got, 0, "%zu bytes delivered while paused", p.got);
+	p.paused = false;
+	cr_assert_eq(pe_conn_pause_recv(p.c, false), 0);
+	cr_assert_eq(write(fd, buf + 100000, 200000), 200000);
+	shutdown(fd, SHUT_WR);
+	for (int i = 0; i < 400 && !p.closed; i++)
+		pe_loop_run_once(l, 5000000);
+	cr_expect(!p.paused_data);
+	cr_expect_eq(p.got, sizeof(buf));
+	cr_expect(p.closed);
+	close(fd);
+	pe_loop_close(l);
+}
+
+/* ---- UDP ---- */
+
+struct us {
+	struct pe_udp *a, *b;
+	unsigned got_a, got_b, max_batch, bad;
+	size_t sizes[200];
+};
+
+static void ub_recv(struct pe_udp *u, const struct pe_dgram *d, unsigned n)
+{
+	struct us *s = pe_udp_data(u);
+
+	if (n > s->max_batch)
+		s->max_batch = n;
+	s->got_b += n;
+	cr_assert_eq(pe_udp_send(u, d, n), (int)n); /* echo the batch to each sender */
+}
+
+static void ua_recv(struct pe_udp *u, const struct pe_dgram *d, unsigned n)
+{
+	struct us *s = pe_udp_data(u);
+
+	for (unsigned i = 0; i < n; i++) {
+		const uint8_t *p = d[i].data;
+		unsigned k = s->got_a + i;
+
+		if (d[i].len != s->sizes[k] || (d[i].len && p[0] != (uint8_t)k) ||
+		    (d[i].len > 1 && p[d[i].len - 1] != (uint8_t)(k * 7)))
+			s->bad++;
+	}
+	s->got_a += n;
+}
+
+ETEST_BACKENDS(loop, udp_batches)
+ParameterizedTest(enum pe_backend *b, loop, udp_batches)
+{
+	static const struct pe_udp_cbs acb = { .on_recv = ua_recv }, bcb = { .on_recv = ub_recv };
+	struct us s = { 0 };
+	struct pe_udp_opts bo = { .sz = sizeof(bo), .cbs = &bcb, .data = &s,
+				  .rcvbuf_bytes = 1 << 20 };
+	struct pe_udp_opts ao = { .sz = sizeof(ao), .cbs = &acb, .data = &s,
+				  .rcvbuf_bytes = 1 << 20 };
+	struct pe_dgram d[100];
+	static uint8_t bufs[100][9000];
+	int fds0 = etest_count_fds();
+	struct pe_loop *l = etest_loop(*b);
+	struct pe_addr lo, baddr;
+
+	cr_assert_eq(pe_addr_loopback(&lo, AF_INET, 0), 0);
+	cr_assert_eq(pe_udp_open(l, &lo, &bo, &s.b), 0);
+	cr_assert_eq(pe_udp_local(s.b, &baddr), 0);
+	ao.peer = &baddr; /* connected: sends with peer NULL */
+	cr_assert_eq(pe_udp_open(l, &lo, &ao, &s.a), 0);
+	for (unsigned i = 0; i < 100; i++) {
+		s.sizes[i] = i == 50 ? 9000 : (i * 37) % 1473;
+		memset(bufs[i], 0x5a, s.sizes[i]);
+		if (s.sizes[i]) {
+			bufs[i][0] = (uint8_t)i;
+			bufs[i][s.sizes[i] - 1] = (uint8_t)(i * 7);
+		}
+		d[i] = (struct pe_dgram){ bufs[i], s.sizes[i], NULL };
+	}
+	cr_assert_eq(pe_udp_send(s.a, d, 100), 100);
+	etest_run_until(l, &s.got_a, 100, 5000);
+	cr_expect_eq(s.got_b, 100);
+	cr_expect_eq(s.got_a, 100);
+	cr_expect_eq(s.bad, 0, "%u datagrams differ (order or bytes)", s.bad);
+	cr_expect_geq(s.max_batch, 2, "no batching: largest batch %u", s.max_batch);
+	cr_expect_eq(pe_loop_stats(l)->dgrams_out, 200);
+	cr_expect_eq(pe_loop_stats(l)->dgrams_in, 200);
+	/* An oversized datagram and a missing peer are refused up front. */
+	d[0].len = 70000;
+	cr_expect_eq(pe_udp_send(s.a, d, 1), -EMSGSIZE);
+	d[0].len = 1;
+	cr_expect_eq(pe_udp_send(s.b, d, 1), -EDESTADDRREQ);
+	pe_udp_close(s.a);
+	pe_loop_close(l);
+	cr_expect_eq(etest_count_fds(), fds0);
+}
+
+/* ---- workers ---- */
+
+struct wsp {
+	int lfd[2];
+	unsigned accepted[2];
+};
+
+static void wsp_open(struct pe_conn *c)
+{
+	unsigned *n = pe_listener_data(pe_conn_listener(c));
+
+	(*n)++;
+}
+
+static void wsp_data(struct pe_conn *c, const void *d, size_t len)
+{
+	pe_conn_send(c, d, len);
+}
+
+static int wsp_setup(struct pe_loop *l, unsigned idx, void *arg)
+{
+	static const struct pe_conn_cbs cbs = { .on_open = wsp_open, .on_data = wsp_data };
+	static struct pe_conn_opts co = { .sz = sizeof(co), .cbs = &cbs };
+	struct wsp *w = arg;
+	struct pe_listen_opts lo = { .sz = sizeof(lo), .conn = &co, .data = &w->accepted[idx] };
+	struct pe_listener *ls;
+
+	return pe_listen_fd(l, w->lfd[idx], &lo, &ls);
+}
+
+ETEST_BACKENDS(loop, workers_shared_port)
+ParameterizedTest(enum pe_backend *b, loop, workers_shared_port)
+{
+	struct pe_loop_opts lo = { .sz = sizeof(lo), .backend = *b, .no_fallback = true };
+	struct wsp w = { 0 };
+	struct pe_workers_opts wo = { .sz = sizeof(wo), .count = 2, .loop = &lo,
+				      .setup = wsp_setup, .arg = &w };
+	struct pe_sock_opts so = { .sz = sizeof(so), .reuseport = true };
+	struct pe_workers *wk;
+	struct pe_loop_stats sum;
+	struct pe_addr a;
+	int fds0 = etest_count_fds();
+
+	cr_assert_eq(pe_addr_loopback(&a, AF_INET, 0), 0);
+	w.lfd[0] = pe_sock_listen(&a, &so);
+	cr_assert_geq(w.lfd[0], 0);
+	cr_assert_eq(pe_sock_local(w.lfd[0], &a), 0);
+	w.lfd[1] = pe_sock_listen(&a, &so); /* same port: SO_REUSEPORT */
+	cr_assert_geq(w.lfd[1], 0, "second SO_REUSEPORT listener: %s", strerror(-w.lfd[1]));
+	cr_assert_eq(pe_workers_start(&wk, &wo), 0);
+	cr_expect_eq(pe_workers_count(wk), 2);
+	for (int i = 0; i < 40; i++) {
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		char out[64], in[64];
+		size_t got = 0;
+
+		snprintf(out, sizeof(out), "hello %d", i);
+		cr_assert_eq(connect(fd, &a.sa, a.len), 0);
+		cr_assert_eq(write(fd, out, strlen(out)), (ssize_t)strlen(out));
+		while (got < strlen(out)) {
+			ssize_t n = read(fd, in + got, sizeof(in) - got);
+
+			cr_assert_gt(n, 0);
+			got += (size_t)n;
+		}
+		cr_expect_eq(memcmp(in, out, got), 0);
+		close(fd);
+	}
+	/* The accepted counters are written by the workers and summed here without atomics. */
+	for (int i = 0; i < 200; i++) {
+		pe_workers_stats(wk, &sum);
+		if (sum.closed == 40)
+			break;
+		usleep(5000);
+	}
+	cr_expect_eq(sum.accepted, 40);
+	cr_expect_eq(sum.closed, 40);
+	cr_expect_eq(sum.bytes_in, sum.bytes_out);
+	pe_workers_stop(wk);
+	cr_expect_eq(pe_workers_join(wk), 0);
+	pe_workers_stats(wk, &sum);
+	cr_expect_eq(sum.accepted, 40, "final counters kept after the threads ended");
+	pe_workers_free(wk);
+	cr_expect_eq(w.accepted[0] + w.accepted[1], 40);
+	cr_expect_eq(etest_count_fds(), fds0);
+}
+
+/* ---- io_uring fallback ---- */
+
+/* Runs pe_loop_open with stderr captured in a file; returns what it printed. */
+static struct pe_loop *open_capture(const struct pe_loop_opts *o, char *text, size_t cap)
+{
+	char path[] = "/tmp/pe-fallback-XXXXXX";
+	int fd = mkstemp(path), saved = dup(2);
+	struct pe_loop *l;
+	ssize_t n;
+
+	cr_assert_geq(fd, 0);
+	unlink(path);
+	fflush(stderr);
+	dup2(fd, 2);
+	l = pe_loop_open(o);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	n = pread(fd, text, cap - 1, 0);
+	text[n > 0 ? n : 0] = 0;
+	close(fd);
+	return l;
+}
+
+Test(loop, uring_fallback_one_line)
+{
+	struct pe_loop_opts o = { .sz = sizeof(o), .backend = PE_BACKEND_URING };
+	char text[512];
+	struct pe_loop *l, *l2;
+	int fds0 = etest_count_fds();
+
+	setenv("PKTENG_URING_DISABLE", "1", 1);
+	l = open_capture(&o, text, sizeof(text));
+	cr_assert_not_null(l);
+	cr_expect_eq(pe_loop_backend(l), PE_BACKEND_EPOLL);
+	cr_expect_str_eq(pe_loop_backend_str(l), "epoll");
+	cr_expect_str_eq(text, "pkteng: io_uring unavailable (PKTENG_URING_DISABLE is set); "
+			       "falling back to epoll\n");
+	cr_expect_str_eq(pe_loop_fallback_reason(l), "PKTENG_URING_DISABLE is set");
+	/* One line per process, not per loop (N workers do not print N lines). */
+	l2 = open_capture(&o, text, sizeof(text));
+	cr_assert_not_null(l2);
+	cr_expect_eq(pe_loop_backend(l2), PE_BACKEND_EPOLL);
+	cr_expect_str_eq(text, "");
+	pe_loop_close(l2);
+	pe_loop_close(l);
+	/* With no_fallback the refusal is an error instead. */
+	o.no_fallback = true;
+	errno = 0;
+	cr_expect_null(pe_loop_open(&o));
+	cr_expect_eq(errno, EPERM);
+	/* Without the variable the same options give io_uring on this kernel. */
+	unsetenv("PKTENG_URING_DISABLE");
+	l = pe_loop_open(&o);
+	cr_assert_not_null(l, "io_uring refused: %s", strerror(errno));
+	cr_expect_eq(pe_loop_backend(l), PE_BACKEND_URING);
+	cr_expect_null(pe_loop_fallback_reason(l));
+	pe_loop_close(l);
+	cr_expect_eq(etest_count_fds(), fds0);
+}
+
+Test(loop, backend_names)
+{
+	enum pe_backend b = PE_BACKEND_EPOLL;
+
+	cr_expect_str_eq(pe_backend_name(PE_BACKEND_URING), "io_uring");
+	cr_expect_str_eq(pe_backend_name(PE_BACKEND_EPOLL), "epoll");
+	cr_expect_null(pe_backend_name((enum pe_backend)7));
+	cr_expect_eq(pe_backend_parse("uring", &b), 0);
+	cr_expect_eq(b, PE_BACKEND_URING);
+	cr_expect_eq(pe_backend_parse("epoll", &b), 0);
+	cr_expect_eq(b, PE_BACKEND_EPOLL);
+	cr_expect_eq(pe_backend_parse("io_uring", &b), 0);
+	cr_expect_eq(b, PE_BACKEND_URING);
+	cr_expect_eq(pe_backend_parse("poll", &b), -EINVAL);
+	cr_expect_eq(pe_backend_parse(NULL, &b), -EINVAL);
+}
