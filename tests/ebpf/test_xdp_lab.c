@@ -28,6 +28,14 @@
 #include "tests/lab/lab.h"
 #include "tests/testutil.h"
 
+/* Root, and a build with the XDP counter. */
+#define PE_REQUIRE_XDP()                                                                   \
+	do {                                                                               \
+		PE_REQUIRE_ROOT();                                                         \
+		if (!pe_xdp_available())                                                   \
+			cr_skip_test("built without the XDP counter (PKTENG_XDP)");        \
+	} while (0)
+
 static struct pe_lab lab;
 static char rx_if[16]; /* B's veth, renamed per test run: pins are named by interface */
 
@@ -50,7 +58,7 @@ static void setup(void)
 	struct pe_lab_opts o = { .sz = sizeof(o), .quiet_ipv6 = true };
 	struct pe_run r;
 
-	if (!pe_is_root())
+	if (!pe_is_root() || !pe_xdp_available())
 		return;
 	cr_assert_eq(pe_lab_open(&lab, &o), 0, "lab");
 	/* Down, renamed, up: the link going down also dropped B's permanent neighbour entry,
@@ -333,7 +341,7 @@ static void count_in_mode(const char *mode, bool drop)
 	struct pe_run r;
 	char said[64];
 
-	PE_REQUIRE_ROOT();
+	PE_REQUIRE_XDP();
 	cr_assert_eq(xdp(&r, "attach --dev %s --mode %s%s", rx_if, mode, drop ? " --drop" : ""), 0);
 	cr_assert_eq(r.status, 0, "attach: %s", r.err);
 	snprintf(said, sizeof(said), "counting on %s in %s mode", rx_if, mode);
@@ -415,7 +423,7 @@ Test(xdp_lab, counts_frames_from_pkteng_inject)
 	struct pe_run r;
 	size_t i;
 
-	PE_REQUIRE_ROOT();
+	PE_REQUIRE_XDP();
 	cr_assert_eq(pe_run(&r, "%s inject --help", PE_TEST_BIN), 0);
 	if (r.status) {
 		pe_run_free(&r);
@@ -472,7 +480,7 @@ Test(xdp_lab, already_attached)
 	struct pe_run r;
 	unsigned id;
 
-	PE_REQUIRE_ROOT();
+	PE_REQUIRE_XDP();
 	cr_assert_eq(xdp(&r, "attach --dev %s --mode native", rx_if), 0);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	pe_run_free(&r);
@@ -549,7 +557,7 @@ Test(xdp_lab, run_signals_and_force)
 	struct pe_run r;
 	int st;
 
-	PE_REQUIRE_ROOT();
+	PE_REQUIRE_XDP();
 	snprintf(out, sizeof(out), "/tmp/pe-xdp-run-%d.out", (int)getpid());
 	start_run(&bg, out);
 	rx0 = rx_packets();
@@ -636,7 +644,7 @@ Test(xdp_lab, stats_intervals)
 	int lines = 0, st;
 	struct pe_run r;
 
-	PE_REQUIRE_ROOT();
+	PE_REQUIRE_XDP();
 	cr_assert_eq(xdp(&r, "attach --dev %s", rx_if), 0);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	pe_run_free(&r);
@@ -681,7 +689,7 @@ Test(xdp_lab, not_root)
 {
 	struct pe_run r;
 
-	PE_REQUIRE_ROOT();
+	PE_REQUIRE_XDP();
 	/* nsenter itself needs CAP_SYS_ADMIN: enter first, then drop privileges */
 	cr_assert_eq(pe_run(&r, "nsenter --net=/run/netns/%s setpriv --reuid=65534 --regid=65534 "
 			    "--clear-groups --inh-caps=-all --bounding-set=-all %s xdp run --dev %s "

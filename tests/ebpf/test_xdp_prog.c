@@ -12,6 +12,14 @@
 #include "raw/frame.h"
 #include "tests/testutil.h"
 
+/* Root, and a build with the XDP counter. */
+#define PE_REQUIRE_XDP()                                                                   \
+	do {                                                                               \
+		PE_REQUIRE_ROOT();                                                         \
+		if (!pe_xdp_available())                                                   \
+			cr_skip_test("built without the XDP counter (PKTENG_XDP)");        \
+	} while (0)
+
 #define REPEAT 7
 #define NONE   PE_XDP_L4_MAX /* no L4 class: not an IP frame */
 
@@ -170,7 +178,7 @@ static void run_table(bool drop)
 	size_t i;
 	unsigned k;
 
-	PE_REQUIRE_ROOT();
+	PE_REQUIRE_XDP();
 	x = pe_xdp_open(&o);
 	cr_assert_not_null(x, "pe_xdp_open: %s", strerror(errno));
 	for (i = 0; i < NCASES; i++) {
@@ -234,7 +242,7 @@ Test(xdp_prog, totals_add_up)
 	size_t i;
 	unsigned k;
 
-	PE_REQUIRE_ROOT();
+	PE_REQUIRE_XDP();
 	x = pe_xdp_open(NULL);
 	cr_assert_not_null(x);
 	for (i = 0; i < NCASES; i++) {
@@ -270,7 +278,7 @@ Test(xdp_prog, bad_arguments)
 	struct pe_xdp *x;
 	uint8_t buf[64] = { 0 };
 
-	PE_REQUIRE_ROOT();
+	PE_REQUIRE_XDP();
 	x = pe_xdp_open(&o);
 	cr_assert_not_null(x);
 	cr_expect_eq(pe_xdp_test_run(x, buf, sizeof(buf), 0, NULL, NULL), -EINVAL, "repeat 0");

@@ -84,9 +84,14 @@ Test(xdp_unit, usage_errors)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct pe_run r;
 
+		/* Without the counter, a run that got past the usage checks says so instead. */
+		const char *err = cases[i].status == 1 && !pe_xdp_available() ?
+					  "built without the XDP counter" :
+					  cases[i].err;
+
 		cr_assert_eq(pe_run(&r, "%s xdp %s", PE_TEST_BIN, cases[i].args), 0);
 		cr_expect_eq(r.status, cases[i].status, "'%s': exit %d", cases[i].args, r.status);
-		cr_expect(strstr(r.err, cases[i].err), "'%s': stderr '%s'", cases[i].args, r.err);
+		cr_expect(strstr(r.err, err), "'%s': stderr '%s'", cases[i].args, r.err);
 		cr_expect_eq(strchr(r.err, '\n'), r.err + r.err_len - 1, "'%s': not one line: '%s'",
 			     cases[i].args, r.err);
 		cr_expect_eq(r.out_len, 0, "'%s': stdout '%s'", cases[i].args, r.out);
