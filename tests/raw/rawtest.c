@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+const char *pe_rt_inject_prefix = "", *pe_rt_capture_prefix = "";
+
 const char *pe_rt_bin(void)
 {
 	const char *e = getenv("PE_PKTENG");
@@ -30,8 +32,8 @@ int pe_rt_io(const struct pe_lab *lab, const char *dir, const char *inj_args, co
 	remove(ready);
 	remove(r->pcap);
 	e = pe_lab_bg_start(lab, 1, &bg, out, err,
-			    "exec %s capture --dev %s --incoming --json --pcap %s --ready-file %s %s",
-			    pe_rt_bin(), lab->ifname[1], r->pcap, ready, cap_args);
+			    "exec %s %s capture --dev %s --incoming --json --pcap %s --ready-file %s %s",
+			    pe_rt_capture_prefix, pe_rt_bin(), lab->ifname[1], r->pcap, ready, cap_args);
 	if (e)
 		return e;
 	e = pe_lab_wait_file(ready, &bg, 10000);
@@ -44,8 +46,8 @@ int pe_rt_io(const struct pe_lab *lab, const char *dir, const char *inj_args, co
 	if ((e = pe_lab_counter(lab, 0, NULL, "tx_packets", &tx0)) ||
 	    (e = pe_lab_counter(lab, 1, NULL, "rx_packets", &rx0)))
 		goto out;
-	e = pe_lab_run(lab, 0, &run, "%s inject --dev %s --json %s", pe_rt_bin(), lab->ifname[0],
-		       inj_args);
+	e = pe_lab_run(lab, 0, &run, "%s %s inject --dev %s --json %s", pe_rt_inject_prefix,
+		       pe_rt_bin(), lab->ifname[0], inj_args);
 	if (e)
 		goto out;
 	r->inj_status = run.status;

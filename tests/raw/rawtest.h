@@ -19,6 +19,9 @@ struct pe_rt_io {
 	char pcap[256];				      /* the capture's pcap (in dir) */
 };
 
+/* Command prefixes for inject and capture (e.g. "chrt -f 20"), "" by default. */
+extern const char *pe_rt_inject_prefix, *pe_rt_capture_prefix;
+
 /* Captures in B (`capture --dev veth1 --incoming --json --pcap DIR/c.pcap CAP_ARGS`) and
  * injects from A (`inject --dev veth0 --json INJ_ARGS`), waiting for the capture's ready file
  * first. Returns 0 or -errno when something could not be started. */
