@@ -7,16 +7,16 @@
 #include "raw/frame.h"
 #include "raw/frame_csum.h"
 
-#define IP4_HLEN 20
-#define IP6_HLEN 40
-#define UDP_HLEN 8
-#define TCP_HLEN 20
+#define IP4_HLEN  20
+#define IP6_HLEN  40
+#define UDP_HLEN  8
+#define TCP_HLEN  20
 #define ICMP_HLEN 8
 
 void pe_frame_opts_default(struct pe_frame_opts *o)
 {
-	static const uint8_t src[6] = { 2, 0, 0, 0, 0, 1 }, dst[6] = { 2, 0, 0, 0, 0, 2 };
-	static const uint8_t sip[4] = { 198, 18, 0, 1 }, dip[4] = { 198, 18, 0, 2 };
+	static const uint8_t src[6] = {2, 0, 0, 0, 0, 1}, dst[6] = {2, 0, 0, 0, 0, 2};
+	static const uint8_t sip[4] = {198, 18, 0, 1}, dip[4] = {198, 18, 0, 2};
 
 	memset(o, 0, sizeof(*o));
 	o->sz = sizeof(*o);
@@ -77,7 +77,8 @@ static uint16_t l4_csum_off(const struct pe_frame_tmpl *t)
 /* Whether the L4 checksum covers the IP addresses and length (not ICMPv4). */
 static bool has_pseudo(const struct pe_frame_tmpl *t)
 {
-	return t->l3 != PE_FRAME_L3_RAW && !(t->l3 == PE_FRAME_L3_IPV4 && t->l4 == PE_FRAME_L4_ICMP);
+	return t->l3 != PE_FRAME_L3_RAW &&
+	       !(t->l3 == PE_FRAME_L3_IPV4 && t->l4 == PE_FRAME_L4_ICMP);
 }
 
 static uint16_t l4_len(const struct pe_frame_tmpl *t)
@@ -338,7 +339,8 @@ int pe_frame_build(struct pe_frame_tmpl *t, const struct pe_frame_opts *opts)
 	fill_payload(t, &o.payload);
 	plen = size - PE_FRAME_FCS_LEN - t->off_payload;
 	if (pinned && !o.size_bytes)
-		plen = o.payload.len; /* padded to the minimum: the lengths count the real payload */
+		plen = o.payload
+			       .len; /* padded to the minimum: the lengths count the real payload */
 	set_frame_len(t, size, plen);
 	put_lengths(t);
 	pe_frame_update_csums(t);

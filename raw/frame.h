@@ -10,17 +10,17 @@
 #include <stdint.h>
 
 /* Sizes follow RFC 2544: the frame length on the wire including the 4-byte FCS. */
-#define PE_FRAME_FCS_LEN	4
-#define PE_FRAME_VLAN_LEN	4
-#define PE_FRAME_MIN_SIZE	64   /* 60 bytes of frame + FCS; shorter frames are padded */
-#define PE_FRAME_MAX_SIZE	1518 /* + 4 per VLAN tag */
-#define PE_FRAME_MAX_JUMBO	9018 /* + 4 per VLAN tag */
-#define PE_FRAME_BUF_MAX	(PE_FRAME_MAX_JUMBO + 2 * PE_FRAME_VLAN_LEN)
+#define PE_FRAME_FCS_LEN   4
+#define PE_FRAME_VLAN_LEN  4
+#define PE_FRAME_MIN_SIZE  64	/* 60 bytes of frame + FCS; shorter frames are padded */
+#define PE_FRAME_MAX_SIZE  1518 /* + 4 per VLAN tag */
+#define PE_FRAME_MAX_JUMBO 9018 /* + 4 per VLAN tag */
+#define PE_FRAME_BUF_MAX   (PE_FRAME_MAX_JUMBO + 2 * PE_FRAME_VLAN_LEN)
 
-#define PE_ETH_P_IPV4 0x0800
-#define PE_ETH_P_IPV6 0x86DD
-#define PE_ETH_P_VLAN 0x8100 /* 802.1Q */
-#define PE_ETH_P_QINQ 0x88A8 /* 802.1ad service tag (outer) */
+#define PE_ETH_P_IPV4	   0x0800
+#define PE_ETH_P_IPV6	   0x86DD
+#define PE_ETH_P_VLAN	   0x8100 /* 802.1Q */
+#define PE_ETH_P_QINQ	   0x88A8 /* 802.1ad service tag (outer) */
 
 enum pe_frame_l3 {
 	PE_FRAME_L3_RAW = 0, /* ethertype + payload, no IP */
@@ -50,8 +50,8 @@ enum {
 enum pe_frame_payload_kind {
 	PE_FRAME_PAYLOAD_FILL = 0, /* every byte is `fill` */
 	PE_FRAME_PAYLOAD_INC,	   /* byte i of the payload is i & 0xff */
-	PE_FRAME_PAYLOAD_RANDOM,   /* splitmix64(seed) outputs, each 8 bytes least significant first */
-	PE_FRAME_PAYLOAD_BYTES,	   /* `bytes[0..len)`, then zeros */
+	PE_FRAME_PAYLOAD_RANDOM, /* splitmix64(seed) outputs, each 8 bytes least significant first */
+	PE_FRAME_PAYLOAD_BYTES,	 /* `bytes[0..len)`, then zeros */
 };
 
 struct pe_frame_payload {
@@ -84,16 +84,16 @@ struct pe_frame_opts {
 	int n_vlans;
 	struct pe_frame_vlan vlan[2];
 	enum pe_frame_l3 l3;
-	enum pe_frame_l4 l4;	 /* ignored for PE_FRAME_L3_RAW */
-	uint16_t ethertype;	 /* PE_FRAME_L3_RAW only */
+	enum pe_frame_l4 l4;		 /* ignored for PE_FRAME_L3_RAW */
+	uint16_t ethertype;		 /* PE_FRAME_L3_RAW only */
 	union pe_ip_addr src_ip, dst_ip; /* .v4 for IPv4, .v6 for IPv6 */
-	uint8_t ttl;		 /* IPv4 TTL or IPv6 hop limit */
-	uint8_t tos;		 /* IPv4 DSCP << 2 | ECN, or the IPv6 traffic class */
-	uint32_t flow_label;	 /* IPv6, 20 bits */
-	uint16_t ip_id;		 /* IPv4 */
-	bool df;		 /* IPv4 don't-fragment */
-	uint16_t sport, dport;	 /* UDP/TCP, host order */
-	uint8_t tcp_flags;	 /* PE_TCP_* */
+	uint8_t ttl;			 /* IPv4 TTL or IPv6 hop limit */
+	uint8_t tos;			 /* IPv4 DSCP << 2 | ECN, or the IPv6 traffic class */
+	uint32_t flow_label;		 /* IPv6, 20 bits */
+	uint16_t ip_id;			 /* IPv4 */
+	bool df;			 /* IPv4 don't-fragment */
+	uint16_t sport, dport;		 /* UDP/TCP, host order */
+	uint8_t tcp_flags;		 /* PE_TCP_* */
 	uint32_t tcp_seq, tcp_ack;
 	uint16_t tcp_window;
 	uint16_t icmp_id, icmp_seq;
@@ -110,16 +110,16 @@ struct pe_frame_opts {
  * setters and for callers that need offsets. Bytes past the frame hold the payload pattern so
  * pe_frame_set_size() can grow the frame without regenerating it. Plain data: copy it freely. */
 struct pe_frame_tmpl {
-	uint16_t len;	     /* bytes to send: size_bytes - 4, or size_bytes with the FCS */
-	uint16_t size_bytes; /* on the wire, FCS included */
+	uint16_t len;		     /* bytes to send: size_bytes - 4, or size_bytes with the FCS */
+	uint16_t size_bytes;	     /* on the wire, FCS included */
 	uint16_t min_size, max_size; /* what pe_frame_set_size() accepts */
 	uint16_t off_l3, off_l4, off_payload; /* off_l4 == off_payload for raw frames */
-	uint16_t payload_len;	/* real payload (IP/UDP lengths count this); padding follows */
-	uint16_t ethertype;	/* innermost */
-	uint8_t l3, l4;		/* enum pe_frame_l3 / pe_frame_l4 */
+	uint16_t payload_len; /* real payload (IP/UDP lengths count this); padding follows */
+	uint16_t ethertype;   /* innermost */
+	uint8_t l3, l4;	      /* enum pe_frame_l3 / pe_frame_l4 */
 	bool fcs;
-	bool pinned_payload;	/* BYTES payload: padding is zeros */
-	uint8_t under_fcs[4];	/* the pattern bytes the FCS covers up */
+	bool pinned_payload;  /* BYTES payload: padding is zeros */
+	uint8_t under_fcs[4]; /* the pattern bytes the FCS covers up */
 	uint8_t buf[PE_FRAME_BUF_MAX + 64] __attribute__((aligned(64)));
 };
 
@@ -147,10 +147,10 @@ int pe_frame_set_ipv4_dst(struct pe_frame_tmpl *t, struct in_addr a);
 int pe_frame_set_ipv6_src(struct pe_frame_tmpl *t, const struct in6_addr *a);
 int pe_frame_set_ipv6_dst(struct pe_frame_tmpl *t, const struct in6_addr *a);
 int pe_frame_set_ports(struct pe_frame_tmpl *t, uint16_t sport, uint16_t dport); /* UDP, TCP */
-int pe_frame_set_ip_id(struct pe_frame_tmpl *t, uint16_t id);			   /* IPv4 */
-int pe_frame_set_ttl(struct pe_frame_tmpl *t, uint8_t ttl);			   /* IPv4/6 */
-int pe_frame_set_tcp_seq(struct pe_frame_tmpl *t, uint32_t seq);		   /* TCP */
-int pe_frame_set_icmp_seq(struct pe_frame_tmpl *t, uint16_t seq);		   /* ICMP */
+int pe_frame_set_ip_id(struct pe_frame_tmpl *t, uint16_t id);			 /* IPv4 */
+int pe_frame_set_ttl(struct pe_frame_tmpl *t, uint8_t ttl);			 /* IPv4/6 */
+int pe_frame_set_tcp_seq(struct pe_frame_tmpl *t, uint32_t seq);		 /* TCP */
+int pe_frame_set_icmp_seq(struct pe_frame_tmpl *t, uint16_t seq);		 /* ICMP */
 
 /* Writes len bytes at payload offset off (any alignment) and updates the L4 checksum.
  * Returns 0, or -ERANGE when off + len exceeds the current payload. */
@@ -179,15 +179,15 @@ void pe_frame_finish_fcs(struct pe_frame_tmpl *t);
 
 enum pe_frame_status {
 	PE_FRAME_OK = 0,
-	PE_FRAME_TRUNCATED,	  /* fewer bytes than the headers or the IP length need */
-	PE_FRAME_BAD_FCS,	  /* PE_FRAME_PARSE_FCS and the last 4 bytes do not match */
-	PE_FRAME_BAD_IP_VERSION,  /* ethertype says IPv4/IPv6 but the version nibble does not */
-	PE_FRAME_BAD_IP_HDR_LEN,  /* IPv4 IHL < 5 */
-	PE_FRAME_BAD_IP_CSUM,	  /* IPv4 header checksum */
-	PE_FRAME_BAD_IP_LEN,	  /* IPv4 total length < header length */
-	PE_FRAME_BAD_L4_LEN,	  /* UDP length disagrees with the IP payload, TCP offset < 5 */
-	PE_FRAME_BAD_L4_CSUM,	  /* UDP/TCP/ICMP/ICMPv6 checksum */
-	PE_FRAME_UNSUPPORTED,	  /* IPv6 extension headers, IPv4 fragments: L4 not checked */
+	PE_FRAME_TRUNCATED,	 /* fewer bytes than the headers or the IP length need */
+	PE_FRAME_BAD_FCS,	 /* PE_FRAME_PARSE_FCS and the last 4 bytes do not match */
+	PE_FRAME_BAD_IP_VERSION, /* ethertype says IPv4/IPv6 but the version nibble does not */
+	PE_FRAME_BAD_IP_HDR_LEN, /* IPv4 IHL < 5 */
+	PE_FRAME_BAD_IP_CSUM,	 /* IPv4 header checksum */
+	PE_FRAME_BAD_IP_LEN,	 /* IPv4 total length < header length */
+	PE_FRAME_BAD_L4_LEN,	 /* UDP length disagrees with the IP payload, TCP offset < 5 */
+	PE_FRAME_BAD_L4_CSUM,	 /* UDP/TCP/ICMP/ICMPv6 checksum */
+	PE_FRAME_UNSUPPORTED,	 /* IPv6 extension headers, IPv4 fragments: L4 not checked */
 	PE_FRAME__STATUS_COUNT,
 };
 
@@ -215,8 +215,8 @@ struct pe_frame_info {
 	uint8_t icmp_type, icmp_code;
 	uint16_t icmp_id, icmp_seq;
 	uint16_t off_l3, off_l4, off_payload, payload_len; /* payload_len excludes padding */
-	uint16_t pad_len;  /* bytes after the IP packet (before the FCS) */
-	uint32_t fcs;	   /* as found, when PE_FRAME_PARSE_FCS */
+	uint16_t pad_len; /* bytes after the IP packet (before the FCS) */
+	uint32_t fcs;	  /* as found, when PE_FRAME_PARSE_FCS */
 };
 
 /* Walks Ethernet, up to two VLAN tags (0x8100/0x88A8), IPv4/IPv6 (no extension headers) and

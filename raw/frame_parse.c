@@ -191,8 +191,8 @@ int pe_frame_validate(const void *buf, size_t len, unsigned flags, struct pe_fra
 		if (len < 14 + PE_FRAME_FCS_LEN)
 			return PE_FRAME_TRUNCATED;
 		len -= PE_FRAME_FCS_LEN;
-		fi->fcs = (uint32_t)p[len] | (uint32_t)p[len + 1] << 8 | (uint32_t)p[len + 2] << 16 |
-			  (uint32_t)p[len + 3] << 24;
+		fi->fcs = (uint32_t)p[len] | (uint32_t)p[len + 1] << 8 |
+			  (uint32_t)p[len + 2] << 16 | (uint32_t)p[len + 3] << 24;
 		c = pe_crc32(0, p, len);
 		if (c != fi->fcs)
 			return PE_FRAME_BAD_FCS;

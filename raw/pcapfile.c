@@ -13,8 +13,8 @@
 
 /* Link-type FCS bits (pcap-linktype(7), Wireshark wiretap): bit 26 "FCS length present",
  * bits 28..31 the FCS length in 16-bit words. */
-#define LT_FCS_PRESENT 0x04000000u
-#define LT_FCS_WORDS(lt) (((lt) >> 28) & 0xf)
+#define LT_FCS_PRESENT	      0x04000000u
+#define LT_FCS_WORDS(lt)      (((lt) >> 28) & 0xf)
 #define PCAP_HDR_LINKTYPE_OFF 20
 
 struct pe_pcap_writer {
@@ -41,7 +41,7 @@ static void writer_free(struct pe_pcap_writer *w)
 
 struct pe_pcap_writer *pe_pcap_create(const char *path, const struct pe_pcap_opts *opts)
 {
-	struct pe_pcap_opts o = { 0 };
+	struct pe_pcap_opts o = {0};
 	struct pe_pcap_writer *w;
 	int fd, err;
 
@@ -75,10 +75,9 @@ struct pe_pcap_writer *pe_pcap_create(const char *path, const struct pe_pcap_opt
 		close(fd);
 		goto fail_unlink;
 	}
-	w->pcap = pcap_open_dead_with_tstamp_precision(o.linktype ? o.linktype : DLT_EN10MB,
-						       o.snaplen ? (int)o.snaplen : 262144,
-						       o.nanosec ? PCAP_TSTAMP_PRECISION_NANO
-								 : PCAP_TSTAMP_PRECISION_MICRO);
+	w->pcap = pcap_open_dead_with_tstamp_precision(
+		o.linktype ? o.linktype : DLT_EN10MB, o.snaplen ? (int)o.snaplen : 262144,
+		o.nanosec ? PCAP_TSTAMP_PRECISION_NANO : PCAP_TSTAMP_PRECISION_MICRO);
 	if (!w->pcap) {
 		err = ENOMEM;
 		goto fail_unlink;
@@ -111,8 +110,8 @@ int pe_pcap_write(struct pe_pcap_writer *w, const void *frame, size_t len, uint6
 	}
 	h.ts.tv_sec = (time_t)(t_ns / 1000000000ull);
 	/* libpcap reads tv_usec as nanoseconds when the handle has nanosecond precision */
-	h.ts.tv_usec = (suseconds_t)(w->nanosec ? t_ns % 1000000000ull
-						: t_ns % 1000000000ull / 1000);
+	h.ts.tv_usec =
+		(suseconds_t)(w->nanosec ? t_ns % 1000000000ull : t_ns % 1000000000ull / 1000);
 	h.caplen = h.len = (bpf_u_int32)len;
 	if (h.caplen > (bpf_u_int32)pcap_snapshot(w->pcap))
 		h.caplen = (bpf_u_int32)pcap_snapshot(w->pcap);
@@ -220,8 +219,8 @@ struct pe_pcap_reader *pe_pcap_open(const char *path)
 	return r;
 }
 
-int pe_pcap_next(struct pe_pcap_reader *r, const uint8_t **data, size_t *cap_len,
-		 size_t *wire_len, uint64_t *t_ns)
+int pe_pcap_next(struct pe_pcap_reader *r, const uint8_t **data, size_t *cap_len, size_t *wire_len,
+		 uint64_t *t_ns)
 {
 	struct pcap_pkthdr *h;
 	const u_char *d;

@@ -9,10 +9,10 @@
 #include <stdint.h>
 
 struct pe_pcap_opts {
-	size_t sz;	    /* sizeof(struct pe_pcap_opts) */
-	int linktype;	    /* DLT_*; 0 means DLT_EN10MB */
-	uint32_t snaplen;   /* 0 means 262144 */
-	bool nanosec;	    /* nanosecond timestamps (magic 0xa1b23c4d) */
+	size_t sz;	  /* sizeof(struct pe_pcap_opts) */
+	int linktype;	  /* DLT_*; 0 means DLT_EN10MB */
+	uint32_t snaplen; /* 0 means 262144 */
+	bool nanosec;	  /* nanosecond timestamps (magic 0xa1b23c4d) */
 	/* Frames end with a 4-byte FCS: the header's link type gets 0x04000000 | (2 << 28)
 	 * ("FCS present, 2 x 16 bits"), which Wireshark/tshark honour to check the FCS. */
 	bool fcs;
@@ -38,8 +38,8 @@ struct pe_pcap_reader;
 struct pe_pcap_reader *pe_pcap_open(const char *path);
 /* The next record: *data valid until the next call. Returns 1, 0 at the end, or -errno
  * (-EBADMSG for a damaged file). wire_len is the original length. */
-int pe_pcap_next(struct pe_pcap_reader *r, const uint8_t **data, size_t *cap_len,
-		 size_t *wire_len, uint64_t *t_ns);
+int pe_pcap_next(struct pe_pcap_reader *r, const uint8_t **data, size_t *cap_len, size_t *wire_len,
+		 uint64_t *t_ns);
 /* DLT_* of the file, and the FCS length in bytes the file's link type announces (0 or 4...). */
 int pe_pcap_linktype(const struct pe_pcap_reader *r);
 int pe_pcap_fcs_len(const struct pe_pcap_reader *r);

@@ -21,13 +21,15 @@ static const char usage[] =
 	"  --qinq ID[:PCP]            an outer 802.1ad tag (needs --vlan, the inner tag)\n"
 	"  --src-ip A, --dst-ip B     IPv4 or IPv6, not mixed (198.18.0.1 -> 198.18.0.2; one IPv6\n"
 	"                             address makes the other default 2001:2::1 or 2001:2::2)\n"
-	"  --proto udp|tcp|icmp|raw   L4 protocol (udp); icmp is an echo request (ICMPv6 with IPv6)\n"
+	"  --proto udp|tcp|icmp|raw   L4 protocol (udp); icmp is an echo request (ICMPv6 with "
+	"IPv6)\n"
 	"  --sport P, --dport P       UDP/TCP ports (9 -> 9)\n"
 	"  --ttl N, --tos N           TTL/hop limit (64); DSCP << 2 | ECN or traffic class (0)\n"
 	"  --tcp-flags F,F...         FIN SYN RST PSH ACK URG ECE CWR (SYN)\n"
 	"  --ethertype 0xNNNN         the ethertype of a raw frame (implies --proto raw; 0x88b5)\n"
 	"  --size N                   frame size on the wire with FCS, RFC 2544 (64; or the least\n"
-	"                             that holds the headers): 64..1518, 9018 with --jumbo, +4 a tag\n"
+	"                             that holds the headers): 64..1518, 9018 with --jumbo, +4 a "
+	"tag\n"
 	"  --payload-hex HEX          the payload bytes (a short frame is padded to 64)\n"
 	"  --payload fill:0xNN|inc|random:SEED   the payload pattern (fill:0x00)\n"
 	"  --jumbo                    allow sizes up to 9018\n"
@@ -36,9 +38,26 @@ static const char usage[] =
 	"  --pcap FILE                write a pcap instead (with --fcs, its link type says so)\n";
 
 enum {
-	O_SRC_MAC = 256, O_DST_MAC, O_VLAN, O_QINQ, O_SRC_IP, O_DST_IP, O_PROTO, O_SPORT, O_DPORT,
-	O_TTL, O_TOS, O_TCP_FLAGS, O_ETHERTYPE, O_SIZE, O_PAYLOAD_HEX, O_PAYLOAD, O_JUMBO, O_FCS,
-	O_HEX, O_PCAP,
+	O_SRC_MAC = 256,
+	O_DST_MAC,
+	O_VLAN,
+	O_QINQ,
+	O_SRC_IP,
+	O_DST_IP,
+	O_PROTO,
+	O_SPORT,
+	O_DPORT,
+	O_TTL,
+	O_TOS,
+	O_TCP_FLAGS,
+	O_ETHERTYPE,
+	O_SIZE,
+	O_PAYLOAD_HEX,
+	O_PAYLOAD,
+	O_JUMBO,
+	O_FCS,
+	O_HEX,
+	O_PCAP,
 };
 
 static int parse_vlan(const char *flag, const char *s, struct pe_frame_vlan *v)
@@ -65,8 +84,8 @@ static int parse_vlan(const char *flag, const char *s, struct pe_frame_vlan *v)
 
 static int parse_tcp_flags(const char *s, uint8_t *flags)
 {
-	static const char *const names[8] = { "FIN", "SYN", "RST", "PSH",
-					      "ACK", "URG", "ECE", "CWR" };
+	static const char *const names[8] = {"FIN", "SYN", "RST", "PSH",
+					     "ACK", "URG", "ECE", "CWR"};
 	char buf[128], *tok, *save;
 
 	if (strlen(s) >= sizeof(buf) || !*s)
@@ -79,9 +98,10 @@ static int parse_tcp_flags(const char *s, uint8_t *flags)
 		for (i = 0; i < 8 && strcasecmp(tok, names[i]); i++)
 			;
 		if (i == 8)
-			return pe_usage("--tcp-flags %s: unknown flag '%s' (FIN SYN RST PSH ACK URG "
-					"ECE CWR)",
-					s, tok);
+			return pe_usage(
+				"--tcp-flags %s: unknown flag '%s' (FIN SYN RST PSH ACK URG "
+				"ECE CWR)",
+				s, tok);
 		*flags |= (uint8_t)(1 << i);
 	}
 	return 0;
@@ -158,7 +178,7 @@ static void hexdump(const uint8_t *b, size_t n)
 
 static int write_pcap(const char *path, const struct pe_frame_tmpl *t, bool fcs)
 {
-	struct pe_pcap_opts po = { .sz = sizeof(po), .fcs = fcs };
+	struct pe_pcap_opts po = {.sz = sizeof(po), .fcs = fcs};
 	struct pe_pcap_writer *w = pe_pcap_create(path, &po);
 	int err;
 
@@ -256,9 +276,7 @@ static int build(struct args *a, struct pe_frame_tmpl *t)
 	if (a->size && (pe_parse_u64(a->size, 0, UINT32_MAX, &size) || size < t->min_size ||
 			size > t->max_size))
 		return pe_usage("--size %s: must be %u..%u for these headers%s", a->size,
-				t->min_size, t->max_size,
-				a->o.jumbo ? ""
-										  : " (--jumbo for more)");
+				t->min_size, t->max_size, a->o.jumbo ? "" : " (--jumbo for more)");
 	if (a->hex_payload && t->off_payload + a->hex_len + PE_FRAME_FCS_LEN > t->max_size)
 		return pe_usage("--payload-hex: %zu bytes do not fit in a %u-byte frame",
 				a->hex_len, t->max_size);
@@ -272,32 +290,32 @@ static int build(struct args *a, struct pe_frame_tmpl *t)
 static int run(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "help", no_argument, 0, 'h' },
-		{ "src-mac", required_argument, 0, O_SRC_MAC },
-		{ "dst-mac", required_argument, 0, O_DST_MAC },
-		{ "vlan", required_argument, 0, O_VLAN },
-		{ "qinq", required_argument, 0, O_QINQ },
-		{ "src-ip", required_argument, 0, O_SRC_IP },
-		{ "dst-ip", required_argument, 0, O_DST_IP },
-		{ "proto", required_argument, 0, O_PROTO },
-		{ "sport", required_argument, 0, O_SPORT },
-		{ "dport", required_argument, 0, O_DPORT },
-		{ "ttl", required_argument, 0, O_TTL },
-		{ "tos", required_argument, 0, O_TOS },
-		{ "tcp-flags", required_argument, 0, O_TCP_FLAGS },
-		{ "ethertype", required_argument, 0, O_ETHERTYPE },
-		{ "size", required_argument, 0, O_SIZE },
-		{ "payload-hex", required_argument, 0, O_PAYLOAD_HEX },
-		{ "payload", required_argument, 0, O_PAYLOAD },
-		{ "jumbo", no_argument, 0, O_JUMBO },
-		{ "fcs", no_argument, 0, O_FCS },
-		{ "hex", no_argument, 0, O_HEX },
-		{ "pcap", required_argument, 0, O_PCAP },
-		{ 0 },
+		{"help", no_argument, 0, 'h'},
+		{"src-mac", required_argument, 0, O_SRC_MAC},
+		{"dst-mac", required_argument, 0, O_DST_MAC},
+		{"vlan", required_argument, 0, O_VLAN},
+		{"qinq", required_argument, 0, O_QINQ},
+		{"src-ip", required_argument, 0, O_SRC_IP},
+		{"dst-ip", required_argument, 0, O_DST_IP},
+		{"proto", required_argument, 0, O_PROTO},
+		{"sport", required_argument, 0, O_SPORT},
+		{"dport", required_argument, 0, O_DPORT},
+		{"ttl", required_argument, 0, O_TTL},
+		{"tos", required_argument, 0, O_TOS},
+		{"tcp-flags", required_argument, 0, O_TCP_FLAGS},
+		{"ethertype", required_argument, 0, O_ETHERTYPE},
+		{"size", required_argument, 0, O_SIZE},
+		{"payload-hex", required_argument, 0, O_PAYLOAD_HEX},
+		{"payload", required_argument, 0, O_PAYLOAD},
+		{"jumbo", no_argument, 0, O_JUMBO},
+		{"fcs", no_argument, 0, O_FCS},
+		{"hex", no_argument, 0, O_HEX},
+		{"pcap", required_argument, 0, O_PCAP},
+		{0},
 	};
 	static struct pe_frame_tmpl t;
-	struct pe_frame_vlan inner = { 0 }, outer = { 0 };
-	struct args a = { 0 };
+	struct pe_frame_vlan inner = {0}, outer = {0};
+	struct args a = {0};
 	uint64_t x;
 	int c, rc = 0;
 

@@ -37,7 +37,8 @@ int pe_vec_load(const char *path, struct pe_vec **out)
 		hl = strlen(h + 1);
 		v[n].bytes = malloc(hl / 2 + 1);
 		n++;
-		if (!v[n - 1].bytes || hl % 2 || pe_unhex(h + 1, v[n - 1].bytes, hl / 2) != (long)hl / 2)
+		if (!v[n - 1].bytes || hl % 2 ||
+		    pe_unhex(h + 1, v[n - 1].bytes, hl / 2) != (long)hl / 2)
 			goto bad;
 		v[n - 1].len = hl / 2;
 	}
@@ -76,7 +77,8 @@ long pe_frame_cli_hex(const char *args, uint8_t *buf, size_t cap, int *status)
 		long got;
 
 		/* "OOOO  xx xx ...": the offset counts the bytes before it, at most 16 a line */
-		if (sscanf(line, "%x%n", &off, &used) != 1 || off != n || strncmp(line + used, "  ", 2))
+		if (sscanf(line, "%x%n", &off, &used) != 1 || off != n ||
+		    strncmp(line + used, "  ", 2))
 			goto bad;
 		got = pe_unhex(line + used, buf + n, cap - n);
 		if (got <= 0 || got > 16)

@@ -17,16 +17,25 @@ struct kind {
 };
 
 static const struct kind kinds[] = {
-	{ "ipv4_udp_fcs", PE_FRAME_L3_IPV4, PE_FRAME_L4_UDP, 0, true, false, PE_FRAME_PAYLOAD_INC, 4000 },
-	{ "ipv4_udp", PE_FRAME_L3_IPV4, PE_FRAME_L4_UDP, 1, false, false, PE_FRAME_PAYLOAD_RANDOM, 4000 },
-	{ "ipv4_tcp", PE_FRAME_L3_IPV4, PE_FRAME_L4_TCP, 2, true, false, PE_FRAME_PAYLOAD_FILL, 4000 },
-	{ "ipv4_icmp", PE_FRAME_L3_IPV4, PE_FRAME_L4_ICMP, 0, true, false, PE_FRAME_PAYLOAD_RANDOM, 4000 },
-	{ "ipv6_udp", PE_FRAME_L3_IPV6, PE_FRAME_L4_UDP, 0, true, false, PE_FRAME_PAYLOAD_RANDOM, 4000 },
-	{ "ipv6_tcp", PE_FRAME_L3_IPV6, PE_FRAME_L4_TCP, 1, false, false, PE_FRAME_PAYLOAD_INC, 4000 },
-	{ "ipv6_icmp", PE_FRAME_L3_IPV6, PE_FRAME_L4_ICMP, 2, true, false, PE_FRAME_PAYLOAD_INC, 4000 },
-	{ "ipv4_udp_bytes", PE_FRAME_L3_IPV4, PE_FRAME_L4_UDP, 0, true, false, PE_FRAME_PAYLOAD_BYTES, 4000 },
-	{ "ipv6_udp_jumbo", PE_FRAME_L3_IPV6, PE_FRAME_L4_UDP, 1, true, true, PE_FRAME_PAYLOAD_RANDOM, 1000 },
-	{ "raw", PE_FRAME_L3_RAW, PE_FRAME_L4_NONE, 1, true, false, PE_FRAME_PAYLOAD_INC, 2000 },
+	{"ipv4_udp_fcs", PE_FRAME_L3_IPV4, PE_FRAME_L4_UDP, 0, true, false, PE_FRAME_PAYLOAD_INC,
+	 4000},
+	{"ipv4_udp", PE_FRAME_L3_IPV4, PE_FRAME_L4_UDP, 1, false, false, PE_FRAME_PAYLOAD_RANDOM,
+	 4000},
+	{"ipv4_tcp", PE_FRAME_L3_IPV4, PE_FRAME_L4_TCP, 2, true, false, PE_FRAME_PAYLOAD_FILL,
+	 4000},
+	{"ipv4_icmp", PE_FRAME_L3_IPV4, PE_FRAME_L4_ICMP, 0, true, false, PE_FRAME_PAYLOAD_RANDOM,
+	 4000},
+	{"ipv6_udp", PE_FRAME_L3_IPV6, PE_FRAME_L4_UDP, 0, true, false, PE_FRAME_PAYLOAD_RANDOM,
+	 4000},
+	{"ipv6_tcp", PE_FRAME_L3_IPV6, PE_FRAME_L4_TCP, 1, false, false, PE_FRAME_PAYLOAD_INC,
+	 4000},
+	{"ipv6_icmp", PE_FRAME_L3_IPV6, PE_FRAME_L4_ICMP, 2, true, false, PE_FRAME_PAYLOAD_INC,
+	 4000},
+	{"ipv4_udp_bytes", PE_FRAME_L3_IPV4, PE_FRAME_L4_UDP, 0, true, false,
+	 PE_FRAME_PAYLOAD_BYTES, 4000},
+	{"ipv6_udp_jumbo", PE_FRAME_L3_IPV6, PE_FRAME_L4_UDP, 1, true, true,
+	 PE_FRAME_PAYLOAD_RANDOM, 1000},
+	{"raw", PE_FRAME_L3_RAW, PE_FRAME_L4_NONE, 1, true, false, PE_FRAME_PAYLOAD_INC, 2000},
 };
 
 static uint64_t rng = 0x243f6a8885a308d3ull;
@@ -42,12 +51,12 @@ static uint64_t rnd(void)
 /* Values that stress one's-complement corners (0, 0xffff words) as often as random ones. */
 static uint16_t rnd16(void)
 {
-	static const uint16_t corner[] = { 0, 0xffff, 1, 0xfffe, 0x8000, 0x00ff };
+	static const uint16_t corner[] = {0, 0xffff, 1, 0xfffe, 0x8000, 0x00ff};
 
 	return rnd() & 1 ? corner[rnd() % 6] : (uint16_t)rnd();
 }
 
-static const uint8_t bytes_payload[5] = { 0xde, 0xad, 0xbe, 0xef, 0x01 };
+static const uint8_t bytes_payload[5] = {0xde, 0xad, 0xbe, 0xef, 0x01};
 
 /* The model: options plus the bytes stamped into the payload (by offset). */
 static struct pe_frame_opts o;
@@ -79,7 +88,7 @@ static const char *step(struct pe_frame_tmpl *a)
 
 	switch (op) {
 	case 0: {
-		struct in_addr x = { .s_addr = (uint32_t)rnd() };
+		struct in_addr x = {.s_addr = (uint32_t)rnd()};
 
 		r = pe_frame_set_ipv4_src(a, x);
 		cr_assert_eq(r, v4 ? 0 : -EINVAL);
@@ -88,7 +97,7 @@ static const char *step(struct pe_frame_tmpl *a)
 		return "ipv4_src";
 	}
 	case 1: {
-		struct in_addr x = { .s_addr = rnd() & 1 ? 0xffffffffu : (uint32_t)rnd() };
+		struct in_addr x = {.s_addr = rnd() & 1 ? 0xffffffffu : (uint32_t)rnd()};
 
 		r = pe_frame_set_ipv4_dst(a, x);
 		cr_assert_eq(r, v4 ? 0 : -EINVAL);
@@ -216,17 +225,19 @@ Test(frame_incr, equals_full_rebuild)
 
 			pe_frame_finish_fcs(&a);
 			rebuild(&b);
-			cr_assert_eq(a.len, b.len, "%s #%d %s: len %u vs %u", kd->name, it, what, a.len,
-				     b.len);
+			cr_assert_eq(a.len, b.len, "%s #%d %s: len %u vs %u", kd->name, it, what,
+				     a.len, b.len);
 			if (memcmp(a.buf, b.buf, a.len)) {
 				size_t i = 0;
 
 				while (a.buf[i] == b.buf[i])
 					i++;
-				cr_assert_fail("%s #%d after %s: byte %zu is %02x, rebuild has %02x",
-					       kd->name, it, what, i, a.buf[i], b.buf[i]);
+				cr_assert_fail(
+					"%s #%d after %s: byte %zu is %02x, rebuild has %02x",
+					kd->name, it, what, i, a.buf[i], b.buf[i]);
 			}
-			cr_assert_eq(pe_frame_validate(a.buf, a.len, kd->fcs ? PE_FRAME_PARSE_FCS : 0, &fi),
+			cr_assert_eq(pe_frame_validate(a.buf, a.len,
+						       kd->fcs ? PE_FRAME_PARSE_FCS : 0, &fi),
 				     PE_FRAME_OK, "%s #%d %s", kd->name, it, what);
 			compared++;
 		}
@@ -241,9 +252,9 @@ Test(frame_incr, padded_frame_grows)
 	struct pe_frame_info fi;
 
 	pe_frame_opts_default(&o);
-	o.payload = (struct pe_frame_payload){ .kind = PE_FRAME_PAYLOAD_BYTES,
-					       .bytes = bytes_payload,
-					       .len = sizeof(bytes_payload) };
+	o.payload = (struct pe_frame_payload){.kind = PE_FRAME_PAYLOAD_BYTES,
+					      .bytes = bytes_payload,
+					      .len = sizeof(bytes_payload)};
 	cr_assert_eq(pe_frame_build(&a, &o), 0);
 	cr_assert_eq(a.payload_len, 5);
 	cr_assert_eq(a.len, 60);
@@ -261,11 +272,12 @@ Test(frame_incr, build_rejects)
 	static struct pe_frame_tmpl a, before;
 	static const uint8_t big[1500];
 	static const char *const what[] = {
-		"vlan 4095", "pcp 8", "3 tags", "flow label 2^20", "l4 9", "size 63", "size 1519",
-		"jumbo 9019", "ipv6 tcp at 64", "payload too big", "sz 0", "bytes NULL",
+		"vlan 4095",	  "pcp 8",	     "3 tags",	  "flow label 2^20",
+		"l4 9",		  "size 63",	     "size 1519", "jumbo 9019",
+		"ipv6 tcp at 64", "payload too big", "sz 0",	  "bytes NULL",
 	};
-	const int want[] = { -EINVAL, -EINVAL, -EINVAL, -EINVAL, -EINVAL, -EMSGSIZE, -EMSGSIZE,
-			     -EMSGSIZE, -EMSGSIZE, -EMSGSIZE, -EINVAL, -EINVAL };
+	const int want[] = {-EINVAL,   -EINVAL,	  -EINVAL,   -EINVAL,	-EINVAL, -EMSGSIZE,
+			    -EMSGSIZE, -EMSGSIZE, -EMSGSIZE, -EMSGSIZE, -EINVAL, -EINVAL};
 
 	pe_frame_opts_default(&o);
 	cr_assert_eq(pe_frame_build(&a, &o), 0);
@@ -273,20 +285,50 @@ Test(frame_incr, build_rejects)
 	for (int i = 0; i < 12; i++) {
 		pe_frame_opts_default(&o);
 		switch (i) {
-		case 0: o.n_vlans = 1; o.vlan[0].id = 4095; break;
-		case 1: o.n_vlans = 2; o.vlan[1].pcp = 8; break;
-		case 2: o.n_vlans = 3; break;
-		case 3: o.l3 = PE_FRAME_L3_IPV6; o.flow_label = 1u << 20; break;
-		case 4: o.l4 = 9; break;
-		case 5: o.size_bytes = 63; break;
-		case 6: o.size_bytes = 1519; break;
-		case 7: o.jumbo = true; o.size_bytes = 9019; break;
-		case 8: o.l3 = PE_FRAME_L3_IPV6; o.l4 = PE_FRAME_L4_TCP; o.size_bytes = 64; break;
-		case 9: o.payload = (struct pe_frame_payload){ .kind = PE_FRAME_PAYLOAD_BYTES,
-							       .bytes = big, .len = 1500 }; break;
-		case 10: o.sz = 0; break;
-		default: o.payload = (struct pe_frame_payload){ .kind = PE_FRAME_PAYLOAD_BYTES,
-								.len = 4 }; break;
+		case 0:
+			o.n_vlans = 1;
+			o.vlan[0].id = 4095;
+			break;
+		case 1:
+			o.n_vlans = 2;
+			o.vlan[1].pcp = 8;
+			break;
+		case 2:
+			o.n_vlans = 3;
+			break;
+		case 3:
+			o.l3 = PE_FRAME_L3_IPV6;
+			o.flow_label = 1u << 20;
+			break;
+		case 4:
+			o.l4 = 9;
+			break;
+		case 5:
+			o.size_bytes = 63;
+			break;
+		case 6:
+			o.size_bytes = 1519;
+			break;
+		case 7:
+			o.jumbo = true;
+			o.size_bytes = 9019;
+			break;
+		case 8:
+			o.l3 = PE_FRAME_L3_IPV6;
+			o.l4 = PE_FRAME_L4_TCP;
+			o.size_bytes = 64;
+			break;
+		case 9:
+			o.payload = (struct pe_frame_payload){
+				.kind = PE_FRAME_PAYLOAD_BYTES, .bytes = big, .len = 1500};
+			break;
+		case 10:
+			o.sz = 0;
+			break;
+		default:
+			o.payload =
+				(struct pe_frame_payload){.kind = PE_FRAME_PAYLOAD_BYTES, .len = 4};
+			break;
 		}
 		cr_expect_eq(pe_frame_build(&a, &o), want[i], "%s", what[i]);
 		cr_expect(!memcmp(&a, &before, sizeof(a)), "%s: template changed", what[i]);
@@ -330,8 +372,8 @@ Test(frame_incr, zero_checksum_corner)
 			cr_assert_neq(c, 0);
 			/* adding c to the sum makes it 0xffff, so the checksum is ~0xffff = 0 */
 			cr_assert_eq(pe_frame_set_ports(&a, c, o.dport), 0);
-			cr_expect_eq(a.buf[co] << 8 | a.buf[co + 1], want, "l3 %d l4 %d: %02x%02x", l3,
-				     l4, a.buf[co], a.buf[co + 1]);
+			cr_expect_eq(a.buf[co] << 8 | a.buf[co + 1], want, "l3 %d l4 %d: %02x%02x",
+				     l3, l4, a.buf[co], a.buf[co + 1]);
 			o.sport = c;
 			cr_assert_eq(pe_frame_build(&b, &o), 0);
 			cr_expect_eq(b.buf[co] << 8 | b.buf[co + 1], want);
@@ -339,4 +381,44 @@ Test(frame_incr, zero_checksum_corner)
 			cr_expect_eq(fi.sport, c);
 		}
 	}
+}
+
+/* Rewriting the payload pattern equals building with that pattern. */
+Test(frame_incr, payload_pattern_equals_build)
+{
+	static struct pe_frame_tmpl a, b;
+	static const uint8_t pay[7] = {1, 2, 3, 4, 5, 6, 7};
+	const struct pe_frame_payload pats[] = {
+		{.kind = PE_FRAME_PAYLOAD_INC},
+		{.kind = PE_FRAME_PAYLOAD_RANDOM, .seed = 99},
+		{.kind = PE_FRAME_PAYLOAD_FILL, .fill = 0x5a},
+		{.kind = PE_FRAME_PAYLOAD_BYTES, .bytes = pay, .len = sizeof(pay)},
+	};
+
+	for (int l4 = PE_FRAME_L4_UDP; l4 <= PE_FRAME_L4_ICMP; l4++) {
+		for (size_t i = 0; i < sizeof(pats) / sizeof(pats[0]); i++) {
+			pe_frame_opts_default(&o);
+			o.l4 = l4;
+			o.fcs = true;
+			o.size_bytes = 300;
+			cr_assert_eq(pe_frame_build(&a, &o), 0);
+			cr_assert_eq(pe_frame_set_payload_pattern(&a, &pats[i]), 0);
+			o.payload = pats[i];
+			cr_assert_eq(pe_frame_build(&b, &o), 0);
+			cr_expect(a.len == b.len && !memcmp(a.buf, b.buf, a.len),
+				  "l4 %d pattern %zu", l4, i);
+			/* and the frame keeps growing with the new pattern */
+			cr_assert_eq(pe_frame_set_size(&a, 1518), 0);
+			pe_frame_finish_fcs(&a);
+			o.size_bytes = 1518;
+			cr_assert_eq(pe_frame_build(&b, &o), 0);
+			cr_expect(a.len == b.len && !memcmp(a.buf, b.buf, a.len),
+				  "l4 %d pattern %zu grown", l4, i);
+		}
+	}
+	cr_expect_eq(pe_frame_set_payload_pattern(&a, NULL), -EINVAL);
+	cr_expect_eq(
+		pe_frame_set_payload_pattern(
+			&a, &(struct pe_frame_payload){.kind = PE_FRAME_PAYLOAD_BYTES, .len = 3}),
+		-EINVAL);
 }

@@ -54,14 +54,15 @@ Test(frame_vectors, live_scapy)
 	cr_assert_eq(pe_run(&r, PE_PYTHON " -c 'import scapy.all'"), 0);
 	if (r.status) {
 		pe_run_free(&r);
-		cr_skip_test("scapy is not installed for " PE_PYTHON " (apt-get install python3-scapy)");
+		cr_skip_test("scapy is not installed for " PE_PYTHON
+			     " (apt-get install python3-scapy)");
 	}
 	pe_run_free(&r);
 	dir = pe_tmpdir();
 	cr_assert(dir);
 	snprintf(path, sizeof(path), "%s/vectors.txt", dir);
-	cr_assert_eq(pe_run(&r, PE_PYTHON " %s/tests/frame/make_vectors.py > %s", PE_TEST_SRC, path),
-		     0);
+	cr_assert_eq(
+		pe_run(&r, PE_PYTHON " %s/tests/frame/make_vectors.py > %s", PE_TEST_SRC, path), 0);
 	cr_assert_eq(r.status, 0, "make_vectors.py: %s", r.err);
 	pe_run_free(&r);
 	n = pe_vec_load(path, &live);
@@ -81,10 +82,10 @@ Test(frame_vectors, live_scapy)
 	pe_tmpdir_remove(dir);
 }
 
-#define TSHARK_ARGS                                                                       \
-	"-o eth.check_fcs:TRUE -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE "      \
-	"-o tcp.check_checksum:TRUE -T fields -E separator=, -e frame.len -e eth.fcs.status " \
-	"-e ip.checksum.status -e udp.checksum.status -e tcp.checksum.status "             \
+#define TSHARK_ARGS                                                                                \
+	"-o eth.check_fcs:TRUE -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE "              \
+	"-o tcp.check_checksum:TRUE -T fields -E separator=, -e frame.len -e eth.fcs.status "      \
+	"-e ip.checksum.status -e udp.checksum.status -e tcp.checksum.status "                     \
 	"-e icmp.checksum.status -e icmpv6.checksum.status"
 
 static bool have_tshark(void)
