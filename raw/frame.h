@@ -138,8 +138,8 @@ static inline const uint8_t *pe_frame_data(const struct pe_frame_tmpl *t)
 	return t->buf;
 }
 
-/* Setters: patch the field and update the IPv4 header and L4 checksums incrementally (a few
- * ns). They do NOT touch the FCS: call pe_frame_finish_fcs() after the last change. Each
+/* Setters: patch the field and update the IPv4 header and L4 checksums incrementally (RFC
+ * 1624: no pass over the payload). They do NOT touch the FCS: call pe_frame_finish_fcs() after the last change. Each
  * returns 0, or -EINVAL when the template has no such field (e.g. ports on an ICMP frame,
  * an IPv6 address on an IPv4 frame). Addresses are in network order, numbers in host order. */
 int pe_frame_set_ipv4_src(struct pe_frame_tmpl *t, struct in_addr a);
