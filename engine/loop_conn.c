@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define PE_COPY_CHUNK 65536
+#define PE_COPY_CHUNK 16384 /* copy sends coalesce into chunks this big (one kept spare) */
 
 /* ---- work lists ---- */
 
@@ -245,6 +245,12 @@ static void item_free(struct pe_conn *c, struct pe_sq_item *it, int err)
 {
 	if (it->kind != PE_SQ_COPY && it->done)
 		it->done(c, it->arg, err);
+	/* Keep one chunk: a ping-pong conversation then sends without malloc/free. */
+	if (it->kind == PE_SQ_COPY && it->cap == PE_COPY_CHUNK && !c->spare &&
+	    c->state != PE_CONN_DEAD) {
+		c->spare = it;
+		return;
+	}
 	free(it);
 }
 
@@ -286,6 +292,7 @@ static void finalize(struct pe_conn *c)
 		c->next_all->prev_all = c->prev_all;
 	l->nconns--;
 	free(c->held);
+	free(c->spare);
 	free(c);
 }
 
@@ -466,7 +473,12 @@ long pe_conn_send(struct pe_conn *c, const void *buf, size_t len)
 	if (left) {
 		size_t cap = left > PE_COPY_CHUNK ? left : PE_COPY_CHUNK;
 
-		t = malloc(sizeof(*t) + cap);
+		if (cap == PE_COPY_CHUNK && c->spare) {
+			t = c->spare;
+			c->spare = NULL;
+		} else {
+			t = malloc(sizeof(*t) + cap);
+		}
 		if (!t)
 			return n - left ? (long)(n - left) : -ENOMEM;
 		memset(t, 0, sizeof(*t));

@@ -76,6 +76,7 @@ struct pe_conn {
 	/* send queue */
 	struct pe_sq_item *sq_head, *sq_tail;
 	struct pe_sq_item *zc_wait;  /* fully sent REF items waiting for SEND_ZC notifications */
+	struct pe_sq_item *spare;    /* a free COPY chunk kept for the next send */
 	size_t queued, sndq_max, sndq_low;
 	/* receive bytes held while paused */
 	uint8_t *held;

@@ -405,17 +405,26 @@ static int ur_wait(struct pe_loop *l, uint64_t timeout_ns)
 	struct ur *u = UR(l);
 	struct io_uring_cqe *cqe;
 	struct __kernel_timespec ts;
-	unsigned head, n = 0;
+	unsigned head, n = 0, want = 1;
 	int r;
 
 	publish(&u->tcp);
 	publish(&u->udp);
+	/* Sends usually complete inline during the submit, and their CQEs alone would end the
+	 * wait at once: a second enter per round trip. Wait for them plus one more event instead,
+	 * but for at most 1 ms, in case a send is stuck behind a full socket buffer. */
+	if (u->sends_in_batch && timeout_ns) {
+		want = 1 + (u->sends_in_batch < 64 ? u->sends_in_batch : 64);
+		if (timeout_ns > 1000000)
+			timeout_ns = 1000000;
+	}
+	u->sends_in_batch = 0;
 	if (timeout_ns == UINT64_MAX) {
 		r = io_uring_submit_and_wait(&u->ring, 1);
 	} else {
 		ts.tv_sec = (long long)(timeout_ns / 1000000000ull);
 		ts.tv_nsec = (long long)(timeout_ns % 1000000000ull);
-		r = io_uring_submit_and_wait_timeout(&u->ring, &cqe, 1, &ts, NULL);
+		r = io_uring_submit_and_wait_timeout(&u->ring, &cqe, want, &ts, NULL);
 	}
 	l->st.syscalls++;
 	if (r < 0 && r != -ETIME && r != -EINTR && r != -EAGAIN && r != -EBUSY)

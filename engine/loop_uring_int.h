@@ -21,6 +21,7 @@ struct ur {
 	struct io_uring ring;
 	bool ring_ok;
 	bool has_zc;
+	unsigned sends_in_batch; /* send SQEs prepared since the last enter (see ur_wait) */
 	struct ur_bufring tcp, udp;
 	struct pe_src wake_src, ignore_src;
 	uint64_t wake_val;

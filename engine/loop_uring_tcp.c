@@ -151,6 +151,7 @@ void pe__ur_conn_flush(struct pe_conn *c)
 			it->zc_pending++;
 			c->inflight++;
 			l->st.zc_ops++;
+			UR(l)->sends_in_batch++;
 			c->send_busy = true;
 			return;
 		}
@@ -167,6 +168,7 @@ void pe__ur_conn_flush(struct pe_conn *c)
 	else
 		io_uring_prep_sendmsg(sqe, c->fd, &c->msg, MSG_NOSIGNAL);
 	c->inflight++;
+	UR(l)->sends_in_batch++;
 	c->send_busy = true;
 }
 
