@@ -20,18 +20,18 @@ static const struct group {
 	const char *short_name, *long_name, *pattern;
 	bool hidden;
 } groups[] = {
-	{ "rx", "rx-checksumming", "rx-checksum", false },
-	{ "tx", "tx-checksumming", "tx-checksum-*", false },
-	{ "sg", "scatter-gather", "tx-scatter-gather*", false },
-	{ "tso", "tcp-segmentation-offload", "tx-tcp*-segmentation", false },
-	{ "ufo", "udp-fragmentation-offload", "tx-udp-fragmentation", true },
-	{ "gso", "generic-segmentation-offload", "tx-generic-segmentation", false },
-	{ "gro", "generic-receive-offload", "rx-gro", false },
-	{ "lro", "large-receive-offload", "rx-lro", false },
-	{ "rxvlan", "rx-vlan-offload", "rx-vlan-hw-parse", false },
-	{ "txvlan", "tx-vlan-offload", "tx-vlan-hw-insert", false },
-	{ "ntuple", "ntuple-filters", "rx-ntuple-filter", false },
-	{ "rxhash", "receive-hashing", "rx-hashing", false },
+	{"rx", "rx-checksumming", "rx-checksum", false},
+	{"tx", "tx-checksumming", "tx-checksum-*", false},
+	{"sg", "scatter-gather", "tx-scatter-gather*", false},
+	{"tso", "tcp-segmentation-offload", "tx-tcp*-segmentation", false},
+	{"ufo", "udp-fragmentation-offload", "tx-udp-fragmentation", true},
+	{"gso", "generic-segmentation-offload", "tx-generic-segmentation", false},
+	{"gro", "generic-receive-offload", "rx-gro", false},
+	{"lro", "large-receive-offload", "rx-lro", false},
+	{"rxvlan", "rx-vlan-offload", "rx-vlan-hw-parse", false},
+	{"txvlan", "tx-vlan-offload", "tx-vlan-hw-insert", false},
+	{"ntuple", "ntuple-filters", "rx-ntuple-filter", false},
+	{"rxhash", "receive-hashing", "rx-hashing", false},
 };
 #define NGROUPS (sizeof(groups) / sizeof(groups[0]))
 
@@ -202,7 +202,8 @@ void pe_features_print(const struct pe_features *fs, FILE *out)
 			fprintf(out, "%s: %s\n", groups[g].long_name, any_on ? "on" : "off");
 		for (unsigned i = 0; i < fs->n; i++)
 			if (group_of(fs->f[i].name) == (int)g)
-				print_one(&fs->f[i], n_match == 1 ? groups[g].long_name : fs->f[i].name,
+				print_one(&fs->f[i],
+					  n_match == 1 ? groups[g].long_name : fs->f[i].name,
 					  n_match == 1 ? "" : "\t", out);
 	}
 	for (unsigned i = 0; i < fs->n; i++)
@@ -235,7 +236,7 @@ int pe_features_set(const char *ifname, const struct pe_feature_change *ch, size
 		    enum pe_feature_outcome *outcome, const char **bad_name)
 {
 	struct ethtool_sfeatures *sf = NULL;
-	struct pe_features fs = { 0 }, after = { 0 };
+	struct pe_features fs = {0}, after = {0};
 	unsigned *idx = NULL, words;
 	int fd, err, ret = 0;
 

@@ -9,10 +9,10 @@
 #include <stdio.h>
 
 struct pe_feature {
-	char name[32];      /* the kernel's name: "tx-checksum-ip-generic" ("" for unused bits) */
-	bool available;     /* hw_features: the driver lets it be changed */
-	bool requested;     /* wanted_features */
-	bool active;        /* features in effect */
+	char name[32];	    /* the kernel's name: "tx-checksum-ip-generic" ("" for unused bits) */
+	bool available;	    /* hw_features: the driver lets it be changed */
+	bool requested;	    /* wanted_features */
+	bool active;	    /* features in effect */
 	bool never_changed; /* NETIF_F_NEVER_CHANGE: fixed whatever the driver says */
 };
 
@@ -52,9 +52,9 @@ struct pe_feature_change {
 
 /* What pe_features_set() did, per requested name (same order as the changes). */
 enum pe_feature_outcome {
-	PE_FEATURE_OK = 0,       /* now in the requested state (or already was) */
-	PE_FEATURE_FIXED,        /* not changeable and not in the requested state */
-	PE_FEATURE_NOT_APPLIED,  /* requested but the driver left it (ETHTOOL_F_WISH / re-read) */
+	PE_FEATURE_OK = 0,	/* now in the requested state (or already was) */
+	PE_FEATURE_FIXED,	/* not changeable and not in the requested state */
+	PE_FEATURE_NOT_APPLIED, /* requested but the driver left it (ETHTOOL_F_WISH / re-read) */
 };
 
 /* Sets the features in one ETHTOOL_SFEATURES call, then re-reads them to verify. Unknown

@@ -42,7 +42,7 @@ struct pe_tx {
 	bool uring_ok;
 };
 
-static const char *const method_names[] = { "sendmmsg", "ring", "uring" };
+static const char *const method_names[] = {"sendmmsg", "ring", "uring"};
 
 const char *pe_tx_method_name(enum pe_tx_method m)
 {
@@ -59,7 +59,7 @@ int pe_tx_method_parse(const char *s)
 
 int pe_if_lookup(const char *ifname, int *ifindex, unsigned *mtu)
 {
-	struct ifreq ifr = { 0 };
+	struct ifreq ifr = {0};
 	int fd, idx, err = 0;
 
 	if (!ifname || !*ifname || strlen(ifname) >= IFNAMSIZ)
@@ -131,7 +131,7 @@ static int ring_setup(struct pe_tx *tx, const struct pe_tx_opts *o)
 {
 	unsigned frame_max = o->frame_max ? o->frame_max : 9018;
 	unsigned hdr, slot = 64;
-	struct tpacket_req3 req = { 0 };
+	struct tpacket_req3 req = {0};
 	int ver = o->tpacket_version == 2 ? TPACKET_V2 : TPACKET_V3;
 
 	tx->tpv = ver == TPACKET_V2 ? 2 : 3;
@@ -155,8 +155,8 @@ static int ring_setup(struct pe_tx *tx, const struct pe_tx_opts *o)
 		       tx->tpv == 2 ? sizeof(struct tpacket_req) : sizeof(req)))
 		return -errno;
 	tx->ring_len = (size_t)req.tp_block_size * req.tp_block_nr;
-	tx->ring = mmap(NULL, tx->ring_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, tx->fd,
-			0);
+	tx->ring = mmap(NULL, tx->ring_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
+			tx->fd, 0);
 	if (tx->ring == MAP_FAILED) {
 		tx->ring = NULL;
 		return -errno;
@@ -166,8 +166,8 @@ static int ring_setup(struct pe_tx *tx, const struct pe_tx_opts *o)
 
 struct pe_tx *pe_tx_open(const struct pe_tx_opts *opts)
 {
-	struct pe_tx_opts o = { 0 };
-	struct sockaddr_ll sll = { 0 };
+	struct pe_tx_opts o = {0};
+	struct sockaddr_ll sll = {0};
 	struct pe_tx *tx;
 	int err, one = 1, sndbuf = 4 << 20;
 
@@ -261,7 +261,7 @@ void pe_tx_close(struct pe_tx *tx)
  * already set), give the receive side a moment to drain its backlog. */
 static void backoff(struct pe_tx *tx, int err)
 {
-	struct pollfd p = { .fd = tx->fd, .events = POLLOUT };
+	struct pollfd p = {.fd = tx->fd, .events = POLLOUT};
 
 	if (err == -EAGAIN && poll(&p, 1, 10) > 0)
 		return;

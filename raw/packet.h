@@ -19,8 +19,8 @@ const char *pe_tx_method_name(enum pe_tx_method m);
 int pe_tx_method_parse(const char *s);
 
 struct pe_tx_opts {
-	size_t sz;	      /* sizeof(struct pe_tx_opts) */
-	const char *ifname;   /* required */
+	size_t sz;	    /* sizeof(struct pe_tx_opts) */
+	const char *ifname; /* required */
 	enum pe_tx_method method;
 	unsigned burst;	      /* frames per system call; 0: 64. At most 1024. */
 	bool qdisc_bypass;    /* PACKET_QDISC_BYPASS */
@@ -76,10 +76,10 @@ struct pe_cap;
  * was on the wire (without FCS unless the device keeps it). */
 struct pe_cap_frame {
 	const uint8_t *data;
-	uint32_t len;	  /* bytes in data */
+	uint32_t len;	   /* bytes in data */
 	uint32_t wire_len; /* tp_len (+4 when a tag was put back) */
-	uint64_t t_ns;	  /* kernel receive time, CLOCK_REALTIME */
-	bool outgoing;	  /* sent by this host (PACKET_OUTGOING) */
+	uint64_t t_ns;	   /* kernel receive time, CLOCK_REALTIME */
+	bool outgoing;	   /* sent by this host (PACKET_OUTGOING) */
 };
 
 /* Returns 0 to go on, non-zero to stop pe_cap_poll() after this frame. */
@@ -111,7 +111,7 @@ enum pe_vary_field {
 
 struct pe_vary {
 	enum pe_vary_field field;
-	uint64_t lo, hi; /* inclusive; addresses as host-order 32-bit numbers */
+	uint64_t lo, hi;     /* inclusive; addresses as host-order 32-bit numbers */
 	uint8_t prefix6[12]; /* IPv6: the fixed first 96 bits */
 	bool v6;
 };

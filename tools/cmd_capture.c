@@ -154,7 +154,8 @@ static json_object *report_json(const char *dev, const struct cap_state *s, doub
 	json_object_object_add(
 		o, "frames_per_s_by_timestamps",
 		json_object_new_double(s->frames > 1 && s->last_t_ns > s->first_t_ns
-					       ? (s->frames - 1) * 1e9 / (s->last_t_ns - s->first_t_ns)
+					       ? (s->frames - 1) * 1e9 /
+							 (s->last_t_ns - s->first_t_ns)
 					       : 0));
 	return o;
 }
@@ -185,21 +186,21 @@ static void report_text(const char *dev, const struct cap_state *s, double secs,
 static int run(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "help", no_argument, 0, 'h' },
-		{ "dev", required_argument, 0, 'd' },
-		{ "count", required_argument, 0, 'n' },
-		{ "time", required_argument, 0, 't' },
-		{ "interval", required_argument, 0, 'i' },
-		{ "pcap", required_argument, 0, O_PCAP },
-		{ "check-fcs", no_argument, 0, O_CHECK_FCS },
-		{ "ethertype", required_argument, 0, O_ETHERTYPE },
-		{ "json", no_argument, 0, O_JSON },
-		{ "ready-file", required_argument, 0, O_READY },
-		{ "incoming", no_argument, 0, O_INCOMING },
-		{ 0 },
+		{"help", no_argument, 0, 'h'},
+		{"dev", required_argument, 0, 'd'},
+		{"count", required_argument, 0, 'n'},
+		{"time", required_argument, 0, 't'},
+		{"interval", required_argument, 0, 'i'},
+		{"pcap", required_argument, 0, O_PCAP},
+		{"check-fcs", no_argument, 0, O_CHECK_FCS},
+		{"ethertype", required_argument, 0, O_ETHERTYPE},
+		{"json", no_argument, 0, O_JSON},
+		{"ready-file", required_argument, 0, O_READY},
+		{"incoming", no_argument, 0, O_INCOMING},
+		{0},
 	};
-	struct cap_state s = { .ethertype = -1 };
-	struct pe_cap_opts co = { .sz = sizeof(co) };
+	struct cap_state s = {.ethertype = -1};
+	struct pe_cap_opts co = {.sz = sizeof(co)};
 	const char *dev = NULL, *pcap = NULL, *ready = NULL;
 	double time_s = 0, interval_s = 0;
 	bool json = false;
@@ -222,7 +223,8 @@ static int run(int argc, char **argv)
 			break;
 		case 'i':
 			if (pe_parse_seconds(optarg, 0.01, 1e6, &interval_s))
-				return pe_usage("--interval %s: must be seconds, at least 0.01", optarg);
+				return pe_usage("--interval %s: must be seconds, at least 0.01",
+						optarg);
 			break;
 		case O_PCAP:
 			if (!*optarg)
@@ -269,7 +271,7 @@ static int run(int argc, char **argv)
 		return pe_fail("capture: %s: %s", dev, strerror(errno));
 	}
 	if (pcap) {
-		struct pe_pcap_opts po = { .sz = sizeof(po), .nanosec = true, .fcs = s.check_fcs };
+		struct pe_pcap_opts po = {.sz = sizeof(po), .nanosec = true, .fcs = s.check_fcs};
 
 		s.w = pe_pcap_create(pcap, &po);
 		if (!s.w) {

@@ -15,7 +15,8 @@ static const char usage[] =
 	"       pkteng ethtool --dev IF -K NAME on|off [NAME on|off ...]\n"
 	"Lists offload features as `ethtool -k` does, or switches them (needs CAP_NET_ADMIN).\n"
 	"NAME is a kernel feature name (tx-checksum-ip-generic, rx-gro-list, ...) or one of\n"
-	"ethtool's groups: rx tx sg tso ufo gso gro lro rxvlan txvlan ntuple rxhash (or their long\n"
+	"ethtool's groups: rx tx sg tso ufo gso gro lro rxvlan txvlan ntuple rxhash (or their "
+	"long\n"
 	"names: tx-checksumming, scatter-gather, ...). A group switches every member that can be.\n"
 	"  -d, --dev IF      the interface\n"
 	"  -k, --show-features\n"
@@ -27,8 +28,8 @@ static int dev_error(const char *dev, int err)
 	if (err == -ENODEV)
 		return pe_usage("--dev %s: no such interface", dev);
 	if (err == -EPERM || err == -EACCES)
-		return pe_fail("ethtool: needs CAP_NET_ADMIN to change features of %s (run as root)",
-			       dev);
+		return pe_fail(
+			"ethtool: needs CAP_NET_ADMIN to change features of %s (run as root)", dev);
 	if (err == -EOPNOTSUPP)
 		return pe_fail("ethtool: %s: the driver has no feature list", dev);
 	return pe_fail("ethtool: %s: %s", dev, strerror(-err));
@@ -80,12 +81,14 @@ static int set(const char *dev, int argc, char **argv)
 		if (!strcmp(v, "on"))
 			ch[i].on = true;
 		else if (strcmp(v, "off")) {
-			rc = pe_usage("ethtool: -K %s %s: the value must be on or off", ch[i].name, v);
+			rc = pe_usage("ethtool: -K %s %s: the value must be on or off", ch[i].name,
+				      v);
 			goto out;
 		}
 		k = pe_features_expand(&before, ch[i].name, idx, 64);
 		if (k < 0) {
-			rc = pe_usage("ethtool: -K %s: unknown feature (see 'pkteng ethtool --dev %s -k')",
+			rc = pe_usage("ethtool: -K %s: unknown feature (see 'pkteng ethtool --dev "
+				      "%s -k')",
 				      ch[i].name, dev);
 			goto out;
 		}
@@ -112,7 +115,8 @@ static int set(const char *dev, int argc, char **argv)
 		bool header = false;
 
 		for (unsigned i = 0; i < after.n && i < before.n; i++) {
-			if (named[i] || after.f[i].active == before.f[i].active || !after.f[i].name[0])
+			if (named[i] || after.f[i].active == before.f[i].active ||
+			    !after.f[i].name[0])
 				continue;
 			if (!header)
 				printf("Actual changes:\n");
@@ -132,11 +136,11 @@ out:
 static int run(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "help", no_argument, 0, 'h' },
-		{ "dev", required_argument, 0, 'd' },
-		{ "show-features", no_argument, 0, 'k' },
-		{ "features", no_argument, 0, 'K' },
-		{ 0 },
+		{"help", no_argument, 0, 'h'},
+		{"dev", required_argument, 0, 'd'},
+		{"show-features", no_argument, 0, 'k'},
+		{"features", no_argument, 0, 'K'},
+		{0},
 	};
 	const char *dev = NULL;
 	int c, mode = 0;

@@ -37,18 +37,30 @@ static const char usage[] =
 	"  --vary FIELD=LO-HI      src-ip, dst-ip, sport, dport, size; repeat or separate by ','\n"
 	"  --seed N                vary at random (splitmix64 seeded with N) instead of in order\n"
 	"  --imix                  sizes 64/570/1518 in the ratio 7:4:1\n"
-	"  --replay FILE           send the frames of a pcap file, at its own timing unless --rate\n"
+	"  --replay FILE           send the frames of a pcap file, at its own timing unless "
+	"--rate\n"
 	"  -i, --interval SECONDS  a report line every SECONDS (frames/s, Mbit/s L2 and wire)\n"
 	"  --json                  the final report as JSON on stdout\n"
-	"  --offload NAME=on|off   switch an offload feature for the run (as `pkteng ethtool -K`)\n";
+	"  --offload NAME=on|off   switch an offload feature for the run (as `pkteng ethtool "
+	"-K`)\n";
 
 enum {
-	O_RATE = 256, O_RATE_MBPS, O_BURST, O_METHOD, O_TPV, O_QBYPASS, O_VARY, O_SEED, O_IMIX,
-	O_REPLAY, O_JSON, O_OFFLOAD,
+	O_RATE = 256,
+	O_RATE_MBPS,
+	O_BURST,
+	O_METHOD,
+	O_TPV,
+	O_QBYPASS,
+	O_VARY,
+	O_SEED,
+	O_IMIX,
+	O_REPLAY,
+	O_JSON,
+	O_OFFLOAD,
 };
 
 #define MAX_OFFLOADS 16
-#define SEQ_MAGIC "PEsq"
+#define SEQ_MAGIC    "PEsq"
 
 static volatile sig_atomic_t stop_flag;
 
@@ -92,12 +104,11 @@ static void report_line(double t, double dt, const struct stats *d)
 {
 	double pps = dt > 0 ? d->frames / dt : 0;
 
-	printf(
-		"[%7.2fs] %10.0f frames/s %10.3f Mbit/s L2 %10.3f Mbit/s wire  retries %llu "
-		"errors %llu\n",
-		t, pps, dt > 0 ? d->bytes_l2 * 8 / dt / 1e6 : 0,
-		dt > 0 ? (d->bytes_l2 + 20.0 * d->frames) * 8 / dt / 1e6 : 0,
-		(unsigned long long)d->retries, (unsigned long long)d->errors);
+	printf("[%7.2fs] %10.0f frames/s %10.3f Mbit/s L2 %10.3f Mbit/s wire  retries %llu "
+	       "errors %llu\n",
+	       t, pps, dt > 0 ? d->bytes_l2 * 8 / dt / 1e6 : 0,
+	       dt > 0 ? (d->bytes_l2 + 20.0 * d->frames) * 8 / dt / 1e6 : 0,
+	       (unsigned long long)d->retries, (unsigned long long)d->errors);
 }
 
 static int parse_offload(struct cfg *c, const char *s)
@@ -126,8 +137,9 @@ static int parse_vary(struct cfg *c, const char *arg)
 		int err = pe_vary_parse(tok, &v);
 
 		if (err == -ENOENT)
-			return pe_usage("--vary %s: unknown field (src-ip, dst-ip, sport, dport, size)",
-					tok);
+			return pe_usage(
+				"--vary %s: unknown field (src-ip, dst-ip, sport, dport, size)",
+				tok);
 		if (err)
 			return pe_usage("--vary %s: expected FIELD=LO-HI with LO <= HI", tok);
 		if (c->vr.n == sizeof(c->vr.v) / sizeof(c->vr.v[0]))
@@ -156,9 +168,10 @@ static int offloads_apply(struct cfg *c, struct pe_features *saved)
 
 		if (pe_features_expand(saved, c->offloads[i].name, idx, 1) < 0) {
 			pe_features_free(saved);
-			return pe_usage("--offload %s: unknown feature (see 'pkteng ethtool --dev %s "
-					"-k')",
-					c->offloads[i].name, c->dev);
+			return pe_usage(
+				"--offload %s: unknown feature (see 'pkteng ethtool --dev %s "
+				"-k')",
+				c->offloads[i].name, c->dev);
 		}
 	}
 	err = pe_features_set(c->dev, c->offloads, c->n_offloads, oc, &bad);
@@ -171,7 +184,8 @@ static int offloads_apply(struct cfg *c, struct pe_features *saved)
 	for (size_t i = 0; i < c->n_offloads; i++)
 		if (oc[i] != PE_FEATURE_OK)
 			fprintf(stderr, "pkteng: inject: %s: %s %s\n", c->dev, c->offloads[i].name,
-				oc[i] == PE_FEATURE_FIXED ? "is fixed" : "was not applied by the driver");
+				oc[i] == PE_FEATURE_FIXED ? "is fixed"
+							  : "was not applied by the driver");
 	return 0;
 }
 
@@ -185,7 +199,8 @@ static void offloads_restore(struct cfg *c, struct pe_features *saved)
 		goto out;
 	ch = calloc(now.n, sizeof(*ch));
 	for (unsigned i = 0; ch && i < now.n && i < saved->n; i++)
-		if (pe_feature_changeable(&now.f[i]) && now.f[i].requested != saved->f[i].requested) {
+		if (pe_feature_changeable(&now.f[i]) &&
+		    now.f[i].requested != saved->f[i].requested) {
 			ch[n].name = saved->f[i].name;
 			ch[n++].on = saved->f[i].requested;
 		}
@@ -216,7 +231,8 @@ static int load_replay(const char *path, struct replay_frame **out, size_t *n_ou
 		if (cap_len < 14 || cap_len > 65535)
 			continue;
 		if (n == cap) {
-			struct replay_frame *nv = realloc(v, (cap = cap ? cap * 2 : 256) * sizeof(*v));
+			struct replay_frame *nv =
+				realloc(v, (cap = cap ? cap * 2 : 256) * sizeof(*v));
 
 			if (!nv) {
 				err = -ENOMEM;
@@ -287,7 +303,6 @@ static void print_json(const struct cfg *c, const struct stats *s, double secs, 
 	json_object_put(o);
 }
 
-
 static unsigned tags_of(const uint8_t *f, unsigned len)
 {
 	unsigned n = 0, off = 12;
@@ -318,7 +333,7 @@ static int send_loop(struct run_state *st, struct stats *tot, double *secs, json
 	uint8_t *bufs = malloc((size_t)burst * maxlen);
 	const uint8_t **ptrs = calloc(burst, sizeof(*ptrs));
 	uint16_t *lens = calloc(burst, sizeof(*lens));
-	struct stats last = { 0 };
+	struct stats last = {0};
 	struct pe_rate rate;
 	uint64_t t0, end_ns = 0, next_report = 0, last_report, k = 0, cum_bits = 0;
 	int rc = PE_EXIT_OK;
@@ -398,12 +413,14 @@ static int send_loop(struct run_state *st, struct stats *tot, double *secs, json
 					if (err) {
 						rc = pe_usage("--vary: %s",
 							      err == -EMSGSIZE
-								      ? "a size outside what these headers allow"
-								      : "a field these frames do not have");
+								      ? "a size outside what these "
+									"headers allow"
+								      : "a field these frames do "
+									"not have");
 						goto out;
 					}
 					if (st->stamp && t->payload_len >= 12) {
-						uint8_t m[4] = { 'P', 'E', 's', 'q' };
+						uint8_t m[4] = {'P', 'E', 's', 'q'};
 
 						pe_frame_write_payload(t, 0, m, 4);
 						pe_frame_stamp_seq(t, 4, seq);
@@ -439,18 +456,21 @@ static int send_loop(struct run_state *st, struct stats *tot, double *secs, json
 			now = pe_rate_now_ns();
 		}
 		if (next_report && now >= next_report) {
-			struct stats d = { tot->frames - last.frames, tot->bytes_l2 - last.bytes_l2,
-					   tot->retries - last.retries, tot->errors - last.errors };
+			struct stats d = {tot->frames - last.frames, tot->bytes_l2 - last.bytes_l2,
+					  tot->retries - last.retries, tot->errors - last.errors};
 			double dt = (now - last_report) / 1e9;
 
 			if (iv) {
 				json_object *o = json_object_new_object();
 
-				json_object_object_add(o, "t", json_object_new_double((now - t0) / 1e9));
-				json_object_object_add(o, "frames", json_object_new_uint64(d.frames));
+				json_object_object_add(o, "t",
+						       json_object_new_double((now - t0) / 1e9));
+				json_object_object_add(o, "frames",
+						       json_object_new_uint64(d.frames));
 				json_object_object_add(o, "frames_per_s",
 						       json_object_new_double(d.frames / dt));
-				json_object_object_add(o, "retries", json_object_new_uint64(d.retries));
+				json_object_object_add(o, "retries",
+						       json_object_new_uint64(d.retries));
 				json_object_array_add(iv, o);
 			} else {
 				report_line((now - t0) / 1e9, dt, &d);
@@ -482,9 +502,10 @@ static int check_vary(const struct pe_varier *vr, const struct pe_frame_tmpl *t)
 	for (unsigned i = 0; i < vr->n; i++)
 		if (vr->v[i].field == PE_VARY_SIZE &&
 		    (vr->v[i].lo < t->min_size || vr->v[i].hi > t->max_size))
-			return pe_usage("--vary size=%llu-%llu: must be within %u..%u for these headers",
-					(unsigned long long)vr->v[i].lo,
-					(unsigned long long)vr->v[i].hi, t->min_size, t->max_size);
+			return pe_usage(
+				"--vary size=%llu-%llu: must be within %u..%u for these headers",
+				(unsigned long long)vr->v[i].lo, (unsigned long long)vr->v[i].hi,
+				t->min_size, t->max_size);
 	copy = *t;
 	if (pe_varier_apply(&v, &copy, 0) == -EINVAL)
 		return pe_usage("--vary: a field these frames do not have");
@@ -496,31 +517,31 @@ static int check_vary(const struct pe_varier *vr, const struct pe_frame_tmpl *t)
 static int run(int argc, char **argv)
 {
 	static const struct option own[] = {
-		{ "help", no_argument, 0, 'h' },
-		{ "dev", required_argument, 0, 'd' },
-		{ "count", required_argument, 0, 'n' },
-		{ "time", required_argument, 0, 't' },
-		{ "interval", required_argument, 0, 'i' },
-		{ "rate", required_argument, 0, O_RATE },
-		{ "rate-mbps", required_argument, 0, O_RATE_MBPS },
-		{ "burst", required_argument, 0, O_BURST },
-		{ "method", required_argument, 0, O_METHOD },
-		{ "tpacket-version", required_argument, 0, O_TPV },
-		{ "qdisc-bypass", no_argument, 0, O_QBYPASS },
-		{ "vary", required_argument, 0, O_VARY },
-		{ "seed", required_argument, 0, O_SEED },
-		{ "imix", no_argument, 0, O_IMIX },
-		{ "replay", required_argument, 0, O_REPLAY },
-		{ "json", no_argument, 0, O_JSON },
-		{ "offload", required_argument, 0, O_OFFLOAD },
+		{"help", no_argument, 0, 'h'},
+		{"dev", required_argument, 0, 'd'},
+		{"count", required_argument, 0, 'n'},
+		{"time", required_argument, 0, 't'},
+		{"interval", required_argument, 0, 'i'},
+		{"rate", required_argument, 0, O_RATE},
+		{"rate-mbps", required_argument, 0, O_RATE_MBPS},
+		{"burst", required_argument, 0, O_BURST},
+		{"method", required_argument, 0, O_METHOD},
+		{"tpacket-version", required_argument, 0, O_TPV},
+		{"qdisc-bypass", no_argument, 0, O_QBYPASS},
+		{"vary", required_argument, 0, O_VARY},
+		{"seed", required_argument, 0, O_SEED},
+		{"imix", no_argument, 0, O_IMIX},
+		{"replay", required_argument, 0, O_REPLAY},
+		{"json", no_argument, 0, O_JSON},
+		{"offload", required_argument, 0, O_OFFLOAD},
 	};
 	struct option opts[sizeof(own) / sizeof(own[0]) + 32];
 	static struct pe_frame_tmpl t;
 	struct pe_frameopts fo;
-	struct cfg c = { 0 };
-	struct run_state st = { 0 };
-	struct stats tot = { 0 };
-	struct pe_features saved = { 0 };
+	struct cfg c = {0};
+	struct run_state st = {0};
+	struct stats tot = {0};
+	struct pe_features saved = {0};
 	json_object *iv = NULL;
 	const char *rate_s = NULL, *mbps_s = NULL;
 	bool have_frame_flags = false, fcs = false, fcs_note = false;
@@ -551,7 +572,8 @@ static int run(int argc, char **argv)
 			break;
 		case 'i':
 			if (pe_parse_seconds(optarg, 0.01, 1e6, &c.interval_s))
-				rc = pe_usage("--interval %s: must be seconds, at least 0.01", optarg);
+				rc = pe_usage("--interval %s: must be seconds, at least 0.01",
+					      optarg);
 			break;
 		case O_RATE:
 		case O_RATE_MBPS: {
@@ -575,7 +597,8 @@ static int run(int argc, char **argv)
 		case O_METHOD:
 			m = pe_tx_method_parse(optarg);
 			if (m < 0)
-				rc = pe_usage("--method %s: expected sendmmsg, ring or uring", optarg);
+				rc = pe_usage("--method %s: expected sendmmsg, ring or uring",
+					      optarg);
 			c.txo.method = (enum pe_tx_method)m;
 			break;
 		case O_TPV:
@@ -630,9 +653,10 @@ static int run(int argc, char **argv)
 	if (!rc && rate_s && mbps_s)
 		rc = pe_usage("--rate %s: choose --rate or --rate-mbps, not both", rate_s);
 	if (!rc && c.replay && (have_frame_flags || c.vr.n || c.vr.imix))
-		rc = pe_usage("--replay %s: sends the file's frames; frame flags, --vary and --imix "
-			      "do not apply",
-			      c.replay);
+		rc = pe_usage(
+			"--replay %s: sends the file's frames; frame flags, --vary and --imix "
+			"do not apply",
+			c.replay);
 	if (!rc && c.vr.imix && fo.size)
 		rc = pe_usage("--imix: choose --imix or --size, not both");
 	if (!rc) {
@@ -684,9 +708,10 @@ static int run(int argc, char **argv)
 			for (size_t i = 0; i < st.n_rf; i++) {
 				len = l3_len(st.rf[i].data, st.rf[i].len, false);
 				if (len > mtu) {
-					rc = pe_usage("--replay %s: frame %zu (%u bytes) is above the "
-						      "MTU of %s (%u)",
-						      c.replay, i + 1, st.rf[i].len, c.dev, mtu);
+					rc = pe_usage(
+						"--replay %s: frame %zu (%u bytes) is above the "
+						"MTU of %s (%u)",
+						c.replay, i + 1, st.rf[i].len, c.dev, mtu);
 					goto out;
 				}
 			}
@@ -705,16 +730,18 @@ static int run(int argc, char **argv)
 			len = (unsigned)max - (fcs ? 0 : PE_FRAME_FCS_LEN);
 			worst = len - 14 - tags * PE_FRAME_VLAN_LEN - (c.txo.nofcs ? 4 : 0);
 			if (worst > mtu) {
-				rc = pe_usage("inject: a %zu-byte frame is above the MTU of %s (%u)", max,
-					      c.dev, mtu);
+				rc = pe_usage(
+					"inject: a %zu-byte frame is above the MTU of %s (%u)", max,
+					c.dev, mtu);
 				goto out;
 			}
 		}
 	}
 	if (fcs_note)
-		fprintf(stderr, "pkteng: inject: %s cannot send frames with their own FCS (no "
-				"SO_NOFCS support): the 4 FCS bytes travel as the last bytes of each "
-				"frame\n",
+		fprintf(stderr,
+			"pkteng: inject: %s cannot send frames with their own FCS (no "
+			"SO_NOFCS support): the 4 FCS bytes travel as the last bytes of each "
+			"frame\n",
 			c.dev);
 	rc = offloads_apply(&c, &saved);
 	if (rc)
@@ -731,7 +758,8 @@ static int run(int argc, char **argv)
 		printf("sent %llu frames (%llu bytes L2) in %.3f s: %.0f frames/s, %.3f Mbit/s L2, "
 		       "%.3f Mbit/s wire; retries %llu, errors %llu (%s on %s)\n",
 		       (unsigned long long)tot.frames, (unsigned long long)tot.bytes_l2, secs,
-		       secs > 0 ? tot.frames / secs : 0, secs > 0 ? tot.bytes_l2 * 8 / secs / 1e6 : 0,
+		       secs > 0 ? tot.frames / secs : 0,
+		       secs > 0 ? tot.bytes_l2 * 8 / secs / 1e6 : 0,
 		       secs > 0 ? (tot.bytes_l2 + 20.0 * tot.frames) * 8 / secs / 1e6 : 0,
 		       (unsigned long long)tot.retries, (unsigned long long)tot.errors,
 		       pe_tx_method_name(c.txo.method), c.dev);

@@ -12,31 +12,46 @@
 #include "tools/cli.h"
 
 enum {
-	F_SRC_MAC = PE_FRAMEOPT_BASE, F_DST_MAC, F_VLAN, F_QINQ, F_SRC_IP, F_DST_IP, F_PROTO,
-	F_SPORT, F_DPORT, F_TTL, F_TOS, F_TCP_FLAGS, F_ETHERTYPE, F_SIZE, F_PAYLOAD_HEX,
-	F_PAYLOAD, F_JUMBO, F_FCS,
+	F_SRC_MAC = PE_FRAMEOPT_BASE,
+	F_DST_MAC,
+	F_VLAN,
+	F_QINQ,
+	F_SRC_IP,
+	F_DST_IP,
+	F_PROTO,
+	F_SPORT,
+	F_DPORT,
+	F_TTL,
+	F_TOS,
+	F_TCP_FLAGS,
+	F_ETHERTYPE,
+	F_SIZE,
+	F_PAYLOAD_HEX,
+	F_PAYLOAD,
+	F_JUMBO,
+	F_FCS,
 };
 
 const struct option pe_frameopts_long[] = {
-	{ "src-mac", required_argument, 0, F_SRC_MAC },
-	{ "dst-mac", required_argument, 0, F_DST_MAC },
-	{ "vlan", required_argument, 0, F_VLAN },
-	{ "qinq", required_argument, 0, F_QINQ },
-	{ "src-ip", required_argument, 0, F_SRC_IP },
-	{ "dst-ip", required_argument, 0, F_DST_IP },
-	{ "proto", required_argument, 0, F_PROTO },
-	{ "sport", required_argument, 0, F_SPORT },
-	{ "dport", required_argument, 0, F_DPORT },
-	{ "ttl", required_argument, 0, F_TTL },
-	{ "tos", required_argument, 0, F_TOS },
-	{ "tcp-flags", required_argument, 0, F_TCP_FLAGS },
-	{ "ethertype", required_argument, 0, F_ETHERTYPE },
-	{ "size", required_argument, 0, F_SIZE },
-	{ "payload-hex", required_argument, 0, F_PAYLOAD_HEX },
-	{ "payload", required_argument, 0, F_PAYLOAD },
-	{ "jumbo", no_argument, 0, F_JUMBO },
-	{ "fcs", no_argument, 0, F_FCS },
-	{ 0 },
+	{"src-mac", required_argument, 0, F_SRC_MAC},
+	{"dst-mac", required_argument, 0, F_DST_MAC},
+	{"vlan", required_argument, 0, F_VLAN},
+	{"qinq", required_argument, 0, F_QINQ},
+	{"src-ip", required_argument, 0, F_SRC_IP},
+	{"dst-ip", required_argument, 0, F_DST_IP},
+	{"proto", required_argument, 0, F_PROTO},
+	{"sport", required_argument, 0, F_SPORT},
+	{"dport", required_argument, 0, F_DPORT},
+	{"ttl", required_argument, 0, F_TTL},
+	{"tos", required_argument, 0, F_TOS},
+	{"tcp-flags", required_argument, 0, F_TCP_FLAGS},
+	{"ethertype", required_argument, 0, F_ETHERTYPE},
+	{"size", required_argument, 0, F_SIZE},
+	{"payload-hex", required_argument, 0, F_PAYLOAD_HEX},
+	{"payload", required_argument, 0, F_PAYLOAD},
+	{"jumbo", no_argument, 0, F_JUMBO},
+	{"fcs", no_argument, 0, F_FCS},
+	{0},
 };
 
 const char pe_frameopts_usage[] =
@@ -82,8 +97,8 @@ static int parse_vlan(const char *flag, const char *s, struct pe_frame_vlan *v)
 
 static int parse_tcp_flags(const char *s, uint8_t *flags)
 {
-	static const char *const names[8] = { "FIN", "SYN", "RST", "PSH",
-					      "ACK", "URG", "ECE", "CWR" };
+	static const char *const names[8] = {"FIN", "SYN", "RST", "PSH",
+					     "ACK", "URG", "ECE", "CWR"};
 	const char *p = s;
 
 	*flags = 0;
@@ -96,9 +111,10 @@ static int parse_tcp_flags(const char *s, uint8_t *flags)
 		for (i = 0; i < 8 && (strlen(names[i]) != n || strncasecmp(p, names[i], n)); i++)
 			;
 		if (i == 8)
-			return pe_usage("--tcp-flags %s: unknown flag '%.*s' (FIN SYN RST PSH ACK URG "
-					"ECE CWR)",
-					s, (int)n, p);
+			return pe_usage(
+				"--tcp-flags %s: unknown flag '%.*s' (FIN SYN RST PSH ACK URG "
+				"ECE CWR)",
+				s, (int)n, p);
 		*flags |= (uint8_t)(1 << i);
 		p += n + (p[n] == ',');
 	}
@@ -137,7 +153,7 @@ static int parse_hex(struct pe_frameopts *f, const char *s)
 	if (!b)
 		return pe_usage("--payload-hex: out of memory");
 	for (size_t i = 0; i < n; i += 2) {
-		char pair[3] = { s[i], s[i + 1], 0 }, *end;
+		char pair[3] = {s[i], s[i + 1], 0}, *end;
 		unsigned long v = strtoul(pair, &end, 16);
 
 		if (*end || pair[0] == '+' || pair[0] == '-' || pair[0] == ' ') {
@@ -304,8 +320,8 @@ int pe_frameopts_build(struct pe_frameopts *f, struct pe_frame_tmpl *t)
 		return pe_usage("--size %s: must be %u..%u for these headers%s", f->size,
 				t->min_size, t->max_size, f->o.jumbo ? "" : " (--jumbo for more)");
 	if (f->hex_payload && t->off_payload + f->hex_len + PE_FRAME_FCS_LEN > t->max_size)
-		return pe_usage("--payload-hex: %zu bytes do not fit in a %u-byte frame", f->hex_len,
-				t->max_size);
+		return pe_usage("--payload-hex: %zu bytes do not fit in a %u-byte frame",
+				f->hex_len, t->max_size);
 	f->o.size_bytes = size;
 	err = pe_frame_build(t, &f->o);
 	if (err)

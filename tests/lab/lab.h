@@ -13,15 +13,15 @@
 #include "tests/testutil.h"
 
 struct pe_lab_opts {
-	size_t sz;        /* sizeof(struct pe_lab_opts) */
-	unsigned mtu;     /* 0: the veth default (1500) */
+	size_t sz;	  /* sizeof(struct pe_lab_opts) */
+	unsigned mtu;	  /* 0: the veth default (1500) */
 	unsigned vlan_id; /* 1..4094: add IF.VID on both ends, addressed 198.18.1.x */
 	bool quiet_ipv6;  /* no IPv6 at all on the veth (no MLD/ND frames bump the counters) */
 };
 
 /* Side A is [0], side B is [1]. Names are unique per process and per lab: pe<pid>x<n>a/b. */
 struct pe_lab {
-	char ns[2][32];      /* namespace names */
+	char ns[2][32];	     /* namespace names */
 	char ifname[2][16];  /* veth ends, one in each namespace: "veth0", "veth1" */
 	char vlan_if[2][24]; /* "veth0.VID" when opts.vlan_id, else "" */
 	char mac[2][18];     /* "02:00:00:00:00:01", "02:00:00:00:00:02" */
@@ -59,7 +59,8 @@ struct pe_lab_bg {
 	pid_t pid;
 };
 int pe_lab_bg_start(const struct pe_lab *lab, int side, struct pe_lab_bg *bg, const char *out_path,
-		    const char *err_path, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+		    const char *err_path, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
 int pe_lab_bg_wait(struct pe_lab_bg *bg, int timeout_ms);
 
 /* Waits until path exists (e.g. a `pkteng capture --ready-file`), up to timeout_ms, while

@@ -80,7 +80,7 @@ Test(lab, vlan_and_mtu)
 	struct pe_run r;
 
 	PE_REQUIRE_ROOT();
-	struct pe_lab_opts o = { .sz = sizeof(o), .mtu = 9000, .vlan_id = 42 };
+	struct pe_lab_opts o = {.sz = sizeof(o), .mtu = 9000, .vlan_id = 42};
 
 	int err = pe_lab_open(&lab, &o);
 
@@ -128,9 +128,10 @@ Test(lab, shell_script)
 	struct pe_run r;
 
 	PE_REQUIRE_ROOT();
-	cr_assert_eq(pe_run(&r, "bash %s/tests/lab/lab.sh run -- sh -c "
-				"'ip netns exec $PE_NS_A bash -c \"echo x >/dev/udp/$PE_IP4_B/9\" "
-				"&& echo $PE_NS_A'",
+	cr_assert_eq(pe_run(&r,
+			    "bash %s/tests/lab/lab.sh run -- sh -c "
+			    "'ip netns exec $PE_NS_A bash -c \"echo x >/dev/udp/$PE_IP4_B/9\" "
+			    "&& echo $PE_NS_A'",
 			    PE_TEST_SRC),
 		     0);
 	cr_expect_eq(r.status, 0, "%s", r.err);

@@ -31,9 +31,10 @@ int pe_rt_io(const struct pe_lab *lab, const char *dir, const char *inj_args, co
 	snprintf(r->pcap, sizeof(r->pcap), "%s/c.pcap", dir);
 	remove(ready);
 	remove(r->pcap);
-	e = pe_lab_bg_start(lab, 1, &bg, out, err,
-			    "exec %s %s capture --dev %s --incoming --json --pcap %s --ready-file %s %s",
-			    pe_rt_capture_prefix, pe_rt_bin(), lab->ifname[1], r->pcap, ready, cap_args);
+	e = pe_lab_bg_start(
+		lab, 1, &bg, out, err,
+		"exec %s %s capture --dev %s --incoming --json --pcap %s --ready-file %s %s",
+		pe_rt_capture_prefix, pe_rt_bin(), lab->ifname[1], r->pcap, ready, cap_args);
 	if (e)
 		return e;
 	e = pe_lab_wait_file(ready, &bg, 10000);

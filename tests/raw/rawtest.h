@@ -14,9 +14,9 @@ const char *pe_rt_bin(void);
 struct pe_rt_io {
 	int inj_status, cap_status;
 	char *inj_out, *inj_err, *cap_out, *cap_err; /* malloc'd */
-	json_object *inj, *cap;			      /* parsed --json reports, or NULL */
-	uint64_t tx_delta, rx_delta;		      /* A's tx_packets, B's rx_packets */
-	char pcap[256];				      /* the capture's pcap (in dir) */
+	json_object *inj, *cap;			     /* parsed --json reports, or NULL */
+	uint64_t tx_delta, rx_delta;		     /* A's tx_packets, B's rx_packets */
+	char pcap[256];				     /* the capture's pcap (in dir) */
 };
 
 /* Command prefixes for inject and capture (e.g. "chrt -f 20"), "" by default. */

@@ -95,22 +95,30 @@ Test(raw_ethtool, show_matches_ethtool_line_by_line)
 }
 
 struct toggle {
-	const char *args;		   /* -K arguments */
-	const char *check[4], *want[4];	   /* ethtool -k lines after */
+	const char *args;		/* -K arguments */
+	const char *check[4], *want[4]; /* ethtool -k lines after */
 	const char *restore;
 };
 
 static const struct toggle toggles[] = {
-	{ "tx off", { "tx-checksumming", "tx-checksum-ip-generic", "tx-checksum-sctp" },
-	  { "off", "off", "off" }, "tx on tso on" },
-	{ "sg off", { "scatter-gather", "tx-scatter-gather" }, { "off", "off" }, "sg on tso on" },
-	{ "tso off", { "tcp-segmentation-offload", "tx-tcp-segmentation", "tx-tcp6-segmentation" },
-	  { "off", "off", "off" }, "tso on" },
-	{ "gro on", { "generic-receive-offload" }, { "on" }, "gro off" },
-	{ "rx-gro-list on gso off", { "rx-gro-list", "generic-segmentation-offload" },
-	  { "on", "off" }, "rx-gro-list off gso on" },
-	{ "tx-checksum-ip-generic off", { "tx-checksum-ip-generic", "tx-checksum-sctp" },
-	  { "off", "on" }, "tx-checksum-ip-generic on tso on" },
+	{"tx off",
+	 {"tx-checksumming", "tx-checksum-ip-generic", "tx-checksum-sctp"},
+	 {"off", "off", "off"},
+	 "tx on tso on"},
+	{"sg off", {"scatter-gather", "tx-scatter-gather"}, {"off", "off"}, "sg on tso on"},
+	{"tso off",
+	 {"tcp-segmentation-offload", "tx-tcp-segmentation", "tx-tcp6-segmentation"},
+	 {"off", "off", "off"},
+	 "tso on"},
+	{"gro on", {"generic-receive-offload"}, {"on"}, "gro off"},
+	{"rx-gro-list on gso off",
+	 {"rx-gro-list", "generic-segmentation-offload"},
+	 {"on", "off"},
+	 "rx-gro-list off gso on"},
+	{"tx-checksum-ip-generic off",
+	 {"tx-checksum-ip-generic", "tx-checksum-sctp"},
+	 {"off", "on"},
+	 "tx-checksum-ip-generic on tso on"},
 };
 
 ParameterizedTestParameters(raw_ethtool, set_visible_in_ethtool)
@@ -131,8 +139,8 @@ ParameterizedTest(unsigned *pi, raw_ethtool, set_visible_in_ethtool)
 	char buf[64], *now;
 
 	PE_REQUIRE_ROOT();
-	cr_assert_eq(pe_lab_run(&lab, 0, &r, "%s ethtool --dev %s -K %s", pe_rt_bin(), lab.ifname[0],
-				t->args),
+	cr_assert_eq(pe_lab_run(&lab, 0, &r, "%s ethtool --dev %s -K %s", pe_rt_bin(),
+				lab.ifname[0], t->args),
 		     0);
 	cr_expect_eq(r.status, 0, "-K %s: %s", t->args, r.err);
 	pe_run_free(&r);
@@ -141,8 +149,8 @@ ParameterizedTest(unsigned *pi, raw_ethtool, set_visible_in_ethtool)
 		cr_expect_str_eq(value_of(now, t->check[i], buf, sizeof(buf)), t->want[i],
 				 "-K %s: %s", t->args, t->check[i]);
 	free(now);
-	cr_assert_eq(pe_lab_run(&lab, 0, &r, "%s ethtool --dev %s -K %s", pe_rt_bin(), lab.ifname[0],
-				t->restore),
+	cr_assert_eq(pe_lab_run(&lab, 0, &r, "%s ethtool --dev %s -K %s", pe_rt_bin(),
+				lab.ifname[0], t->restore),
 		     0);
 	cr_expect_eq(r.status, 0, "-K %s: %s", t->restore, r.err);
 	pe_run_free(&r);
@@ -189,20 +197,22 @@ Test(raw_ethtool, needs_cap_net_admin)
 	char *now;
 
 	PE_REQUIRE_ROOT();
-	cr_assert_eq(pe_lab_run(&lab, 0, &r,
-				"setpriv --inh-caps=-all --bounding-set=-all %s ethtool --dev %s -K "
-				"gro on",
-				pe_rt_bin(), lab.ifname[0]),
-		     0);
+	cr_assert_eq(
+		pe_lab_run(&lab, 0, &r,
+			   "setpriv --inh-caps=-all --bounding-set=-all %s ethtool --dev %s -K "
+			   "gro on",
+			   pe_rt_bin(), lab.ifname[0]),
+		0);
 	cr_expect_eq(r.status, 1);
 	cr_expect_str_eq(r.err, "pkteng: ethtool: needs CAP_NET_ADMIN to change features of veth0 "
 				"(run as root)\n");
 	pe_run_free(&r);
 	/* Reading needs no privilege. */
-	cr_assert_eq(pe_lab_run(&lab, 0, &r,
-				"setpriv --inh-caps=-all --bounding-set=-all %s ethtool --dev %s -k",
-				pe_rt_bin(), lab.ifname[0]),
-		     0);
+	cr_assert_eq(
+		pe_lab_run(&lab, 0, &r,
+			   "setpriv --inh-caps=-all --bounding-set=-all %s ethtool --dev %s -k",
+			   pe_rt_bin(), lab.ifname[0]),
+		0);
 	cr_expect_eq(r.status, 0, "%s", r.err);
 	cr_expect_str_eq(r.out, orig);
 	pe_run_free(&r);
@@ -219,11 +229,12 @@ Test(raw_ethtool, inject_offload_for_the_run)
 	char buf[64], *now;
 
 	PE_REQUIRE_ROOT();
-	cr_assert_eq(pe_lab_bg_start(&lab, 0, &bg, NULL, NULL,
-				     "exec %s inject --dev %s --offload gro=on --offload tx=off -t 1.5 "
-				     "--rate 100",
-				     pe_rt_bin(), lab.ifname[0]),
-		     0);
+	cr_assert_eq(
+		pe_lab_bg_start(&lab, 0, &bg, NULL, NULL,
+				"exec %s inject --dev %s --offload gro=on --offload tx=off -t 1.5 "
+				"--rate 100",
+				pe_rt_bin(), lab.ifname[0]),
+		0);
 	usleep(700000);
 	now = ethtool_k();
 	cr_expect_str_eq(value_of(now, "generic-receive-offload", buf, sizeof(buf)), "on");

@@ -29,48 +29,54 @@ static void teardown(void)
 struct kind {
 	const char *name, *inj; /* inject flags */
 	unsigned n;
-	const char *mode;  /* "exact" or "recheck" for check_frames.py */
-	const char *arg1;  /* exact: the size; recheck: the condition */
-	const char *arg2;  /* exact: the scapy expression */
+	const char *mode; /* "exact" or "recheck" for check_frames.py */
+	const char *arg1; /* exact: the size; recheck: the condition */
+	const char *arg2; /* exact: the scapy expression */
 	bool fcs;
 };
 
-#define E "Ether(src='02:00:00:00:00:01',dst='02:00:00:00:00:02')"
+#define E   "Ether(src='02:00:00:00:00:01',dst='02:00:00:00:00:02')"
 #define IP4 "IP(src='198.18.0.1',dst='198.18.0.2',ttl=64,id=0,flags=0)"
 #define IP6 "IPv6(src='2001:2::1',dst='2001:2::2',hlim=64)"
 
 static const struct kind kinds[] = {
-	{ "ipv4-udp", "--method sendmmsg", 500, "exact", "64", E "/" IP4 "/UDP(sport=9,dport=9)", false },
-	{ "ipv4-tcp", "--proto tcp --size 100 --method ring", 500, "exact", "100",
-	  E "/" IP4 "/TCP(sport=9,dport=9,flags='S',window=65535,seq=0)", false },
-	{ "ipv4-icmp", "--proto icmp --size 80 --method uring", 500, "exact", "80",
-	  E "/" IP4 "/ICMP(type=8,id=1,seq=1)", false },
-	{ "ipv6-udp", "--dst-ip 2001:2::2 --size 100 --method sendmmsg", 500, "exact", "100",
-	  E "/" IP6 "/UDP(sport=9,dport=9)", false },
-	{ "ipv6-tcp", "--dst-ip 2001:2::2 --proto tcp --size 128 --method ring --tpacket-version 2",
-	  500, "exact", "128", E "/" IP6 "/TCP(sport=9,dport=9,flags='S',window=65535,seq=0)", false },
-	{ "ipv6-icmp", "--dst-ip 2001:2::2 --proto icmp --size 100 --method uring", 500, "exact",
-	  "100", E "/" IP6 "/ICMPv6EchoRequest(id=1,seq=1)", false },
-	{ "vlan-udp", "--vlan 42:3 --size 200", 500, "exact", "200",
-	  E "/Dot1Q(vlan=42,prio=3)/" IP4 "/UDP(sport=9,dport=9)", false },
-	{ "qinq-udp", "--vlan 42 --qinq 7 --size 200 --method ring", 500, "exact", "200",
-	  E "/Dot1AD(vlan=7)/Dot1Q(vlan=42)/" IP4 "/UDP(sport=9,dport=9)", false },
-	{ "raw-ethertype", "--ethertype 0x88b6 --size 64", 500, "exact", "64",
-	  "Ether(src='02:00:00:00:00:01',dst='02:00:00:00:00:02',type=0x88b6)", false },
-	{ "fcs", "--fcs --size 128 --method uring", 500, "exact", "128",
-	  E "/" IP4 "/UDP(sport=9,dport=9)", true },
-	{ "vary-in-order",
-	  "--vary src-ip=198.18.0.1-198.18.0.254,dport=1000-1009 --vary sport=5-6 --size 90", 1000,
-	  "recheck", 	  "p[IP].src == '198.18.0.%d' % (k % 254 + 1) and p[UDP].dport == 1000 + k % 10 "
-	  "and p[UDP].sport == 5 + k % 2 and n == 86", NULL, false },
-	{ "vary-random-v6",
-	  "--dst-ip 2001:2::2 --vary src-ip=2001:2::100-2001:2::1ff,sport=1000-2000 --seed 7 "
-	  "--proto tcp --size 100 --method ring",
-	  1000, "recheck", 	  "p[IPv6].src.startswith('2001:2::1') and 1000 <= p[TCP].sport <= 2000 and n == 96", NULL,
-	  false },
-	{ "imix", "--imix --method uring", 1200, "recheck", 	  "n + 4 == [64, 570, 64, 64, 570, 64, 1518, 64, 570, 64, 64, 570][k % 12]", NULL,
-	  false },
-	{ "vary-size-fcs", "--vary size=64-1000 --fcs --method sendmmsg", 937, "recheck", 	  "n == 64 + k % 937", NULL, true },
+	{"ipv4-udp", "--method sendmmsg", 500, "exact", "64", E "/" IP4 "/UDP(sport=9,dport=9)",
+	 false},
+	{"ipv4-tcp", "--proto tcp --size 100 --method ring", 500, "exact", "100",
+	 E "/" IP4 "/TCP(sport=9,dport=9,flags='S',window=65535,seq=0)", false},
+	{"ipv4-icmp", "--proto icmp --size 80 --method uring", 500, "exact", "80",
+	 E "/" IP4 "/ICMP(type=8,id=1,seq=1)", false},
+	{"ipv6-udp", "--dst-ip 2001:2::2 --size 100 --method sendmmsg", 500, "exact", "100",
+	 E "/" IP6 "/UDP(sport=9,dport=9)", false},
+	{"ipv6-tcp", "--dst-ip 2001:2::2 --proto tcp --size 128 --method ring --tpacket-version 2",
+	 500, "exact", "128", E "/" IP6 "/TCP(sport=9,dport=9,flags='S',window=65535,seq=0)",
+	 false},
+	{"ipv6-icmp", "--dst-ip 2001:2::2 --proto icmp --size 100 --method uring", 500, "exact",
+	 "100", E "/" IP6 "/ICMPv6EchoRequest(id=1,seq=1)", false},
+	{"vlan-udp", "--vlan 42:3 --size 200", 500, "exact", "200",
+	 E "/Dot1Q(vlan=42,prio=3)/" IP4 "/UDP(sport=9,dport=9)", false},
+	{"qinq-udp", "--vlan 42 --qinq 7 --size 200 --method ring", 500, "exact", "200",
+	 E "/Dot1AD(vlan=7)/Dot1Q(vlan=42)/" IP4 "/UDP(sport=9,dport=9)", false},
+	{"raw-ethertype", "--ethertype 0x88b6 --size 64", 500, "exact", "64",
+	 "Ether(src='02:00:00:00:00:01',dst='02:00:00:00:00:02',type=0x88b6)", false},
+	{"fcs", "--fcs --size 128 --method uring", 500, "exact", "128",
+	 E "/" IP4 "/UDP(sport=9,dport=9)", true},
+	{"vary-in-order",
+	 "--vary src-ip=198.18.0.1-198.18.0.254,dport=1000-1009 --vary sport=5-6 --size 90", 1000,
+	 "recheck",
+	 "p[IP].src == '198.18.0.%d' % (k % 254 + 1) and p[UDP].dport == 1000 + k % 10 "
+	 "and p[UDP].sport == 5 + k % 2 and n == 86",
+	 NULL, false},
+	{"vary-random-v6",
+	 "--dst-ip 2001:2::2 --vary src-ip=2001:2::100-2001:2::1ff,sport=1000-2000 --seed 7 "
+	 "--proto tcp --size 100 --method ring",
+	 1000, "recheck",
+	 "p[IPv6].src.startswith('2001:2::1') and 1000 <= p[TCP].sport <= 2000 and n == 96", NULL,
+	 false},
+	{"imix", "--imix --method uring", 1200, "recheck",
+	 "n + 4 == [64, 570, 64, 64, 570, 64, 1518, 64, 570, 64, 64, 570][k % 12]", NULL, false},
+	{"vary-size-fcs", "--vary size=64-1000 --fcs --method sendmmsg", 937, "recheck",
+	 "n == 64 + k % 937", NULL, true},
 };
 
 ParameterizedTestParameters(raw_io, kinds)
@@ -84,8 +90,7 @@ ParameterizedTestParameters(raw_io, kinds)
 	return cr_make_param_array(unsigned, idx, sizeof(idx) / sizeof(idx[0]));
 }
 
-ParameterizedTest(unsigned *pi, raw_io, kinds, .init = setup, .fini = teardown,
-		  .timeout = 60)
+ParameterizedTest(unsigned *pi, raw_io, kinds, .init = setup, .fini = teardown, .timeout = 60)
 {
 	const struct kind *kd = &kinds[*pi];
 	struct pe_rt_io r;
@@ -109,7 +114,8 @@ ParameterizedTest(unsigned *pi, raw_io, kinds, .init = setup, .fini = teardown,
 	cr_expect_eq(pe_rt_int(r.cap, "seq.missing"), 0, "%s", kd->name);
 	cr_expect_eq(pe_rt_int(r.cap, "seq.reordered"), 0, "%s", kd->name);
 	if (!strcmp(kd->mode, "exact"))
-		cr_assert_eq(pe_run(&chk, "%s %s/tests/raw/check_frames.py %s %u exact %s \"%s\" %s",
+		cr_assert_eq(pe_run(&chk,
+				    "%s %s/tests/raw/check_frames.py %s %u exact %s \"%s\" %s",
 				    PE_PYTHON, PE_TEST_SRC, r.pcap, kd->n, kd->arg1, kd->arg2,
 				    kd->fcs ? "--fcs" : ""),
 			     0);
@@ -131,8 +137,8 @@ struct flat {
 };
 
 static const struct flat flats[] = {
-	{ "sendmmsg", false }, { "ring", false }, { "uring", false },
-	{ "sendmmsg", true },  { "ring", true },  { "uring", true },
+	{"sendmmsg", false}, {"ring", false}, {"uring", false},
+	{"sendmmsg", true},  {"ring", true},  {"uring", true},
 };
 
 ParameterizedTestParameters(raw_io, flat_out)
@@ -146,8 +152,7 @@ ParameterizedTestParameters(raw_io, flat_out)
 	return cr_make_param_array(unsigned, idx, sizeof(idx) / sizeof(idx[0]));
 }
 
-ParameterizedTest(unsigned *pi, raw_io, flat_out, .init = setup, .fini = teardown,
-		  .timeout = 60)
+ParameterizedTest(unsigned *pi, raw_io, flat_out, .init = setup, .fini = teardown, .timeout = 60)
 {
 	const struct flat *f = &flats[*pi];
 	const unsigned n = 50000;
@@ -181,9 +186,9 @@ Test(raw_io, replay, .init = setup, .fini = teardown, .timeout = 60)
 	char first[300], args[400];
 
 	PE_REQUIRE_ROOT();
-	cr_assert_eq(pe_rt_io(&lab, dir, "-n 50 --vary sport=1-50 --size 100", "-n 50 -t 10", 15000,
-			      &r),
-		     0, "%s", r.cap_err);
+	cr_assert_eq(
+		pe_rt_io(&lab, dir, "-n 50 --vary sport=1-50 --size 100", "-n 50 -t 10", 15000, &r),
+		0, "%s", r.cap_err);
 	cr_assert_eq(pe_rt_int(r.cap, "frames"), 50, "%s", r.cap_out);
 	snprintf(first, sizeof(first), "%s/first.pcap", dir);
 	cr_assert_eq(rename(r.pcap, first), 0);
@@ -195,12 +200,13 @@ Test(raw_io, replay, .init = setup, .fini = teardown, .timeout = 60)
 	cr_assert_eq(r.inj_status, 0, "%s", r.inj_err);
 	cr_expect_eq(pe_rt_int(r.inj, "frames"), 50);
 	cr_expect_eq(r.tx_delta, 50);
-	cr_assert_eq(pe_run(&run,
-			    "%s -c \"from scapy.all import rdpcap; import sys; "
-			    "a=[bytes(p) for p in rdpcap('%s')]; b=[bytes(p) for p in rdpcap('%s')]; "
-			    "print(len(a), len(b), a == b)\"",
-			    PE_PYTHON, first, r.pcap),
-		     0);
+	cr_assert_eq(
+		pe_run(&run,
+		       "%s -c \"from scapy.all import rdpcap; import sys; "
+		       "a=[bytes(p) for p in rdpcap('%s')]; b=[bytes(p) for p in rdpcap('%s')]; "
+		       "print(len(a), len(b), a == b)\"",
+		       PE_PYTHON, first, r.pcap),
+		0);
 	cr_expect_str_eq(run.out, "50 50 True\n", "%s", run.err);
 	pe_run_free(&run);
 	pe_rt_io_free(&r);
@@ -218,7 +224,8 @@ Test(raw_io, replay, .init = setup, .fini = teardown, .timeout = 60)
 	cr_assert_eq(pe_rt_io(&lab, dir, args, "-n 10 -t 10", 15000, &r), 0);
 	cr_expect_eq(pe_rt_int(r.inj, "frames"), 10, "%s", r.inj_out);
 	{
-		double span_ms = (pe_rt_int(r.cap, "last_t_ns") - pe_rt_int(r.cap, "first_t_ns")) / 1e6;
+		double span_ms =
+			(pe_rt_int(r.cap, "last_t_ns") - pe_rt_int(r.cap, "first_t_ns")) / 1e6;
 
 		cr_expect(span_ms > 175 && span_ms < 200, "own timing: 10 frames spanned %.1f ms",
 			  span_ms);

@@ -35,10 +35,10 @@ struct rate_case {
 };
 
 static const struct rate_case cases[] = {
-	{ 1000, 2000, 1, "sendmmsg" },
-	{ 10000, 20000, 1, "ring" },
-	{ 100000, 100000, 3, "uring" },
-	{ 100000, 100000, 3, "sendmmsg" },
+	{1000, 2000, 1, "sendmmsg"},
+	{10000, 20000, 1, "ring"},
+	{100000, 100000, 3, "uring"},
+	{100000, 100000, 3, "sendmmsg"},
 };
 
 ParameterizedTestParameters(raw_rate, within_1pct)
@@ -52,11 +52,11 @@ ParameterizedTestParameters(raw_rate, within_1pct)
 	return cr_make_param_array(unsigned, idx, sizeof(idx) / sizeof(idx[0]));
 }
 
-ParameterizedTest(unsigned *pi, raw_rate, within_1pct, .init = setup,
-		  .fini = teardown, .timeout = 60)
+ParameterizedTest(unsigned *pi, raw_rate, within_1pct, .init = setup, .fini = teardown,
+		  .timeout = 60)
 {
 	const struct rate_case *c = &cases[*pi];
-	double best = -1, got[3] = { 0 };
+	double best = -1, got[3] = {0};
 
 	PE_REQUIRE_ROOT();
 	pe_rt_inject_prefix = "chrt -f 20";
