@@ -38,6 +38,7 @@
 
 static struct pe_lab lab;
 static char rx_if[16]; /* B's veth, renamed per test run: pins are named by interface */
+static char ifb_if[16]; /* an ifb device in B (no native XDP), when a test made one */
 
 static int xdp(struct pe_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -82,6 +83,8 @@ static void teardown(void)
 		return;
 	if (!xdp(&r, "detach --dev %s --force", rx_if))
 		pe_run_free(&r);
+	if (*ifb_if && !xdp(&r, "detach --dev %s --force", ifb_if))
+		pe_run_free(&r);
 	pe_lab_close(&lab);
 }
 
@@ -100,12 +103,17 @@ static bool ip_link_has_xdp(void)
 	return has;
 }
 
-static bool pins_exist(void)
+static bool pins_exist_for(const char *ifname)
 {
 	char path[128];
 
-	snprintf(path, sizeof(path), PE_XDP_PIN_ROOT "/%s", rx_if);
+	snprintf(path, sizeof(path), PE_XDP_PIN_ROOT "/%s", ifname);
 	return access(path, F_OK) == 0;
+}
+
+static bool pins_exist(void)
+{
+	return pins_exist_for(rx_if);
 }
 
 /* --- sending ----------------------------------------------------------------------------- */
@@ -699,4 +707,45 @@ Test(xdp_lab, not_root)
 	cr_expect_eq(r.status, 1, "status %d: %s", r.status, r.err);
 	cr_expect_str_eq(r.err, "pkteng: xdp run: needs CAP_BPF and CAP_NET_ADMIN (run as root)\n");
 	pe_run_free(&r);
+}
+
+/* A device without native XDP (ifb): AUTO says it falls back and uses generic mode; --mode
+ * native is refused with the kernel's reason. */
+Test(xdp_lab, native_refused_falls_back)
+{
+	struct pe_run r;
+	char want[200];
+
+	PE_REQUIRE_XDP();
+	snprintf(ifb_if, sizeof(ifb_if), "pey%d", (int)getpid());
+	cr_assert_eq(pe_run(&r, "ip -n %s link add %s type ifb && ip -n %s link set %s up",
+			    lab.ns[1], ifb_if, lab.ns[1], ifb_if),
+		     0);
+	if (r.status) {
+		pe_run_free(&r);
+		cr_skip_test("no ifb devices in this kernel (a device without native XDP)");
+	}
+	pe_run_free(&r);
+	cr_assert_eq(xdp(&r, "attach --dev %s --mode native", ifb_if), 0);
+	cr_expect_eq(r.status, 1);
+	snprintf(want, sizeof(want),
+		 "pkteng: --dev %s: the kernel refuses native XDP here (Operation not supported); "
+		 "try --mode generic\n", ifb_if);
+	cr_expect_str_eq(r.err, want);
+	pe_run_free(&r);
+	cr_expect(!pins_exist_for(ifb_if));
+	cr_assert_eq(xdp(&r, "attach --dev %s", ifb_if), 0);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	snprintf(want, sizeof(want),
+		 "native XDP refused on %s (Operation not supported); using generic mode\n"
+		 "counting on %s in generic mode\n", ifb_if, ifb_if);
+	cr_expect(!strncmp(r.out, want, strlen(want)), "%s", r.out);
+	pe_run_free(&r);
+	cr_assert_eq(pe_run(&r, "ip -n %s -d link show dev %s", lab.ns[1], ifb_if), 0);
+	cr_expect(strstr(r.out, "xdpgeneric"), "%s", r.out);
+	pe_run_free(&r);
+	cr_assert_eq(xdp(&r, "detach --dev %s", ifb_if), 0);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	pe_run_free(&r);
+	cr_expect(!pins_exist_for(ifb_if));
 }
