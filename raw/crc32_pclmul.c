@@ -6,8 +6,7 @@
 #include "raw/crc32_x86.h"
 
 __attribute__((target("sse4.1,ssse3,pclmul"))) uint32_t pe_crc32_pclmul(uint32_t crc,
-									 const void *buf,
-									 size_t len)
+									const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
 

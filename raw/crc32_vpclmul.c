@@ -6,8 +6,9 @@
 #if defined(__x86_64__)
 #include "raw/crc32_x86.h"
 
-#define PE_CRC_AVX512                                                                        \
-	__attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,vpclmulqdq,sse4.1,ssse3,pclmul")))
+#define PE_CRC_AVX512                                                                              \
+	__attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,vpclmulqdq,sse4.1,ssse3,"        \
+			      "pclmul")))
 
 #define K4(hi, lo) _mm512_broadcast_i32x4(_mm_set_epi64x(hi, lo))
 

@@ -53,15 +53,17 @@
 #define PE_CRC_MU	0x1f7011641ull /* rev(floor(x^64 / P), 33) */
 #define PE_CRC_P	0x1db710641ull /* rev(P, 33) */
 
-#define PE_CRC_SSE __attribute__((target("sse4.1,ssse3,pclmul"), always_inline)) static inline
+#define PE_CRC_SSE	__attribute__((target("sse4.1,ssse3,pclmul"), always_inline)) static inline
 
 /* pshufb masks: 16 + r selects "shift right by r bytes", r selects "the last r bytes moved to
  * the top"; a set high bit yields zero. */
+/* clang-format off */
 static const uint8_t pe_crc_shuf[48] = {
 	0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
 	0,    1,    2,    3,    4,    5,    6,    7,    8,    9,    10,   11,   12,   13,   14,   15,
 	0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
 };
+/* clang-format on */
 
 PE_CRC_SSE __m128i pe_crc_fold(__m128i x, __m128i k)
 {
