@@ -232,3 +232,76 @@ Test(raw_io, replay, .init = setup, .fini = teardown, .timeout = 60)
 	}
 	pe_rt_io_free(&r);
 }
+
+/* The capture's verdicts, against frames scapy damaged on purpose and replayed: a wrong FCS,
+ * a wrong UDP checksum, a wrong IPv4 header checksum, each counted under its reason. */
+Test(raw_io, capture_counts_bad_frames_by_reason, .init = setup, .fini = teardown, .timeout = 60)
+{
+	struct pe_rt_io r;
+	struct pe_run run;
+	char args[400];
+
+	PE_REQUIRE_ROOT();
+	cr_assert_eq(
+		pe_run(&run,
+		       "%s -c \"from scapy.all import *; import zlib, struct\n"
+		       "def f(p): b = bytes(p); return b + struct.pack('<I', zlib.crc32(b))\n"
+		       "e = Ether(src='02:00:00:00:00:01', dst='02:00:00:00:00:02')\n"
+		       "ok = e/IP(src='198.18.0.1', dst='198.18.0.2')/UDP(sport=1, dport=9)/"
+		       "Raw(b'x' * 40)\n"
+		       "badfcs = bytearray(f(ok)); badfcs[-1] ^= 0xff\n"
+		       "badudp = f(e/IP(src='198.18.0.1', dst='198.18.0.2')/UDP(sport=1, dport=9, "
+		       "chksum=0x1234)/Raw(b'x' * 40))\n"
+		       "badip = f(e/IP(src='198.18.0.1', dst='198.18.0.2', chksum=0x4321)/"
+		       "UDP(sport=1, dport=9)/Raw(b'x' * 40))\n"
+		       "wrpcap('%s/bad.pcap', [Ether(f(ok))] * 3 + [Ether(bytes(badfcs))] * 4 + "
+		       "[Ether(badudp)] * 5 + [Ether(badip)] * 6)\"",
+		       PE_PYTHON, dir),
+		0);
+	cr_assert_eq(run.status, 0, "%s", run.err);
+	pe_run_free(&run);
+	snprintf(args, sizeof(args), "--replay %s/bad.pcap --rate 1000", dir);
+	cr_assert_eq(pe_rt_io(&lab, dir, args, "-n 18 -t 10 --check-fcs", 15000, &r), 0);
+	cr_expect_eq(r.inj_status, 0, "%s", r.inj_err);
+	cr_expect_eq(r.tx_delta, 18);
+	cr_expect_eq(pe_rt_int(r.cap, "frames"), 18, "%s", r.cap_out);
+	cr_expect_eq(pe_rt_int(r.cap, "bad_total"), 15, "%s", r.cap_out);
+	cr_expect_eq(pe_rt_int(r.cap, "bad.BAD_FCS"), 4, "%s", r.cap_out);
+	cr_expect_eq(pe_rt_int(r.cap, "bad.BAD_L4_CSUM"), 5, "%s", r.cap_out);
+	cr_expect_eq(pe_rt_int(r.cap, "bad.BAD_IP_CSUM"), 6, "%s", r.cap_out);
+	pe_rt_io_free(&r);
+}
+
+/* --ethertype keeps only the frames asked for and counts the rest as filtered. */
+Test(raw_io, capture_ethertype_filter, .init = setup, .fini = teardown, .timeout = 60)
+{
+	struct pe_lab_bg bg;
+	struct pe_run run;
+	char ready[300], out[300];
+	json_object *cap;
+
+	PE_REQUIRE_ROOT();
+	snprintf(ready, sizeof(ready), "%s/ready", dir);
+	snprintf(out, sizeof(out), "%s/cap.json", dir);
+	cr_assert_eq(
+		pe_lab_bg_start(&lab, 1, &bg, out, NULL,
+				"exec %s capture --dev %s --incoming --json --ethertype 0x86dd "
+				"-n 30 -t 10 --ready-file %s",
+				pe_rt_bin(), lab.ifname[1], ready),
+		0);
+	cr_assert_eq(pe_lab_wait_file(ready, &bg, 10000), 0);
+	cr_assert_eq(pe_lab_run(&lab, 0, &run,
+				"%s inject --dev %s -n 20 && %s inject --dev %s -n 30 --dst-ip "
+				"2001:2::2 --size 100 --vlan 9",
+				pe_rt_bin(), lab.ifname[0], pe_rt_bin(), lab.ifname[0]),
+		     0);
+	cr_expect_eq(run.status, 0, "%s", run.err);
+	pe_run_free(&run);
+	cr_expect_eq(pe_lab_bg_wait(&bg, 15000), 0);
+	cap = json_object_from_file(out);
+	cr_assert(cap != NULL);
+	cr_expect_eq(pe_rt_int(cap, "frames"), 30);
+	cr_expect_eq(pe_rt_int(cap, "filtered"), 20);
+	cr_expect_eq(pe_rt_int(cap, "seq.frames"), 30);
+	json_object_put(cap);
+}
