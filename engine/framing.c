@@ -107,7 +107,7 @@ int pe_frame_next(struct pe_frame_dec *d, const void **msg, size_t *msg_len)
 	if (d->have < d->need)
 		return PE_FRAME_PARTIAL;
 	d->hdr_have = 0;
-	*msg = d->buf;
+	*msg = d->need ? (const void *)d->buf : (const void *)d->hdr; /* never NULL */
 	*msg_len = d->need;
 	d->msgs++;
 	return 1;

@@ -217,7 +217,8 @@ int pe_udp_send(struct pe_udp *u, const struct pe_dgram *d, unsigned n)
 			s->buf = nb;
 			s->cap = cap;
 		}
-		memcpy(s->buf, d[i].data, d[i].len);
+		if (d[i].len)
+			memcpy(s->buf, d[i].data, d[i].len);
 		s->len = d[i].len;
 		s->has_peer = d[i].peer != NULL;
 		if (s->has_peer)
