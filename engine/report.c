@@ -15,7 +15,7 @@ void pe_cpu_now(struct pe_cpu *c)
 {
 	struct rusage ru;
 
-	getrusage(RUSAGE_SELF, &ru);
+	getrusage(RUSAGE_THREAD, &ru);
 	c->wall_ns = pe_now_ns();
 	c->user_ns = tv_ns(ru.ru_utime);
 	c->sys_ns = tv_ns(ru.ru_stime);

@@ -1,6 +1,6 @@
 /* What a test measured and how it is shown: per-side figures, interval lines, the final
  * summary, one JSON document (--json) or one JSON object per line (--json-stream), and the
- * CPU use of the process from getrusage(2). */
+ * CPU use of the thread that ran the test, from getrusage(2). */
 #ifndef PKTENG_ENGINE_REPORT_H
 #define PKTENG_ENGINE_REPORT_H
 
@@ -14,7 +14,9 @@
 
 struct json_object;
 
-/* CPU time of this process since a snapshot. */
+/* CPU time of the calling thread (getrusage RUSAGE_THREAD): a test runs on one thread on each
+ * side, so this is the test's own CPU use even when one server process runs many tests and
+ * when `pkteng bench` runs both sides in one process. */
 struct pe_cpu {
 	uint64_t wall_ns, user_ns, sys_ns;
 };

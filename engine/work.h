@@ -34,6 +34,9 @@ struct pe_work_ops {
 	int (*server_open)(struct pe_work *w, const struct pe_addr *local);
 	/* Server: the client's "end" message arrived (its figures: e.g. datagrams sent). */
 	void (*peer_end)(struct pe_work *w, const struct pe_figures *peer);
+	/* Called by the driver after every loop iteration while w->busy is set (so a sender that
+	 * must not refill from inside the engine's flush still runs every iteration). */
+	void (*poll)(struct pe_work *w);
 	/* Both sides: fill mode-specific figures at the end. */
 	void (*figures)(struct pe_work *w, struct pe_figures *f);
 	/* Free mode state. */
@@ -63,11 +66,12 @@ struct pe_work {
 	unsigned conns_ready;	   /* data connections open and identified */
 	unsigned conns_closed;
 	bool going, stopping, finished, failed;
+	bool busy; /* the driver turns the loop without waiting and calls ops->poll */
 	char error[200];
 
 	uint64_t t_go_ns, t_end_ns;
 	struct pe_timer t_stop, t_interval;
-	double interval_s;
+	double interval_s, t_last_interval_s;
 	void (*on_interval)(struct pe_work *w, double t0_s, double t1_s, const struct pe_counts *d);
 	void *arg; /* for on_interval */
 	struct pe_cpu cpu_go;

@@ -142,6 +142,20 @@ int pe_client_run(const struct pe_client_opts *o, struct pe_figures *cli, struct
 	msg = pe_proto_msg(PE_MSG_START);
 	r = pe_ctl_send(&ctl, msg);
 	json_object_put(msg);
+	/* keep the loop turning while waiting: io_uring submits the data headers only there */
+	deadline = pe_now_ns() + (uint64_t)ctl.timeout_ms * 1000000ull;
+	for (;;) {
+		struct pollfd p = { ctl.fd, POLLIN, 0 };
+
+		pe_loop_run_once(loop, 2000000ull);
+		if (poll(&p, 1, 0) > 0)
+			break;
+		if (pe_now_ns() > deadline || w.failed) {
+			snprintf(err, errlen, "%s", w.failed ? w.error : "no \"go\" from the server");
+			r = -ETIMEDOUT;
+			goto out;
+		}
+	}
 	msg = pe_ctl_recv(&ctl, &r, err, errlen);
 	if (!msg)
 		goto out;
@@ -160,7 +174,9 @@ int pe_client_run(const struct pe_client_opts *o, struct pe_figures *cli, struct
 	while (!w.finished) {
 		uint64_t now;
 
-		pe_loop_run_once(loop, 10000000ull);
+		pe_loop_run_once(loop, w.busy ? 0 : 10000000ull);
+		if (w.busy && w.ops->poll && !w.finished)
+			w.ops->poll(&w);
 		now = pe_now_ns();
 		if (now > deadline) {
 			pe_work_fail(&w, "the test did not end in time");

@@ -75,15 +75,15 @@ static void interval_timer(struct pe_loop *l, struct pe_timer *t)
 	uint64_t now = pe_now_ns();
 	double t1 = (double)(now - w->t_go_ns) / 1e9, t0;
 
+
 	d.bytes_tx = w->cnt.bytes_tx - w->last.bytes_tx;
 	d.bytes_rx = w->cnt.bytes_rx - w->last.bytes_rx;
 	d.msgs_tx = w->cnt.msgs_tx - w->last.msgs_tx;
 	d.msgs_rx = w->cnt.msgs_rx - w->last.msgs_rx;
 	d.transactions = w->cnt.transactions - w->last.transactions;
 	w->last = w->cnt;
-	t0 = t1 - w->interval_s;
-	if (t0 < 0)
-		t0 = 0;
+	t0 = w->t_last_interval_s;
+	w->t_last_interval_s = t1;
 	if (w->on_interval)
 		w->on_interval(w, t0, t1, &d);
 	if (!w->finished)
@@ -122,6 +122,22 @@ void pe_work_finish(struct pe_work *w)
 		return;
 	w->finished = true;
 	w->t_end_ns = pe_now_ns();
+	/* the last, partial interval line */
+	if (pe_timer_armed(&w->t_interval) && w->on_interval) {
+		double t1 = (double)(w->t_end_ns - w->t_go_ns) / 1e9;
+
+		if (t1 - w->t_last_interval_s > 0.01) {
+			struct pe_counts d;
+
+			d.bytes_tx = w->cnt.bytes_tx - w->last.bytes_tx;
+			d.bytes_rx = w->cnt.bytes_rx - w->last.bytes_rx;
+			d.msgs_tx = w->cnt.msgs_tx - w->last.msgs_tx;
+			d.msgs_rx = w->cnt.msgs_rx - w->last.msgs_rx;
+			d.transactions = w->cnt.transactions - w->last.transactions;
+			w->last = w->cnt;
+			w->on_interval(w, w->t_last_interval_s, t1, &d);
+		}
+	}
 	pe_timer_disarm(w->loop, &w->t_stop);
 	pe_timer_disarm(w->loop, &w->t_interval);
 	pe_loop_stop(w->loop);

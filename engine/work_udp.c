@@ -88,10 +88,11 @@ static void pace_timer(struct pe_loop *l, struct pe_timer *t)
 {
 	struct pe_work *w = t->data;
 	struct udp *s = w->mode;
-	uint64_t due = (uint64_t)((double)s->pps * (double)(pe_now_ns() - w->t_go_ns) / 1e9);
+	uint64_t due;
 
 	if (w->stopping)
 		return;
+	due = (uint64_t)((double)s->pps * (double)(pe_now_ns() - w->t_go_ns) / 1e9);
 	if (due > s->next_seq)
 		send_batch(w, due - s->next_seq);
 	pe_timer_arm(l, t, 1000000); /* 1 ms */
@@ -102,8 +103,9 @@ static void on_writable(struct pe_udp *u)
 	struct pe_work *w = pe_udp_data(u);
 	struct udp *s = w->mode;
 
-	if (w->is_client && !s->pps && w->going)
-		send_batch(w, UINT64_MAX);
+	/* unpaced: the driver's poll refills after each iteration; refilling here, inside the
+	 * engine's flush, would keep it flushing what we add and never return to the loop */
+	(void)s;
 }
 
 static void on_error(struct pe_udp *u, int err)
@@ -239,10 +241,17 @@ static void go(struct pe_work *w)
 
 	if (!w->is_client)
 		return;
-	if (s->pps)
+	if (s->pps) {
 		pace_timer(w->loop, &s->pace);
-	else
+	} else {
+		w->busy = true;
 		send_batch(w, UINT64_MAX);
+	}
+}
+
+static void poll_fill(struct pe_work *w)
+{
+	send_batch(w, UINT64_MAX);
 }
 
 static void stop(struct pe_work *w)
@@ -309,6 +318,7 @@ const struct pe_work_ops pe_work_udp_ops = {
 	.stop = stop,
 	.server_open = server_open,
 	.peer_end = peer_end,
+	.poll = poll_fill,
 	.figures = figures,
 	.free = udp_free,
 };
