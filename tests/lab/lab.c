@@ -2,6 +2,7 @@
  * every open lab so an atexit handler can remove what a failed test left behind. */
 #include "tests/lab/lab.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -140,6 +141,41 @@ static int side_setup(struct pe_lab *lab, int s, const struct pe_lab_opts *o)
 	return 0;
 }
 
+/* Removes labs whose creator is gone (a test killed by its timeout runs no cleanup): names
+ * pe<pid>x<n>a/b from this file, pe<pid>a/b and pe<pid>pa/b from lab.sh. */
+static void remove_orphans(void)
+{
+	DIR *d = opendir("/run/netns");
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		const char *p = e->d_name;
+		char *end;
+		long pid;
+
+		if (strncmp(p, "pe", 2) || p[2] < '1' || p[2] > '9')
+			continue;
+		pid = strtol(p + 2, &end, 10);
+		if (*end == 'x') {
+			end++;
+			if (*end < '0' || *end > '9')
+				continue;
+			while (*end >= '0' && *end <= '9')
+				end++;
+		} else if (*end == 'p') {
+			end++;
+		}
+		if ((*end != 'a' && *end != 'b') || end[1])
+			continue;
+		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		sh("ip netns del %s 2>/dev/null", p);
+	}
+	closedir(d);
+}
+
 int pe_lab_open(struct pe_lab *lab, const struct pe_lab_opts *opts)
 {
 	struct pe_lab_opts o = {0};
@@ -171,6 +207,7 @@ int pe_lab_open(struct pe_lab *lab, const struct pe_lab_opts *opts)
 	if (!atexit_done) {
 		atexit(lab_atexit);
 		atexit_done = true;
+		remove_orphans();
 	}
 	/* A namespace left by an earlier process with the same pid goes first. */
 	sh("ip netns del %s 2>/dev/null; ip netns del %s 2>/dev/null", lab->ns[0], lab->ns[1]);
