@@ -83,7 +83,8 @@ static void echo_open(struct pe_conn *c)
 	pe_frame_dec_init(&ec->dec, s->max_len);
 	pe_conn_set_data(c, ec);
 	s->accepted++;
-	s->open++;
+	if (++s->open > s->max_open)
+		s->max_open = s->open;
 }
 
 static void echo_data(struct pe_conn *c, const void *data, size_t len)
@@ -178,7 +179,7 @@ static void sc_data(struct pe_conn *c, const void *data, size_t len)
 		return;
 	}
 	sc->got += len;
-	if (sc->got == sc->out_len && !sc->half_close)
+	if (sc->got == sc->out_len && !sc->half_close && !sc->hold_open)
 		pe_conn_close(c, 0, false);
 }
 
@@ -196,6 +197,7 @@ static void sc_close(struct pe_conn *c, int err)
 
 	sc->closed = true;
 	sc->close_err = err;
+	sc->bytes_out = pe_conn_stats(c)->bytes_out;
 	sc->c = NULL;
 }
 
@@ -212,10 +214,11 @@ int stream_client_start(struct stream_client *sc, struct pe_loop *l, const struc
 {
 	struct pe_conn_opts co = { .sz = sizeof(co), .cbs = &sc_cbs, .data = sc, .nodelay = true,
 				   .connect_timeout_ms = connect_timeout_ms };
-	bool half = sc->half_close;
+	bool half = sc->half_close, hold = sc->hold_open;
 
 	memset(sc, 0, sizeof(*sc));
 	sc->half_close = half;
+	sc->hold_open = hold;
 	sc->out = out;
 	sc->out_len = out_len;
 	return pe_connect(l, to, &co, &sc->c);

@@ -31,7 +31,7 @@ struct echo_server {
 	struct pe_listener *ls;
 	struct pe_addr addr; /* where it listens (the real port) */
 	uint32_t max_len;
-	unsigned open, accepted, closed, closed_ok, closed_err;
+	unsigned open, max_open, accepted, closed, closed_ok, closed_err;
 	int last_err;
 	uint64_t msgs;
 };
@@ -47,9 +47,11 @@ struct stream_client {
 	const uint8_t *out;
 	size_t out_len, sent, got;
 	bool half_close;
+	bool hold_open;     /* after the whole echo, stay open (the test closes) */
 	bool opened, closed, mismatch, eof;
 	int close_err;
 	size_t mismatch_at;
+	uint64_t bytes_out; /* pe_conn_stats() at close */
 };
 int stream_client_start(struct stream_client *sc, struct pe_loop *l, const struct pe_addr *to,
 			const uint8_t *out, size_t out_len, uint64_t connect_timeout_ms);

@@ -50,6 +50,7 @@ ParameterizedTest(enum pe_backend *b, loop, timers_in_order)
 	static const uint64_t delay_ms[6] = { 30, 10, 20, 10, 0, 15 };
 	static const int want[5] = { 4, 1, 3, 2, 0 }; /* by deadline, ties in arming order */
 	struct tstate s = { 0 };
+	int fds0 = etest_count_fds();
 	struct pe_loop *l = etest_loop(*b);
 	unsigned dummy = 0;
 
@@ -78,6 +79,7 @@ ParameterizedTest(enum pe_backend *b, loop, timers_in_order)
 	cr_expect_eq(s.n, 4);
 	cr_expect(!pe_timer_armed(&s.t[6]));
 	pe_loop_close(l);
+	cr_expect_eq(etest_count_fds(), fds0);
 }
 
 /* ---- stop ---- */
@@ -125,6 +127,7 @@ ParameterizedTest(enum pe_backend *b, loop, stop_from_signal)
 	struct itimerval it = { .it_value = { .tv_usec = 100000 } };
 	struct sigaction sa = { .sa_handler = on_alarm, .sa_flags = SA_RESTART };
 	uint64_t t0, dt;
+	int fds0 = etest_count_fds();
 
 	sig_loop = etest_loop(*b);
 	sigaction(SIGALRM, &sa, NULL);
@@ -135,6 +138,7 @@ ParameterizedTest(enum pe_backend *b, loop, stop_from_signal)
 	cr_expect_geq(dt, 90000000ull);
 	cr_expect_lt(dt, 2000000000ull);
 	pe_loop_close(sig_loop);
+	cr_expect_eq(etest_count_fds(), fds0);
 }
 
 /* ---- backpressure and pause ---- */
@@ -289,6 +293,7 @@ ParameterizedTest(enum pe_backend *b, loop, pause_resume)
 	struct pz p = { 0 };
 	struct pe_listen_opts lo = { .sz = sizeof(lo), .conn = &co, .data = &p };
 	struct pe_listener *ls;
+	int fds0 = etest_count_fds();
 	struct pe_loop *l = etest_loop(*b);
 	struct pe_addr a;
 	static uint8_t buf[300000];
@@ -319,6 +324,7 @@ ParameterizedTest(enum pe_backend *b, loop, pause_resume)
 	cr_expect(p.closed);
 	close(fd);
 	pe_loop_close(l);
+	cr_expect_eq(etest_count_fds(), fds0);
 }
 
 /* ---- UDP ---- */

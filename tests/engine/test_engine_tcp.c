@@ -21,6 +21,15 @@ static unsigned closed_count(struct stream_client *sc, unsigned n)
 	return k;
 }
 
+static unsigned echoed_count(struct stream_client *sc, unsigned n)
+{
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		k += sc[i].got == sc[i].out_len || sc[i].closed;
+	return k;
+}
+
 struct closed_watch {
 	struct stream_client *sc;
 	unsigned n;
@@ -31,6 +40,13 @@ static bool not_all_closed(void *arg)
 	struct closed_watch *w = arg;
 
 	return closed_count(w->sc, w->n) < w->n;
+}
+
+static bool not_all_echoed(void *arg)
+{
+	struct closed_watch *w = arg;
+
+	return echoed_count(w->sc, w->n) < w->n;
 }
 
 ETEST_BACKENDS(tcp, echo_sizes)
@@ -64,6 +80,7 @@ ParameterizedTest(enum pe_backend *b, tcp, echo_sizes)
 			  sc[i].mismatch_at);
 		cr_expect_eq(sc[i].got, len[i], "client %u: %zu of %zu bytes", i, sc[i].got, len[i]);
 		cr_expect_eq(sc[i].close_err, 0, "client %u: closed with %d", i, sc[i].close_err);
+		cr_expect_eq(sc[i].bytes_out, len[i], "client %u: per-connection counter", i);
 		free(out[i]);
 	}
 	cr_expect_eq(es.msgs, 40);
@@ -98,10 +115,17 @@ ParameterizedTest(enum pe_backend *b, tcp, thousand_connections)
 	l = etest_loop(*b);
 	out = etest_framed_stream(sizes, 2, 7, &len);
 	cr_assert_eq(echo_server_start(&es, l, "127.0.0.1", 1u << 16, 0), 0);
-	for (unsigned i = 0; i < N; i++)
+	for (unsigned i = 0; i < N; i++) {
+		sc[i].hold_open = true;
 		cr_assert_eq(stream_client_start(&sc[i], l, &es.addr, out, len, 10000), 0);
-	/* All open at once: no client closes before its echo came back, and the server side must
-	 * have every connection open at the peak. */
+	}
+	/* Every client keeps its connection after its echo, so all N are open at once. */
+	cr_assert(etest_run_while(l, not_all_echoed, &w, 60000), "%u of %d echoed",
+		  echoed_count(sc, N), N);
+	cr_expect_eq(es.open, N, "server side: %u of %d open at once", es.open, N);
+	cr_expect_eq(pe_loop_stats(l)->accepted, N);
+	for (unsigned i = 0; i < N; i++)
+		pe_conn_close(sc[i].c, 0, false);
 	cr_assert(etest_run_while(l, not_all_closed, &w, 60000), "%u of %d closed",
 		  closed_count(sc, N), N);
 	for (unsigned i = 0; i < N; i++) {
