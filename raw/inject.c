@@ -230,7 +230,11 @@ struct pe_tx *pe_tx_open(const struct pe_tx_opts *opts)
 		if (err)
 			goto fail;
 	} else if (o.method == PE_TX_URING) {
-		err = io_uring_queue_init(o.burst * 2, &tx->uring, 0);
+		/* One thread submits and reaps: completions need no task work interrupting it. */
+		err = io_uring_queue_init(o.burst * 2, &tx->uring,
+					  IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN);
+		if (err == -EINVAL)
+			err = io_uring_queue_init(o.burst * 2, &tx->uring, 0);
 		if (err)
 			goto fail;
 		tx->uring_ok = true;
