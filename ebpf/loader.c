@@ -19,7 +19,7 @@
 
 struct pe_xdp {
 	struct pe_xdp_count_bpf *skel;
-	int link_fd;      /* -1 until attached */
+	int link_fd;	  /* -1 until attached */
 	int fallback_err; /* why native was refused when AUTO fell back to generic */
 	bool pinned;
 };

@@ -26,8 +26,8 @@ struct pe_xdp_opts {
 	bool drop;  /* return XDP_DROP instead of XDP_PASS: a counting sink */
 	bool debug; /* let libbpf's messages (verifier log) through to stderr */
 };
-#define PE_XDP_OPTS(name, ...) \
-	struct pe_xdp_opts name = { .sz = sizeof(struct pe_xdp_opts), __VA_ARGS__ }
+#define PE_XDP_OPTS(name, ...)                                                                     \
+	struct pe_xdp_opts name = {.sz = sizeof(struct pe_xdp_opts), __VA_ARGS__}
 
 struct pe_xdp; /* a loaded counter, and its link once attached */
 
@@ -81,9 +81,9 @@ int pe_xdp_detach(const char *ifname, bool force);
 
 struct pe_xdp_attached {
 	uint32_t prog_id;
-	char name[16];    /* the program's name, "" if it could not be read */
+	char name[16];	  /* the program's name, "" if it could not be read */
 	const char *mode; /* "native", "generic", "offload" or "multi" */
-	bool link;        /* attached through a bpf_link (else netlink) */
+	bool link;	  /* attached through a bpf_link (else netlink) */
 };
 /* What XDP program is on ifindex: returns 1 and fills *out, 0 when none, or -errno. */
 int pe_xdp_query(int ifindex, struct pe_xdp_attached *out);

@@ -22,7 +22,7 @@ void pe_xdp_stats_add(struct pe_xdp_stats *sum, const struct pe_xdp_stats *a)
 
 struct pe_xdp_ctr pe_xdp_stats_total(const struct pe_xdp_stats *s)
 {
-	struct pe_xdp_ctr t = { 0, 0 };
+	struct pe_xdp_ctr t = {0, 0};
 	unsigned i;
 
 	for (i = 0; i < PE_XDP_L3_MAX; i++)
@@ -33,7 +33,7 @@ struct pe_xdp_ctr pe_xdp_stats_total(const struct pe_xdp_stats *s)
 const char *pe_xdp_l3_name(unsigned l3)
 {
 	static const char *const names[PE_XDP_L3_MAX] = {
-		[PE_XDP_L3_IPV4] = "ipv4", [PE_XDP_L3_IPV6] = "ipv6",	[PE_XDP_L3_ARP] = "arp",
+		[PE_XDP_L3_IPV4] = "ipv4",   [PE_XDP_L3_IPV6] = "ipv6",	  [PE_XDP_L3_ARP] = "arp",
 		[PE_XDP_L3_OTHER] = "other", [PE_XDP_L3_SHORT] = "short",
 	};
 

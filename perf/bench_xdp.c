@@ -53,8 +53,9 @@ static int bench_frame(int kind, uint8_t *buf, size_t *len, unsigned *l3, unsign
 
 static const char *kind_name(int kind)
 {
-	return kind == F_IPV4_UDP ? "ipv4-udp" : kind == F_QINQ_IPV6_TCP ? "qinq-ipv6-tcp" :
-									    "ipv6-4ext-udp";
+	return kind == F_IPV4_UDP	 ? "ipv4-udp"
+	       : kind == F_QINQ_IPV6_TCP ? "qinq-ipv6-tcp"
+					 : "ipv6-4ext-udp";
 }
 
 static void bench_xdp_count(struct pe_bench *b)
@@ -75,9 +76,9 @@ static void bench_xdp_count(struct pe_bench *b)
 	}
 	x = pe_xdp_open(NULL);
 	if (!x) {
-		pe_bench_fail(b, errno == EPERM ? "needs root (CAP_BPF)" :
-			      errno == EOPNOTSUPP ? "built without the XDP counter" :
-						    "cannot load the XDP counter");
+		pe_bench_fail(b, errno == EPERM	       ? "needs root (CAP_BPF)"
+				 : errno == EOPNOTSUPP ? "built without the XDP counter"
+						       : "cannot load the XDP counter");
 		return;
 	}
 	if (pe_xdp_test_run(x, buf, len, 3, &verdict, NULL) || verdict != XDP_PASS ||
@@ -112,8 +113,8 @@ static long sys_bpf(int cmd, union bpf_attr *attr)
 static void bench_xdp_pass_peer(struct pe_bench *b)
 {
 	struct bpf_insn insns[] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = XDP_PASS },
-		{ .code = BPF_JMP | BPF_EXIT },
+		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = XDP_PASS},
+		{.code = BPF_JMP | BPF_EXIT},
 	};
 	union bpf_attr a;
 	uint8_t buf[256];

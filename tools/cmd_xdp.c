@@ -88,8 +88,8 @@ static int attach(const struct xdp_args *a, struct pe_xdp **out, int *mode_out)
 		pe_xdp_close(x);
 		return pe_fail("--dev %s: XDP program %u '%s' is already attached (%s mode, %s); "
 			       "'pkteng xdp detach --dev %s --force' removes it",
-			       a->dev, cur.prog_id, cur.name, cur.mode, cur.link ? "bpf_link" : "netlink",
-			       a->dev);
+			       a->dev, cur.prog_id, cur.name, cur.mode,
+			       cur.link ? "bpf_link" : "netlink", a->dev);
 	}
 	if (mode < 0) {
 		pe_xdp_close(x);
@@ -173,8 +173,8 @@ static void print_totals(const struct xdp_args *a, const struct pe_xdp_stats *s)
 	printf("%-10s %16llu %18llu\n", "total", (unsigned long long)t.pkts,
 	       (unsigned long long)t.bytes);
 	for (i = 0; i < PE_XDP_L3_MAX; i++)
-		printf("%-10s %16llu %18llu\n", pe_xdp_l3_name(i), (unsigned long long)s->l3[i].pkts,
-		       (unsigned long long)s->l3[i].bytes);
+		printf("%-10s %16llu %18llu\n", pe_xdp_l3_name(i),
+		       (unsigned long long)s->l3[i].pkts, (unsigned long long)s->l3[i].bytes);
 	for (i = 0; i < PE_XDP_L4_MAX; i++)
 		printf("l4-%-7s %16llu %18llu\n", pe_xdp_l4_name(i),
 		       (unsigned long long)s->l4[i].pkts, (unsigned long long)s->l4[i].bytes);
@@ -236,7 +236,7 @@ static double now_s(void)
 /* Sleeps until the monotonic time t_s, or a signal. */
 static void sleep_until(double t_s)
 {
-	struct timespec ts = { (time_t)t_s, (long)((t_s - (time_t)t_s) * 1e9) };
+	struct timespec ts = {(time_t)t_s, (long)((t_s - (time_t)t_s) * 1e9)};
 
 	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
 }
@@ -284,7 +284,7 @@ static int rate_loop(const struct xdp_args *a, struct pe_xdp *x, int map_fd, boo
 
 static void catch_signals(void)
 {
-	struct sigaction sa = { .sa_handler = on_signal }; /* no SA_RESTART: wake the sleep */
+	struct sigaction sa = {.sa_handler = on_signal}; /* no SA_RESTART: wake the sleep */
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -302,13 +302,15 @@ static int do_attach(struct xdp_args *a)
 		print_attached(a, x, mode);
 	pe_xdp_close(x); /* pinned: the link stays; not pinned: this detaches */
 	if (err == -EEXIST)
-		return pe_fail("--dev %s: pins already exist under " PE_XDP_PIN_ROOT "/%s; 'pkteng xdp "
+		return pe_fail("--dev %s: pins already exist under " PE_XDP_PIN_ROOT
+			       "/%s; 'pkteng xdp "
 			       "detach --dev %s --force' removes them",
 			       a->dev, a->dev, a->dev);
 	if (err == -EXDEV)
-		return pe_fail("xdp attach: /sys/fs/bpf has no bpffs in this private mount namespace "
-			       "(ip netns exec?), so pins would vanish on exit; enter only the network "
-			       "namespace (nsenter --net=/run/netns/NS) or use 'pkteng xdp run'");
+		return pe_fail(
+			"xdp attach: /sys/fs/bpf has no bpffs in this private mount namespace "
+			"(ip netns exec?), so pins would vanish on exit; enter only the network "
+			"namespace (nsenter --net=/run/netns/NS) or use 'pkteng xdp run'");
 	if (err)
 		return fail_errno(a, "pinning under " PE_XDP_PIN_ROOT, err);
 	fprintf(info(a), "pinned " PE_XDP_PIN_ROOT "/%s/link and stats\n", a->dev);
@@ -322,7 +324,8 @@ static int do_stats(struct xdp_args *a)
 
 	if (fd == -ENOENT)
 		return pe_fail("--dev %s: no counter pinned under " PE_XDP_PIN_ROOT "/%s "
-			       "('pkteng xdp attach --dev %s' first)", a->dev, a->dev, a->dev);
+			       "('pkteng xdp attach --dev %s' first)",
+			       a->dev, a->dev, a->dev);
 	if (fd == -EPROTO)
 		return pe_fail(PE_XDP_PIN_ROOT "/%s/stats: not a pkteng XDP counter map", a->dev);
 	if (fd < 0)
@@ -346,7 +349,8 @@ static int do_detach(struct xdp_args *a)
 
 	if (n == -ENOENT)
 		return pe_fail("--dev %s: no pkteng XDP program pinned there ('--force' also "
-			       "removes other programs)", a->dev);
+			       "removes other programs)",
+			       a->dev);
 	if (n == -EBUSY)
 		return pe_fail("--dev %s: an XDP program is still attached after --force", a->dev);
 	if (n < 0)
@@ -385,13 +389,13 @@ static int run(int argc, char **argv)
 {
 	enum { O_DEV = 256, O_MODE, O_DROP, O_FORCE, O_JSON, O_DEBUG };
 	static const struct option opts[] = {
-		{ "help", no_argument, 0, 'h' },      { "dev", required_argument, 0, O_DEV },
-		{ "mode", required_argument, 0, O_MODE }, { "drop", no_argument, 0, O_DROP },
-		{ "force", no_argument, 0, O_FORCE }, { "json", no_argument, 0, O_JSON },
-		{ "debug", no_argument, 0, O_DEBUG }, { "interval", required_argument, 0, 'i' },
-		{ "time", required_argument, 0, 't' },   { 0 },
+		{"help", no_argument, 0, 'h'},		{"dev", required_argument, 0, O_DEV},
+		{"mode", required_argument, 0, O_MODE}, {"drop", no_argument, 0, O_DROP},
+		{"force", no_argument, 0, O_FORCE},	{"json", no_argument, 0, O_JSON},
+		{"debug", no_argument, 0, O_DEBUG},	{"interval", required_argument, 0, 'i'},
+		{"time", required_argument, 0, 't'},	{0},
 	};
-	struct xdp_args a = { .interval_s = 1 };
+	struct xdp_args a = {.interval_s = 1};
 	int c, rc = 0;
 
 	if (argc >= 2 && argv[1][0] != '-') {
@@ -409,7 +413,8 @@ static int run(int argc, char **argv)
 		if (c == '?')
 			return pe_cli_help(usage, true);
 		if (!a.verb)
-			return pe_usage("xdp: missing attach, stats, detach or run before the options");
+			return pe_usage(
+				"xdp: missing attach, stats, detach or run before the options");
 		switch (c) {
 		case O_DEV:
 			a.dev = optarg;
@@ -442,14 +447,16 @@ static int run(int argc, char **argv)
 		case 'i':
 			rc = check_opt(&a, "--interval", "sr");
 			if (!rc && pe_parse_seconds(optarg, 0.01, 86400, &a.interval_s))
-				return pe_usage("--interval %s: not a number of seconds in [0.01, 86400]",
-						optarg);
+				return pe_usage(
+					"--interval %s: not a number of seconds in [0.01, 86400]",
+					optarg);
 			a.has_i = true;
 			break;
 		case 't':
 			rc = check_opt(&a, "--time", "sr");
 			if (!rc && pe_parse_seconds(optarg, 0.01, 1e7, &a.time_s))
-				return pe_usage("--time %s: not a number of seconds in [0.01, 1e7]", optarg);
+				return pe_usage("--time %s: not a number of seconds in [0.01, 1e7]",
+						optarg);
 			a.has_t = true;
 			break;
 		}
@@ -457,7 +464,8 @@ static int run(int argc, char **argv)
 			return rc;
 	}
 	if (!a.verb)
-		return pe_usage("xdp: missing attach, stats, detach or run (see 'pkteng xdp --help')");
+		return pe_usage(
+			"xdp: missing attach, stats, detach or run (see 'pkteng xdp --help')");
 	if (optind < argc)
 		return pe_usage("xdp %s: unexpected argument '%s'", a.verb, argv[optind]);
 	if (!a.dev)
@@ -465,8 +473,9 @@ static int run(int argc, char **argv)
 	if (!*a.dev || strlen(a.dev) >= IFNAMSIZ || strchr(a.dev, '/'))
 		return pe_usage("--dev %s: not an interface name", a.dev);
 	if (!pe_xdp_available())
-		return pe_fail("xdp: this pkteng was built without the XDP counter; install clang, "
-			       "bpftool and libbpf-dev (tools/deps.sh) and rebuild with -DPKTENG_XDP=ON");
+		return pe_fail(
+			"xdp: this pkteng was built without the XDP counter; install clang, "
+			"bpftool and libbpf-dev (tools/deps.sh) and rebuild with -DPKTENG_XDP=ON");
 	a.ifindex = (int)if_nametoindex(a.dev);
 	/* detach works on stale pins of an interface that is gone */
 	if (!a.ifindex && strcmp(a.verb, "detach"))

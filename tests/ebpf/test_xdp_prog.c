@@ -13,11 +13,11 @@
 #include "tests/testutil.h"
 
 /* Root, and a build with the XDP counter. */
-#define PE_REQUIRE_XDP()                                                                   \
-	do {                                                                               \
-		PE_REQUIRE_ROOT();                                                         \
-		if (!pe_xdp_available())                                                   \
-			cr_skip_test("built without the XDP counter (PKTENG_XDP)");        \
+#define PE_REQUIRE_XDP()                                                                           \
+	do {                                                                                       \
+		PE_REQUIRE_ROOT();                                                                 \
+		if (!pe_xdp_available())                                                           \
+			cr_skip_test("built without the XDP counter (PKTENG_XDP)");                \
 	} while (0)
 
 #define REPEAT 7
@@ -26,7 +26,7 @@
 enum patch {
 	P_NONE,
 	P_IP_PROTO,  /* IPv4 protocol / IPv6 next header := arg */
-	P_IHL,       /* IPv4 IHL := arg */
+	P_IHL,	     /* IPv4 IHL := arg */
 	P_VERSION,   /* IP version nibble := arg */
 	P_V6_EXT,    /* IPv6: arg extension headers (8 bytes each) before the L4 header */
 	P_V6_HBH_CUT /* IPv6: a hop-by-hop header claiming 16 bytes, frame ends after 8 */
@@ -46,55 +46,71 @@ struct xcase {
 	unsigned x_l3, x_l4, x_tags;
 };
 
-#define RAW PE_FRAME_L3_RAW
-#define V4  PE_FRAME_L3_IPV4
-#define V6  PE_FRAME_L3_IPV6
+#define RAW  PE_FRAME_L3_RAW
+#define V4   PE_FRAME_L3_IPV4
+#define V6   PE_FRAME_L3_IPV6
 #define NOL4 PE_FRAME_L4_NONE
+#define TCP  PE_FRAME_L4_TCP
+#define UDP  PE_FRAME_L4_UDP
+#define ICMP PE_FRAME_L4_ICMP
+/* expected classes */
+#define C_V4	PE_XDP_L3_IPV4
+#define C_V6	PE_XDP_L3_IPV6
+#define C_ARP	PE_XDP_L3_ARP
+#define C_OTHER PE_XDP_L3_OTHER
+#define C_SHORT PE_XDP_L3_SHORT
+#define K_TCP	PE_XDP_L4_TCP
+#define K_UDP	PE_XDP_L4_UDP
+#define K_ICMP	PE_XDP_L4_ICMP
+#define K_OTHER PE_XDP_L4_OTHER
+#define K_BAD	PE_XDP_L4_BAD
 
+/* clang-format off */
 static const struct xcase cases[] = {
-	{ "ipv4-tcp", V4, PE_FRAME_L4_TCP, 0, 0, P_NONE, 0, 0, PE_XDP_L3_IPV4, PE_XDP_L4_TCP, 0 },
-	{ "ipv4-udp", V4, PE_FRAME_L4_UDP, 0, 0, P_NONE, 0, 0, PE_XDP_L3_IPV4, PE_XDP_L4_UDP, 0 },
-	{ "ipv4-icmp", V4, PE_FRAME_L4_ICMP, 0, 0, P_NONE, 0, 0, PE_XDP_L3_IPV4, PE_XDP_L4_ICMP, 0 },
-	{ "ipv4-gre", V4, PE_FRAME_L4_UDP, 0, 0, P_IP_PROTO, 47, 0, PE_XDP_L3_IPV4, PE_XDP_L4_OTHER, 0 },
-	{ "ipv6-tcp", V6, PE_FRAME_L4_TCP, 0, 0, P_NONE, 0, 0, PE_XDP_L3_IPV6, PE_XDP_L4_TCP, 0 },
-	{ "ipv6-udp", V6, PE_FRAME_L4_UDP, 0, 0, P_NONE, 0, 0, PE_XDP_L3_IPV6, PE_XDP_L4_UDP, 0 },
-	{ "ipv6-icmp", V6, PE_FRAME_L4_ICMP, 0, 0, P_NONE, 0, 0, PE_XDP_L3_IPV6, PE_XDP_L4_ICMP, 0 },
-	{ "ipv6-sctp", V6, PE_FRAME_L4_UDP, 0, 0, P_IP_PROTO, 132, 0, PE_XDP_L3_IPV6, PE_XDP_L4_OTHER, 0 },
-	{ "arp", RAW, NOL4, 0x0806, 0, P_NONE, 0, 0, PE_XDP_L3_ARP, NONE, 0 },
-	{ "other-ethertype", RAW, NOL4, 0x88b5, 0, P_NONE, 0, 0, PE_XDP_L3_OTHER, NONE, 0 },
-	{ "vlan-ipv4-udp", V4, PE_FRAME_L4_UDP, 0, 1, P_NONE, 0, 0, PE_XDP_L3_IPV4, PE_XDP_L4_UDP, 1 },
-	{ "vlan-ipv6-icmp", V6, PE_FRAME_L4_ICMP, 0, 1, P_NONE, 0, 0, PE_XDP_L3_IPV6, PE_XDP_L4_ICMP, 1 },
-	{ "vlan-arp", RAW, NOL4, 0x0806, 1, P_NONE, 0, 0, PE_XDP_L3_ARP, NONE, 1 },
-	{ "qinq-ipv4-tcp", V4, PE_FRAME_L4_TCP, 0, 2, P_NONE, 0, 0, PE_XDP_L3_IPV4, PE_XDP_L4_TCP, 2 },
-	{ "qinq-ipv6-udp", V6, PE_FRAME_L4_UDP, 0, 2, P_NONE, 0, 0, PE_XDP_L3_IPV6, PE_XDP_L4_UDP, 2 },
-	{ "qinq-other", RAW, NOL4, 0x88b5, 2, P_NONE, 0, 0, PE_XDP_L3_OTHER, NONE, 2 },
+	{ "ipv4-tcp", V4, TCP, 0, 0, P_NONE, 0, 0, C_V4, K_TCP, 0 },
+	{ "ipv4-udp", V4, UDP, 0, 0, P_NONE, 0, 0, C_V4, K_UDP, 0 },
+	{ "ipv4-icmp", V4, ICMP, 0, 0, P_NONE, 0, 0, C_V4, K_ICMP, 0 },
+	{ "ipv4-gre", V4, UDP, 0, 0, P_IP_PROTO, 47, 0, C_V4, K_OTHER, 0 },
+	{ "ipv6-tcp", V6, TCP, 0, 0, P_NONE, 0, 0, C_V6, K_TCP, 0 },
+	{ "ipv6-udp", V6, UDP, 0, 0, P_NONE, 0, 0, C_V6, K_UDP, 0 },
+	{ "ipv6-icmp", V6, ICMP, 0, 0, P_NONE, 0, 0, C_V6, K_ICMP, 0 },
+	{ "ipv6-sctp", V6, UDP, 0, 0, P_IP_PROTO, 132, 0, C_V6, K_OTHER, 0 },
+	{ "arp", RAW, NOL4, 0x0806, 0, P_NONE, 0, 0, C_ARP, NONE, 0 },
+	{ "other-ethertype", RAW, NOL4, 0x88b5, 0, P_NONE, 0, 0, C_OTHER, NONE, 0 },
+	{ "vlan-ipv4-udp", V4, UDP, 0, 1, P_NONE, 0, 0, C_V4, K_UDP, 1 },
+	{ "vlan-ipv6-icmp", V6, ICMP, 0, 1, P_NONE, 0, 0, C_V6, K_ICMP, 1 },
+	{ "vlan-arp", RAW, NOL4, 0x0806, 1, P_NONE, 0, 0, C_ARP, NONE, 1 },
+	{ "qinq-ipv4-tcp", V4, TCP, 0, 2, P_NONE, 0, 0, C_V4, K_TCP, 2 },
+	{ "qinq-ipv6-udp", V6, UDP, 0, 2, P_NONE, 0, 0, C_V6, K_UDP, 2 },
+	{ "qinq-other", RAW, NOL4, 0x88b5, 2, P_NONE, 0, 0, C_OTHER, NONE, 2 },
 	/* a third tag is not parsed: its TPID is the ethertype */
-	{ "three-tags", RAW, NOL4, 0x8100, 2, P_NONE, 0, 0, PE_XDP_L3_OTHER, NONE, 2 },
+	{ "three-tags", RAW, NOL4, 0x8100, 2, P_NONE, 0, 0, C_OTHER, NONE, 2 },
 	/* IPv6 extension headers: up to four are skipped */
-	{ "ipv6-1ext-udp", V6, PE_FRAME_L4_UDP, 0, 0, P_V6_EXT, 1, 0, PE_XDP_L3_IPV6, PE_XDP_L4_UDP, 0 },
-	{ "ipv6-4ext-tcp", V6, PE_FRAME_L4_TCP, 0, 0, P_V6_EXT, 4, 0, PE_XDP_L3_IPV6, PE_XDP_L4_TCP, 0 },
-	{ "ipv6-5ext-tcp", V6, PE_FRAME_L4_TCP, 0, 0, P_V6_EXT, 5, 0, PE_XDP_L3_IPV6, PE_XDP_L4_BAD, 0 },
-	{ "ipv6-hbh-cut", V6, PE_FRAME_L4_ICMP, 0, 0, P_V6_HBH_CUT, 0, 0, PE_XDP_L3_IPV6, PE_XDP_L4_BAD, 0 },
+	{ "ipv6-1ext-udp", V6, UDP, 0, 0, P_V6_EXT, 1, 0, C_V6, K_UDP, 0 },
+	{ "ipv6-4ext-tcp", V6, TCP, 0, 0, P_V6_EXT, 4, 0, C_V6, K_TCP, 0 },
+	{ "ipv6-5ext-tcp", V6, TCP, 0, 0, P_V6_EXT, 5, 0, C_V6, K_BAD, 0 },
+	{ "ipv6-hbh-cut", V6, ICMP, 0, 0, P_V6_HBH_CUT, 0, 0, C_V6, K_BAD, 0 },
 	/* IPv4 options, and invalid headers */
-	{ "ipv4-options", V4, PE_FRAME_L4_UDP, 0, 0, P_IHL, 6, 0, PE_XDP_L3_IPV4, PE_XDP_L4_UDP, 0 },
-	{ "ipv4-ihl4", V4, PE_FRAME_L4_UDP, 0, 0, P_IHL, 4, 0, PE_XDP_L3_IPV4, PE_XDP_L4_BAD, 0 },
-	{ "ipv4-options-cut", V4, PE_FRAME_L4_UDP, 0, 0, P_IHL, 15, 0, PE_XDP_L3_IPV4, PE_XDP_L4_BAD, 0 },
-	{ "ipv4-version6", V4, PE_FRAME_L4_UDP, 0, 0, P_VERSION, 6, 0, PE_XDP_L3_IPV4, PE_XDP_L4_BAD, 0 },
-	{ "ipv6-version4", V6, PE_FRAME_L4_UDP, 0, 0, P_VERSION, 4, 0, PE_XDP_L3_IPV6, PE_XDP_L4_BAD, 0 },
+	{ "ipv4-options", V4, UDP, 0, 0, P_IHL, 6, 0, C_V4, K_UDP, 0 },
+	{ "ipv4-ihl4", V4, UDP, 0, 0, P_IHL, 4, 0, C_V4, K_BAD, 0 },
+	{ "ipv4-options-cut", V4, UDP, 0, 0, P_IHL, 15, 0, C_V4, K_BAD, 0 },
+	{ "ipv4-version6", V4, UDP, 0, 0, P_VERSION, 6, 0, C_V4, K_BAD, 0 },
+	{ "ipv6-version4", V6, UDP, 0, 0, P_VERSION, 4, 0, C_V6, K_BAD, 0 },
 	/* truncated (shorter than Ethernet: the kernel refuses to run them) */
-	{ "empty", V4, PE_FRAME_L4_UDP, 0, 0, P_NONE, 0, -1, PE_XDP_L3_SHORT, NONE, 0 },
-	{ "1-byte", V4, PE_FRAME_L4_UDP, 0, 0, P_NONE, 0, 1, PE_XDP_L3_SHORT, NONE, 0 },
-	{ "13-bytes", V4, PE_FRAME_L4_UDP, 0, 0, P_NONE, 0, 13, PE_XDP_L3_SHORT, NONE, 0 },
-	{ "ipv4-no-header", V4, PE_FRAME_L4_UDP, 0, 0, P_NONE, 0, 14, PE_XDP_L3_IPV4, PE_XDP_L4_BAD, 0 },
-	{ "ipv4-header-cut", V4, PE_FRAME_L4_UDP, 0, 0, P_NONE, 0, 33, PE_XDP_L3_IPV4, PE_XDP_L4_BAD, 0 },
-	{ "ipv4-header-only", V4, PE_FRAME_L4_UDP, 0, 0, P_NONE, 0, 34, PE_XDP_L3_IPV4, PE_XDP_L4_UDP, 0 },
-	{ "ipv6-header-cut", V6, PE_FRAME_L4_UDP, 0, 0, P_NONE, 0, 53, PE_XDP_L3_IPV6, PE_XDP_L4_BAD, 0 },
-	{ "arp-no-body", RAW, NOL4, 0x0806, 0, P_NONE, 0, 14, PE_XDP_L3_ARP, NONE, 0 },
-	{ "vlan-tag-cut", V4, PE_FRAME_L4_UDP, 0, 1, P_NONE, 0, 17, PE_XDP_L3_SHORT, NONE, 0 },
-	{ "qinq-inner-cut", V4, PE_FRAME_L4_UDP, 0, 2, P_NONE, 0, 21, PE_XDP_L3_SHORT, NONE, 0 },
-	{ "vlan-ipv4-cut", V4, PE_FRAME_L4_TCP, 0, 1, P_NONE, 0, 37, PE_XDP_L3_IPV4, PE_XDP_L4_BAD, 1 },
-	{ "qinq-ipv6-cut", V6, PE_FRAME_L4_TCP, 0, 2, P_NONE, 0, 40, PE_XDP_L3_IPV6, PE_XDP_L4_BAD, 2 },
+	{ "empty", V4, UDP, 0, 0, P_NONE, 0, -1, C_SHORT, NONE, 0 },
+	{ "1-byte", V4, UDP, 0, 0, P_NONE, 0, 1, C_SHORT, NONE, 0 },
+	{ "13-bytes", V4, UDP, 0, 0, P_NONE, 0, 13, C_SHORT, NONE, 0 },
+	{ "ipv4-no-header", V4, UDP, 0, 0, P_NONE, 0, 14, C_V4, K_BAD, 0 },
+	{ "ipv4-header-cut", V4, UDP, 0, 0, P_NONE, 0, 33, C_V4, K_BAD, 0 },
+	{ "ipv4-header-only", V4, UDP, 0, 0, P_NONE, 0, 34, C_V4, K_UDP, 0 },
+	{ "ipv6-header-cut", V6, UDP, 0, 0, P_NONE, 0, 53, C_V6, K_BAD, 0 },
+	{ "arp-no-body", RAW, NOL4, 0x0806, 0, P_NONE, 0, 14, C_ARP, NONE, 0 },
+	{ "vlan-tag-cut", V4, UDP, 0, 1, P_NONE, 0, 17, C_SHORT, NONE, 0 },
+	{ "qinq-inner-cut", V4, UDP, 0, 2, P_NONE, 0, 21, C_SHORT, NONE, 0 },
+	{ "vlan-ipv4-cut", V4, TCP, 0, 1, P_NONE, 0, 37, C_V4, K_BAD, 1 },
+	{ "qinq-ipv6-cut", V6, TCP, 0, 2, P_NONE, 0, 40, C_V6, K_BAD, 2 },
 };
+/* clang-format on */
 
 #define NCASES (sizeof(cases) / sizeof(cases[0]))
 
@@ -136,7 +152,7 @@ static size_t build(const struct xcase *c, uint8_t *buf)
 		l3[0] = (uint8_t)((c->arg << 4) | (l3[0] & 0x0f));
 		break;
 	case P_V6_EXT: {
-		/* Destination options headers, 8 bytes each, chained to the original next header. */
+		/* Destination options headers, 8 bytes each, chained to the old next header. */
 		uint8_t l4 = l3[6];
 		uint8_t *p = l3 + 40;
 
@@ -197,9 +213,10 @@ static void run_table(bool drop)
 			cr_expect_eq(pe_xdp_stats_total(&s).pkts, 0, "%s: counted", c->name);
 			continue;
 		}
-		cr_assert_eq(pe_xdp_test_run(x, buf, len, REPEAT, &verdict, &dur), 0, "%s: test run",
-			     c->name);
-		cr_expect_eq(verdict, drop ? XDP_DROP : XDP_PASS, "%s: verdict %u", c->name, verdict);
+		cr_assert_eq(pe_xdp_test_run(x, buf, len, REPEAT, &verdict, &dur), 0,
+			     "%s: test run", c->name);
+		cr_expect_eq(verdict, drop ? XDP_DROP : XDP_PASS, "%s: verdict %u", c->name,
+			     verdict);
 		cr_assert_eq(pe_xdp_read(x, &s), 0);
 		for (k = 0; k < PE_XDP_L3_MAX; k++) {
 			snprintf(what, sizeof(what), "l3 %s", pe_xdp_l3_name(k));
@@ -276,7 +293,7 @@ Test(xdp_prog, bad_arguments)
 {
 	PE_XDP_OPTS(o);
 	struct pe_xdp *x;
-	uint8_t buf[64] = { 0 };
+	uint8_t buf[64] = {0};
 
 	PE_REQUIRE_XDP();
 	x = pe_xdp_open(&o);
