@@ -40,7 +40,8 @@ struct pe_loop_opts {
 	unsigned buf_count;    /* io_uring provided receive buffers (power of two); 0 = 1024 */
 	unsigned buf_bytes;    /* size of each receive buffer (both backends); 0 = 16 KiB */
 	/* pe_conn_send_ref() of at least this many bytes uses IORING_OP_SEND_ZC on io_uring;
-	 * 0 = 64 KiB; SIZE_MAX = never. Ignored by epoll. */
+	 * 0 = 64 KiB; SIZE_MAX = never. Ignored by epoll. The loop stops using SEND_ZC once the
+	 * kernel has reported its first 64 as copied anyway (loopback does). */
 	size_t zc_min_bytes;
 	unsigned max_events;   /* epoll_wait batch; 0 = 256 */
 };
