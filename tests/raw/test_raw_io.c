@@ -305,3 +305,51 @@ Test(raw_io, capture_ethertype_filter, .init = setup, .fini = teardown, .timeout
 	cr_expect_eq(pe_rt_int(cap, "seq.frames"), 30);
 	json_object_put(cap);
 }
+
+/* Pushback: a tbf qdisc with a 600-byte queue on the sender's veth drops what does not fit
+ * (ENOBUFS to sendmsg, a TX ring slot reset to SEND_REQUEST, -ENOBUFS in a CQE). Every
+ * method must resend exactly those frames: N leave the veth and arrive, in order, none
+ * twice, and the ring and io_uring runs say they retried. */
+static const char *const pushback_methods[] = {"sendmmsg", "ring", "uring"};
+
+ParameterizedTestParameters(raw_io, pushback)
+{
+	static unsigned idx[3] = {0, 1, 2};
+
+	return cr_make_param_array(unsigned, idx, 3);
+}
+
+ParameterizedTest(unsigned *pi, raw_io, pushback, .init = setup, .fini = teardown, .timeout = 60)
+{
+	const char *m = pushback_methods[*pi];
+	const unsigned n = 5000;
+	struct pe_rt_io r;
+	struct pe_run tc;
+	char inj[128], cap[64];
+
+	PE_REQUIRE_ROOT();
+	cr_assert_eq(pe_lab_run(&lab, 0, &tc,
+				"tc qdisc add dev %s root tbf rate 20mbit burst 2kb limit 600",
+				lab.ifname[0]),
+		     0);
+	cr_assert_eq(tc.status, 0, "tc: %s", tc.err);
+	pe_run_free(&tc);
+	snprintf(inj, sizeof(inj), "-n %u --method %s --burst 256", n, m);
+	snprintf(cap, sizeof(cap), "-n %u -t 20", n);
+	cr_assert_eq(pe_rt_io(&lab, dir, inj, cap, 25000, &r), 0);
+	cr_assert_eq(r.inj_status, 0, "%s: %s", m, r.inj_err);
+	cr_expect_eq(pe_rt_int(r.inj, "frames"), n, "%s", m);
+	cr_expect_eq(r.tx_delta, n, "%s: tx_packets", m);
+	cr_expect_eq(r.rx_delta, n, "%s: peer rx_packets", m);
+	cr_expect_eq(pe_rt_int(r.cap, "frames"), n, "%s: %s", m, r.cap_out);
+	cr_expect_eq(pe_rt_int(r.cap, "seq.missing"), 0, "%s", m);
+	cr_expect_eq(pe_rt_int(r.cap, "seq.reordered"), 0, "%s", m);
+	if (strcmp(m, "sendmmsg"))
+		cr_expect_gt(pe_rt_int(r.inj, "retries"), 0, "%s: the qdisc never pushed back: %s",
+			     m, r.inj_out);
+	pe_rt_io_free(&r);
+	cr_assert_eq(pe_lab_run(&lab, 0, &tc, "tc -s qdisc show dev %s", lab.ifname[0]), 0);
+	cr_expect(strstr(tc.out, "dropped 0,") == NULL || !strcmp(m, "sendmmsg"),
+		  "%s: tbf dropped nothing: %s", m, tc.out);
+	pe_run_free(&tc);
+}
