@@ -444,7 +444,7 @@ void pe_registry_close(struct pe_registry *r)
 }
 
 int pe_registry_query(const char *host, uint16_t port, const char *name, size_t name_len,
-		      struct json_object **reply, char *why, size_t whylen)
+		      bool want_list, struct json_object **reply, char *why, size_t whylen)
 {
 	struct pe_addr addrs[8];
 	struct pe_ctl c;
@@ -488,6 +488,8 @@ int pe_registry_query(const char *host, uint16_t port, const char *name, size_t 
 	req = json_object_new_object();
 	if (name)
 		json_object_object_add(req, "name", json_object_new_string_len(name, (int)name_len));
+	if (name && !want_list)
+		json_object_object_add(req, "list", json_object_new_boolean(0));
 	err = send_obj(&c, req);
 	json_object_put(req);
 	if (!err)

@@ -41,10 +41,11 @@ size_t pe_registry_count(struct pe_registry *r);
 int pe_registry_check_name(const char *name, size_t len, char *why, size_t whylen);
 
 /* Client side: connects to host:port, registers name (NULL: only asks for the list) and
- * returns the server's reply object in *reply (caller puts it). 0, or -errno with a
- * one-line reason in why: -ECONNREFUSED, -EPROTO (the server's "error" message is copied). */
+ * returns the server's reply object in *reply (caller puts it): the whole list, or only
+ * {"count": N} when want_list is false and a name is given. 0, or -errno with a one-line
+ * reason in why: -ECONNREFUSED, -EPROTO (the server's "error" message is copied). */
 struct json_object;
 int pe_registry_query(const char *host, uint16_t port, const char *name, size_t name_len,
-		      struct json_object **reply, char *why, size_t whylen);
+		      bool want_list, struct json_object **reply, char *why, size_t whylen);
 
 #endif

@@ -37,11 +37,16 @@ static void send_some(struct econn *ec)
 
 		if (n > PE_PATTERN_PERIOD)
 			n = PE_PATTERN_PERIOD;
-		if (s->corrupt_at >= 0 && ec->idx == 0 && (uint64_t)s->corrupt_at == pos) {
-			/* test hook: one wrong byte leaves this sender */
-			flipped = src[0] ^ 0x5a;
-			src = &flipped;
-			n = 1;
+		if (s->corrupt_at >= 0 && ec->idx == 0 && (uint64_t)s->corrupt_at >= pos &&
+		    (uint64_t)s->corrupt_at < pos + n) {
+			/* test hook: one wrong byte leaves this sender (the bytes before it first) */
+			if ((uint64_t)s->corrupt_at > pos) {
+				n = (uint64_t)s->corrupt_at - pos;
+			} else {
+				flipped = src[0] ^ 0x5a;
+				src = &flipped;
+				n = 1;
+			}
 		}
 		r = pe_conn_send(ec->c, src, n);
 		if (r <= 0)

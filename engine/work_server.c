@@ -189,7 +189,7 @@ static void session_run(struct session *se)
 		}
 		if (!w.finished)
 			pe_loop_run_once(loop, 10000000ull);
-		if (w.finished || now - last_ctl > 20000000ull) {
+		if (!got_end && (w.finished || now - last_ctl > 20000000ull)) {
 			last_ctl = now;
 			r = w.finished ? (msg = pe_ctl_recv(&ctl, &e, err, sizeof(err))) ? 1 : e :
 					 ctl_poll(&ctl, &msg, err, sizeof(err));

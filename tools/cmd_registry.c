@@ -106,7 +106,7 @@ static int run(int argc, char **argv)
 			if (r)
 				return pe_usage("registry: -n: %s", why);
 		}
-		r = pe_registry_query(host, (uint16_t)port, name, name ? strlen(name) : 0, &reply,
+		r = pe_registry_query(host, (uint16_t)port, name, name ? strlen(name) : 0, true, &reply,
 				      why, sizeof(why));
 		if (r) {
 			json_object_put(reply);

@@ -7,8 +7,8 @@ pe_deps bench
 pe_build "$PE_TOP/build" -DCMAKE_BUILD_TYPE=Release
 cd "$PE_TOP"
 echo
+echo "== pkteng bench: stream, rr, udp and echo on loopback, io_uring and epoll"
+build/pkteng bench --out build/pkteng-bench.json
+echo
 echo "== pkteng frame --hex (a 64-byte UDP frame with its FCS)"
 build/pkteng frame --fcs --hex
-echo
-echo "== CRC32 (Ethernet FCS): pkteng vs zlib vs ISA-L"
-build/pkteng-microbench --benchmark_filter='crc32' --benchmark_min_time=0.2
