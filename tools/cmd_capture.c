@@ -19,6 +19,7 @@
 static const char usage[] =
 	"Usage: pkteng capture --dev IF [-n COUNT] [-t SECONDS] [--pcap FILE] [--check-fcs]\n"
 	"       [--ethertype X] [-i SECONDS] [--json] [--ready-file PATH] [--incoming]\n"
+	"       [--ring-mb N]\n"
 	"Receives frames on IF through a TPACKET_V3 ring until COUNT frames, SECONDS or Ctrl-C.\n"
 	"Counts frames and bytes, the kernel's drops, frames the parser rejects (by reason) and,\n"
 	"for frames from `pkteng inject`, missing and out-of-order sequence numbers.\n"
@@ -31,9 +32,10 @@ static const char usage[] =
 	"  -i, --interval SECONDS  a report line every SECONDS\n"
 	"  --json                  the final report as JSON on stdout\n"
 	"  --ready-file PATH       create PATH once the ring is bound (also: 'ready' on stderr)\n"
-	"  --incoming              skip frames this host sends on IF\n";
+	"  --incoming              skip frames this host sends on IF\n"
+	"  --ring-mb N             the ring's size in MiB (16; 1 MiB blocks, 4..1024)\n";
 
-enum { O_PCAP = 256, O_CHECK_FCS, O_ETHERTYPE, O_JSON, O_READY, O_INCOMING };
+enum { O_PCAP = 256, O_CHECK_FCS, O_ETHERTYPE, O_JSON, O_READY, O_INCOMING, O_RING_MB };
 
 static volatile sig_atomic_t stop_flag;
 
@@ -197,6 +199,7 @@ static int run(int argc, char **argv)
 		{"json", no_argument, 0, O_JSON},
 		{"ready-file", required_argument, 0, O_READY},
 		{"incoming", no_argument, 0, O_INCOMING},
+		{"ring-mb", required_argument, 0, O_RING_MB},
 		{0},
 	};
 	struct cap_state s = {.ethertype = -1};
@@ -247,6 +250,11 @@ static int run(int argc, char **argv)
 			break;
 		case O_INCOMING:
 			co.incoming_only = true;
+			break;
+		case O_RING_MB:
+			if (pe_parse_u64(optarg, 4, 1024, &x))
+				return pe_usage("--ring-mb %s: must be 4..1024", optarg);
+			co.n_blocks = (unsigned)x;
 			break;
 		case 'h':
 			return pe_cli_help(usage, false);

@@ -67,7 +67,8 @@ ParameterizedTest(unsigned *pi, raw_rate, within_1pct, .init = setup, .fini = te
 		double span, rate, err;
 
 		snprintf(inj, sizeof(inj), "-n %u --rate %u --method %s", c->n, c->rate, c->method);
-		snprintf(cap, sizeof(cap), "-n %u -t 20", c->n);
+		/* 64 MiB: a whole 100k-frame run fits even if the capture stalls */
+		snprintf(cap, sizeof(cap), "-n %u -t 20 --ring-mb 64", c->n);
 		cr_assert_eq(pe_rt_io(&lab, dir, inj, cap, 25000, &r), 0);
 		cr_assert_eq(r.inj_status, 0, "%s", r.inj_err);
 		cr_assert_eq(pe_rt_int(r.cap, "frames"), c->n, "%s", r.cap_out);
