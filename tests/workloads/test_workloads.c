@@ -129,7 +129,8 @@ static void check_mode(int b, const char *host, const char *tmp)
 	c = side(d, "client");
 	s = side(d, "server");
 	cr_expect_gt(num(c, "udp_sent"), 3000);
-	cr_expect_eq(num(s, "udp_received"), num(c, "udp_sent"));
+	cr_expect_eq(num(s, "udp_received"), num(c, "udp_sent"), "%s %s: %lld of %lld", backend[b],
+		     host, num(s, "udp_received"), num(c, "udp_sent"));
 	cr_expect_eq(num(s, "udp_lost"), 0);
 	cr_expect_eq(num(s, "udp_duplicates"), 0);
 	cr_expect_eq(num(s, "bytes_rx"), 200 * num(c, "udp_sent"));
@@ -252,7 +253,8 @@ Test(work, udp_loss_is_exact)
 		cr_expect_eq(num(s, "udp_sent"), sent);
 		cr_expect_eq(num(s, "udp_lost"), sent / 7, "%s: lost %lld of %lld", backend[b],
 			     num(s, "udp_lost"), sent);
-		cr_expect_eq(num(s, "udp_received"), sent - sent / 7);
+		cr_expect_eq(num(s, "udp_received"), sent - sent / 7, "%s: %lld of %lld", backend[b],
+			     num(s, "udp_received"), sent);
 		cr_expect_eq(num(c, "msgs_tx"), sent - sent / 7);
 		json_object_put(d);
 		pe_run_free(&r);
