@@ -9,6 +9,7 @@
 #include <liburing.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
+#include <linux/virtio_net.h>
 #include <net/if.h>
 #include <poll.h>
 #include <sched.h>
@@ -37,6 +38,7 @@ struct pe_tx {
 	uint8_t *ring;
 	size_t ring_len;
 	unsigned slot_size, n_slots, head, data_off;
+	unsigned vnet_len; /* a virtio_net_hdr precedes each frame in its slot */
 	/* io_uring */
 	struct io_uring uring;
 	bool uring_ok;
@@ -137,7 +139,17 @@ static int ring_setup(struct pe_tx *tx, const struct pe_tx_opts *o)
 	tx->tpv = ver == TPACKET_V2 ? 2 : 3;
 	hdr = tx->tpv == 2 ? TPACKET2_HDRLEN : TPACKET3_HDRLEN;
 	tx->data_off = hdr - sizeof(struct sockaddr_ll);
-	while (slot < tx->data_off + frame_max)
+	/* Without a virtio_net_hdr the kernel copies only the Ethernet header out of the slot
+	 * and hangs the rest on the skb as pages of the ring; a veth must then copy those into
+	 * fresh pages for the peer (skb_copy_ubufs), a page allocation per frame. A header whose
+	 * hdr_len is the whole frame makes the kernel copy it into the skb instead. */
+	{
+		int one = 1;
+
+		if (!setsockopt(tx->fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)))
+			tx->vnet_len = sizeof(struct virtio_net_hdr);
+	}
+	while (slot < tx->data_off + tx->vnet_len + frame_max)
 		slot <<= 1;
 	tx->slot_size = slot;
 	tx->n_slots = o->ring_frames ? o->ring_frames : 4096;
@@ -352,22 +364,30 @@ static int send_ring(struct pe_tx *tx, const uint8_t *const *frames, const uint1
 		unsigned s = tx->head;
 		uint8_t *slot = tx->ring + (size_t)s * tx->slot_size;
 
-		if (lens[i] > tx->slot_size - tx->data_off)
+		unsigned len = lens[i] + tx->vnet_len;
+
+		if (len > tx->slot_size - tx->data_off)
 			return -EMSGSIZE;
 		err = ring_wait_slot(tx, s, retries);
 		if (err)
 			return err;
-		memcpy(slot + tx->data_off, frames[i], lens[i]);
+		if (tx->vnet_len) {
+			struct virtio_net_hdr vh = {.gso_type = VIRTIO_NET_HDR_GSO_NONE,
+						    .hdr_len = lens[i]};
+
+			memcpy(slot + tx->data_off, &vh, sizeof(vh));
+		}
+		memcpy(slot + tx->data_off + tx->vnet_len, frames[i], lens[i]);
 		if (tx->tpv == 2) {
 			struct tpacket2_hdr *h = (struct tpacket2_hdr *)slot;
 
-			h->tp_len = lens[i];
-			h->tp_snaplen = lens[i];
+			h->tp_len = len;
+			h->tp_snaplen = len;
 		} else {
 			struct tpacket3_hdr *h = (struct tpacket3_hdr *)slot;
 
-			h->tp_len = lens[i];
-			h->tp_snaplen = lens[i];
+			h->tp_len = len;
+			h->tp_snaplen = len;
 			h->tp_next_offset = 0;
 		}
 		__atomic_store_n(slot_status(tx, s), TP_STATUS_SEND_REQUEST, __ATOMIC_RELEASE);
