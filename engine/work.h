@@ -43,6 +43,9 @@ struct pe_work_ops {
 	void (*free)(struct pe_work *w);
 };
 
+/* Modes that move bulk data (bigger receive buffers pay off). */
+#define PE_MODE_BULK(m) ((m) == PE_MODE_STREAM || (m) == PE_MODE_FILE)
+
 extern const struct pe_work_ops pe_work_stream_ops, pe_work_rr_ops, pe_work_crr_ops,
 	pe_work_udp_ops, pe_work_echo_ops, pe_work_file_ops;
 const struct pe_work_ops *pe_work_ops_for(enum pe_mode m);

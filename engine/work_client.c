@@ -98,6 +98,12 @@ int pe_client_run(const struct pe_client_opts *o, struct pe_figures *cli, struct
 		struct pe_loop_opts lo = { .sz = sizeof(lo), .backend = o->backend,
 					   .zc_min_bytes = o->p.zerocopy ? 0 : SIZE_MAX };
 
+		/* bulk modes read in large chunks: fewer receive completions per byte */
+		if (PE_MODE_BULK(o->p.mode)) {
+			lo.buf_bytes = 256 * 1024;
+			lo.buf_count = 64;
+		}
+
 		loop = pe_loop_open(&lo);
 	}
 	if (!loop) {

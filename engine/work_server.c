@@ -109,6 +109,12 @@ static void session_run(struct session *se)
 		struct pe_loop_opts lo = { .sz = sizeof(lo), .backend = s->o.backend,
 					   .zc_min_bytes = p.zerocopy ? 0 : SIZE_MAX };
 
+		/* bulk modes read in large chunks: fewer receive completions per byte */
+		if (PE_MODE_BULK(p.mode)) {
+			lo.buf_bytes = 256 * 1024;
+			lo.buf_count = 64;
+		}
+
 		loop = pe_loop_open(&lo);
 	}
 	if (!loop || pe_work_init(&w, loop, &p, false)) {
