@@ -212,15 +212,19 @@ static void print_rate(const struct xdp_args *a, double t_s, double secs,
 		printf("%8s %12s %10s", "time_s", "frames/s", "Mbit/s");
 		for (i = 0; i < PE_XDP_L3_MAX; i++)
 			printf(" %9s", pe_xdp_l3_name(i));
-		for (i = 0; i < PE_XDP_L4_MAX; i++)
-			printf(" %7s", pe_xdp_l4_name(i));
+		for (i = 0; i < PE_XDP_L4_MAX; i++) {
+			char name[16];
+
+			snprintf(name, sizeof(name), "l4-%s", pe_xdp_l4_name(i));
+			printf(" %8s", name);
+		}
 		printf(" %7s %7s\n", "vlan1", "vlan2");
 	}
 	printf("%8.2f %12.0f %10.2f", t_s, t.pkts / secs, t.bytes * 8e-6 / secs);
 	for (i = 0; i < PE_XDP_L3_MAX; i++)
 		printf(" %9.0f", d->l3[i].pkts / secs);
 	for (i = 0; i < PE_XDP_L4_MAX; i++)
-		printf(" %7.0f", d->l4[i].pkts / secs);
+		printf(" %8.0f", d->l4[i].pkts / secs);
 	printf(" %7.0f %7.0f\n", d->vlan[0].pkts / secs, d->vlan[1].pkts / secs);
 	fflush(stdout);
 }
