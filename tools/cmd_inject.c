@@ -324,6 +324,8 @@ struct run_state {
 	size_t n_rf;
 	bool fcs_in_frame; /* the frames end with their FCS (as data or SO_NOFCS) */
 	bool stamp;
+	bool resizes;	 /* --imix or --vary size: the payload is rewritten per frame */
+	bool magic_done; /* the sequence magic is in the template */
 };
 
 static int send_loop(struct run_state *st, struct stats *tot, double *secs, json_object *iv)
@@ -422,7 +424,10 @@ static int send_loop(struct run_state *st, struct stats *tot, double *secs, json
 					if (st->stamp && t->payload_len >= 12) {
 						uint8_t m[4] = {'P', 'E', 's', 'q'};
 
-						pe_frame_write_payload(t, 0, m, 4);
+						/* the magic stays put unless the size moves */
+						if (!st->magic_done || st->resizes)
+							pe_frame_write_payload(t, 0, m, 4);
+						st->magic_done = true;
 						pe_frame_stamp_seq(t, 4, seq);
 					}
 					pe_frame_finish_fcs(t);
@@ -675,6 +680,9 @@ static int run(int argc, char **argv)
 		fcs = fo.o.fcs;
 		st.t = &t;
 		st.stamp = true;
+		st.resizes = c.vr.imix;
+		for (unsigned i = 0; i < c.vr.n; i++)
+			st.resizes |= c.vr.v[i].field == PE_VARY_SIZE;
 		if (!rc)
 			rc = check_vary(&c.vr, &t);
 	}
