@@ -113,6 +113,9 @@ static void session_run(struct session *se)
 		if (PE_MODE_BULK(p.mode)) {
 			lo.buf_bytes = 256 * 1024;
 			lo.buf_count = 64;
+		} else if (p.gro) {
+			lo.buf_bytes = 65536; /* a whole GRO train of datagrams */
+			lo.buf_count = 256;
 		}
 
 		loop = pe_loop_open(&lo);

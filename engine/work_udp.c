@@ -7,17 +7,22 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/udp.h>
 #include <sys/socket.h>
 
 #define UDP_HDR 24
 #define BATCH 64
 #define MAX_SEQ (1ull << 34) /* a 2 GiB bitmap at most */
+#define GSO_SEGS_MAX 64	     /* UDP_MAX_SEGMENTS on older kernels */
 
 struct udp {
 	struct pe_udp *u;
 	/* sender */
 	uint8_t *bufs;
 	struct pe_dgram d[BATCH];
+	unsigned segs;		/* datagrams per send: 1, or more with --gso */
+	unsigned nseg[BATCH];
+	uint64_t first_seq[BATCH];
 	uint64_t next_seq, pps;
 	int64_t skip_every;
 	struct pe_timer pace;
@@ -48,24 +53,39 @@ static uint64_t get64(const uint8_t *p)
 	return v;
 }
 
-/* Queues up to `want` datagrams; returns how many the engine took. */
+/* Queues up to `want` datagrams (with --gso, up to `segs` of them in each send, which the
+ * kernel cuts at len_bytes); returns how many the engine took. */
 static uint64_t send_batch(struct pe_work *w, uint64_t want)
 {
 	struct udp *s = w->mode;
+	size_t len = w->p.len_bytes;
 	uint64_t done = 0;
 
 	while (done < want && !w->stopping) {
-		unsigned n = 0;
+		uint64_t queued = 0;
+		unsigned n = 0, i;
 		int r;
 
-		while (n < BATCH && done + n < want) {
-			uint64_t seq = s->next_seq++;
+		while (n < BATCH && done + queued < want) {
+			uint8_t *base = s->bufs + (size_t)n * s->segs * len;
+			unsigned k = 0;
 
-			if (s->skip_every > 0 && seq % (uint64_t)s->skip_every ==
-							 (uint64_t)s->skip_every - 1)
-				continue; /* test hook: a datagram "lost" on purpose */
-			put64(s->bufs + (size_t)n * w->p.len_bytes + 8, seq);
-			put64(s->bufs + (size_t)n * w->p.len_bytes + 16, pe_now_ns());
+			s->first_seq[n] = s->next_seq;
+			while (k < s->segs && done + queued + k < want) {
+				uint64_t seq = s->next_seq++;
+
+				if (s->skip_every > 0 && seq % (uint64_t)s->skip_every ==
+								 (uint64_t)s->skip_every - 1)
+					continue; /* test hook: a datagram "lost" on purpose */
+				put64(base + k * len + 8, seq);
+				put64(base + k * len + 16, pe_now_ns());
+				k++;
+			}
+			if (!k)
+				break;
+			s->nseg[n] = k;
+			s->d[n].len = k * len;
+			queued += k;
 			n++;
 		}
 		if (!n)
@@ -75,10 +95,12 @@ static uint64_t send_batch(struct pe_work *w, uint64_t want)
 			r = 0;
 		/* sequence numbers not taken are given back */
 		if ((unsigned)r < n)
-			s->next_seq = get64(s->bufs + (size_t)r * w->p.len_bytes + 8);
-		w->cnt.msgs_tx += (unsigned)r;
-		w->cnt.bytes_tx += (uint64_t)(unsigned)r * w->p.len_bytes;
-		done += (unsigned)r;
+			s->next_seq = s->first_seq[r];
+		for (i = 0; i < (unsigned)r; i++) {
+			w->cnt.msgs_tx += s->nseg[i];
+			w->cnt.bytes_tx += (uint64_t)s->nseg[i] * len;
+			done += s->nseg[i];
+		}
 		if ((unsigned)r < n)
 			break;
 	}
@@ -114,6 +136,9 @@ static void on_error(struct pe_udp *u, int err)
 	/* a refused datagram is a lost one; the receiver's count shows it */
 }
 
+static void on_datagram(struct pe_work *w, struct udp *s, const uint8_t *p, size_t len,
+			uint64_t now);
+
 static void on_recv(struct pe_udp *u, const struct pe_dgram *d, unsigned n)
 {
 	struct pe_work *w = pe_udp_data(u);
@@ -122,20 +147,40 @@ static void on_recv(struct pe_udp *u, const struct pe_dgram *d, unsigned n)
 	unsigned i;
 
 	for (i = 0; i < n; i++) {
-		const uint8_t *p = d[i].data;
+		size_t off;
+
+		if (!w->p.gro) {
+			on_datagram(w, s, d[i].data, d[i].len, now);
+			continue;
+		}
+		/* with --gro one read holds several datagrams of len_bytes (the last maybe shorter) */
+		for (off = 0; off < d[i].len; off += w->p.len_bytes) {
+			size_t seg = d[i].len - off < w->p.len_bytes ? d[i].len - off : w->p.len_bytes;
+
+			on_datagram(w, s, (const uint8_t *)d[i].data + off, seg, now);
+		}
+	}
+	if (s->peer_sent && s->unique >= s->peer_sent)
+		pe_work_finish(w);
+}
+
+static void on_datagram(struct pe_work *w, struct udp *s, const uint8_t *p, size_t len,
+			uint64_t now)
+{
+	{
 		uint64_t seq, word, bit;
 		int64_t transit, dd;
 
-		if (d[i].len < UDP_HDR || get64(p) != w->cookie) {
+		if (len < UDP_HDR || get64(p) != w->cookie) {
 			s->foreign++;
-			continue;
+			return;
 		}
 		w->cnt.msgs_rx++;
-		w->cnt.bytes_rx += d[i].len;
+		w->cnt.bytes_rx += len;
 		seq = get64(p + 8);
 		if (seq >= MAX_SEQ) {
 			s->foreign++;
-			continue;
+			return;
 		}
 		word = seq / 64;
 		bit = 1ull << (seq % 64);
@@ -156,7 +201,7 @@ static void on_recv(struct pe_udp *u, const struct pe_dgram *d, unsigned n)
 		}
 		if (s->seen[word] & bit) {
 			w->fig.udp_duplicates++;
-			continue;
+			return;
 		}
 		s->seen[word] |= bit;
 		s->unique++;
@@ -175,8 +220,6 @@ static void on_recv(struct pe_udp *u, const struct pe_dgram *d, unsigned n)
 		s->last_transit = transit;
 		s->any = true;
 	}
-	if (s->peer_sent && s->unique >= s->peer_sent)
-		pe_work_finish(w);
 }
 
 static const struct pe_udp_cbs cbs = {
@@ -212,18 +255,31 @@ static int client_open(struct pe_work *w)
 		return err;
 	s = w->mode;
 	s->skip_every = pe_test_hook("PKTENG_TEST_UDP_SKIP");
-	s->bufs = calloc(BATCH, w->p.len_bytes);
+	s->segs = 1;
+	if (w->p.gso) {
+		s->segs = GSO_SEGS_MAX;
+		if (s->segs > 65507 / w->p.len_bytes)
+			s->segs = 65507 / w->p.len_bytes;
+	}
+	s->bufs = calloc((size_t)BATCH * s->segs, w->p.len_bytes);
 	if (!s->bufs)
 		return -ENOMEM;
-	for (i = 0; i < BATCH; i++) {
+	for (i = 0; i < BATCH * s->segs; i++)
 		put64(s->bufs + (size_t)i * w->p.len_bytes, w->cookie);
-		s->d[i].data = s->bufs + (size_t)i * w->p.len_bytes;
-		s->d[i].len = w->p.len_bytes;
-	}
+	for (i = 0; i < BATCH; i++)
+		s->d[i].data = s->bufs + (size_t)i * s->segs * w->p.len_bytes;
 	s->pps = w->p.rate_pps ? w->p.rate_pps : w->p.rate_bps / (8ull * w->p.len_bytes);
 	if (w->p.rate_bps && !s->pps)
 		s->pps = 1;
-	return pe_udp_open(w->loop, NULL, &o, &s->u);
+	err = pe_udp_open(w->loop, NULL, &o, &s->u);
+	if (!err && w->p.gso) {
+		int gso = (int)w->p.len_bytes;
+
+		/* the kernel cuts each send into datagrams of len_bytes (UDP_SEGMENT) */
+		if (setsockopt(pe_udp_fd(s->u), SOL_UDP, UDP_SEGMENT, &gso, sizeof(gso)))
+			return -errno;
+	}
+	return err;
 }
 
 static int server_open(struct pe_work *w, const struct pe_addr *local)
@@ -239,6 +295,14 @@ static int server_open(struct pe_work *w, const struct pe_addr *local)
 	if (!err)
 		setsockopt(pe_udp_fd(((struct udp *)w->mode)->u), SOL_SOCKET, SO_RCVBUFFORCE, &big,
 			   sizeof(big));
+	if (!err && w->p.gro) {
+		int one = 1;
+
+		/* datagrams of one GSO send stay together (UDP_GRO); on_recv cuts them */
+		if (setsockopt(pe_udp_fd(((struct udp *)w->mode)->u), SOL_UDP, UDP_GRO, &one,
+			       sizeof(one)))
+			return -errno;
+	}
 	return err;
 }
 

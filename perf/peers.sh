@@ -85,6 +85,7 @@ for i in $(seq "$RUNS"); do
 	run pkteng_stream_Z "$X_PE_STREAM" "${PE[@]}" -p $P_URING --mode stream --zerocopy
 	run pkteng_udp64 "$X_PE_UDP" "${PE[@]}" -p $P_URING --mode udp -l 64
 	run iperf3_udp64 "$X_IPERF_UDP" iperf3 -c 127.0.0.1 -p $P_IPERF -u -b 0 -l 64 -t "$SECS" -J
+	run pkteng_udp64_gso "$X_PE_UDP" "${PE[@]}" -p $P_URING --mode udp -l 64 --gso --gro
 	run pkteng_rr64 "$X_PE_RR" "${PE[@]}" -p $P_EPOLL --backend epoll --mode rr -l 64 --resp-len 64
 	run pkteng_rr64_uring "$X_PE_RR" "${PE[@]}" -p $P_URING --mode rr -l 64 --resp-len 64
 	run sockperf_pp64 "$X_SOCKPERF" sockperf ping-pong --tcp -i 127.0.0.1 -p $P_SOCKPERF -m 64 -t "$SECS" --mps=max
@@ -119,6 +120,7 @@ checks = [
     ("stream 1 flow vs iperf3 -Z", "pkteng_stream", "iperf3_stream_Z", "bps", 1.0),
     ("stream --zerocopy vs iperf3 -Z", "pkteng_stream_Z", "iperf3_stream_Z", "bps", None),
     ("udp 64 B received pps vs iperf3 -u -b 0", "pkteng_udp64", "iperf3_udp64", "pps", 3.0),
+    ("udp 64 B --gso --gro vs iperf3 -u -b 0", "pkteng_udp64_gso", "iperf3_udp64", "pps", 3.0),
     ("rr 64 B tps (epoll) vs sockperf pp", "pkteng_rr64", "sockperf_pp64", "tps", 1.1),
     ("rr 64 B tps (io_uring) vs sockperf pp", "pkteng_rr64_uring", "sockperf_pp64", "tps", None),
     ("echo 256 conns io_uring vs epoll", "pkteng_echo256_uring", "pkteng_echo256_epoll", "tps", 1.2),

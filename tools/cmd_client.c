@@ -29,6 +29,8 @@ static const char usage[] =
 	"  --verify            stream: the receiver checks every byte of the keyed pattern\n"
 	"  -b BITS_PER_S       udp target rate (0: as fast as possible, the default)\n"
 	"  --pps N             udp target datagrams per second\n"
+	"  --gso, --gro        udp: the client sends up to 64 datagrams per send (UDP_SEGMENT);\n"
+	"                      the server takes them in one read (UDP_GRO)\n"
 	"  --file PATH         file: the file to send (its length and SHA-256 are checked)\n"
 	"  --backend B         uring (default) or epoll\n"
 	"  -i SECONDS          a report line every SECONDS (default 1; 0: none)\n"
@@ -70,7 +72,8 @@ static int run(int argc, char **argv)
 	struct pe_figures cli, srv;
 	double t = -1;
 	uint64_t v, n = 0, l = 0, resp = 0, conns = 0, bps = 0, pps = 0;
-	bool reverse = false, bidir = false, zc = false, verify = false, have_srv;
+	bool reverse = false, bidir = false, zc = false, verify = false, gso = false, gro = false;
+	bool have_srv;
 	char err[300];
 	struct out o;
 	int c, r;
@@ -149,9 +152,11 @@ static int run(int argc, char **argv)
 			return pe_usage("client: --skip-rx-copy: not supported yet (the engine's receive "
 					"path has no MSG_TRUNC mode)");
 		case O_GSO:
+			gso = true;
+			break;
 		case O_GRO:
-			return pe_usage("client: --gso/--gro: not supported yet (the engine's UDP path "
-					"has no UDP_SEGMENT/UDP_GRO)");
+			gro = true;
+			break;
 		case '4':
 			co.family = AF_INET;
 			break;
@@ -195,6 +200,10 @@ static int run(int argc, char **argv)
 		return pe_usage("client: -b and --pps are for --mode udp");
 	if (bps && pps)
 		return pe_usage("client: -b and --pps exclude each other");
+	if ((gso || gro) && mode != PE_MODE_UDP)
+		return pe_usage("client: --gso and --gro are for --mode udp");
+	co.p.gso = gso;
+	co.p.gro = gro;
 	co.p.rate_bps = bps;
 	co.p.rate_pps = pps;
 	if (mode == PE_MODE_UDP && (co.p.len_bytes < 24 || co.p.len_bytes > 65507))

@@ -124,16 +124,18 @@ static void check_mode(int b, const char *host, const char *tmp)
 	json_object_put(d);
 	pe_run_free(&r);
 
-	/* udp, paced gently: nothing lost, every datagram counted once */
+	/* udp, paced gently: every datagram counted once, and the books balance exactly (a
+	 * loopback socket may still drop a few while the machine is busy compiling) */
 	d = client(&r, b, host, NULL, "--mode udp --pps 20000 -t 0.3 -l 200", 0);
 	c = side(d, "client");
 	s = side(d, "server");
 	cr_expect_gt(num(c, "udp_sent"), 3000);
-	cr_expect_eq(num(s, "udp_received"), num(c, "udp_sent"), "%s %s: %lld of %lld", backend[b],
-		     host, num(s, "udp_received"), num(c, "udp_sent"));
-	cr_expect_eq(num(s, "udp_lost"), 0);
+	cr_expect_eq(num(s, "udp_sent"), num(c, "udp_sent"));
+	cr_expect_eq(num(s, "udp_received") + num(s, "udp_lost"), num(c, "udp_sent"));
+	cr_expect_leq(num(s, "udp_lost") * 100, num(c, "udp_sent"), "%s %s: lost %lld of %lld",
+		      backend[b], host, num(s, "udp_lost"), num(c, "udp_sent"));
 	cr_expect_eq(num(s, "udp_duplicates"), 0);
-	cr_expect_eq(num(s, "bytes_rx"), 200 * num(c, "udp_sent"));
+	cr_expect_eq(num(s, "bytes_rx"), 200 * num(s, "udp_received"));
 	json_object_put(d);
 	pe_run_free(&r);
 
@@ -242,10 +244,14 @@ Test(work, verify_catches_a_corrupted_byte)
 
 Test(work, udp_loss_is_exact)
 {
-	for (int b = 0; b < 2; b++) {
+	for (int k = 0; k < 4; k++) {
+		int b = k % 2;
 		struct pe_run r;
+		/* the same with 64 datagrams per send (UDP_SEGMENT) read whole (UDP_GRO) */
 		struct json_object *d = client(&r, b, "::1", "PKTENG_TEST_UDP_SKIP=7",
-					       "--mode udp --pps 30000 -t 0.3 -l 64", 0);
+					       k < 2 ? "--mode udp --pps 30000 -t 0.3 -l 64" :
+						       "--mode udp --pps 30000 -t 0.3 -l 100 --gso --gro",
+					       0);
 		struct json_object *c = side(d, "client"), *s = side(d, "server");
 		long long sent = num(c, "udp_sent");
 
@@ -256,6 +262,10 @@ Test(work, udp_loss_is_exact)
 		cr_expect_eq(num(s, "udp_received"), sent - sent / 7, "%s: %lld of %lld", backend[b],
 			     num(s, "udp_received"), sent);
 		cr_expect_eq(num(c, "msgs_tx"), sent - sent / 7);
+		cr_expect_eq(num(s, "bytes_rx"), (k < 2 ? 64 : 100) * (sent - sent / 7),
+			     "case %d: %lld bytes for %lld datagrams", k, num(s, "bytes_rx"),
+			     sent - sent / 7);
+		cr_expect_eq(num(s, "udp_duplicates"), 0);
 		json_object_put(d);
 		pe_run_free(&r);
 	}
