@@ -32,8 +32,9 @@ struct pe_lab {
 	bool open;
 };
 
-/* Creates the namespaces, the veth pair, addresses, permanent neighbour entries (so ARP/ND
- * never add frames to the counters) and brings everything up. opts may be NULL. Returns 0,
+/* Creates the namespaces, the veth pair, addresses, permanent neighbour entries and brings
+ * everything up with ARP off (IFF_NOARP: no ARP, ND or MLD frames ever add to the counters;
+ * only the lab's addresses are reachable). opts may be NULL. Returns 0,
  * or -errno after removing whatever it had made (-EPERM when not root, -EOPNOTSUPP when the
  * kernel has no 802.1Q VLAN devices and opts asked for vlan_id). */
 int pe_lab_open(struct pe_lab *lab, const struct pe_lab_opts *opts);

@@ -42,7 +42,7 @@ pe_lab_up() {
 					"net.ipv6.conf.$ifn.mldv2_unsolicited_report_interval=1" \
 					"net.ipv6.conf.$ifn.addr_gen_mode=1"
 			fi &&
-			ip -n "$ns" link set "$ifn" address "$mac" &&
+			ip -n "$ns" link set "$ifn" address "$mac" arp off &&
 			{ [ "$mtu" = 0 ] || ip -n "$ns" link set "$ifn" mtu "$mtu"; } &&
 			ip -n "$ns" addr add "$ip4/24" dev "$ifn" &&
 			ip -n "$ns" neigh replace "$pip4" lladdr "$pmac" dev "$ifn" nud permanent &&
@@ -56,10 +56,11 @@ pe_lab_up() {
 				ip -n "$ns" link add link "$ifn" name "$vif" type vlan id "$vid" &&
 				ip -n "$ns" addr add "$vip/24" dev "$vif" &&
 				ip -n "$ns" neigh replace "$pvip" lladdr "$pmac" dev "$vif" nud permanent &&
-				ip -n "$ns" link set "$vif" up; }; }
+				ip -n "$ns" link set "$vif" arp off up; }; }
 		} || { echo "lab: setting up $ns failed" >&2; pe_lab_down "$name"; return 1; }
 	done
-	sleep 0.2 # the unsolicited MLD reports leave before anyone counts frames
+	# arp off: no ARP, no solicited-node groups and so no MLD reports; the permanent
+	# neighbour entries give each side the other's MAC
 }
 
 pe_lab_main() {
