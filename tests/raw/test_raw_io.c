@@ -263,7 +263,8 @@ Test(raw_io, capture_counts_bad_frames_by_reason, .init = setup, .fini = teardow
 	snprintf(args, sizeof(args), "--replay %s/bad.pcap --rate 1000", dir);
 	cr_assert_eq(pe_rt_io(&lab, dir, args, "-n 18 -t 10 --check-fcs", 15000, &r), 0);
 	cr_expect_eq(r.inj_status, 0, "%s", r.inj_err);
-	cr_expect_eq(r.tx_delta, 18, "tx_packets delta %llu: %s", (unsigned long long)r.tx_delta, r.inj_out);
+	cr_expect_eq(r.tx_delta, 18, "tx_packets delta %llu: %s", (unsigned long long)r.tx_delta,
+		     r.inj_out);
 	cr_expect_eq(pe_rt_int(r.cap, "frames"), 18, "%s", r.cap_out);
 	cr_expect_eq(pe_rt_int(r.cap, "bad_total"), 15, "%s", r.cap_out);
 	cr_expect_eq(pe_rt_int(r.cap, "bad.BAD_FCS"), 4, "%s", r.cap_out);
