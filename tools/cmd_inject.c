@@ -690,6 +690,18 @@ static int run(int argc, char **argv)
 		goto out;
 	c.txo.ifname = c.dev;
 	c.txo.burst = c.burst;
+	/* TX ring slots sized for this run's largest frame: 64-byte frames in 256-byte slots
+	 * touch a 1 MiB ring instead of 64 MiB of 16 KiB slots. */
+	if (st.rf) {
+		for (size_t i = 0; i < st.n_rf; i++)
+			if (st.rf[i].len > c.txo.frame_max)
+				c.txo.frame_max = st.rf[i].len;
+	} else {
+		c.txo.frame_max = c.vr.imix ? 1518 + 8 : t.len;
+		for (unsigned i = 0; i < c.vr.n; i++)
+			if (c.vr.v[i].field == PE_VARY_SIZE && c.vr.v[i].hi > c.txo.frame_max)
+				c.txo.frame_max = (unsigned)c.vr.v[i].hi;
+	}
 	c.txo.nofcs = fcs && !c.replay;
 	st.c = &c;
 	st.fcs_in_frame = fcs;
