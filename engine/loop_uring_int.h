@@ -22,6 +22,8 @@ struct ur {
 	bool ring_ok;
 	bool has_zc;
 	unsigned sends_in_batch; /* send SQEs prepared since the last enter (see ur_wait) */
+	unsigned fixed_nr;       /* registered-file table size: a socket fd < this uses slot fd */
+	int minus_one;           /* FILES_UPDATE source that clears a slot */
 	struct ur_bufring tcp, udp;
 	struct pe_src wake_src, ignore_src;
 	uint64_t wake_val;

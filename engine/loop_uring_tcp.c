@@ -18,11 +18,47 @@ struct ur_zc {
 	struct pe_sq_item *it;
 };
 
+/* Registered-file slot = fd: an op on c uses the slot once registered. */
+static void use_fixed(struct pe_conn *c, struct io_uring_sqe *sqe)
+{
+	if (c->fixed)
+		sqe->flags |= IOSQE_FIXED_FILE;
+}
+
+static void register_fixed(struct pe_conn *c)
+{
+	struct ur *u = UR(c->loop);
+	struct io_uring_sqe *sqe;
+
+	if (c->fixed || c->fd < 0 || (unsigned)c->fd >= u->fixed_nr)
+		return;
+	/* Runs inline during the submit, before the ops queued after it that use the slot. */
+	sqe = pe__ur_sqe(c->loop, &u->ignore_src);
+	io_uring_prep_files_update(sqe, &c->fd, 1, c->fd);
+	c->fixed = true;
+}
+
+static void unregister_fixed(struct pe_conn *c)
+{
+	struct ur *u = UR(c->loop);
+	struct io_uring_sqe *sqe;
+
+	if (!c->fixed)
+		return;
+	sqe = pe__ur_sqe(c->loop, &u->ignore_src);
+	io_uring_prep_files_update(sqe, &u->minus_one, 1, c->fd);
+	c->fixed = false;
+	/* Now, not at the next iteration: the socket must be gone when on_close runs. */
+	io_uring_submit(&u->ring);
+	c->loop->st.syscalls++;
+}
+
 static void arm_recv(struct pe_conn *c)
 {
 	struct io_uring_sqe *sqe = pe__ur_sqe(c->loop, &c->s_recv);
 
 	io_uring_prep_recv_multishot(sqe, c->fd, NULL, 0, 0);
+	use_fixed(c, sqe);
 	sqe->flags |= IOSQE_BUFFER_SELECT;
 	sqe->buf_group = UR_BGID_TCP;
 	c->recv_armed = true;
@@ -32,6 +68,7 @@ static void arm_recv(struct pe_conn *c)
 int pe__ur_conn_start(struct pe_conn *c)
 {
 	/* Accepted sockets come blocking; io_uring arms its own poll when one would block. */
+	register_fixed(c);
 	if (!c->paused && !c->recv_armed)
 		arm_recv(c);
 	return 0;
@@ -58,6 +95,9 @@ static void maybe_dead(struct pe_conn *c)
 	/* Close once nothing but SEND_ZC notifications is pending: those wait for the socket's
 	 * buffers, which only a close releases. Finalize when they are in too. */
 	if (!c->fd_closed && c->inflight == c->zc_inflight) {
+		/* Clear the slot first (its reference would keep the socket open), then close;
+		 * the slot is free before any new socket can reuse the fd number. */
+		unregister_fixed(c);
 		close(c->fd);
 		c->fd_closed = true;
 	}
@@ -148,6 +188,7 @@ void pe__ur_conn_flush(struct pe_conn *c)
 			sqe = pe__ur_sqe(l, &z->src);
 			io_uring_prep_send_zc(sqe, c->fd, it->ptr + it->off, it->len - it->off,
 					      MSG_NOSIGNAL, pe__ur_send_zc_report_usage);
+			use_fixed(c, sqe);
 			it->zc_pending++;
 			c->inflight++;
 			l->st.zc_ops++;
@@ -167,6 +208,7 @@ void pe__ur_conn_flush(struct pe_conn *c)
 		io_uring_prep_send(sqe, c->fd, c->iov[0].iov_base, c->iov[0].iov_len, MSG_NOSIGNAL);
 	else
 		io_uring_prep_sendmsg(sqe, c->fd, &c->msg, MSG_NOSIGNAL);
+	use_fixed(c, sqe);
 	c->inflight++;
 	UR(l)->sends_in_batch++;
 	c->send_busy = true;
