@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,10 @@ struct pe_worker {
 	struct pe_loop *loop;
 	int err;
 	volatile int stop_early; /* stop requested before the loop existed */
+	/* pe_workers_stop may run in a signal handler while the worker closes its loop: it
+	 * counts itself in `stoppers` and only touches the loop while `closing` is 0; the worker
+	 * sets `closing` and waits for the stoppers to leave before closing. */
+	atomic_int stoppers, closing;
 	struct pe_loop_stats final; /* the loop's counters when it closed */
 };
 
@@ -69,6 +74,9 @@ static void *worker_main(void *arg)
 		me->err = err;
 	/* Closed on its own thread: an io_uring SINGLE_ISSUER ring only takes submissions (the
 	 * teardown's cancellations) from the thread that made it. */
+	atomic_store(&me->closing, 1);
+	while (atomic_load(&me->stoppers))
+		sched_yield();
 	pthread_mutex_lock(&w->mu);
 	if (l)
 		me->final = *pe_loop_stats(l);
@@ -139,14 +147,15 @@ void pe_workers_stop(struct pe_workers *w)
 {
 	unsigned i;
 
-	/* No lock (async-signal-safe): a loop pointer read here stays valid until its thread has
-	 * seen stop_early or the stop, because the thread only closes after pe_loop_run returns. */
+	/* No lock (async-signal-safe): see `stoppers` in struct pe_worker. */
 	for (i = 0; i < w->n; i++) {
-		struct pe_loop *l = w->wk[i].loop;
+		struct pe_worker *wk = &w->wk[i];
 
-		w->wk[i].stop_early = 1;
-		if (l)
-			pe_loop_stop(l);
+		wk->stop_early = 1;
+		atomic_fetch_add(&wk->stoppers, 1);
+		if (!atomic_load(&wk->closing) && wk->loop)
+			pe_loop_stop(wk->loop);
+		atomic_fetch_sub(&wk->stoppers, 1);
 	}
 }
 
