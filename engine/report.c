@@ -213,11 +213,13 @@ static void side_text(FILE *out, const char *who, const struct pe_params *p,
 			f->udp_sent ? 100.0 * (double)f->udp_lost / (double)f->udp_sent : 0.0,
 			(unsigned long long)f->udp_reordered, (unsigned long long)f->udp_duplicates,
 			f->jitter_ns / 1e3);
-	if (p->verify || p->mode == PE_MODE_ECHO)
-		fprintf(out, "        verify: %llu mismatched bytes%s",
-			(unsigned long long)f->verify_errors, f->verify_errors ? "" : "\n");
-	if ((p->verify || p->mode == PE_MODE_ECHO) && f->verify_errors)
-		fprintf(out, ", first at offset %lld\n", (long long)f->first_bad_offset);
+	/* the side that checks: the stream receiver, the echo client */
+	if ((p->verify && f->c.bytes_rx) || (p->mode == PE_MODE_ECHO && f->lat_count)) {
+		fprintf(out, "        verify: %llu mismatched bytes", (unsigned long long)f->verify_errors);
+		if (f->verify_errors)
+			fprintf(out, ", first at offset %lld", (long long)f->first_bad_offset);
+		fputc('\n', out);
+	}
 	if (f->sha256[0])
 		fprintf(out, "        file: %llu bytes sha256 %s\n", (unsigned long long)f->file_bytes,
 			f->sha256);
