@@ -425,13 +425,15 @@ static int ur_wait(struct pe_loop *l, uint64_t timeout_ns)
 	publish(&u->udp);
 	/* Sends usually complete inline during the submit, and their CQEs alone would end the
 	 * wait at once: a second enter per round trip. Wait for them plus one more event instead,
-	 * but for at most 1 ms, in case a send is stuck behind a full socket buffer. */
-	if (u->sends_in_batch && timeout_ns) {
+	 * for at most 1 ms, unless the last sends came back short: then the socket buffer is
+	 * full (bulk sending), a send may not complete inline, and waiting would only delay. */
+	if (u->sends_in_batch && timeout_ns && !u->partial_send) {
 		want = 1 + (u->sends_in_batch < 64 ? u->sends_in_batch : 64);
 		if (timeout_ns > 1000000)
 			timeout_ns = 1000000;
 	}
 	u->sends_in_batch = 0;
+	u->partial_send = false;
 	if (timeout_ns == UINT64_MAX) {
 		r = io_uring_submit_and_wait(&u->ring, 1);
 	} else {
