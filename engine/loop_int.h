@@ -91,7 +91,6 @@ struct pe_conn {
 	unsigned zc_inflight; /* uring: of which notifications */
 	bool recv_armed, send_busy, fd_closed, cancel_sent, wblocked, rready, hup_seen;
 	bool fixed;           /* uring: registered at slot fd */
-	size_t send_len;      /* uring: bytes in the send op in flight */
 	struct pe_conn *rnext; /* epoll: read budget used up, read again next iteration */
 	int pipe[2];          /* uring file send: file -> pipe -> socket */
 	size_t pipe_bytes;    /* bytes in the pipe not yet spliced to the socket */

@@ -418,28 +418,20 @@ static int ur_wait(struct pe_loop *l, uint64_t timeout_ns)
 	struct ur *u = UR(l);
 	struct io_uring_cqe *cqe;
 	struct __kernel_timespec ts;
-	unsigned head, n = 0, want = 1;
+	unsigned head, n = 0;
 	int r;
 
 	publish(&u->tcp);
 	publish(&u->udp);
-	/* Sends usually complete inline during the submit, and their CQEs alone would end the
-	 * wait at once: a second enter per round trip. Wait for them plus one more event instead,
-	 * for at most 1 ms, unless the last sends came back short: then the socket buffer is
-	 * full (bulk sending), a send may not complete inline, and waiting would only delay. */
-	if (u->sends_in_batch && timeout_ns && !u->partial_send) {
-		want = 1 + (u->sends_in_batch < 64 ? u->sends_in_batch : 64);
-		if (timeout_ns > 1000000)
-			timeout_ns = 1000000;
-	}
-	u->sends_in_batch = 0;
-	u->partial_send = false;
+	/* One enter submits everything queued and waits. (Waiting for the sends' inline
+	 * completions plus one more event saves the second enter of a ping-pong, but measured
+	 * 26.7 against 19.9 us CPU per 1-connection echo here: the timed wait costs more.) */
 	if (timeout_ns == UINT64_MAX) {
 		r = io_uring_submit_and_wait(&u->ring, 1);
 	} else {
 		ts.tv_sec = (long long)(timeout_ns / 1000000000ull);
 		ts.tv_nsec = (long long)(timeout_ns % 1000000000ull);
-		r = io_uring_submit_and_wait_timeout(&u->ring, &cqe, want, &ts, NULL);
+		r = io_uring_submit_and_wait_timeout(&u->ring, &cqe, 1, &ts, NULL);
 	}
 	l->st.syscalls++;
 	if (r < 0 && r != -ETIME && r != -EINTR && r != -EAGAIN && r != -EBUSY)

@@ -21,8 +21,6 @@ struct ur {
 	struct io_uring ring;
 	bool ring_ok;
 	bool has_zc;
-	unsigned sends_in_batch; /* send SQEs prepared since the last enter (see ur_wait) */
-	bool partial_send;       /* a send completed short since the last enter */
 	unsigned fixed_nr;       /* registered-file table size: a socket fd < this uses slot fd */
 	int minus_one;           /* FILES_UPDATE source that clears a slot */
 	struct ur_bufring tcp, udp;

@@ -189,21 +189,17 @@ void pe__ur_conn_flush(struct pe_conn *c)
 			io_uring_prep_send_zc(sqe, c->fd, it->ptr + it->off, it->len - it->off,
 					      MSG_NOSIGNAL, pe__ur_send_zc_report_usage);
 			use_fixed(c, sqe);
-			c->send_len = it->len - it->off;
 			it->zc_pending++;
 			c->inflight++;
 			l->st.zc_ops++;
-			UR(l)->sends_in_batch++;
 			c->send_busy = true;
 			return;
 		}
 	}
 	c->msg = (struct msghdr){ .msg_iov = c->iov };
-	c->send_len = 0;
 	for (; it && it->kind != PE_SQ_FILE && c->msg.msg_iovlen < 16; it = it->next) {
 		c->iov[c->msg.msg_iovlen].iov_base = (void *)(it->ptr + it->off);
 		c->iov[c->msg.msg_iovlen].iov_len = it->len - it->off;
-		c->send_len += it->len - it->off;
 		c->msg.msg_iovlen++;
 	}
 	sqe = pe__ur_sqe(l, &c->s_send);
@@ -213,7 +209,6 @@ void pe__ur_conn_flush(struct pe_conn *c)
 		io_uring_prep_sendmsg(sqe, c->fd, &c->msg, MSG_NOSIGNAL);
 	use_fixed(c, sqe);
 	c->inflight++;
-	UR(l)->sends_in_batch++;
 	c->send_busy = true;
 }
 
@@ -250,8 +245,6 @@ static void send_cqe(struct pe_conn *c, int res)
 {
 	c->inflight--;
 	c->send_busy = false;
-	if (res >= 0 && (size_t)res < c->send_len)
-		UR(c->loop)->partial_send = true; /* a full socket buffer: see ur_wait */
 	if (res > 0)
 		pe__conn_consumed(c, (size_t)res);
 	else if (res < 0 && c->state == PE_CONN_OPEN)
@@ -282,8 +275,6 @@ static void zc_cqe(struct ur_zc *z, struct io_uring_cqe *cqe)
 		return;
 	}
 	c->send_busy = false;
-	if (cqe->res >= 0 && (size_t)cqe->res < c->send_len)
-		UR(l)->partial_send = true;
 	if (cqe->flags & IORING_CQE_F_MORE) {
 		c->zc_inflight++; /* the op stays counted until its notification */
 	} else {
