@@ -55,6 +55,7 @@ void pe_figures_set_hist(struct pe_figures *f, const struct pe_hist *h)
 	X(lat_p99_ns, lat_p99_ns) X(lat_p999_ns, lat_p999_ns) X(lat_max_ns, lat_max_ns)      \
 	X(udp_sent, udp_sent) X(udp_received, udp_received) X(udp_lost, udp_lost)            \
 	X(udp_reordered, udp_reordered) X(udp_duplicates, udp_duplicates)                    \
+	X(udp_send_errors, udp_send_errors) X(udp_send_errno, udp_send_errno)                \
 	X(verify_errors, verify_errors) X(tcpi_bytes_acked, tcpi_bytes_acked)               \
 	X(tcpi_bytes_received, tcpi_bytes_received) X(file_bytes, file_bytes)
 #define DBL_FIELDS(X)                                                                       \
@@ -205,6 +206,9 @@ static void side_text(FILE *out, const char *who, const struct pe_params *p,
 			f->lat_min_ns / 1e3, f->lat_p50_ns / 1e3, f->lat_p90_ns / 1e3,
 			f->lat_p99_ns / 1e3, f->lat_p999_ns / 1e3, f->lat_max_ns / 1e3,
 			f->lat_mean_ns / 1e3);
+	if (f->udp_send_errors)
+		fprintf(out, "        udp: %llu datagrams refused by the kernel (last: %s)\n",
+			(unsigned long long)f->udp_send_errors, strerror((int)-f->udp_send_errno));
 	if (p->mode == PE_MODE_UDP && (f->udp_received || f->udp_lost))
 		fprintf(out, "        udp: %llu received (%.0f/s), %llu lost (%.3f%%), %llu reordered, "
 			     "%llu duplicates, jitter %.1f us\n",

@@ -43,6 +43,8 @@ struct pe_figures {
 	double lat_mean_ns;
 	/* udp receiver */
 	uint64_t udp_received, udp_lost, udp_reordered, udp_duplicates, udp_sent;
+	uint64_t udp_send_errors; /* sender: datagrams the kernel refused (counted in udp_lost) */
+	int64_t udp_send_errno;	  /* the last such error, negative errno */
 	double jitter_ns;
 	/* stream --verify and echo: mismatches; first bad offset or -1 */
 	uint64_t verify_errors;

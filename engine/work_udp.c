@@ -116,8 +116,13 @@ static void pace_timer(struct pe_loop *l, struct pe_timer *t)
 	if (w->stopping)
 		return;
 	due = (uint64_t)((double)s->pps * (double)(pe_now_ns() - w->t_go_ns) / 1e9);
-	if (due > s->next_seq)
-		send_batch(w, due - s->next_seq);
+	if (due > s->next_seq) {
+		/* after a stall, catch up over several ticks rather than in one burst that
+		 * overruns the receiver: at most 4 ticks' worth (and 64) per millisecond */
+		uint64_t cap = s->pps / 250 > 64 ? s->pps / 250 : 64;
+
+		send_batch(w, due - s->next_seq < cap ? due - s->next_seq : cap);
+	}
 	pe_timer_arm(l, t, 1000000); /* 1 ms */
 }
 
@@ -133,7 +138,11 @@ static void on_writable(struct pe_udp *u)
 
 static void on_error(struct pe_udp *u, int err)
 {
-	/* a refused datagram is a lost one; the receiver's count shows it */
+	struct pe_work *w = pe_udp_data(u);
+
+	/* a refused datagram is a lost one (the receiver's count shows it); say how many */
+	w->fig.udp_send_errors++;
+	w->fig.udp_send_errno = err;
 }
 
 static void on_datagram(struct pe_work *w, struct udp *s, const uint8_t *p, size_t len,
