@@ -315,7 +315,7 @@ int pe_loop_run_once(struct pe_loop *l, uint64_t timeout_ns)
 	l->st.iterations++;
 	if (n < 0)
 		return n;
-	l->now_ns = pe_now_ns();
+	/* The backends stamp now_ns when their wait returns. */
 	n += (int)timers_fire(l);
 	pe__loop_process(l);
 	return n;

@@ -72,7 +72,7 @@ struct client {
 	struct pe_loop *l;
 	uint8_t *msg;
 	uint64_t msgs, msgs_at_start, bad, open, failed;
-	uint64_t t_start, t_end, cpu_start, cpu_end, sys_start, sys_end;
+	uint64_t t_start, t_end, cpu_start, cpu_end, sys_start, sys_end, pcpu_start, pcpu_end;
 	bool timing;
 	struct pe_timer phase;
 };
@@ -126,6 +126,15 @@ static void cl_close(struct pe_conn *c, int err)
 	free(cc);
 }
 
+/* User + system CPU of the whole process: both loops (the threads are the only work). */
+static uint64_t process_cpu(void)
+{
+	uint64_t u = 0, k = 0;
+
+	pe_process_cpu_ns(&u, &k);
+	return u + k;
+}
+
 static void phase_fire(struct pe_loop *l, struct pe_timer *t)
 {
 	struct client *cl = t->data;
@@ -136,18 +145,20 @@ static void phase_fire(struct pe_loop *l, struct pe_timer *t)
 		cl->t_start = pe_now_ns();
 		cl->cpu_start = pe_thread_cpu_ns();
 		cl->sys_start = pe_loop_stats(l)->syscalls;
+		cl->pcpu_start = process_cpu();
 		pe_timer_arm(l, t, (uint64_t)(cl->cfg.seconds * 1e9));
 		return;
 	}
 	cl->t_end = pe_now_ns();
 	cl->cpu_end = pe_thread_cpu_ns();
 	cl->sys_end = pe_loop_stats(l)->syscalls;
+	cl->pcpu_end = process_cpu();
 	cl->msgs -= cl->msgs_at_start;
 	pe_loop_stop(l);
 }
 
 static int run_case(const struct bench_cfg *cfg, double *rate, double *cpu_frac,
-		    double *sys_per_msg)
+		    double *sys_per_msg, double *cpu_ns_per_msg)
 {
 	static const struct pe_conn_cbs cbs = { .on_open = cl_open, .on_data = cl_data,
 						.on_close = cl_close };
@@ -196,6 +207,7 @@ static int run_case(const struct bench_cfg *cfg, double *rate, double *cpu_frac,
 	*rate = (double)cl.msgs / ((double)(cl.t_end - cl.t_start) / 1e9);
 	*cpu_frac = (double)(cl.cpu_end - cl.cpu_start) / (double)(cl.t_end - cl.t_start);
 	*sys_per_msg = cl.msgs ? (double)(cl.sys_end - cl.sys_start) / (double)cl.msgs : 0;
+	*cpu_ns_per_msg = cl.msgs ? (double)(cl.pcpu_end - cl.pcpu_start) / (double)cl.msgs : 0;
 	pe_loop_close(cl.l);
 	free(cl.msg);
 out:
@@ -217,8 +229,8 @@ static const char usage[] =
 	"usage: pkteng-echobench [--conns 1,64,256] [--size BYTES] [--seconds S] [--runs N]\n"
 	"                        [--backend uring|epoll|both] [--json]\n"
 	"Echo round trips per second over loopback: client loop and server loop on two threads,\n"
-	"one message in flight per connection. Prints the median of N runs per case and the\n"
-	"io_uring/epoll ratio.\n";
+	"one message in flight per connection. Prints the median of N runs per case (the runs\n"
+	"alternate between the backends), CPU per message for both loops, and the ratios.\n";
 
 int main(int argc, char **argv)
 {
@@ -303,43 +315,52 @@ int main(int argc, char **argv)
 		printf("{\"workload\":\"echo\",\"size\":%zu,\"seconds\":%g,\"runs\":%u,\"results\":[",
 		       cfg.size, cfg.seconds, runs);
 	for (unsigned ci = 0; ci < nconns; ci++) {
-		double med[2] = { 0, 0 };
+		double med[2] = { 0, 0 }, cpu_med[2] = { 0, 0 };
+		double rates[2][99], cpu[2][99], sys[2][99], cpm[2][99];
 
-		for (unsigned bi = 0; bi < nbk; bi++) {
-			double rates[99], cpu[99], sys[99];
+		cfg.conns = conns[ci];
+		/* Runs alternate between the backends, so a change in the machine's load during
+		 * the case hits both alike. */
+		for (unsigned r = 0; r < runs; r++) {
+			for (unsigned bi = 0; bi < nbk; bi++) {
+				int err;
 
-			cfg.backend = bk[bi];
-			cfg.conns = conns[ci];
-			/* Interleaving would be fairer still; runs alternate per case instead. */
-			for (unsigned r = 0; r < runs; r++) {
-				int err = run_case(&cfg, &rates[r], &cpu[r], &sys[r]);
-
+				cfg.backend = bk[bi];
+				err = run_case(&cfg, &rates[bi][r], &cpu[bi][r], &sys[bi][r], &cpm[bi][r]);
 				if (err) {
 					fprintf(stderr, "pkteng-echobench: %s, %u connections: %s\n",
-						pe_backend_name(cfg.backend), cfg.conns,
-						strerror(-err));
+						pe_backend_name(cfg.backend), cfg.conns, strerror(-err));
 					return 1;
 				}
 			}
-			qsort(rates, runs, sizeof(double), cmp_double);
-			qsort(cpu, runs, sizeof(double), cmp_double);
-			qsort(sys, runs, sizeof(double), cmp_double);
-			med[bi] = rates[runs / 2];
+		}
+		for (unsigned bi = 0; bi < nbk; bi++) {
+			qsort(rates[bi], runs, sizeof(double), cmp_double);
+			qsort(cpu[bi], runs, sizeof(double), cmp_double);
+			qsort(sys[bi], runs, sizeof(double), cmp_double);
+			qsort(cpm[bi], runs, sizeof(double), cmp_double);
+			med[bi] = rates[bi][runs / 2];
+			cpu_med[bi] = cpm[bi][runs / 2];
 			if (json)
 				printf("%s{\"backend\":\"%s\",\"conns\":%u,\"msgs_per_s\":%.0f,"
 				       "\"min\":%.0f,\"max\":%.0f,\"client_cpu\":%.3f,"
-				       "\"client_syscalls_per_msg\":%.3f}",
-				       ci || bi ? "," : "", pe_backend_name(cfg.backend), cfg.conns,
-				       med[bi], rates[0], rates[runs - 1], cpu[runs / 2], sys[runs / 2]);
+				       "\"client_syscalls_per_msg\":%.3f,\"cpu_ns_per_msg\":%.0f}",
+				       ci || bi ? "," : "", pe_backend_name(bk[bi]), cfg.conns, med[bi],
+				       rates[bi][0], rates[bi][runs - 1], cpu[bi][runs / 2],
+				       sys[bi][runs / 2], cpu_med[bi]);
 			else
 				printf("echo %-8s conns=%-5u size=%zu  %10.0f msgs/s (median of %u; "
-				       "min %.0f max %.0f) client cpu %.0f%%, %.2f syscalls/msg\n",
-				       pe_backend_name(cfg.backend), cfg.conns, cfg.size, med[bi], runs,
-				       rates[0], rates[runs - 1], cpu[runs / 2] * 100, sys[runs / 2]);
+				       "min %.0f max %.0f) client cpu %.0f%%, %.2f syscalls/msg, "
+				       "cpu %.0f ns/msg\n",
+				       pe_backend_name(bk[bi]), cfg.conns, cfg.size, med[bi], runs,
+				       rates[bi][0], rates[bi][runs - 1], cpu[bi][runs / 2] * 100,
+				       sys[bi][runs / 2], cpu_med[bi]);
 		}
 		if (nbk == 2 && !json)
-			printf("echo ratio io_uring/epoll conns=%u: %.2f\n", conns[ci],
-			       med[1] > 0 ? med[0] / med[1] : 0);
+			printf("echo ratio io_uring/epoll conns=%u: %.2f msgs/s, %.2f cpu per msg "
+			       "(epoll/io_uring)\n",
+			       conns[ci], med[1] > 0 ? med[0] / med[1] : 0,
+			       cpu_med[0] > 0 ? cpu_med[1] / cpu_med[0] : 0);
 		fflush(stdout);
 	}
 	if (json)
