@@ -244,6 +244,10 @@ int pe_proto_parse_hello(struct json_object *msg, struct pe_params *p, char *err
 	p->rate_pps = (uint64_t)pe_json_i64(pp, "rate_pps", 0);
 	p->file_bytes = (uint64_t)pe_json_i64(pp, "file_bytes", 0);
 	snprintf(p->file_sha256, sizeof(p->file_sha256), "%s", pe_json_str(pp, "file_sha256", ""));
+	if (p->skip_rx_copy && (m != PE_MODE_STREAM || p->verify)) {
+		snprintf(err, errlen, "skip_rx_copy is for stream without verify");
+		return -EINVAL;
+	}
 	if (m == PE_MODE_UDP && p->len_bytes > 65507) {
 		snprintf(err, errlen, "len_bytes %u too large for a UDP datagram", p->len_bytes);
 		return -EINVAL;

@@ -125,6 +125,11 @@ static void session_run(struct session *se)
 		goto refuse;
 	}
 	work_init = true;
+	if (p.skip_rx_copy && !p.reverse && pe_loop_backend(loop) != PE_BACKEND_EPOLL) {
+		snprintf(err, sizeof(err), "skip_rx_copy needs the epoll backend on the receiver "
+			 "(this server runs %s)", pe_loop_backend_str(loop));
+		goto refuse;
+	}
 	if (getrandom(&w.cookie, sizeof(w.cookie), 0) != sizeof(w.cookie))
 		w.cookie = pe_now_ns() ^ (uint64_t)(uintptr_t)&w;
 	r = pe_sock_local(ctl.fd, &local);
@@ -197,7 +202,9 @@ static void session_run(struct session *se)
 			break;
 		}
 		if (!w.finished)
-			pe_loop_run_once(loop, 10000000ull);
+			pe_loop_run_once(loop, w.busy ? 0 : 10000000ull);
+		if (w.busy && w.ops->poll && !w.finished)
+			w.ops->poll(&w);
 		if (!got_end && (w.finished || now - last_ctl > 20000000ull)) {
 			last_ctl = now;
 			r = w.finished ? (msg = pe_ctl_recv(&ctl, &e, err, sizeof(err))) ? 1 : e :

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #define FILE_INFLIGHT_MAX (4u << 20)
@@ -18,6 +19,7 @@ struct sconn {
 	uint32_t idx;
 	uint64_t tx_off, rx_off, file_inflight;
 	bool tx_done;
+	bool skip; /* --skip-rx-copy: the loop's reads are paused, stream_poll discards */
 };
 
 struct stream {
@@ -214,6 +216,50 @@ static void s_on_close(struct pe_conn *c, int err)
 		pe_work_finish(w);
 }
 
+/* --skip-rx-copy (epoll only: io_uring keeps its multishot receive armed while paused):
+ * the loop stops reading this connection and stream_poll discards the bytes in the kernel
+ * with recv(MSG_TRUNC), so they are counted but never copied. */
+static void start_skip(struct sconn *sc)
+{
+	struct pe_work *w = sc->w;
+
+	if (!w->p.skip_rx_copy || (i_send(w) && !w->p.bidir) ||
+	    pe_loop_backend(w->loop) != PE_BACKEND_EPOLL)
+		return;
+	if (!pe_conn_pause_recv(sc->c, true)) {
+		sc->skip = true;
+		w->busy = true;
+	}
+}
+
+static void stream_poll(struct pe_work *w)
+{
+	struct stream *s = st(w);
+	unsigned i;
+
+	if (!s)
+		return;
+	for (i = 0; i < s->nconns; i++) {
+		struct sconn *sc = s->conns[i];
+		int k;
+
+		for (k = 0; sc->skip && sc->c && k < 16; k++) {
+			ssize_t n = recv(pe_conn_fd(sc->c), NULL, 1 << 22, MSG_TRUNC | MSG_DONTWAIT);
+
+			if (n > 0) {
+				w->cnt.bytes_rx += (uint64_t)n;
+				sc->rx_off += (uint64_t)n;
+				continue;
+			}
+			if (n < 0 && (errno == EAGAIN || errno == EINTR))
+				break;
+			/* EOF or an error: let the loop read it and close as usual */
+			sc->skip = false;
+			pe_conn_pause_recv(sc->c, false);
+		}
+	}
+}
+
 static void s_on_open_server(struct pe_conn *c)
 {
 	struct pe_work *w = pe_conn_data(c);
@@ -232,6 +278,7 @@ static void s_on_open_server(struct pe_conn *c)
 		return;
 	}
 	pe_conn_set_data(c, sc);
+	start_skip(sc);
 }
 
 static const struct pe_conn_cbs server_cbs = {
@@ -248,6 +295,7 @@ static void c_on_open(struct pe_conn *c)
 
 	pe_work_conn_hello(sc->w, c, sc->idx);
 	sc->w->conns_ready++;
+	start_skip(sc);
 }
 
 static const struct pe_conn_cbs client_cbs = {
@@ -336,5 +384,6 @@ const struct pe_work_ops pe_work_stream_ops = {
 	.go = go,
 	.stop = stop,
 	.server_cbs = &server_cbs,
+	.poll = stream_poll,
 	.free = sfree,
 };

@@ -27,6 +27,8 @@ static const char usage[] =
 	"  --bidir             stream: both send\n"
 	"  -Z, --zerocopy      stream: SEND_ZC on io_uring, sendfile from a memfd on epoll\n"
 	"  --verify            stream: the receiver checks every byte of the keyed pattern\n"
+	"  --skip-rx-copy      stream: the receiver discards bytes in the kernel (MSG_TRUNC)\n"
+	"                      instead of copying them; needs the epoll backend there\n"
 	"  -b BITS_PER_S       udp target rate (0: as fast as possible, the default)\n"
 	"  --pps N             udp target datagrams per second\n"
 	"  --gso, --gro        udp: the client sends up to 64 datagrams per send (UDP_SEGMENT);\n"
@@ -73,6 +75,7 @@ static int run(int argc, char **argv)
 	double t = -1;
 	uint64_t v, n = 0, l = 0, resp = 0, conns = 0, bps = 0, pps = 0;
 	bool reverse = false, bidir = false, zc = false, verify = false, gso = false, gro = false;
+	bool skiprx = false;
 	bool have_srv;
 	char err[300];
 	struct out o;
@@ -149,8 +152,8 @@ static int run(int argc, char **argv)
 			fmt = PE_REPORT_JSON_STREAM;
 			break;
 		case O_SKIPRX:
-			return pe_usage("client: --skip-rx-copy: not supported yet (the engine's receive "
-					"path has no MSG_TRUNC mode)");
+			skiprx = true;
+			break;
 		case O_GSO:
 			gso = true;
 			break;
@@ -190,6 +193,12 @@ static int run(int argc, char **argv)
 		co.p.conns = (uint32_t)conns;
 	if ((reverse || bidir || zc || verify) && mode != PE_MODE_STREAM)
 		return pe_usage("client: -R, --bidir, --zerocopy and --verify are for --mode stream");
+	if (skiprx && (mode != PE_MODE_STREAM || verify))
+		return pe_usage("client: --skip-rx-copy is for --mode stream without --verify");
+	if (skiprx && (reverse || bidir) && co.backend != PE_BACKEND_EPOLL)
+		return pe_usage("client: --skip-rx-copy on the client (-R, --bidir) needs --backend "
+				"epoll");
+	co.p.skip_rx_copy = skiprx;
 	if (reverse && bidir)
 		return pe_usage("client: -R and --bidir exclude each other");
 	co.p.reverse = reverse;
