@@ -83,6 +83,8 @@ for i in $(seq "$RUNS"); do
 	run iperf3_stream "$X_IPERF_TCP" iperf3 -c 127.0.0.1 -p $P_IPERF -t "$SECS" -J
 	run iperf3_stream_Z "$X_IPERF_TCP" iperf3 -c 127.0.0.1 -p $P_IPERF -t "$SECS" -Z -J
 	run pkteng_stream_Z "$X_PE_STREAM" "${PE[@]}" -p $P_URING --mode stream --zerocopy
+	run pkteng_stream_epoll "$X_PE_STREAM" "${PE[@]}" -p $P_EPOLL --backend epoll --mode stream
+	run pkteng_stream_skiprx "$X_PE_STREAM" "${PE[@]}" -p $P_EPOLL --backend epoll --mode stream --skip-rx-copy
 	run pkteng_udp64 "$X_PE_UDP" "${PE[@]}" -p $P_URING --mode udp -l 64
 	run iperf3_udp64 "$X_IPERF_UDP" iperf3 -c 127.0.0.1 -p $P_IPERF -u -b 0 -l 64 -t "$SECS" -J
 	run pkteng_udp64_gso "$X_PE_UDP" "${PE[@]}" -p $P_URING --mode udp -l 64 --gso --gro
@@ -119,6 +121,8 @@ checks = [
     ("stream 1 flow vs iperf3", "pkteng_stream", "iperf3_stream", "bps", 1.3),
     ("stream 1 flow vs iperf3 -Z", "pkteng_stream", "iperf3_stream_Z", "bps", 1.0),
     ("stream --zerocopy vs iperf3 -Z", "pkteng_stream_Z", "iperf3_stream_Z", "bps", None),
+    ("stream (epoll) vs iperf3", "pkteng_stream_epoll", "iperf3_stream", "bps", None),
+    ("stream --skip-rx-copy (epoll) vs iperf3", "pkteng_stream_skiprx", "iperf3_stream", "bps", None),
     ("udp 64 B received pps vs iperf3 -u -b 0", "pkteng_udp64", "iperf3_udp64", "pps", 3.0),
     ("udp 64 B --gso --gro vs iperf3 -u -b 0", "pkteng_udp64_gso", "iperf3_udp64", "pps", 3.0),
     ("rr 64 B tps (epoll) vs sockperf pp", "pkteng_rr64", "sockperf_pp64", "tps", 1.1),

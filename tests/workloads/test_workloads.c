@@ -242,6 +242,39 @@ Test(work, verify_catches_a_corrupted_byte)
 	}
 }
 
+Test(work, many_clients_at_once)
+{
+	static const char *const modes[] = { "rr", "stream", "echo --conns 4", "udp --pps 5000",
+					      "crr", "stream -R" };
+	char *dir = pe_tmpdir(), cmd[4000] = "";
+	struct pe_run r;
+	size_t i, n = sizeof(modes) / sizeof(modes[0]);
+
+	cr_assert(dir);
+	for (i = 0; i < n; i++) {
+		size_t len = strlen(cmd);
+
+		snprintf(cmd + len, sizeof(cmd) - len,
+			 "%s client %s -p %u --mode %s -t 0.5 --json > %s/%zu.json & ", PE_TEST_BIN,
+			 i % 2 ? "::1" : "127.0.0.1", pe_server_port(srv[1]), modes[i], dir, i);
+	}
+	cr_assert_eq(pe_run(&r, "%s wait", cmd), 0);
+	pe_run_free(&r);
+	for (i = 0; i < n; i++) {
+		char path[300];
+		struct json_object *d;
+
+		snprintf(path, sizeof(path), "%s/%zu.json", dir, i);
+		d = json_object_from_file(path);
+		cr_assert(d, "%s: no report", modes[i]);
+		cr_expect_eq(pe_json_i64(d, "ok", 0), 1, "%s failed", modes[i]);
+		cr_expect(num(side(d, "server"), "bytes_rx") + num(side(d, "server"), "bytes_tx") > 0,
+			  "%s", modes[i]);
+		json_object_put(d);
+	}
+	pe_tmpdir_remove(dir);
+}
+
 Test(work, skip_rx_copy_counts_every_byte)
 {
 	struct pe_run r;
