@@ -285,7 +285,8 @@ struct pe_dgram {
 };
 
 struct pe_udp_cbs {
-	/* A batch of n >= 1 datagrams (recvmmsg / multishot recvmsg). */
+	/* A batch of n >= 1 datagrams (recvmmsg / multishot recvmsg). A datagram longer than
+	 * the loop's buf_bytes arrives cut to buf_bytes (both backends). */
 	void (*on_recv)(struct pe_udp *u, const struct pe_dgram *d, unsigned n);
 	/* The send queue drained after pe_udp_send() refused datagrams. */
 	void (*on_writable)(struct pe_udp *u);

@@ -390,3 +390,38 @@ ParameterizedTest(enum pe_backend *b, tcp, connect_refused)
 	pe_loop_close(l);
 	cr_expect_eq(etest_count_fds(), fds0);
 }
+
+/* ---- provided-buffer exhaustion ---- */
+
+ETEST_BACKENDS(tcp, tiny_receive_buffers)
+ParameterizedTest(enum pe_backend *b, tcp, tiny_receive_buffers)
+{
+	/* Four 4 KiB receive buffers for a 1 MiB echo: io_uring's multishot recv runs out of
+	 * provided buffers (ENOBUFS, no IORING_CQE_F_MORE) again and again and must re-arm
+	 * without losing or reordering a byte. */
+	struct pe_loop_opts o = { .sz = sizeof(o), .backend = *b, .no_fallback = true,
+				  .buf_count = 4, .buf_bytes = 4096 };
+	uint32_t sizes[3] = { 1u << 20, 5, 300000 };
+	int fds0 = etest_count_fds();
+	struct pe_loop *l = pe_loop_open(&o);
+	struct echo_server es;
+	struct stream_client sc = { 0 };
+	struct closed_watch w = { &sc, 1 };
+	size_t len;
+	uint8_t *out = etest_framed_stream(sizes, 3, 21, &len);
+
+	cr_assert_not_null(l);
+	cr_assert_eq(echo_server_start(&es, l, "127.0.0.1", 1u << 20, 0), 0);
+	cr_assert_eq(stream_client_start(&sc, l, &es.addr, out, len, 5000), 0);
+	cr_assert(etest_run_while(l, not_all_closed, &w, 20000));
+	cr_expect(!sc.mismatch, "echo differs at byte %zu", sc.mismatch_at);
+	cr_expect_eq(sc.got, len);
+	cr_expect_eq(sc.close_err, 0);
+	if (*b == PE_BACKEND_URING)
+		cr_expect_gt(pe_loop_stats(l)->enobufs, 0, "the buffer ring never ran out");
+	else
+		cr_expect_eq(pe_loop_stats(l)->enobufs, 0);
+	pe_loop_close(l);
+	free(out);
+	cr_expect_eq(etest_count_fds(), fds0);
+}
