@@ -10,7 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -553,6 +559,52 @@ Test(loop, uring_fallback_one_line)
 	cr_expect_null(pe_loop_fallback_reason(l));
 	pe_loop_close(l);
 	cr_expect_eq(etest_count_fds(), fds0);
+}
+
+/* The real refusal: a seccomp filter in this test's own process makes io_uring_setup fail
+ * with EPERM, as a container runtime's profile does. */
+Test(loop, uring_refused_by_seccomp)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_setup, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
+	struct pe_loop_opts o = { .sz = sizeof(o), .backend = PE_BACKEND_URING };
+	struct echo_server es;
+	struct stream_client sc = { 0 };
+	uint32_t sizes[1] = { 1000 };
+	char text[512];
+	struct pe_loop *l;
+	size_t len;
+	uint8_t *out;
+
+	unsetenv("PKTENG_URING_DISABLE");
+	cr_assert_eq(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), 0);
+	cr_assert_eq(prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog), 0, "seccomp: %s",
+		     strerror(errno));
+	cr_assert_eq(syscall(__NR_io_uring_setup, 8, NULL), -1);
+	cr_assert_eq(errno, EPERM);
+	l = open_capture(&o, text, sizeof(text));
+	cr_assert_not_null(l);
+	cr_expect_eq(pe_loop_backend(l), PE_BACKEND_EPOLL);
+	cr_expect_str_eq(text, "pkteng: io_uring unavailable (EPERM: kernel.io_uring_disabled or "
+			       "a seccomp filter); falling back to epoll\n");
+	/* ... and the fallback loop works. */
+	out = etest_framed_stream(sizes, 1, 3, &len);
+	cr_assert_eq(echo_server_start(&es, l, "127.0.0.1", 4096, 0), 0);
+	cr_assert_eq(stream_client_start(&sc, l, &es.addr, out, len, 5000), 0);
+	for (int i = 0; i < 400 && !sc.closed; i++)
+		pe_loop_run_once(l, 5000000);
+	cr_expect_eq(sc.got, len);
+	cr_expect_eq(sc.close_err, 0);
+	pe_loop_close(l);
+	free(out);
 }
 
 Test(loop, backend_names)
