@@ -48,8 +48,9 @@ struct pe_loop_opts {
 
 /* Opens a loop. Open, run and close it on one thread (io_uring SINGLE_ISSUER: the ring takes
  * submissions only from the thread that made it); ignores SIGPIPE if it had the default action
- * (sendfile/splice to a reset peer then give -EPIPE). Returns NULL with errno set (ENOMEM, EMFILE, or the io_uring errno when
- * no_fallback). The backend actually in use: pe_loop_backend(). */
+ * (sendfile/splice to a reset peer then give -EPIPE). Returns NULL with errno set (ENOMEM,
+ * EMFILE, EINVAL for a buf_count that is not a power of two up to 32768, or the io_uring errno
+ * when no_fallback). The backend actually in use: pe_loop_backend(). */
 struct pe_loop *pe_loop_open(const struct pe_loop_opts *opts);
 /* Closes every connection (on_close(c, -ECANCELED), owned sends' done(-ECANCELED) first),
  * listener and UDP socket, then frees the loop. Must not be called from inside a callback. */
@@ -70,8 +71,9 @@ void pe_loop_stop(struct pe_loop *l);
 
 enum pe_backend pe_loop_backend(const struct pe_loop *l);
 const char *pe_loop_backend_str(const struct pe_loop *l);   /* "io_uring" or "epoll" */
-/* Why io_uring was not used ("ENOSYS", "PKTENG_URING_DISABLE", "no IORING_OP_SEND_ZC"...), or
- * NULL when the requested backend is the one running. Valid for the loop's lifetime. */
+/* Why io_uring was not used ("PKTENG_URING_DISABLE is set", "ENOSYS: the kernel has no
+ * io_uring", "no IORING_OP_SPLICE", ...), or NULL when the requested backend is the one
+ * running. Valid for the loop's lifetime. */
 const char *pe_loop_fallback_reason(const struct pe_loop *l);
 void pe_loop_set_data(struct pe_loop *l, void *data);
 void *pe_loop_data(const struct pe_loop *l);
@@ -206,8 +208,9 @@ int pe_conn_send_ref(struct pe_conn *c, const void *buf, size_t len, pe_send_don
  * borrowed until done runs. done(c, arg, 0) when all len bytes went out; if the file ends
  * before off + len (it shrank or was truncated mid-send) done gets -ENODATA, or another -errno
  * on a read error, and the connection is then reset (RST, so the peer cannot take the short
- * stream for a complete one) and closed with that error (counted in file_errors). Not counted against the queue bound. Returns 0, or
- * -ENOTCONN/-EPIPE as above, -EINVAL for a bad fd or len 0. */
+ * stream for a complete one) and closed with that error (counted in file_errors). Not counted
+ * against the queue bound. Returns 0, or -ENOTCONN/-EPIPE as above, -EINVAL for a bad fd or
+ * len 0. */
 int pe_conn_send_file(struct pe_conn *c, int fd, uint64_t off, uint64_t len,
 		      pe_send_done_fn done, void *arg);
 
@@ -250,7 +253,7 @@ struct pe_conn_stats {
 };
 const struct pe_conn_stats *pe_conn_stats(const struct pe_conn *c);
 
-/* ---- TCP listeners ---------------------------------------------------------------------------- */
+/* ---- TCP listeners --------------------------------------------------------------------------- */
 
 struct pe_listen_opts {
 	size_t sz;
@@ -275,7 +278,7 @@ int pe_listener_addr(const struct pe_listener *ls, struct pe_addr *out); /* 0 or
 int pe_listener_fd(const struct pe_listener *ls);
 void *pe_listener_data(const struct pe_listener *ls);
 
-/* ---- UDP ---------------------------------------------------------------------------------------- */
+/* ---- UDP ------------------------------------------------------------------------------------- */
 
 /* A datagram in or out. Received: data and peer valid only during on_recv. Sent: copied. */
 struct pe_dgram {
