@@ -394,7 +394,8 @@ Test(work, json_stream_lines)
 		}
 		json_object_put(o);
 	}
-	cr_expect(intervals >= 3 && intervals <= 4, "%d interval lines", intervals);
+	/* 4 full quarters, maybe a last partial one while the flows close */
+	cr_expect(intervals >= 3 && intervals <= 5, "%d interval lines", intervals);
 	cr_expect_eq(summaries, 1);
 	cr_expect(sum_tx > 0 && sum_tx <= total_tx, "intervals %lld, total %lld", sum_tx, total_tx);
 	pe_run_free(&r);
