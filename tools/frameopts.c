@@ -1,8 +1,9 @@
-/* Frame flags: the same names and meanings as `pkteng frame` (--src-mac, --vlan, --proto, ...),
- * parsed once here for every command that builds frames. */
+/* Frame flags (--src-mac, --vlan, --proto, ...): the one parser of them, for every command
+ * that builds frames (`pkteng frame`, `pkteng inject`). */
 #include "tools/frameopts.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -53,17 +54,45 @@ const struct option pe_frameopts_long[] = {
 	{"fcs", no_argument, 0, F_FCS},
 	{0},
 };
+_Static_assert(sizeof(pe_frameopts_long) / sizeof(pe_frameopts_long[0]) == PE_FRAMEOPTS_N + 1,
+	       "PE_FRAMEOPTS_N counts the frame flags");
 
 const char pe_frameopts_usage[] =
-	"Frame flags (as in `pkteng frame`):\n"
-	"  --src-mac M, --dst-mac M   02:00:00:00:00:01 -> 02:00:00:00:00:02\n"
-	"  --vlan ID[:PCP]            an 802.1Q tag; --qinq ID[:PCP] adds an outer 802.1ad tag\n"
-	"  --src-ip A, --dst-ip B     IPv4 or IPv6 (198.18.0.1 -> 198.18.0.2; 2001:2::1 -> ::2)\n"
-	"  --proto udp|tcp|icmp|raw   (udp); --sport P, --dport P (9 -> 9)\n"
-	"  --ttl N, --tos N, --tcp-flags F,F..., --ethertype 0xNNNN (raw frames, 0x88b5)\n"
-	"  --size N                   size on the wire with FCS (64): 64..1518, 9018 with --jumbo\n"
-	"  --payload fill:0xNN|inc|random:SEED, --payload-hex HEX\n"
-	"  --fcs                      frames carry their FCS (SO_NOFCS, or as the last 4 bytes)\n";
+	"Frame flags:\n"
+	"  --src-mac M, --dst-mac M   aa:bb:cc:dd:ee:ff (02:00:00:00:00:01 -> 02:00:00:00:00:02)\n"
+	"  --vlan ID[:PCP]            an 802.1Q tag (ID 0..4094, PCP 0..7)\n"
+	"  --qinq ID[:PCP]            an outer 802.1ad tag (needs --vlan, the inner tag)\n"
+	"  --src-ip A, --dst-ip B     IPv4 or IPv6, not mixed (198.18.0.1 -> 198.18.0.2; one IPv6\n"
+	"                             address makes the other default 2001:2::1 or 2001:2::2)\n"
+	"  --proto udp|tcp|icmp|raw   L4 protocol (udp); icmp is an echo request (ICMPv6 with "
+	"IPv6)\n"
+	"  --sport P, --dport P       UDP/TCP ports (9 -> 9)\n"
+	"  --ttl N, --tos N           TTL/hop limit (64); DSCP << 2 | ECN or traffic class (0)\n"
+	"  --tcp-flags F,F...         FIN SYN RST PSH ACK URG ECE CWR (SYN)\n"
+	"  --ethertype 0xNNNN         the ethertype of a raw frame (implies --proto raw; 0x88b5)\n"
+	"  --size N                   frame size on the wire with FCS, RFC 2544 (64; or the least\n"
+	"                             that holds the headers): 64..1518, 9018 with --jumbo, +4 a "
+	"tag\n"
+	"  --payload-hex HEX          the payload bytes (a short frame is padded to 64)\n"
+	"  --payload fill:0xNN|inc|random:SEED   the payload pattern (fill:0x00)\n"
+	"  --jumbo                    allow sizes up to 9018\n"
+	"  --fcs                      frames end with their FCS (else a frame is size - 4 bytes)\n";
+
+void pe_frameopts_table(struct option *out, const struct option *own, size_t n)
+{
+	memcpy(out, own, n * sizeof(*own));
+	memcpy(out + n, pe_frameopts_long, sizeof(pe_frameopts_long));
+}
+
+int pe_frameopts_help(struct pe_frameopts *f, const char *usage, bool is_error)
+{
+	pe_frameopts_free(f);
+	if (is_error)
+		return PE_EXIT_USAGE;
+	fputs(usage, stdout);
+	fputs(pe_frameopts_usage, stdout);
+	return PE_EXIT_OK;
+}
 
 void pe_frameopts_init(struct pe_frameopts *f)
 {
@@ -95,6 +124,8 @@ static int parse_vlan(const char *flag, const char *s, struct pe_frame_vlan *v)
 	return 0;
 }
 
+/* Names separated by ',', any case. An empty name (",SYN", "SYN,,ACK") is refused; a
+ * trailing ',' is not a name. */
 static int parse_tcp_flags(const char *s, uint8_t *flags)
 {
 	static const char *const names[8] = {"FIN", "SYN", "RST", "PSH",
@@ -104,10 +135,14 @@ static int parse_tcp_flags(const char *s, uint8_t *flags)
 	*flags = 0;
 	if (!*s)
 		return pe_usage("--tcp-flags: expected names like SYN,ACK");
-	while (*p) {
+	for (;;) {
 		size_t n = strcspn(p, ",");
 		int i;
 
+		if (!n)
+			return pe_usage("--tcp-flags %s: empty flag name (expected names like "
+					"SYN,ACK)",
+					s);
 		for (i = 0; i < 8 && (strlen(names[i]) != n || strncasecmp(p, names[i], n)); i++)
 			;
 		if (i == 8)
@@ -116,9 +151,10 @@ static int parse_tcp_flags(const char *s, uint8_t *flags)
 				"ECE CWR)",
 				s, (int)n, p);
 		*flags |= (uint8_t)(1 << i);
-		p += n + (p[n] == ',');
+		if (!p[n] || !p[n + 1])
+			return 0;
+		p += n + 1;
 	}
-	return 0;
 }
 
 static int parse_payload(const char *s, struct pe_frame_payload *p)
@@ -129,12 +165,16 @@ static int parse_payload(const char *s, struct pe_frame_payload *p)
 		p->kind = PE_FRAME_PAYLOAD_INC;
 		return 0;
 	}
-	if (!strncmp(s, "fill:", 5) && !pe_parse_u64(s + 5, 0, 255, &x)) {
+	if (!strncmp(s, "fill:", 5)) {
+		if (pe_parse_u64(s + 5, 0, 255, &x))
+			return pe_usage("--payload %s: fill byte must be 0..255 (0xNN)", s);
 		p->kind = PE_FRAME_PAYLOAD_FILL;
 		p->fill = (uint8_t)x;
 		return 0;
 	}
-	if (!strncmp(s, "random:", 7) && !pe_parse_u64(s + 7, 0, UINT64_MAX, &x)) {
+	if (!strncmp(s, "random:", 7)) {
+		if (pe_parse_u64(s + 7, 0, UINT64_MAX, &x))
+			return pe_usage("--payload %s: seed must be a number", s);
 		p->kind = PE_FRAME_PAYLOAD_RANDOM;
 		p->seed = x;
 		return 0;
@@ -142,6 +182,15 @@ static int parse_payload(const char *s, struct pe_frame_payload *p)
 	return pe_usage("--payload %s: expected fill:0xNN, inc or random:SEED", s);
 }
 
+static int unhex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)(c | 0x20);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Exactly two hex digits a byte: no 0x, no sign, no spaces. */
 static int parse_hex(struct pe_frameopts *f, const char *s)
 {
 	size_t n = strlen(s);
@@ -151,16 +200,16 @@ static int parse_hex(struct pe_frameopts *f, const char *s)
 		return pe_usage("--payload-hex: odd number of hex digits (%zu)", n);
 	b = malloc(n / 2 + 1);
 	if (!b)
-		return pe_usage("--payload-hex: out of memory");
+		return pe_fail("--payload-hex: out of memory");
 	for (size_t i = 0; i < n; i += 2) {
-		char pair[3] = {s[i], s[i + 1], 0}, *end;
-		unsigned long v = strtoul(pair, &end, 16);
+		int hi = unhex_digit(s[i]), lo = unhex_digit(s[i + 1]);
 
-		if (*end || pair[0] == '+' || pair[0] == '-' || pair[0] == ' ') {
+		if (hi < 0 || lo < 0) {
 			free(b);
-			return pe_usage("--payload-hex: '%s' at offset %zu is not hex", pair, i);
+			return pe_usage("--payload-hex: '%c%c' at offset %zu is not hex", s[i],
+					s[i + 1], i);
 		}
-		b[i / 2] = (uint8_t)v;
+		b[i / 2] = (uint8_t)(hi << 4 | lo);
 	}
 	free(f->hex_payload);
 	f->hex_payload = b;
@@ -251,6 +300,7 @@ static int resolve(struct pe_frameopts *f)
 	if (fs && fd && fs != fd)
 		return pe_usage("--dst-ip %s: mixed IPv4 and IPv6 (--src-ip %s)", f->dst_ip,
 				f->src_ip);
+	/* both of one family; a lone IPv6 address gives the other side the IPv6 default */
 	if (fs == AF_INET6 || fd == AF_INET6) {
 		f->o.l3 = PE_FRAME_L3_IPV6;
 		if (!fs)
@@ -277,7 +327,7 @@ static int resolve(struct pe_frameopts *f)
 	else
 		return pe_usage("--proto %s: expected udp, tcp, icmp or raw", f->proto);
 	if (f->o.l3 == PE_FRAME_L3_RAW && !f->ethertype)
-		f->o.ethertype = 0x88b5;
+		f->o.ethertype = 0x88b5; /* IEEE 802 local experimental */
 	if (f->o.l3 == PE_FRAME_L3_RAW && (f->src_ip || f->dst_ip))
 		return pe_usage("--%s-ip: a raw frame has no IP header", f->src_ip ? "src" : "dst");
 	if (f->have_ports && (f->o.l4 == PE_FRAME_L4_ICMP || f->o.l3 == PE_FRAME_L3_RAW))

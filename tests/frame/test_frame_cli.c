@@ -58,6 +58,7 @@ static const struct bad bads[] = {
 	{"--size big", "--size big: must be 64..1518 for these headers (--jumbo for more)"},
 	{"--payload-hex abc", "--payload-hex: odd number of hex digits (3)"},
 	{"--payload-hex 00zz", "--payload-hex: 'zz' at offset 2 is not hex"},
+	{"--payload-hex 0x", "--payload-hex: '0x' at offset 0 is not hex"},
 	{"--payload-hex 00 --size 100", "--payload-hex: choose --size or --payload-hex, not both"},
 	{"--payload-hex 00 --payload inc",
 	 "--payload-hex: choose --payload or --payload-hex, not both"},
@@ -67,6 +68,9 @@ static const struct bad bads[] = {
 	{"--proto sctp", "--proto sctp: expected udp, tcp, icmp or raw"},
 	{"--proto tcp --tcp-flags SYN,BOGUS",
 	 "--tcp-flags SYN,BOGUS: unknown flag 'BOGUS' (FIN SYN RST PSH ACK URG ECE CWR)"},
+	{"--proto tcp --tcp-flags SYN,,ACK",
+	 "--tcp-flags SYN,,ACK: empty flag name (expected names like SYN,ACK)"},
+	{"--proto tcp --tcp-flags ''", "--tcp-flags: expected names like SYN,ACK"},
 	{"--tcp-flags SYN", "--tcp-flags: needs --proto tcp"},
 	{"--ethertype 0x05ff", "--ethertype 0x05ff: must be 0x0600..0xffff"},
 	{"--ethertype 0x88b5 --proto udp", "--ethertype 0x88b5: needs --proto raw"},
@@ -157,7 +161,26 @@ Test(frame_cli, default_frame_hex)
 	cr_assert_eq(pe_run(&r, "%s frame --help", PE_TEST_BIN), 0);
 	cr_expect_eq(r.status, 0);
 	cr_expect(strstr(r.out, "Usage: pkteng frame"));
+	cr_expect(strstr(r.out, "\n  --pcap FILE "));
 	pe_run_free(&r);
+}
+
+/* One block of frame-flag help lines, the same in `pkteng frame` and `pkteng inject`. */
+Test(frame_cli, help_shares_frame_flags)
+{
+	struct pe_run f, i;
+	const char *bf, *bi;
+
+	cr_assert_eq(pe_run(&f, "%s frame --help", PE_TEST_BIN), 0);
+	cr_assert_eq(pe_run(&i, "%s inject --help", PE_TEST_BIN), 0);
+	cr_expect(f.status == 0 && i.status == 0);
+	bf = strstr(f.out, "\nFrame flags:\n");
+	bi = strstr(i.out, "\nFrame flags:\n");
+	cr_assert(bf && bi, "frame: %d, inject: %d", !!bf, !!bi);
+	cr_expect(strstr(bf, "\n  --src-mac M, --dst-mac M ") && strstr(bf, "\n  --fcs "));
+	cr_expect_str_eq(bf, bi);
+	pe_run_free(&f);
+	pe_run_free(&i);
 }
 
 Test(frame_cli, pcap_write_read_fcs)
