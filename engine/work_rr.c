@@ -55,7 +55,8 @@ static void send_some(struct rconn *rc, uint64_t total)
 	}
 }
 
-static void request(struct rconn *rc)
+/* now_ns: the clock read that ended the previous round trip (one read per transaction). */
+static void request(struct rconn *rc, uint64_t now_ns)
 {
 	struct pe_work *w = rc->w;
 
@@ -65,7 +66,7 @@ static void request(struct rconn *rc)
 	}
 	rc->waiting = true;
 	rc->got = 0;
-	rc->t_sent_ns = pe_now_ns();
+	rc->t_sent_ns = now_ns;
 	rc->tx_left = w->p.len_bytes;
 	w->cnt.msgs_tx++;
 	send_some(rc, w->p.len_bytes);
@@ -87,11 +88,13 @@ static void c_on_data(struct pe_conn *c, const void *data, size_t len)
 	w->cnt.bytes_rx += len;
 	rc->got += len;
 	if (rc->waiting && rc->got >= w->p.resp_len_bytes) {
-		pe_hist_add(w->hist, pe_now_ns() - rc->t_sent_ns);
+		uint64_t now = pe_now_ns();
+
+		pe_hist_add(w->hist, now - rc->t_sent_ns);
 		w->cnt.transactions++;
 		w->cnt.msgs_rx++;
 		rc->waiting = false;
-		request(rc);
+		request(rc, now);
 	}
 }
 
@@ -166,7 +169,7 @@ static void go(struct pe_work *w)
 		return;
 	for (i = 0; i < s->n; i++)
 		if (s->conns[i].c)
-			request(&s->conns[i]);
+			request(&s->conns[i], pe_now_ns());
 }
 
 static void stop(struct pe_work *w)
