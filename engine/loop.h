@@ -44,6 +44,10 @@ struct pe_loop_opts {
 	 * kernel has reported its first 64 as copied anyway (loopback does). */
 	size_t zc_min_bytes;
 	unsigned max_events;   /* epoll_wait batch; 0 = 256 */
+	/* io_uring: small copy sends normally post no completion when they send everything
+	 * (IOSQE_CQE_SKIP_SUCCESS, settled after the submitting enter). true = every send posts
+	 * one (for comparisons). Ignored by epoll. */
+	bool plain_sends;
 };
 
 /* Opens a loop. Open, run and close it on one thread (io_uring SINGLE_ISSUER: the ring takes
@@ -103,6 +107,8 @@ struct pe_loop_stats {
 	uint64_t timers_fired;
 	uint64_t zc_ops;         /* SEND_ZC operations submitted (zc_sends counts their notifications) */
 	uint64_t file_errors;    /* pe_conn_send_file() items that failed (-ENODATA, read errors) */
+	uint64_t silent_sends;   /* io_uring sends that went out whole without a completion */
+	uint64_t silent_short;   /* ... that fell short or found the socket full (then resent) */
 } __attribute__((aligned(64)));
 
 const struct pe_loop_stats *pe_loop_stats(const struct pe_loop *l);

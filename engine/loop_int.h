@@ -91,6 +91,10 @@ struct pe_conn {
 	unsigned zc_inflight; /* uring: of which notifications */
 	bool recv_armed, send_busy, fd_closed, cancel_sent, wblocked, rready, hup_seen;
 	bool fixed;           /* uring: registered at slot fd */
+	bool silent;          /* uring: a send without a success CQE is in flight (silent_len) */
+	bool silent_off;      /* uring: the last silent send fell short; plain sends for now */
+	size_t silent_len;
+	unsigned silent_gen;
 	struct pe_conn *rnext; /* epoll: read budget used up, read again next iteration */
 	int pipe[2];          /* uring file send: file -> pipe -> socket */
 	size_t pipe_bytes;    /* bytes in the pipe not yet spliced to the socket */

@@ -17,6 +17,11 @@ struct ur_bufring {
 	bool registered;
 };
 
+struct ur_silent {
+	struct pe_conn *c;
+	unsigned gen; /* c->silent_gen when queued: a stale entry is skipped */
+};
+
 struct ur {
 	struct io_uring ring;
 	bool ring_ok;
@@ -26,6 +31,10 @@ struct ur {
 	struct ur_bufring tcp, udp;
 	struct pe_src wake_src, ignore_src;
 	uint64_t wake_val;
+	/* Silent sends (see loop_uring_tcp.c): submitted, settled after the next enter. */
+	bool has_skip;           /* IORING_FEAT_CQE_SKIP */
+	struct ur_silent *silent;
+	unsigned silent_n, silent_cap;
 	/* UDP datagrams collected from consecutive CQEs, delivered as one batch */
 	struct pe_udp *ub_u;
 	unsigned ub_n;
@@ -57,5 +66,11 @@ void pe__ur_conn_flush(struct pe_conn *c);
 void pe__ur_conn_close(struct pe_conn *c);
 void pe__ur_conn_pause(struct pe_conn *c, bool pause);
 void pe__ur_conn_cqe(struct pe_loop *l, struct pe_src *s, struct io_uring_cqe *cqe);
+/* Before the enter: true when a silent send must be settled at once (the connection waits on
+ * it: more queued, want_writable, shutdown or close), so the enter must not block. */
+bool pe__ur_silent_urgent(struct pe_loop *l);
+/* After the enter and the CQE dispatch: entries [0, n) went out whole when settle is true
+ * (everything was submitted and no completion overflowed); drops entries that are done. */
+unsigned pe__ur_silent_settle(struct pe_loop *l, unsigned n, bool settle);
 
 #endif

@@ -8,9 +8,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #define UR_PIPE_BYTES (1u << 20)
+/* Copy sends up to this many bytes go out silently (one copy chunk). */
+#define UR_SILENT_MAX 16384
 
 /* A SEND_ZC in flight: its result CQE and then its notification CQE refer to this. */
 struct ur_zc {
@@ -88,6 +91,9 @@ int pe__ur_conn_connect(struct pe_conn *c, const struct pe_addr *to)
 	return 0;
 }
 
+static void silent_forget(struct pe_conn *c);
+static bool silent_ok(struct pe_conn *c);
+
 static void maybe_dead(struct pe_conn *c)
 {
 	if (c->state != PE_CONN_CLOSING)
@@ -101,8 +107,10 @@ static void maybe_dead(struct pe_conn *c)
 		close(c->fd);
 		c->fd_closed = true;
 	}
-	if (c->fd_closed && !c->inflight)
+	if (c->fd_closed && !c->inflight) {
+		silent_forget(c);
 		pe__conn_dead(c);
+	}
 }
 
 void pe__ur_conn_close(struct pe_conn *c)
@@ -157,6 +165,9 @@ void pe__ur_conn_flush(struct pe_conn *c)
 	struct pe_loop *l = c->loop;
 	struct pe_sq_item *it = c->sq_head;
 	struct io_uring_sqe *sqe;
+	bool all_copy = true, silent;
+	size_t total = 0;
+	int flags;
 
 	if (c->send_busy || c->state != PE_CONN_OPEN || !it)
 		return;
@@ -201,15 +212,112 @@ void pe__ur_conn_flush(struct pe_conn *c)
 		c->iov[c->msg.msg_iovlen].iov_base = (void *)(it->ptr + it->off);
 		c->iov[c->msg.msg_iovlen].iov_len = it->len - it->off;
 		c->msg.msg_iovlen++;
+		total += it->len - it->off;
+		all_copy = all_copy && it->kind == PE_SQ_COPY;
 	}
+	silent = all_copy && total <= UR_SILENT_MAX && silent_ok(c);
+	flags = silent ? MSG_NOSIGNAL | MSG_DONTWAIT | MSG_WAITALL : MSG_NOSIGNAL;
 	sqe = pe__ur_sqe(l, &c->s_send);
 	if (c->msg.msg_iovlen == 1)
-		io_uring_prep_send(sqe, c->fd, c->iov[0].iov_base, c->iov[0].iov_len, MSG_NOSIGNAL);
+		io_uring_prep_send(sqe, c->fd, c->iov[0].iov_base, c->iov[0].iov_len, flags);
 	else
-		io_uring_prep_sendmsg(sqe, c->fd, &c->msg, MSG_NOSIGNAL);
+		io_uring_prep_sendmsg(sqe, c->fd, &c->msg, flags);
 	use_fixed(c, sqe);
+	if (silent) {
+		sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
+		c->silent = true;
+		c->silent_len = total;
+	}
 	c->inflight++;
 	c->send_busy = true;
+}
+
+/* Silent sends. A small copy send posted with MSG_DONTWAIT | MSG_WAITALL never waits for
+ * socket space inside io_uring (MSG_DONTWAIT makes a full socket fail it with -EAGAIN instead
+ * of arming a poll), and MSG_WAITALL turns a short send into a failure that reports the bytes
+ * it did send. It therefore finishes during the submit that carries it, and with
+ * IOSQE_CQE_SKIP_SUCCESS it posts a CQE only when it did not send everything. After that
+ * enter, a silent send without a CQE went out whole: the wait is not ended by a send
+ * completion, so a ping-pong takes one io_uring_enter per message instead of two. The buffer
+ * is a loop-owned copy chunk, settled (consumed, freed or kept as the spare) only then. */
+static bool silent_ok(struct pe_conn *c)
+{
+	struct ur *u = UR(c->loop);
+	struct ur_silent *ns;
+
+	if (!u->has_skip || c->silent_off || c->want_writable || c->shut_req)
+		return false;
+	if (u->silent_n == u->silent_cap) {
+		unsigned cap = u->silent_cap ? u->silent_cap * 2 : 64;
+
+		ns = realloc(u->silent, cap * sizeof(*ns));
+		if (!ns)
+			return false;
+		u->silent = ns;
+		u->silent_cap = cap;
+	}
+	u->silent[u->silent_n++] = (struct ur_silent){ c, ++c->silent_gen };
+	return true;
+}
+
+static bool silent_live(const struct ur_silent *e)
+{
+	return e->c && e->c->silent && e->c->silent_gen == e->gen;
+}
+
+bool pe__ur_silent_urgent(struct pe_loop *l)
+{
+	struct ur *u = UR(l);
+	unsigned i;
+
+	for (i = 0; i < u->silent_n; i++) {
+		struct pe_conn *c = u->silent[i].c;
+
+		if (!silent_live(&u->silent[i]))
+			continue;
+		if (c->state != PE_CONN_OPEN || c->want_writable || c->shut_req ||
+		    c->queued != c->silent_len || (c->sq_tail && c->sq_tail->kind == PE_SQ_FILE))
+			return true;
+	}
+	return false;
+}
+
+static void send_cqe(struct pe_conn *c, int res);
+
+unsigned pe__ur_silent_settle(struct pe_loop *l, unsigned n, bool settle)
+{
+	struct ur *u = UR(l);
+	unsigned i, k = 0, done = 0;
+
+	for (i = 0; i < n; i++) {
+		struct ur_silent e = u->silent[i];
+
+		if (!silent_live(&e))
+			continue;
+		if (!settle) {
+			u->silent[k++] = e;
+			continue;
+		}
+		e.c->silent = false;
+		l->st.silent_sends++;
+		send_cqe(e.c, (int)e.c->silent_len); /* may queue new entries after n */
+		done++;
+	}
+	memmove(u->silent + k, u->silent + n, (u->silent_n - n) * sizeof(*u->silent));
+	u->silent_n = k + (u->silent_n - n);
+	return done;
+}
+
+/* A connection about to be freed leaves the silent list (it has no live entry by then); the
+ * entries are cleared, not removed, as this can run inside pe__ur_silent_settle(). */
+static void silent_forget(struct pe_conn *c)
+{
+	struct ur *u = UR(c->loop);
+	unsigned i;
+
+	for (i = 0; i < u->silent_n; i++)
+		if (u->silent[i].c == c)
+			u->silent[i].c = NULL;
 }
 
 static void recv_cqe(struct pe_conn *c, struct io_uring_cqe *cqe)
@@ -243,10 +351,21 @@ static void recv_cqe(struct pe_conn *c, struct io_uring_cqe *cqe)
 
 static void send_cqe(struct pe_conn *c, int res)
 {
+	if (c->silent) {
+		/* A silent send fell short (res = bytes sent) or found the socket full: the rest
+		 * goes as plain sends, which wait for space, until the queue empties. */
+		c->silent = false;
+		c->silent_off = true;
+		c->loop->st.silent_short++;
+		if (res == -EAGAIN)
+			res = 0;
+	}
 	c->inflight--;
 	c->send_busy = false;
 	if (res > 0)
 		pe__conn_consumed(c, (size_t)res);
+	if (!c->sq_head)
+		c->silent_off = false;
 	else if (res < 0 && c->state == PE_CONN_OPEN)
 		pe__conn_error(c, res == -ECANCELED ? -EPIPE : res);
 	if (c->state == PE_CONN_OPEN)

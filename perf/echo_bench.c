@@ -13,6 +13,7 @@
 
 struct bench_cfg {
 	enum pe_backend backend;
+	bool plain_sends; /* io_uring: every send posts a completion (pe_loop_opts.plain_sends) */
 	unsigned conns;
 	size_t size;
 	double seconds, warmup_s;
@@ -41,7 +42,7 @@ static void *server_main(void *arg)
 	static const struct pe_conn_cbs cbs = { .on_data = srv_data };
 	struct server *s = arg;
 	struct pe_loop_opts lo = { .sz = sizeof(lo), .backend = s->cfg.backend,
-				   .no_fallback = true };
+				   .no_fallback = true, .plain_sends = s->cfg.plain_sends };
 	struct pe_conn_opts co = { .sz = sizeof(co), .cbs = &cbs, .nodelay = true };
 	struct pe_listen_opts lso = { .sz = sizeof(lso), .conn = &co };
 	struct pe_listener *ls;
@@ -164,7 +165,8 @@ static int run_case(const struct bench_cfg *cfg, double *rate, double *cpu_frac,
 						.on_close = cl_close };
 	struct server s = { .cfg = *cfg };
 	struct client cl = { .cfg = *cfg };
-	struct pe_loop_opts lo = { .sz = sizeof(lo), .backend = cfg->backend, .no_fallback = true };
+	struct pe_loop_opts lo = { .sz = sizeof(lo), .backend = cfg->backend, .no_fallback = true,
+				   .plain_sends = cfg->plain_sends };
 	pthread_t th;
 	int err = 0;
 
@@ -227,10 +229,11 @@ static int cmp_double(const void *a, const void *b)
 
 static const char usage[] =
 	"usage: pkteng-echobench [--conns 1,64,256] [--size BYTES] [--seconds S] [--runs N]\n"
-	"                        [--backend uring|epoll|both] [--json]\n"
+	"                        [--backend uring|epoll|both|all] [--json]\n"
 	"Echo round trips per second over loopback: client loop and server loop on two threads,\n"
 	"one message in flight per connection. Prints the median of N runs per case (the runs\n"
-	"alternate between the backends), CPU per message for both loops, and the ratios.\n";
+	"alternate between the backends), CPU per message for both loops, and the ratios.\n"
+	"`all` adds io_uring with plain sends (every send posts a completion: uring-plain).\n";
 
 int main(int argc, char **argv)
 {
@@ -241,7 +244,9 @@ int main(int argc, char **argv)
 	};
 	unsigned conns[16] = { 1, 64, 256 }, nconns = 3, runs = 3;
 	struct bench_cfg cfg = { .size = 64, .seconds = 2, .warmup_s = 0.3 };
-	enum pe_backend bk[2] = { PE_BACKEND_URING, PE_BACKEND_EPOLL };
+	/* variants: io_uring, epoll, and with --backend all io_uring with plain sends */
+	enum pe_backend bk[3] = { PE_BACKEND_URING, PE_BACKEND_EPOLL, PE_BACKEND_URING };
+	static const char *const bk_name[3] = { "io_uring", "epoll", "uring-plain" };
 	unsigned nbk = 2;
 	bool json = false;
 	int opt;
@@ -292,10 +297,13 @@ int main(int argc, char **argv)
 		case 'b':
 			if (!strcmp(optarg, "both")) {
 				nbk = 2;
+			} else if (!strcmp(optarg, "all")) {
+				nbk = 3;
 			} else if (!pe_backend_parse(optarg, &bk[0])) {
 				nbk = 1;
 			} else {
-				fprintf(stderr, "pkteng-echobench: --backend %s: not uring, epoll or both\n",
+				fprintf(stderr,
+					"pkteng-echobench: --backend %s: not uring, epoll, both or all\n",
 					optarg);
 				return 2;
 			}
@@ -315,8 +323,8 @@ int main(int argc, char **argv)
 		printf("{\"workload\":\"echo\",\"size\":%zu,\"seconds\":%g,\"runs\":%u,\"results\":[",
 		       cfg.size, cfg.seconds, runs);
 	for (unsigned ci = 0; ci < nconns; ci++) {
-		double med[2] = { 0, 0 }, cpu_med[2] = { 0, 0 };
-		double rates[2][99], cpu[2][99], sys[2][99], cpm[2][99];
+		double med[3] = { 0, 0, 0 }, cpu_med[3] = { 0, 0, 0 };
+		double rates[3][99], cpu[3][99], sys[3][99], cpm[3][99];
 
 		cfg.conns = conns[ci];
 		/* Runs alternate between the backends, so a change in the machine's load during
@@ -326,10 +334,12 @@ int main(int argc, char **argv)
 				int err;
 
 				cfg.backend = bk[bi];
+				cfg.plain_sends = bi == 2;
 				err = run_case(&cfg, &rates[bi][r], &cpu[bi][r], &sys[bi][r], &cpm[bi][r]);
 				if (err) {
 					fprintf(stderr, "pkteng-echobench: %s, %u connections: %s\n",
-						pe_backend_name(cfg.backend), cfg.conns, strerror(-err));
+						nbk == 1 ? pe_backend_name(bk[0]) : bk_name[bi],
+						cfg.conns, strerror(-err));
 					return 1;
 				}
 			}
@@ -345,22 +355,28 @@ int main(int argc, char **argv)
 				printf("%s{\"backend\":\"%s\",\"conns\":%u,\"msgs_per_s\":%.0f,"
 				       "\"min\":%.0f,\"max\":%.0f,\"client_cpu\":%.3f,"
 				       "\"client_syscalls_per_msg\":%.3f,\"cpu_ns_per_msg\":%.0f}",
-				       ci || bi ? "," : "", pe_backend_name(bk[bi]), cfg.conns, med[bi],
+				       ci || bi ? "," : "",
+				       nbk == 1 ? pe_backend_name(bk[0]) : bk_name[bi], cfg.conns, med[bi],
 				       rates[bi][0], rates[bi][runs - 1], cpu[bi][runs / 2],
 				       sys[bi][runs / 2], cpu_med[bi]);
 			else
-				printf("echo %-8s conns=%-5u size=%zu  %10.0f msgs/s (median of %u; "
+				printf("echo %-11s conns=%-5u size=%zu  %10.0f msgs/s (median of %u; "
 				       "min %.0f max %.0f) client cpu %.0f%%, %.2f syscalls/msg, "
 				       "cpu %.0f ns/msg\n",
-				       pe_backend_name(bk[bi]), cfg.conns, cfg.size, med[bi], runs,
+				       nbk == 1 ? pe_backend_name(bk[0]) : bk_name[bi], cfg.conns, cfg.size, med[bi], runs,
 				       rates[bi][0], rates[bi][runs - 1], cpu[bi][runs / 2] * 100,
 				       sys[bi][runs / 2], cpu_med[bi]);
 		}
-		if (nbk == 2 && !json)
+		if (nbk >= 2 && !json)
 			printf("echo ratio io_uring/epoll conns=%u: %.2f msgs/s, %.2f cpu per msg "
 			       "(epoll/io_uring)\n",
 			       conns[ci], med[1] > 0 ? med[0] / med[1] : 0,
 			       cpu_med[0] > 0 ? cpu_med[1] / cpu_med[0] : 0);
+		if (nbk == 3 && !json)
+			printf("echo ratio io_uring/uring-plain conns=%u: %.2f msgs/s, %.2f cpu per msg "
+			       "(uring-plain/io_uring)\n",
+			       conns[ci], med[2] > 0 ? med[0] / med[2] : 0,
+			       cpu_med[0] > 0 ? cpu_med[2] / cpu_med[0] : 0);
 		fflush(stdout);
 	}
 	if (json)
