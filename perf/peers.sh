@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
 # pkteng side by side with iperf3 and sockperf on loopback, in the same run: stream (one flow),
 # udp (64-byte datagrams, as fast as possible), rr (64 bytes, one connection) and echo
-# (256 connections, io_uring vs epoll). Each pair runs alternately RUNS times; the table shows
-# medians and ratios, and the medians go to a JSON file.
+# (256 connections, io_uring vs epoll). Every command runs once unrecorded (warm-up), then RUNS
+# times, alternately, in forward order on odd runs and in reverse order on even runs (so neither
+# side of a pair always runs first); the table shows medians and ratios, the medians go to a
+# JSON file, and the exact commands are printed.
 #
-#   perf/peers.sh [-n RUNS] [-t SECONDS] [--pkteng PATH] [--out FILE]
+#   perf/peers.sh [-n RUNS] [-t SECONDS] [--pkteng PATH] [--out FILE] [--cpus SRV,CLI]
+#
+# Placement: by default the scheduler places every process (all tools alike). --cpus SRV,CLI
+# pins every server (pkteng, iperf3, sockperf) to CPU SRV and every client to CPU CLI with
+# taskset, the same for all tools (SRV = CLI: same core). CPU columns: units per CPU-second of
+# the client and the servers, measured alike for every tool (the shell's `time` of the client,
+# /proc/PID/stat of the servers), so a busy machine shifts them less than the rates.
 #
 # Every server this script starts listens on 127.0.0.1 only, is killed on exit (trap), and
 # every client is bounded by `timeout`.
@@ -15,19 +23,26 @@ SECS=3
 PKTENG=$PE_TOP/build/pkteng
 OUT=$PE_TOP/build/peers.json
 PY=/usr/bin/python3
+CPUS=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-n) RUNS=$2; shift 2 ;;
 	-t) SECS=$2; shift 2 ;;
 	--pkteng) PKTENG=$2; shift 2 ;;
 	--out) OUT=$2; shift 2 ;;
-	-h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+	--cpus) CPUS=$2; shift 2 ;;
+	-h|--help) sed -n '2,18p' "$0"; exit 0 ;;
 	*) echo "peers.sh: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 done
 for tool in "$PKTENG" iperf3 sockperf; do
 	command -v "$tool" >/dev/null || { echo "peers.sh: $tool not found" >&2; exit 1; }
 done
+PIN_SRV=() PIN_CLI=()
+if [ -n "$CPUS" ]; then
+	[[ $CPUS =~ ^([0-9]+),([0-9]+)$ ]] || { echo "peers.sh: --cpus $CPUS: want SRV,CLI (CPU numbers)" >&2; exit 2; }
+	PIN_SRV=(taskset -c "${BASH_REMATCH[1]}") PIN_CLI=(taskset -c "${BASH_REMATCH[2]}")
+fi
 
 TMP=$(mktemp -d /tmp/pkteng-peers.XXXXXX)
 PIDS=()
@@ -42,22 +57,45 @@ trap cleanup EXIT INT TERM
 # ports derived from the pid so two runs do not collide
 BASE=$((20000 + ($$ % 2000) * 5))
 P_URING=$BASE P_EPOLL=$((BASE + 1)) P_IPERF=$((BASE + 2)) P_SOCKPERF=$((BASE + 3))
-"$PKTENG" server --bind 127.0.0.1 -p $P_URING --backend uring -q & PIDS+=($!)
-"$PKTENG" server --bind 127.0.0.1 -p $P_EPOLL --backend epoll -q & PIDS+=($!)
-iperf3 -s -B 127.0.0.1 -p $P_IPERF >/dev/null 2>&1 & PIDS+=($!)
-sockperf server --tcp -i 127.0.0.1 -p $P_SOCKPERF >/dev/null 2>&1 & PIDS+=($!)
+"${PIN_SRV[@]}" "$PKTENG" server --bind 127.0.0.1 -p $P_URING --backend uring -q & PIDS+=($!)
+"${PIN_SRV[@]}" "$PKTENG" server --bind 127.0.0.1 -p $P_EPOLL --backend epoll -q & PIDS+=($!)
+"${PIN_SRV[@]}" iperf3 -s -B 127.0.0.1 -p $P_IPERF >/dev/null 2>&1 & PIDS+=($!)
+"${PIN_SRV[@]}" sockperf server --tcp -i 127.0.0.1 -p $P_SOCKPERF >/dev/null 2>&1 & PIDS+=($!)
 sleep 1
 
 LIMIT=$((SECS + 20))
+# CPU time of every server process (all threads, in clock ticks), the same measure for every
+# tool: the client's comes from the shell's `time`, the servers' from /proc/PID/stat.
+srv_ticks() {
+	local p t=0
+	for p in "${PIDS[@]}"; do
+		read -ra st <"/proc/$p/stat" 2>/dev/null && t=$((t + st[13] + st[14]))
+	done
+	echo $t
+}
+HZ=$(getconf CLK_TCK)
+# adds "cpu" (CPU-seconds of client + servers per wall second) and "per_cpu" (units per
+# CPU-second: all the work of the run over all the CPU time it took, start-up included)
+X_CPU='import json,sys; r=json.loads(sys.stdin.read()); a=sys.argv[1:]; c=float(a[0]) + float(a[1]) + int(a[2]) / int(a[3]); r["cpu"]=c / ((int(a[5]) - int(a[4])) / 1e9); r["per_cpu"]=r["units"] / c if r.get("units") is not None and c > 0 else None; print(json.dumps(r))'
 # run NAME CMD...: appends one JSON line {"name":..., "value":...} extracted by the python
 # snippet in $EXTRACT from the command's stdout; a failed run records null.
 res=$TMP/results.jsonl
 run() {
-	local name=$1 extract=$2
+	local name=$1 extract=$2 s0 s1 t0 t1 rc cu cs
 	shift 2
 	local out=$TMP/out
-	if timeout "$LIMIT" "$@" >"$out" 2>"$TMP/err"; then
-		$PY -c "$extract" "$name" <"$out" >>"$res" || echo "{\"name\":\"$name\",\"value\":null}" >>"$res"
+	if [ -n "${RECORD:-}" ]; then
+		echo "  $name: ${PIN_CLI[*]} $*" >>"$TMP/commands"
+	fi
+	s0=$(srv_ticks) t0=$(date +%s%N)
+	{ TIMEFORMAT='%3U %3S'; time timeout "$LIMIT" "${PIN_CLI[@]}" "$@" >"$out" 2>"$TMP/err"; } 2>"$TMP/time"
+	rc=$?
+	s1=$(srv_ticks) t1=$(date +%s%N)
+	if [ $rc -eq 0 ]; then
+		read -r cu cs <"$TMP/time"
+		{ $PY -c "$extract" "$name" <"$out" | $PY -c "$X_CPU" "$cu" "$cs" $((s1 - s0)) "$HZ" "$t0" "$t1" \
+			>>"$res"; } ||
+			echo "{\"name\":\"$name\",\"value\":null}" >>"$res"
 	else
 		echo "peers.sh: $name failed: $(tail -1 "$TMP/err")" >&2
 		echo "{\"name\":\"$name\",\"value\":null}" >>"$res"
@@ -66,34 +104,53 @@ run() {
 }
 
 # extractors: read the tool's output on stdin, print {"name":..,"value":..}
-X_PE_STREAM='import json,sys; d=json.load(sys.stdin); s=d["server"]; print(json.dumps({"name":sys.argv[1],"value":s["bytes_rx"]*8/s["seconds"]}))'
-X_IPERF_TCP='import json,sys; d=json.load(sys.stdin); print(json.dumps({"name":sys.argv[1],"value":d["end"]["sum_received"]["bits_per_second"]}))'
-X_PE_UDP='import json,sys; d=json.load(sys.stdin); s=d["server"]; c=d["client"]; print(json.dumps({"name":sys.argv[1],"value":s["udp_received"]/c["seconds"],"sent_pps":c["udp_sent"]/c["seconds"],"loss":s["udp_lost"]/max(1,c["udp_sent"])}))'
-X_IPERF_UDP='import json,sys; d=json.load(sys.stdin); s=d["end"]["sum"]; print(json.dumps({"name":sys.argv[1],"value":(s["packets"]-s["lost_packets"])/s["seconds"],"sent_pps":s["packets"]/s["seconds"],"loss":s["lost_packets"]/max(1,s["packets"])}))'
-X_PE_RR='import json,sys; d=json.load(sys.stdin); c=d["client"]; print(json.dumps({"name":sys.argv[1],"value":c["transactions"]/c["seconds"],"p50_us":c["lat_p50_ns"]/1e3,"p99_us":c["lat_p99_ns"]/1e3}))'
+# "units": everything the run moved (bits, datagrams received, transactions), for per_cpu
+X_PE_STREAM='import json,sys; d=json.load(sys.stdin); s=d["server"]; print(json.dumps({"name":sys.argv[1],"value":s["bytes_rx"]*8/s["seconds"],"units":s["bytes_rx"]*8}))'
+X_IPERF_TCP='import json,sys; d=json.load(sys.stdin); r=d["end"]["sum_received"]; print(json.dumps({"name":sys.argv[1],"value":r["bits_per_second"],"units":r["bytes"]*8}))'
+X_PE_UDP='import json,sys; d=json.load(sys.stdin); s=d["server"]; c=d["client"]; print(json.dumps({"name":sys.argv[1],"value":s["udp_received"]/c["seconds"],"sent_pps":c["udp_sent"]/c["seconds"],"loss":s["udp_lost"]/max(1,c["udp_sent"]),"units":s["udp_received"]}))'
+X_IPERF_UDP='import json,sys; d=json.load(sys.stdin); s=d["end"]["sum"]; print(json.dumps({"name":sys.argv[1],"value":(s["packets"]-s["lost_packets"])/s["seconds"],"sent_pps":s["packets"]/s["seconds"],"loss":s["lost_packets"]/max(1,s["packets"]),"units":s["packets"]-s["lost_packets"]}))'
+X_PE_RR='import json,sys; d=json.load(sys.stdin); c=d["client"]; print(json.dumps({"name":sys.argv[1],"value":c["transactions"]/c["seconds"],"units":c["transactions"],"p50_us":c["lat_p50_ns"]/1e3,"p99_us":c["lat_p99_ns"]/1e3}))'
 # sockperf ping-pong prints one-way latency (half the round trip): doubled here to compare
-X_SOCKPERF='import re,sys,json; t=sys.stdin.read(); v=re.search(r"\[Valid Duration\] RunTime=([0-9.]+) sec; SentMessages=(\d+)",t); p50=float(re.search(r"percentile 50.000 =\s*([0-9.]+)",t).group(1)); p99=float(re.search(r"percentile 99.000 =\s*([0-9.]+)",t).group(1)); print(json.dumps({"name":sys.argv[1],"value":int(v.group(2))/float(v.group(1)),"p50_us":2*p50,"p99_us":2*p99}))'
-X_PE_ECHO='import json,sys; d=json.load(sys.stdin); c=d["client"]; assert c["verify_errors"]==0; print(json.dumps({"name":sys.argv[1],"value":c["transactions"]/c["seconds"],"p50_us":c["lat_p50_ns"]/1e3}))'
+X_SOCKPERF='import re,sys,json; t=sys.stdin.read(); v=re.search(r"\[Valid Duration\] RunTime=([0-9.]+) sec; SentMessages=(\d+)",t); a=re.search(r"\[Total Run\] RunTime=[0-9.]+ sec; Warm up time=\d+ msec; SentMessages=(\d+)",t); p50=float(re.search(r"percentile 50.000 =\s*([0-9.]+)",t).group(1)); p99=float(re.search(r"percentile 99.000 =\s*([0-9.]+)",t).group(1)); print(json.dumps({"name":sys.argv[1],"value":int(v.group(2))/float(v.group(1)),"p50_us":2*p50,"p99_us":2*p99,"units":int(a.group(1))}))'
+X_PE_ECHO='import json,sys; d=json.load(sys.stdin); c=d["client"]; assert c["verify_errors"]==0; print(json.dumps({"name":sys.argv[1],"value":c["transactions"]/c["seconds"],"units":c["transactions"],"p50_us":c["lat_p50_ns"]/1e3}))'
 
-PE=("$PKTENG" client 127.0.0.1 -i 0 --json -t "$SECS")
 echo "peers.sh: $RUNS runs of $SECS s each, pkteng $("$PKTENG" --version | cut -d' ' -f2), $(iperf3 --version | head -1 | cut -d' ' -f1-2), sockperf $(sockperf --version 2>&1 | grep -o '3\.[0-9]*' | head -1)" >&2
+# job K: the K-th command, run for $T seconds. Pairs sit next to each other; both tools send
+# the same block size (pkteng's stream default and iperf3's TCP default are 128 KiB).
+NJOBS=14
+job() {
+	local PE=("$PKTENG" client 127.0.0.1 -i 0 --json -t "$T")
+	case $1 in
+	0) run pkteng_stream "$X_PE_STREAM" "${PE[@]}" -p $P_URING --mode stream ;;
+	1) run iperf3_stream "$X_IPERF_TCP" iperf3 -c 127.0.0.1 -p $P_IPERF -t "$T" -J ;;
+	2) run iperf3_stream_Z "$X_IPERF_TCP" iperf3 -c 127.0.0.1 -p $P_IPERF -t "$T" -Z -J ;;
+	3) run pkteng_stream_Z "$X_PE_STREAM" "${PE[@]}" -p $P_URING --mode stream --zerocopy ;;
+	4) run pkteng_stream_epoll "$X_PE_STREAM" "${PE[@]}" -p $P_EPOLL --backend epoll --mode stream ;;
+	5) run pkteng_stream_skiprx "$X_PE_STREAM" "${PE[@]}" -p $P_EPOLL --backend epoll --mode stream --skip-rx-copy ;;
+	6) run pkteng_udp64 "$X_PE_UDP" "${PE[@]}" -p $P_URING --mode udp -l 64 ;;
+	7) run iperf3_udp64 "$X_IPERF_UDP" iperf3 -c 127.0.0.1 -p $P_IPERF -u -b 0 -l 64 -t "$T" -J ;;
+	8) run pkteng_udp64_gso "$X_PE_UDP" "${PE[@]}" -p $P_URING --mode udp -l 64 --gso --gro ;;
+	9) run pkteng_rr64 "$X_PE_RR" "${PE[@]}" -p $P_EPOLL --backend epoll --mode rr -l 64 --resp-len 64 ;;
+	10) run pkteng_rr64_uring "$X_PE_RR" "${PE[@]}" -p $P_URING --mode rr -l 64 --resp-len 64 ;;
+	11) run sockperf_pp64 "$X_SOCKPERF" sockperf ping-pong --tcp -i 127.0.0.1 -p $P_SOCKPERF -m 64 -t "$T" --mps=max ;;
+	12) run pkteng_echo256_uring "$X_PE_ECHO" "${PE[@]}" -p $P_URING --mode echo --conns 256 -l 64 ;;
+	13) run pkteng_echo256_epoll "$X_PE_ECHO" "${PE[@]}" -p $P_EPOLL --backend epoll --mode echo --conns 256 -l 64 ;;
+	esac
+}
+# warm-up: every command once for a second, not recorded
+echo "peers.sh: warm-up" >&2
+T=1
+for k in $(seq 0 $((NJOBS - 1))); do job "$k"; done
+T=$SECS
+: >"$res"
 for i in $(seq "$RUNS"); do
 	echo "peers.sh: run $i/$RUNS" >&2
-	run pkteng_stream "$X_PE_STREAM" "${PE[@]}" -p $P_URING --mode stream
-	run iperf3_stream "$X_IPERF_TCP" iperf3 -c 127.0.0.1 -p $P_IPERF -t "$SECS" -J
-	run iperf3_stream_Z "$X_IPERF_TCP" iperf3 -c 127.0.0.1 -p $P_IPERF -t "$SECS" -Z -J
-	run pkteng_stream_Z "$X_PE_STREAM" "${PE[@]}" -p $P_URING --mode stream --zerocopy
-	run pkteng_stream_epoll "$X_PE_STREAM" "${PE[@]}" -p $P_EPOLL --backend epoll --mode stream
-	run pkteng_stream_skiprx "$X_PE_STREAM" "${PE[@]}" -p $P_EPOLL --backend epoll --mode stream --skip-rx-copy
-	run pkteng_udp64 "$X_PE_UDP" "${PE[@]}" -p $P_URING --mode udp -l 64
-	run iperf3_udp64 "$X_IPERF_UDP" iperf3 -c 127.0.0.1 -p $P_IPERF -u -b 0 -l 64 -t "$SECS" -J
-	run pkteng_udp64_gso "$X_PE_UDP" "${PE[@]}" -p $P_URING --mode udp -l 64 --gso --gro
-	run pkteng_rr64 "$X_PE_RR" "${PE[@]}" -p $P_EPOLL --backend epoll --mode rr -l 64 --resp-len 64
-	run pkteng_rr64_uring "$X_PE_RR" "${PE[@]}" -p $P_URING --mode rr -l 64 --resp-len 64
-	run sockperf_pp64 "$X_SOCKPERF" sockperf ping-pong --tcp -i 127.0.0.1 -p $P_SOCKPERF -m 64 -t "$SECS" --mps=max
-	run pkteng_echo256_uring "$X_PE_ECHO" "${PE[@]}" -p $P_URING --mode echo --conns 256 -l 64
-	run pkteng_echo256_epoll "$X_PE_ECHO" "${PE[@]}" -p $P_EPOLL --backend epoll --mode echo --conns 256 -l 64
+	RECORD=$([ "$i" -eq 1 ] && echo 1)
+	if [ $((i % 2)) -eq 1 ]; then order=$(seq 0 $((NJOBS - 1))); else order=$(seq $((NJOBS - 1)) -1 0); fi
+	for k in $order; do job "$k"; done
 done
+echo "peers.sh: commands (each run for $SECS s; servers: ${PIN_SRV[*]} pkteng server --bind 127.0.0.1 --backend uring|epoll, iperf3 -s, sockperf server --tcp):" >&2
+cat "$TMP/commands" >&2
 
 $PY - "$res" "$OUT" "$RUNS" "$SECS" <<'PY'
 import json, statistics, sys
@@ -153,6 +210,21 @@ if ls is not None and li is not None:
     print(f"{'udp 64 B loss (pkteng / iperf3)':42} {ls * 100:>15.2f}% {li * 100:>15.2f}%")
     print(f"{'udp 64 B sent pps (pkteng / iperf3)':42} {f(med('pkteng_udp64', 'sent_pps'), 'pps'):>16} "
           f"{f(med('iperf3_udp64', 'sent_pps'), 'pps'):>16}")
+# the same pairs per CPU-second of client + server: less sensitive to what else the machine runs
+def fc(v, unit):
+    if unit == "bps":
+        return f"{v / 1e9:.2f} Gbit"
+    if unit == "pps":
+        return f"{v / 1e6:.3f} Mdgram"
+    return f"{v:,.0f} trans"
+print(f"\n{'per CPU-second (client + server)':42} {'pkteng':>16} {'peer':>16} {'ratio':>7}")
+for label, a, b, unit, goal in checks:
+    ca, cb = med(a, "per_cpu"), med(b, "per_cpu")
+    if ca is None or cb is None:
+        continue
+    r = ratio(ca, cb)
+    summary["ratios"][label + " per CPU"] = r
+    print(f"{label:42} {fc(ca, unit):>16} {fc(cb, unit):>16} {(f'{r:.2f}x' if r else '-'):>7}")
 json.dump(summary, open(out, "w"), indent=2)
 print(f"\nmedians of {runs} runs of {secs:g} s; JSON: {out}")
 PY
