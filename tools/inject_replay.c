@@ -1,0 +1,105 @@
+/* `pkteng inject --replay`: the pcap's frames held in memory, so the send loop only copies
+ * them; the file's own timing is kept as each frame's timestamp. */
+#include "tools/inject_replay.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "raw/frame.h"
+#include "raw/pcapfile.h"
+#include "tools/cli.h"
+
+int pe_inject_replay_load(struct pe_inject_replay *r, const char *path)
+{
+	struct pe_pcap_reader *rd = pe_pcap_open(path);
+	struct pe_inject_replay_frame *v = NULL;
+	size_t n = 0, cap = 0;
+	const uint8_t *data;
+	size_t cap_len, wire_len;
+	uint64_t t_ns;
+	int err;
+
+	if (!rd)
+		return pe_usage("--replay %s: %s", path,
+				errno == EBADMSG || errno == EINVAL ? "not a pcap file"
+								    : strerror(errno));
+	r->fcs = pe_pcap_fcs_len(rd) == 4;
+	while ((err = pe_pcap_next(rd, &data, &cap_len, &wire_len, &t_ns)) == 1) {
+		if (cap_len < 14 || cap_len > 65535)
+			continue;
+		if (n == cap) {
+			struct pe_inject_replay_frame *nv =
+				realloc(v, (cap = cap ? cap * 2 : 256) * sizeof(*v));
+
+			if (!nv) {
+				err = -ENOMEM;
+				break;
+			}
+			v = nv;
+		}
+		v[n].data = malloc(cap_len);
+		if (!v[n].data) {
+			err = -ENOMEM;
+			break;
+		}
+		memcpy(v[n].data, data, cap_len);
+		v[n].len = (uint16_t)cap_len;
+		v[n].t_ns = t_ns;
+		n++;
+	}
+	pe_pcap_close(rd);
+	if (err < 0 || !n) {
+		for (size_t i = 0; i < n; i++)
+			free(v[i].data);
+		free(v);
+		return err < 0 ? pe_usage("--replay %s: %s", path,
+					  err == -EBADMSG ? "damaged pcap file" : strerror(-err))
+			       : pe_usage("--replay %s: no frames in the file", path);
+	}
+	r->f = v;
+	r->n = n;
+	return 0;
+}
+
+unsigned pe_inject_replay_frame_max(const struct pe_inject_replay *r)
+{
+	unsigned max = 0;
+
+	for (size_t i = 0; i < r->n; i++)
+		if (r->f[i].len > max)
+			max = r->f[i].len;
+	return max;
+}
+
+/* Bytes past the Ethernet header and its tags: what the MTU limits. */
+static unsigned l3_len(const uint8_t *f, unsigned len)
+{
+	unsigned off = 14;
+
+	while (len >= off + 4 && (f[off - 2] << 8 | f[off - 1]) != 0 &&
+	       ((f[off - 2] << 8 | f[off - 1]) == PE_ETH_P_VLAN ||
+		(f[off - 2] << 8 | f[off - 1]) == PE_ETH_P_QINQ))
+		off += 4;
+	return len > off ? len - off : 0;
+}
+
+int pe_inject_replay_check_mtu(const struct pe_inject_replay *r, const char *path, const char *dev,
+			       unsigned mtu)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (l3_len(r->f[i].data, r->f[i].len) > mtu)
+			return pe_usage("--replay %s: frame %zu (%u bytes) is above the MTU of %s "
+					"(%u)",
+					path, i + 1, r->f[i].len, dev, mtu);
+	return 0;
+}
+
+void pe_inject_replay_free(struct pe_inject_replay *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		free(r->f[i].data);
+	free(r->f);
+	r->f = NULL;
+	r->n = 0;
+}

@@ -1,0 +1,36 @@
+/* The frames of `pkteng inject --replay FILE.pcap`: read into memory with their timestamps,
+ * and checked against the device's MTU before anything is sent. */
+#ifndef PKTENG_TOOLS_INJECT_REPLAY_H
+#define PKTENG_TOOLS_INJECT_REPLAY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct pe_inject_replay_frame {
+	uint8_t *data;
+	uint16_t len;
+	uint64_t t_ns; /* the capture's timestamp */
+};
+
+struct pe_inject_replay {
+	struct pe_inject_replay_frame *f; /* NULL until loaded */
+	size_t n;
+	bool fcs; /* the file's link type says the frames end with their FCS */
+};
+
+/* Reads the frames of the pcap at path into r (zeroed by the caller), skipping records
+ * shorter than an Ethernet header or longer than 65535 bytes. Returns 0, or PE_EXIT_USAGE
+ * after the one-line error (not a pcap, damaged, no frames, out of memory); r then holds
+ * nothing to free. */
+int pe_inject_replay_load(struct pe_inject_replay *r, const char *path);
+/* The longest frame. */
+unsigned pe_inject_replay_frame_max(const struct pe_inject_replay *r);
+/* Checks every frame's bytes past the Ethernet header and tags (FCS included: it is sent as
+ * data) against mtu. Returns 0, or PE_EXIT_USAGE after the one-line error naming the first
+ * frame above it. */
+int pe_inject_replay_check_mtu(const struct pe_inject_replay *r, const char *path, const char *dev,
+			       unsigned mtu);
+void pe_inject_replay_free(struct pe_inject_replay *r);
+
+#endif
