@@ -151,7 +151,8 @@ static int ur_open(struct pe_loop *l, const char **why)
 		p.flags = flag_sets[i] | IORING_SETUP_CQSIZE;
 		p.cq_entries = l->o.sq_entries * 8;
 		err = io_uring_queue_init_params(l->o.sq_entries, &u->ring, &p);
-		/* Silent sends need CQE_SKIP and completions that only an enter runs. */
+		/* Silent sends need CQE_SKIP (5.17) and a send that fails with -EAGAIN instead of
+		 * arming a poll when given MSG_DONTWAIT; DEFER_TASKRUN (6.1) vouches for both. */
 		u->has_skip = !err && (p.features & IORING_FEAT_CQE_SKIP) &&
 			      (p.flags & IORING_SETUP_DEFER_TASKRUN) && !l->o.plain_sends;
 		if (err != -EINVAL)
