@@ -45,6 +45,11 @@ struct pe_work_ops {
 
 /* Modes that move bulk data (bigger receive buffers pay off). */
 #define PE_MODE_BULK(m) ((m) == PE_MODE_STREAM || (m) == PE_MODE_FILE)
+/* Their receive buffers: PE_BULK_BUF_BYTES each (both backends), and on io_uring
+ * pe_work_bulk_bufs(p) of them: 8 for up to two flows, 4 per flow beyond, at most 64 (a power
+ * of two). Few buffers stay in cache: the kernel copies into memory the CPU just used. */
+#define PE_BULK_BUF_BYTES (256 * 1024)
+unsigned pe_work_bulk_bufs(const struct pe_params *p);
 
 extern const struct pe_work_ops pe_work_stream_ops, pe_work_rr_ops, pe_work_crr_ops,
 	pe_work_udp_ops, pe_work_echo_ops, pe_work_file_ops;

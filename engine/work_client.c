@@ -100,8 +100,8 @@ int pe_client_run(const struct pe_client_opts *o, struct pe_figures *cli, struct
 
 		/* bulk modes read in large chunks: fewer receive completions per byte */
 		if (PE_MODE_BULK(o->p.mode)) {
-			lo.buf_bytes = 256 * 1024;
-			lo.buf_count = 64;
+			lo.buf_bytes = PE_BULK_BUF_BYTES;
+			lo.buf_count = pe_work_bulk_bufs(&o->p);
 		}
 
 		loop = pe_loop_open(&lo);

@@ -30,6 +30,17 @@ const struct pe_work_ops *pe_work_ops_for(enum pe_mode m)
 	}
 }
 
+unsigned pe_work_bulk_bufs(const struct pe_params *p)
+{
+	/* a receive completion holds a buffer only while on_data runs, so a few per flow keep
+	 * the multishot receives fed; ENOBUFS (re-arm) is the cost of too few */
+	unsigned want = p->conns > 2 ? 4 * p->conns : 8, n = 8;
+
+	while (n < want && n < 64)
+		n *= 2;
+	return n;
+}
+
 int pe_work_init(struct pe_work *w, struct pe_loop *l, const struct pe_params *p, bool is_client)
 {
 	memset(w, 0, sizeof(*w));

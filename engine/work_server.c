@@ -111,8 +111,8 @@ static void session_run(struct session *se)
 
 		/* bulk modes read in large chunks: fewer receive completions per byte */
 		if (PE_MODE_BULK(p.mode)) {
-			lo.buf_bytes = 256 * 1024;
-			lo.buf_count = 64;
+			lo.buf_bytes = PE_BULK_BUF_BYTES;
+			lo.buf_count = pe_work_bulk_bufs(&p);
 		} else if (p.gro) {
 			lo.buf_bytes = 65536; /* a whole GRO train of datagrams */
 			lo.buf_count = 256;
