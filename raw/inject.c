@@ -11,6 +11,7 @@
 #include <linux/if_packet.h>
 #include <linux/virtio_net.h>
 #include <net/if.h>
+#include <net/if_arp.h>
 #include <poll.h>
 #include <sched.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef SO_NOFCS
@@ -29,8 +31,12 @@
 
 struct pe_tx {
 	int fd, ifindex;
-	unsigned mtu, burst;
+	unsigned mtu, burst, hdr_len;
+	bool ether, nofcs;
 	enum pe_tx_method method;
+	const volatile sig_atomic_t *stop;
+	uint64_t stall_ns, stall_since; /* stall_since: first refusal since the last progress */
+	int err;			/* why the last send stopped short */
 	struct mmsghdr *msgs;
 	struct iovec *iov;
 	/* TX ring */
@@ -112,6 +118,63 @@ int pe_if_stat(const char *ifname, const char *name, uint64_t *out)
 unsigned pe_tx_mtu(const struct pe_tx *tx)
 {
 	return tx->mtu;
+}
+
+int pe_tx_error(const struct pe_tx *tx)
+{
+	return tx->err;
+}
+
+/* The device type: Ethernet (the only one af_packet grants an 802.1Q tag's 4 bytes) and the
+ * hard header length af_packet adds to the MTU (ETH_HLEN for Ethernet and loopback). */
+static int if_hwtype(const char *ifname, bool *ether, unsigned *hdr_len)
+{
+	struct ifreq ifr = {0};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	strcpy(ifr.ifr_name, ifname);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0)
+		err = -errno;
+	close(fd);
+	if (err)
+		return err;
+	*ether = ifr.ifr_hwaddr.sa_family == ARPHRD_ETHER;
+	*hdr_len = *ether || ifr.ifr_hwaddr.sa_family == ARPHRD_LOOPBACK ? ETH_HLEN : 0;
+	return 0;
+}
+
+void pe_tx_limit(const struct pe_tx *tx, const uint8_t *frame, unsigned len,
+		 struct pe_tx_limit *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->mtu = tx->mtu;
+	out->hdr = tx->hdr_len;
+	out->tpid = len >= 14 ? (uint16_t)(frame[12] << 8 | frame[13]) : 0;
+	/* packet_extra_vlan_len_allowed(): Ethernet devices, h_proto == ETH_P_8021Q */
+	out->vlan = tx->ether && out->tpid == ETH_P_8021Q ? 4 : 0;
+	/* packet_snd()'s extra_len; tpacket_snd() has none */
+	out->fcs = tx->nofcs && tx->method != PE_TX_RING ? 4 : 0;
+	out->max = out->mtu + out->hdr + out->vlan + out->fcs;
+}
+
+/* How many of the n frames, from the first, are within what the kernel takes. */
+static unsigned within_limit(const struct pe_tx *tx, const uint8_t *const *frames,
+			     const uint16_t *lens, unsigned n)
+{
+	unsigned base = tx->mtu + tx->hdr_len + (tx->nofcs && tx->method != PE_TX_RING ? 4 : 0);
+
+	for (unsigned i = 0; i < n; i++) {
+		struct pe_tx_limit l;
+
+		if (lens[i] <= base)
+			continue;
+		pe_tx_limit(tx, frames[i], lens[i], &l);
+		if (lens[i] > l.max)
+			return i;
+	}
+	return n;
 }
 
 /* A probe the kernel rejects before anything is sent: above the MTU it answers EMSGSIZE when
@@ -201,7 +264,12 @@ struct pe_tx *pe_tx_open(const struct pe_tx_opts *opts)
 	tx->fd = -1;
 	tx->burst = o.burst;
 	tx->method = o.method;
+	tx->stop = o.stop;
+	tx->stall_ns = (uint64_t)(o.stall_ms ? o.stall_ms : 3000) * 1000000;
 	err = pe_if_lookup(o.ifname, &tx->ifindex, &tx->mtu);
+	if (err)
+		goto fail;
+	err = if_hwtype(o.ifname, &tx->ether, &tx->hdr_len);
 	if (err)
 		goto fail;
 	tx->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
@@ -230,6 +298,7 @@ struct pe_tx *pe_tx_open(const struct pe_tx_opts *opts)
 		err = probe_nofcs(tx);
 		if (err)
 			goto fail;
+		tx->nofcs = true;
 	}
 	tx->msgs = calloc(o.burst, sizeof(*tx->msgs));
 	tx->iov = calloc(o.burst, sizeof(*tx->iov));
@@ -273,16 +342,46 @@ void pe_tx_close(struct pe_tx *tx)
 	free(tx);
 }
 
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static bool stopped(const struct pe_tx *tx)
+{
+	return tx->stop && *tx->stop;
+}
+
+/* The kernel took a frame: the stall clock starts again at the next refusal. */
+static void progress(struct pe_tx *tx)
+{
+	tx->stall_since = 0;
+}
+
 /* The device pushed back: wait for room (POLLOUT) or, after a drop (ENOBUFS, where POLLOUT is
- * already set), give the receive side a moment to drain its backlog. */
-static void backoff(struct pe_tx *tx, int err)
+ * already set), give the receive side a moment to drain its backlog. Returns 0 to retry,
+ * -EINTR when asked to stop, or -ETIMEDOUT when nothing went out for stall_ns: a device that
+ * drops the same frame every time (a veth whose peer's MTU is too small for it) would
+ * otherwise be retried forever. */
+static int backoff(struct pe_tx *tx, int err)
 {
 	struct pollfd p = {.fd = tx->fd, .events = POLLOUT};
+	uint64_t now = mono_ns();
 
-	if (err == -EAGAIN && poll(&p, 1, 10) > 0)
-		return;
-	sched_yield();
-	usleep(20);
+	if (stopped(tx))
+		return -EINTR;
+	if (!tx->stall_since)
+		tx->stall_since = now;
+	else if (now - tx->stall_since >= tx->stall_ns)
+		return -ETIMEDOUT;
+	if (!(err == -EAGAIN && poll(&p, 1, 10) > 0)) {
+		sched_yield();
+		usleep(20);
+	}
+	return stopped(tx) ? -EINTR : 0;
 }
 
 static bool soft_error(int err)
@@ -290,33 +389,45 @@ static bool soft_error(int err)
 	return err == -EAGAIN || err == -ENOBUFS || err == -EINTR;
 }
 
+/* Returns done; when done < n, tx->err holds why. */
+static int stop_at(struct pe_tx *tx, unsigned done, unsigned n, int err)
+{
+	tx->err = done < n ? (err ? err : -EIO) : 0;
+	return (int)done;
+}
+
 static int send_mmsg(struct pe_tx *tx, const uint8_t *const *frames, const uint16_t *lens,
 		     unsigned n, uint64_t *retries)
 {
-	unsigned done = 0;
+	unsigned done = 0, ok = within_limit(tx, frames, lens, n);
+	int err = ok < n ? -EMSGSIZE : 0;
 
-	for (unsigned i = 0; i < n; i++) {
+	for (unsigned i = 0; i < ok; i++) {
 		tx->iov[i].iov_base = (void *)frames[i];
 		tx->iov[i].iov_len = lens[i];
 		memset(&tx->msgs[i], 0, sizeof(tx->msgs[i]));
 		tx->msgs[i].msg_hdr.msg_iov = &tx->iov[i];
 		tx->msgs[i].msg_hdr.msg_iovlen = 1;
 	}
-	while (done < n) {
-		int r = sendmmsg(tx->fd, tx->msgs + done, n - done, 0);
+	while (done < ok) {
+		int r = sendmmsg(tx->fd, tx->msgs + done, ok - done, 0);
 
 		if (r > 0) {
 			done += r;
+			progress(tx);
 			continue;
 		}
 		r = r < 0 ? -errno : -EAGAIN;
+		/* the kernel's refusal (EMSGSIZE, EINVAL...) of frame `done`: stop there */
 		if (!soft_error(r))
-			return done ? (int)done : r;
+			return stop_at(tx, done, n, r);
 		if (retries)
 			(*retries)++;
-		backoff(tx, r);
+		r = backoff(tx, r);
+		if (r)
+			return stop_at(tx, done, n, r);
 	}
-	return n;
+	return stop_at(tx, done, n, err);
 }
 
 static volatile uint32_t *slot_status(struct pe_tx *tx, unsigned i)
@@ -327,16 +438,25 @@ static volatile uint32_t *slot_status(struct pe_tx *tx, unsigned i)
 			    : &((struct tpacket3_hdr *)s)->tp_status;
 }
 
+/* A slot's state without the timestamp bits the kernel may add on completion. */
+static uint32_t slot_state(struct pe_tx *tx, unsigned i)
+{
+	return __atomic_load_n(slot_status(tx, i), __ATOMIC_ACQUIRE) &
+	       (TP_STATUS_SEND_REQUEST | TP_STATUS_SENDING | TP_STATUS_WRONG_FORMAT);
+}
+
 /* Kicks the kernel to walk the ring without waiting; returns 0 or -errno. */
 static int ring_kick(struct pe_tx *tx)
 {
 	return send(tx->fd, NULL, 0, MSG_DONTWAIT) < 0 ? -errno : 0;
 }
 
+/* Waits until slot i is free (AVAILABLE). A slot still in SEND_REQUEST after a drop is sent
+ * again by the kick; one that never leaves fails with backoff()'s -ETIMEDOUT. */
 static int ring_wait_slot(struct pe_tx *tx, unsigned i, uint64_t *retries)
 {
 	for (;;) {
-		uint32_t st = __atomic_load_n(slot_status(tx, i), __ATOMIC_ACQUIRE);
+		uint32_t st = slot_state(tx, i);
 		int err;
 
 		if (st == TP_STATUS_AVAILABLE)
@@ -346,31 +466,59 @@ static int ring_wait_slot(struct pe_tx *tx, unsigned i, uint64_t *retries)
 		err = ring_kick(tx);
 		if (err && !soft_error(err))
 			return err;
-		if (__atomic_load_n(slot_status(tx, i), __ATOMIC_ACQUIRE) == TP_STATUS_AVAILABLE)
+		st = slot_state(tx, i);
+		if (st == TP_STATUS_AVAILABLE)
 			return 0;
+		if (st & TP_STATUS_WRONG_FORMAT)
+			return err ? err : -EINVAL;
 		if (retries)
 			(*retries)++;
-		backoff(tx, err ? err : -EAGAIN);
+		err = backoff(tx, err ? err : -EAGAIN);
+		if (err)
+			return err;
 	}
+}
+
+/* The burst stopped at an error: the slots from first on that the kernel took (SENDING or
+ * done) count; the rest (still SEND_REQUEST, or WRONG_FORMAT) go back to AVAILABLE so no later
+ * kick sends them, and the head returns to the first of them, where the kernel's head is. */
+static int ring_unwind(struct pe_tx *tx, unsigned first, unsigned written, unsigned n, int err)
+{
+	unsigned taken = 0, s;
+
+	while (taken < written) {
+		uint32_t st = slot_state(tx, (first + taken) % tx->n_slots);
+
+		if (st & (TP_STATUS_SEND_REQUEST | TP_STATUS_WRONG_FORMAT))
+			break;
+		taken++;
+	}
+	for (unsigned i = taken; i < written; i++) {
+		s = (first + i) % tx->n_slots;
+		__atomic_store_n(slot_status(tx, s), TP_STATUS_AVAILABLE, __ATOMIC_RELEASE);
+	}
+	tx->head = (first + taken) % tx->n_slots;
+	return stop_at(tx, taken, n, err);
 }
 
 static int send_ring(struct pe_tx *tx, const uint8_t *const *frames, const uint16_t *lens,
 		     unsigned n, uint64_t *retries)
 {
-	unsigned first = tx->head;
-	int err;
+	unsigned first = tx->head, written = 0, ok = within_limit(tx, frames, lens, n);
+	int err = 0;
 
-	for (unsigned i = 0; i < n; i++) {
+	for (unsigned i = 0; i < ok; i++) {
 		unsigned s = tx->head;
 		uint8_t *slot = tx->ring + (size_t)s * tx->slot_size;
-
 		unsigned len = lens[i] + tx->vnet_len;
 
-		if (len > tx->slot_size - tx->data_off)
-			return -EMSGSIZE;
+		if (len > tx->slot_size - tx->data_off) {
+			err = -EMSGSIZE;
+			break;
+		}
 		err = ring_wait_slot(tx, s, retries);
 		if (err)
-			return err;
+			break;
 		if (tx->vnet_len) {
 			struct virtio_net_hdr vh = {.gso_type = VIRTIO_NET_HDR_GSO_NONE,
 						    .hdr_len = lens[i]};
@@ -392,40 +540,44 @@ static int send_ring(struct pe_tx *tx, const uint8_t *const *frames, const uint1
 		}
 		__atomic_store_n(slot_status(tx, s), TP_STATUS_SEND_REQUEST, __ATOMIC_RELEASE);
 		tx->head = (s + 1) % tx->n_slots;
+		written++;
 	}
+	if (!err && ok < n)
+		err = -EMSGSIZE;
 	/* A frame the device dropped goes back to SEND_REQUEST: kick until none of this burst
-	 * waits any more, so the frames leave now and each exactly once. */
-	for (;;) {
-		bool pending = false;
+	 * waits any more, so the frames leave now and each exactly once. A slot the kernel
+	 * marks WRONG_FORMAT (it refused the frame) ends the burst there. */
+	for (unsigned done = 0;;) {
+		unsigned s = (first + done) % tx->n_slots;
+		int kerr = ring_kick(tx);
 
-		err = ring_kick(tx);
-		if (err && !soft_error(err))
-			return err;
-		for (unsigned i = 0, s = first; i < n; i++, s = (s + 1) % tx->n_slots) {
-			uint32_t st = __atomic_load_n(slot_status(tx, s), __ATOMIC_ACQUIRE);
-
-			if (st & TP_STATUS_WRONG_FORMAT)
-				return -EINVAL;
-			if (st == TP_STATUS_SEND_REQUEST) {
-				pending = true;
-				break;
-			}
+		if (kerr && !soft_error(kerr))
+			return ring_unwind(tx, first, written, n, kerr);
+		while (done < written &&
+		       !(slot_state(tx, s) & (TP_STATUS_SEND_REQUEST | TP_STATUS_WRONG_FORMAT))) {
+			done++;
+			s = (s + 1) % tx->n_slots;
+			progress(tx);
 		}
-		if (!pending)
-			return n;
+		if (done == written)
+			return err ? ring_unwind(tx, first, written, n, err) : stop_at(tx, n, n, 0);
+		if (slot_state(tx, s) & TP_STATUS_WRONG_FORMAT)
+			return ring_unwind(tx, first, written, n, kerr ? kerr : -EINVAL);
 		if (retries)
 			(*retries)++;
-		backoff(tx, err ? err : -EAGAIN);
+		kerr = backoff(tx, kerr ? kerr : -EAGAIN);
+		if (kerr)
+			return ring_unwind(tx, first, written, n, kerr);
 	}
 }
 
 static int send_uring(struct pe_tx *tx, const uint8_t *const *frames, const uint16_t *lens,
 		      unsigned n, uint64_t *retries)
 {
-	unsigned done = 0;
+	unsigned done = 0, ok = within_limit(tx, frames, lens, n);
 
-	while (done < n) {
-		unsigned todo = n - done, fail_at = n;
+	while (done < ok) {
+		unsigned todo = ok - done, fail_at = ok;
 		int hard = 0, soft = 0, ret;
 
 		for (unsigned i = 0; i < todo; i++) {
@@ -440,7 +592,8 @@ static int send_uring(struct pe_tx *tx, const uint8_t *const *frames, const uint
 		}
 		ret = io_uring_submit_and_wait(&tx->uring, todo);
 		if (ret < 0 && ret != -EINTR)
-			return done ? (int)done : ret;
+			return stop_at(tx, done, n, ret);
+		/* every SQE submitted completes (sent, failed or cancelled): reap them all */
 		for (unsigned got = 0; got < todo;) {
 			struct io_uring_cqe *cqe;
 			unsigned idx;
@@ -449,7 +602,7 @@ static int send_uring(struct pe_tx *tx, const uint8_t *const *frames, const uint
 			if (ret == -EINTR)
 				continue;
 			if (ret < 0)
-				return done ? (int)done : ret;
+				return stop_at(tx, done, n, ret);
 			idx = (unsigned)io_uring_cqe_get_data64(cqe);
 			if (cqe->res < 0 && idx < fail_at) {
 				fail_at = idx;
@@ -463,18 +616,20 @@ static int send_uring(struct pe_tx *tx, const uint8_t *const *frames, const uint
 			io_uring_cqe_seen(&tx->uring, cqe);
 			got++;
 		}
-		if (fail_at == n) {
-			done = n;
-			break;
-		}
+		if (fail_at > done)
+			progress(tx);
 		done = fail_at;
+		if (done == ok)
+			break;
 		if (hard)
-			return done ? (int)done : hard;
+			return stop_at(tx, done, n, hard);
 		if (retries)
 			(*retries)++;
-		backoff(tx, soft ? soft : -EAGAIN);
+		ret = backoff(tx, soft ? soft : -EAGAIN);
+		if (ret)
+			return stop_at(tx, done, n, ret);
 	}
-	return n;
+	return stop_at(tx, done, n, ok < n ? -EMSGSIZE : 0);
 }
 
 int pe_tx_send(struct pe_tx *tx, const uint8_t *const *frames, const uint16_t *lens, unsigned n,
@@ -482,6 +637,7 @@ int pe_tx_send(struct pe_tx *tx, const uint8_t *const *frames, const uint16_t *l
 {
 	if (n > tx->burst)
 		return -EINVAL;
+	tx->err = 0;
 	if (!n)
 		return 0;
 	switch (tx->method) {
@@ -496,13 +652,15 @@ int pe_tx_send(struct pe_tx *tx, const uint8_t *const *frames, const uint16_t *l
 
 int pe_tx_flush(struct pe_tx *tx)
 {
+	tx->err = 0;
 	if (tx->method != PE_TX_RING)
 		return 0;
 	for (unsigned i = 0; i < tx->n_slots; i++) {
 		int err = ring_wait_slot(tx, i, NULL);
 
 		if (err)
-			return err;
+			return tx->err = err;
+		progress(tx);
 	}
 	return 0;
 }

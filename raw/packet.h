@@ -4,6 +4,7 @@
 #ifndef PKTENG_RAW_PACKET_H
 #define PKTENG_RAW_PACKET_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -29,6 +30,12 @@ struct pe_tx_opts {
 	int tpacket_version;  /* PE_TX_RING: 2 or 3; 0 means 3 */
 	unsigned ring_frames; /* PE_TX_RING slots; 0: 4096 */
 	unsigned frame_max;   /* largest frame to be sent, for the ring's slot size; 0: 9018 */
+	/* When *stop becomes non-zero (a signal handler's flag), a send or flush that waits for
+	 * the device gives up with -EINTR instead of waiting on. NULL: never. */
+	const volatile sig_atomic_t *stop;
+	/* A send that makes no progress (the device refuses or drops the same frame on every
+	 * retry) for this long fails with -ETIMEDOUT instead of retrying on; 0: 3000. */
+	unsigned stall_ms;
 };
 
 struct pe_tx;
@@ -41,14 +48,39 @@ void pe_tx_close(struct pe_tx *tx);
 
 /* Sends n frames (n <= burst) in order: frames[i] is lens[i] bytes. Waits (poll POLLOUT, or
  * a short pause when the device dropped with ENOBUFS) and retries until the kernel took
- * every frame, so a return of n means n frames handed to the device exactly once. Returns n,
- * or -errno for a hard error (-EMSGSIZE above the MTU, -ENETDOWN...). *retries (may be NULL)
- * is increased by the number of times the kernel pushed back. */
+ * every frame, so a return of n means n frames handed to the device exactly once. A frame
+ * the kernel refuses stops the send: it returns how many frames before it were taken
+ * (0..n-1, each exactly once; the refused one and those after it are not sent), and
+ * pe_tx_error() says why: -EMSGSIZE (longer than pe_tx_limit() allows, checked before it is
+ * handed over, or the kernel's EMSGSIZE), -EINVAL (the kernel's, or a TX ring slot it marked
+ * TP_STATUS_WRONG_FORMAT), -ETIMEDOUT (dropped or refused on every retry for stall_ms),
+ * -EINTR (opts.stop was set while it waited), -ENETDOWN... Returns -EINVAL for n > burst.
+ * *retries (may be NULL) is increased by the number of times the kernel pushed back. */
 int pe_tx_send(struct pe_tx *tx, const uint8_t *const *frames, const uint16_t *lens, unsigned n,
 	       uint64_t *retries);
+/* Why the last pe_tx_send() or pe_tx_flush() stopped short: -errno as above, 0 if it did not. */
+int pe_tx_error(const struct pe_tx *tx);
 /* Waits until every frame handed over has left the socket (the TX ring's slots are free
- * again). Returns 0 or -errno. */
+ * again). Returns 0 or -errno (-EINTR when opts.stop was set, -ETIMEDOUT after stall_ms). */
 int pe_tx_flush(struct pe_tx *tx);
+
+/* The longest frame af_packet takes on the transmitter's device (packet_snd() and
+ * tpacket_snd() in the kernel): MTU + the hard header (14 bytes on Ethernet and loopback,
+ * else 0), + 4 only when the device is Ethernet and the frame's ethertype (bytes 12-13) is
+ * 802.1Q 0x8100 (an 802.1ad 0x88A8 outer tag gets nothing: two tags never fit a full-size
+ * frame), + 4 with SO_NOFCS on sendmmsg and uring (the TX ring ignores SO_NOFCS). Lengths
+ * are the bytes handed to the kernel, an FCS sent as data included. pe_tx_send() applies it
+ * to every frame: the TX ring's virtio_net_hdr makes the kernel skip the check. */
+struct pe_tx_limit {
+	unsigned max;  /* mtu + hdr + vlan + fcs */
+	unsigned mtu;  /* the device's MTU when the transmitter was opened */
+	unsigned hdr;  /* 14 or 0 */
+	unsigned vlan; /* 0 or 4 */
+	unsigned fcs;  /* 0 or 4 */
+	uint16_t tpid; /* the ethertype at bytes 12-13 (0 for a shorter frame) */
+};
+void pe_tx_limit(const struct pe_tx *tx, const uint8_t *frame, unsigned len,
+		 struct pe_tx_limit *out);
 /* The MTU and ifindex of the interface the transmitter is bound to. */
 unsigned pe_tx_mtu(const struct pe_tx *tx);
 

@@ -136,6 +136,18 @@ static void count_sent(const struct run_state *st, const uint16_t *lens, unsigne
 	tot->frames += n;
 }
 
+/* Frame seq (counting from 0) of len bytes stopped the run: one line naming it and why. */
+static int refused(const char *dev, uint64_t seq, unsigned len, int err)
+{
+	if (err == -ETIMEDOUT)
+		return pe_fail("inject: sending on %s: frame %llu (%u bytes): the device took "
+			       "nothing for 3 s, dropping or refusing it on every retry",
+			       dev, (unsigned long long)seq, len);
+	return pe_fail("inject: sending on %s: frame %llu (%u bytes) refused: %s%s", dev,
+		       (unsigned long long)seq, len, strerror(err < 0 ? -err : EIO),
+		       err == -EMSGSIZE ? " (above what the device takes)" : "");
+}
+
 static int send_loop(struct run_state *st, struct pe_inject_stats *tot, double *secs,
 		     struct pe_inject_report *rep)
 {
@@ -149,7 +161,7 @@ static int send_loop(struct run_state *st, struct pe_inject_stats *tot, double *
 	struct pe_inject_stats last = {0};
 	struct pe_rate rate;
 	uint64_t t0, end_ns = 0, next_report = 0, last_report, k = 0, cum_bits = 0;
-	int rc = PE_EXIT_OK;
+	int rc = PE_EXIT_OK, r_flush;
 
 	if (!bufs || !ptrs || !lens) {
 		free(bufs);
@@ -223,10 +235,15 @@ static int send_loop(struct run_state *st, struct pe_inject_stats *tot, double *
 			}
 			r = pe_tx_send(st->tx, ptrs, lens, n, &tot->retries);
 			if (r < 0 || (unsigned)r < n) {
-				count_sent(st, lens, r > 0 ? (unsigned)r : 0, tot, &cum_bits);
+				int e = r < 0 ? r : pe_tx_error(st->tx);
+				unsigned sent = r > 0 ? (unsigned)r : 0;
+
+				count_sent(st, lens, sent, tot, &cum_bits);
+				k += sent;
+				if (e == -EINTR && stop_flag) /* SIGINT/SIGTERM while waiting */
+					break;
 				tot->errors++;
-				rc = pe_fail("inject: sending on %s: %s", c->dev,
-					     strerror(r < 0 ? -r : EIO));
+				rc = refused(c->dev, k, lens[sent], e);
 				goto out;
 			}
 			count_sent(st, lens, n, tot, &cum_bits);
@@ -247,7 +264,8 @@ static int send_loop(struct run_state *st, struct pe_inject_stats *tot, double *
 				next_report = now + (uint64_t)(c->interval_s * 1e9);
 		}
 	}
-	if (pe_tx_flush(st->tx))
+	r_flush = pe_tx_flush(st->tx);
+	if (r_flush && !(r_flush == -EINTR && stop_flag))
 		tot->errors++;
 out:
 	*secs = (pe_rate_now_ns() - t0) / 1e9;
@@ -405,6 +423,7 @@ static int open_tx(struct run_state *st, struct cfg *c, bool fcs)
 	int rc;
 
 	c->txo.nofcs = fcs && !c->replay;
+	c->txo.stop = &stop_flag;
 	st->tx = pe_tx_open(&c->txo);
 	if (!st->tx && errno == EPROTONOSUPPORT) {
 		fcs_note = true;
@@ -416,13 +435,12 @@ static int open_tx(struct run_state *st, struct cfg *c, bool fcs)
 			return pe_fail("inject: needs CAP_NET_RAW (run as root)");
 		return pe_fail("inject: %s: %s", c->dev, strerror(errno));
 	}
-	/* The MTU bounds what follows the Ethernet header and tags (an FCS the device takes
-	 * through SO_NOFCS is not counted; one sent as data is). */
+	/* The kernel's limit: MTU + header, + 4 only for an 802.1Q outer tag (an FCS the device
+	 * takes through SO_NOFCS is not counted; one sent as data is). */
 	if (st->rp.f)
-		rc = pe_inject_replay_check_mtu(&st->rp, c->replay, c->dev, pe_tx_mtu(st->tx));
+		rc = pe_inject_replay_check_len(&st->rp, c->replay, st->tx, c->dev);
 	else
-		rc = pe_inject_vary_check_mtu(&c->vr, st->t, fcs, c->txo.nofcs, c->dev,
-					      pe_tx_mtu(st->tx));
+		rc = pe_inject_vary_check_len(&c->vr, st->t, fcs, st->tx, c->dev);
 	if (!rc && fcs_note)
 		fprintf(stderr,
 			"pkteng: inject: %s cannot send frames with their own FCS (no "
@@ -486,8 +504,14 @@ static int run(int argc, char **argv)
 		rc = pe_inject_offloads_apply(&c.off, c.dev);
 	if (rc)
 		goto out;
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	{
+		/* no SA_RESTART: a send blocked in the kernel returns to see the flag */
+		struct sigaction sa = {.sa_handler = on_signal};
+
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+	}
 	pe_inject_report_init(&rep, c.json);
 	rc = send_loop(&st, &tot, &secs, &rep);
 	pe_inject_offloads_restore(&c.off, c.dev);

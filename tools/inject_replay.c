@@ -3,12 +3,14 @@
 #include "tools/inject_replay.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "raw/frame.h"
 #include "raw/pcapfile.h"
 #include "tools/cli.h"
+#include "tools/inject_vary.h"
 
 int pe_inject_replay_load(struct pe_inject_replay *r, const char *path)
 {
@@ -72,26 +74,24 @@ unsigned pe_inject_replay_frame_max(const struct pe_inject_replay *r)
 	return max;
 }
 
-/* Bytes past the Ethernet header and its tags: what the MTU limits. */
-static unsigned l3_len(const uint8_t *f, unsigned len)
+int pe_inject_replay_check_len(const struct pe_inject_replay *r, const char *path,
+			       const struct pe_tx *tx, const char *dev)
 {
-	unsigned off = 14;
+	for (size_t i = 0; i < r->n; i++) {
+		struct pe_tx_limit l;
+		char why[256];
+		const char *tag;
 
-	while (len >= off + 4 && (f[off - 2] << 8 | f[off - 1]) != 0 &&
-	       ((f[off - 2] << 8 | f[off - 1]) == PE_ETH_P_VLAN ||
-		(f[off - 2] << 8 | f[off - 1]) == PE_ETH_P_QINQ))
-		off += 4;
-	return len > off ? len - off : 0;
-}
-
-int pe_inject_replay_check_mtu(const struct pe_inject_replay *r, const char *path, const char *dev,
-			       unsigned mtu)
-{
-	for (size_t i = 0; i < r->n; i++)
-		if (l3_len(r->f[i].data, r->f[i].len) > mtu)
-			return pe_usage("--replay %s: frame %zu (%u bytes) is above the MTU of %s "
-					"(%u)",
-					path, i + 1, r->f[i].len, dev, mtu);
+		pe_tx_limit(tx, r->f[i].data, r->f[i].len, &l);
+		if (r->f[i].len <= l.max)
+			continue;
+		tag = l.tpid == PE_ETH_P_VLAN	? " with an 802.1Q tag"
+		      : l.tpid == PE_ETH_P_QINQ ? " with an 802.1ad outer tag"
+						: "";
+		pe_inject_limit_text(why, sizeof(why), dev, &l);
+		return pe_usage("--replay %s: frame %zu (%u bytes%s)%s is %s", path, i + 1,
+				r->f[i].len, r->fcs ? ", FCS included" : "", tag, why);
+	}
 	return 0;
 }
 

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "raw/packet.h"
+
 struct pe_inject_replay_frame {
 	uint8_t *data;
 	uint16_t len;
@@ -26,11 +28,11 @@ struct pe_inject_replay {
 int pe_inject_replay_load(struct pe_inject_replay *r, const char *path);
 /* The longest frame. */
 unsigned pe_inject_replay_frame_max(const struct pe_inject_replay *r);
-/* Checks every frame's bytes past the Ethernet header and tags (FCS included: it is sent as
- * data) against mtu. Returns 0, or PE_EXIT_USAGE after the one-line error naming the first
- * frame above it. */
-int pe_inject_replay_check_mtu(const struct pe_inject_replay *r, const char *path, const char *dev,
-			       unsigned mtu);
+/* Checks every frame (all its bytes are sent, an FCS the file has included) against what
+ * tx's device takes (pe_tx_limit()). Returns 0, or PE_EXIT_USAGE after the one-line error
+ * naming the first frame above it (counting from 1), its outer tag and the limit. */
+int pe_inject_replay_check_len(const struct pe_inject_replay *r, const char *path,
+			       const struct pe_tx *tx, const char *dev);
 void pe_inject_replay_free(struct pe_inject_replay *r);
 
 #endif

@@ -3,6 +3,7 @@
 #include "tools/inject_vary.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "tools/cli.h"
@@ -70,35 +71,47 @@ unsigned pe_inject_vary_frame_max(const struct pe_varier *vr, const struct pe_fr
 	return max;
 }
 
-/* VLAN tags after the MAC addresses (two at most: QinQ). */
-static unsigned tags_of(const uint8_t *f, unsigned len)
+/* " with an 802.1ad outer tag" for the frame's first ethertype, "" when untagged. */
+static const char *tag_text(uint16_t tpid)
 {
-	unsigned n = 0, off = 12;
-
-	while (len >= off + 4 && n < 2 &&
-	       ((f[off] << 8 | f[off + 1]) == PE_ETH_P_VLAN ||
-		(f[off] << 8 | f[off + 1]) == PE_ETH_P_QINQ)) {
-		n++;
-		off += 4;
-	}
-	return n;
+	return tpid == PE_ETH_P_VLAN   ? " with an 802.1Q tag"
+	       : tpid == PE_ETH_P_QINQ ? " with an 802.1ad outer tag"
+				       : "";
 }
 
-int pe_inject_vary_check_mtu(const struct pe_varier *vr, const struct pe_frame_tmpl *t, bool fcs,
-			     bool nofcs, const char *dev, unsigned mtu)
+void pe_inject_limit_text(char *buf, size_t cap, const char *dev, const struct pe_tx_limit *l)
 {
-	size_t max = vr->imix ? 1518 : t->size_bytes;
-	unsigned tags = tags_of(pe_frame_data(t), t->len), len, worst;
+	snprintf(buf, cap, "above what %s accepts: %u bytes (MTU %u + %u-byte header%s%s)", dev,
+		 l->max, l->mtu, l->hdr, l->vlan ? " + one 802.1Q tag" : "",
+		 l->fcs ? " + 4-byte FCS"
+		 : l->tpid == PE_ETH_P_QINQ
+			 ? "; the kernel adds a tag's 4 bytes only when the outer tag is 802.1Q"
+			 : "");
+}
+
+int pe_inject_vary_check_len(const struct pe_varier *vr, const struct pe_frame_tmpl *t, bool fcs,
+			     const struct pe_tx *tx, const char *dev)
+{
+	unsigned max = vr->imix ? 1518 : t->size_bytes, tags = (t->off_l3 - 14) / PE_FRAME_VLAN_LEN;
+	struct pe_tx_limit l;
+	unsigned bytes;
+	char why[256], sent[64];
 
 	for (unsigned i = 0; i < vr->n; i++)
 		if (vr->v[i].field == PE_VARY_SIZE && vr->v[i].hi > max)
-			max = vr->v[i].hi;
+			max = (unsigned)vr->v[i].hi;
 	if (vr->imix)
 		max += tags * PE_FRAME_VLAN_LEN;
-	len = (unsigned)max - (fcs ? 0 : PE_FRAME_FCS_LEN);
-	worst = len - 14 - tags * PE_FRAME_VLAN_LEN - (nofcs ? 4 : 0);
-	if (worst > mtu)
-		return pe_usage("inject: a %zu-byte frame is above the MTU of %s (%u)", max, dev,
-				mtu);
-	return 0;
+	/* the bytes handed to the kernel: without the FCS unless it travels in the frame */
+	bytes = max - (fcs ? 0 : PE_FRAME_FCS_LEN);
+	pe_tx_limit(tx, pe_frame_data(t), t->len, &l);
+	if (bytes <= l.max)
+		return 0;
+	pe_inject_limit_text(why, sizeof(why), dev, &l);
+	if (!fcs)
+		snprintf(sent, sizeof(sent), "%u bytes without the FCS", bytes);
+	else
+		snprintf(sent, sizeof(sent), "FCS included, %s",
+			 l.fcs ? "through SO_NOFCS" : "sent as data");
+	return pe_usage("inject: a %u-byte frame%s (%s) is %s", max, tag_text(l.tpid), sent, why);
 }

@@ -72,9 +72,11 @@ static const struct bad bads[] = {
 	{"inject --dev veth0 -n 1 --rate-mbps 0", 2,
 	 "pkteng: --rate-mbps 0: must be a number above 0\n"},
 	{"inject --dev veth0 -n 1 --size 1518 --fcs", 2,
-	 "pkteng: inject: a 1518-byte frame is above the MTU of veth0 (1500)\n"},
+	 "pkteng: inject: a 1518-byte frame (FCS included, sent as data) is above what veth0 "
+	 "accepts: 1514 bytes (MTU 1500 + 14-byte header)\n"},
 	{"inject --dev veth0 -n 1 --jumbo --size 2000", 2,
-	 "pkteng: inject: a 2000-byte frame is above the MTU of veth0 (1500)\n"},
+	 "pkteng: inject: a 2000-byte frame (1996 bytes without the FCS) is above what veth0 "
+	 "accepts: 1514 bytes (MTU 1500 + 14-byte header)\n"},
 	{"inject --dev veth0 -n 1 --vary bogus=1-2", 2,
 	 "pkteng: --vary bogus=1-2: unknown field (src-ip, dst-ip, sport, dport, size)\n"},
 	{"inject --dev veth0 -n 1 --vary sport=10-5", 2,
