@@ -459,16 +459,20 @@ static int ring_wait_slot(struct pe_tx *tx, unsigned i, uint64_t *retries)
 		uint32_t st = slot_state(tx, i);
 		int err;
 
-		if (st == TP_STATUS_AVAILABLE)
+		if (st == TP_STATUS_AVAILABLE) {
+			progress(tx);
 			return 0;
+		}
 		if (st & TP_STATUS_WRONG_FORMAT)
 			return -EINVAL;
 		err = ring_kick(tx);
 		if (err && !soft_error(err))
 			return err;
 		st = slot_state(tx, i);
-		if (st == TP_STATUS_AVAILABLE)
+		if (st == TP_STATUS_AVAILABLE) {
+			progress(tx);
 			return 0;
+		}
 		if (st & TP_STATUS_WRONG_FORMAT)
 			return err ? err : -EINVAL;
 		if (retries)
@@ -638,6 +642,7 @@ int pe_tx_send(struct pe_tx *tx, const uint8_t *const *frames, const uint16_t *l
 	if (n > tx->burst)
 		return -EINVAL;
 	tx->err = 0;
+	progress(tx);
 	if (!n)
 		return 0;
 	switch (tx->method) {
@@ -653,6 +658,7 @@ int pe_tx_send(struct pe_tx *tx, const uint8_t *const *frames, const uint16_t *l
 int pe_tx_flush(struct pe_tx *tx)
 {
 	tx->err = 0;
+	progress(tx);
 	if (tx->method != PE_TX_RING)
 		return 0;
 	for (unsigned i = 0; i < tx->n_slots; i++) {
@@ -660,7 +666,6 @@ int pe_tx_flush(struct pe_tx *tx)
 
 		if (err)
 			return tx->err = err;
-		progress(tx);
 	}
 	return 0;
 }
