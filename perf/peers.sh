@@ -194,9 +194,9 @@ for label, a, b, unit, goal in checks:
     ma, mb = med(a), med(b)
     r = ratio(ma, mb)
     summary["ratios"][label] = r
-    print(f"{label:42} {f(ma, unit):>16} {f(mb, unit):>16} "
-          f"{(f'{r:.2f}x' if r else '-'):>7} {(f'>={goal}x' if goal else ''):>6}"
-          + ("" if goal is None or r is None else ("  ok" if r >= goal else "  BELOW")))
+    print((f"{label:42} {f(ma, unit):>16} {f(mb, unit):>16} "
+           f"{(f'{r:.2f}x' if r else '-'):>7} {(f'>={goal}x' if goal else ''):>6}"
+           + ("" if goal is None or r is None else ("  ok" if r >= goal else "  BELOW"))).rstrip())
 # latency: pkteng's round trip p50 vs sockperf's (its one-way figure doubled)
 pa, pb = med("pkteng_rr64", "p50_us"), med("sockperf_pp64", "p50_us")
 pu = med("pkteng_rr64_uring", "p50_us")
