@@ -368,8 +368,47 @@ static void udp_recv_cqe(struct pe_udp *u, struct io_uring_cqe *cqe)
 		udp_maybe_dead(u);
 }
 
+/* With nothing of this socket in flight, a connected socket's queue goes out straight through
+ * sendmmsg (up to UR_UDP_SEND_BATCH per call, no SQE or CQE per datagram); order is kept because
+ * SQEs are used only once the socket is full (EAGAIN), and sync sends wait until they retire. */
+#define UR_UDP_SEND_BATCH 64
+
+static void udp_send_now(struct pe_udp *u)
+{
+	struct mmsghdr mm[UR_UDP_SEND_BATCH];
+
+	while (u->count && !u->submitted && !u->closing) {
+		unsigned n = u->count < UR_UDP_SEND_BATCH ? u->count : UR_UDP_SEND_BATCH, i;
+		int r;
+
+		for (i = 0; i < n; i++) {
+			struct pe_udp_slot *s = &u->slots[(u->head + i) % u->nslots];
+
+			if (s->has_peer)
+				break;
+			s->iov.iov_base = s->buf;
+			s->iov.iov_len = s->len;
+			memset(&mm[i], 0, sizeof(mm[i]));
+			mm[i].msg_hdr.msg_iov = &s->iov;
+			mm[i].msg_hdr.msg_iovlen = 1;
+		}
+		if (!i)
+			return;
+		r = sendmmsg(u->fd, mm, i, MSG_DONTWAIT);
+		u->loop->st.syscalls++;
+		if (r > 0)
+			pe__udp_sent(u, (unsigned)r, 0);
+		else if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return; /* the rest goes as SQEs, which wait for room */
+		else if (errno != EINTR)
+			pe__udp_sent(u, 1, -errno); /* the first datagram failed: drop it, go on */
+	}
+}
+
 static void ur_udp_flush(struct pe_udp *u)
 {
+	if (!u->submitted)
+		udp_send_now(u);
 	while (u->submitted < u->count) {
 		struct pe_udp_slot *s = &u->slots[(u->head + u->submitted) % u->nslots];
 		struct io_uring_sqe *sqe = pe__ur_sqe(u->loop, &s->src);
