@@ -105,6 +105,18 @@ long pe_work_conn_hello(struct pe_work *w, struct pe_conn *c, uint32_t idx);
 /* Adds the socket's TCP_INFO byte counters to w->fig (call once per connection, at EOF). */
 void pe_work_tcp_info(struct pe_work *w, struct pe_conn *c);
 
+/* The head of a per-connection state that starts with it (rr, echo), set as the connection's
+ * data. pe_work_conn_on_eof records TCP_INFO and shuts down; pe_work_conn_on_close counts the
+ * close, fails the test on an error, frees a server side's state (malloc'd, h first) and
+ * finishes the test once every connection has closed. */
+struct pe_work_conn {
+	struct pe_work *w;
+	struct pe_conn *c;
+	uint32_t idx;
+};
+void pe_work_conn_on_eof(struct pe_conn *c);
+void pe_work_conn_on_close(struct pe_conn *c, int err);
+
 /* Server: the callbacks of a freshly accepted data connection, which read the header and
  * then hand over to ops->server_cbs. conn data must be w. */
 extern const struct pe_conn_cbs pe_work_accept_cbs;

@@ -214,6 +214,33 @@ void pe_work_tcp_info(struct pe_work *w, struct pe_conn *c)
 	w->fig.tcpi_bytes_received += ti.tcpi_bytes_received;
 }
 
+void pe_work_conn_on_eof(struct pe_conn *c)
+{
+	struct pe_work_conn *h = pe_conn_data(c);
+
+	if (h)
+		pe_work_tcp_info(h->w, c);
+	pe_conn_shutdown(c);
+}
+
+void pe_work_conn_on_close(struct pe_conn *c, int err)
+{
+	struct pe_work_conn *h = pe_conn_data(c);
+	struct pe_work *w;
+
+	if (!h)
+		return;
+	w = h->w;
+	h->c = NULL;
+	w->conns_closed++;
+	if (err && err != -ECANCELED && !w->failed)
+		pe_work_fail(w, "connection %u closed: %s", h->idx, strerror(-err));
+	if (!w->is_client)
+		free(h);
+	if (w->conns_closed >= w->p.conns)
+		pe_work_finish(w);
+}
+
 /* ---- server side: the data header ---- */
 
 struct hdr_wait {

@@ -8,9 +8,7 @@
 #include <string.h>
 
 struct econn {
-	struct pe_work *w;
-	struct pe_conn *c;
-	uint32_t idx;
+	struct pe_work_conn h; /* first: the shared callbacks use it */
 	uint64_t off;	 /* flow offset of the block in flight */
 	uint64_t got, tx_left, t_sent_ns;
 	bool waiting;
@@ -25,8 +23,8 @@ struct echo {
 
 static void send_some(struct econn *ec)
 {
-	struct echo *s = ec->w->mode;
-	uint64_t len = ec->w->p.len_bytes;
+	struct echo *s = ec->h.w->mode;
+	uint64_t len = ec->h.w->p.len_bytes;
 
 	while (ec->tx_left) {
 		uint64_t pos = ec->off + (len - ec->tx_left);
@@ -37,7 +35,7 @@ static void send_some(struct econn *ec)
 
 		if (n > PE_PATTERN_PERIOD)
 			n = PE_PATTERN_PERIOD;
-		if (s->corrupt_at >= 0 && ec->idx == 0 && (uint64_t)s->corrupt_at >= pos &&
+		if (s->corrupt_at >= 0 && ec->h.idx == 0 && (uint64_t)s->corrupt_at >= pos &&
 		    (uint64_t)s->corrupt_at < pos + n) {
 			/* test hook: one wrong byte leaves this sender (the bytes before it first) */
 			if ((uint64_t)s->corrupt_at > pos) {
@@ -48,25 +46,25 @@ static void send_some(struct econn *ec)
 				n = 1;
 			}
 		}
-		r = pe_conn_send(ec->c, src, n);
+		r = pe_conn_send(ec->h.c, src, n);
 		if (r <= 0)
 			return;
 		ec->tx_left -= (uint64_t)r;
-		ec->w->cnt.bytes_tx += (uint64_t)r;
+		ec->h.w->cnt.bytes_tx += (uint64_t)r;
 	}
 }
 
 static void block(struct econn *ec)
 {
-	if (ec->w->stopping) {
-		pe_conn_shutdown(ec->c);
+	if (ec->h.w->stopping) {
+		pe_conn_shutdown(ec->h.c);
 		return;
 	}
 	ec->waiting = true;
 	ec->got = 0;
-	ec->tx_left = ec->w->p.len_bytes;
+	ec->tx_left = ec->h.w->p.len_bytes;
 	ec->t_sent_ns = pe_now_ns();
-	ec->w->cnt.msgs_tx++;
+	ec->h.w->cnt.msgs_tx++;
 	send_some(ec);
 }
 
@@ -74,21 +72,21 @@ static void c_on_open(struct pe_conn *c)
 {
 	struct econn *ec = pe_conn_data(c);
 
-	pe_work_conn_hello(ec->w, c, ec->idx);
-	ec->w->conns_ready++;
+	pe_work_conn_hello(ec->h.w, c, ec->h.idx);
+	ec->h.w->conns_ready++;
 }
 
 static void c_on_data(struct pe_conn *c, const void *data, size_t len)
 {
 	struct econn *ec = pe_conn_data(c);
-	struct pe_work *w = ec->w;
+	struct pe_work *w = ec->h.w;
 	struct echo *s = w->mode;
 	uint64_t pos = ec->off + ec->got;
 	const uint8_t *want = s->pattern + pos % PE_PATTERN_PERIOD;
 
 	w->cnt.bytes_rx += len;
 	if (!ec->waiting || ec->got + len > w->p.len_bytes) {
-		pe_work_fail(w, "connection %u: %zu bytes more than were sent", ec->idx, len);
+		pe_work_fail(w, "connection %u: %zu bytes more than were sent", ec->h.idx, len);
 		return;
 	}
 	if (memcmp(want, data, len)) {
@@ -118,39 +116,12 @@ static void c_on_writable(struct pe_conn *c)
 	send_some(pe_conn_data(c));
 }
 
-static void on_eof(struct pe_conn *c)
-{
-	struct econn *ec = pe_conn_data(c);
-
-	if (ec)
-		pe_work_tcp_info(ec->w, c);
-	pe_conn_shutdown(c);
-}
-
-static void on_close(struct pe_conn *c, int err)
-{
-	struct econn *ec = pe_conn_data(c);
-	struct pe_work *w;
-
-	if (!ec)
-		return;
-	w = ec->w;
-	ec->c = NULL;
-	w->conns_closed++;
-	if (err && err != -ECANCELED && !w->failed)
-		pe_work_fail(w, "connection %u closed: %s", ec->idx, strerror(-err));
-	if (!w->is_client)
-		free(ec);
-	if (w->conns_closed >= w->p.conns)
-		pe_work_finish(w);
-}
-
 static const struct pe_conn_cbs client_cbs = {
 	.on_open = c_on_open,
 	.on_data = c_on_data,
-	.on_eof = on_eof,
+	.on_eof = pe_work_conn_on_eof,
 	.on_writable = c_on_writable,
-	.on_close = on_close,
+	.on_close = pe_work_conn_on_close,
 };
 
 static int client_open(struct pe_work *w)
@@ -172,9 +143,9 @@ static int client_open(struct pe_work *w)
 		struct pe_conn_opts o = { .sz = sizeof(o), .cbs = &client_cbs, .data = &s->conns[i],
 					  .nodelay = true, .connect_timeout_ms = 5000 };
 
-		s->conns[i].w = w;
-		s->conns[i].idx = i;
-		err = pe_connect(w->loop, &w->data_addr, &o, &s->conns[i].c);
+		s->conns[i].h.w = w;
+		s->conns[i].h.idx = i;
+		err = pe_connect(w->loop, &w->data_addr, &o, &s->conns[i].h.c);
 	}
 	return err;
 }
@@ -187,7 +158,7 @@ static void go(struct pe_work *w)
 	if (!w->is_client)
 		return;
 	for (i = 0; i < s->n; i++)
-		if (s->conns[i].c)
+		if (s->conns[i].h.c)
 			block(&s->conns[i]);
 }
 
@@ -199,8 +170,8 @@ static void stop(struct pe_work *w)
 	if (!w->is_client)
 		return;
 	for (i = 0; i < s->n; i++)
-		if (s->conns[i].c && !s->conns[i].waiting)
-			pe_conn_shutdown(s->conns[i].c);
+		if (s->conns[i].h.c && !s->conns[i].waiting)
+			pe_conn_shutdown(s->conns[i].h.c);
 	if (w->conns_closed >= w->p.conns)
 		pe_work_finish(w);
 }
@@ -216,9 +187,9 @@ static void s_on_open(struct pe_conn *c)
 		pe_conn_close(c, -ENOMEM, true);
 		return;
 	}
-	ec->w = w;
-	ec->c = c;
-	ec->idx = w->conns_ready - 1;
+	ec->h.w = w;
+	ec->h.c = c;
+	ec->h.idx = w->conns_ready - 1;
 	pe_conn_set_data(c, ec);
 }
 
@@ -227,13 +198,13 @@ static void s_on_data(struct pe_conn *c, const void *data, size_t len)
 	struct econn *ec = pe_conn_data(c);
 	long r = pe_conn_send(c, data, len);
 
-	ec->w->cnt.bytes_rx += len;
-	ec->w->cnt.msgs_rx++;
+	ec->h.w->cnt.bytes_rx += len;
+	ec->h.w->cnt.msgs_rx++;
 	if (r > 0)
-		ec->w->cnt.bytes_tx += (uint64_t)r;
+		ec->h.w->cnt.bytes_tx += (uint64_t)r;
 	if (r != (long)len) {
 		/* the queue is bounded at 4 MiB; a client with one block in flight never gets here */
-		pe_work_fail(ec->w, "connection %u: echo send queue full", ec->idx);
+		pe_work_fail(ec->h.w, "connection %u: echo send queue full", ec->h.idx);
 		pe_conn_close(c, -ENOBUFS, true);
 	}
 }
@@ -241,8 +212,8 @@ static void s_on_data(struct pe_conn *c, const void *data, size_t len)
 static const struct pe_conn_cbs server_cbs = {
 	.on_open = s_on_open,
 	.on_data = s_on_data,
-	.on_eof = on_eof,
-	.on_close = on_close,
+	.on_eof = pe_work_conn_on_eof,
+	.on_close = pe_work_conn_on_close,
 };
 
 static void echo_free(struct pe_work *w)

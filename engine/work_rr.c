@@ -8,9 +8,7 @@
 #include <string.h>
 
 struct rconn {
-	struct pe_work *w;
-	struct pe_conn *c;
-	uint32_t idx;
+	struct pe_work_conn h; /* first: the shared callbacks use it */
 	uint64_t t_sent_ns, got, tx_left;
 	bool waiting;
 };
@@ -43,25 +41,25 @@ static struct rr *rr_state(struct pe_work *w)
 
 static void send_some(struct rconn *rc, uint64_t total)
 {
-	struct rr *s = rc->w->mode;
+	struct rr *s = rc->h.w->mode;
 
 	while (rc->tx_left) {
-		long r = pe_conn_send(rc->c, s->buf + (total - rc->tx_left), rc->tx_left);
+		long r = pe_conn_send(rc->h.c, s->buf + (total - rc->tx_left), rc->tx_left);
 
 		if (r <= 0)
 			return; /* on_writable follows */
 		rc->tx_left -= (uint64_t)r;
-		rc->w->cnt.bytes_tx += (uint64_t)r;
+		rc->h.w->cnt.bytes_tx += (uint64_t)r;
 	}
 }
 
 /* now_ns: the clock read that ended the previous round trip (one read per transaction). */
 static void request(struct rconn *rc, uint64_t now_ns)
 {
-	struct pe_work *w = rc->w;
+	struct pe_work *w = rc->h.w;
 
 	if (w->stopping) {
-		pe_conn_shutdown(rc->c);
+		pe_conn_shutdown(rc->h.c);
 		return;
 	}
 	rc->waiting = true;
@@ -76,14 +74,14 @@ static void c_on_open(struct pe_conn *c)
 {
 	struct rconn *rc = pe_conn_data(c);
 
-	pe_work_conn_hello(rc->w, c, rc->idx);
-	rc->w->conns_ready++;
+	pe_work_conn_hello(rc->h.w, c, rc->h.idx);
+	rc->h.w->conns_ready++;
 }
 
 static void c_on_data(struct pe_conn *c, const void *data, size_t len)
 {
 	struct rconn *rc = pe_conn_data(c);
-	struct pe_work *w = rc->w;
+	struct pe_work *w = rc->h.w;
 
 	w->cnt.bytes_rx += len;
 	rc->got += len;
@@ -102,42 +100,15 @@ static void c_on_writable(struct pe_conn *c)
 {
 	struct rconn *rc = pe_conn_data(c);
 
-	send_some(rc, rc->w->p.len_bytes);
-}
-
-static void on_eof(struct pe_conn *c)
-{
-	struct rconn *rc = pe_conn_data(c);
-
-	if (rc)
-		pe_work_tcp_info(rc->w, c);
-	pe_conn_shutdown(c);
-}
-
-static void on_close(struct pe_conn *c, int err)
-{
-	struct rconn *rc = pe_conn_data(c);
-	struct pe_work *w;
-
-	if (!rc)
-		return;
-	w = rc->w;
-	rc->c = NULL;
-	w->conns_closed++;
-	if (err && err != -ECANCELED && !w->failed)
-		pe_work_fail(w, "connection %u closed: %s", rc->idx, strerror(-err));
-	if (!w->is_client)
-		free(rc);
-	if (w->conns_closed >= w->p.conns)
-		pe_work_finish(w);
+	send_some(rc, rc->h.w->p.len_bytes);
 }
 
 static const struct pe_conn_cbs client_cbs = {
 	.on_open = c_on_open,
 	.on_data = c_on_data,
-	.on_eof = on_eof,
+	.on_eof = pe_work_conn_on_eof,
 	.on_writable = c_on_writable,
-	.on_close = on_close,
+	.on_close = pe_work_conn_on_close,
 };
 
 static int client_open(struct pe_work *w)
@@ -153,9 +124,9 @@ static int client_open(struct pe_work *w)
 		struct pe_conn_opts o = { .sz = sizeof(o), .cbs = &client_cbs, .data = &s->conns[i],
 					  .nodelay = true, .connect_timeout_ms = 5000 };
 
-		s->conns[i].w = w;
-		s->conns[i].idx = i;
-		err = pe_connect(w->loop, &w->data_addr, &o, &s->conns[i].c);
+		s->conns[i].h.w = w;
+		s->conns[i].h.idx = i;
+		err = pe_connect(w->loop, &w->data_addr, &o, &s->conns[i].h.c);
 	}
 	return err;
 }
@@ -168,7 +139,7 @@ static void go(struct pe_work *w)
 	if (!w->is_client)
 		return;
 	for (i = 0; i < s->n; i++)
-		if (s->conns[i].c)
+		if (s->conns[i].h.c)
 			request(&s->conns[i], pe_now_ns());
 }
 
@@ -180,8 +151,8 @@ static void stop(struct pe_work *w)
 	if (!w->is_client)
 		return;
 	for (i = 0; i < s->n; i++)
-		if (s->conns[i].c && !s->conns[i].waiting)
-			pe_conn_shutdown(s->conns[i].c);
+		if (s->conns[i].h.c && !s->conns[i].waiting)
+			pe_conn_shutdown(s->conns[i].h.c);
 	if (w->conns_closed >= w->p.conns)
 		pe_work_finish(w);
 }
@@ -198,16 +169,16 @@ static void s_on_open(struct pe_conn *c)
 		pe_conn_close(c, -ENOMEM, true);
 		return;
 	}
-	rc->w = w;
-	rc->c = c;
-	rc->idx = w->conns_ready - 1;
+	rc->h.w = w;
+	rc->h.c = c;
+	rc->h.idx = w->conns_ready - 1;
 	pe_conn_set_data(c, rc);
 }
 
 static void s_on_data(struct pe_conn *c, const void *data, size_t len)
 {
 	struct rconn *rc = pe_conn_data(c);
-	struct pe_work *w = rc->w;
+	struct pe_work *w = rc->h.w;
 
 	w->cnt.bytes_rx += len;
 	rc->got += len;
@@ -240,9 +211,9 @@ static void s_on_writable(struct pe_conn *c)
 static const struct pe_conn_cbs server_cbs = {
 	.on_open = s_on_open,
 	.on_data = s_on_data,
-	.on_eof = on_eof,
+	.on_eof = pe_work_conn_on_eof,
 	.on_writable = s_on_writable,
-	.on_close = on_close,
+	.on_close = pe_work_conn_on_close,
 };
 
 static void rr_free(struct pe_work *w)
