@@ -1,6 +1,7 @@
 /* The capture-in-B, inject-from-A harness behind rawtest.h. */
 #include "tests/raw/rawtest.h"
 
+#include <criterion/criterion.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,4 +108,19 @@ double pe_rt_double(json_object *o, const char *path)
 	json_object *v = walk(o, path);
 
 	return v ? json_object_get_double(v) : -1;
+}
+
+void pe_rt_init(struct pe_lab *lab, char **dir, const struct pe_lab_opts *opts)
+{
+	if (!pe_is_root())
+		return;
+	cr_assert_eq(pe_lab_open(lab, opts), 0, "lab");
+	cr_assert((*dir = pe_tmpdir()) != NULL);
+}
+
+void pe_rt_fini(struct pe_lab *lab, char **dir)
+{
+	pe_lab_close(lab);
+	pe_tmpdir_remove(*dir);
+	*dir = NULL;
 }

@@ -32,4 +32,9 @@ void pe_rt_io_free(struct pe_rt_io *r);
 int64_t pe_rt_int(json_object *o, const char *path);
 double pe_rt_double(json_object *o, const char *path);
 
+/* The suites' fixture: a lab (opts may be NULL) and a temporary folder, made only as root
+ * (the tests themselves skip otherwise); pe_rt_fini removes both, also after a failure. */
+void pe_rt_init(struct pe_lab *lab, char **dir, const struct pe_lab_opts *opts);
+void pe_rt_fini(struct pe_lab *lab, char **dir);
+
 #endif

@@ -15,10 +15,9 @@ static void setup(void)
 {
 	struct pe_run r;
 
+	pe_rt_init(&lab, &dir, NULL);
 	if (!pe_is_root())
 		return;
-	cr_assert_eq(pe_lab_open(&lab, NULL), 0, "lab");
-	cr_assert((dir = pe_tmpdir()) != NULL);
 	/* a pair that stays down, inside the lab's namespace */
 	cr_assert_eq(pe_lab_run(&lab, 0, &r, "ip link add dn0 type veth peer name dn1"), 0);
 	cr_assert_eq(r.status, 0, "%s", r.err);
@@ -27,9 +26,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	pe_lab_close(&lab);
-	pe_tmpdir_remove(dir);
-	dir = NULL;
+	pe_rt_fini(&lab, &dir);
 }
 
 /* Copies in to out with @D replaced by the temp dir and @P by the pkteng under test. */

@@ -13,17 +13,12 @@ static char *dir;
 
 static void setup(void)
 {
-	if (!pe_is_root())
-		return;
-	cr_assert_eq(pe_lab_open(&lab, NULL), 0, "lab");
-	cr_assert((dir = pe_tmpdir()) != NULL);
+	pe_rt_init(&lab, &dir, NULL);
 }
 
 static void teardown(void)
 {
-	pe_lab_close(&lab);
-	pe_tmpdir_remove(dir);
-	dir = NULL;
+	pe_rt_fini(&lab, &dir);
 }
 
 struct kind {

@@ -26,17 +26,12 @@ static void setup(void)
 {
 	struct pe_lab_opts o = {.sz = sizeof(o), .quiet_ipv6 = true};
 
-	if (!pe_is_root())
-		return;
-	cr_assert_eq(pe_lab_open(&lab, &o), 0, "lab");
-	cr_assert((dir = pe_tmpdir()) != NULL);
+	pe_rt_init(&lab, &dir, &o);
 }
 
 static void teardown(void)
 {
-	pe_lab_close(&lab);
-	pe_tmpdir_remove(dir);
-	dir = NULL;
+	pe_rt_fini(&lab, &dir);
 }
 
 static uint64_t counter(int side, const char *name)
