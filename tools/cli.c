@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,6 +109,15 @@ int pe_parse_seconds(const char *s, double min_s, double max_s, double *out)
 		return -ERANGE;
 	*out = v;
 	return 0;
+}
+
+void pe_cli_on_stop(void (*handler)(int))
+{
+	struct sigaction sa = { .sa_handler = handler };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 }
 
 int pe_cli_help(const char *usage, bool is_error)

@@ -34,6 +34,10 @@ int pe_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 /* A non-negative decimal number of seconds ("10", "0.5") in [min_s, max_s]. */
 int pe_parse_seconds(const char *s, double min_s, double max_s, double *out);
 
+/* Runs handler on SIGINT and SIGTERM, without SA_RESTART so a blocked call returns EINTR
+ * and the caller sees its stop flag. */
+void pe_cli_on_stop(void (*handler)(int));
+
 /* Handles -h/--help and the '?' getopt result in one place: prints `usage` and returns
  * PE_EXIT_OK for help, PE_EXIT_USAGE for '?' (getopt has already printed the one line). */
 int pe_cli_help(const char *usage, bool is_error);

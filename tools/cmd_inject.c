@@ -504,14 +504,7 @@ static int run(int argc, char **argv)
 		rc = pe_inject_offloads_apply(&c.off, c.dev);
 	if (rc)
 		goto out;
-	{
-		/* no SA_RESTART: a send blocked in the kernel returns to see the flag */
-		struct sigaction sa = {.sa_handler = on_signal};
-
-		sigemptyset(&sa.sa_mask);
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
-	}
+	pe_cli_on_stop(on_signal); /* a send blocked in the kernel returns to see the flag */
 	pe_inject_report_init(&rep, c.json);
 	rc = send_loop(&st, &tot, &secs, &rep);
 	pe_inject_offloads_restore(&c.off, c.dev);

@@ -75,7 +75,6 @@ static int run(int argc, char **argv)
 	if (!strcmp(verb, "serve")) {
 		struct pe_registry_opts o = { .sz = sizeof(o), .bind = bind, .port = (uint16_t)port,
 					      .log = true };
-		struct sigaction sa;
 		int r;
 
 		if (name)
@@ -84,10 +83,7 @@ static int run(int argc, char **argv)
 		if (!running)
 			return pe_fail("registry: listening on %s port %u: %s", bind ? bind : "[::]",
 				       (unsigned)port, strerror(errno));
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = on_signal;
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
+		pe_cli_on_stop(on_signal);
 		fprintf(stderr, "pkteng registry: listening on %s port %u\n",
 			bind ? bind : "every address", pe_registry_port(running));
 		r = pe_registry_run(running);

@@ -34,7 +34,6 @@ static int run(int argc, char **argv)
 		{ 0 },
 	};
 	struct pe_server_opts so = { .sz = sizeof(so), .port = 5201, .log = true };
-	struct sigaction sa;
 	char addr[PE_ADDR_STRLEN];
 	uint64_t v;
 	int c, r;
@@ -73,10 +72,7 @@ static int run(int argc, char **argv)
 	if (!running)
 		return pe_fail("server: listening on %s port %u: %s", so.bind ? so.bind : "[::]",
 			       so.port, strerror(errno));
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	pe_cli_on_stop(on_signal);
 	signal(SIGPIPE, SIG_IGN);
 	snprintf(addr, sizeof(addr), "%s", so.bind ? so.bind : "every address");
 	if (so.log)

@@ -288,10 +288,7 @@ static int rate_loop(const struct xdp_args *a, struct pe_xdp *x, int map_fd, boo
 
 static void catch_signals(void)
 {
-	struct sigaction sa = {.sa_handler = on_signal}; /* no SA_RESTART: wake the sleep */
-
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	pe_cli_on_stop(on_signal); /* wakes the sleep */
 }
 
 static int do_attach(struct xdp_args *a)
