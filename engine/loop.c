@@ -311,7 +311,23 @@ int pe_loop_run_once(struct pe_loop *l, uint64_t timeout_ns)
 		if (d < t)
 			t = d;
 	}
+	n = 0;
+	if (t && l->o.busy_poll_us) {
+		uint64_t t0 = l->now_ns, spin = (uint64_t)l->o.busy_poll_us * 1000;
+
+		if (spin > t)
+			spin = t;
+		/* The backends stamp now_ns on every return, so the spin needs no clock of its own. */
+		do
+			n = l->ops->wait(l, 0);
+		while (!n && !l->stop && l->now_ns - t0 < spin);
+		if (!n && !l->stop && t != UINT64_MAX)
+			t -= l->now_ns - t0 < t ? l->now_ns - t0 : t;
+		if (n || l->stop || !t)
+			goto waited;
+	}
 	n = l->ops->wait(l, t);
+waited:
 	l->st.iterations++;
 	if (n < 0)
 		return n;

@@ -48,6 +48,11 @@ struct pe_loop_opts {
 	 * (IOSQE_CQE_SKIP_SUCCESS, settled after the submitting enter). true = every send posts
 	 * one (for comparisons). Ignored by epoll. */
 	bool plain_sends;
+	/* Before blocking, poll for events without sleeping for up to this many microseconds
+	 * (0: never; at most the time to the next timer). A loop that spins keeps its CPU busy
+	 * but sees an event without the wake-up of a sleeping thread, which on a VM can cost
+	 * more than the work it waits for. */
+	unsigned busy_poll_us;
 };
 
 /* Opens a loop. Open, run and close it on one thread (io_uring SINGLE_ISSUER: the ring takes

@@ -78,6 +78,7 @@ struct json_object *pe_proto_hello(const struct pe_params *p)
 	ADD_INT(pp, "rate_pps", p->rate_pps);
 	ADD_INT(pp, "file_bytes", p->file_bytes);
 	json_object_object_add(pp, "file_sha256", json_object_new_string(p->file_sha256));
+	ADD_INT(pp, "spin_us", p->spin_us);
 	json_object_object_add(o, "params", pp);
 	return o;
 }
@@ -244,6 +245,12 @@ int pe_proto_parse_hello(struct json_object *msg, struct pe_params *p, char *err
 	p->rate_pps = (uint64_t)pe_json_i64(pp, "rate_pps", 0);
 	p->file_bytes = (uint64_t)pe_json_i64(pp, "file_bytes", 0);
 	snprintf(p->file_sha256, sizeof(p->file_sha256), "%s", pe_json_str(pp, "file_sha256", ""));
+	v = pe_json_i64(pp, "spin_us", 0);
+	if (v < 0 || v > PE_SPIN_US_MAX) {
+		snprintf(err, errlen, "spin_us %lld out of range 0..%d", (long long)v, PE_SPIN_US_MAX);
+		return -EINVAL;
+	}
+	p->spin_us = (uint32_t)v;
 	if (p->skip_rx_copy && (m != PE_MODE_STREAM || p->verify)) {
 		snprintf(err, errlen, "skip_rx_copy is for stream without verify");
 		return -EINVAL;

@@ -29,7 +29,9 @@ struct pe_params {
 	uint64_t rate_bps, rate_pps; /* udp pacing; both 0: as fast as possible */
 	uint64_t file_bytes;	     /* file: the size the client announces */
 	char file_sha256[65];	     /* file: hex digest the client announces ("" if not sent) */
+	uint32_t spin_us; /* both sides' loops poll this long before they sleep (0: never) */
 };
+#define PE_SPIN_US_MAX 1000000
 
 /* "stream" <-> PE_MODE_STREAM; pe_mode_parse returns -EINVAL for an unknown name. */
 const char *pe_mode_name(enum pe_mode m);

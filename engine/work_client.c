@@ -96,7 +96,8 @@ int pe_client_run(const struct pe_client_opts *o, struct pe_figures *cli, struct
 	}
 	{
 		struct pe_loop_opts lo = { .sz = sizeof(lo), .backend = o->backend,
-					   .zc_min_bytes = o->p.zerocopy ? 0 : SIZE_MAX };
+					   .zc_min_bytes = o->p.zerocopy ? 0 : SIZE_MAX,
+					   .busy_poll_us = o->p.spin_us };
 
 		/* bulk modes read in large chunks: fewer receive completions per byte */
 		if (PE_MODE_BULK(o->p.mode)) {

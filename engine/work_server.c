@@ -107,7 +107,8 @@ static void session_run(struct session *se)
 	msg = NULL;
 	{
 		struct pe_loop_opts lo = { .sz = sizeof(lo), .backend = s->o.backend,
-					   .zc_min_bytes = p.zerocopy ? 0 : SIZE_MAX };
+					   .zc_min_bytes = p.zerocopy ? 0 : SIZE_MAX,
+					   .busy_poll_us = p.spin_us };
 
 		/* bulk modes read in large chunks: fewer receive completions per byte */
 		if (PE_MODE_BULK(p.mode)) {

@@ -34,6 +34,9 @@ static const char usage[] =
 	"  --gso, --gro        udp: the client sends up to 64 datagrams per send (UDP_SEGMENT);\n"
 	"                      the server takes them in one read (UDP_GRO)\n"
 	"  --file PATH         file: the file to send (its length and SHA-256 are checked)\n"
+	"  --spin USEC         both sides poll for events without sleeping for up to USEC\n"
+	"                      microseconds before they block (0..1000000; default 0): lower\n"
+	"                      latency for a busy CPU on each side\n"
 	"  --backend B         uring (default) or epoll\n"
 	"  -i SECONDS          a report line every SECONDS (default 1; 0: none)\n"
 	"  --json              one JSON document at the end\n"
@@ -54,7 +57,7 @@ static void on_interval(struct pe_work *w, double t0, double t1, const struct pe
 static int run(int argc, char **argv)
 {
 	enum { O_RESP = 256, O_BIDIR, O_VERIFY, O_PPS, O_FILE, O_BACKEND, O_JSON, O_JSTREAM,
-	       O_SKIPRX, O_GSO, O_GRO };
+	       O_SKIPRX, O_GSO, O_GRO, O_SPIN };
 	static const struct option opts[] = {
 		{ "help", no_argument, 0, 'h' },	  { "port", required_argument, 0, 'p' },
 		{ "mode", required_argument, 0, 'm' },	  { "resp-len", required_argument, 0, O_RESP },
@@ -64,7 +67,8 @@ static int run(int argc, char **argv)
 		{ "file", required_argument, 0, O_FILE }, { "backend", required_argument, 0, O_BACKEND },
 		{ "json", no_argument, 0, O_JSON },	  { "json-stream", no_argument, 0, O_JSTREAM },
 		{ "skip-rx-copy", no_argument, 0, O_SKIPRX }, { "gso", no_argument, 0, O_GSO },
-		{ "gro", no_argument, 0, O_GRO },	  { 0 },
+		{ "gro", no_argument, 0, O_GRO },	  { "spin", required_argument, 0, O_SPIN },
+		{ 0 },
 	};
 	struct pe_client_opts co = { .sz = sizeof(co), .port = "5201", .family = AF_UNSPEC,
 				     .interval_s = 1 };
@@ -73,7 +77,7 @@ static int run(int argc, char **argv)
 	const char *mode_s = NULL;
 	struct pe_figures cli, srv;
 	double t = -1;
-	uint64_t v, n = 0, l = 0, resp = 0, conns = 0, bps = 0, pps = 0;
+	uint64_t v, n = 0, l = 0, resp = 0, conns = 0, bps = 0, pps = 0, spin = 0;
 	bool reverse = false, bidir = false, zc = false, verify = false, gso = false, gro = false;
 	bool skiprx = false;
 	bool have_srv;
@@ -160,6 +164,11 @@ static int run(int argc, char **argv)
 		case O_GRO:
 			gro = true;
 			break;
+		case O_SPIN:
+			if (pe_parse_u64(optarg, 0, PE_SPIN_US_MAX, &spin))
+				return pe_usage("client: --spin '%s': expected 0..%d microseconds", optarg,
+						PE_SPIN_US_MAX);
+			break;
 		case '4':
 			co.family = AF_INET;
 			break;
@@ -215,6 +224,7 @@ static int run(int argc, char **argv)
 	co.p.gro = gro;
 	co.p.rate_bps = bps;
 	co.p.rate_pps = pps;
+	co.p.spin_us = (uint32_t)spin;
 	if (mode == PE_MODE_UDP && (co.p.len_bytes < 24 || co.p.len_bytes > 65507))
 		return pe_usage("client: -l %u: udp datagrams are 24..65507 bytes", co.p.len_bytes);
 	if (mode == PE_MODE_FILE) {

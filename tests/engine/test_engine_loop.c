@@ -1,5 +1,5 @@
 /* The loop itself, every test on both backends: timers in order, stop from another thread and
- * from a signal handler, the send-queue bound and its writable callback, pause/resume, UDP
+ * from a signal handler, busy polling, the send-queue bound and its writable callback, pause/resume, UDP
  * batches, worker threads with SO_REUSEPORT listeners, and the io_uring -> epoll fallback. */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
@@ -86,6 +86,71 @@ ParameterizedTest(enum pe_backend *b, loop, timers_in_order)
 	cr_expect(!pe_timer_armed(&s.t[6]));
 	pe_loop_close(l);
 	cr_expect_eq(etest_count_fds(), fds0);
+}
+
+static void *stopper(void *arg);
+
+/* ---- busy polling ---- */
+
+static void bp_fire(struct pe_loop *l, struct pe_timer *t)
+{
+	(*(unsigned *)t->data)++;
+}
+
+/* busy_poll_us: an idle iteration polls without sleeping (many waits in one iteration), never
+ * past its timeout or the next timer, and a stop ends the spin; 0 keeps one wait an iteration. */
+ETEST_BACKENDS(loop, busy_poll)
+ParameterizedTest(enum pe_backend *b, loop, busy_poll)
+{
+	struct pe_loop_opts o = { .sz = sizeof(o), .backend = *b, .no_fallback = true };
+	const struct pe_loop_stats *st;
+	struct pe_loop *l = etest_loop(*b), *spin;
+	struct pe_timer t;
+	unsigned fired = 0;
+	uint64_t t0, dt, sc;
+	pthread_t th;
+
+	/* not spinning: one wait for an idle 5 ms */
+	st = pe_loop_stats(l);
+	sc = st->syscalls;
+	t0 = pe_now_ns();
+	cr_expect_eq(pe_loop_run_once(l, 5000000), 0);
+	cr_expect_geq(pe_now_ns() - t0, 5000000ull);
+	cr_expect_eq(st->syscalls - sc, 1);
+	pe_loop_close(l);
+
+	o.busy_poll_us = 2000;
+	spin = pe_loop_open(&o);
+	cr_assert_not_null(spin);
+	st = pe_loop_stats(spin);
+	/* 2 ms of polling, then a 3 ms sleep: one iteration, many waits, the full 5 ms */
+	sc = st->syscalls;
+	t0 = pe_now_ns();
+	cr_expect_eq(pe_loop_run_once(spin, 5000000), 0);
+	dt = pe_now_ns() - t0;
+	cr_expect_geq(dt, 5000000ull);
+	cr_expect_lt(dt, 1000000000ull);
+	cr_expect_gt(st->syscalls - sc, 10, "%llu waits", (unsigned long long)(st->syscalls - sc));
+	/* a timer due within the spin ends it on time, and fires */
+	pe_timer_init(&t, bp_fire, &fired);
+	t0 = pe_now_ns();
+	cr_assert_eq(pe_timer_arm(spin, &t, 1000000), 0);
+	cr_expect_eq(pe_loop_run_once(spin, UINT64_MAX), 1);
+	cr_expect_eq(fired, 1);
+	cr_expect_geq(pe_now_ns() - t0, 1000000ull);
+	/* a stop from another thread ends a spinning run */
+	o.busy_poll_us = 1000000;
+	pe_loop_close(spin);
+	spin = pe_loop_open(&o);
+	cr_assert_not_null(spin);
+	cr_assert_eq(pthread_create(&th, NULL, stopper, spin), 0);
+	t0 = pe_now_ns();
+	cr_assert_eq(pe_loop_run(spin), 0);
+	dt = pe_now_ns() - t0;
+	pthread_join(th, NULL);
+	cr_expect_geq(dt, 90000000ull);
+	cr_expect_lt(dt, 900000000ull, "stopped after %llu ns", (unsigned long long)dt);
+	pe_loop_close(spin);
 }
 
 /* ---- stop ---- */

@@ -26,6 +26,7 @@ Test(proto, hello_round_trip)
 	p.len_bytes = 1200;
 	p.conns = 3;
 	p.rate_bps = 123456789;
+	p.spin_us = 250;
 	o = pe_proto_hello(&p);
 	s = pe_proto_dump(o, &len);
 	cr_assert(s);
@@ -37,6 +38,7 @@ Test(proto, hello_round_trip)
 	cr_expect_eq(q.len_bytes, 1200);
 	cr_expect_eq(q.conns, 3);
 	cr_expect_eq(q.rate_bps, 123456789);
+	cr_expect_eq(q.spin_us, 250);
 	/* a truncated payload is refused, never read past */
 	cr_expect_null(pe_proto_parse(s, len - 1, err, sizeof(err)));
 	cr_expect(strstr(err, "malformed JSON"), "%s", err);
@@ -120,6 +122,12 @@ Test(proto, server_refuses_bad_messages_and_keeps_serving)
 		{ "{\"type\":\"start\"}", 0, "expected a \"hello\" message, got \"start\"" },
 		{ "{\"type\":\"hello\",\"version\":1,\"mode\":\"rr\",\"params\":{\"conns\":0}}", 0,
 		  "conns 0 out of range" },
+		{ "{\"type\":\"hello\",\"version\":1,\"mode\":\"rr\","
+		  "\"params\":{\"spin_us\":-1}}",
+		  0, "spin_us -1 out of range 0..1000000" },
+		{ "{\"type\":\"hello\",\"version\":1,\"mode\":\"rr\","
+		  "\"params\":{\"spin_us\":1000001}}",
+		  0, "spin_us 1000001 out of range 0..1000000" },
 		{ "", 0xffffffffu, "larger than" },
 		{ "{\"type\":\"hel", 100, NULL }, /* truncated, then the client closes */
 	};

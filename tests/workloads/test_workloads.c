@@ -113,6 +113,18 @@ static void check_mode(int b, const char *host, const char *tmp)
 	json_object_put(d);
 	pe_run_free(&r);
 
+	/* rr with both sides busy-polling: the same exact books, and the server was asked to */
+	d = client(&r, b, host, NULL, "--mode rr -t 0.2 --spin 300 -l 64 --resp-len 64", 0);
+	c = side(d, "client");
+	s = side(d, "server");
+	cr_expect_gt(num(c, "transactions"), 10);
+	cr_expect_eq(num(c, "transactions"), num(s, "transactions"));
+	cr_expect_eq(num(c, "bytes_rx"), 64 * num(c, "transactions"));
+	cr_expect_eq(num(s, "bytes_rx"), 64 * num(s, "transactions"));
+	cr_expect_eq(num(side(d, "params"), "spin_us"), 300);
+	json_object_put(d);
+	pe_run_free(&r);
+
 	/* crr */
 	d = client(&r, b, host, NULL, "--mode crr -t 0.3 -l 50 --resp-len 70", 0);
 	c = side(d, "client");
@@ -422,6 +434,12 @@ Test(work, text_report_and_errors)
 	cr_assert_eq(pe_run(&r, "%s client ::1 --mode warp", PE_TEST_BIN), 0);
 	cr_expect_eq(r.status, 2);
 	cr_expect(strstr(r.err, "--mode 'warp'"), "%s", r.err);
+	pe_run_free(&r);
+
+	cr_assert_eq(pe_run(&r, "%s client ::1 --mode rr --spin 1000001", PE_TEST_BIN), 0);
+	cr_expect_eq(r.status, 2);
+	cr_expect_str_eq(r.err, "pkteng: client: --spin '1000001': expected 0..1000000 "
+				"microseconds\n");
 	pe_run_free(&r);
 
 	/* nothing listens on port 1 */
