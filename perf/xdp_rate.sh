@@ -9,16 +9,20 @@
 # locally sent frame into an XDP-capable buffer once any program is attached. Configurations
 # alternate within each round; medians over rounds and ratios are printed, then one JSON line.
 # The counter's own total must equal rx_packets, or the run fails.
-# Usage: perf/xdp_rate.sh [-t SECONDS] [-r ROUNDS] [-b BUILD_DIR]   (root; default 3 s, 5 rounds)
+# -g turns GRO on at B (and TSO off at A, so every frame qualifies): veth then takes every frame
+# through its NAPI ring with no program too, so "none" and the native rows share one receive
+# path and differ by the program and veth's copy alone.
+# Usage: perf/xdp_rate.sh [-t SECONDS] [-r ROUNDS] [-b BUILD_DIR] [-g]   (root; default 3 s, 5 rounds)
 set -euo pipefail
 PE_TOP=$(cd "$(dirname "$0")/.." && pwd)
-secs=3 rounds=5 build=$PE_TOP/build
-while getopts "t:r:b:" opt; do
+secs=3 rounds=5 build=$PE_TOP/build path=backlog
+while getopts "t:r:b:g" opt; do
 	case $opt in
 	t) secs=$OPTARG ;;
 	r) rounds=$OPTARG ;;
 	b) build=$OPTARG ;;
-	*) sed -n '2,12s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	g) path=napi ;;
+	*) sed -n '2,16s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 	esac
 done
 pkteng=$build/pkteng
@@ -33,6 +37,10 @@ pe_lab_up "pexr$$" 0 0 1 >/dev/null # quiet: no IPv6, permanent neighbours
 rc=$?
 set -e
 [ $rc = 0 ] || { echo "xdp_rate.sh: could not build the lab" >&2; exit 1; }
+if [ $path = napi ]; then
+	ip netns exec "$PE_NS_A" ethtool -K "$PE_IF_A" tso off >/dev/null
+	ip netns exec "$PE_NS_B" ethtool -K "$PE_IF_B" gro on >/dev/null
+fi
 
 # B's network namespace only: pkteng xdp's pins must stay in this mount namespace.
 inb() { nsenter --net="/run/netns/$PE_NS_B" "$@"; }
@@ -97,13 +105,13 @@ declare -A med
 for cfg in $configs; do
 	med[$cfg]=$(echo "${rates[$cfg]}" | median)
 done
-echo "sender: $sender, 64-byte IPv4/UDP frames, $secs s x $rounds rounds, medians:"
-awk -v n="${med[none]}" -v pn="${med[pass-native]}" -v cn="${med[count-native]}" \
+echo "sender: $sender, 64-byte IPv4/UDP frames, receive path without a program: $path, $secs s x $rounds rounds, medians:"
+awk -v path=$path -v n="${med[none]}" -v pn="${med[pass-native]}" -v cn="${med[count-native]}" \
 	-v pg="${med[pass-generic]}" -v cg="${med[count-generic]}" 'BEGIN {
 	printf "none           %12.0f frames/s\n", n
 	printf "pass-native    %12.0f frames/s  vs none %.3f\n", pn, pn / n
 	printf "count-native   %12.0f frames/s  vs none %.3f  vs pass-native %.3f\n", cn, cn / n, cn / pn
 	printf "pass-generic   %12.0f frames/s  vs none %.3f\n", pg, pg / n
 	printf "count-generic  %12.0f frames/s  vs none %.3f  vs pass-generic %.3f\n", cg, cg / n, cg / pg
-	printf "{\"benchmark\":\"xdp_rate\",\"none_pps\":%.0f,\"pass_native_pps\":%.0f,\"count_native_pps\":%.0f,\"pass_generic_pps\":%.0f,\"count_generic_pps\":%.0f,\"count_native_vs_none\":%.4f,\"count_native_vs_pass\":%.4f,\"count_generic_vs_none\":%.4f,\"count_generic_vs_pass\":%.4f}\n", n, pn, cn, pg, cg, cn / n, cn / pn, cg / n, cg / pg
+	printf "{\"benchmark\":\"xdp_rate\",\"path\":\"%s\",\"none_pps\":%.0f,\"pass_native_pps\":%.0f,\"count_native_pps\":%.0f,\"pass_generic_pps\":%.0f,\"count_generic_pps\":%.0f,\"count_native_vs_none\":%.4f,\"count_native_vs_pass\":%.4f,\"count_generic_vs_none\":%.4f,\"count_generic_vs_pass\":%.4f}\n", path, n, pn, cn, pg, cg, cn / n, cn / pn, cg / n, cg / pg
 }'
