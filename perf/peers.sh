@@ -4,7 +4,14 @@
 # (256 connections, io_uring vs epoll). Every command runs once unrecorded (warm-up), then RUNS
 # times, alternately, in forward order on odd runs and in reverse order on even runs (so neither
 # side of a pair always runs first); the table shows medians and ratios, the medians go to a
-# JSON file, and the exact commands are printed.
+# JSON file, and the exact commands are printed. The udp goal row is `--gso`: the client hands
+# the kernel up to 64 datagrams per send (UDP_SEGMENT), and since the server's socket does not
+# ask for UDP_GRO the kernel splits them again on receive, so each 64-byte datagram is queued,
+# read and sequence-checked on its own; `--gso --gro` (read as one buffer) is shown as well.
+# The rr --spin rows compare busy-polling with busy-polling: pkteng's --spin 1000 (both sides
+# poll up to 1 ms before they sleep) against sockperf on a feed file with -F e --timeout 0 (both
+# sides call epoll_wait with a zero timeout). Two spinners need a CPU each: with --cpus S,S
+# those rows measure time slicing, not the network path.
 #
 #   perf/peers.sh [-n RUNS] [-t SECONDS] [--pkteng PATH] [--out FILE] [--cpus SRV,CLI]
 #
@@ -56,7 +63,7 @@ trap cleanup EXIT INT TERM
 
 # ports derived from the pid so two runs do not collide
 BASE=$((20000 + ($$ % 2000) * 5))
-P_URING=$BASE P_EPOLL=$((BASE + 1)) P_IPERF=$((BASE + 2)) P_SOCKPERF=$((BASE + 3))
+P_URING=$BASE P_EPOLL=$((BASE + 1)) P_IPERF=$((BASE + 2)) P_SOCKPERF=$((BASE + 3)) P_SPIN=$((BASE + 4))
 "${PIN_SRV[@]}" "$PKTENG" server --bind 127.0.0.1 -p $P_URING --backend uring -q & PIDS+=($!)
 "${PIN_SRV[@]}" "$PKTENG" server --bind 127.0.0.1 -p $P_EPOLL --backend epoll -q & PIDS+=($!)
 "${PIN_SRV[@]}" iperf3 -s -B 127.0.0.1 -p $P_IPERF >/dev/null 2>&1 & PIDS+=($!)
@@ -117,7 +124,7 @@ X_PE_ECHO='import json,sys; d=json.load(sys.stdin); c=d["client"]; assert c["ver
 echo "peers.sh: $RUNS runs of $SECS s each, pkteng $("$PKTENG" --version | cut -d' ' -f2), $(iperf3 --version | head -1 | cut -d' ' -f1-2), sockperf $(sockperf --version 2>&1 | grep -o '3\.[0-9]*' | head -1)" >&2
 # job K: the K-th command, run for $T seconds. Pairs sit next to each other; both tools send
 # the same block size (pkteng's stream default and iperf3's TCP default are 128 KiB).
-NJOBS=14
+NJOBS=18
 job() {
 	local PE=("$PKTENG" client 127.0.0.1 -i 0 --json -t "$T")
 	case $1 in
@@ -135,7 +142,29 @@ job() {
 	11) run sockperf_pp64 "$X_SOCKPERF" sockperf ping-pong --tcp -i 127.0.0.1 -p $P_SOCKPERF -m 64 -t "$T" --mps=max ;;
 	12) run pkteng_echo256_uring "$X_PE_ECHO" "${PE[@]}" -p $P_URING --mode echo --conns 256 -l 64 ;;
 	13) run pkteng_echo256_epoll "$X_PE_ECHO" "${PE[@]}" -p $P_EPOLL --backend epoll --mode echo --conns 256 -l 64 ;;
+	14) run pkteng_udp64_gsoonly "$X_PE_UDP" "${PE[@]}" -p $P_URING --mode udp -l 64 --gso ;;
+	15) run pkteng_rr64_spin "$X_PE_RR" "${PE[@]}" -p $P_URING --mode rr -l 64 --resp-len 64 --spin 1000 ;;
+	16) run pkteng_rr64_spin_epoll "$X_PE_RR" "${PE[@]}" -p $P_EPOLL --backend epoll --mode rr -l 64 \
+		--resp-len 64 --spin 1000 ;;
+	17) sockperf_spin ;;
 	esac
+}
+# sockperf spins (epoll_wait with a zero timeout) only with a feed file and -F e --timeout 0,
+# on both sides; its spinning server runs only for this job, so it burns no CPU during others.
+sockperf_spin() {
+	local sp p keep=()
+	echo "T:127.0.0.1:$P_SPIN" >"$TMP/feed"
+	"${PIN_SRV[@]}" sockperf server -f "$TMP/feed" -F e --timeout 0 >/dev/null 2>&1 &
+	sp=$!
+	PIDS+=("$sp")
+	sleep 0.5
+	[ -n "${RECORD:-}" ] && echo "  (server: ${PIN_SRV[*]} sockperf server -f FEED -F e --timeout 0; FEED: T:127.0.0.1:$P_SPIN)" >>"$TMP/commands"
+	run sockperf_pp64_spin "$X_SOCKPERF" sockperf ping-pong -f "$TMP/feed" -m 64 -t "$T" --mps=max \
+		-F e --timeout 0
+	kill "$sp" 2>/dev/null
+	wait "$sp" 2>/dev/null
+	for p in "${PIDS[@]}"; do [ "$p" = "$sp" ] || keep+=("$p"); done
+	PIDS=("${keep[@]}")
 }
 # warm-up: every command once for a second, not recorded
 echo "peers.sh: warm-up" >&2
@@ -181,9 +210,12 @@ checks = [
     ("stream (epoll) vs iperf3", "pkteng_stream_epoll", "iperf3_stream", "bps", None),
     ("stream --skip-rx-copy (epoll) vs iperf3", "pkteng_stream_skiprx", "iperf3_stream", "bps", None),
     ("udp 64 B received pps vs iperf3 -u -b 0", "pkteng_udp64", "iperf3_udp64", "pps", 3.0),
-    ("udp 64 B --gso --gro vs iperf3 -u -b 0", "pkteng_udp64_gso", "iperf3_udp64", "pps", 3.0),
+    ("udp 64 B --gso vs iperf3 -u -b 0", "pkteng_udp64_gsoonly", "iperf3_udp64", "pps", 3.0),
+    ("udp 64 B --gso --gro vs iperf3 -u -b 0", "pkteng_udp64_gso", "iperf3_udp64", "pps", None),
     ("rr 64 B tps (epoll) vs sockperf pp", "pkteng_rr64", "sockperf_pp64", "tps", 1.1),
     ("rr 64 B tps (io_uring) vs sockperf pp", "pkteng_rr64_uring", "sockperf_pp64", "tps", None),
+    ("rr --spin tps (io_uring) vs sockperf spin", "pkteng_rr64_spin", "sockperf_pp64_spin", "tps", None),
+    ("rr --spin tps (epoll) vs sockperf spin", "pkteng_rr64_spin_epoll", "sockperf_pp64_spin", "tps", None),
     ("echo 256 conns io_uring vs epoll", "pkteng_echo256_uring", "pkteng_echo256_epoll", "tps", 1.2),
 ]
 summary = {"runs": runs, "seconds": secs, "medians": {}, "ratios": {}}
@@ -205,9 +237,16 @@ print(f"{'rr 64 B p50 round trip (epoll) vs sockperf':42} {f(pa, 'us'):>16} {f(p
       f"{(f'{ratio(pa, pb):.2f}x' if ratio(pa, pb) else '-'):>7} {'<=1.0x':>6}"
       + ("" if ratio(pa, pb) is None else ("  ok" if ratio(pa, pb) <= 1.0 else "  ABOVE")))
 print(f"{'rr 64 B p50 round trip (io_uring)':42} {f(pu, 'us'):>16}")
+for lbl, a in (("io_uring", "pkteng_rr64_spin"), ("epoll", "pkteng_rr64_spin_epoll")):
+    sa, sb = med(a, "p50_us"), med("sockperf_pp64_spin", "p50_us")
+    print(f"{'rr --spin p50 (' + lbl + ') vs sockperf spin':42} {f(sa, 'us'):>16} {f(sb, 'us'):>16} "
+          f"{(f'{ratio(sa, sb):.2f}x' if ratio(sa, sb) else '-'):>7}")
 ls, li = med("pkteng_udp64", "loss"), med("iperf3_udp64", "loss")
+lg = med("pkteng_udp64_gsoonly", "loss")
 if ls is not None and li is not None:
     print(f"{'udp 64 B loss (pkteng / iperf3)':42} {ls * 100:>15.2f}% {li * 100:>15.2f}%")
+    if lg is not None:
+        print(f"{'udp 64 B --gso loss (pkteng)':42} {lg * 100:>15.2f}%")
     print(f"{'udp 64 B sent pps (pkteng / iperf3)':42} {f(med('pkteng_udp64', 'sent_pps'), 'pps'):>16} "
           f"{f(med('iperf3_udp64', 'sent_pps'), 'pps'):>16}")
 # the same pairs per CPU-second of client + server: less sensitive to what else the machine runs
