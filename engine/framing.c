@@ -6,25 +6,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-long pe_frame_parse(const void *buf, size_t len, uint32_t max_len, const void **msg,
+long pe_lpm_parse(const void *buf, size_t len, uint32_t max_len, const void **msg,
 		    size_t *msg_len)
 {
 	const uint8_t *p = buf;
 	uint32_t n;
 
-	if (len < PE_FRAME_HDR)
-		return PE_FRAME_PARTIAL;
-	n = pe_frame_get_hdr(p);
+	if (len < PE_LPM_HDR)
+		return PE_LPM_PARTIAL;
+	n = pe_lpm_get_hdr(p);
 	if (n > max_len)
-		return PE_FRAME_TOOBIG;
-	if (len - PE_FRAME_HDR < n)
-		return PE_FRAME_PARTIAL;
-	*msg = p + PE_FRAME_HDR;
+		return PE_LPM_TOOBIG;
+	if (len - PE_LPM_HDR < n)
+		return PE_LPM_PARTIAL;
+	*msg = p + PE_LPM_HDR;
 	*msg_len = n;
-	return (long)(PE_FRAME_HDR + n);
+	return (long)(PE_LPM_HDR + n);
 }
 
-int pe_frame_dec_init(struct pe_frame_dec *d, uint32_t max_len)
+int pe_lpm_dec_init(struct pe_lpm_dec *d, uint32_t max_len)
 {
 	memset(d, 0, sizeof(*d));
 	if (!max_len)
@@ -33,14 +33,14 @@ int pe_frame_dec_init(struct pe_frame_dec *d, uint32_t max_len)
 	return 0;
 }
 
-void pe_frame_dec_free(struct pe_frame_dec *d)
+void pe_lpm_dec_free(struct pe_lpm_dec *d)
 {
 	free(d->buf);
 	d->buf = NULL;
 	d->cap = d->have = 0;
 }
 
-void pe_frame_push(struct pe_frame_dec *d, const void *data, size_t len)
+void pe_lpm_push(struct pe_lpm_dec *d, const void *data, size_t len)
 {
 	d->in = data;
 	d->in_len = len;
@@ -48,13 +48,13 @@ void pe_frame_push(struct pe_frame_dec *d, const void *data, size_t len)
 
 /* Assembly states: hdr_have < 4 -> collecting the prefix; hdr_have == 4 -> collecting `need`
  * payload bytes into buf (have of them so far). */
-int pe_frame_next(struct pe_frame_dec *d, const void **msg, size_t *msg_len)
+int pe_lpm_next(struct pe_lpm_dec *d, const void **msg, size_t *msg_len)
 {
 	if (d->err)
 		return d->err;
 	if (d->hdr_have == 0 && d->in_len) {
 		/* Fast path: a whole message at the front of the chunk. */
-		long r = pe_frame_parse(d->in, d->in_len, d->max_len, msg, msg_len);
+		long r = pe_lpm_parse(d->in, d->in_len, d->max_len, msg, msg_len);
 
 		if (r > 0) {
 			d->in += r;
@@ -62,22 +62,22 @@ int pe_frame_next(struct pe_frame_dec *d, const void **msg, size_t *msg_len)
 			d->msgs++;
 			return 1;
 		}
-		if (r == PE_FRAME_TOOBIG) {
+		if (r == PE_LPM_TOOBIG) {
 			d->too_big++;
-			return d->err = PE_FRAME_TOOBIG;
+			return d->err = PE_LPM_TOOBIG;
 		}
 	}
-	while (d->hdr_have < PE_FRAME_HDR) {
+	while (d->hdr_have < PE_LPM_HDR) {
 		if (!d->in_len)
-			return PE_FRAME_PARTIAL;
+			return PE_LPM_PARTIAL;
 		d->hdr[d->hdr_have++] = *d->in++;
 		d->in_len--;
-		if (d->hdr_have == PE_FRAME_HDR) {
-			d->need = pe_frame_get_hdr(d->hdr);
+		if (d->hdr_have == PE_LPM_HDR) {
+			d->need = pe_lpm_get_hdr(d->hdr);
 			d->have = 0;
 			if (d->need > d->max_len) {
 				d->too_big++;
-				return d->err = PE_FRAME_TOOBIG;
+				return d->err = PE_LPM_TOOBIG;
 			}
 			if (d->need > d->cap) {
 				size_t cap = d->cap ? d->cap : 256;
@@ -105,7 +105,7 @@ int pe_frame_next(struct pe_frame_dec *d, const void **msg, size_t *msg_len)
 		d->in_len -= k;
 	}
 	if (d->have < d->need)
-		return PE_FRAME_PARTIAL;
+		return PE_LPM_PARTIAL;
 	d->hdr_have = 0;
 	*msg = d->need ? (const void *)d->buf : (const void *)d->hdr; /* never NULL */
 	*msg_len = d->need;
@@ -113,7 +113,7 @@ int pe_frame_next(struct pe_frame_dec *d, const void **msg, size_t *msg_len)
 	return 1;
 }
 
-long pe_frame_feed(struct pe_frame_dec *d, const void *data, size_t len, pe_frame_fn fn,
+long pe_lpm_feed(struct pe_lpm_dec *d, const void *data, size_t len, pe_lpm_fn fn,
 		   void *arg)
 {
 	const void *msg;
@@ -121,15 +121,15 @@ long pe_frame_feed(struct pe_frame_dec *d, const void *data, size_t len, pe_fram
 	long n = 0;
 	int r;
 
-	pe_frame_push(d, data, len);
-	while ((r = pe_frame_next(d, &msg, &mlen)) == 1) {
+	pe_lpm_push(d, data, len);
+	while ((r = pe_lpm_next(d, &msg, &mlen)) == 1) {
 		n++;
 		if (fn && fn(arg, msg, mlen)) {
 			d->in_len = 0;
 			break;
 		}
 	}
-	if (r == PE_FRAME_TOOBIG || r == -ENOMEM)
+	if (r == PE_LPM_TOOBIG || r == -ENOMEM)
 		return r;
 	return n;
 }

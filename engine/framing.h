@@ -1,36 +1,37 @@
-/* Length-prefixed messages: a 4-byte big-endian length, then that many bytes. The decoder takes
- * bytes in any split (one byte at a time or many messages per read) and yields whole messages;
- * a length above the decoder's maximum is a protocol error that poisons the decoder. */
+/* Length-prefixed messages (pe_lpm_*; raw/frame.h's pe_frame_* are Ethernet frames): a 4-byte
+ * big-endian length, then that many bytes. The decoder takes bytes in any split (one byte at a
+ * time or many messages per read) and yields whole messages; a length above the decoder's
+ * maximum is a protocol error that poisons the decoder. */
 #ifndef PKTENG_ENGINE_FRAMING_H
 #define PKTENG_ENGINE_FRAMING_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#define PE_FRAME_HDR 4u /* bytes of length prefix */
+#define PE_LPM_HDR 4u /* bytes of length prefix */
 
-/* picohttpparser-style codes from pe_frame_parse() and pe_frame_next(). */
+/* picohttpparser-style codes from pe_lpm_parse() and pe_lpm_next(). */
 enum {
-	PE_FRAME_PARTIAL = -2, /* need more bytes */
-	PE_FRAME_TOOBIG = -1,  /* the length prefix exceeds the maximum: close the connection */
+	PE_LPM_PARTIAL = -2, /* need more bytes */
+	PE_LPM_TOOBIG = -1,  /* the length prefix exceeds the maximum: close the connection */
 };
 
 /* Parses one message at the start of a contiguous buffer. Returns the bytes it occupies
- * (PE_FRAME_HDR + length, > 0) and points *msg and *msg_len at its payload inside buf;
- * PE_FRAME_PARTIAL when buf holds less than a whole message; PE_FRAME_TOOBIG when the prefix
+ * (PE_LPM_HDR + length, > 0) and points *msg and *msg_len at its payload inside buf;
+ * PE_LPM_PARTIAL when buf holds less than a whole message; PE_LPM_TOOBIG when the prefix
  * exceeds max_len. A zero-length message is valid (returns 4, *msg_len 0). */
-long pe_frame_parse(const void *buf, size_t len, uint32_t max_len, const void **msg,
+long pe_lpm_parse(const void *buf, size_t len, uint32_t max_len, const void **msg,
 		    size_t *msg_len);
 
 /* Writes the 4-byte big-endian prefix for a message of len bytes. */
-static inline void pe_frame_put_hdr(uint8_t hdr[PE_FRAME_HDR], uint32_t len)
+static inline void pe_lpm_put_hdr(uint8_t hdr[PE_LPM_HDR], uint32_t len)
 {
 	hdr[0] = (uint8_t)(len >> 24);
 	hdr[1] = (uint8_t)(len >> 16);
 	hdr[2] = (uint8_t)(len >> 8);
 	hdr[3] = (uint8_t)len;
 }
-static inline uint32_t pe_frame_get_hdr(const uint8_t hdr[PE_FRAME_HDR])
+static inline uint32_t pe_lpm_get_hdr(const uint8_t hdr[PE_LPM_HDR])
 {
 	return (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 | (uint32_t)hdr[2] << 8 | hdr[3];
 }
@@ -38,43 +39,43 @@ static inline uint32_t pe_frame_get_hdr(const uint8_t hdr[PE_FRAME_HDR])
 /* Streaming decoder. Whole messages that sit inside one fed chunk are handed out in place
  * (no copy); only a message split across feeds is assembled in the decoder's own buffer, which
  * grows up to max_len. Not thread-safe; one per connection. */
-struct pe_frame_dec {
+struct pe_lpm_dec {
 	uint32_t max_len;
-	uint8_t hdr[PE_FRAME_HDR];
+	uint8_t hdr[PE_LPM_HDR];
 	uint32_t hdr_have;  /* prefix bytes held (0..4) while a prefix is split */
 	uint32_t need;      /* payload length of the message being assembled */
 	uint8_t *buf;       /* assembly buffer (malloc'd) */
 	size_t have, cap;   /* payload bytes held, buf size */
-	int err;            /* 0, or PE_FRAME_TOOBIG once poisoned */
+	int err;            /* 0, or PE_LPM_TOOBIG once poisoned */
 	uint64_t msgs;      /* whole messages yielded */
 	uint64_t too_big;   /* prefixes above max_len seen (0 or 1: the decoder stops there) */
-	/* pe_frame_next() state: the chunk being iterated */
+	/* pe_lpm_next() state: the chunk being iterated */
 	const uint8_t *in;
 	size_t in_len;
 };
 
 /* max_len: the largest payload accepted (e.g. 16 MiB). Returns 0 or -EINVAL (max_len 0). */
-int pe_frame_dec_init(struct pe_frame_dec *d, uint32_t max_len);
+int pe_lpm_dec_init(struct pe_lpm_dec *d, uint32_t max_len);
 /* Frees the assembly buffer; the struct may be re-initialised afterwards. */
-void pe_frame_dec_free(struct pe_frame_dec *d);
+void pe_lpm_dec_free(struct pe_lpm_dec *d);
 
 /* Callback style. Calls fn(arg, msg, msg_len) for every whole message completed by these bytes;
  * msg is valid only during the call. fn returns 0 to continue or non-zero to stop (the remaining
  * bytes of this chunk are dropped; the decoder must not be fed again). Returns the number of
- * messages delivered (>= 0), PE_FRAME_TOOBIG when a prefix exceeded max_len (messages before it
- * were delivered; the decoder stays poisoned and every later feed returns PE_FRAME_TOOBIG), or
+ * messages delivered (>= 0), PE_LPM_TOOBIG when a prefix exceeded max_len (messages before it
+ * were delivered; the decoder stays poisoned and every later feed returns PE_LPM_TOOBIG), or
  * -ENOMEM. */
-typedef int (*pe_frame_fn)(void *arg, const void *msg, size_t msg_len);
-long pe_frame_feed(struct pe_frame_dec *d, const void *data, size_t len, pe_frame_fn fn,
+typedef int (*pe_lpm_fn)(void *arg, const void *msg, size_t msg_len);
+long pe_lpm_feed(struct pe_lpm_dec *d, const void *data, size_t len, pe_lpm_fn fn,
 		   void *arg);
 
-/* Iterator style: pe_frame_push(d, data, len) sets the chunk (the caller keeps it alive), then
- * call pe_frame_next() until it does not return 1:
- *   1                 a message: *msg and *msg_len valid until the next call to pe_frame_next/push
- *   PE_FRAME_PARTIAL  the chunk is used up (its tail, if any, is buffered): push the next one
- *   PE_FRAME_TOOBIG   protocol error (poisoned)
+/* Iterator style: pe_lpm_push(d, data, len) sets the chunk (the caller keeps it alive), then
+ * call pe_lpm_next() until it does not return 1:
+ *   1                 a message: *msg and *msg_len valid until the next call to pe_lpm_next/push
+ *   PE_LPM_PARTIAL  the chunk is used up (its tail, if any, is buffered): push the next one
+ *   PE_LPM_TOOBIG   protocol error (poisoned)
  *   -ENOMEM           the assembly buffer could not grow */
-void pe_frame_push(struct pe_frame_dec *d, const void *data, size_t len);
-int pe_frame_next(struct pe_frame_dec *d, const void **msg, size_t *msg_len);
+void pe_lpm_push(struct pe_lpm_dec *d, const void *data, size_t len);
+int pe_lpm_next(struct pe_lpm_dec *d, const void **msg, size_t *msg_len);
 
 #endif

@@ -277,7 +277,7 @@ int pe_ctl_open(struct pe_ctl *c, int fd, int timeout_ms)
 	c->timeout_ms = timeout_ms;
 	if (fl >= 0)
 		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
-	return pe_frame_dec_init(&c->dec, PE_PROTO_MAX_MSG);
+	return pe_lpm_dec_init(&c->dec, PE_PROTO_MAX_MSG);
 }
 
 void pe_ctl_close(struct pe_ctl *c)
@@ -285,7 +285,7 @@ void pe_ctl_close(struct pe_ctl *c)
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
-	pe_frame_dec_free(&c->dec);
+	pe_lpm_dec_free(&c->dec);
 }
 
 static int wait_fd(int fd, short ev, int timeout_ms)
@@ -354,15 +354,15 @@ int pe_ctl_recv_frame(struct pe_ctl *c, const void **msg, size_t *mlen, char *er
 {
 	for (;;) {
 		ssize_t n;
-		int r = pe_frame_next(&c->dec, msg, mlen);
+		int r = pe_lpm_next(&c->dec, msg, mlen);
 
 		if (r == 1)
 			return 0;
-		if (r == PE_FRAME_TOOBIG) {
+		if (r == PE_LPM_TOOBIG) {
 			snprintf(err, errlen, "message length prefix larger than %u", c->dec.max_len);
 			return -EPROTO;
 		}
-		if (r != PE_FRAME_PARTIAL) {
+		if (r != PE_LPM_PARTIAL) {
 			snprintf(err, errlen, "out of memory");
 			return -ENOMEM;
 		}
@@ -388,7 +388,7 @@ int pe_ctl_recv_frame(struct pe_ctl *c, const void **msg, size_t *mlen, char *er
 					 "connection closed");
 			return n < 0 ? -errno : -ECONNRESET;
 		}
-		pe_frame_push(&c->dec, c->rbuf, (size_t)n);
+		pe_lpm_push(&c->dec, c->rbuf, (size_t)n);
 	}
 }
 
@@ -417,12 +417,12 @@ int pe_ctl_send_raw(struct pe_ctl *c, const void *payload, size_t len)
 	if (len > UINT32_MAX)
 		return -EMSGSIZE;
 	/* one send for prefix and payload: two would meet Nagle and delayed ACK */
-	buf = malloc(len + PE_FRAME_HDR);
+	buf = malloc(len + PE_LPM_HDR);
 	if (!buf)
 		return -ENOMEM;
-	pe_frame_put_hdr(buf, (uint32_t)len);
-	memcpy(buf + PE_FRAME_HDR, payload, len);
-	err = send_all(c->fd, buf, len + PE_FRAME_HDR, c->timeout_ms);
+	pe_lpm_put_hdr(buf, (uint32_t)len);
+	memcpy(buf + PE_LPM_HDR, payload, len);
+	err = send_all(c->fd, buf, len + PE_LPM_HDR, c->timeout_ms);
 	free(buf);
 	return err;
 }

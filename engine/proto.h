@@ -76,7 +76,7 @@ const char *pe_json_str(struct json_object *o, const char *key, const char *dflt
 struct pe_ctl {
 	int fd;
 	int timeout_ms; /* each recv waits at most this long */
-	struct pe_frame_dec dec;
+	struct pe_lpm_dec dec;
 	uint8_t rbuf[4096];
 };
 /* Takes fd (made blocking here); pe_ctl_close closes it. 0 or -errno. */

@@ -229,8 +229,8 @@ static void *conn_thread(void *arg)
 	if (pe_sock_peer(rc->fd, &peer))
 		memset(&peer, 0, sizeof(peer));
 	pe_ctl_open(&c, rc->fd, 30000);
-	pe_frame_dec_free(&c.dec);
-	pe_frame_dec_init(&c.dec, PE_REGISTRY_MSG_MAX);
+	pe_lpm_dec_free(&c.dec);
+	pe_lpm_dec_init(&c.dec, PE_REGISTRY_MSG_MAX);
 	while (!r->stopping) {
 		const void *msg;
 		size_t len;
@@ -483,8 +483,8 @@ int pe_registry_query(const char *host, uint16_t port, const char *name, size_t 
 		return fd;
 	}
 	pe_ctl_open(&c, fd, 30000);
-	pe_frame_dec_free(&c.dec);
-	pe_frame_dec_init(&c.dec, PE_REGISTRY_MSG_MAX);
+	pe_lpm_dec_free(&c.dec);
+	pe_lpm_dec_init(&c.dec, PE_REGISTRY_MSG_MAX);
 	req = json_object_new_object();
 	if (name)
 		json_object_object_add(req, "name", json_object_new_string_len(name, (int)name_len));

@@ -50,17 +50,17 @@ struct pe_loop *etest_loop(enum pe_backend b)
 
 struct echo_conn {
 	struct echo_server *s;
-	struct pe_frame_dec dec;
+	struct pe_lpm_dec dec;
 };
 
 static int echo_msg(void *arg, const void *msg, size_t len)
 {
 	struct pe_conn *c = arg;
 	struct echo_conn *ec = pe_conn_data(c);
-	uint8_t hdr[PE_FRAME_HDR];
+	uint8_t hdr[PE_LPM_HDR];
 	long r;
 
-	pe_frame_put_hdr(hdr, (uint32_t)len);
+	pe_lpm_put_hdr(hdr, (uint32_t)len);
 	r = pe_conn_send(c, hdr, sizeof(hdr));
 	if (r == (long)sizeof(hdr) && len)
 		r = pe_conn_send(c, msg, len) == (long)len ? r : -1;
@@ -80,7 +80,7 @@ static void echo_open(struct pe_conn *c)
 
 	cr_assert_not_null(ec);
 	ec->s = s;
-	pe_frame_dec_init(&ec->dec, s->max_len);
+	pe_lpm_dec_init(&ec->dec, s->max_len);
 	pe_conn_set_data(c, ec);
 	s->accepted++;
 	if (++s->open > s->max_open)
@@ -90,9 +90,9 @@ static void echo_open(struct pe_conn *c)
 static void echo_data(struct pe_conn *c, const void *data, size_t len)
 {
 	struct echo_conn *ec = pe_conn_data(c);
-	long r = pe_frame_feed(&ec->dec, data, len, echo_msg, c);
+	long r = pe_lpm_feed(&ec->dec, data, len, echo_msg, c);
 
-	if (r == PE_FRAME_TOOBIG)
+	if (r == PE_LPM_TOOBIG)
 		pe_conn_close(c, -EPROTO, false);
 	else if (r < 0)
 		pe_conn_close(c, (int)r, false);
@@ -111,7 +111,7 @@ static void echo_close(struct pe_conn *c, int err)
 	else
 		ec->s->closed_ok++;
 	ec->s->last_err = err;
-	pe_frame_dec_free(&ec->dec);
+	pe_lpm_dec_free(&ec->dec);
 	free(ec);
 }
 
@@ -259,12 +259,12 @@ uint8_t *etest_framed_stream(const uint32_t *sizes, unsigned n, uint32_t seed, s
 	uint8_t *b;
 
 	for (i = 0; i < n; i++)
-		total += PE_FRAME_HDR + sizes[i];
+		total += PE_LPM_HDR + sizes[i];
 	b = malloc(total ? total : 1);
 	cr_assert_not_null(b);
 	for (i = 0; i < n; i++) {
-		pe_frame_put_hdr(b + off, sizes[i]);
-		off += PE_FRAME_HDR;
+		pe_lpm_put_hdr(b + off, sizes[i]);
+		off += PE_LPM_HDR;
 		for (uint32_t k = 0; k < sizes[i]; k++) {
 			x ^= x << 13;
 			x ^= x >> 17;

@@ -16,20 +16,20 @@ Test(framing, parse_codes)
 		long ret;
 		size_t msg_len;
 	} cases[] = {
-		{ "", 0, 100, PE_FRAME_PARTIAL, 0 },
-		{ "\0\0\0", 3, 100, PE_FRAME_PARTIAL, 0 },
+		{ "", 0, 100, PE_LPM_PARTIAL, 0 },
+		{ "\0\0\0", 3, 100, PE_LPM_PARTIAL, 0 },
 		{ "\0\0\0\0", 4, 100, 4, 0 },			/* empty message */
-		{ "\0\0\0\3ab", 6, 100, PE_FRAME_PARTIAL, 0 },
+		{ "\0\0\0\3ab", 6, 100, PE_LPM_PARTIAL, 0 },
 		{ "\0\0\0\3abc", 7, 100, 7, 3 },
 		{ "\0\0\0\3abcX", 8, 100, 7, 3 },		/* trailing bytes left alone */
-		{ "\0\0\0\145", 4, 100, PE_FRAME_TOOBIG, 0 },	/* 101 > 100 */
-		{ "\0\0\0\144", 4, 100, PE_FRAME_PARTIAL, 0 },	/* 100 == max: fine */
-		{ "\xff\xff\xff\xff", 4, 0xfffffffe, PE_FRAME_TOOBIG, 0 },
+		{ "\0\0\0\145", 4, 100, PE_LPM_TOOBIG, 0 },	/* 101 > 100 */
+		{ "\0\0\0\144", 4, 100, PE_LPM_PARTIAL, 0 },	/* 100 == max: fine */
+		{ "\xff\xff\xff\xff", 4, 0xfffffffe, PE_LPM_TOOBIG, 0 },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const void *msg = NULL;
 		size_t ml = 999;
-		long r = pe_frame_parse(cases[i].bytes, cases[i].len, cases[i].max, &msg, &ml);
+		long r = pe_lpm_parse(cases[i].bytes, cases[i].len, cases[i].max, &msg, &ml);
 
 		cr_expect_eq(r, cases[i].ret, "case %zu: %ld", i, r);
 		if (r > 0) {
@@ -43,11 +43,11 @@ Test(framing, header_round_trip)
 {
 	uint8_t h[4];
 
-	pe_frame_put_hdr(h, 0x01020304);
+	pe_lpm_put_hdr(h, 0x01020304);
 	cr_expect_eq(memcmp(h, "\x01\x02\x03\x04", 4), 0);
-	cr_expect_eq(pe_frame_get_hdr(h), 0x01020304);
-	pe_frame_put_hdr(h, 0xffffffff);
-	cr_expect_eq(pe_frame_get_hdr(h), 0xffffffff);
+	cr_expect_eq(pe_lpm_get_hdr(h), 0x01020304);
+	pe_lpm_put_hdr(h, 0xffffffff);
+	cr_expect_eq(pe_lpm_get_hdr(h), 0xffffffff);
 }
 
 struct collect {
@@ -75,7 +75,7 @@ static size_t build(uint8_t *s, uint8_t *payload, size_t *plen)
 	size_t off = 0, p = 0;
 
 	for (size_t i = 0; i < 5; i++) {
-		pe_frame_put_hdr(s + off, sizes[i]);
+		pe_lpm_put_hdr(s + off, sizes[i]);
 		off += 4;
 		for (uint32_t k = 0; k < sizes[i]; k++) {
 			s[off++] = (uint8_t)(i * 50 + k);
@@ -92,13 +92,13 @@ Test(framing, every_two_way_split)
 	size_t plen, len = build(s, payload, &plen);
 
 	for (size_t cut = 0; cut <= len; cut++) {
-		struct pe_frame_dec d;
+		struct pe_lpm_dec d;
 		struct collect c = { .len = 0 };
 		long a, b;
 
-		cr_assert_eq(pe_frame_dec_init(&d, 1000), 0);
-		a = pe_frame_feed(&d, s, cut, collect_fn, &c);
-		b = pe_frame_feed(&d, s + cut, len - cut, collect_fn, &c);
+		cr_assert_eq(pe_lpm_dec_init(&d, 1000), 0);
+		a = pe_lpm_feed(&d, s, cut, collect_fn, &c);
+		b = pe_lpm_feed(&d, s + cut, len - cut, collect_fn, &c);
 		cr_assert_geq(a, 0);
 		cr_assert_geq(b, 0);
 		cr_expect_eq(a + b, 5, "cut %zu: %ld + %ld messages", cut, a, b);
@@ -108,7 +108,7 @@ Test(framing, every_two_way_split)
 		cr_expect_eq(c.len, plen);
 		cr_expect_eq(memcmp(c.out, payload, plen), 0, "cut %zu: payload differs", cut);
 		cr_expect_eq(d.msgs, 5);
-		pe_frame_dec_free(&d);
+		pe_lpm_dec_free(&d);
 	}
 }
 
@@ -116,52 +116,52 @@ Test(framing, one_byte_at_a_time_iterator)
 {
 	uint8_t s[512], payload[512];
 	size_t plen, len = build(s, payload, &plen);
-	struct pe_frame_dec d;
+	struct pe_lpm_dec d;
 	struct collect c = { .len = 0 };
 
-	cr_assert_eq(pe_frame_dec_init(&d, 1000), 0);
+	cr_assert_eq(pe_lpm_dec_init(&d, 1000), 0);
 	for (size_t i = 0; i < len; i++) {
 		const void *m;
 		size_t ml;
 		int r;
 
-		pe_frame_push(&d, s + i, 1);
-		while ((r = pe_frame_next(&d, &m, &ml)) == 1)
+		pe_lpm_push(&d, s + i, 1);
+		while ((r = pe_lpm_next(&d, &m, &ml)) == 1)
 			collect_fn(&c, m, ml);
-		cr_assert_eq(r, PE_FRAME_PARTIAL, "byte %zu: %d", i, r);
+		cr_assert_eq(r, PE_LPM_PARTIAL, "byte %zu: %d", i, r);
 	}
 	cr_expect_eq(c.n, 5);
 	cr_expect_eq(c.len, plen);
 	cr_expect_eq(memcmp(c.out, payload, plen), 0);
-	pe_frame_dec_free(&d);
+	pe_lpm_dec_free(&d);
 }
 
 Test(framing, too_big_poisons_after_good_messages)
 {
 	uint8_t s[32];
-	struct pe_frame_dec d;
+	struct pe_lpm_dec d;
 	struct collect c = { .len = 0 };
 
-	pe_frame_put_hdr(s, 2);
+	pe_lpm_put_hdr(s, 2);
 	memcpy(s + 4, "ok", 2);
-	pe_frame_put_hdr(s + 6, 11); /* max is 10 */
+	pe_lpm_put_hdr(s + 6, 11); /* max is 10 */
 	memcpy(s + 10, "hello world", 11);
-	cr_assert_eq(pe_frame_dec_init(&d, 10), 0);
-	cr_expect_eq(pe_frame_feed(&d, s, 21, collect_fn, &c), PE_FRAME_TOOBIG);
+	cr_assert_eq(pe_lpm_dec_init(&d, 10), 0);
+	cr_expect_eq(pe_lpm_feed(&d, s, 21, collect_fn, &c), PE_LPM_TOOBIG);
 	cr_expect_eq(c.n, 1, "the message before the bad prefix is delivered");
 	cr_expect_eq(d.too_big, 1);
 	/* Poisoned: later bytes give the same error and no messages. */
-	pe_frame_put_hdr(s, 1);
-	cr_expect_eq(pe_frame_feed(&d, s, 5, collect_fn, &c), PE_FRAME_TOOBIG);
+	pe_lpm_put_hdr(s, 1);
+	cr_expect_eq(pe_lpm_feed(&d, s, 5, collect_fn, &c), PE_LPM_TOOBIG);
 	cr_expect_eq(c.n, 1);
-	pe_frame_dec_free(&d);
+	pe_lpm_dec_free(&d);
 	/* The same prefix split across feeds is caught too. */
-	cr_assert_eq(pe_frame_dec_init(&d, 10), 0);
-	pe_frame_put_hdr(s, 11);
-	cr_expect_eq(pe_frame_feed(&d, s, 2, collect_fn, &c), 0);
-	cr_expect_eq(pe_frame_feed(&d, s + 2, 2, collect_fn, &c), PE_FRAME_TOOBIG);
-	pe_frame_dec_free(&d);
-	cr_expect_eq(pe_frame_dec_init(&d, 0), -EINVAL);
+	cr_assert_eq(pe_lpm_dec_init(&d, 10), 0);
+	pe_lpm_put_hdr(s, 11);
+	cr_expect_eq(pe_lpm_feed(&d, s, 2, collect_fn, &c), 0);
+	cr_expect_eq(pe_lpm_feed(&d, s + 2, 2, collect_fn, &c), PE_LPM_TOOBIG);
+	pe_lpm_dec_free(&d);
+	cr_expect_eq(pe_lpm_dec_init(&d, 0), -EINVAL);
 }
 
 static int stop_after_one(void *arg, const void *m, size_t n)
@@ -173,14 +173,14 @@ static int stop_after_one(void *arg, const void *m, size_t n)
 Test(framing, callback_stops)
 {
 	uint8_t s[16];
-	struct pe_frame_dec d;
+	struct pe_lpm_dec d;
 	unsigned n = 0;
 
-	pe_frame_put_hdr(s, 0);
-	pe_frame_put_hdr(s + 4, 0);
-	pe_frame_put_hdr(s + 8, 0);
-	cr_assert_eq(pe_frame_dec_init(&d, 10), 0);
-	cr_expect_eq(pe_frame_feed(&d, s, 12, stop_after_one, &n), 1);
+	pe_lpm_put_hdr(s, 0);
+	pe_lpm_put_hdr(s + 4, 0);
+	pe_lpm_put_hdr(s + 8, 0);
+	cr_assert_eq(pe_lpm_dec_init(&d, 10), 0);
+	cr_expect_eq(pe_lpm_feed(&d, s, 12, stop_after_one, &n), 1);
 	cr_expect_eq(n, 1);
-	pe_frame_dec_free(&d);
+	pe_lpm_dec_free(&d);
 }

@@ -76,7 +76,7 @@ static void send_frame(int fd, const void *p, size_t len, uint32_t claimed)
 {
 	uint8_t hdr[4];
 
-	pe_frame_put_hdr(hdr, claimed);
+	pe_lpm_put_hdr(hdr, claimed);
 	cr_assert_eq(send(fd, hdr, 4, MSG_NOSIGNAL), 4);
 	if (len)
 		cr_assert_eq(send(fd, p, len, MSG_NOSIGNAL), (ssize_t)len);
@@ -97,7 +97,7 @@ static struct json_object *read_reply(int fd)
 		if (n <= 0)
 			return NULL;
 		have += (size_t)n;
-		if (have >= 4 && have >= 4 + pe_frame_get_hdr(buf))
+		if (have >= 4 && have >= 4 + pe_lpm_get_hdr(buf))
 			return json_tokener_parse((const char *)buf + 4);
 	}
 }
