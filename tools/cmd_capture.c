@@ -47,7 +47,7 @@ static void on_signal(int sig)
 
 struct cap_state {
 	uint64_t limit, frames, bytes, filtered, bad[PE_FRAME__STATUS_COUNT];
-	uint64_t seq_frames, seq_first, seq_next, missing, reordered;
+	uint64_t seq_frames, seq_first, seq_next, missing, reordered, restarts;
 	uint64_t first_t_ns, last_t_ns;
 	int ethertype; /* -1: all */
 	bool check_fcs;
@@ -106,7 +106,12 @@ static int on_frame(const struct pe_cap_frame *f, void *ctx)
 			s->seq_next = seq;
 		}
 		s->seq_frames++;
-		if (seq == s->seq_next) {
+		if (!seq && s->seq_next > 1) {
+			/* Sequence 0 again: another run of the sender (inject starts every run at
+			 * 0). What the last run missed stays counted; this one starts afresh. */
+			s->restarts++;
+			s->seq_next = 1;
+		} else if (seq == s->seq_next) {
 			s->seq_next++;
 		} else if (seq > s->seq_next) {
 			s->missing += seq - s->seq_next;
@@ -150,6 +155,7 @@ static json_object *report_json(const char *dev, const struct cap_state *s, doub
 			       json_object_new_uint64(s->seq_frames ? s->seq_next - 1 : 0));
 	json_object_object_add(seq, "missing", json_object_new_uint64(s->missing));
 	json_object_object_add(seq, "reordered", json_object_new_uint64(s->reordered));
+	json_object_object_add(seq, "restarts", json_object_new_uint64(s->restarts));
 	json_object_object_add(o, "seq", seq);
 	json_object_object_add(o, "first_t_ns", json_object_new_uint64(s->first_t_ns));
 	json_object_object_add(o, "last_t_ns", json_object_new_uint64(s->last_t_ns));
@@ -182,6 +188,8 @@ static void report_text(const char *dev, const struct cap_state *s, double secs,
 		printf("; seq %llu..%llu missing %llu reordered %llu",
 		       (unsigned long long)s->seq_first, (unsigned long long)(s->seq_next - 1),
 		       (unsigned long long)s->missing, (unsigned long long)s->reordered);
+	if (s->restarts)
+		printf(" restarts %llu", (unsigned long long)s->restarts);
 	printf("\n");
 }
 

@@ -206,6 +206,25 @@ Test(raw_io, replay, .init = setup, .fini = teardown, .timeout = 60)
 	pe_run_free(&run);
 	pe_rt_io_free(&r);
 
+	/* Two sender runs in one capture (sequence 0..49, then 0..29 again): one restart, no
+	 * frame missing or out of order. */
+	cr_assert_eq(pe_run(&run,
+			    "%s -c \"from scapy.all import rdpcap, wrpcap; a=rdpcap('%s'); "
+			    "wrpcap('%s/twice.pcap', list(a) + list(a[:30]))\"",
+			    PE_PYTHON, first, dir),
+		     0);
+	cr_assert_eq(run.status, 0, "%s", run.err);
+	pe_run_free(&run);
+	snprintf(args, sizeof(args), "--replay %s/twice.pcap --rate 2000", dir);
+	cr_assert_eq(pe_rt_io(&lab, dir, args, "-n 80 -t 10", 15000, &r), 0);
+	cr_expect_eq(pe_rt_int(r.cap, "frames"), 80, "%s", r.cap_out);
+	cr_expect_eq(pe_rt_int(r.cap, "seq.frames"), 80);
+	cr_expect_eq(pe_rt_int(r.cap, "seq.restarts"), 1);
+	cr_expect_eq(pe_rt_int(r.cap, "seq.missing"), 0);
+	cr_expect_eq(pe_rt_int(r.cap, "seq.reordered"), 0);
+	cr_expect_eq(pe_rt_int(r.cap, "seq.last"), 29);
+	pe_rt_io_free(&r);
+
 	/* The file's own timing: frames 20 ms apart (set by scapy), 10 frames span 180 ms. */
 	cr_assert_eq(pe_run(&run,
 			    "%s -c \"from scapy.all import rdpcap, wrpcap; "
