@@ -298,6 +298,11 @@ struct pe_tx *pe_tx_open(const struct pe_tx_opts *opts)
 		err = probe_nofcs(tx);
 		if (err)
 			goto fail;
+		/* tpacket_snd() never sets skb->no_fcs: the device would append a second FCS. */
+		if (o.method == PE_TX_RING) {
+			err = -EOPNOTSUPP;
+			goto fail;
+		}
 		tx->nofcs = true;
 	}
 	tx->msgs = calloc(o.burst, sizeof(*tx->msgs));

@@ -42,7 +42,9 @@ struct pe_tx;
 
 /* Opens a raw packet socket bound to ifname (sends only: protocol 0). NULL with errno set:
  * ENODEV (no such interface), ENETDOWN (it is down), EPERM (no CAP_NET_RAW), EINVAL
- * (bad opts), EPROTONOSUPPORT (nofcs on a device without IFF_SUPP_NOFCS), or the kernel's. */
+ * (bad opts), EPROTONOSUPPORT (nofcs on a device without IFF_SUPP_NOFCS), EOPNOTSUPP (nofcs
+ * with PE_TX_RING on a device that has it: the kernel's TX ring ignores SO_NOFCS), or the
+ * kernel's. */
 struct pe_tx *pe_tx_open(const struct pe_tx_opts *opts);
 void pe_tx_close(struct pe_tx *tx);
 

@@ -433,6 +433,11 @@ static int open_tx(struct run_state *st, struct cfg *c, bool fcs)
 	if (!st->tx) {
 		if (errno == EPERM || errno == EACCES)
 			return pe_fail("inject: needs CAP_NET_RAW (run as root)");
+		if (errno == EOPNOTSUPP && c->txo.nofcs)
+			return pe_fail("inject: %s: --fcs with --method ring: the kernel's TX ring "
+				       "ignores SO_NOFCS, so the device would add a second FCS; use "
+				       "--method sendmmsg or uring",
+				       c->dev);
 		return pe_fail("inject: %s: %s", c->dev, strerror(errno));
 	}
 	/* The kernel's limit: MTU + header, + 4 only for an 802.1Q outer tag (an FCS the device
