@@ -23,6 +23,7 @@ enum pe_src_kind {
 	PE_SRC_UDP,      /* epoll: the socket; uring: multishot recvmsg */
 	PE_SRC_UDP_SEND, /* uring: one queued datagram */
 	PE_SRC_IGNORE,   /* uring cancel requests */
+	PE_SRC_TIMEOUT,  /* uring: a kernel timeout standing in for a timed wait */
 };
 
 struct pe_src {

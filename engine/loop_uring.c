@@ -177,6 +177,7 @@ static int ur_open(struct pe_loop *l, const char **why)
 		}
 	}
 	u->has_zc = io_uring_opcode_supported(probe, IORING_OP_SEND_ZC);
+	u->has_timeout = io_uring_opcode_supported(probe, IORING_OP_TIMEOUT);
 	io_uring_free_probe(probe);
 	if (err)
 		goto fail;
@@ -457,12 +458,41 @@ static void ur_udp_close(struct pe_udp *u)
 
 /* ---- wait and dispatch ---- */
 
+/* Makes sure a kernel timeout fires by `due`: true when one in flight already does or a new
+ * one was queued; false when every slot is taken (the caller then waits with a timeout). */
+static bool tmo_cover(struct pe_loop *l, uint64_t due)
+{
+	struct ur *u = UR(l);
+	struct io_uring_sqe *sqe;
+	int i, free_slot = -1;
+
+	if (!u->has_timeout)
+		return false;
+	for (i = 0; i < UR_TMO_MAX; i++) {
+		if (u->tmo_due[i] && u->tmo_due[i] <= due)
+			return true;
+		if (!u->tmo_due[i] && free_slot < 0)
+			free_slot = i;
+	}
+	if (free_slot < 0)
+		return false;
+	u->tmo_src[free_slot].kind = PE_SRC_TIMEOUT;
+	u->tmo_src[free_slot].owner = &u->tmo_due[free_slot];
+	sqe = pe__ur_sqe(l, &u->tmo_src[free_slot]);
+	u->tmo_ts.tv_sec = (long long)(due / 1000000000ull);
+	u->tmo_ts.tv_nsec = (long long)(due % 1000000000ull);
+	io_uring_prep_timeout(sqe, &u->tmo_ts, 0, IORING_TIMEOUT_ABS);
+	io_uring_sqe_set_data(sqe, &u->tmo_src[free_slot]);
+	u->tmo_due[free_slot] = due;
+	return true;
+}
+
 static int ur_wait(struct pe_loop *l, uint64_t timeout_ns)
 {
 	struct ur *u = UR(l);
 	struct io_uring_cqe *cqe;
 	struct __kernel_timespec ts;
-	unsigned head, n = 0, nsil = u->silent_n;
+	unsigned head, n = 0, ntmo = 0, nsil = u->silent_n;
 	bool settle;
 	int r;
 
@@ -479,6 +509,8 @@ static int ur_wait(struct pe_loop *l, uint64_t timeout_ns)
 		/* A poll: GETEVENTS runs the deferred task work and returns. A zero timeout
 		 * instead would arm an hrtimer in the kernel, which costs a VM an exit. */
 		r = io_uring_submit_and_get_events(&u->ring);
+	} else if (timeout_ns < 1000000000ull * 86400 * 365 && tmo_cover(l, pe_now_ns() + timeout_ns)) {
+		r = io_uring_submit_and_wait(&u->ring, 1);
 	} else {
 		ts.tv_sec = (long long)(timeout_ns / 1000000000ull);
 		ts.tv_nsec = (long long)(timeout_ns % 1000000000ull);
@@ -515,6 +547,10 @@ static int ur_wait(struct pe_loop *l, uint64_t timeout_ns)
 			break;
 		case PE_SRC_IGNORE:
 			break;
+		case PE_SRC_TIMEOUT: /* fired (-ETIME) or cancelled: the slot is free */
+			*(uint64_t *)s->owner = 0;
+			ntmo++; /* the timers are the caller's events, not this */
+			break;
 		default:
 			pe__ur_conn_cqe(l, s, cqe);
 			break;
@@ -522,6 +558,7 @@ static int ur_wait(struct pe_loop *l, uint64_t timeout_ns)
 	}
 	udp_batch_flush(l);
 	io_uring_cq_advance(&u->ring, n);
+	n -= ntmo;
 	if (nsil)
 		n += pe__ur_silent_settle(l, nsil, settle);
 	return (int)n;

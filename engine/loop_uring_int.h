@@ -8,6 +8,7 @@
 #define UR_BGID_TCP 0
 #define UR_BGID_UDP 1
 #define UR_UDP_BATCH 64
+#define UR_TMO_MAX 4 /* kernel timeouts in flight at once */
 
 struct ur_bufring {
 	struct io_uring_buf_ring *br;
@@ -41,6 +42,14 @@ struct ur {
 	struct pe_dgram ub_d[UR_UDP_BATCH];
 	struct pe_addr ub_a[UR_UDP_BATCH];
 	uint16_t ub_bid[UR_UDP_BATCH];
+	/* A wait with a deadline arms an absolute IORING_OP_TIMEOUT only when none in flight is
+	 * due by then, and then waits without a timeout: a loop whose next timer seldom changes
+	 * (a test's end, a report interval) then arms no timer in the kernel per wait, which on a
+	 * VM costs an exit each time. One that fires early only wakes the loop once for nothing. */
+	bool has_timeout;
+	struct pe_src tmo_src[UR_TMO_MAX];
+	uint64_t tmo_due[UR_TMO_MAX]; /* CLOCK_MONOTONIC ns; 0: the slot is free */
+	struct __kernel_timespec tmo_ts; /* read by the kernel when the SQE is submitted */
 };
 
 static inline struct ur *UR(struct pe_loop *l)

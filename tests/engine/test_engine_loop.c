@@ -153,6 +153,45 @@ ParameterizedTest(enum pe_backend *b, loop, busy_poll)
 	pe_loop_close(spin);
 }
 
+/* A timer armed while the loop waits for a later one (its kernel timeout already in flight on
+ * io_uring) still fires on time, and the later one after it. */
+static void *stopper20(void *arg)
+{
+	usleep(20000);
+	pe_loop_stop(arg);
+	return NULL;
+}
+
+ETEST_BACKENDS(loop, earlier_timer_while_waiting)
+ParameterizedTest(enum pe_backend *b, loop, earlier_timer_while_waiting)
+{
+	struct pe_loop *l = etest_loop(*b);
+	struct pe_timer late, early;
+	unsigned n_late = 0, n_early = 0;
+	uint64_t t_late, t_early, dt;
+	pthread_t th;
+
+	pe_timer_init(&late, bp_fire, &n_late);
+	pe_timer_init(&early, bp_fire, &n_early);
+	t_late = pe_now_ns();
+	cr_assert_eq(pe_timer_arm(l, &late, 300000000), 0);
+	cr_assert_eq(pthread_create(&th, NULL, stopper20, l), 0);
+	cr_assert_eq(pe_loop_run(l), 0); /* waits for the 300 ms timer until the stop */
+	pthread_join(th, NULL);
+	cr_expect_eq(n_late, 0);
+	t_early = pe_now_ns();
+	cr_assert_eq(pe_timer_arm(l, &early, 5000000), 0);
+	cr_expect(etest_run_until(l, &n_early, 1, 2000));
+	dt = pe_now_ns() - t_early;
+	cr_expect_geq(dt, 5000000ull);
+	cr_expect_lt(dt, 150000000ull, "the 5 ms timer fired after %llu ns",
+		     (unsigned long long)dt);
+	cr_expect_eq(n_late, 0);
+	cr_expect(etest_run_until(l, &n_late, 1, 2000));
+	cr_expect_geq(pe_now_ns() - t_late, 300000000ull);
+	pe_loop_close(l);
+}
+
 /* ---- stop ---- */
 
 static void *stopper(void *arg)
