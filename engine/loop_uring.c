@@ -509,7 +509,7 @@ static int ur_wait(struct pe_loop *l, uint64_t timeout_ns)
 		/* A poll: GETEVENTS runs the deferred task work and returns. A zero timeout
 		 * instead would arm an hrtimer in the kernel, which costs a VM an exit. */
 		r = io_uring_submit_and_get_events(&u->ring);
-	} else if (timeout_ns < 1000000000ull * 86400 * 365 && tmo_cover(l, pe_now_ns() + timeout_ns)) {
+	} else if (timeout_ns < UR_TMO_HORIZON_NS && tmo_cover(l, pe_now_ns() + timeout_ns)) {
 		r = io_uring_submit_and_wait(&u->ring, 1);
 	} else {
 		ts.tv_sec = (long long)(timeout_ns / 1000000000ull);

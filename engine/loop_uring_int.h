@@ -9,6 +9,7 @@
 #define UR_BGID_UDP 1
 #define UR_UDP_BATCH 64
 #define UR_TMO_MAX 4 /* kernel timeouts in flight at once */
+#define UR_TMO_HORIZON_NS (86400ull * 365 * 1000000000) /* later deadlines: a timed wait */
 
 struct ur_bufring {
 	struct io_uring_buf_ring *br;

@@ -1,6 +1,7 @@
 /* The loop itself, every test on both backends: timers in order, stop from another thread and
- * from a signal handler, busy polling, the send-queue bound and its writable callback, pause/resume, UDP
- * batches, worker threads with SO_REUSEPORT listeners, and the io_uring -> epoll fallback. */
+ * from a signal handler, busy polling, a timer armed while waiting, the send-queue bound and its
+ * writable callback, pause/resume, UDP batches, worker threads with SO_REUSEPORT listeners, and
+ * the io_uring -> epoll fallback. */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <errno.h>
