@@ -8,11 +8,13 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/sendfile.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #define EP_READS_PER_EVENT 8 /* then yield to other sockets; the rest next iteration */
 #define EP_UDP_BATCH 64
 #define EP_IOV 64
+#define EP_TFD_HORIZON_NS (86400ull * 365 * 1000000000) /* later deadlines: a timed wait */
 
 struct ep {
 	int epfd;
@@ -20,6 +22,12 @@ struct ep {
 	struct pe_src wake_src;
 	struct pe_conn *ready;
 	bool udp_ready;
+	/* A wait with a deadline sets this timerfd (absolute) only when it is not already due by
+	 * then, and waits without a timeout: a timed epoll_wait arms a kernel timer every time,
+	 * which on a VM costs an exit. One that fires early only wakes the loop once for nothing. */
+	int tfd; /* -1: timed waits */
+	struct pe_src tfd_src;
+	uint64_t tfd_due; /* CLOCK_MONOTONIC ns it is set for; 0: not set */
 };
 
 static struct ep *EP(struct pe_loop *l)
@@ -54,6 +62,12 @@ static int ep_open(struct pe_loop *l, const char **why)
 	err = ep_add(l, l->wake_fd, EPOLLIN, &e->wake_src);
 	if (err)
 		goto fail;
+	e->tfd_src = (struct pe_src){ PE_SRC_TIMEOUT, l };
+	e->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (e->tfd >= 0 && ep_add(l, e->tfd, EPOLLIN, &e->tfd_src)) {
+		close(e->tfd);
+		e->tfd = -1;
+	}
 	return 0;
 fail:
 	*why = "epoll";
@@ -71,6 +85,8 @@ static void ep_close(struct pe_loop *l)
 {
 	struct ep *e = EP(l);
 
+	if (e->tfd >= 0)
+		close(e->tfd);
 	close(e->epfd);
 	free(e->evs);
 	free(e);
@@ -400,10 +416,23 @@ static int ep_wait(struct pe_loop *l, uint64_t timeout_ns)
 	struct ep *e = EP(l);
 	struct timespec ts, *tsp = NULL;
 	struct pe_conn *c, *next;
-	int n, i;
+	int n, i, ntmo = 0;
 
 	if (e->ready || e->udp_ready)
 		timeout_ns = 0;
+	if (timeout_ns && timeout_ns < EP_TFD_HORIZON_NS && e->tfd >= 0) {
+		uint64_t due = pe_now_ns() + timeout_ns;
+
+		if (!e->tfd_due || e->tfd_due > due) {
+			struct itimerspec its = { .it_value = { .tv_sec = (time_t)(due / 1000000000ull),
+								.tv_nsec = (long)(due % 1000000000ull) } };
+
+			l->st.syscalls++;
+			e->tfd_due = timerfd_settime(e->tfd, TFD_TIMER_ABSTIME, &its, NULL) ? 0 : due;
+		}
+		if (e->tfd_due)
+			timeout_ns = UINT64_MAX;
+	}
 	if (timeout_ns != UINT64_MAX) {
 		ts.tv_sec = (time_t)(timeout_ns / 1000000000ull);
 		ts.tv_nsec = (long)(timeout_ns % 1000000000ull);
@@ -424,6 +453,15 @@ static int ep_wait(struct pe_loop *l, uint64_t timeout_ns)
 			ssize_t r = read(l->wake_fd, &v, sizeof(v));
 
 			(void)r;
+			break;
+		}
+		case PE_SRC_TIMEOUT: { /* the timers are the caller's events, not this */
+			uint64_t v;
+			ssize_t r = read(e->tfd, &v, sizeof(v));
+
+			(void)r;
+			e->tfd_due = 0;
+			ntmo++;
 			break;
 		}
 		case PE_SRC_LISTEN:
@@ -463,7 +501,7 @@ static int ep_wait(struct pe_loop *l, uint64_t timeout_ns)
 			if (u->rready && !u->closing)
 				ep_udp_read(u);
 	}
-	return n;
+	return n - ntmo;
 }
 
 const struct pe_backend_ops pe_backend_epoll = {
