@@ -59,37 +59,50 @@ static const char *kind_name(int kind)
 					 : "ipv6-4ext-udp";
 }
 
-static void bench_xdp_count(struct pe_bench *b)
+/* Builds the frame of `kind` into buf, loads the counter and checks that three test runs land
+ * in the frame's classes, then labels the benchmark. The counter, or NULL after
+ * pe_bench_fail(). */
+static struct pe_xdp *count_open(struct pe_bench *b, int kind, uint8_t *buf, size_t *len)
 {
-	int kind = (int)pe_bench_arg(b);
 	struct pe_xdp_stats s;
-	uint8_t buf[256];
 	unsigned l3, l4;
-	uint32_t verdict = 0, ns = 0;
-	double kernel_ns = 0;
+	uint32_t verdict = 0;
 	struct pe_xdp *x;
-	size_t len;
-	long runs = 0;
 
-	if (bench_frame(kind, buf, &len, &l3, &l4)) {
+	if (bench_frame(kind, buf, len, &l3, &l4)) {
 		pe_bench_fail(b, "pe_frame_build failed");
-		return;
+		return NULL;
 	}
 	x = pe_xdp_open(NULL);
 	if (!x) {
 		pe_bench_fail(b, errno == EPERM	       ? "needs root (CAP_BPF)"
 				 : errno == EOPNOTSUPP ? "built without the XDP counter"
 						       : "cannot load the XDP counter");
-		return;
+		return NULL;
 	}
-	if (pe_xdp_test_run(x, buf, len, 3, &verdict, NULL) || verdict != XDP_PASS ||
+	if (pe_xdp_test_run(x, buf, *len, 3, &verdict, NULL) || verdict != XDP_PASS ||
 	    pe_xdp_read(x, &s) || s.l3[l3].pkts != 3 || s.l4[l4].pkts != 3 ||
-	    s.l3[l3].bytes != 3 * len || pe_xdp_stats_total(&s).pkts != 3) {
+	    s.l3[l3].bytes != 3 * *len || pe_xdp_stats_total(&s).pkts != 3) {
 		pe_xdp_close(x);
 		pe_bench_fail(b, "the frame was not counted in its class");
-		return;
+		return NULL;
 	}
 	pe_bench_label(b, kind_name(kind));
+	return x;
+}
+
+static void bench_xdp_count(struct pe_bench *b)
+{
+	uint8_t buf[256];
+	uint32_t verdict = 0, ns = 0;
+	double kernel_ns = 0;
+	struct pe_xdp *x;
+	size_t len;
+	long runs = 0;
+
+	x = count_open(b, (int)pe_bench_arg(b), buf, &len);
+	if (!x)
+		return;
 	while (pe_bench_running(b)) {
 		if (pe_xdp_test_run(x, buf, len, REPEAT, &verdict, &ns)) {
 			pe_bench_fail(b, "BPF_PROG_TEST_RUN failed");
@@ -194,11 +207,8 @@ PE_BENCH(bench_xdp_pass_peer);
  * bare program's figure is made of). The wall time covers both programs. */
 static void bench_xdp_count_own(struct pe_bench *b)
 {
-	int kind = (int)pe_bench_arg(b);
 	const char *why = NULL;
-	struct pe_xdp_stats s;
 	uint8_t buf[256];
-	unsigned l3, l4;
 	uint32_t verdict = 0, ns = 0;
 	double count_ns = 0, pass_ns = 0;
 	struct pe_xdp *x;
@@ -206,28 +216,16 @@ static void bench_xdp_count_own(struct pe_bench *b)
 	long runs = 0;
 	int fd;
 
-	if (bench_frame(kind, buf, &len, &l3, &l4)) {
-		pe_bench_fail(b, "pe_frame_build failed");
-		return;
-	}
 	fd = load_pass_prog(&why);
 	if (fd < 0) {
 		pe_bench_fail(b, why);
 		return;
 	}
-	x = pe_xdp_open(NULL);
+	x = count_open(b, (int)pe_bench_arg(b), buf, &len);
 	if (!x) {
 		close(fd);
-		pe_bench_fail(b, errno == EOPNOTSUPP ? "built without the XDP counter"
-						     : "cannot load the XDP counter");
 		return;
 	}
-	if (pe_xdp_test_run(x, buf, len, 3, &verdict, NULL) || verdict != XDP_PASS ||
-	    pe_xdp_read(x, &s) || s.l3[l3].pkts != 3 || s.l4[l4].pkts != 3) {
-		pe_bench_fail(b, "the frame was not counted in its class");
-		goto out;
-	}
-	pe_bench_label(b, kind_name(kind));
 	while (pe_bench_running(b)) {
 		if (pe_xdp_test_run(x, buf, len, REPEAT, &verdict, &ns)) {
 			pe_bench_fail(b, "BPF_PROG_TEST_RUN failed");
@@ -247,7 +245,6 @@ static void bench_xdp_count_own(struct pe_bench *b)
 		pe_bench_counter(b, "own_ns_per_frame", (count_ns - pass_ns) / runs);
 	}
 	pe_bench_items_per_iter(b, REPEAT);
-out:
 	pe_xdp_close(x);
 	close(fd);
 }
