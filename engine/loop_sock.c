@@ -71,6 +71,10 @@ int pe_listen(struct pe_loop *l, const struct pe_addr *addr, const struct pe_lis
 	so.backlog = o->backlog;
 	so.reuseport = o->reuseport;
 	so.v6only = o->v6only;
+	/* On the listener, before listen(): accepted sockets inherit the buffer sizes, and the
+	 * window scale offered in the SYN-ACK already follows the receive buffer. */
+	so.sndbuf_bytes = o->conn->sndbuf_bytes;
+	so.rcvbuf_bytes = o->conn->rcvbuf_bytes;
 	fd = pe_sock_listen(addr, &so);
 	if (fd < 0)
 		return fd;
