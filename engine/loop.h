@@ -193,7 +193,8 @@ struct pe_conn_opts {
 
 /* Starts a connection to `to`. Returns 0 with *out set (the conn exists now: on_open follows on
  * success, on_close(c, -errno) on failure, never both missing), or -errno when nothing was
- * started (-EINVAL no cbs, -ENOMEM, -EMFILE, -EAFNOSUPPORT). */
+ * started (-EINVAL no cbs, or an sz too small to hold them; -ENOMEM, -EMFILE,
+ * -EAFNOSUPPORT). */
 int pe_connect(struct pe_loop *l, const struct pe_addr *to, const struct pe_conn_opts *o,
 	       struct pe_conn **out);
 
@@ -277,7 +278,8 @@ struct pe_listen_opts {
 
 /* Listens on addr (pe_addr_any() for every address; port 0 picks one: see
  * pe_listener_addr()) and accepts into connections that get on_open. Returns 0 with *out set,
- * or -errno (-EADDRINUSE, -EACCES, -EINVAL no conn opts, -ENOMEM). */
+ * or -errno (-EADDRINUSE, -EACCES, -EINVAL no conn opts or cbs, or a conn sz too small to
+ * hold cbs; -ENOMEM). */
 int pe_listen(struct pe_loop *l, const struct pe_addr *addr, const struct pe_listen_opts *o,
 	      struct pe_listener **out);
 /* Same with an existing listening socket, which the loop then owns (closes). */
@@ -319,7 +321,7 @@ struct pe_udp_opts {
 };
 
 /* A UDP socket bound to local (NULL: an ephemeral port of peer's family, or [::]). Returns 0
- * with *out set or -errno. */
+ * with *out set or -errno (-EINVAL: no cbs, or an sz too small to hold them). */
 int pe_udp_open(struct pe_loop *l, const struct pe_addr *local, const struct pe_udp_opts *o,
 		struct pe_udp **out);
 /* Queues copies of n datagrams; they go out in batches (sendmmsg / io_uring SENDMSG) at the

@@ -213,7 +213,7 @@ int pe_connect(struct pe_loop *l, const struct pe_addr *to, const struct pe_conn
 	struct pe_conn *c;
 	int fd, err;
 
-	if (!o || !o->cbs || !to)
+	if (!o || !PE_OPTS_HAS(o, struct pe_conn_opts, cbs) || !o->cbs || !to)
 		return -EINVAL;
 	memcpy(&co, o, o->sz < sizeof(co) ? o->sz : sizeof(co));
 	so.bind = co.bind;

@@ -8,6 +8,12 @@
 
 #include "engine/loop.h"
 
+#include <stddef.h>
+
+/* True when a caller's sz-versioned options struct *o is big enough to hold member m (an older
+ * or zeroed sz leaves later members at their defaults; a required one must be there). */
+#define PE_OPTS_HAS(o, type, m) ((o)->sz >= offsetof(type, m) + sizeof(((type *)0)->m))
+
 /* A tagged pointer target: what a CQE's user_data or an epoll_event's data.ptr refers to. */
 enum pe_src_kind {
 	PE_SRC_NONE = 0,

@@ -35,7 +35,8 @@ int pe_listen_fd(struct pe_loop *l, int fd, const struct pe_listen_opts *o,
 	struct pe_listener *ls;
 	int err;
 
-	if (!o || !o->conn || !o->conn->cbs || fd < 0)
+	if (!o || !o->conn || !PE_OPTS_HAS(o->conn, struct pe_conn_opts, cbs) || !o->conn->cbs ||
+	    fd < 0)
 		return -EINVAL;
 	ls = calloc(1, sizeof(*ls));
 	if (!ls)
@@ -66,7 +67,8 @@ int pe_listen(struct pe_loop *l, const struct pe_addr *addr, const struct pe_lis
 	struct pe_sock_opts so = { .sz = sizeof(so) };
 	int fd, err;
 
-	if (!o || !o->conn || !o->conn->cbs || !addr)
+	if (!o || !o->conn || !PE_OPTS_HAS(o->conn, struct pe_conn_opts, cbs) || !o->conn->cbs ||
+	    !addr)
 		return -EINVAL;
 	so.backlog = o->backlog;
 	so.reuseport = o->reuseport;
@@ -128,7 +130,7 @@ int pe_udp_open(struct pe_loop *l, const struct pe_addr *local, const struct pe_
 	unsigned i;
 	int err;
 
-	if (!o || !o->cbs)
+	if (!o || !PE_OPTS_HAS(o, struct pe_udp_opts, cbs) || !o->cbs)
 		return -EINVAL;
 	memcpy(&uo, o, o->sz < sizeof(uo) ? o->sz : sizeof(uo));
 	if (!local) {

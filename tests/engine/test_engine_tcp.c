@@ -5,6 +5,7 @@
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <errno.h>
+#include <stddef.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdlib.h>
@@ -487,5 +488,34 @@ ParameterizedTest(enum pe_backend *b, tcp, rcvbuf_before_handshake)
 		close(fd);
 		pe_listener_close(ls);
 	}
+	pe_loop_close(l);
+}
+
+/* Options whose sz does not reach the required callbacks are refused, not read as empty. */
+ETEST_BACKENDS(tcp, opts_too_small)
+ParameterizedTest(enum pe_backend *b, tcp, opts_too_small)
+{
+	static const struct pe_conn_cbs cbs = { .on_open = ws_open, .on_close = ws_close };
+	static const struct pe_udp_cbs ucbs = { 0 };
+	struct pe_loop *l = etest_loop(*b);
+	struct pe_conn_opts co = { .sz = 0, .cbs = &cbs };
+	struct pe_listen_opts lo = { .sz = sizeof(lo), .conn = &co };
+	struct pe_udp_opts uo = { .sz = sizeof(size_t), .cbs = &ucbs };
+	struct pe_listener *ls = NULL;
+	struct pe_conn *c = NULL;
+	struct pe_udp *u = NULL;
+	struct pe_addr a;
+	int fds0 = etest_count_fds();
+
+	cr_assert_eq(pe_addr_loopback(&a, AF_INET, 0), 0);
+	cr_expect_eq(pe_listen(l, &a, &lo, &ls), -EINVAL);
+	cr_expect_eq(pe_connect(l, &a, &co, &c), -EINVAL);
+	cr_expect_eq(pe_udp_open(l, &a, &uo, &u), -EINVAL);
+	cr_expect_null(ls);
+	cr_expect_null(c);
+	cr_expect_null(u);
+	cr_expect_eq(etest_count_fds(), fds0);
+	co.sz = offsetof(struct pe_conn_opts, cbs) + sizeof(co.cbs); /* just enough */
+	cr_expect_eq(pe_listen(l, &a, &lo, &ls), 0);
 	pe_loop_close(l);
 }
