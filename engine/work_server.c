@@ -126,11 +126,6 @@ static void session_run(struct session *se)
 		goto refuse;
 	}
 	work_init = true;
-	if (p.skip_rx_copy && !p.reverse && pe_loop_backend(loop) != PE_BACKEND_EPOLL) {
-		snprintf(err, sizeof(err), "skip_rx_copy needs the epoll backend on the receiver "
-			 "(this server runs %s)", pe_loop_backend_str(loop));
-		goto refuse;
-	}
 	if (getrandom(&w.cookie, sizeof(w.cookie), 0) != sizeof(w.cookie))
 		w.cookie = pe_now_ns() ^ (uint64_t)(uintptr_t)&w;
 	r = pe_sock_local(ctl.fd, &local);

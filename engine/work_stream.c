@@ -216,15 +216,15 @@ static void s_on_close(struct pe_conn *c, int err)
 		pe_work_finish(w);
 }
 
-/* --skip-rx-copy (epoll only: io_uring keeps its multishot receive armed while paused):
- * the loop stops reading this connection and stream_poll discards the bytes in the kernel
- * with recv(MSG_TRUNC), so they are counted but never copied. */
+/* --skip-rx-copy: the loop stops reading this connection (io_uring cancels its multishot
+ * receive; what that receive took before the cancel is held and comes through on_data at
+ * resume, at EOF, and is counted there) and stream_poll discards the bytes in the kernel with
+ * recv(MSG_TRUNC), so they are counted but never copied. */
 static void start_skip(struct sconn *sc)
 {
 	struct pe_work *w = sc->w;
 
-	if (!w->p.skip_rx_copy || (i_send(w) && !w->p.bidir) ||
-	    pe_loop_backend(w->loop) != PE_BACKEND_EPOLL)
+	if (!w->p.skip_rx_copy || (i_send(w) && !w->p.bidir))
 		return;
 	if (!pe_conn_pause_recv(sc->c, true)) {
 		sc->skip = true;

@@ -28,7 +28,7 @@ static const char usage[] =
 	"  -Z, --zerocopy      stream: SEND_ZC on io_uring, sendfile from a memfd on epoll\n"
 	"  --verify            stream: the receiver checks every byte of the keyed pattern\n"
 	"  --skip-rx-copy      stream: the receiver discards bytes in the kernel (MSG_TRUNC)\n"
-	"                      instead of copying them; needs the epoll backend there\n"
+	"                      instead of copying them\n"
 	"  -b BITS_PER_S       udp target rate (0: as fast as possible, the default)\n"
 	"  --pps N             udp target datagrams per second\n"
 	"  --gso, --gro        udp: the client sends up to 64 datagrams per send (UDP_SEGMENT);\n"
@@ -204,9 +204,6 @@ static int run(int argc, char **argv)
 		return pe_usage("client: -R, --bidir, --zerocopy and --verify are for --mode stream");
 	if (skiprx && (mode != PE_MODE_STREAM || verify))
 		return pe_usage("client: --skip-rx-copy is for --mode stream without --verify");
-	if (skiprx && (reverse || bidir) && co.backend != PE_BACKEND_EPOLL)
-		return pe_usage("client: --skip-rx-copy on the client (-R, --bidir) needs --backend "
-				"epoll");
 	co.p.skip_rx_copy = skiprx;
 	if (reverse && bidir)
 		return pe_usage("client: -R and --bidir exclude each other");
