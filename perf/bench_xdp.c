@@ -59,65 +59,6 @@ static const char *kind_name(int kind)
 					 : "ipv6-4ext-udp";
 }
 
-/* Builds the frame of `kind` into buf, loads the counter and checks that three test runs land
- * in the frame's classes, then labels the benchmark. The counter, or NULL after
- * pe_bench_fail(). */
-static struct pe_xdp *count_open(struct pe_bench *b, int kind, uint8_t *buf, size_t *len)
-{
-	struct pe_xdp_stats s;
-	unsigned l3, l4;
-	uint32_t verdict = 0;
-	struct pe_xdp *x;
-
-	if (bench_frame(kind, buf, len, &l3, &l4)) {
-		pe_bench_fail(b, "pe_frame_build failed");
-		return NULL;
-	}
-	x = pe_xdp_open(NULL);
-	if (!x) {
-		pe_bench_fail(b, errno == EPERM	       ? "needs root (CAP_BPF)"
-				 : errno == EOPNOTSUPP ? "built without the XDP counter"
-						       : "cannot load the XDP counter");
-		return NULL;
-	}
-	if (pe_xdp_test_run(x, buf, *len, 3, &verdict, NULL) || verdict != XDP_PASS ||
-	    pe_xdp_read(x, &s) || s.l3[l3].pkts != 3 || s.l4[l4].pkts != 3 ||
-	    s.l3[l3].bytes != 3 * *len || pe_xdp_stats_total(&s).pkts != 3) {
-		pe_xdp_close(x);
-		pe_bench_fail(b, "the frame was not counted in its class");
-		return NULL;
-	}
-	pe_bench_label(b, kind_name(kind));
-	return x;
-}
-
-static void bench_xdp_count(struct pe_bench *b)
-{
-	uint8_t buf[256];
-	uint32_t verdict = 0, ns = 0;
-	double kernel_ns = 0;
-	struct pe_xdp *x;
-	size_t len;
-	long runs = 0;
-
-	x = count_open(b, (int)pe_bench_arg(b), buf, &len);
-	if (!x)
-		return;
-	while (pe_bench_running(b)) {
-		if (pe_xdp_test_run(x, buf, len, REPEAT, &verdict, &ns)) {
-			pe_bench_fail(b, "BPF_PROG_TEST_RUN failed");
-			break;
-		}
-		kernel_ns += ns;
-		runs++;
-	}
-	if (runs)
-		pe_bench_counter(b, "kernel_ns_per_frame", kernel_ns / runs);
-	pe_bench_items_per_iter(b, REPEAT);
-	pe_xdp_close(x);
-}
-PE_BENCH_ARGS(bench_xdp_count, F_IPV4_UDP, F_QINQ_IPV6_TCP, F_IPV6_4EXT);
-
 static long sys_bpf(int cmd, union bpf_attr *attr)
 {
 	return syscall(SYS_bpf, cmd, attr, sizeof(*attr));
@@ -163,15 +104,92 @@ static int pass_run(int fd, const uint8_t *buf, size_t len, uint32_t repeat, uin
 	return 0;
 }
 
+/* The timed loop: each iteration test-runs the counter x (when not NULL), then the bare
+ * program fd (when >= 0), REPEAT times each; ns[0] and ns[1] get the kernel's mean ns per frame
+ * of each over the iterations. 0, or -1 after pe_bench_fail(). */
+static int time_runs(struct pe_bench *b, struct pe_xdp *x, int fd, const uint8_t *buf,
+		     size_t len, double ns[2])
+{
+	uint32_t verdict, t;
+	long runs = 0;
+
+	ns[0] = ns[1] = 0;
+	while (pe_bench_running(b)) {
+		if (x && pe_xdp_test_run(x, buf, len, REPEAT, &verdict, &t))
+			goto fail;
+		ns[0] += x ? t : 0;
+		if (fd >= 0 && pass_run(fd, buf, len, REPEAT, &verdict, &t))
+			goto fail;
+		ns[1] += fd >= 0 ? t : 0;
+		runs++;
+	}
+	pe_bench_items_per_iter(b, REPEAT);
+	if (!runs)
+		return -1;
+	ns[0] /= runs;
+	ns[1] /= runs;
+	return 0;
+fail:
+	pe_bench_fail(b, "BPF_PROG_TEST_RUN failed");
+	return -1;
+}
+
+/* Builds the frame of `kind` into buf, loads the counter and checks that three test runs land
+ * in the frame's classes, then labels the benchmark. The counter, or NULL after
+ * pe_bench_fail(). */
+static struct pe_xdp *count_open(struct pe_bench *b, int kind, uint8_t *buf, size_t *len)
+{
+	struct pe_xdp_stats s;
+	unsigned l3, l4;
+	uint32_t verdict = 0;
+	struct pe_xdp *x;
+
+	if (bench_frame(kind, buf, len, &l3, &l4)) {
+		pe_bench_fail(b, "pe_frame_build failed");
+		return NULL;
+	}
+	x = pe_xdp_open(NULL);
+	if (!x) {
+		pe_bench_fail(b, errno == EPERM	       ? "needs root (CAP_BPF)"
+				 : errno == EOPNOTSUPP ? "built without the XDP counter"
+						       : "cannot load the XDP counter");
+		return NULL;
+	}
+	if (pe_xdp_test_run(x, buf, *len, 3, &verdict, NULL) || verdict != XDP_PASS ||
+	    pe_xdp_read(x, &s) || s.l3[l3].pkts != 3 || s.l4[l4].pkts != 3 ||
+	    s.l3[l3].bytes != 3 * *len || pe_xdp_stats_total(&s).pkts != 3) {
+		pe_xdp_close(x);
+		pe_bench_fail(b, "the frame was not counted in its class");
+		return NULL;
+	}
+	pe_bench_label(b, kind_name(kind));
+	return x;
+}
+
+static void bench_xdp_count(struct pe_bench *b)
+{
+	uint8_t buf[256];
+	struct pe_xdp *x;
+	double ns[2];
+	size_t len;
+
+	x = count_open(b, (int)pe_bench_arg(b), buf, &len);
+	if (!x)
+		return;
+	if (!time_runs(b, x, -1, buf, len, ns))
+		pe_bench_counter(b, "kernel_ns_per_frame", ns[0]);
+	pe_xdp_close(x);
+}
+PE_BENCH_ARGS(bench_xdp_count, F_IPV4_UDP, F_QINQ_IPV6_TCP, F_IPV6_4EXT);
+
 static void bench_xdp_pass_peer(struct pe_bench *b)
 {
 	const char *why = NULL;
 	uint8_t buf[256];
 	unsigned l3, l4;
-	uint32_t verdict = 0, ns = 0;
-	double kernel_ns = 0;
+	uint32_t verdict = 0, t;
+	double ns[2];
 	size_t len;
-	long runs = 0;
 	int fd;
 
 	bench_frame(F_IPV4_UDP, buf, &len, &l3, &l4);
@@ -180,23 +198,14 @@ static void bench_xdp_pass_peer(struct pe_bench *b)
 		pe_bench_fail(b, why);
 		return;
 	}
-	if (pass_run(fd, buf, len, 1, &verdict, &ns) || verdict != XDP_PASS) {
+	if (pass_run(fd, buf, len, 1, &verdict, &t) || verdict != XDP_PASS) {
 		close(fd);
 		pe_bench_fail(b, "the pass program did not return XDP_PASS");
 		return;
 	}
 	pe_bench_label(b, kind_name(F_IPV4_UDP));
-	while (pe_bench_running(b)) {
-		if (pass_run(fd, buf, len, REPEAT, &verdict, &ns)) {
-			pe_bench_fail(b, "BPF_PROG_TEST_RUN failed");
-			break;
-		}
-		kernel_ns += ns;
-		runs++;
-	}
-	if (runs)
-		pe_bench_counter(b, "kernel_ns_per_frame", kernel_ns / runs);
-	pe_bench_items_per_iter(b, REPEAT);
+	if (!time_runs(b, NULL, fd, buf, len, ns))
+		pe_bench_counter(b, "kernel_ns_per_frame", ns[1]);
 	close(fd);
 }
 PE_BENCH(bench_xdp_pass_peer);
@@ -209,11 +218,9 @@ static void bench_xdp_count_own(struct pe_bench *b)
 {
 	const char *why = NULL;
 	uint8_t buf[256];
-	uint32_t verdict = 0, ns = 0;
-	double count_ns = 0, pass_ns = 0;
 	struct pe_xdp *x;
+	double ns[2];
 	size_t len;
-	long runs = 0;
 	int fd;
 
 	fd = load_pass_prog(&why);
@@ -222,29 +229,11 @@ static void bench_xdp_count_own(struct pe_bench *b)
 		return;
 	}
 	x = count_open(b, (int)pe_bench_arg(b), buf, &len);
-	if (!x) {
-		close(fd);
-		return;
+	if (x && !time_runs(b, x, fd, buf, len, ns)) {
+		pe_bench_counter(b, "count_ns_per_frame", ns[0]);
+		pe_bench_counter(b, "pass_ns_per_frame", ns[1]);
+		pe_bench_counter(b, "own_ns_per_frame", ns[0] - ns[1]);
 	}
-	while (pe_bench_running(b)) {
-		if (pe_xdp_test_run(x, buf, len, REPEAT, &verdict, &ns)) {
-			pe_bench_fail(b, "BPF_PROG_TEST_RUN failed");
-			break;
-		}
-		count_ns += ns;
-		if (pass_run(fd, buf, len, REPEAT, &verdict, &ns)) {
-			pe_bench_fail(b, "BPF_PROG_TEST_RUN failed");
-			break;
-		}
-		pass_ns += ns;
-		runs++;
-	}
-	if (runs) {
-		pe_bench_counter(b, "count_ns_per_frame", count_ns / runs);
-		pe_bench_counter(b, "pass_ns_per_frame", pass_ns / runs);
-		pe_bench_counter(b, "own_ns_per_frame", (count_ns - pass_ns) / runs);
-	}
-	pe_bench_items_per_iter(b, REPEAT);
 	pe_xdp_close(x);
 	close(fd);
 }
