@@ -116,6 +116,12 @@ struct pe_work_conn {
 };
 void pe_work_conn_on_eof(struct pe_conn *c);
 void pe_work_conn_on_close(struct pe_conn *c, int err);
+/* Client: connects w->p.conns connections to w->data_addr with cbs (TCP_NODELAY, 5 s connect
+ * timeout). conns is an array of that many elements of elem_bytes each, every one starting with
+ * a struct pe_work_conn, which is filled in and set as its connection's data. Returns 0 or the
+ * first pe_connect() error. */
+int pe_work_conn_connect_all(struct pe_work *w, void *conns, size_t elem_bytes,
+			     const struct pe_conn_cbs *cbs);
 
 /* Server: the callbacks of a freshly accepted data connection, which read the header and
  * then hand over to ops->server_cbs. conn data must be w. */

@@ -241,6 +241,24 @@ void pe_work_conn_on_close(struct pe_conn *c, int err)
 		pe_work_finish(w);
 }
 
+int pe_work_conn_connect_all(struct pe_work *w, void *conns, size_t elem_bytes,
+			     const struct pe_conn_cbs *cbs)
+{
+	unsigned i;
+	int err = 0;
+
+	for (i = 0; !err && i < w->p.conns; i++) {
+		struct pe_work_conn *h = (void *)((uint8_t *)conns + i * elem_bytes);
+		struct pe_conn_opts o = { .sz = sizeof(o), .cbs = cbs, .data = h, .nodelay = true,
+					  .connect_timeout_ms = 5000 };
+
+		h->w = w;
+		h->idx = i;
+		err = pe_connect(w->loop, &w->data_addr, &o, &h->c);
+	}
+	return err;
+}
+
 /* ---- server side: the data header ---- */
 
 struct hdr_wait {

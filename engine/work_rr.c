@@ -114,21 +114,11 @@ static const struct pe_conn_cbs client_cbs = {
 static int client_open(struct pe_work *w)
 {
 	struct rr *s = rr_state(w);
-	unsigned i;
-	int err = 0;
 
 	if (!s || !(s->conns = calloc(w->p.conns, sizeof(*s->conns))))
 		return -ENOMEM;
 	s->n = w->p.conns;
-	for (i = 0; !err && i < s->n; i++) {
-		struct pe_conn_opts o = { .sz = sizeof(o), .cbs = &client_cbs, .data = &s->conns[i],
-					  .nodelay = true, .connect_timeout_ms = 5000 };
-
-		s->conns[i].h.w = w;
-		s->conns[i].h.idx = i;
-		err = pe_connect(w->loop, &w->data_addr, &o, &s->conns[i].h.c);
-	}
-	return err;
+	return pe_work_conn_connect_all(w, s->conns, sizeof(*s->conns), &client_cbs);
 }
 
 static void go(struct pe_work *w)
