@@ -3,6 +3,7 @@
 #include <errno.h>
 
 #include "ebpf/loader.h"
+#include "ebpf/xmit.h"
 
 bool pe_xdp_available(void)
 {
@@ -68,4 +69,29 @@ int pe_xdp_detach(const char *ifname, bool force)
 int pe_xdp_query(int ifindex, struct pe_xdp_attached *out)
 {
 	return -EOPNOTSUPP;
+}
+
+struct pe_xdp_tx *pe_xdp_tx_open(const struct pe_xdp_tx_opts *opts)
+{
+	errno = EOPNOTSUPP;
+	return NULL;
+}
+
+void pe_xdp_tx_close(struct pe_xdp_tx *x)
+{
+}
+
+long pe_xdp_tx_run(struct pe_xdp_tx *x, uint32_t n)
+{
+	return -EOPNOTSUPP;
+}
+
+int pe_xdp_tx_peek(struct pe_xdp_tx *x, uint64_t seq, uint8_t *out, uint32_t len)
+{
+	return -EOPNOTSUPP;
+}
+
+uint64_t pe_xdp_tx_count(const struct pe_xdp_tx *x)
+{
+	return 0;
 }

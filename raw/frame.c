@@ -60,7 +60,7 @@ static uint8_t ip_proto(const struct pe_frame_tmpl *t)
 }
 
 /* Offset of the L4 checksum field, or 0 for raw frames. */
-static uint16_t l4_csum_off(const struct pe_frame_tmpl *t)
+uint16_t pe_frame_l4_csum_off(const struct pe_frame_tmpl *t)
 {
 	switch (t->l4) {
 	case PE_FRAME_L4_UDP:
@@ -150,7 +150,7 @@ static uint16_t pseudo_sum(const struct pe_frame_tmpl *t)
 
 void pe_frame_update_csums(struct pe_frame_tmpl *t)
 {
-	uint16_t off = l4_csum_off(t), s;
+	uint16_t off = pe_frame_l4_csum_off(t), s;
 
 	if (t->l3 == PE_FRAME_L3_IPV4) {
 		uint8_t *ip = t->buf + t->off_l3;
@@ -356,7 +356,7 @@ static void patch(struct pe_frame_tmpl *t, size_t off, const void *src, size_t n
 {
 	uint8_t *p = t->buf + off;
 	uint16_t m_old, m_new;
-	uint16_t co = l4_csum_off(t);
+	uint16_t co = pe_frame_l4_csum_off(t);
 
 	/* every checksummed area starts at an even frame offset, so parity is off's own */
 	m_old = pe__csum_sum(p, n, false);
@@ -516,7 +516,7 @@ int pe_frame_set_size(struct pe_frame_tmpl *t, size_t size_bytes)
 	if (t->l3 == PE_FRAME_L3_IPV4)
 		pe__csum_fix(ip + 10, (uint16_t)(IP4_HLEN + old_l4), (uint16_t)(IP4_HLEN + new_l4),
 			     false);
-	co = l4_csum_off(t);
+	co = pe_frame_l4_csum_off(t);
 	pe__csum_fix(t->buf + co, m_old, m_new, t->l4 == PE_FRAME_L4_UDP);
 	return 0;
 }

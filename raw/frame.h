@@ -171,6 +171,8 @@ int pe_frame_set_payload_pattern(struct pe_frame_tmpl *t, const struct pe_frame_
 
 /* Recomputes the IPv4 header and L4 checksums in full (after patching t->buf directly). */
 void pe_frame_update_csums(struct pe_frame_tmpl *t);
+/* The offset of the UDP/TCP/ICMP/ICMPv6 checksum field in the frame, 0 when it has none. */
+uint16_t pe_frame_l4_csum_off(const struct pe_frame_tmpl *t);
 
 /* Writes the FCS over buf[0..len-4) at buf[len-4] when the template has one (no-op otherwise). */
 void pe_frame_finish_fcs(struct pe_frame_tmpl *t);

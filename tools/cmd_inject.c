@@ -1,7 +1,7 @@
 /* `pkteng inject`: sends frames built from the frame flags (varied per frame, sequence-stamped)
- * or replayed from a pcap file through AF_PACKET, paced to a rate, with interval reports.
- * This file is the options and the send loop; the reports, --vary, --replay and --offload
- * are in tools/inject_*.c. */
+ * or replayed from a pcap file through AF_PACKET, paced to a rate, with interval reports, or
+ * one frame flat out through XDP. This file is the options and the AF_PACKET send loop; the
+ * reports, --vary, --replay, --offload and --method xdp are in tools/inject_*.c. */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ebpf/xmit.h"
 #include "raw/frame.h"
 #include "raw/packet.h"
 #include "raw/rate.h"
@@ -19,22 +20,26 @@
 #include "tools/inject_replay.h"
 #include "tools/inject_report.h"
 #include "tools/inject_vary.h"
+#include "tools/inject_xdp.h"
 
 static const char usage[] =
 	"Usage: pkteng inject --dev IF [FRAME FLAGS] [-n COUNT] [-t SECONDS] [--rate PPS |\n"
-	"       --rate-mbps M] [--burst N] [--method sendmmsg|ring|uring] [--qdisc-bypass]\n"
+	"       --rate-mbps M] [--burst N] [--method sendmmsg|ring|uring|xdp] [--qdisc-bypass]\n"
 	"       [--vary FIELD=RANGE ...] [--seed N] [--imix] [--replay FILE.pcap] [-i SECONDS]\n"
 	"       [--json] [--offload NAME=on|off ...]\n"
-	"Sends frames on IF through an AF_PACKET socket. Without -n or -t it runs until Ctrl-C\n"
-	"(a --replay sends the file once). Each frame's payload starts with 'PEsq' and a 64-bit\n"
-	"big-endian sequence number (from 0) when there is room, so a capture can check order.\n"
+	"Sends frames on IF through an AF_PACKET socket, or from inside the kernel through XDP.\n"
+	"Without -n or -t it runs until Ctrl-C (a --replay sends the file once). Each frame's\n"
+	"payload starts with 'PEsq' and a 64-bit big-endian sequence number (from 0) when there\n"
+	"is room, so a capture can check order.\n"
 	"  -d, --dev IF            the interface (it must be up)\n"
 	"  -n, --count N           frames to send\n"
 	"  -t, --time SECONDS      stop after this long\n"
 	"  --rate PPS              frames per second (absolute deadlines; default: flat out)\n"
 	"  --rate-mbps M           megabits per second at L2 (frame bytes with FCS)\n"
-	"  --burst N               frames per system call (64; 1..1024)\n"
-	"  --method M              sendmmsg (default), ring (PACKET_TX_RING) or uring (io_uring)\n"
+	"  --burst N               frames per system call (64; 1..1024; xdp: per batch, 1..64)\n"
+	"  --method M              sendmmsg (default), ring (PACKET_TX_RING), uring (io_uring) or\n"
+	"                          xdp (BPF_PROG_RUN live frames: flat out, one frame with its\n"
+	"                          sequence number; a veth's peer needs GRO on or an XDP program)\n"
 	"  --tpacket-version 2|3   the TX ring's layout (3)\n"
 	"  --qdisc-bypass          PACKET_QDISC_BYPASS: skip the device's qdisc\n"
 	"  --vary FIELD=LO-HI      src-ip, dst-ip, sport, dport, size; repeat or separate by ','\n"
@@ -77,7 +82,7 @@ struct cfg {
 	unsigned burst;
 	struct pe_tx_opts txo;
 	struct pe_varier vr;
-	bool json;
+	bool json, xdp; /* xdp: --method xdp */
 	struct pe_inject_offloads off;
 };
 
@@ -287,6 +292,31 @@ static int parse_rate(const char *flag, const char *arg, double *out)
 	return 0;
 }
 
+/* --method xdp sends one frame, stamped, flat out: what needs more is refused by name. */
+static int check_xdp_args(const struct cfg *c, const struct pe_frameopts *fo)
+{
+	const char *flag = c->rate_pps > 0	    ? "--rate"
+			   : c->rate_mbps > 0	    ? "--rate-mbps"
+			   : c->replay		    ? "--replay"
+			   : c->vr.n		    ? "--vary"
+			   : c->vr.imix		    ? "--imix"
+			   : c->vr.random	    ? "--seed"
+			   : fo->o.fcs		    ? "--fcs"
+			   : c->txo.qdisc_bypass    ? "--qdisc-bypass"
+			   : c->txo.tpacket_version ? "--tpacket-version"
+						    : NULL;
+
+	if (flag)
+		return pe_usage(
+			"--method xdp: %s needs --method sendmmsg, ring or uring (xdp sends "
+			"one frame, sequence-stamped, flat out)",
+			flag);
+	if (c->burst > PE_XDP_TX_BATCH_MAX)
+		return pe_usage("--burst %u: --method xdp sends 1..%d frames per batch", c->burst,
+				PE_XDP_TX_BATCH_MAX);
+	return 0;
+}
+
 /* The options into c and fo. Returns 0 or the exit code after the one-line error; quit is
  * set when -h printed the help or getopt rejected an option (nothing more to check). */
 static int parse_args(int argc, char **argv, struct cfg *c, struct pe_frameopts *fo,
@@ -351,9 +381,10 @@ static int parse_args(int argc, char **argv, struct cfg *c, struct pe_frameopts 
 			c->burst = (unsigned)x;
 			break;
 		case O_METHOD:
-			m = pe_tx_method_parse(optarg);
+			c->xdp = !strcmp(optarg, "xdp");
+			m = c->xdp ? 0 : pe_tx_method_parse(optarg);
 			if (m < 0)
-				rc = pe_usage("--method %s: expected sendmmsg, ring or uring",
+				rc = pe_usage("--method %s: expected sendmmsg, ring, uring or xdp",
 					      optarg);
 			c->txo.method = (enum pe_tx_method)m;
 			break;
@@ -412,6 +443,8 @@ static int parse_args(int argc, char **argv, struct cfg *c, struct pe_frameopts 
 			c->replay);
 	if (!rc && c->vr.imix && fo->size)
 		rc = pe_usage("--imix: choose --imix or --size, not both");
+	if (!rc && c->xdp)
+		rc = check_xdp_args(c, fo);
 	return rc;
 }
 
@@ -434,10 +467,11 @@ static int open_tx(struct run_state *st, struct cfg *c, bool fcs)
 		if (errno == EPERM || errno == EACCES)
 			return pe_fail("inject: needs CAP_NET_RAW (run as root)");
 		if (errno == EOPNOTSUPP && c->txo.nofcs)
-			return pe_fail("inject: %s: --fcs with --method ring: the kernel's TX ring "
-				       "ignores SO_NOFCS, so the device would add a second FCS; use "
-				       "--method sendmmsg or uring",
-				       c->dev);
+			return pe_fail(
+				"inject: %s: --fcs with --method ring: the kernel's TX ring "
+				"ignores SO_NOFCS, so the device would add a second FCS; use "
+				"--method sendmmsg or uring",
+				c->dev);
 		return pe_fail("inject: %s: %s", c->dev, strerror(errno));
 	}
 	/* The kernel's limit: MTU + header, + 4 only for an 802.1Q outer tag (an FCS the device
@@ -452,6 +486,47 @@ static int open_tx(struct run_state *st, struct cfg *c, bool fcs)
 			"SO_NOFCS support): the 4 FCS bytes travel as the last bytes of each "
 			"frame\n",
 			c->dev);
+	return rc;
+}
+
+/* --method xdp: frame 0 (magic and sequence number 0 in place) is the template the kernel
+ * copies; the XDP program writes the sequence numbers and fixes the checksum. */
+static int run_xdp(struct run_state *st, struct pe_inject_stats *tot, double *secs,
+		   struct pe_inject_report *rep)
+{
+	static uint8_t frame[PE_FRAME_BUF_MAX];
+	struct cfg *c = st->c;
+	struct pe_frame_tmpl *t = st->t;
+	int len = fill_frame(st, 0, frame), rc;
+	bool stamped = t->payload_len >= 12;
+	struct pe_inject_xdp a = {
+		.dev = c->dev,
+		.frame = frame,
+		.len = (uint16_t)len,
+		.seq_off = stamped ? t->off_payload + 4u : 0,
+		.csum_off = stamped ? pe_frame_l4_csum_off(t) : 0,
+		.csum_udp = t->l4 == PE_FRAME_L4_UDP,
+		.count = c->count,
+		.time_s = c->time_s,
+		.interval_s = c->interval_s,
+		.burst = c->burst,
+		.stop = &stop_flag,
+	};
+
+	if (len < 0)
+		return -len;
+	rc = pe_inject_offloads_apply(&c->off, c->dev);
+	if (rc)
+		return rc;
+	pe_cli_on_stop(on_signal); /* a run in the kernel returns early to see the flag */
+	pe_inject_report_init(rep, c->json);
+	rc = pe_inject_xdp_run(&a, rep, tot, secs);
+	pe_inject_offloads_restore(&c->off, c->dev);
+	if (rc == PE_EXIT_USAGE || (rc && !tot->frames))
+		return rc;
+	pe_inject_report_final(rep, c->dev, "xdp", tot, *secs);
+	if (fflush(stdout) && !rc)
+		rc = pe_fail("inject: stdout: %s", strerror(errno));
 	return rc;
 }
 
@@ -496,13 +571,17 @@ static int run(int argc, char **argv)
 	}
 	if (rc)
 		goto out;
+	st.c = &c;
+	if (c.xdp) {
+		rc = run_xdp(&st, &tot, &secs, &rep);
+		goto out;
+	}
 	c.txo.ifname = c.dev;
 	c.txo.burst = c.burst;
 	/* TX ring slots sized for this run's largest frame: 64-byte frames in 256-byte slots
 	 * touch a 1 MiB ring instead of 64 MiB of 16 KiB slots. */
 	c.txo.frame_max =
 		st.rp.f ? pe_inject_replay_frame_max(&st.rp) : pe_inject_vary_frame_max(&c.vr, &t);
-	st.c = &c;
 	st.fcs_in_frame = fcs;
 	rc = open_tx(&st, &c, fcs);
 	if (!rc)
@@ -527,6 +606,6 @@ out:
 
 const struct pe_cmd pe_cmd_inject = {
 	.name = "inject",
-	.summary = "send frames on an interface (AF_PACKET: sendmmsg, TX ring, io_uring)",
+	.summary = "send frames on an interface (AF_PACKET: sendmmsg, TX ring, io_uring; XDP)",
 	.run = run,
 };

@@ -10,15 +10,8 @@
 
 #include "ebpf/loader.h"
 #include "raw/frame.h"
+#include "tests/ebpf/xdplab.h"
 #include "tests/testutil.h"
-
-/* Root, and a build with the XDP counter. */
-#define PE_REQUIRE_XDP()                                                                           \
-	do {                                                                                       \
-		PE_REQUIRE_ROOT();                                                                 \
-		if (!pe_xdp_available())                                                           \
-			cr_skip_test("built without the XDP counter (PKTENG_XDP)");                \
-	} while (0)
 
 #define REPEAT 7
 #define NONE   PE_XDP_L4_MAX /* no L4 class: not an IP frame */

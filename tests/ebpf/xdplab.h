@@ -19,12 +19,12 @@
 
 struct json_object;
 
-/* Root, and a build with the XDP counter. */
+/* Root, and a build with XDP (the counter and the transmitter). */
 #define PE_REQUIRE_XDP()                                                                           \
 	do {                                                                                       \
 		PE_REQUIRE_ROOT();                                                                 \
 		if (!pe_xdp_available())                                                           \
-			cr_skip_test("built without the XDP counter (PKTENG_XDP)");                \
+			cr_skip_test("built without XDP (PKTENG_XDP)");                            \
 	} while (0)
 
 extern struct pe_lab pe_xl_lab;

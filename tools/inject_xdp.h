@@ -1,0 +1,33 @@
+/* `pkteng inject --method xdp`: the frame sent from inside the kernel by the XDP transmitter
+ * (ebpf/xmit.h), in runs sized to the interval and the time left, counted against the device's
+ * own tx_packets. */
+#ifndef PKTENG_TOOLS_INJECT_XDP_H
+#define PKTENG_TOOLS_INJECT_XDP_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "tools/inject_report.h"
+
+struct pe_inject_xdp {
+	const char *dev;
+	const uint8_t *frame; /* sequence number 0 stamped at seq_off (0: not stamped) */
+	uint16_t len;
+	uint32_t seq_off, csum_off;
+	bool csum_udp;
+	uint64_t count;	   /* 0: until time_s or a stop */
+	double time_s;	   /* 0: until count or a stop */
+	double interval_s; /* 0: no interval lines */
+	unsigned burst;	   /* frames per kernel batch, 1..64 */
+	const volatile sig_atomic_t *stop;
+};
+
+/* Sends as a.count/a.time_s say and fills tot and secs. tot->frames is what the device
+ * counted (tx_packets), never more than was handed to it; frames it did not count are errors.
+ * Returns an exit code after a one-line error: no XDP in this build, no privilege, a frame
+ * above the MTU, or a device that takes nothing from XDP (a veth whose peer has no NAPI). */
+int pe_inject_xdp_run(const struct pe_inject_xdp *a, struct pe_inject_report *rep,
+		      struct pe_inject_stats *tot, double *secs);
+
+#endif
