@@ -128,5 +128,6 @@ int pe_xdp_tx_peek(struct pe_xdp_tx *x, uint64_t seq, uint8_t *out, uint32_t len
 
 uint64_t pe_xdp_tx_count(const struct pe_xdp_tx *x)
 {
-	return x ? x->skel->bss->pe_seq_next : 0;
+	/* the program's counter, which a run on another thread may be moving */
+	return x ? __atomic_load_n(&x->skel->bss->pe_seq_next, __ATOMIC_RELAXED) : 0;
 }

@@ -38,9 +38,9 @@ void pe_xdp_tx_close(struct pe_xdp_tx *x);
 /* Runs the program n times (n >= 1): n frames handed to the device, sequence numbers going on
  * from the last run's. Returns the number handed over, which is n unless a signal cut the run
  * short (then fewer, possibly 0), or -errno: -ENODEV (no such interface), -EOPNOTSUPP (the
- * kernel has no live frame mode)... A run of more than one frame costs an RCU grace period at
- * its end (the kernel's page pool waits for frames still in flight), tens of milliseconds on
- * a VM: send in runs of many frames. */
+ * kernel has no live frame mode)... A signal ends a run between two batches. A run of more
+ * than one frame costs an RCU grace period at its end (the kernel's page pool waits for frames
+ * still in flight), tens of milliseconds on a VM: send in runs of many frames. */
 long pe_xdp_tx_run(struct pe_xdp_tx *x, uint32_t n);
 
 /* Runs the program once on the template without sending anything (BPF_PROG_RUN without live
@@ -48,7 +48,8 @@ long pe_xdp_tx_run(struct pe_xdp_tx *x, uint32_t n);
  * length). Leaves the count alone. 0 or -errno. */
 int pe_xdp_tx_peek(struct pe_xdp_tx *x, uint64_t seq, uint8_t *out, uint32_t len);
 
-/* Frames handed over so far (the next sequence number). */
+/* Frames handed over so far (the next sequence number). Another thread may call it while a
+ * run goes on, to watch the run's progress. */
 uint64_t pe_xdp_tx_count(const struct pe_xdp_tx *x);
 
 #endif

@@ -1,9 +1,18 @@
 /* `pkteng inject --method xdp` (inject_xdp.h). Every BPF_PROG_RUN of more than one frame ends
- * with an RCU grace period, so the frames go in runs of about a second (or an interval, or the
- * time left), each sized from the rate the last one reached. */
+ * with an RCU grace period (the kernel's page pool waits for frames in flight), so the frames
+ * go in as few runs as possible: a worker thread sends everything in one run (or runs of 2^32
+ * - 1 frames) while this thread prints the intervals from the program's own counter and ends
+ * the run at -t or on SIGINT/SIGTERM with a signal, which the kernel sees between batches. */
 #include <errno.h>
+#include <poll.h>
+#include <sched.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "ebpf/xmit.h"
 #include "raw/packet.h"
@@ -11,8 +20,7 @@
 #include "tools/cli.h"
 #include "tools/inject_xdp.h"
 
-#define RUN_S	      1.0	 /* longest run without an interval or an end to meet */
-#define FIRST_RUN     4096	 /* frames in the run that measures the rate */
+#define KICK_MS	      10	 /* how often a stop is signalled again until the run has ended */
 #define COUNT_WAIT_NS 500000000u /* how long the device may take to count what it sent */
 
 static int tx_packets(const char *dev, uint64_t *out)
@@ -53,19 +61,76 @@ static int open_fail(const char *dev, int err)
 	return pe_fail("inject: %s: loading the XDP transmitter: %s", dev, strerror(err));
 }
 
-/* How many frames the next run sends: about `span` seconds at the rate the last run reached,
- * within what is left to send. */
-static uint32_t run_size(const struct pe_inject_xdp *a, uint64_t sent, double rate, double span)
-{
-	double n = rate > 0 ? rate * span : FIRST_RUN;
+struct worker {
+	struct pe_xdp_tx *x;
+	uint64_t want;	  /* frames to send; 0: until stopped */
+	atomic_bool stop; /* set before the thread is signalled */
+	long err;	  /* a run's -errno, 0 */
+	int efd;	  /* written when the thread ends */
+	pthread_t thread;
+};
 
-	if (n < 1)
-		n = 1;
-	if (n > UINT32_MAX)
-		n = UINT32_MAX;
-	if (a->count && (double)(a->count - sent) < n)
-		n = (double)(a->count - sent);
-	return (uint32_t)n;
+static void on_kick(int sig)
+{
+	(void)sig; /* only there to cut the run short (EINTR) */
+}
+
+static void *work(void *arg)
+{
+	struct worker *w = arg;
+	uint64_t sent = 0, one = 1;
+
+	while (!atomic_load(&w->stop) && (!w->want || sent < w->want)) {
+		uint64_t left = w->want ? w->want - sent : UINT32_MAX;
+		long r = pe_xdp_tx_run(w->x, left < UINT32_MAX ? (uint32_t)left : UINT32_MAX);
+
+		if (r < 0) {
+			w->err = r;
+			break;
+		}
+		sent += (uint64_t)r;
+	}
+	if (write(w->efd, &one, sizeof(one)) < 0)
+		w->err = w->err ? w->err : -errno;
+	return NULL;
+}
+
+/* Starts the worker with SIGINT and SIGTERM blocked (they stay this thread's) and a handler
+ * for SIGUSR1, the signal that ends its run. The worker stays on the CPU this thread is on:
+ * the frames it sends wake a veth peer's NAPI on its own CPU, which then runs between its
+ * batches; moved to another CPU while that NAPI still runs on the first, it fills the peer's
+ * ring faster than the peer empties it, and the veth drops frames. 0 or -errno. */
+static int start(struct worker *w)
+{
+	struct sigaction sa = {.sa_handler = on_kick}; /* no SA_RESTART: the run returns */
+	int err, cpu = sched_getcpu();
+	pthread_attr_t attr;
+	sigset_t block, old;
+	cpu_set_t set;
+
+	w->efd = eventfd(0, EFD_CLOEXEC);
+	if (w->efd < 0)
+		return -errno;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	pthread_attr_init(&attr);
+	if (cpu >= 0) {
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+		pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
+	}
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	err = pthread_create(&w->thread, &attr, work, w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+	if (err) {
+		close(w->efd);
+		return -err;
+	}
+	return 0;
 }
 
 /* The frame against the device's MTU, as af_packet checks it: MTU + 14, + 4 for an 802.1Q
@@ -83,10 +148,63 @@ static int check_len(const struct pe_inject_xdp *a, unsigned mtu)
 			a->len + 4u, a->len, a->dev, mtu, max);
 }
 
-static void add(struct pe_inject_stats *tot, uint64_t frames, uint64_t l2)
+/* Frames 1.. (frame 0 went alone): the worker sends, this thread waits for the worker's end,
+ * the next interval or the end of the run, and on a stop (or at end_ns) signals the worker
+ * every KICK_MS until its run returns. *t1 is when it did. Returns 0 or an exit code. */
+static int send_rest(const struct pe_inject_xdp *a, struct pe_xdp_tx *x, uint64_t end_ns,
+		     uint64_t next_report, uint64_t t0, struct pe_inject_report *rep, uint64_t *t1)
 {
-	tot->frames += frames;
-	tot->bytes_l2 += frames * l2;
+	struct worker w = {.x = x, .want = a->count ? a->count - 1 : 0};
+	uint64_t l2 = pe_inject_l2_bytes(a->len, false), iv = (uint64_t)(a->interval_s * 1e9);
+	uint64_t last_frames = pe_xdp_tx_count(x), last_report = t0;
+	bool stopping = false;
+	int err = start(&w);
+
+	if (err)
+		return pe_fail("inject: starting the XDP sender thread: %s", strerror(-err));
+	for (;;) {
+		struct pollfd p = {.fd = w.efd, .events = POLLIN};
+		uint64_t now = pe_rate_now_ns(), due = UINT64_MAX;
+		int wait_ms = 1000;
+
+		if (!stopping && (*a->stop || (end_ns && now >= end_ns))) {
+			stopping = true;
+			atomic_store(&w.stop, true);
+		}
+		if (stopping) {
+			pthread_kill(w.thread, SIGUSR1);
+			wait_ms = KICK_MS;
+		} else {
+			if (end_ns)
+				due = end_ns;
+			if (next_report && next_report < due)
+				due = next_report;
+			if (due != UINT64_MAX && (due - now) / 1000000 < (uint64_t)wait_ms)
+				wait_ms = (int)((due - now + 999999) / 1000000);
+		}
+		if (poll(&p, 1, wait_ms) > 0)
+			break; /* the worker has ended (a signal here: EINTR, look again) */
+		now = pe_rate_now_ns();
+		if (next_report && now >= next_report) {
+			uint64_t f = pe_xdp_tx_count(x);
+			struct pe_inject_stats d = {f - last_frames, (f - last_frames) * l2, 0, 0};
+
+			pe_inject_report_interval(rep, (now - t0) / 1e9, (now - last_report) / 1e9,
+						  &d);
+			last_frames = f;
+			last_report = now;
+			while (next_report <= now)
+				next_report += iv;
+		}
+	}
+	*t1 = pe_rate_now_ns();
+	pthread_join(w.thread, NULL);
+	close(w.efd);
+	signal(SIGUSR1, SIG_DFL);
+	if (w.err)
+		return pe_fail("inject: %s: sending through XDP (BPF_PROG_RUN, live frames): %s",
+			       a->dev, strerror((int)-w.err));
+	return 0;
 }
 
 int pe_inject_xdp_run(const struct pe_inject_xdp *a, struct pe_inject_report *rep,
@@ -99,13 +217,11 @@ int pe_inject_xdp_run(const struct pe_inject_xdp *a, struct pe_inject_report *re
 				   .csum_off = a->csum_off,
 				   .csum_udp = a->csum_udp,
 				   .batch = a->burst};
-	uint64_t l2 = pe_inject_l2_bytes(a->len, false), c0, c1, t0 = 0, t1 = 0, now, end_ns = 0;
-	uint64_t next_report = 0, last_report, handed = 0;
-	struct pe_inject_stats last = {0};
+	uint64_t l2 = pe_inject_l2_bytes(a->len, false), c0, c1, t0 = 0, t1 = 0, end_ns = 0;
+	uint64_t next_report = 0, handed = 0;
 	struct pe_xdp_tx *x;
-	double rate = 0;
 	unsigned mtu;
-	int ifindex, rc;
+	int ifindex, rc, err;
 	long r;
 
 	rc = pe_if_lookup(a->dev, &ifindex, &mtu);
@@ -121,14 +237,13 @@ int pe_inject_xdp_run(const struct pe_inject_xdp *a, struct pe_inject_report *re
 	rc = tx_packets(a->dev, &c0);
 	if (rc)
 		goto out;
-	t0 = t1 = last_report = pe_rate_now_ns();
+	t0 = t1 = pe_rate_now_ns();
 	/* One frame first: a device that takes nothing from XDP says so before the run. */
 	r = pe_xdp_tx_run(x, 1);
 	if (r < 0)
 		goto run_failed;
 	t1 = pe_rate_now_ns();
 	handed += (uint64_t)r;
-	add(tot, (uint64_t)r, l2);
 	rc = settle(a->dev, c0 + handed, &c1);
 	if (rc)
 		goto out;
@@ -145,47 +260,24 @@ int pe_inject_xdp_run(const struct pe_inject_xdp *a, struct pe_inject_report *re
 		end_ns = t0 + (uint64_t)(a->time_s * 1e9);
 	if (a->interval_s > 0)
 		next_report = t0 + (uint64_t)(a->interval_s * 1e9);
-	while (!*a->stop && (!a->count || handed < a->count)) {
-		double span = RUN_S;
-
-		now = pe_rate_now_ns();
-		if (end_ns && now >= end_ns)
-			break;
-		if (end_ns && (end_ns - now) / 1e9 < span)
-			span = (end_ns - now) / 1e9;
-		if (next_report && next_report > now && (next_report - now) / 1e9 < span)
-			span = (next_report - now) / 1e9;
-		r = pe_xdp_tx_run(x, run_size(a, handed, rate, span));
-		if (r < 0)
-			goto run_failed;
-		t1 = pe_rate_now_ns();
-		if (r > 0 && t1 > now)
-			rate = r * 1e9 / (double)(t1 - now);
-		handed += (uint64_t)r;
-		add(tot, (uint64_t)r, l2);
-		if (next_report && t1 >= next_report) {
-			struct pe_inject_stats d = {tot->frames - last.frames,
-						    tot->bytes_l2 - last.bytes_l2, 0, 0};
-
-			pe_inject_report_interval(rep, (t1 - t0) / 1e9, (t1 - last_report) / 1e9,
-						  &d);
-			last = *tot;
-			last_report = t1;
-			while (next_report <= t1)
-				next_report += (uint64_t)(a->interval_s * 1e9);
-		}
-	}
+	if ((!a->count || a->count > 1) && !*a->stop)
+		rc = send_rest(a, x, end_ns, next_report, t0, rep, &t1);
 	/* What left is what the device counted: XDP transmit drops a frame it cannot queue. */
-	rc = settle(a->dev, c0 + handed, &c1);
-	if (!rc && c1 - c0 < handed) {
+	handed = pe_xdp_tx_count(x);
+	err = settle(a->dev, c0 + handed, &c1);
+	if (err) {
+		rc = rc ? rc : err;
+		goto out;
+	}
+	if (c1 - c0 < handed) {
 		fprintf(stderr,
 			"pkteng: inject: %s counted %llu of the %llu frames handed to it through "
 			"XDP\n",
 			a->dev, (unsigned long long)(c1 - c0), (unsigned long long)handed);
 		tot->errors += handed - (c1 - c0);
-		tot->frames = c1 - c0;
-		tot->bytes_l2 = tot->frames * l2;
 	}
+	tot->frames = c1 - c0 < handed ? c1 - c0 : handed;
+	tot->bytes_l2 = tot->frames * l2;
 	goto out;
 run_failed:
 	rc = pe_fail("inject: %s: sending through XDP (BPF_PROG_RUN, live frames): %s", a->dev,

@@ -1,6 +1,6 @@
 /* `pkteng inject --method xdp`: the frame sent from inside the kernel by the XDP transmitter
- * (ebpf/xmit.h), in runs sized to the interval and the time left, counted against the device's
- * own tx_packets. */
+ * (ebpf/xmit.h) in one long run on a worker thread, counted against the device's own
+ * tx_packets. */
 #ifndef PKTENG_TOOLS_INJECT_XDP_H
 #define PKTENG_TOOLS_INJECT_XDP_H
 
