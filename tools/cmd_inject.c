@@ -515,7 +515,9 @@ static int run_xdp(struct run_state *st, struct pe_inject_stats *tot, double *se
 
 	if (len < 0)
 		return -len;
-	rc = pe_inject_offloads_apply(&c->off, c->dev);
+	rc = pe_inject_xdp_check_len(&a);
+	if (!rc)
+		rc = pe_inject_offloads_apply(&c->off, c->dev);
 	if (rc)
 		return rc;
 	pe_cli_on_stop(on_signal); /* a run in the kernel returns early to see the flag */

@@ -133,12 +133,15 @@ static int start(struct worker *w)
 	return 0;
 }
 
-/* The frame against the device's MTU, as af_packet checks it: MTU + 14, + 4 for an 802.1Q
- * outer tag (a veth drops a longer XDP frame, counting it as a drop). */
-static int check_len(const struct pe_inject_xdp *a, unsigned mtu)
+/* A veth drops a longer XDP frame, counting it as a drop: refuse it before anything is sent. */
+int pe_inject_xdp_check_len(const struct pe_inject_xdp *a)
 {
-	unsigned max = mtu + 14;
+	unsigned mtu, max;
+	int err = pe_if_lookup(a->dev, NULL, &mtu);
 
+	if (err)
+		return pe_fail("inject: %s: %s", a->dev, strerror(-err));
+	max = mtu + 14;
 	if (a->len >= 14 && a->frame[12] == 0x81 && a->frame[13] == 0x00)
 		max += 4;
 	if (a->len <= max)
@@ -227,9 +230,6 @@ int pe_inject_xdp_run(const struct pe_inject_xdp *a, struct pe_inject_report *re
 	rc = pe_if_lookup(a->dev, &ifindex, &mtu);
 	if (rc)
 		return pe_fail("inject: %s: %s", a->dev, strerror(-rc));
-	rc = check_len(a, mtu);
-	if (rc)
-		return rc;
 	o.ifindex = ifindex;
 	x = pe_xdp_tx_open(&o);
 	if (!x)

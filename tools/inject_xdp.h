@@ -23,10 +23,14 @@ struct pe_inject_xdp {
 	const volatile sig_atomic_t *stop;
 };
 
+/* The frame against the device's MTU, as af_packet checks it: MTU + 14, + 4 for an 802.1Q
+ * outer tag. Returns 0 or an exit code after the one-line error. */
+int pe_inject_xdp_check_len(const struct pe_inject_xdp *a);
+
 /* Sends as a.count/a.time_s say and fills tot and secs. tot->frames is what the device
  * counted (tx_packets), never more than was handed to it; frames it did not count are errors.
- * Returns an exit code after a one-line error: no XDP in this build, no privilege, a frame
- * above the MTU, or a device that takes nothing from XDP (a veth whose peer has no NAPI). */
+ * Returns an exit code after a one-line error: no XDP in this build, no privilege, or a device
+ * that takes nothing from XDP (a veth whose peer has no NAPI). */
 int pe_inject_xdp_run(const struct pe_inject_xdp *a, struct pe_inject_report *rep,
 		      struct pe_inject_stats *tot, double *secs);
 

@@ -337,6 +337,34 @@ Test(xdp_inject, peer_without_napi, .init = setup, .fini = teardown, .timeout = 
 	pe_run_free(&run);
 }
 
+/* A frame above the MTU is refused before anything is sent or switched: the offload stays. */
+Test(xdp_inject, frame_above_mtu, .init = setup, .fini = teardown, .timeout = 60)
+{
+	struct pe_run run, k;
+	uint64_t tx0, tx1;
+
+	PE_REQUIRE_XDP();
+	cr_assert_eq(pe_lab_counter(&lab, 0, NULL, "tx_packets", &tx0), 0);
+	cr_assert_eq(pe_lab_run(&lab, 0, &run,
+				"%s inject --dev %s --method xdp --jumbo --size 1519 -n 10 "
+				"--offload tx=off",
+				pe_rt_bin(), lab.ifname[0]),
+		     0);
+	cr_assert_eq(pe_lab_counter(&lab, 0, NULL, "tx_packets", &tx1), 0);
+	cr_expect_eq(run.status, 2);
+	cr_expect_str_eq(run.err,
+			 "pkteng: inject: a 1519-byte frame (1515 bytes without the FCS) is "
+			 "above what veth0 takes (MTU 1500: 1514 bytes)\n");
+	cr_expect_str_eq(run.out, "");
+	cr_expect_eq(tx1, tx0);
+	cr_assert_eq(
+		pe_lab_run(&lab, 0, &k, "ethtool -k %s | grep '^tx-checksumming:'", lab.ifname[0]),
+		0);
+	cr_expect_str_eq(k.out, "tx-checksumming: on\n");
+	pe_run_free(&k);
+	pe_run_free(&run);
+}
+
 /* --- Refused flags (no privileges needed: nothing is opened) --------------------------------- */
 
 Test(xdp_inject, refuses_what_it_cannot_do)
