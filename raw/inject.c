@@ -145,18 +145,39 @@ static int if_hwtype(const char *ifname, bool *ether, unsigned *hdr_len)
 	return 0;
 }
 
+/* The limit for a device of this mtu, hard header and type; fcs: 4 bytes more (SO_NOFCS on
+ * packet_snd(), whose extra_len tpacket_snd() has none of). */
+static void limit(unsigned mtu, unsigned hdr, bool ether, bool fcs, const uint8_t *frame,
+		  unsigned len, struct pe_tx_limit *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->mtu = mtu;
+	out->hdr = hdr;
+	out->tpid = len >= 14 ? (uint16_t)(frame[12] << 8 | frame[13]) : 0;
+	/* packet_extra_vlan_len_allowed(): Ethernet devices, h_proto == ETH_P_8021Q */
+	out->vlan = ether && out->tpid == ETH_P_8021Q ? 4 : 0;
+	out->fcs = fcs ? 4 : 0;
+	out->max = out->mtu + out->hdr + out->vlan + out->fcs;
+}
+
 void pe_tx_limit(const struct pe_tx *tx, const uint8_t *frame, unsigned len,
 		 struct pe_tx_limit *out)
 {
-	memset(out, 0, sizeof(*out));
-	out->mtu = tx->mtu;
-	out->hdr = tx->hdr_len;
-	out->tpid = len >= 14 ? (uint16_t)(frame[12] << 8 | frame[13]) : 0;
-	/* packet_extra_vlan_len_allowed(): Ethernet devices, h_proto == ETH_P_8021Q */
-	out->vlan = tx->ether && out->tpid == ETH_P_8021Q ? 4 : 0;
-	/* packet_snd()'s extra_len; tpacket_snd() has none */
-	out->fcs = tx->nofcs && tx->method != PE_TX_RING ? 4 : 0;
-	out->max = out->mtu + out->hdr + out->vlan + out->fcs;
+	limit(tx->mtu, tx->hdr_len, tx->ether, tx->nofcs && tx->method != PE_TX_RING, frame, len,
+	      out);
+}
+
+int pe_if_limit(const char *ifname, const uint8_t *frame, unsigned len, struct pe_tx_limit *out)
+{
+	unsigned mtu, hdr;
+	bool ether;
+	int err = pe_if_lookup(ifname, NULL, &mtu);
+
+	if (!err)
+		err = if_hwtype(ifname, &ether, &hdr);
+	if (!err)
+		limit(mtu, hdr, ether, false, frame, len, out);
+	return err;
 }
 
 /* How many of the n frames, from the first, are within what the kernel takes. */

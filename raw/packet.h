@@ -83,6 +83,9 @@ struct pe_tx_limit {
 };
 void pe_tx_limit(const struct pe_tx *tx, const uint8_t *frame, unsigned len,
 		 struct pe_tx_limit *out);
+/* The same limit for ifname without a transmitter open, for a frame sent without SO_NOFCS.
+ * 0, or -errno as pe_if_lookup(). */
+int pe_if_limit(const char *ifname, const uint8_t *frame, unsigned len, struct pe_tx_limit *out);
 /* The MTU and ifindex of the interface the transmitter is bound to. */
 unsigned pe_tx_mtu(const struct pe_tx *tx);
 

@@ -136,19 +136,16 @@ static int start(struct worker *w)
 /* A veth drops a longer XDP frame, counting it as a drop: refuse it before anything is sent. */
 int pe_inject_xdp_check_len(const struct pe_inject_xdp *a)
 {
-	unsigned mtu, max;
-	int err = pe_if_lookup(a->dev, NULL, &mtu);
+	struct pe_tx_limit l;
+	int err = pe_if_limit(a->dev, a->frame, a->len, &l);
 
 	if (err)
 		return pe_fail("inject: %s: %s", a->dev, strerror(-err));
-	max = mtu + 14;
-	if (a->len >= 14 && a->frame[12] == 0x81 && a->frame[13] == 0x00)
-		max += 4;
-	if (a->len <= max)
+	if (a->len <= l.max)
 		return 0;
 	return pe_usage("inject: a %u-byte frame (%u bytes without the FCS) is above what %s "
 			"takes (MTU %u: %u bytes)",
-			a->len + 4u, a->len, a->dev, mtu, max);
+			a->len + 4u, a->len, a->dev, l.mtu, l.max);
 }
 
 /* Frames 1.. (frame 0 went alone): the worker sends, this thread waits for the worker's end,

@@ -23,8 +23,8 @@ struct pe_inject_xdp {
 	const volatile sig_atomic_t *stop;
 };
 
-/* The frame against the device's MTU, as af_packet checks it: MTU + 14, + 4 for an 802.1Q
- * outer tag. Returns 0 or an exit code after the one-line error. */
+/* The frame against the device's MTU, as af_packet checks it (pe_if_limit). Returns 0 or an
+ * exit code after the one-line error. */
 int pe_inject_xdp_check_len(const struct pe_inject_xdp *a);
 
 /* Sends as a.count/a.time_s say and fills tot and secs. tot->frames is what the device
