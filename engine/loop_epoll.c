@@ -1,6 +1,7 @@
 /* The epoll backend: edge-triggered non-blocking sockets, one epoll_pwait2 per iteration,
- * sendmsg with an iovec over the whole send queue, sendfile(2) for files, recvmmsg/sendmmsg for
- * UDP. A fair baseline for io_uring: no syscall that the readiness model does not need. */
+ * recv(2) into the loop's buffer, sendmsg with an iovec over the whole send queue (send(2) when
+ * it holds one buffer), sendfile(2) for files, recvmmsg/sendmmsg for UDP. A fair baseline for
+ * io_uring: no syscall that the readiness model does not need. */
 #include "engine/loop_int.h"
 
 #include <errno.h>
@@ -131,7 +132,7 @@ static void do_read(struct pe_conn *c)
 
 		if (c->state != PE_CONN_OPEN || c->paused || c->eof)
 			return;
-		n = read(c->fd, l->rbuf, cap);
+		n = recv(c->fd, l->rbuf, cap, 0);
 		l->st.syscalls++;
 		if (n > 0) {
 			pe__conn_recv(c, l->rbuf, (size_t)n);
@@ -202,7 +203,12 @@ static void ep_flush(struct pe_conn *c)
 				total += it->len - it->off;
 				m.msg_iovlen++;
 			}
-			r = sendmsg(c->fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
+			/* one buffer (a ping-pong's message): send(2) skips the msghdr copy-in */
+			if (m.msg_iovlen == 1)
+				r = send(c->fd, iov[0].iov_base, iov[0].iov_len,
+					 MSG_NOSIGNAL | MSG_DONTWAIT);
+			else
+				r = sendmsg(c->fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
 			l->st.syscalls++;
 			if (r >= 0) {
 				pe__conn_consumed(c, (size_t)r);
