@@ -29,6 +29,18 @@ long pe_unhex(const char *hex, unsigned char *buf, size_t cap);
 char *pe_tmpdir(void);
 void pe_tmpdir_remove(char *dir);
 
+/* The body of a ParameterizedTestParameters function: the indexes 0..N-1 as the parameters.
+ * Tests index their own tables rather than take the entries, because a parameterised test
+ * runs in a re-executed process, where pointers to this one's string literals would dangle. */
+#define PE_PARAM_INDEXES(n)                                                               \
+	do {                                                                               \
+		static unsigned pe_idx_[n];                                                \
+                                                                                           \
+		for (unsigned pe_i_ = 0; pe_i_ < (n); pe_i_++)                             \
+			pe_idx_[pe_i_] = pe_i_;                                            \
+		return cr_make_param_array(unsigned, pe_idx_, (n));                        \
+	} while (0)
+
 bool pe_is_root(void);
 /* Skips the current test with the reason unless running as root. */
 #define PE_REQUIRE_ROOT()                                                                 \

@@ -180,11 +180,7 @@ static const struct kind kinds[] = {
 
 ParameterizedTestParameters(xdp_inject, kinds)
 {
-	static unsigned idx[sizeof(kinds) / sizeof(kinds[0])];
-
-	for (unsigned i = 0; i < sizeof(idx) / sizeof(idx[0]); i++)
-		idx[i] = i;
-	return cr_make_param_array(unsigned, idx, sizeof(idx) / sizeof(idx[0]));
+	PE_PARAM_INDEXES(sizeof(kinds) / sizeof(kinds[0]));
 }
 
 /* 700 frames: more than one batch of 64, and the frames a run recycles through its pages. */

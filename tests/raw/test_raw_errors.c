@@ -99,13 +99,7 @@ static const struct bad bads[] = {
 
 ParameterizedTestParameters(raw_errors, one_line)
 {
-	/* Indexes, not the structs: the test runs in a re-executed process where pointers
-	 * to string literals from this one would dangle. */
-	static unsigned idx[sizeof(bads) / sizeof(bads[0])];
-
-	for (unsigned i = 0; i < sizeof(idx) / sizeof(idx[0]); i++)
-		idx[i] = i;
-	return cr_make_param_array(unsigned, idx, sizeof(idx) / sizeof(idx[0]));
+	PE_PARAM_INDEXES(sizeof(bads) / sizeof(bads[0]));
 }
 
 ParameterizedTest(unsigned *pi, raw_errors, one_line, .init = setup, .fini = teardown,

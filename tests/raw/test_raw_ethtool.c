@@ -123,13 +123,7 @@ static const struct toggle toggles[] = {
 
 ParameterizedTestParameters(raw_ethtool, set_visible_in_ethtool)
 {
-	/* Indexes, not the structs: the test runs in a re-executed process where pointers
-	 * to string literals from this one would dangle. */
-	static unsigned idx[sizeof(toggles) / sizeof(toggles[0])];
-
-	for (unsigned i = 0; i < sizeof(idx) / sizeof(idx[0]); i++)
-		idx[i] = i;
-	return cr_make_param_array(unsigned, idx, sizeof(idx) / sizeof(idx[0]));
+	PE_PARAM_INDEXES(sizeof(toggles) / sizeof(toggles[0]));
 }
 
 ParameterizedTest(unsigned *pi, raw_ethtool, set_visible_in_ethtool)

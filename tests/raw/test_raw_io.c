@@ -76,13 +76,7 @@ static const struct kind kinds[] = {
 
 ParameterizedTestParameters(raw_io, kinds)
 {
-	/* Indexes, not the structs: the test runs in a re-executed process where pointers
-	 * to string literals from this one would dangle. */
-	static unsigned idx[sizeof(kinds) / sizeof(kinds[0])];
-
-	for (unsigned i = 0; i < sizeof(idx) / sizeof(idx[0]); i++)
-		idx[i] = i;
-	return cr_make_param_array(unsigned, idx, sizeof(idx) / sizeof(idx[0]));
+	PE_PARAM_INDEXES(sizeof(kinds) / sizeof(kinds[0]));
 }
 
 ParameterizedTest(unsigned *pi, raw_io, kinds, .init = setup, .fini = teardown, .timeout = 60)
@@ -138,13 +132,7 @@ static const struct flat flats[] = {
 
 ParameterizedTestParameters(raw_io, flat_out)
 {
-	/* Indexes, not the structs: the test runs in a re-executed process where pointers
-	 * to string literals from this one would dangle. */
-	static unsigned idx[sizeof(flats) / sizeof(flats[0])];
-
-	for (unsigned i = 0; i < sizeof(idx) / sizeof(idx[0]); i++)
-		idx[i] = i;
-	return cr_make_param_array(unsigned, idx, sizeof(idx) / sizeof(idx[0]));
+	PE_PARAM_INDEXES(sizeof(flats) / sizeof(flats[0]));
 }
 
 ParameterizedTest(unsigned *pi, raw_io, flat_out, .init = setup, .fini = teardown, .timeout = 60)
@@ -329,9 +317,7 @@ static const char *const pushback_methods[] = {"sendmmsg", "ring", "uring"};
 
 ParameterizedTestParameters(raw_io, pushback)
 {
-	static unsigned idx[3] = {0, 1, 2};
-
-	return cr_make_param_array(unsigned, idx, 3);
+	PE_PARAM_INDEXES(sizeof(pushback_methods) / sizeof(pushback_methods[0]));
 }
 
 ParameterizedTest(unsigned *pi, raw_io, pushback, .init = setup, .fini = teardown, .timeout = 60)

@@ -62,11 +62,7 @@ static void inject(struct pe_run *r, uint64_t *tx_delta, const char *fmt, ...)
 
 ParameterizedTestParameters(raw_limits, refused_up_front)
 {
-	static unsigned idx[N_METHODS];
-
-	for (unsigned i = 0; i < N_METHODS; i++)
-		idx[i] = i;
-	return cr_make_param_array(unsigned, idx, N_METHODS);
+	PE_PARAM_INDEXES(N_METHODS);
 }
 
 #define QINQ_LIMIT                                                                                 \
@@ -119,11 +115,7 @@ ParameterizedTest(unsigned *pi, raw_limits, refused_up_front, .init = setup, .fi
 
 ParameterizedTestParameters(raw_limits, vlan_full_size_sent)
 {
-	static unsigned idx[N_METHODS];
-
-	for (unsigned i = 0; i < N_METHODS; i++)
-		idx[i] = i;
-	return cr_make_param_array(unsigned, idx, N_METHODS);
+	PE_PARAM_INDEXES(N_METHODS);
 }
 
 /* One 802.1Q tag at full size: 1522 bytes with FCS, 1518 sent, exactly MTU + 14 + 4; and the
@@ -190,11 +182,7 @@ static void write_pcap(const char *path, const unsigned *lens, const uint16_t *t
 
 ParameterizedTestParameters(raw_limits, replay)
 {
-	static unsigned idx[N_METHODS];
-
-	for (unsigned i = 0; i < N_METHODS; i++)
-		idx[i] = i;
-	return cr_make_param_array(unsigned, idx, N_METHODS);
+	PE_PARAM_INDEXES(N_METHODS);
 }
 
 /* A file with an 802.1ad-tagged 1518-byte frame is refused before anything is sent, naming

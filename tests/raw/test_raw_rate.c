@@ -40,13 +40,7 @@ static const struct rate_case cases[] = {
 
 ParameterizedTestParameters(raw_rate, within_1pct)
 {
-	/* Indexes, not the structs: the test runs in a re-executed process where pointers
-	 * to string literals from this one would dangle. */
-	static unsigned idx[sizeof(cases) / sizeof(cases[0])];
-
-	for (unsigned i = 0; i < sizeof(idx) / sizeof(idx[0]); i++)
-		idx[i] = i;
-	return cr_make_param_array(unsigned, idx, sizeof(idx) / sizeof(idx[0]));
+	PE_PARAM_INDEXES(sizeof(cases) / sizeof(cases[0]));
 }
 
 ParameterizedTest(unsigned *pi, raw_rate, within_1pct, .init = setup, .fini = teardown,
