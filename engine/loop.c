@@ -392,6 +392,6 @@ void pe_loop_stats_add(struct pe_loop_stats *sum, const struct pe_loop_stats *s)
 	const volatile uint64_t *v = (const volatile uint64_t *)s;
 	size_t i;
 
-	for (i = 0; i < offsetof(struct pe_loop_stats, silent_short) / 8 + 1; i++)
+	for (i = 0; i < offsetof(struct pe_loop_stats, recv_shared) / 8 + 1; i++)
 		d[i] += v[i];
 }

@@ -53,6 +53,10 @@ struct pe_loop_opts {
 	 * but sees an event without the wake-up of a sleeping thread, which on a VM can cost
 	 * more than the work it waits for. */
 	unsigned busy_poll_us;
+	/* io_uring: TCP receives normally fill the provided buffers incrementally (kernel 6.12+,
+	 * IOU_PBUF_RING_INC): small messages share a buffer. true = each receive takes a whole
+	 * buffer (as on older kernels; for comparisons). Ignored by epoll. */
+	bool whole_bufs;
 };
 
 /* Opens a loop. Open, run and close it on one thread (io_uring SINGLE_ISSUER: the ring takes
@@ -114,6 +118,7 @@ struct pe_loop_stats {
 	uint64_t file_errors;    /* pe_conn_send_file() items that failed (-ENODATA, read errors) */
 	uint64_t silent_sends;   /* io_uring sends that went out whole without a completion */
 	uint64_t silent_short;   /* ... that fell short or found the socket full (then resent) */
+	uint64_t recv_shared;    /* io_uring TCP receives into a buffer that earlier ones used too */
 } __attribute__((aligned(64)));
 
 const struct pe_loop_stats *pe_loop_stats(const struct pe_loop *l);

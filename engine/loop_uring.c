@@ -48,7 +48,7 @@ void pe__ur_cancel_fd(struct pe_loop *l, int fd)
 }
 
 static int bufring_setup(struct ur *u, struct ur_bufring *b, unsigned nbufs, unsigned bsize,
-			 int bgid)
+			 int bgid, bool inc)
 {
 	struct io_uring_buf_reg reg = { 0 };
 	unsigned i;
@@ -68,7 +68,20 @@ static int bufring_setup(struct ur *u, struct ur_bufring *b, unsigned nbufs, uns
 	reg.ring_addr = (uintptr_t)b->br;
 	reg.ring_entries = nbufs;
 	reg.bgid = (uint16_t)bgid;
+	if (inc) {
+		b->inc_off = calloc(nbufs, sizeof(*b->inc_off));
+		if (!b->inc_off)
+			return -ENOMEM;
+		reg.pad = UR_PBUF_RING_INC; /* the flags field; a kernel before 6.12: EINVAL */
+		err = io_uring_register_buf_ring(&u->ring, &reg, 0);
+		if (err != -EINVAL)
+			goto registered;
+		free(b->inc_off);
+		b->inc_off = NULL;
+		reg.pad = 0;
+	}
 	err = io_uring_register_buf_ring(&u->ring, &reg, 0);
+registered:
 	if (err)
 		return err;
 	b->registered = true;
@@ -86,6 +99,7 @@ static void bufring_free(struct ur *u, struct ur_bufring *b, int bgid)
 	if (b->br)
 		munmap(b->br, b->br_bytes);
 	free(b->mem);
+	free(b->inc_off);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -181,7 +195,8 @@ static int ur_open(struct pe_loop *l, const char **why)
 	io_uring_free_probe(probe);
 	if (err)
 		goto fail;
-	err = bufring_setup(u, &u->tcp, l->o.buf_count, l->o.buf_bytes, UR_BGID_TCP);
+	err = bufring_setup(u, &u->tcp, l->o.buf_count, l->o.buf_bytes, UR_BGID_TCP,
+			    !l->o.whole_bufs);
 	if (err) {
 		*why = "no provided-buffer rings (IORING_REGISTER_PBUF_RING)";
 		goto fail;
@@ -289,7 +304,7 @@ static int ur_udp_start(struct pe_udp *u)
 		unsigned n = l->o.buf_count < 512 ? l->o.buf_count : 512;
 		unsigned sz = l->o.buf_bytes + (unsigned)sizeof(struct io_uring_recvmsg_out) +
 			      (unsigned)sizeof(struct sockaddr_storage);
-		int err = bufring_setup(r, &r->udp, n, sz, UR_BGID_UDP);
+		int err = bufring_setup(r, &r->udp, n, sz, UR_BGID_UDP, false);
 
 		if (err) {
 			bufring_free(r, &r->udp, UR_BGID_UDP);

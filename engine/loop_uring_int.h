@@ -10,6 +10,12 @@
 #define UR_UDP_BATCH 64
 #define UR_TMO_MAX 4 /* kernel timeouts in flight at once */
 #define UR_TMO_HORIZON_NS (86400ull * 365 * 1000000000) /* later deadlines: a timed wait */
+/* Incremental buffer consumption (kernel 6.12), newer than liburing 2.3's header: a completion
+ * takes from a provided buffer only the bytes it used, and the next one goes on in the same
+ * buffer. Small messages of many connections then share a few hot buffers instead of each
+ * landing at the start of its own 16 KiB one. */
+#define UR_PBUF_RING_INC 2u          /* io_uring_buf_reg.flags: IOU_PBUF_RING_INC */
+#define UR_CQE_F_BUF_MORE (1u << 4) /* IORING_CQE_F_BUF_MORE: the kernel keeps the buffer */
 
 struct ur_bufring {
 	struct io_uring_buf_ring *br;
@@ -17,6 +23,7 @@ struct ur_bufring {
 	uint8_t *mem;
 	unsigned nbufs, bsize, pending;
 	bool registered;
+	uint32_t *inc_off; /* incremental ring: bytes of each buffer already handed out, or NULL */
 };
 
 struct ur_silent {

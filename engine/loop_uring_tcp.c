@@ -1,8 +1,9 @@
-/* The io_uring backend, connection side: multishot recv from the provided-buffer ring (re-armed
- * on ENOBUFS or whenever IORING_CQE_F_MORE is missing), one send in flight per connection with
- * the whole queue as an iovec, SEND_ZC for large borrowed buffers (the buffer is released only
- * at its IORING_CQE_F_NOTIF completion), file -> pipe -> socket splices, and a close that
- * cancels, waits for every op, then closes the fd. */
+/* The io_uring backend, connection side: multishot recv from the provided-buffer ring, taken
+ * incrementally where the kernel can (re-armed on ENOBUFS or whenever IORING_CQE_F_MORE is
+ * missing), one send in flight per connection with the whole queue as an iovec, SEND_ZC for
+ * large borrowed buffers (the buffer is released only at its IORING_CQE_F_NOTIF completion),
+ * file -> pipe -> socket splices, and a close that cancels, waits for every op, then closes
+ * the fd. */
 #include "engine/loop_uring_int.h"
 
 #include <errno.h>
@@ -328,10 +329,23 @@ static void recv_cqe(struct pe_conn *c, struct io_uring_cqe *cqe)
 
 	if (cqe->flags & IORING_CQE_F_BUFFER) {
 		unsigned bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
+		uint8_t *p = u->tcp.mem + (size_t)bid * u->tcp.bsize;
 
+		/* An incremental ring hands out a buffer piece by piece, in completion order; it
+		 * comes back to the ring when the kernel is done with it (no BUF_MORE). */
+		if (u->tcp.inc_off && res > 0) {
+			if (u->tcp.inc_off[bid])
+				l->st.recv_shared++;
+			p += u->tcp.inc_off[bid];
+			u->tcp.inc_off[bid] += (uint32_t)res;
+		}
 		if (res > 0)
-			pe__conn_recv(c, u->tcp.mem + (size_t)bid * u->tcp.bsize, (size_t)res);
-		pe__ur_recycle(&u->tcp, bid);
+			pe__conn_recv(c, p, (size_t)res);
+		if (!(cqe->flags & UR_CQE_F_BUF_MORE)) {
+			if (u->tcp.inc_off)
+				u->tcp.inc_off[bid] = 0;
+			pe__ur_recycle(&u->tcp, bid);
+		}
 	}
 	if (cqe->flags & IORING_CQE_F_MORE)
 		return;

@@ -14,6 +14,7 @@
 struct bench_cfg {
 	enum pe_backend backend;
 	bool plain_sends; /* io_uring: every send posts a completion (pe_loop_opts.plain_sends) */
+	bool whole_bufs;  /* io_uring: a whole buffer per receive (pe_loop_opts.whole_bufs) */
 	unsigned conns;
 	size_t size;
 	double seconds, warmup_s;
@@ -42,7 +43,8 @@ static void *server_main(void *arg)
 	static const struct pe_conn_cbs cbs = { .on_data = srv_data };
 	struct server *s = arg;
 	struct pe_loop_opts lo = { .sz = sizeof(lo), .backend = s->cfg.backend,
-				   .no_fallback = true, .plain_sends = s->cfg.plain_sends };
+				   .no_fallback = true, .plain_sends = s->cfg.plain_sends,
+				   .whole_bufs = s->cfg.whole_bufs };
 	struct pe_conn_opts co = { .sz = sizeof(co), .cbs = &cbs, .nodelay = true };
 	struct pe_listen_opts lso = { .sz = sizeof(lso), .conn = &co };
 	struct pe_listener *ls;
@@ -166,7 +168,8 @@ static int run_case(const struct bench_cfg *cfg, double *rate, double *cpu_frac,
 	struct server s = { .cfg = *cfg };
 	struct client cl = { .cfg = *cfg };
 	struct pe_loop_opts lo = { .sz = sizeof(lo), .backend = cfg->backend, .no_fallback = true,
-				   .plain_sends = cfg->plain_sends };
+				   .plain_sends = cfg->plain_sends,
+				   .whole_bufs = cfg->whole_bufs };
 	pthread_t th;
 	int err = 0;
 
@@ -233,7 +236,8 @@ static const char usage[] =
 	"Echo round trips per second over loopback: client loop and server loop on two threads,\n"
 	"one message in flight per connection. Prints the median of N runs per case (the runs\n"
 	"alternate between the backends), CPU per message for both loops, and the ratios.\n"
-	"`all` adds io_uring with plain sends (every send posts a completion: uring-plain).\n";
+	"`all` adds io_uring with plain sends (every send posts a completion: uring-plain) and\n"
+	"with a whole receive buffer per receive (no incremental buffers: uring-whole).\n";
 
 int main(int argc, char **argv)
 {
@@ -244,9 +248,12 @@ int main(int argc, char **argv)
 	};
 	unsigned conns[16] = { 1, 64, 256 }, nconns = 3, runs = 3;
 	struct bench_cfg cfg = { .size = 64, .seconds = 2, .warmup_s = 0.3 };
-	/* variants: io_uring, epoll, and with --backend all io_uring with plain sends */
-	enum pe_backend bk[3] = { PE_BACKEND_URING, PE_BACKEND_EPOLL, PE_BACKEND_URING };
-	static const char *const bk_name[3] = { "io_uring", "epoll", "uring-plain" };
+	/* variants: io_uring, epoll, and with --backend all io_uring with plain sends and with
+	 * whole receive buffers */
+	enum pe_backend bk[4] = { PE_BACKEND_URING, PE_BACKEND_EPOLL, PE_BACKEND_URING,
+				  PE_BACKEND_URING };
+	static const char *const bk_name[4] = { "io_uring", "epoll", "uring-plain",
+						     "uring-whole" };
 	unsigned nbk = 2;
 	bool json = false;
 	int opt;
@@ -298,7 +305,7 @@ int main(int argc, char **argv)
 			if (!strcmp(optarg, "both")) {
 				nbk = 2;
 			} else if (!strcmp(optarg, "all")) {
-				nbk = 3;
+				nbk = 4;
 			} else if (!pe_backend_parse(optarg, &bk[0])) {
 				nbk = 1;
 			} else {
@@ -323,8 +330,8 @@ int main(int argc, char **argv)
 		printf("{\"workload\":\"echo\",\"size\":%zu,\"seconds\":%g,\"runs\":%u,\"results\":[",
 		       cfg.size, cfg.seconds, runs);
 	for (unsigned ci = 0; ci < nconns; ci++) {
-		double med[3] = { 0, 0, 0 }, cpu_med[3] = { 0, 0, 0 };
-		double rates[3][99], cpu[3][99], sys[3][99], cpm[3][99];
+		double med[4] = { 0 }, cpu_med[4] = { 0 };
+		double rates[4][99], cpu[4][99], sys[4][99], cpm[4][99];
 
 		cfg.conns = conns[ci];
 		/* Runs alternate between the backends, so a change in the machine's load during
@@ -335,6 +342,7 @@ int main(int argc, char **argv)
 
 				cfg.backend = bk[bi];
 				cfg.plain_sends = bi == 2;
+				cfg.whole_bufs = bi == 3;
 				err = run_case(&cfg, &rates[bi][r], &cpu[bi][r], &sys[bi][r], &cpm[bi][r]);
 				if (err) {
 					fprintf(stderr, "pkteng-echobench: %s, %u connections: %s\n",
@@ -372,11 +380,11 @@ int main(int argc, char **argv)
 			       "(epoll/io_uring)\n",
 			       conns[ci], med[1] > 0 ? med[0] / med[1] : 0,
 			       cpu_med[0] > 0 ? cpu_med[1] / cpu_med[0] : 0);
-		if (nbk == 3 && !json)
-			printf("echo ratio io_uring/uring-plain conns=%u: %.2f msgs/s, %.2f cpu per msg "
-			       "(uring-plain/io_uring)\n",
-			       conns[ci], med[2] > 0 ? med[0] / med[2] : 0,
-			       cpu_med[0] > 0 ? cpu_med[2] / cpu_med[0] : 0);
+		for (unsigned bi = 2; bi < nbk && !json; bi++)
+			printf("echo ratio io_uring/%s conns=%u: %.2f msgs/s, %.2f cpu per msg "
+			       "(%s/io_uring)\n",
+			       bk_name[bi], conns[ci], med[bi] > 0 ? med[0] / med[bi] : 0,
+			       cpu_med[0] > 0 ? cpu_med[bi] / cpu_med[0] : 0, bk_name[bi]);
 		fflush(stdout);
 	}
 	if (json)

@@ -1,16 +1,19 @@
 /* TCP through the event loop, every test on io_uring and on epoll: byte-exact echo of messages
  * from 1 byte to 1 MiB, 1,000 concurrent connections, half-close, peer reset, an oversized
- * length prefix, idle and connect timeouts, IPv6, buffer sizes set before the handshake, and no
- * leaked descriptors. */
+ * length prefix, idle and connect timeouts, IPv6, receive buffers shared by 64 connections,
+ * buffer sizes set before the handshake, and no leaked descriptors. */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stddef.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "tests/engine/etest.h"
@@ -427,6 +430,88 @@ ParameterizedTest(enum pe_backend *b, tcp, tiny_receive_buffers)
 	pe_loop_close(l);
 	free(out);
 	cr_expect_eq(etest_count_fds(), fds0);
+}
+
+/* ---- receive buffers shared by many connections ---- */
+
+struct shared_case {
+	enum pe_backend backend;
+	bool whole_bufs;
+};
+
+ParameterizedTestParameters(tcp, shared_receive_buffers)
+{
+	static struct shared_case k[] = {
+		{ PE_BACKEND_URING, false },
+		{ PE_BACKEND_URING, true },
+		{ PE_BACKEND_EPOLL, false },
+	};
+	return cr_make_param_array(struct shared_case, k, 3);
+}
+
+/* True when the running kernel is at least major.minor. */
+static bool kernel_at_least(int major, int minor)
+{
+	struct utsname u;
+	int ma = 0, mi = 0;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &ma, &mi) != 2)
+		return false;
+	return ma > major || (ma == major && mi >= minor);
+}
+
+/* 64 connections echo small framed messages through eight 1000-byte receive buffers. On
+ * io_uring with incremental buffers (kernel 6.12+) each buffer is handed out piece by piece to
+ * whichever connection receives next, so one buffer carries pieces of many streams and a
+ * message can straddle two buffers; the ring also runs dry. Every stream must still come back
+ * byte-exact. With whole_bufs (and on epoll) no receive shares a buffer. */
+ParameterizedTest(struct shared_case *k, tcp, shared_receive_buffers)
+{
+	enum { N = 64, MSGS = 60 };
+	struct pe_loop_opts o = { .sz = sizeof(o), .backend = k->backend, .no_fallback = true,
+				  .buf_count = 8, .buf_bytes = 1000, .whole_bufs = k->whole_bufs };
+	struct stream_client sc[N] = { 0 };
+	struct closed_watch w = { sc, N };
+	int fds0 = etest_count_fds();
+	struct pe_loop *l = pe_loop_open(&o);
+	struct echo_server es;
+	uint32_t sizes[MSGS];
+	uint8_t *out[N];
+	size_t len[N], total = 0;
+	uint64_t shared;
+
+	cr_assert_not_null(l, "pe_loop_open: %s", strerror(errno));
+	cr_assert_eq(pe_loop_backend(l), k->backend);
+	cr_assert_eq(echo_server_start(&es, l, "127.0.0.1", 4096, 0), 0);
+	for (unsigned i = 0; i < N; i++) {
+		for (unsigned m = 0; m < MSGS; m++)
+			sizes[m] = 1 + (i * 131 + m * 977) % 1500; /* 1 .. 1500 bytes */
+		out[i] = etest_framed_stream(sizes, MSGS, 500 + i, &len[i]);
+		total += len[i];
+		cr_assert_eq(stream_client_start(&sc[i], l, &es.addr, out[i], len[i], 5000), 0);
+	}
+	cr_assert(etest_run_while(l, not_all_closed, &w, 30000), "%u of %d closed",
+		  closed_count(sc, N), N);
+	for (unsigned i = 0; i < N; i++) {
+		cr_expect(!sc[i].mismatch, "client %u: echo differs at byte %zu", i,
+			  sc[i].mismatch_at);
+		cr_expect_eq(sc[i].got, len[i], "client %u: %zu of %zu bytes", i, sc[i].got,
+			     len[i]);
+		cr_expect_eq(sc[i].close_err, 0, "client %u: closed with %d", i, sc[i].close_err);
+		free(out[i]);
+	}
+	cr_expect_eq(es.msgs, (uint64_t)N * MSGS);
+	/* Server and clients share the loop: each byte is received twice (request, echo). */
+	cr_expect_eq(pe_loop_stats(l)->bytes_in, 2 * (uint64_t)total);
+	shared = pe_loop_stats(l)->recv_shared;
+	if (k->backend == PE_BACKEND_URING && !k->whole_bufs && kernel_at_least(6, 12))
+		cr_expect_gt(shared, 0, "no receive went into a buffer already in use");
+	else
+		cr_expect_eq(shared, 0, "%" PRIu64 " receives shared a buffer", shared);
+	cr_assert(etest_run_until(l, &es.closed, N, 5000));
+	cr_expect_eq(es.closed_ok, N);
+	pe_loop_close(l);
+	cr_expect_eq(etest_count_fds(), fds0, "descriptors leaked");
 }
 
 /* ---- buffer sizes on accepted connections ---- */
