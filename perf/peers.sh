@@ -3,8 +3,9 @@
 # udp (64-byte datagrams, as fast as possible), rr (64 bytes, one connection) and echo
 # (256 connections, io_uring vs epoll). Every command runs once unrecorded (warm-up), then RUNS
 # times, alternately, in forward order on odd runs and in reverse order on even runs (so neither
-# side of a pair always runs first); the table shows medians and ratios, the medians go to a
-# JSON file, and the exact commands are printed. The udp goal row is `--gso`: the client hands
+# side of a pair always runs first); the table shows medians, their ratios and the range of the
+# per-run ratios (a pair's two commands run next to each other in each run); the medians and
+# ratios go to a JSON file, and the exact commands are printed. The udp goal row is `--gso`: the client hands
 # the kernel up to 64 datagrams per send (UDP_SEGMENT), and since the server's socket does not
 # ask for UDP_GRO the kernel splits them again on receive, so each 64-byte datagram is queued,
 # read and sequence-checked on its own; `--gso --gro` (read as one buffer) is shown as well.
@@ -193,6 +194,13 @@ def med(name, key="value"):
     return statistics.median(vals) if vals else None
 def ratio(a, b):
     return a / b if a is not None and b else None
+# per-run ratios: run i of a against run i of b (one pass over the jobs, a minute apart at most)
+def run_ratios(a, b, key="value"):
+    return [x[key] / y[key] for x, y in zip(rows.get(a, []), rows.get(b, []))
+            if x.get(key) is not None and y.get(key)]
+def spread(a, b):
+    rr = run_ratios(a, b)
+    return f"  runs {min(rr):.2f}-{max(rr):.2f}" if rr else ""
 def f(v, unit):
     if v is None:
         return "failed"
@@ -221,14 +229,17 @@ checks = [
 summary = {"runs": runs, "seconds": secs, "medians": {}, "ratios": {}}
 for n in rows:
     summary["medians"][n] = {k: med(n, k) for k in rows[n][0] if k != "name"}
+summary["run_ratios"] = {}
 print(f"\n{'comparison':42} {'pkteng':>16} {'peer':>16} {'ratio':>7} {'goal':>6}")
 for label, a, b, unit, goal in checks:
     ma, mb = med(a), med(b)
     r = ratio(ma, mb)
     summary["ratios"][label] = r
+    summary["run_ratios"][label] = run_ratios(a, b)
     print((f"{label:42} {f(ma, unit):>16} {f(mb, unit):>16} "
            f"{(f'{r:.2f}x' if r else '-'):>7} {(f'>={goal}x' if goal else ''):>6}"
-           + ("" if goal is None or r is None else ("  ok" if r >= goal else "  BELOW"))).rstrip())
+           + ("" if goal is None or r is None else ("  ok" if r >= goal else "  BELOW"))
+           + spread(a, b)).rstrip())
 # latency: pkteng's round trip p50 vs sockperf's (its one-way figure doubled)
 pa, pb = med("pkteng_rr64", "p50_us"), med("sockperf_pp64", "p50_us")
 pu = med("pkteng_rr64_uring", "p50_us")
