@@ -72,16 +72,16 @@ static int bufring_setup(struct ur *u, struct ur_bufring *b, unsigned nbufs, uns
 		b->inc_off = calloc(nbufs, sizeof(*b->inc_off));
 		if (!b->inc_off)
 			return -ENOMEM;
-		reg.pad = UR_PBUF_RING_INC; /* the flags field; a kernel before 6.12: EINVAL */
-		err = io_uring_register_buf_ring(&u->ring, &reg, 0);
-		if (err != -EINVAL)
-			goto registered;
+		reg.pad = UR_PBUF_RING_INC; /* the flags field in kernels that have it */
+	}
+	err = io_uring_register_buf_ring(&u->ring, &reg, 0);
+	if (err == -EINVAL && b->inc_off) {
+		/* a kernel before 6.12: whole buffers */
 		free(b->inc_off);
 		b->inc_off = NULL;
 		reg.pad = 0;
+		err = io_uring_register_buf_ring(&u->ring, &reg, 0);
 	}
-	err = io_uring_register_buf_ring(&u->ring, &reg, 0);
-registered:
 	if (err)
 		return err;
 	b->registered = true;
