@@ -27,7 +27,7 @@ struct pe_xdp_opts {
 	bool debug; /* let libbpf's messages (verifier log) through to stderr */
 };
 #define PE_XDP_OPTS(name, ...)                                                                     \
-	struct pe_xdp_opts name = {.sz = sizeof(struct pe_xdp_opts), __VA_ARGS__}
+	struct pe_xdp_opts name = { .sz = sizeof(struct pe_xdp_opts), __VA_ARGS__ }
 
 struct pe_xdp; /* a loaded counter, and its link once attached */
 

@@ -102,7 +102,7 @@ int pe_xdp_pin_mkdir(const char *dir)
 int pe_xdp_open_pinned(const char *ifname)
 {
 	char dir[PE_XDP_PATH_MAX], link[PE_XDP_PATH_MAX], map[PE_XDP_PATH_MAX];
-	struct bpf_map_info info = {0};
+	struct bpf_map_info info = { 0 };
 	__u32 len = sizeof(info);
 	int fd, err;
 
@@ -156,7 +156,7 @@ static int for_each_xdp_link(int ifindex, __u32 prog_id, int (*fn)(int fd))
 	int n = 0, err;
 
 	while (!bpf_link_get_next_id(id, &id)) {
-		struct bpf_link_info info = {0};
+		struct bpf_link_info info = { 0 };
 		__u32 len = sizeof(info);
 		int fd = bpf_link_get_fd_by_id(id);
 
@@ -177,7 +177,7 @@ static int for_each_xdp_link(int ifindex, __u32 prog_id, int (*fn)(int fd))
 int pe_xdp_query(int ifindex, struct pe_xdp_attached *out)
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
-	struct bpf_prog_info info = {0};
+	struct bpf_prog_info info = { 0 };
 	__u32 len = sizeof(info), id;
 	int err, fd;
 
@@ -225,7 +225,7 @@ static int detach_link(int fd)
 
 int pe_xdp_detach(const char *ifname, bool force)
 {
-	static const __u32 modes[] = {XDP_FLAGS_SKB_MODE, XDP_FLAGS_DRV_MODE, XDP_FLAGS_HW_MODE};
+	static const __u32 modes[] = { XDP_FLAGS_SKB_MODE, XDP_FLAGS_DRV_MODE, XDP_FLAGS_HW_MODE };
 	char dir[PE_XDP_PATH_MAX], link[PE_XDP_PATH_MAX], map[PE_XDP_PATH_MAX];
 	struct pe_xdp_attached cur;
 	int n = 0, err, fd, ifindex, round;

@@ -22,7 +22,7 @@ void pe_xdp_stats_add(struct pe_xdp_stats *sum, const struct pe_xdp_stats *a)
 
 struct pe_xdp_ctr pe_xdp_stats_total(const struct pe_xdp_stats *s)
 {
-	struct pe_xdp_ctr t = {0, 0};
+	struct pe_xdp_ctr t = { 0, 0 };
 	unsigned i;
 
 	for (i = 0; i < PE_XDP_L3_MAX; i++)

@@ -12,7 +12,7 @@
 
 /* Set by the loader before load (skeleton .rodata): the template and its length, then offsets
  * from the frame's first byte, where 0 turns a step off. */
-const volatile __u8 pe_frame[PE_XDP_TX_LEN_MAX] __attribute__((aligned(8))) = {0};
+const volatile __u8 pe_frame[PE_XDP_TX_LEN_MAX] __attribute__((aligned(8))) = { 0 };
 const volatile __u32 pe_len = 0;
 const volatile __u32 pe_seq_off = 0;  /* where the sequence number goes */
 const volatile __u32 pe_csum_off = 0; /* the L4 checksum field */

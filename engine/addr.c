@@ -112,8 +112,8 @@ int pe_addr_resolve(const char *host, const char *port, int family, int socktype
 	return n ? n : -ENOENT;
 }
 
-int pe_addr_parse(struct pe_addr *out, const char *host, const char *port, int family,
-		  int socktype, bool passive)
+int pe_addr_parse(struct pe_addr *out, const char *host, const char *port, int family, int socktype,
+		  bool passive)
 {
 	int n = pe_addr_resolve(host, port, family, socktype, passive, out, 1);
 

@@ -33,8 +33,8 @@ struct pe_addr {
 int pe_addr_resolve(const char *host, const char *port, int family, int socktype, bool passive,
 		    struct pe_addr *out, int max);
 /* The first result of pe_addr_resolve(): 0 or its negative errno. */
-int pe_addr_parse(struct pe_addr *out, const char *host, const char *port, int family,
-		  int socktype, bool passive);
+int pe_addr_parse(struct pe_addr *out, const char *host, const char *port, int family, int socktype,
+		  bool passive);
 /* Words for an error from pe_addr_resolve(): "name or service not known", or strerror. */
 const char *pe_addr_strerror(int err);
 
@@ -48,9 +48,9 @@ int pe_addr_loopback(struct pe_addr *out, int family, uint16_t port);
  * no DNS. Returns 0 or -EINVAL. */
 int pe_addr_from_str(struct pe_addr *out, const char *ip, uint16_t port);
 
-uint16_t pe_addr_port(const struct pe_addr *a);   /* host byte order; 0 for other families */
+uint16_t pe_addr_port(const struct pe_addr *a); /* host byte order; 0 for other families */
 void pe_addr_set_port(struct pe_addr *a, uint16_t port);
-bool pe_addr_is_any(const struct pe_addr *a);     /* 0.0.0.0 or :: */
+bool pe_addr_is_any(const struct pe_addr *a);			      /* 0.0.0.0 or :: */
 bool pe_addr_equal(const struct pe_addr *a, const struct pe_addr *b); /* family, address, port */
 /* "198.18.0.1:5201" or "[2001:2::1]:5201" (v4-mapped v6 printed as v4). Returns the length
  * written (without NUL) or -ENOSPC when buf is too small (buf then holds a truncated string). */
@@ -65,13 +65,13 @@ int pe_sock_peer(int fd, struct pe_addr *out);
  * where noted. Initialise as `struct pe_sock_opts o = { .sz = sizeof(o), ... }`. */
 struct pe_sock_opts {
 	size_t sz;
-	int backlog;      /* listen(2) backlog; 0 = SOMAXCONN (4096 on this kernel); -1 = 0 */
-	bool reuseport;   /* SO_REUSEPORT (one listener per worker) */
-	bool no_reuseaddr;/* SO_REUSEADDR is on by default for listeners; this turns it off */
-	bool v6only;      /* IPV6_V6ONLY=1 for an IPv6 socket; default 0 = dual stack on [::] */
-	bool nodelay;     /* TCP_NODELAY (set on connect sockets; listeners pass it to accepted) */
-	int sndbuf_bytes; /* SO_SNDBUF when > 0 */
-	int rcvbuf_bytes; /* SO_RCVBUF when > 0 */
+	int backlog;	   /* listen(2) backlog; 0 = SOMAXCONN (4096 on this kernel); -1 = 0 */
+	bool reuseport;	   /* SO_REUSEPORT (one listener per worker) */
+	bool no_reuseaddr; /* SO_REUSEADDR is on by default for listeners; this turns it off */
+	bool v6only;	   /* IPV6_V6ONLY=1 for an IPv6 socket; default 0 = dual stack on [::] */
+	bool nodelay;	   /* TCP_NODELAY (set on connect sockets; listeners pass it to accepted) */
+	int sndbuf_bytes;  /* SO_SNDBUF when > 0 */
+	int rcvbuf_bytes;  /* SO_RCVBUF when > 0 */
 	const struct pe_addr *bind; /* pe_sock_connect(): local address to bind first, or NULL */
 };
 

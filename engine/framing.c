@@ -6,8 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-long pe_lpm_parse(const void *buf, size_t len, uint32_t max_len, const void **msg,
-		    size_t *msg_len)
+long pe_lpm_parse(const void *buf, size_t len, uint32_t max_len, const void **msg, size_t *msg_len)
 {
 	const uint8_t *p = buf;
 	uint32_t n;
@@ -113,8 +112,7 @@ int pe_lpm_next(struct pe_lpm_dec *d, const void **msg, size_t *msg_len)
 	return 1;
 }
 
-long pe_lpm_feed(struct pe_lpm_dec *d, const void *data, size_t len, pe_lpm_fn fn,
-		   void *arg)
+long pe_lpm_feed(struct pe_lpm_dec *d, const void *data, size_t len, pe_lpm_fn fn, void *arg)
 {
 	const void *msg;
 	size_t mlen;

@@ -20,8 +20,7 @@ enum {
  * (PE_LPM_HDR + length, > 0) and points *msg and *msg_len at its payload inside buf;
  * PE_LPM_PARTIAL when buf holds less than a whole message; PE_LPM_TOOBIG when the prefix
  * exceeds max_len. A zero-length message is valid (returns 4, *msg_len 0). */
-long pe_lpm_parse(const void *buf, size_t len, uint32_t max_len, const void **msg,
-		    size_t *msg_len);
+long pe_lpm_parse(const void *buf, size_t len, uint32_t max_len, const void **msg, size_t *msg_len);
 
 /* Writes the 4-byte big-endian prefix for a message of len bytes. */
 static inline void pe_lpm_put_hdr(uint8_t hdr[PE_LPM_HDR], uint32_t len)
@@ -42,13 +41,13 @@ static inline uint32_t pe_lpm_get_hdr(const uint8_t hdr[PE_LPM_HDR])
 struct pe_lpm_dec {
 	uint32_t max_len;
 	uint8_t hdr[PE_LPM_HDR];
-	uint32_t hdr_have;  /* prefix bytes held (0..4) while a prefix is split */
-	uint32_t need;      /* payload length of the message being assembled */
-	uint8_t *buf;       /* assembly buffer (malloc'd) */
-	size_t have, cap;   /* payload bytes held, buf size */
-	int err;            /* 0, or PE_LPM_TOOBIG once poisoned */
-	uint64_t msgs;      /* whole messages yielded */
-	uint64_t too_big;   /* prefixes above max_len seen (0 or 1: the decoder stops there) */
+	uint32_t hdr_have; /* prefix bytes held (0..4) while a prefix is split */
+	uint32_t need;	   /* payload length of the message being assembled */
+	uint8_t *buf;	   /* assembly buffer (malloc'd) */
+	size_t have, cap;  /* payload bytes held, buf size */
+	int err;	   /* 0, or PE_LPM_TOOBIG once poisoned */
+	uint64_t msgs;	   /* whole messages yielded */
+	uint64_t too_big;  /* prefixes above max_len seen (0 or 1: the decoder stops there) */
 	/* pe_lpm_next() state: the chunk being iterated */
 	const uint8_t *in;
 	size_t in_len;
@@ -66,8 +65,7 @@ void pe_lpm_dec_free(struct pe_lpm_dec *d);
  * were delivered; the decoder stays poisoned and every later feed returns PE_LPM_TOOBIG), or
  * -ENOMEM. */
 typedef int (*pe_lpm_fn)(void *arg, const void *msg, size_t msg_len);
-long pe_lpm_feed(struct pe_lpm_dec *d, const void *data, size_t len, pe_lpm_fn fn,
-		   void *arg);
+long pe_lpm_feed(struct pe_lpm_dec *d, const void *data, size_t len, pe_lpm_fn fn, void *arg);
 
 /* Iterator style: pe_lpm_push(d, data, len) sets the chunk (the caller keeps it alive), then
  * call pe_lpm_next() until it does not return 1:

@@ -6,7 +6,8 @@
 #include <stdint.h>
 
 #define PE_HIST_SUB_BITS 7 /* 128 sub-buckets per power of two */
-#define PE_HIST_BUCKETS ((64 - PE_HIST_SUB_BITS) * (1 << PE_HIST_SUB_BITS) + (1 << PE_HIST_SUB_BITS))
+#define PE_HIST_BUCKETS                                                                            \
+	((64 - PE_HIST_SUB_BITS) * (1 << PE_HIST_SUB_BITS) + (1 << PE_HIST_SUB_BITS))
 
 struct pe_hist {
 	uint64_t count;

@@ -247,7 +247,8 @@ struct pe_loop *pe_loop_open(const struct pe_loop_opts *opts)
 			l->fallback_why = why;
 			if (!atomic_exchange(&fallback_printed, 1))
 				fprintf(stderr,
-					"pkteng: io_uring unavailable (%s); falling back to epoll\n",
+					"pkteng: io_uring unavailable (%s); falling back to "
+					"epoll\n",
 					why);
 			l->backend = PE_BACKEND_EPOLL;
 		}

@@ -28,7 +28,7 @@ int pe_backend_parse(const char *s, enum pe_backend *out);
 /* ---- the loop ---------------------------------------------------------------------------- */
 
 struct pe_loop_opts {
-	size_t sz;               /* sizeof(struct pe_loop_opts) */
+	size_t sz;		 /* sizeof(struct pe_loop_opts) */
 	enum pe_backend backend; /* PE_BACKEND_URING unless set */
 	/* io_uring refused (ENOSYS, EPERM: io_uring_disabled / seccomp, a missing opcode, or the
 	 * environment variable PKTENG_URING_DISABLE=1): by default the loop falls back to epoll and
@@ -36,14 +36,14 @@ struct pe_loop_opts {
 	 *   "pkteng: io_uring unavailable (REASON); falling back to epoll"
 	 * With no_fallback, pe_loop_open() fails with that errno instead. */
 	bool no_fallback;
-	unsigned sq_entries;   /* io_uring SQ size; 0 = 1024 */
-	unsigned buf_count;    /* io_uring provided receive buffers (power of two); 0 = 1024 */
-	unsigned buf_bytes;    /* size of each receive buffer (both backends); 0 = 16 KiB */
+	unsigned sq_entries; /* io_uring SQ size; 0 = 1024 */
+	unsigned buf_count;  /* io_uring provided receive buffers (power of two); 0 = 1024 */
+	unsigned buf_bytes;  /* size of each receive buffer (both backends); 0 = 16 KiB */
 	/* pe_conn_send_ref() of at least this many bytes uses IORING_OP_SEND_ZC on io_uring;
 	 * 0 = 64 KiB; SIZE_MAX = never. Ignored by epoll. The loop stops using SEND_ZC once the
 	 * kernel has reported its first 64 as copied anyway (loopback does). */
 	size_t zc_min_bytes;
-	unsigned max_events;   /* epoll_wait batch; 0 = 256 */
+	unsigned max_events; /* epoll_wait batch; 0 = 256 */
 	/* io_uring: small copy sends normally post no completion when they send everything
 	 * (IOSQE_CQE_SKIP_SUCCESS, settled after the submitting enter). true = every send posts
 	 * one (for comparisons). Ignored by epoll. */
@@ -83,7 +83,7 @@ int pe_loop_run_once(struct pe_loop *l, uint64_t timeout_ns);
 void pe_loop_stop(struct pe_loop *l);
 
 enum pe_backend pe_loop_backend(const struct pe_loop *l);
-const char *pe_loop_backend_str(const struct pe_loop *l);   /* "io_uring" or "epoll" */
+const char *pe_loop_backend_str(const struct pe_loop *l); /* "io_uring" or "epoll" */
 /* Why io_uring was not used ("PKTENG_URING_DISABLE is set", "ENOSYS: the kernel has no
  * io_uring", "no IORING_OP_SPLICE", ...), or NULL when the requested backend is the one
  * running. Valid for the loop's lifetime. */
@@ -97,28 +97,28 @@ uint64_t pe_loop_now_ns(const struct pe_loop *l);
  * by the loop's own thread; a reader on another thread sees values that may lag slightly
  * (aligned 64-bit loads do not tear on the supported targets). Sum with pe_loop_stats_add(). */
 struct pe_loop_stats {
-	uint64_t iterations;     /* loop iterations */
-	uint64_t syscalls;       /* io_uring_enter / epoll_wait / read / write / ... made */
-	uint64_t accepted;       /* connections accepted */
-	uint64_t connected;      /* outgoing connects that succeeded */
-	uint64_t connect_failed; /* outgoing connects that failed or timed out */
-	uint64_t closed;         /* connections closed for any reason */
-	uint64_t resets;         /* closes with -ECONNRESET / -EPIPE from the peer */
-	uint64_t idle_timeouts;  /* closes with -ETIMEDOUT from the idle timer */
-	uint64_t proto_errors;   /* pe_conn_close() with -EPROTO or -EMSGSIZE */
-	uint64_t bytes_in, bytes_out;   /* TCP payload */
+	uint64_t iterations;		/* loop iterations */
+	uint64_t syscalls;		/* io_uring_enter / epoll_wait / read / write / ... made */
+	uint64_t accepted;		/* connections accepted */
+	uint64_t connected;		/* outgoing connects that succeeded */
+	uint64_t connect_failed;	/* outgoing connects that failed or timed out */
+	uint64_t closed;		/* connections closed for any reason */
+	uint64_t resets;		/* closes with -ECONNRESET / -EPIPE from the peer */
+	uint64_t idle_timeouts;		/* closes with -ETIMEDOUT from the idle timer */
+	uint64_t proto_errors;		/* pe_conn_close() with -EPROTO or -EMSGSIZE */
+	uint64_t bytes_in, bytes_out;	/* TCP payload */
 	uint64_t dgrams_in, dgrams_out; /* UDP datagrams */
 	uint64_t dgram_bytes_in, dgram_bytes_out;
-	uint64_t dgram_errors;   /* failed UDP sends (reported to on_error) */
-	uint64_t zc_sends;       /* SEND_ZC operations completed */
-	uint64_t zc_copied;      /* ... of which the kernel reported it copied anyway */
-	uint64_t enobufs;        /* io_uring multishot receive re-armed after ENOBUFS */
+	uint64_t dgram_errors; /* failed UDP sends (reported to on_error) */
+	uint64_t zc_sends;     /* SEND_ZC operations completed */
+	uint64_t zc_copied;    /* ... of which the kernel reported it copied anyway */
+	uint64_t enobufs;      /* io_uring multishot receive re-armed after ENOBUFS */
 	uint64_t timers_fired;
-	uint64_t zc_ops;         /* SEND_ZC operations submitted (zc_sends counts their notifications) */
-	uint64_t file_errors;    /* pe_conn_send_file() items that failed (-ENODATA, read errors) */
-	uint64_t silent_sends;   /* io_uring sends that went out whole without a completion */
-	uint64_t silent_short;   /* ... that fell short or found the socket full (then resent) */
-	uint64_t recv_shared;    /* io_uring TCP receives into a buffer that earlier ones used too */
+	uint64_t zc_ops; /* SEND_ZC operations submitted (zc_sends counts their notifications) */
+	uint64_t file_errors;  /* pe_conn_send_file() items that failed (-ENODATA, read errors) */
+	uint64_t silent_sends; /* io_uring sends that went out whole without a completion */
+	uint64_t silent_short; /* ... that fell short or found the socket full (then resent) */
+	uint64_t recv_shared;  /* io_uring TCP receives into a buffer that earlier ones used too */
 } __attribute__((aligned(64)));
 
 const struct pe_loop_stats *pe_loop_stats(const struct pe_loop *l);
@@ -140,8 +140,8 @@ struct pe_timer;
 typedef void (*pe_timer_fn)(struct pe_loop *l, struct pe_timer *t);
 struct pe_timer {
 	pe_timer_fn fn;
-	void *data;       /* for the caller */
-	uint64_t due_ns;  /* private from here on */
+	void *data;	 /* for the caller */
+	uint64_t due_ns; /* private from here on */
 	uint64_t seq;
 	uint32_t heap_idx; /* 0 = not armed */
 };
@@ -182,18 +182,18 @@ struct pe_conn_cbs {
 struct pe_conn_opts {
 	size_t sz;
 	const struct pe_conn_cbs *cbs; /* required */
-	void *data;                    /* initial pe_conn_data() (for accepted conns too) */
+	void *data;		       /* initial pe_conn_data() (for accepted conns too) */
 	/* Backpressure: bytes queued (sent by the caller, not yet taken by the kernel) are bounded
 	 * by sndq_max_bytes (0 = 4 MiB); on_writable fires when they fall to sndq_low_bytes
 	 * (0 = half of the max). */
 	size_t sndq_max_bytes;
 	size_t sndq_low_bytes;
-	uint64_t idle_timeout_ms;      /* close with -ETIMEDOUT after this long without bytes in or
+	uint64_t idle_timeout_ms;	/* close with -ETIMEDOUT after this long without bytes in or
 					* out; 0 = never */
-	uint64_t connect_timeout_ms;   /* pe_connect(): 0 = the kernel's (minutes) */
-	bool nodelay;                  /* TCP_NODELAY */
-	int sndbuf_bytes, rcvbuf_bytes;/* SO_SNDBUF / SO_RCVBUF when > 0 */
-	const struct pe_addr *bind;    /* pe_connect(): local address, or NULL */
+	uint64_t connect_timeout_ms;	/* pe_connect(): 0 = the kernel's (minutes) */
+	bool nodelay;			/* TCP_NODELAY */
+	int sndbuf_bytes, rcvbuf_bytes; /* SO_SNDBUF / SO_RCVBUF when > 0 */
+	const struct pe_addr *bind;	/* pe_connect(): local address, or NULL */
 };
 
 /* Starts a connection to `to`. Returns 0 with *out set (the conn exists now: on_open follows on
@@ -228,8 +228,8 @@ int pe_conn_send_ref(struct pe_conn *c, const void *buf, size_t len, pe_send_don
  * stream for a complete one) and closed with that error (counted in file_errors). Not counted
  * against the queue bound. Returns 0, or -ENOTCONN/-EPIPE as above, -EINVAL for a bad fd or
  * len 0. */
-int pe_conn_send_file(struct pe_conn *c, int fd, uint64_t off, uint64_t len,
-		      pe_send_done_fn done, void *arg);
+int pe_conn_send_file(struct pe_conn *c, int fd, uint64_t off, uint64_t len, pe_send_done_fn done,
+		      void *arg);
 
 /* Asks for on_writable as soon as the queue is at or below the low mark (on the next
  * iteration if it is already): the "fill" pattern for bulk senders. */
@@ -264,9 +264,9 @@ int pe_conn_set_idle_timeout(struct pe_conn *c, uint64_t idle_timeout_ms);
 /* Per-connection counters, updated by the loop. */
 struct pe_conn_stats {
 	uint64_t bytes_in, bytes_out; /* payload received / taken by the kernel */
-	uint64_t recvs, sends;        /* receive completions/reads, send completions/writes */
-	uint64_t t_open_ns;           /* pe_now_ns() at on_open */
-	uint64_t t_last_ns;           /* last byte in or out (loop time) */
+	uint64_t recvs, sends;	      /* receive completions/reads, send completions/writes */
+	uint64_t t_open_ns;	      /* pe_now_ns() at on_open */
+	uint64_t t_last_ns;	      /* last byte in or out (loop time) */
 };
 const struct pe_conn_stats *pe_conn_stats(const struct pe_conn *c);
 
@@ -275,10 +275,10 @@ const struct pe_conn_stats *pe_conn_stats(const struct pe_conn *c);
 struct pe_listen_opts {
 	size_t sz;
 	const struct pe_conn_opts *conn; /* required: options of every accepted connection */
-	int backlog;       /* 0 = SOMAXCONN; -1 = listen(fd, 0) */
-	bool reuseport;    /* SO_REUSEPORT: one listener per worker on the same port */
-	bool v6only;       /* IPV6_V6ONLY=1 on [::]; default dual stack */
-	void *data;        /* pe_listener_data() */
+	int backlog;			 /* 0 = SOMAXCONN; -1 = listen(fd, 0) */
+	bool reuseport; /* SO_REUSEPORT: one listener per worker on the same port */
+	bool v6only;	/* IPV6_V6ONLY=1 on [::]; default dual stack */
+	void *data;	/* pe_listener_data() */
 };
 
 /* Listens on addr (pe_addr_any() for every address; port 0 picks one: see
@@ -317,12 +317,12 @@ struct pe_udp_cbs {
 
 struct pe_udp_opts {
 	size_t sz;
-	const struct pe_udp_cbs *cbs;  /* required */
+	const struct pe_udp_cbs *cbs; /* required */
 	void *data;
-	const struct pe_addr *peer;    /* connect(2) to this peer; NULL = unconnected */
+	const struct pe_addr *peer; /* connect(2) to this peer; NULL = unconnected */
 	bool reuseport, v6only;
 	int sndbuf_bytes, rcvbuf_bytes;
-	unsigned sendq_max;            /* datagrams queued at most; 0 = 1024 */
+	unsigned sendq_max; /* datagrams queued at most; 0 = 1024 */
 };
 
 /* A UDP socket bound to local (NULL: an ephemeral port of peer's family, or [::]). Returns 0

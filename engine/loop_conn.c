@@ -518,8 +518,8 @@ int pe_conn_send_ref(struct pe_conn *c, const void *buf, size_t len, pe_send_don
 	return 0;
 }
 
-int pe_conn_send_file(struct pe_conn *c, int fd, uint64_t off, uint64_t len,
-		      pe_send_done_fn done, void *arg)
+int pe_conn_send_file(struct pe_conn *c, int fd, uint64_t off, uint64_t len, pe_send_done_fn done,
+		      void *arg)
 {
 	struct pe_sq_item *t;
 	long err = send_check(c);

@@ -13,9 +13,9 @@
 #include <unistd.h>
 
 #define EP_READS_PER_EVENT 8 /* then yield to other sockets; the rest next iteration */
-#define EP_UDP_BATCH 64
-#define EP_IOV 64
-#define EP_TFD_HORIZON_NS (86400ull * 365 * 1000000000) /* later deadlines: a timed wait */
+#define EP_UDP_BATCH	   64
+#define EP_IOV		   64
+#define EP_TFD_HORIZON_NS  (86400ull * 365 * 1000000000) /* later deadlines: a timed wait */
 
 struct ep {
 	int epfd;
@@ -197,7 +197,8 @@ static void ep_flush(struct pe_conn *c)
 			struct msghdr m = { .msg_iov = iov };
 			size_t total = 0;
 
-			for (; it && it->kind != PE_SQ_FILE && m.msg_iovlen < EP_IOV; it = it->next) {
+			for (; it && it->kind != PE_SQ_FILE && m.msg_iovlen < EP_IOV;
+			     it = it->next) {
 				iov[m.msg_iovlen].iov_base = (void *)(it->ptr + it->off);
 				iov[m.msg_iovlen].iov_len = it->len - it->off;
 				total += it->len - it->off;
@@ -430,11 +431,14 @@ static int ep_wait(struct pe_loop *l, uint64_t timeout_ns)
 		uint64_t due = pe_now_ns() + timeout_ns;
 
 		if (!e->tfd_due || e->tfd_due > due) {
-			struct itimerspec its = { .it_value = { .tv_sec = (time_t)(due / 1000000000ull),
-								.tv_nsec = (long)(due % 1000000000ull) } };
+			struct itimerspec its = {
+				.it_value = { .tv_sec = (time_t)(due / 1000000000ull),
+					      .tv_nsec = (long)(due % 1000000000ull) }
+			};
 
 			l->st.syscalls++;
-			e->tfd_due = timerfd_settime(e->tfd, TFD_TIMER_ABSTIME, &its, NULL) ? 0 : due;
+			e->tfd_due =
+				timerfd_settime(e->tfd, TFD_TIMER_ABSTIME, &its, NULL) ? 0 : due;
 		}
 		if (e->tfd_due)
 			timeout_ns = UINT64_MAX;

@@ -17,19 +17,19 @@
 /* A tagged pointer target: what a CQE's user_data or an epoll_event's data.ptr refers to. */
 enum pe_src_kind {
 	PE_SRC_NONE = 0,
-	PE_SRC_WAKE,     /* the stop eventfd */
+	PE_SRC_WAKE, /* the stop eventfd */
 	PE_SRC_LISTEN,
-	PE_SRC_CONN,     /* epoll: the socket; uring: unused */
-	PE_SRC_RECV,     /* uring ops on a connection */
+	PE_SRC_CONN, /* epoll: the socket; uring: unused */
+	PE_SRC_RECV, /* uring ops on a connection */
 	PE_SRC_SEND,
 	PE_SRC_CONNECT,
 	PE_SRC_SPLICE_IN,
 	PE_SRC_SPLICE_OUT,
-	PE_SRC_ZC,       /* uring SEND_ZC op (malloc'd struct pe_zc) */
-	PE_SRC_UDP,      /* epoll: the socket; uring: multishot recvmsg */
+	PE_SRC_ZC,	 /* uring SEND_ZC op (malloc'd struct pe_zc) */
+	PE_SRC_UDP,	 /* epoll: the socket; uring: multishot recvmsg */
 	PE_SRC_UDP_SEND, /* uring: one queued datagram */
-	PE_SRC_IGNORE,   /* uring cancel requests */
-	PE_SRC_TIMEOUT,  /* uring: a kernel timeout standing in for a timed wait */
+	PE_SRC_IGNORE,	 /* uring cancel requests */
+	PE_SRC_TIMEOUT,	 /* uring: a kernel timeout standing in for a timed wait */
 };
 
 struct pe_src {
@@ -45,13 +45,13 @@ struct pe_sq_item {
 	struct pe_sq_item *next;
 	uint8_t kind;
 	int err;
-	const uint8_t *ptr;     /* COPY/REF: bytes [off, len) still to send */
+	const uint8_t *ptr; /* COPY/REF: bytes [off, len) still to send */
 	size_t len, off, cap;
 	pe_send_done_fn done;
 	void *arg;
-	int file_fd;            /* FILE: sends file [file_off + off, file_off + len) */
+	int file_fd; /* FILE: sends file [file_off + off, file_off + len) */
 	uint64_t file_off;
-	unsigned zc_pending;    /* SEND_ZC notifications outstanding for this item */
+	unsigned zc_pending; /* SEND_ZC notifications outstanding for this item */
 	uint8_t data[];
 };
 
@@ -67,10 +67,10 @@ struct pe_conn {
 	struct pe_loop *loop;
 	int fd;
 	uint8_t state;
-	bool shut_req;      /* pe_conn_shutdown(): SHUT_WR once the queue is empty */
+	bool shut_req; /* pe_conn_shutdown(): SHUT_WR once the queue is empty */
 	bool shut_done;
-	bool eof;           /* peer sent FIN */
-	bool eof_pending;   /* FIN seen while paused or holding bytes: delivered after them */
+	bool eof;	  /* peer sent FIN */
+	bool eof_pending; /* FIN seen while paused or holding bytes: delivered after them */
 	bool paused;
 	bool want_writable;
 	bool do_reset;
@@ -82,8 +82,8 @@ struct pe_conn {
 	struct pe_link dirty, writable, dead;
 	/* send queue */
 	struct pe_sq_item *sq_head, *sq_tail;
-	struct pe_sq_item *zc_wait;  /* fully sent REF items waiting for SEND_ZC notifications */
-	struct pe_sq_item *spare;    /* a free COPY chunk kept for the next send */
+	struct pe_sq_item *zc_wait; /* fully sent REF items waiting for SEND_ZC notifications */
+	struct pe_sq_item *spare;   /* a free COPY chunk kept for the next send */
 	size_t queued, sndq_max, sndq_low;
 	/* receive bytes held while paused */
 	uint8_t *held;
@@ -97,14 +97,14 @@ struct pe_conn {
 	unsigned inflight;    /* uring: ops referencing this conn (incl. SEND_ZC notifications) */
 	unsigned zc_inflight; /* uring: of which notifications */
 	bool recv_armed, send_busy, fd_closed, cancel_sent, wblocked, rready, hup_seen;
-	bool fixed;           /* uring: registered at slot fd */
-	bool silent;          /* uring: a send without a success CQE is in flight (silent_len) */
-	bool silent_off;      /* uring: the last silent send fell short; plain sends for now */
+	bool fixed;	 /* uring: registered at slot fd */
+	bool silent;	 /* uring: a send without a success CQE is in flight (silent_len) */
+	bool silent_off; /* uring: the last silent send fell short; plain sends for now */
 	size_t silent_len;
 	unsigned silent_gen;
 	struct pe_conn *rnext; /* epoll: read budget used up, read again next iteration */
-	int pipe[2];          /* uring file send: file -> pipe -> socket */
-	size_t pipe_bytes;    /* bytes in the pipe not yet spliced to the socket */
+	int pipe[2];	       /* uring file send: file -> pipe -> socket */
+	size_t pipe_bytes;     /* bytes in the pipe not yet spliced to the socket */
 	struct iovec iov[16];
 	struct msghdr msg;
 };
@@ -118,7 +118,7 @@ struct pe_listener {
 	struct pe_src src;
 	struct pe_listener *next, *prev;
 	bool armed, dead;
-	unsigned refs;      /* 1 while open + 1 per accepted connection + backend holds */
+	unsigned refs; /* 1 while open + 1 per accepted connection + backend holds */
 };
 
 /* One queued outgoing datagram. */
@@ -131,8 +131,8 @@ struct pe_udp_slot {
 	struct msghdr msg;
 	struct pe_src src;
 	struct pe_udp *u;
-	int res;            /* uring: completion result once done */
-	bool done;          /* uring: completed, waiting for the slots before it */
+	int res;   /* uring: completion result once done */
+	bool done; /* uring: completed, waiting for the slots before it */
 };
 
 struct pe_udp {
@@ -164,16 +164,16 @@ struct pe_backend_ops {
 	void (*close)(struct pe_loop *l);
 	/* Submit what is queued, wait up to timeout_ns, dispatch. Events handled or -errno. */
 	int (*wait)(struct pe_loop *l, uint64_t timeout_ns);
-	int (*conn_start)(struct pe_conn *c);         /* accepted or connected: start receiving */
+	int (*conn_start)(struct pe_conn *c); /* accepted or connected: start receiving */
 	int (*conn_connect)(struct pe_conn *c, const struct pe_addr *to);
-	void (*conn_flush)(struct pe_conn *c);        /* the queue has new items */
-	void (*conn_close)(struct pe_conn *c);        /* tear down; later pe__conn_dead() */
+	void (*conn_flush)(struct pe_conn *c); /* the queue has new items */
+	void (*conn_close)(struct pe_conn *c); /* tear down; later pe__conn_dead() */
 	void (*conn_pause)(struct pe_conn *c, bool pause);
 	int (*listen_start)(struct pe_listener *ls);
 	void (*listen_close)(struct pe_listener *ls); /* frees ls when safe */
 	int (*udp_start)(struct pe_udp *u);
 	void (*udp_flush)(struct pe_udp *u);
-	void (*udp_close)(struct pe_udp *u);          /* frees u when safe */
+	void (*udp_close)(struct pe_udp *u); /* frees u when safe */
 };
 
 extern const struct pe_backend_ops pe_backend_uring;
@@ -214,13 +214,13 @@ void pe__conn_error(struct pe_conn *c, int err);
 /* The FILE item at the head failed (-ENODATA: file shorter than promised): done(err), then the
  * connection closes with err. */
 void pe__conn_file_failed(struct pe_conn *c, int err);
-void pe__conn_opened(struct pe_conn *c, int err);    /* connect finished */
-void pe__conn_dead(struct pe_conn *c);               /* backend done with c: finalize */
+void pe__conn_opened(struct pe_conn *c, int err); /* connect finished */
+void pe__conn_dead(struct pe_conn *c);		  /* backend done with c: finalize */
 struct pe_conn *pe__conn_accepted(struct pe_listener *ls, int fd);
 void pe__item_zc_done(struct pe_conn *c, struct pe_sq_item *it); /* one notification */
 void pe__udp_recv(struct pe_udp *u, const struct pe_dgram *d, unsigned n);
 void pe__udp_sent(struct pe_udp *u, unsigned n, int err); /* n slots from head done */
-void pe__udp_dead(struct pe_udp *u);         /* backend done with u: free it soon */
+void pe__udp_dead(struct pe_udp *u);			  /* backend done with u: free it soon */
 void pe__listener_ref(struct pe_listener *ls);
 void pe__listener_unref(struct pe_listener *ls); /* frees at zero */
 void pe__loop_process(struct pe_loop *l);

@@ -346,7 +346,8 @@ static void udp_recv_cqe(struct pe_udp *u, struct io_uring_cqe *cqe)
 	if (cqe->res > 0 && (cqe->flags & IORING_CQE_F_BUFFER)) {
 		unsigned bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
 		uint8_t *buf = r->udp.mem + (size_t)bid * r->udp.bsize;
-		struct io_uring_recvmsg_out *o = io_uring_recvmsg_validate(buf, cqe->res, &u->rtmpl);
+		struct io_uring_recvmsg_out *o =
+			io_uring_recvmsg_validate(buf, cqe->res, &u->rtmpl);
 
 		if (r->ub_n && (r->ub_u != u || r->ub_n == UR_UDP_BATCH))
 			udp_batch_flush(l);
@@ -539,7 +540,7 @@ static int ur_wait(struct pe_loop *l, uint64_t timeout_ns)
 	settle = !io_uring_sq_ready(&u->ring) &&
 		 !(IO_URING_READ_ONCE(*u->ring.sq.kflags) & IORING_SQ_CQ_OVERFLOW);
 	l->now_ns = pe_now_ns();
-	io_uring_for_each_cqe(&u->ring, head, cqe) {
+	io_uring_for_each_cqe (&u->ring, head, cqe) {
 		struct pe_src *s = io_uring_cqe_get_data(cqe);
 
 		n++;

@@ -5,16 +5,16 @@
 
 #include "engine/loop_int.h"
 
-#define UR_BGID_TCP 0
-#define UR_BGID_UDP 1
-#define UR_UDP_BATCH 64
-#define UR_TMO_MAX 4 /* kernel timeouts in flight at once */
+#define UR_BGID_TCP	  0
+#define UR_BGID_UDP	  1
+#define UR_UDP_BATCH	  64
+#define UR_TMO_MAX	  4				/* kernel timeouts in flight at once */
 #define UR_TMO_HORIZON_NS (86400ull * 365 * 1000000000) /* later deadlines: a timed wait */
 /* Incremental buffer consumption (kernel 6.12), newer than liburing 2.3's header: a completion
  * takes from a provided buffer only the bytes it used, and the next one goes on in the same
  * buffer. Small messages of many connections then share a few hot buffers instead of each
  * landing at the start of its own 16 KiB one. */
-#define UR_PBUF_RING_INC 2u          /* io_uring_buf_reg.flags: IOU_PBUF_RING_INC */
+#define UR_PBUF_RING_INC  2u	    /* io_uring_buf_reg.flags: IOU_PBUF_RING_INC */
 #define UR_CQE_F_BUF_MORE (1u << 4) /* IORING_CQE_F_BUF_MORE: the kernel keeps the buffer */
 
 struct ur_bufring {
@@ -35,13 +35,13 @@ struct ur {
 	struct io_uring ring;
 	bool ring_ok;
 	bool has_zc;
-	unsigned fixed_nr;       /* registered-file table size: a socket fd < this uses slot fd */
-	int minus_one;           /* FILES_UPDATE source that clears a slot */
+	unsigned fixed_nr; /* registered-file table size: a socket fd < this uses slot fd */
+	int minus_one;	   /* FILES_UPDATE source that clears a slot */
 	struct ur_bufring tcp, udp;
 	struct pe_src wake_src, ignore_src;
 	uint64_t wake_val;
 	/* Silent sends (see loop_uring_tcp.c): submitted, settled after the next enter. */
-	bool has_skip;           /* IORING_FEAT_CQE_SKIP */
+	bool has_skip; /* IORING_FEAT_CQE_SKIP */
 	struct ur_silent *silent;
 	unsigned silent_n, silent_cap;
 	/* UDP datagrams collected from consecutive CQEs, delivered as one batch */
@@ -56,7 +56,7 @@ struct ur {
 	 * VM costs an exit each time. One that fires early only wakes the loop once for nothing. */
 	bool has_timeout;
 	struct pe_src tmo_src[UR_TMO_MAX];
-	uint64_t tmo_due[UR_TMO_MAX]; /* CLOCK_MONOTONIC ns; 0: the slot is free */
+	uint64_t tmo_due[UR_TMO_MAX];	 /* CLOCK_MONOTONIC ns; 0: the slot is free */
 	struct __kernel_timespec tmo_ts; /* read by the kernel when the SQE is submitted */
 };
 

@@ -185,8 +185,8 @@ void pe__ur_conn_flush(struct pe_conn *c)
 		if (left < n)
 			n = (unsigned)left;
 		sqe = pe__ur_sqe(l, &c->s_splice_in);
-		io_uring_prep_splice(sqe, it->file_fd, (int64_t)(it->file_off + it->off), c->pipe[1],
-				     -1, n, 0);
+		io_uring_prep_splice(sqe, it->file_fd, (int64_t)(it->file_off + it->off),
+				     c->pipe[1], -1, n, 0);
 		c->inflight++;
 		c->send_busy = true;
 		return;

@@ -50,7 +50,7 @@ struct json_object *pe_proto_msg(const char *type)
 	return o;
 }
 
-#define ADD_INT(o, k, v) json_object_object_add(o, k, json_object_new_int64((int64_t)(v)))
+#define ADD_INT(o, k, v)  json_object_object_add(o, k, json_object_new_int64((int64_t)(v)))
 #define ADD_BOOL(o, k, v) json_object_object_add(o, k, json_object_new_boolean(v))
 
 struct json_object *pe_proto_hello(const struct pe_params *p)
@@ -107,7 +107,8 @@ struct json_object *pe_proto_parse(const void *buf, size_t len, char *err, size_
 	enum json_tokener_error jerr;
 
 	if (len > PE_PROTO_MAX_MSG) {
-		snprintf(err, errlen, "message of %zu bytes is larger than %u", len, PE_PROTO_MAX_MSG);
+		snprintf(err, errlen, "message of %zu bytes is larger than %u", len,
+			 PE_PROTO_MAX_MSG);
 		return NULL;
 	}
 	tok = json_tokener_new();
@@ -125,7 +126,8 @@ struct json_object *pe_proto_parse(const void *buf, size_t len, char *err, size_
 	}
 	if (!o) {
 		snprintf(err, errlen, "malformed JSON: %s",
-			 jerr == json_tokener_continue ? "truncated" : json_tokener_error_desc(jerr));
+			 jerr == json_tokener_continue ? "truncated"
+						       : json_tokener_error_desc(jerr));
 	} else if (!json_object_is_type(o, json_type_object)) {
 		snprintf(err, errlen, "message is not a JSON object");
 		json_object_put(o);
@@ -172,7 +174,8 @@ const char *pe_json_str(struct json_object *o, const char *key, const char *dflt
 {
 	struct json_object *v;
 
-	if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+	if (!o || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
 		return dflt;
 	return json_object_get_string(v);
 }
@@ -191,7 +194,8 @@ int pe_proto_parse_hello(struct json_object *msg, struct pe_params *p, char *err
 	int64_t v;
 
 	if (strcmp(pe_proto_type(msg), PE_MSG_HELLO)) {
-		snprintf(err, errlen, "expected a \"hello\" message, got \"%s\"", pe_proto_type(msg));
+		snprintf(err, errlen, "expected a \"hello\" message, got \"%s\"",
+			 pe_proto_type(msg));
 		return -EPROTO;
 	}
 	if (ver != PE_PROTO_VERSION) {
@@ -203,7 +207,8 @@ int pe_proto_parse_hello(struct json_object *msg, struct pe_params *p, char *err
 		snprintf(err, errlen, "unknown mode '%.64s'", mode ? mode : "(none)");
 		return -EINVAL;
 	}
-	if (!json_object_object_get_ex(msg, "params", &pp) || !json_object_is_type(pp, json_type_object)) {
+	if (!json_object_object_get_ex(msg, "params", &pp) ||
+	    !json_object_is_type(pp, json_type_object)) {
 		snprintf(err, errlen, "hello has no \"params\" object");
 		return -EPROTO;
 	}
@@ -228,8 +233,8 @@ int pe_proto_parse_hello(struct json_object *msg, struct pe_params *p, char *err
 		return -EINVAL;
 	}
 	p->conns = (uint32_t)v;
-	if (p->duration_s < 0 || p->duration_s > 86400 || (p->duration_s == 0 && !p->bytes_total &&
-							     m != PE_MODE_FILE)) {
+	if (p->duration_s < 0 || p->duration_s > 86400 ||
+	    (p->duration_s == 0 && !p->bytes_total && m != PE_MODE_FILE)) {
 		snprintf(err, errlen, "duration_s %g out of range (0..86400, 0 needs bytes_total)",
 			 p->duration_s);
 		return -EINVAL;
@@ -247,7 +252,8 @@ int pe_proto_parse_hello(struct json_object *msg, struct pe_params *p, char *err
 	snprintf(p->file_sha256, sizeof(p->file_sha256), "%s", pe_json_str(pp, "file_sha256", ""));
 	v = pe_json_i64(pp, "spin_us", 0);
 	if (v < 0 || v > PE_SPIN_US_MAX) {
-		snprintf(err, errlen, "spin_us %lld out of range 0..%d", (long long)v, PE_SPIN_US_MAX);
+		snprintf(err, errlen, "spin_us %lld out of range 0..%d", (long long)v,
+			 PE_SPIN_US_MAX);
 		return -EINVAL;
 	}
 	p->spin_us = (uint32_t)v;
@@ -359,7 +365,8 @@ int pe_ctl_recv_frame(struct pe_ctl *c, const void **msg, size_t *mlen, char *er
 		if (r == 1)
 			return 0;
 		if (r == PE_LPM_TOOBIG) {
-			snprintf(err, errlen, "message length prefix larger than %u", c->dec.max_len);
+			snprintf(err, errlen, "message length prefix larger than %u",
+				 c->dec.max_len);
 			return -EPROTO;
 		}
 		if (r != PE_LPM_PARTIAL) {
@@ -383,9 +390,10 @@ int pe_ctl_recv_frame(struct pe_ctl *c, const void **msg, size_t *mlen, char *er
 			if (n < 0)
 				snprintf(err, errlen, "%s", strerror(errno));
 			else
-				snprintf(err, errlen, "%s", partial ?
-					 "truncated message (connection closed mid-message)" :
-					 "connection closed");
+				snprintf(err, errlen, "%s",
+					 partial ? "truncated message (connection closed "
+						   "mid-message)"
+						 : "connection closed");
 			return n < 0 ? -errno : -ECONNRESET;
 		}
 		pe_lpm_push(&c->dec, c->rbuf, (size_t)n);
@@ -451,6 +459,7 @@ int pe_data_hdr_check(const uint8_t hdr[PE_DATA_HDR], uint64_t cookie, uint32_t 
 		c = c << 8 | hdr[4 + i];
 	if (c != cookie)
 		return -EPROTO;
-	*index = (uint32_t)hdr[12] << 24 | (uint32_t)hdr[13] << 16 | (uint32_t)hdr[14] << 8 | hdr[15];
+	*index = (uint32_t)hdr[12] << 24 | (uint32_t)hdr[13] << 16 | (uint32_t)hdr[14] << 8 |
+		 hdr[15];
 	return 0;
 }

@@ -12,19 +12,26 @@ struct json_object;
 
 #define PE_PROTO_VERSION 1
 #define PE_PROTO_MAX_MSG (1u << 20) /* control messages larger than this are refused */
-#define PE_COOKIE_LEN 16	    /* hex characters */
+#define PE_COOKIE_LEN	 16	    /* hex characters */
 
-enum pe_mode { PE_MODE_STREAM, PE_MODE_RR, PE_MODE_CRR, PE_MODE_UDP, PE_MODE_ECHO, PE_MODE_FILE,
-	       PE_MODE__COUNT };
+enum pe_mode {
+	PE_MODE_STREAM,
+	PE_MODE_RR,
+	PE_MODE_CRR,
+	PE_MODE_UDP,
+	PE_MODE_ECHO,
+	PE_MODE_FILE,
+	PE_MODE__COUNT
+};
 
 /* Everything a test needs on both sides; the client fills it from its options. */
 struct pe_params {
 	enum pe_mode mode;
-	double duration_s;  /* run time; 0 when bytes_total bounds the test */
-	uint64_t bytes_total; /* -n: bytes per flow direction (stream) or 0 */
-	uint32_t len_bytes;   /* -l: block, request or datagram size */
+	double duration_s;	 /* run time; 0 when bytes_total bounds the test */
+	uint64_t bytes_total;	 /* -n: bytes per flow direction (stream) or 0 */
+	uint32_t len_bytes;	 /* -l: block, request or datagram size */
 	uint32_t resp_len_bytes; /* rr/crr response size */
-	uint32_t conns;	      /* -P flows / --conns */
+	uint32_t conns;		 /* -P flows / --conns */
 	bool reverse, bidir, zerocopy, skip_rx_copy, verify, gso, gro;
 	uint64_t rate_bps, rate_pps; /* udp pacing; both 0: as fast as possible */
 	uint64_t file_bytes;	     /* file: the size the client announces */
@@ -40,13 +47,13 @@ int pe_mode_parse(const char *name, enum pe_mode *out);
 void pe_params_default(struct pe_params *p, enum pe_mode m);
 
 /* Message types; the "type" member of every message. */
-#define PE_MSG_HELLO "hello"   /* c->s: version, mode, params */
-#define PE_MSG_OK "ok"	       /* s->c: cookie, udp_port */
-#define PE_MSG_ERROR "error"   /* s->c: message; the server closes the connection */
-#define PE_MSG_DATA "data"     /* c->s on a data connection: cookie, index */
-#define PE_MSG_START "start"   /* c->s: data connections are open */
-#define PE_MSG_GO "go"	       /* s->c: all data connections arrived, the clock starts */
-#define PE_MSG_END "end"       /* c->s: the client's side finished; its sender figures */
+#define PE_MSG_HELLO  "hello"  /* c->s: version, mode, params */
+#define PE_MSG_OK     "ok"     /* s->c: cookie, udp_port */
+#define PE_MSG_ERROR  "error"  /* s->c: message; the server closes the connection */
+#define PE_MSG_DATA   "data"   /* c->s on a data connection: cookie, index */
+#define PE_MSG_START  "start"  /* c->s: data connections are open */
+#define PE_MSG_GO     "go"     /* s->c: all data connections arrived, the clock starts */
+#define PE_MSG_END    "end"    /* c->s: the client's side finished; its sender figures */
 #define PE_MSG_RESULT "result" /* s->c: the server's figures */
 
 /* Builds {"type":"hello","version":..,"mode":..,"params":{..}}; caller owns the object. */
@@ -69,7 +76,6 @@ int pe_proto_parse_hello(struct json_object *msg, struct pe_params *p, char *err
 int64_t pe_json_i64(struct json_object *o, const char *key, int64_t dflt);
 double pe_json_dbl(struct json_object *o, const char *key, double dflt);
 const char *pe_json_str(struct json_object *o, const char *key, const char *dflt);
-
 
 /* A control connection: a blocking-with-timeout socket plus a frame decoder. */
 #include "engine/framing.h"

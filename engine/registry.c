@@ -71,8 +71,11 @@ int pe_registry_check_name(const char *name, size_t len, char *why, size_t whyle
 				snprintf(why, whylen, "name contains a NUL byte at %zu", i);
 			return -EINVAL;
 		}
-		n = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2 :
-			(c & 0xf8) == 0xf0 ? 3 : 9;
+		n = c < 0x80		 ? 0
+		    : (c & 0xe0) == 0xc0 ? 1
+		    : (c & 0xf0) == 0xe0 ? 2
+		    : (c & 0xf8) == 0xf0 ? 3
+					 : 9;
 		if (n == 9 || i + n >= len + (n ? 0 : 1))
 			goto bad;
 		cp = n ? c & (0x3f >> n) : c;
@@ -102,8 +105,8 @@ static struct json_object *list_json(struct pe_registry *r)
 	for (i = 0; i < r->n; i++) {
 		struct json_object *e = json_object_new_object();
 
-		json_object_object_add(e, "name", json_object_new_string_len(r->e[i].name,
-									      (int)r->e[i].name_len));
+		json_object_object_add(
+			e, "name", json_object_new_string_len(r->e[i].name, (int)r->e[i].name_len));
 		json_object_object_add(e, "address", json_object_new_string(r->e[i].addr));
 		json_object_object_add(e, "port", json_object_new_int(r->e[i].port));
 		json_object_array_add(a, e);
@@ -138,7 +141,8 @@ static int handle(struct pe_registry *r, struct pe_ctl *c, const struct pe_addr 
 		  const void *msg, size_t len)
 {
 	struct json_tokener *tok = json_tokener_new();
-	struct json_object *req = tok ? json_tokener_parse_ex(tok, msg, (int)len) : NULL, *name = NULL;
+	struct json_object *req = tok ? json_tokener_parse_ex(tok, msg, (int)len) : NULL,
+			   *name = NULL;
 	bool complete = tok && json_tokener_get_error(tok) == json_tokener_success &&
 			json_tokener_get_parse_end(tok) == len;
 	struct json_object *ans, *lv;
@@ -487,7 +491,8 @@ int pe_registry_query(const char *host, uint16_t port, const char *name, size_t 
 	pe_lpm_dec_init(&c.dec, PE_REGISTRY_MSG_MAX);
 	req = json_object_new_object();
 	if (name)
-		json_object_object_add(req, "name", json_object_new_string_len(name, (int)name_len));
+		json_object_object_add(req, "name",
+				       json_object_new_string_len(name, (int)name_len));
 	if (name && !want_list)
 		json_object_object_add(req, "list", json_object_new_boolean(0));
 	err = send_obj(&c, req);
@@ -505,7 +510,8 @@ int pe_registry_query(const char *host, uint16_t port, const char *name, size_t 
 			snprintf(why, whylen, "the registry's answer is not JSON");
 			err = -EPROTO;
 		} else if (json_object_object_get_ex(*reply, "error", NULL)) {
-			snprintf(why, whylen, "registry refused: %s", pe_json_str(*reply, "error", "?"));
+			snprintf(why, whylen, "registry refused: %s",
+				 pe_json_str(*reply, "error", "?"));
 			err = -EPROTO;
 		}
 		json_tokener_free(tok);

@@ -8,16 +8,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PE_REGISTRY_PORT 5000
-#define PE_REGISTRY_NAME_MAX 255   /* bytes of UTF-8 */
-#define PE_REGISTRY_MSG_MAX (64u << 20) /* largest frame either side accepts */
+#define PE_REGISTRY_PORT     5000
+#define PE_REGISTRY_NAME_MAX 255	 /* bytes of UTF-8 */
+#define PE_REGISTRY_MSG_MAX  (64u << 20) /* largest frame either side accepts */
 
 struct pe_registry_opts {
 	size_t sz;
-	const char *bind;  /* NULL: every address, IPv4 and IPv6 */
-	uint16_t port;	   /* 0: an ephemeral port (see pe_registry_port) */
-	int max_conns;	   /* connections served at once; 0 = 256; more wait in the backlog */
-	bool log;	   /* one line on stderr per refused request */
+	const char *bind; /* NULL: every address, IPv4 and IPv6 */
+	uint16_t port;	  /* 0: an ephemeral port (see pe_registry_port) */
+	int max_conns;	  /* connections served at once; 0 = 256; more wait in the backlog */
+	bool log;	  /* one line on stderr per refused request */
 };
 
 struct pe_registry;

@@ -48,19 +48,38 @@ void pe_figures_set_hist(struct pe_figures *f, const struct pe_hist *h)
 	f->lat_mean_ns = pe_hist_mean(h);
 }
 
-#define U64_FIELDS(X)                                                                       \
-	X(bytes_tx, c.bytes_tx) X(bytes_rx, c.bytes_rx) X(msgs_tx, c.msgs_tx)                \
-	X(msgs_rx, c.msgs_rx) X(transactions, c.transactions) X(lat_count, lat_count)        \
-	X(lat_min_ns, lat_min_ns) X(lat_p50_ns, lat_p50_ns) X(lat_p90_ns, lat_p90_ns)        \
-	X(lat_p99_ns, lat_p99_ns) X(lat_p999_ns, lat_p999_ns) X(lat_max_ns, lat_max_ns)      \
-	X(udp_sent, udp_sent) X(udp_received, udp_received) X(udp_lost, udp_lost)            \
-	X(udp_reordered, udp_reordered) X(udp_duplicates, udp_duplicates)                    \
-	X(udp_send_errors, udp_send_errors) X(udp_send_errno, udp_send_errno)                \
-	X(verify_errors, verify_errors) X(tcpi_bytes_acked, tcpi_bytes_acked)               \
-	X(tcpi_bytes_received, tcpi_bytes_received) X(file_bytes, file_bytes)
-#define DBL_FIELDS(X)                                                                       \
-	X(seconds, seconds) X(user_pct, user_pct) X(sys_pct, sys_pct)                         \
-	X(lat_mean_ns, lat_mean_ns) X(jitter_ns, jitter_ns)
+/* clang-format off */
+#define U64_FIELDS(X)                                                                              \
+	X(bytes_tx, c.bytes_tx)                                                                    \
+	X(bytes_rx, c.bytes_rx)                                                                    \
+	X(msgs_tx, c.msgs_tx)                                                                      \
+	X(msgs_rx, c.msgs_rx)                                                                      \
+	X(transactions, c.transactions)                                                            \
+	X(lat_count, lat_count)                                                                    \
+	X(lat_min_ns, lat_min_ns)                                                                  \
+	X(lat_p50_ns, lat_p50_ns)                                                                  \
+	X(lat_p90_ns, lat_p90_ns)                                                                  \
+	X(lat_p99_ns, lat_p99_ns)                                                                  \
+	X(lat_p999_ns, lat_p999_ns)                                                                \
+	X(lat_max_ns, lat_max_ns)                                                                  \
+	X(udp_sent, udp_sent)                                                                      \
+	X(udp_received, udp_received)                                                              \
+	X(udp_lost, udp_lost)                                                                      \
+	X(udp_reordered, udp_reordered)                                                            \
+	X(udp_duplicates, udp_duplicates)                                                          \
+	X(udp_send_errors, udp_send_errors)                                                        \
+	X(udp_send_errno, udp_send_errno)                                                          \
+	X(verify_errors, verify_errors)                                                            \
+	X(tcpi_bytes_acked, tcpi_bytes_acked)                                                      \
+	X(tcpi_bytes_received, tcpi_bytes_received)                                                \
+	X(file_bytes, file_bytes)
+#define DBL_FIELDS(X)                                                                              \
+	X(seconds, seconds)                                                                        \
+	X(user_pct, user_pct)                                                                      \
+	X(sys_pct, sys_pct)                                                                        \
+	X(lat_mean_ns, lat_mean_ns)                                                                \
+	X(jitter_ns, jitter_ns)
+/* clang-format on */
 
 struct json_object *pe_figures_to_json(const struct pe_figures *f)
 {
@@ -192,7 +211,9 @@ static void side_text(FILE *out, const char *who, const struct pe_params *p,
 	double s = f->seconds > 0 ? f->seconds : 1e-9;
 	char a[32], b[32];
 
-	fprintf(out, "%-7s %7.2f s  sent %s (%llu B)  received %s (%llu B)  cpu %.1f%% user %.1f%% sys\n",
+	fprintf(out,
+		"%-7s %7.2f s  sent %s (%llu B)  received %s (%llu B)  cpu %.1f%% user %.1f%% "
+		"sys\n",
 		who, f->seconds, pe_fmt_bits(a, sizeof(a), (double)f->c.bytes_tx * 8 / s),
 		(unsigned long long)f->c.bytes_tx,
 		pe_fmt_bits(b, sizeof(b), (double)f->c.bytes_rx * 8 / s),
@@ -201,8 +222,9 @@ static void side_text(FILE *out, const char *who, const struct pe_params *p,
 		fprintf(out, "        %llu transactions, %.0f/s\n",
 			(unsigned long long)f->c.transactions, (double)f->c.transactions / s);
 	if (f->lat_count)
-		fprintf(out, "        latency us: min %.1f p50 %.1f p90 %.1f p99 %.1f p99.9 %.1f "
-			     "max %.1f mean %.1f\n",
+		fprintf(out,
+			"        latency us: min %.1f p50 %.1f p90 %.1f p99 %.1f p99.9 %.1f "
+			"max %.1f mean %.1f\n",
 			f->lat_min_ns / 1e3, f->lat_p50_ns / 1e3, f->lat_p90_ns / 1e3,
 			f->lat_p99_ns / 1e3, f->lat_p999_ns / 1e3, f->lat_max_ns / 1e3,
 			f->lat_mean_ns / 1e3);
@@ -210,8 +232,9 @@ static void side_text(FILE *out, const char *who, const struct pe_params *p,
 		fprintf(out, "        udp: %llu datagrams refused by the kernel (last: %s)\n",
 			(unsigned long long)f->udp_send_errors, strerror((int)-f->udp_send_errno));
 	if (p->mode == PE_MODE_UDP && (f->udp_received || f->udp_lost))
-		fprintf(out, "        udp: %llu received (%.0f/s), %llu lost (%.3f%%), %llu reordered, "
-			     "%llu duplicates, jitter %.1f us\n",
+		fprintf(out,
+			"        udp: %llu received (%.0f/s), %llu lost (%.3f%%), %llu reordered, "
+			"%llu duplicates, jitter %.1f us\n",
 			(unsigned long long)f->udp_received, (double)f->udp_received / s,
 			(unsigned long long)f->udp_lost,
 			f->udp_sent ? 100.0 * (double)f->udp_lost / (double)f->udp_sent : 0.0,
@@ -219,19 +242,21 @@ static void side_text(FILE *out, const char *who, const struct pe_params *p,
 			f->jitter_ns / 1e3);
 	/* the side that checks: the stream receiver, the echo client */
 	if ((p->verify && f->c.bytes_rx) || (p->mode == PE_MODE_ECHO && f->lat_count)) {
-		fprintf(out, "        verify: %llu mismatched bytes", (unsigned long long)f->verify_errors);
+		fprintf(out, "        verify: %llu mismatched bytes",
+			(unsigned long long)f->verify_errors);
 		if (f->verify_errors)
 			fprintf(out, ", first at offset %lld", (long long)f->first_bad_offset);
 		fputc('\n', out);
 	}
 	if (f->sha256[0])
-		fprintf(out, "        file: %llu bytes sha256 %s\n", (unsigned long long)f->file_bytes,
-			f->sha256);
+		fprintf(out, "        file: %llu bytes sha256 %s\n",
+			(unsigned long long)f->file_bytes, f->sha256);
 	if (!f->ok)
 		fprintf(out, "        FAILED: %s\n", f->error);
 }
 
-void pe_report_summary(struct pe_report *r, const struct pe_figures *cli, const struct pe_figures *srv)
+void pe_report_summary(struct pe_report *r, const struct pe_figures *cli,
+		       const struct pe_figures *srv)
 {
 	if (r->fmt == PE_REPORT_TEXT) {
 		fprintf(r->out, "-- %s summary\n", pe_mode_name(r->params->mode));
@@ -246,8 +271,10 @@ void pe_report_summary(struct pe_report *r, const struct pe_figures *cli, const 
 		r->intervals = NULL;
 		if (r->fmt == PE_REPORT_JSON_STREAM)
 			json_object_object_add(o, "event", json_object_new_string("summary"));
-		fprintf(r->out, "%s\n", json_object_to_json_string_ext(o, r->fmt == PE_REPORT_JSON ?
-						JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN));
+		fprintf(r->out, "%s\n",
+			json_object_to_json_string_ext(o, r->fmt == PE_REPORT_JSON
+								  ? JSON_C_TO_STRING_PRETTY
+								  : JSON_C_TO_STRING_PLAIN));
 		json_object_put(o);
 	}
 	if (r->intervals)

@@ -27,14 +27,14 @@ void pe_cpu_pct(const struct pe_cpu *a, const struct pe_cpu *b, double *user_pct
 /* Counters one side keeps while a test runs. Plain integers, summed over connections. */
 struct pe_counts {
 	uint64_t bytes_tx, bytes_rx;
-	uint64_t msgs_tx, msgs_rx;     /* datagrams, requests or echo blocks */
-	uint64_t transactions;	       /* rr/crr/echo round trips completed */
+	uint64_t msgs_tx, msgs_rx; /* datagrams, requests or echo blocks */
+	uint64_t transactions;	   /* rr/crr/echo round trips completed */
 };
 
 /* One side's figures at the end of a test. */
 struct pe_figures {
 	bool ok;
-	char error[256];	/* why it failed, "" when ok */
+	char error[256]; /* why it failed, "" when ok */
 	double seconds;
 	struct pe_counts c;
 	double user_pct, sys_pct; /* process CPU over the run */
@@ -79,7 +79,8 @@ void pe_report_init(struct pe_report *r, enum pe_report_fmt fmt, FILE *out,
 void pe_report_interval(struct pe_report *r, double t0_s, double t1_s, const struct pe_counts *d);
 /* The final summary: the client's and the server's figures (server may be NULL when the
  * server never answered). Frees the interval array. */
-void pe_report_summary(struct pe_report *r, const struct pe_figures *cli, const struct pe_figures *srv);
+void pe_report_summary(struct pe_report *r, const struct pe_figures *cli,
+		       const struct pe_figures *srv);
 /* The whole result as a JSON object (caller puts it): params, intervals, client, server. */
 struct json_object *pe_report_json(const struct pe_params *p, struct json_object *intervals,
 				   const struct pe_figures *cli, const struct pe_figures *srv);

@@ -62,16 +62,16 @@ struct pe_work {
 	const struct pe_work_ops *ops;
 	bool is_client;
 	uint64_t cookie;
-	struct pe_addr data_addr;  /* client: where data goes; server: the data port */
-	const char *file_path;     /* client, file mode */
+	struct pe_addr data_addr; /* client: where data goes; server: the data port */
+	const char *file_path;	  /* client, file mode */
 	void *mode;
 
-	struct pe_counts cnt;      /* live counters, this side */
-	struct pe_counts last;     /* at the previous interval line */
-	struct pe_hist *hist;      /* latency (allocated for rr/crr/echo clients) */
-	struct pe_figures fig;     /* mode figures filled as it goes (udp, verify, tcp_info) */
+	struct pe_counts cnt;  /* live counters, this side */
+	struct pe_counts last; /* at the previous interval line */
+	struct pe_hist *hist;  /* latency (allocated for rr/crr/echo clients) */
+	struct pe_figures fig; /* mode figures filled as it goes (udp, verify, tcp_info) */
 
-	unsigned conns_ready;	   /* data connections open and identified */
+	unsigned conns_ready; /* data connections open and identified */
 	unsigned conns_closed;
 	bool going, stopping, finished, failed;
 	bool busy; /* the driver turns the loop without waiting and calls ops->poll */
@@ -145,20 +145,20 @@ int pe_sha256_file(const char *path, char out_hex[65], uint64_t *size);
  * own loop, so many clients and tests run at once and a bad client harms only itself. */
 struct pe_server_opts {
 	size_t sz;
-	const char *bind;	  /* NULL: every address, IPv4 and IPv6 */
-	uint16_t port;		  /* 0: ephemeral (pe_server_port) */
+	const char *bind; /* NULL: every address, IPv4 and IPv6 */
+	uint16_t port;	  /* 0: ephemeral (pe_server_port) */
 	enum pe_backend backend;
-	unsigned max_sessions;	  /* tests served at once; 0 = 64 */
-	bool log;		  /* one line on stderr per refused client or failed test */
-	int ctl_timeout_ms;	  /* waiting for a control message; 0 = 10000 */
+	unsigned max_sessions; /* tests served at once; 0 = 64 */
+	bool log;	       /* one line on stderr per refused client or failed test */
+	int ctl_timeout_ms;    /* waiting for a control message; 0 = 10000 */
 };
 struct pe_server;
 /* NULL with errno set (EADDRINUSE, ...). */
 struct pe_server *pe_server_open(const struct pe_server_opts *o);
 uint16_t pe_server_port(const struct pe_server *s);
-int pe_server_start(struct pe_server *s); /* serves from a background thread; 0 or -errno */
-int pe_server_run(struct pe_server *s);	  /* serves in this thread until pe_server_stop */
-void pe_server_stop(struct pe_server *s); /* async-signal-safe */
+int pe_server_start(struct pe_server *s);  /* serves from a background thread; 0 or -errno */
+int pe_server_run(struct pe_server *s);	   /* serves in this thread until pe_server_stop */
+void pe_server_stop(struct pe_server *s);  /* async-signal-safe */
 void pe_server_close(struct pe_server *s); /* stops, waits for running tests, frees */
 /* Tests completed and refused since open (for tests and logs). */
 void pe_server_counts(struct pe_server *s, uint64_t *done, uint64_t *refused);
@@ -169,11 +169,11 @@ struct pe_client_opts {
 	int family;		 /* AF_UNSPEC, AF_INET, AF_INET6 */
 	enum pe_backend backend;
 	struct pe_params p;
-	const char *file_path;	 /* file mode */
-	double interval_s;	 /* 0: no interval lines */
+	const char *file_path; /* file mode */
+	double interval_s;     /* 0: no interval lines */
 	void (*on_interval)(struct pe_work *w, double t0_s, double t1_s, const struct pe_counts *d);
 	void *arg;
-	int ctl_timeout_ms;	 /* 0 = 10000 */
+	int ctl_timeout_ms; /* 0 = 10000 */
 };
 /* Runs one test. Returns 0 when both sides report success, -errno otherwise, with a one-line
  * reason in err. *cli is always filled; *srv only when *have_srv (the server answered). */

@@ -90,12 +90,14 @@ int pe_client_run(const struct pe_client_opts *o, struct pe_figures *cli, struct
 		goto out;
 	}
 	if (strcmp(pe_proto_type(msg), PE_MSG_OK)) {
-		snprintf(err, errlen, "expected \"ok\" from the server, got \"%s\"", pe_proto_type(msg));
+		snprintf(err, errlen, "expected \"ok\" from the server, got \"%s\"",
+			 pe_proto_type(msg));
 		r = -EPROTO;
 		goto out;
 	}
 	{
-		struct pe_loop_opts lo = { .sz = sizeof(lo), .backend = o->backend,
+		struct pe_loop_opts lo = { .sz = sizeof(lo),
+					   .backend = o->backend,
 					   .zc_min_bytes = o->p.zerocopy ? 0 : SIZE_MAX,
 					   .busy_poll_us = o->p.spin_us };
 
@@ -158,7 +160,8 @@ int pe_client_run(const struct pe_client_opts *o, struct pe_figures *cli, struct
 		if (poll(&p, 1, 0) > 0)
 			break;
 		if (pe_now_ns() > deadline || w.failed) {
-			snprintf(err, errlen, "%s", w.failed ? w.error : "no \"go\" from the server");
+			snprintf(err, errlen, "%s",
+				 w.failed ? w.error : "no \"go\" from the server");
 			r = -ETIMEDOUT;
 			goto out;
 		}
@@ -195,7 +198,8 @@ int pe_client_run(const struct pe_client_opts *o, struct pe_figures *cli, struct
 			last_ctl = now;
 			if (poll(&p, 1, 0) > 0) {
 				msg = pe_ctl_recv(&ctl, &e, err, errlen);
-				pe_work_fail(&w, "server: %s", msg ? pe_json_str(msg, "message", "?") : err);
+				pe_work_fail(&w, "server: %s",
+					     msg ? pe_json_str(msg, "message", "?") : err);
 				break;
 			}
 		}

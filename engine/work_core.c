@@ -51,7 +51,8 @@ int pe_work_init(struct pe_work *w, struct pe_loop *l, const struct pe_params *p
 	if (!w->ops)
 		return -EINVAL;
 	pe_figures_init(&w->fig);
-	if (is_client && (p->mode == PE_MODE_RR || p->mode == PE_MODE_CRR || p->mode == PE_MODE_ECHO)) {
+	if (is_client &&
+	    (p->mode == PE_MODE_RR || p->mode == PE_MODE_CRR || p->mode == PE_MODE_ECHO)) {
 		w->hist = malloc(sizeof(*w->hist));
 		if (!w->hist)
 			return -ENOMEM;
@@ -85,7 +86,6 @@ static void interval_timer(struct pe_loop *l, struct pe_timer *t)
 	struct pe_counts d;
 	uint64_t now = pe_now_ns();
 	double t1 = (double)(now - w->t_go_ns) / 1e9, t0;
-
 
 	d.bytes_tx = w->cnt.bytes_tx - w->last.bytes_tx;
 	d.bytes_rx = w->cnt.bytes_rx - w->last.bytes_rx;
@@ -188,9 +188,10 @@ void pe_work_figures(struct pe_work *w, struct pe_figures *f)
 		snprintf(f->error, sizeof(f->error), "%s", w->error);
 	} else if (f->verify_errors) {
 		f->ok = false;
-		snprintf(f->error, sizeof(f->error), "data corrupted: %llu mismatched bytes, first at "
-			 "offset %lld", (unsigned long long)f->verify_errors,
-			 (long long)f->first_bad_offset);
+		snprintf(f->error, sizeof(f->error),
+			 "data corrupted: %llu mismatched bytes, first at "
+			 "offset %lld",
+			 (unsigned long long)f->verify_errors, (long long)f->first_bad_offset);
 	}
 }
 
@@ -249,7 +250,10 @@ int pe_work_conn_connect_all(struct pe_work *w, void *conns, size_t elem_bytes,
 
 	for (i = 0; !err && i < w->p.conns; i++) {
 		struct pe_work_conn *h = (void *)((uint8_t *)conns + i * elem_bytes);
-		struct pe_conn_opts o = { .sz = sizeof(o), .cbs = cbs, .data = h, .nodelay = true,
+		struct pe_conn_opts o = { .sz = sizeof(o),
+					  .cbs = cbs,
+					  .data = h,
+					  .nodelay = true,
 					  .connect_timeout_ms = 5000 };
 
 		h->w = w;

@@ -48,7 +48,10 @@ static void start(struct slot *sl)
 {
 	struct pe_work *w = sl->w;
 	struct crr *s = w->mode;
-	struct pe_conn_opts o = { .sz = sizeof(o), .cbs = &client_cbs, .data = sl, .nodelay = true,
+	struct pe_conn_opts o = { .sz = sizeof(o),
+				  .cbs = &client_cbs,
+				  .data = sl,
+				  .nodelay = true,
 				  .connect_timeout_ms = 5000 };
 	int err;
 

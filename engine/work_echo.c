@@ -9,7 +9,7 @@
 
 struct econn {
 	struct pe_work_conn h; /* first: the shared callbacks use it */
-	uint64_t off;	 /* flow offset of the block in flight */
+	uint64_t off;	       /* flow offset of the block in flight */
 	uint64_t got, tx_left, t_sent_ns;
 	bool waiting;
 };

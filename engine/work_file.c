@@ -133,8 +133,9 @@ static const struct pe_conn_cbs client_cbs = {
 
 static int client_open(struct pe_work *w)
 {
-	struct pe_conn_opts o = { .sz = sizeof(o), .cbs = &client_cbs, .data = w,
-				  .connect_timeout_ms = 5000 };
+	struct pe_conn_opts o = {
+		.sz = sizeof(o), .cbs = &client_cbs, .data = w, .connect_timeout_ms = 5000
+	};
 	struct xfer *x = calloc(1, sizeof(*x));
 	struct stat st;
 

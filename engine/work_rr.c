@@ -182,7 +182,8 @@ static void s_on_data(struct pe_conn *c, const void *data, size_t len)
 		struct rr *s = w->mode;
 
 		while (rc->tx_left) {
-			size_t n = rc->tx_left < w->p.resp_len_bytes ? rc->tx_left : w->p.resp_len_bytes;
+			size_t n = rc->tx_left < w->p.resp_len_bytes ? rc->tx_left
+								     : w->p.resp_len_bytes;
 			long r = pe_conn_send(c, s->buf, n);
 
 			if (r <= 0)

@@ -106,7 +106,8 @@ static void session_run(struct session *se)
 	json_object_put(msg);
 	msg = NULL;
 	{
-		struct pe_loop_opts lo = { .sz = sizeof(lo), .backend = s->o.backend,
+		struct pe_loop_opts lo = { .sz = sizeof(lo),
+					   .backend = s->o.backend,
 					   .zc_min_bytes = p.zerocopy ? 0 : SIZE_MAX,
 					   .busy_poll_us = p.spin_us };
 
@@ -130,7 +131,9 @@ static void session_run(struct session *se)
 		w.cookie = pe_now_ns() ^ (uint64_t)(uintptr_t)&w;
 	r = pe_sock_local(ctl.fd, &local);
 	if (!r) {
-		struct pe_conn_opts co = { .sz = sizeof(co), .cbs = &pe_work_accept_cbs, .data = &w,
+		struct pe_conn_opts co = { .sz = sizeof(co),
+					   .cbs = &pe_work_accept_cbs,
+					   .data = &w,
 					   .nodelay = p.mode != PE_MODE_STREAM &&
 						      p.mode != PE_MODE_FILE };
 		struct pe_listen_opts lo = { .sz = sizeof(lo), .conn = &co, .data = &w };
@@ -161,8 +164,9 @@ static void session_run(struct session *se)
 	deadline = pe_now_ns() + (uint64_t)ctl.timeout_ms * 1000000ull;
 	while (!got_start || (int)w.conns_ready < needed_conns(&p)) {
 		if (pe_now_ns() > deadline || s->stopping) {
-			snprintf(err, sizeof(err), "%s", got_start ? "data connections did not arrive" :
-								       "no \"start\" message");
+			snprintf(err, sizeof(err), "%s",
+				 got_start ? "data connections did not arrive"
+					   : "no \"start\" message");
 			goto fail_send;
 		}
 		pe_loop_run_once(loop, 10000000ull);
@@ -203,8 +207,8 @@ static void session_run(struct session *se)
 			w.ops->poll(&w);
 		if (!got_end && (w.finished || now - last_ctl > 20000000ull)) {
 			last_ctl = now;
-			r = w.finished ? (msg = pe_ctl_recv(&ctl, &e, err, sizeof(err))) ? 1 : e :
-					 ctl_poll(&ctl, &msg, err, sizeof(err));
+			r = w.finished ? (msg = pe_ctl_recv(&ctl, &e, err, sizeof(err))) ? 1 : e
+				       : ctl_poll(&ctl, &msg, err, sizeof(err));
 			if (r < 0) {
 				pe_work_fail(&w, "control connection: %s", err);
 				slog(s, se->peer, "test failed", w.error);
@@ -356,7 +360,8 @@ int pe_server_run(struct pe_server *s)
 		}
 		se->s = s;
 		se->fd = fd;
-		if (pe_sock_peer(fd, &peer) || pe_addr_format(&peer, se->peer, sizeof(se->peer)) < 0)
+		if (pe_sock_peer(fd, &peer) ||
+		    pe_addr_format(&peer, se->peer, sizeof(se->peer)) < 0)
 			snprintf(se->peer, sizeof(se->peer), "?");
 		pthread_attr_init(&at);
 		pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
@@ -368,7 +373,7 @@ int pe_server_run(struct pe_server *s)
 		}
 		pthread_attr_destroy(&at);
 		continue;
-undo:
+	undo:
 		pthread_mutex_lock(&s->mu);
 		s->sessions--;
 		pthread_mutex_unlock(&s->mu);

@@ -62,7 +62,7 @@ static int stream_state(struct pe_work *w)
 	if (w->p.zerocopy && pe_loop_backend(w->loop) == PE_BACKEND_EPOLL) {
 		s->memfd = memfd_create("pkteng-pattern", MFD_CLOEXEC);
 		if (s->memfd >= 0 && write(s->memfd, s->pattern, 2 * (size_t)PE_PATTERN_PERIOD) !=
-					      (ssize_t)(2 * (size_t)PE_PATTERN_PERIOD)) {
+					     (ssize_t)(2 * (size_t)PE_PATTERN_PERIOD)) {
 			close(s->memfd);
 			s->memfd = -1;
 		}
@@ -174,8 +174,8 @@ static void s_on_data(struct pe_conn *c, const void *data, size_t len)
 
 			for (i = 0; i < len; i++)
 				if (got[i] != want[i]) {
-					if (!w->fig.verify_errors || (int64_t)(sc->rx_off + i) <
-									     w->fig.first_bad_offset)
+					if (!w->fig.verify_errors ||
+					    (int64_t)(sc->rx_off + i) < w->fig.first_bad_offset)
 						w->fig.first_bad_offset = (int64_t)(sc->rx_off + i);
 					w->fig.verify_errors++;
 				}
@@ -244,7 +244,8 @@ static void stream_poll(struct pe_work *w)
 		int k;
 
 		for (k = 0; sc->skip && sc->c && k < 16; k++) {
-			ssize_t n = recv(pe_conn_fd(sc->c), NULL, 1 << 22, MSG_TRUNC | MSG_DONTWAIT);
+			ssize_t n =
+				recv(pe_conn_fd(sc->c), NULL, 1 << 22, MSG_TRUNC | MSG_DONTWAIT);
 
 			if (n > 0) {
 				w->cnt.bytes_rx += (uint64_t)n;
@@ -313,8 +314,9 @@ static int client_open(struct pe_work *w)
 
 	for (i = 0; !err && i < w->p.conns; i++) {
 		struct sconn *sc = calloc(1, sizeof(*sc));
-		struct pe_conn_opts o = { .sz = sizeof(o), .cbs = &client_cbs, .data = sc,
-					  .connect_timeout_ms = 5000 };
+		struct pe_conn_opts o = {
+			.sz = sizeof(o), .cbs = &client_cbs, .data = sc, .connect_timeout_ms = 5000
+		};
 
 		if (!sc)
 			return -ENOMEM;

@@ -10,17 +10,17 @@
 #include <netinet/udp.h>
 #include <sys/socket.h>
 
-#define UDP_HDR 24
-#define BATCH 64
-#define MAX_SEQ (1ull << 34) /* a 2 GiB bitmap at most */
-#define GSO_SEGS_MAX 64	     /* UDP_MAX_SEGMENTS on older kernels */
+#define UDP_HDR	     24
+#define BATCH	     64
+#define MAX_SEQ	     (1ull << 34) /* a 2 GiB bitmap at most */
+#define GSO_SEGS_MAX 64		  /* UDP_MAX_SEGMENTS on older kernels */
 
 struct udp {
 	struct pe_udp *u;
 	/* sender */
 	uint8_t *bufs;
 	struct pe_dgram d[BATCH];
-	unsigned segs;		/* datagrams per send: 1, or more with --gso */
+	unsigned segs; /* datagrams per send: 1, or more with --gso */
 	unsigned nseg[BATCH];
 	uint64_t first_seq[BATCH];
 	uint64_t next_seq, pps;
@@ -74,8 +74,8 @@ static uint64_t send_batch(struct pe_work *w, uint64_t want)
 			while (k < s->segs && done + queued + k < want) {
 				uint64_t seq = s->next_seq++;
 
-				if (s->skip_every > 0 && seq % (uint64_t)s->skip_every ==
-								 (uint64_t)s->skip_every - 1)
+				if (s->skip_every > 0 &&
+				    seq % (uint64_t)s->skip_every == (uint64_t)s->skip_every - 1)
 					continue; /* test hook: a datagram "lost" on purpose */
 				put64(base + k * len + 8, seq);
 				put64(base + k * len + 16, pe_now_ns());
@@ -164,7 +164,8 @@ static void on_recv(struct pe_udp *u, const struct pe_dgram *d, unsigned n)
 		}
 		/* with --gro one read holds several datagrams of len_bytes (the last maybe shorter) */
 		for (off = 0; off < d[i].len; off += w->p.len_bytes) {
-			size_t seg = d[i].len - off < w->p.len_bytes ? d[i].len - off : w->p.len_bytes;
+			size_t seg =
+				d[i].len - off < w->p.len_bytes ? d[i].len - off : w->p.len_bytes;
 
 			on_datagram(w, s, (const uint8_t *)d[i].data + off, seg, now);
 		}
@@ -251,7 +252,10 @@ static int udp_state(struct pe_work *w)
 
 static int client_open(struct pe_work *w)
 {
-	struct pe_udp_opts o = { .sz = sizeof(o), .cbs = &cbs, .data = w, .peer = &w->data_addr,
+	struct pe_udp_opts o = { .sz = sizeof(o),
+				 .cbs = &cbs,
+				 .data = w,
+				 .peer = &w->data_addr,
 				 .sndbuf_bytes = 4 << 20 };
 	struct udp *s;
 	unsigned i;

@@ -13,9 +13,9 @@ struct pe_workers;
 
 struct pe_workers_opts {
 	size_t sz;
-	unsigned count;                   /* threads; 0 = online CPUs */
-	const struct pe_loop_opts *loop;  /* options of every worker's loop; NULL = defaults */
-	bool pin;                         /* pin worker i to online CPU i % ncpu */
+	unsigned count;			 /* threads; 0 = online CPUs */
+	const struct pe_loop_opts *loop; /* options of every worker's loop; NULL = defaults */
+	bool pin;			 /* pin worker i to online CPU i % ncpu */
 	/* On the worker's thread, after its loop opened, before it runs: open listeners
 	 * (reuseport) and connections here. Returns 0, or -errno to abort every worker. */
 	int (*setup)(struct pe_loop *l, unsigned idx, void *arg);

@@ -24,7 +24,7 @@ static void opts_for(struct pe_frame_opts *o, size_t size, uint32_t i)
 /* The template path for frame i: three setters and the FCS. */
 static void vary(uint32_t i)
 {
-	struct in_addr a = {.s_addr = htonl(0xc6120000u | (i & 0xffff))};
+	struct in_addr a = { .s_addr = htonl(0xc6120000u | (i & 0xffff)) };
 
 	pe_frame_set_ipv4_src(&tmpl, a);
 	pe_frame_set_ports(&tmpl, (uint16_t)(1024 + (i & 0x3fff)), (uint16_t)(i >> 3));
@@ -110,7 +110,7 @@ static void frame_vary_template_nofcs(struct pe_bench *b)
 	o.fcs = false;
 	pe_frame_build(&tmpl, &o);
 	while (pe_bench_running(b)) {
-		struct in_addr a = {.s_addr = htonl(0xc6120000u | (++i & 0xffff))};
+		struct in_addr a = { .s_addr = htonl(0xc6120000u | (++i & 0xffff)) };
 
 		pe_frame_set_ipv4_src(&tmpl, a);
 		pe_frame_set_ports(&tmpl, (uint16_t)(1024 + (i & 0x3fff)), (uint16_t)(i >> 3));
@@ -124,7 +124,7 @@ PE_BENCH_ARGS(frame_vary_template_nofcs, 64, 1518);
 /* IMIX-style size change per frame (64, 570, 1518 rotating) plus the stamp and the FCS. */
 static void frame_vary_size_imix(struct pe_bench *b)
 {
-	static const uint16_t sizes[3] = {64, 570, 1518};
+	static const uint16_t sizes[3] = { 64, 570, 1518 };
 	struct pe_frame_opts o;
 	uint32_t i = 0;
 

@@ -69,8 +69,8 @@ static long sys_bpf(int cmd, union bpf_attr *attr)
 static int load_pass_prog(const char **why)
 {
 	struct bpf_insn insns[] = {
-		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = XDP_PASS},
-		{.code = BPF_JMP | BPF_EXIT},
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = XDP_PASS },
+		{ .code = BPF_JMP | BPF_EXIT },
 	};
 	union bpf_attr a;
 	int fd;
@@ -107,8 +107,8 @@ static int pass_run(int fd, const uint8_t *buf, size_t len, uint32_t repeat, uin
 /* The timed loop: each iteration test-runs the counter x (when not NULL), then the bare
  * program fd (when >= 0), REPEAT times each; ns[0] and ns[1] get the kernel's mean ns per frame
  * of each over the iterations. 0, or -1 after pe_bench_fail(). */
-static int time_runs(struct pe_bench *b, struct pe_xdp *x, int fd, const uint8_t *buf,
-		     size_t len, double ns[2])
+static int time_runs(struct pe_bench *b, struct pe_xdp *x, int fd, const uint8_t *buf, size_t len,
+		     double ns[2])
 {
 	uint32_t verdict, t;
 	long runs = 0;

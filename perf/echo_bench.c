@@ -42,8 +42,10 @@ static void *server_main(void *arg)
 {
 	static const struct pe_conn_cbs cbs = { .on_data = srv_data };
 	struct server *s = arg;
-	struct pe_loop_opts lo = { .sz = sizeof(lo), .backend = s->cfg.backend,
-				   .no_fallback = true, .plain_sends = s->cfg.plain_sends,
+	struct pe_loop_opts lo = { .sz = sizeof(lo),
+				   .backend = s->cfg.backend,
+				   .no_fallback = true,
+				   .plain_sends = s->cfg.plain_sends,
 				   .whole_bufs = s->cfg.whole_bufs };
 	struct pe_conn_opts co = { .sz = sizeof(co), .cbs = &cbs, .nodelay = true };
 	struct pe_listen_opts lso = { .sz = sizeof(lso), .conn = &co };
@@ -163,11 +165,14 @@ static void phase_fire(struct pe_loop *l, struct pe_timer *t)
 static int run_case(const struct bench_cfg *cfg, double *rate, double *cpu_frac,
 		    double *sys_per_msg, double *cpu_ns_per_msg)
 {
-	static const struct pe_conn_cbs cbs = { .on_open = cl_open, .on_data = cl_data,
+	static const struct pe_conn_cbs cbs = { .on_open = cl_open,
+						.on_data = cl_data,
 						.on_close = cl_close };
 	struct server s = { .cfg = *cfg };
 	struct client cl = { .cfg = *cfg };
-	struct pe_loop_opts lo = { .sz = sizeof(lo), .backend = cfg->backend, .no_fallback = true,
+	struct pe_loop_opts lo = { .sz = sizeof(lo),
+				   .backend = cfg->backend,
+				   .no_fallback = true,
 				   .plain_sends = cfg->plain_sends,
 				   .whole_bufs = cfg->whole_bufs };
 	pthread_t th;
@@ -252,8 +257,7 @@ int main(int argc, char **argv)
 	 * whole receive buffers */
 	enum pe_backend bk[4] = { PE_BACKEND_URING, PE_BACKEND_EPOLL, PE_BACKEND_URING,
 				  PE_BACKEND_URING };
-	static const char *const bk_name[4] = { "io_uring", "epoll", "uring-plain",
-						     "uring-whole" };
+	static const char *const bk_name[4] = { "io_uring", "epoll", "uring-plain", "uring-whole" };
 	unsigned nbk = 2;
 	bool json = false;
 	int opt;
@@ -271,7 +275,8 @@ int main(int argc, char **argv)
 				unsigned long v = strtoul(tok, &end, 10);
 
 				if (*end || !v || v > 20000) {
-					fprintf(stderr, "pkteng-echobench: --conns %s: not 1..20000\n",
+					fprintf(stderr,
+						"pkteng-echobench: --conns %s: not 1..20000\n",
 						tok);
 					return 2;
 				}
@@ -282,7 +287,8 @@ int main(int argc, char **argv)
 		case 's':
 			cfg.size = strtoul(optarg, &end, 10);
 			if (*end || !cfg.size || cfg.size > (1u << 20)) {
-				fprintf(stderr, "pkteng-echobench: --size %s: not 1..1048576\n", optarg);
+				fprintf(stderr, "pkteng-echobench: --size %s: not 1..1048576\n",
+					optarg);
 				return 2;
 			}
 			break;
@@ -310,7 +316,8 @@ int main(int argc, char **argv)
 				nbk = 1;
 			} else {
 				fprintf(stderr,
-					"pkteng-echobench: --backend %s: not uring, epoll, both or all\n",
+					"pkteng-echobench: --backend %s: not uring, epoll, both or "
+					"all\n",
 					optarg);
 				return 2;
 			}
@@ -327,7 +334,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (json)
-		printf("{\"workload\":\"echo\",\"size\":%zu,\"seconds\":%g,\"runs\":%u,\"results\":[",
+		printf("{\"workload\":\"echo\",\"size\":%zu,\"seconds\":%g,\"runs\":%u,\"results\":"
+		       "[",
 		       cfg.size, cfg.seconds, runs);
 	for (unsigned ci = 0; ci < nconns; ci++) {
 		double med[4] = { 0 }, cpu_med[4] = { 0 };
@@ -343,9 +351,11 @@ int main(int argc, char **argv)
 				cfg.backend = bk[bi];
 				cfg.plain_sends = bi == 2;
 				cfg.whole_bufs = bi == 3;
-				err = run_case(&cfg, &rates[bi][r], &cpu[bi][r], &sys[bi][r], &cpm[bi][r]);
+				err = run_case(&cfg, &rates[bi][r], &cpu[bi][r], &sys[bi][r],
+					       &cpm[bi][r]);
 				if (err) {
-					fprintf(stderr, "pkteng-echobench: %s, %u connections: %s\n",
+					fprintf(stderr,
+						"pkteng-echobench: %s, %u connections: %s\n",
 						nbk == 1 ? pe_backend_name(bk[0]) : bk_name[bi],
 						cfg.conns, strerror(-err));
 					return 1;
@@ -364,16 +374,17 @@ int main(int argc, char **argv)
 				       "\"min\":%.0f,\"max\":%.0f,\"client_cpu\":%.3f,"
 				       "\"client_syscalls_per_msg\":%.3f,\"cpu_ns_per_msg\":%.0f}",
 				       ci || bi ? "," : "",
-				       nbk == 1 ? pe_backend_name(bk[0]) : bk_name[bi], cfg.conns, med[bi],
-				       rates[bi][0], rates[bi][runs - 1], cpu[bi][runs / 2],
-				       sys[bi][runs / 2], cpu_med[bi]);
+				       nbk == 1 ? pe_backend_name(bk[0]) : bk_name[bi], cfg.conns,
+				       med[bi], rates[bi][0], rates[bi][runs - 1],
+				       cpu[bi][runs / 2], sys[bi][runs / 2], cpu_med[bi]);
 			else
-				printf("echo %-11s conns=%-5u size=%zu  %10.0f msgs/s (median of %u; "
+				printf("echo %-11s conns=%-5u size=%zu  %10.0f msgs/s (median of "
+				       "%u; "
 				       "min %.0f max %.0f) client cpu %.0f%%, %.2f syscalls/msg, "
 				       "cpu %.0f ns/msg\n",
-				       nbk == 1 ? pe_backend_name(bk[0]) : bk_name[bi], cfg.conns, cfg.size, med[bi], runs,
-				       rates[bi][0], rates[bi][runs - 1], cpu[bi][runs / 2] * 100,
-				       sys[bi][runs / 2], cpu_med[bi]);
+				       nbk == 1 ? pe_backend_name(bk[0]) : bk_name[bi], cfg.conns,
+				       cfg.size, med[bi], runs, rates[bi][0], rates[bi][runs - 1],
+				       cpu[bi][runs / 2] * 100, sys[bi][runs / 2], cpu_med[bi]);
 		}
 		if (nbk >= 2 && !json)
 			printf("echo ratio io_uring/epoll conns=%u: %.2f msgs/s, %.2f cpu per msg "

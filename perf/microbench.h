@@ -36,17 +36,17 @@ void pe_bench_fail(struct pe_bench *b, const char *why);
 /* A value the compiler must assume is used, so the work is not optimised away. */
 void pe_bench_use(const void *p);
 
-#define PE__BENCH_REG(fn, argv, n)                                                        \
-	static struct pe_bench_def fn##_def = { #fn, fn, argv, n, 0 };                     \
-	__attribute__((constructor)) static void fn##_register(void)                      \
-	{                                                                                  \
-		pe_bench_register(&fn##_def);                                              \
+#define PE__BENCH_REG(fn, argv, n)                                                                 \
+	static struct pe_bench_def fn##_def = { #fn, fn, argv, n, 0 };                             \
+	__attribute__((constructor)) static void fn##_register(void)                               \
+	{                                                                                          \
+		pe_bench_register(&fn##_def);                                                      \
 	}
 
 /* PE_BENCH(fn): one instance. PE_BENCH_ARGS(fn, 64, 1514): one instance per argument. */
 #define PE_BENCH(fn) PE__BENCH_REG(fn, 0, 0)
-#define PE_BENCH_ARGS(fn, ...)                                                            \
-	static const int64_t fn##_args[] = { __VA_ARGS__ };                                \
+#define PE_BENCH_ARGS(fn, ...)                                                                     \
+	static const int64_t fn##_args[] = { __VA_ARGS__ };                                        \
 	PE__BENCH_REG(fn, fn##_args, (int)(sizeof(fn##_args) / sizeof(fn##_args[0])))
 
 #ifdef __cplusplus

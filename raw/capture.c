@@ -33,9 +33,9 @@ static struct tpacket_block_desc *block(struct pe_cap *c, unsigned i)
 
 struct pe_cap *pe_cap_open(const struct pe_cap_opts *opts)
 {
-	struct pe_cap_opts o = {0};
-	struct tpacket_req3 req = {0};
-	struct sockaddr_ll sll = {0};
+	struct pe_cap_opts o = { 0 };
+	struct tpacket_req3 req = { 0 };
+	struct sockaddr_ll sll = { 0 };
 	int ver = TPACKET_V3, one = 1, ifindex, err;
 	unsigned mtu;
 	struct pe_cap *c;
@@ -149,7 +149,7 @@ int pe_cap_poll(struct pe_cap *c, int timeout_ms, pe_cap_fn fn, void *ctx)
 		if (!c->next) {
 			if (!(__atomic_load_n(&b->hdr.bh1.block_status, __ATOMIC_ACQUIRE) &
 			      TP_STATUS_USER)) {
-				struct pollfd p = {.fd = c->fd, .events = POLLIN | POLLERR};
+				struct pollfd p = { .fd = c->fd, .events = POLLIN | POLLERR };
 				int n;
 
 				if (delivered)
@@ -191,7 +191,7 @@ int pe_cap_poll(struct pe_cap *c, int timeout_ms, pe_cap_fn fn, void *ctx)
 
 int pe_cap_stats(struct pe_cap *c, uint64_t *packets, uint64_t *drops)
 {
-	struct tpacket_stats_v3 st = {0};
+	struct tpacket_stats_v3 st = { 0 };
 	socklen_t len = sizeof(st);
 
 	/* The kernel resets its counters on every read: keep the running sums. */

@@ -12,7 +12,7 @@ uint32_t pe_crc32(uint32_t crc, const void *buf, size_t len);
 
 enum pe_crc32_impl {
 	PE_CRC32_AUTO = 0, /* the fastest this CPU supports (chosen once, from cpuid) */
-	PE_CRC32_TABLE,    /* portable slicing-by-16 tables */
+	PE_CRC32_TABLE,	   /* portable slicing-by-16 tables */
 	PE_CRC32_PCLMUL,   /* x86-64 SSE4.1 + PCLMULQDQ folding */
 	PE_CRC32_VPCLMUL,  /* x86-64 AVX-512 + VPCLMULQDQ folding */
 };

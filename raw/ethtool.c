@@ -20,18 +20,18 @@ static const struct group {
 	const char *short_name, *long_name, *pattern;
 	bool hidden;
 } groups[] = {
-	{"rx", "rx-checksumming", "rx-checksum", false},
-	{"tx", "tx-checksumming", "tx-checksum-*", false},
-	{"sg", "scatter-gather", "tx-scatter-gather*", false},
-	{"tso", "tcp-segmentation-offload", "tx-tcp*-segmentation", false},
-	{"ufo", "udp-fragmentation-offload", "tx-udp-fragmentation", true},
-	{"gso", "generic-segmentation-offload", "tx-generic-segmentation", false},
-	{"gro", "generic-receive-offload", "rx-gro", false},
-	{"lro", "large-receive-offload", "rx-lro", false},
-	{"rxvlan", "rx-vlan-offload", "rx-vlan-hw-parse", false},
-	{"txvlan", "tx-vlan-offload", "tx-vlan-hw-insert", false},
-	{"ntuple", "ntuple-filters", "rx-ntuple-filter", false},
-	{"rxhash", "receive-hashing", "rx-hashing", false},
+	{ "rx", "rx-checksumming", "rx-checksum", false },
+	{ "tx", "tx-checksumming", "tx-checksum-*", false },
+	{ "sg", "scatter-gather", "tx-scatter-gather*", false },
+	{ "tso", "tcp-segmentation-offload", "tx-tcp*-segmentation", false },
+	{ "ufo", "udp-fragmentation-offload", "tx-udp-fragmentation", true },
+	{ "gso", "generic-segmentation-offload", "tx-generic-segmentation", false },
+	{ "gro", "generic-receive-offload", "rx-gro", false },
+	{ "lro", "large-receive-offload", "rx-lro", false },
+	{ "rxvlan", "rx-vlan-offload", "rx-vlan-hw-parse", false },
+	{ "txvlan", "tx-vlan-offload", "tx-vlan-hw-insert", false },
+	{ "ntuple", "ntuple-filters", "rx-ntuple-filter", false },
+	{ "rxhash", "receive-hashing", "rx-hashing", false },
 };
 #define NGROUPS (sizeof(groups) / sizeof(groups[0]))
 
@@ -236,7 +236,7 @@ int pe_features_set(const char *ifname, const struct pe_feature_change *ch, size
 		    enum pe_feature_outcome *outcome, const char **bad_name)
 {
 	struct ethtool_sfeatures *sf = NULL;
-	struct pe_features fs = {0}, after = {0};
+	struct pe_features fs = { 0 }, after = { 0 };
 	unsigned *idx = NULL, words;
 	int fd, err, ret = 0;
 

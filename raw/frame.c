@@ -15,8 +15,8 @@
 
 void pe_frame_opts_default(struct pe_frame_opts *o)
 {
-	static const uint8_t src[6] = {2, 0, 0, 0, 0, 1}, dst[6] = {2, 0, 0, 0, 0, 2};
-	static const uint8_t sip[4] = {198, 18, 0, 1}, dip[4] = {198, 18, 0, 2};
+	static const uint8_t src[6] = { 2, 0, 0, 0, 0, 1 }, dst[6] = { 2, 0, 0, 0, 0, 2 };
+	static const uint8_t sip[4] = { 198, 18, 0, 1 }, dip[4] = { 198, 18, 0, 2 };
 
 	memset(o, 0, sizeof(*o));
 	o->sz = sizeof(*o);

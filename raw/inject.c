@@ -50,7 +50,7 @@ struct pe_tx {
 	bool uring_ok;
 };
 
-static const char *const method_names[] = {"sendmmsg", "ring", "uring"};
+static const char *const method_names[] = { "sendmmsg", "ring", "uring" };
 
 const char *pe_tx_method_name(enum pe_tx_method m)
 {
@@ -67,7 +67,7 @@ int pe_tx_method_parse(const char *s)
 
 int pe_if_lookup(const char *ifname, int *ifindex, unsigned *mtu)
 {
-	struct ifreq ifr = {0};
+	struct ifreq ifr = { 0 };
 	int fd, idx, err = 0;
 
 	if (!ifname || !*ifname || strlen(ifname) >= IFNAMSIZ)
@@ -129,7 +129,7 @@ int pe_tx_error(const struct pe_tx *tx)
  * hard header length af_packet adds to the MTU (ETH_HLEN for Ethernet and loopback). */
 static int if_hwtype(const char *ifname, bool *ether, unsigned *hdr_len)
 {
-	struct ifreq ifr = {0};
+	struct ifreq ifr = { 0 };
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
 
 	if (fd < 0)
@@ -217,7 +217,7 @@ static int ring_setup(struct pe_tx *tx, const struct pe_tx_opts *o)
 {
 	unsigned frame_max = o->frame_max ? o->frame_max : 9018;
 	unsigned hdr, slot = 64;
-	struct tpacket_req3 req = {0};
+	struct tpacket_req3 req = { 0 };
 	int ver = o->tpacket_version == 2 ? TPACKET_V2 : TPACKET_V3;
 
 	tx->tpv = ver == TPACKET_V2 ? 2 : 3;
@@ -262,8 +262,8 @@ static int ring_setup(struct pe_tx *tx, const struct pe_tx_opts *o)
 
 struct pe_tx *pe_tx_open(const struct pe_tx_opts *opts)
 {
-	struct pe_tx_opts o = {0};
-	struct sockaddr_ll sll = {0};
+	struct pe_tx_opts o = { 0 };
+	struct sockaddr_ll sll = { 0 };
 	struct pe_tx *tx;
 	int err, one = 1, sndbuf = 4 << 20;
 
@@ -394,7 +394,7 @@ static void progress(struct pe_tx *tx)
  * otherwise be retried forever. */
 static int backoff(struct pe_tx *tx, int err)
 {
-	struct pollfd p = {.fd = tx->fd, .events = POLLOUT};
+	struct pollfd p = { .fd = tx->fd, .events = POLLOUT };
 	uint64_t now = mono_ns();
 
 	if (stopped(tx))
@@ -550,8 +550,8 @@ static int send_ring(struct pe_tx *tx, const uint8_t *const *frames, const uint1
 		if (err)
 			break;
 		if (tx->vnet_len) {
-			struct virtio_net_hdr vh = {.gso_type = VIRTIO_NET_HDR_GSO_NONE,
-						    .hdr_len = lens[i]};
+			struct virtio_net_hdr vh = { .gso_type = VIRTIO_NET_HDR_GSO_NONE,
+						     .hdr_len = lens[i] };
 
 			memcpy(slot + tx->data_off, &vh, sizeof(vh));
 		}

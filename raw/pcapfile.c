@@ -41,7 +41,7 @@ static void writer_free(struct pe_pcap_writer *w)
 
 struct pe_pcap_writer *pe_pcap_create(const char *path, const struct pe_pcap_opts *opts)
 {
-	struct pe_pcap_opts o = {0};
+	struct pe_pcap_opts o = { 0 };
 	struct pe_pcap_writer *w;
 	int fd, err;
 

@@ -41,8 +41,8 @@ void pe_wait_until(uint64_t t_ns, uint64_t spin_ns)
 		return;
 	if (t_ns - now > spin_ns) {
 		uint64_t wake = t_ns - spin_ns;
-		struct timespec ts = {.tv_sec = wake / 1000000000ULL,
-				      .tv_nsec = wake % 1000000000ULL};
+		struct timespec ts = { .tv_sec = wake / 1000000000ULL,
+				       .tv_nsec = wake % 1000000000ULL };
 
 		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
 			;

@@ -10,7 +10,7 @@
 #include "raw/addr.h"
 #include "raw/frame.h"
 
-static const char *const names[] = {"src-ip", "dst-ip", "sport", "dport", "size"};
+static const char *const names[] = { "src-ip", "dst-ip", "sport", "dport", "size" };
 
 const char *pe_vary_field_name(enum pe_vary_field f)
 {
@@ -99,7 +99,7 @@ int pe_vary_parse(const char *spec, struct pe_vary *v)
 unsigned pe_imix_size(uint64_t k)
 {
 	/* 7 x 64, 4 x 570, 1 x 1518, spread so that short runs are close to the mix */
-	static const unsigned cycle[12] = {64, 570, 64, 64, 570, 64, 1518, 64, 570, 64, 64, 570};
+	static const unsigned cycle[12] = { 64, 570, 64, 64, 570, 64, 1518, 64, 570, 64, 64, 570 };
 
 	return cycle[k % 12];
 }
@@ -145,7 +145,7 @@ int pe_varier_apply(struct pe_varier *vr, struct pe_frame_tmpl *t, uint64_t k)
 				err = v->field == PE_VARY_SRC_IP ? pe_frame_set_ipv6_src(t, &a)
 								 : pe_frame_set_ipv6_dst(t, &a);
 			} else {
-				struct in_addr a = {.s_addr = be};
+				struct in_addr a = { .s_addr = be };
 
 				err = v->field == PE_VARY_SRC_IP ? pe_frame_set_ipv4_src(t, a)
 								 : pe_frame_set_ipv4_dst(t, a);

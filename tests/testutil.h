@@ -7,9 +7,9 @@
 #include <stddef.h>
 
 struct pe_run {
-	int status;   /* exit code, or 128 + signal number */
-	char *out;    /* stdout, NUL-terminated, malloc'd */
-	char *err;    /* stderr, NUL-terminated, malloc'd */
+	int status; /* exit code, or 128 + signal number */
+	char *out;  /* stdout, NUL-terminated, malloc'd */
+	char *err;  /* stderr, NUL-terminated, malloc'd */
 	size_t out_len, err_len;
 };
 
@@ -32,21 +32,21 @@ void pe_tmpdir_remove(char *dir);
 /* The body of a ParameterizedTestParameters function: the indexes 0..N-1 as the parameters.
  * Tests index their own tables rather than take the entries, because a parameterised test
  * runs in a re-executed process, where pointers to this one's string literals would dangle. */
-#define PE_PARAM_INDEXES(n)                                                               \
-	do {                                                                               \
-		static unsigned pe_idx_[n];                                                \
-                                                                                           \
-		for (unsigned pe_i_ = 0; pe_i_ < (n); pe_i_++)                             \
-			pe_idx_[pe_i_] = pe_i_;                                            \
-		return cr_make_param_array(unsigned, pe_idx_, (n));                        \
+#define PE_PARAM_INDEXES(n)                                                                        \
+	do {                                                                                       \
+		static unsigned pe_idx_[n];                                                        \
+                                                                                                   \
+		for (unsigned pe_i_ = 0; pe_i_ < (n); pe_i_++)                                     \
+			pe_idx_[pe_i_] = pe_i_;                                                    \
+		return cr_make_param_array(unsigned, pe_idx_, (n));                                \
 	} while (0)
 
 bool pe_is_root(void);
 /* Skips the current test with the reason unless running as root. */
-#define PE_REQUIRE_ROOT()                                                                 \
-	do {                                                                               \
-		if (!pe_is_root())                                                         \
-			cr_skip_test("needs root (network namespaces, raw sockets)");      \
+#define PE_REQUIRE_ROOT()                                                                          \
+	do {                                                                                       \
+		if (!pe_is_root())                                                                 \
+			cr_skip_test("needs root (network namespaces, raw sockets)");              \
 	} while (0)
 
 /* The system Python with scapy (Debian's python3-scapy), not a virtualenv's. */

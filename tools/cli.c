@@ -61,9 +61,9 @@ int pe_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 		const char *sfx;
 		uint64_t mul;
 	} units[] = {
-		{ "Ki", 1ULL << 10 }, { "Mi", 1ULL << 20 }, { "Gi", 1ULL << 30 }, { "Ti", 1ULL << 40 },
-		{ "K", 1000ULL },     { "M", 1000000ULL },  { "G", 1000000000ULL }, { "T", 1000000000000ULL },
-		{ "k", 1000ULL },
+		{ "Ki", 1ULL << 10 },	{ "Mi", 1ULL << 20 },	   { "Gi", 1ULL << 30 },
+		{ "Ti", 1ULL << 40 },	{ "K", 1000ULL },	   { "M", 1000000ULL },
+		{ "G", 1000000000ULL }, { "T", 1000000000000ULL }, { "k", 1000ULL },
 	};
 	unsigned long long v;
 	uint64_t mul = 1;

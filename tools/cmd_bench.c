@@ -45,8 +45,10 @@ static void cell(char *buf, size_t len, const struct row *r, const struct pe_fig
 
 	switch (r->mode) {
 	case PE_MODE_STREAM:
-		snprintf(buf, len, "%s", pe_fmt_bits(b, sizeof(b), (double)s->c.bytes_rx * 8 /
-								     (s->seconds > 0 ? s->seconds : sec)));
+		snprintf(buf, len, "%s",
+			 pe_fmt_bits(b, sizeof(b),
+				     (double)s->c.bytes_rx * 8 /
+					     (s->seconds > 0 ? s->seconds : sec)));
 		break;
 	case PE_MODE_UDP:
 		snprintf(buf, len, "%.2f Mpps rx, %.2f%% loss", (double)s->udp_received / sec / 1e6,
@@ -61,8 +63,10 @@ static void cell(char *buf, size_t len, const struct row *r, const struct pe_fig
 static int run(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "help", no_argument, 0, 'h' },	{ "quick", no_argument, 0, 'q' },
-		{ "backend", required_argument, 0, 'k' }, { "out", required_argument, 0, 'o' },
+		{ "help", no_argument, 0, 'h' },
+		{ "quick", no_argument, 0, 'q' },
+		{ "backend", required_argument, 0, 'k' },
+		{ "out", required_argument, 0, 'o' },
 		{ 0 },
 	};
 	enum pe_backend backends[2] = { PE_BACKEND_URING, PE_BACKEND_EPOLL }, only;
@@ -82,11 +86,13 @@ static int run(int argc, char **argv)
 			break;
 		case 't':
 			if (pe_parse_seconds(optarg, 0.1, 600, &t))
-				return pe_usage("bench: -t '%s': expected 0.1..600 seconds", optarg);
+				return pe_usage("bench: -t '%s': expected 0.1..600 seconds",
+						optarg);
 			break;
 		case 'k':
 			if (pe_backend_parse(optarg, &only))
-				return pe_usage("bench: --backend '%s': expected uring or epoll", optarg);
+				return pe_usage("bench: --backend '%s': expected uring or epoll",
+						optarg);
 			backends[0] = only;
 			nb = 1;
 			break;
@@ -110,8 +116,8 @@ static int run(int argc, char **argv)
 	json_object_object_add(doc, "results", results);
 
 	printf("pkteng bench: in-process server and client on 127.0.0.1, %.1f s per test\n\n", t);
-	printf("%-7s %-9s %-30s %-22s %-14s %-14s\n", "test", "backend", "result", "latency p50/p99",
-	       "client cpu", "server cpu");
+	printf("%-7s %-9s %-30s %-22s %-14s %-14s\n", "test", "backend", "result",
+	       "latency p50/p99", "client cpu", "server cpu");
 	for (b = 0; b < nb; b++) {
 		so.backend = backends[b];
 		srv = pe_server_open(&so);
@@ -126,7 +132,9 @@ static int run(int argc, char **argv)
 		}
 		snprintf(port, sizeof(port), "%u", pe_server_port(srv));
 		for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-			struct pe_client_opts co = { .sz = sizeof(co), .host = "127.0.0.1", .port = port,
+			struct pe_client_opts co = { .sz = sizeof(co),
+						     .host = "127.0.0.1",
+						     .port = port,
 						     .backend = backends[b] };
 			struct pe_figures cf, sf;
 			struct json_object *one;
@@ -140,8 +148,9 @@ static int run(int argc, char **argv)
 			co.p.conns = rows[i].conns;
 			r = pe_client_run(&co, &cf, &sf, &have_srv, err, sizeof(err));
 			one = pe_report_json(&co.p, NULL, &cf, have_srv ? &sf : NULL);
-			json_object_object_add(one, "backend",
-					       json_object_new_string(pe_backend_name(backends[b])));
+			json_object_object_add(
+				one, "backend",
+				json_object_new_string(pe_backend_name(backends[b])));
 			json_object_array_add(results, one);
 			if (r || !have_srv) {
 				failed++;

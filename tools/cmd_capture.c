@@ -196,22 +196,22 @@ static void report_text(const char *dev, const struct cap_state *s, double secs,
 static int run(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"help", no_argument, 0, 'h'},
-		{"dev", required_argument, 0, 'd'},
-		{"count", required_argument, 0, 'n'},
-		{"time", required_argument, 0, 't'},
-		{"interval", required_argument, 0, 'i'},
-		{"pcap", required_argument, 0, O_PCAP},
-		{"check-fcs", no_argument, 0, O_CHECK_FCS},
-		{"ethertype", required_argument, 0, O_ETHERTYPE},
-		{"json", no_argument, 0, O_JSON},
-		{"ready-file", required_argument, 0, O_READY},
-		{"incoming", no_argument, 0, O_INCOMING},
-		{"ring-mb", required_argument, 0, O_RING_MB},
-		{0},
+		{ "help", no_argument, 0, 'h' },
+		{ "dev", required_argument, 0, 'd' },
+		{ "count", required_argument, 0, 'n' },
+		{ "time", required_argument, 0, 't' },
+		{ "interval", required_argument, 0, 'i' },
+		{ "pcap", required_argument, 0, O_PCAP },
+		{ "check-fcs", no_argument, 0, O_CHECK_FCS },
+		{ "ethertype", required_argument, 0, O_ETHERTYPE },
+		{ "json", no_argument, 0, O_JSON },
+		{ "ready-file", required_argument, 0, O_READY },
+		{ "incoming", no_argument, 0, O_INCOMING },
+		{ "ring-mb", required_argument, 0, O_RING_MB },
+		{ 0 },
 	};
-	struct cap_state s = {.ethertype = -1};
-	struct pe_cap_opts co = {.sz = sizeof(co)};
+	struct cap_state s = { .ethertype = -1 };
+	struct pe_cap_opts co = { .sz = sizeof(co) };
 	const char *dev = NULL, *pcap = NULL, *ready = NULL;
 	double time_s = 0, interval_s = 0;
 	bool json = false;
@@ -287,7 +287,7 @@ static int run(int argc, char **argv)
 		return pe_fail("capture: %s: %s", dev, strerror(errno));
 	}
 	if (pcap) {
-		struct pe_pcap_opts po = {.sz = sizeof(po), .nanosec = true, .fcs = s.check_fcs};
+		struct pe_pcap_opts po = { .sz = sizeof(po), .nanosec = true, .fcs = s.check_fcs };
 
 		s.w = pe_pcap_create(pcap, &po);
 		if (!s.w) {

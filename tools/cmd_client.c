@@ -18,7 +18,8 @@ static const char usage[] =
 	"  -p, --port N        server control port (default 5201)\n"
 	"  -m, --mode MODE     the workload (default stream)\n"
 	"  -t SECONDS          run time (default 10; with -n and no -t, until the bytes are sent)\n"
-	"  -n BYTES            stream: bytes per flow and direction (K/M/G suffixes: x1000, Ki/Mi/Gi)\n"
+	"  -n BYTES            stream: bytes per flow and direction (K/M/G suffixes: x1000, "
+	"Ki/Mi/Gi)\n"
 	"  -l BYTES            block (stream, default 128Ki), request (rr, crr), datagram (udp,\n"
 	"                      at least 24) or echo size; default 64\n"
 	"  --resp-len BYTES    rr/crr response size (default 64)\n"
@@ -56,22 +57,44 @@ static void on_interval(struct pe_work *w, double t0, double t1, const struct pe
 
 static int run(int argc, char **argv)
 {
-	enum { O_RESP = 256, O_BIDIR, O_VERIFY, O_PPS, O_FILE, O_BACKEND, O_JSON, O_JSTREAM,
-	       O_SKIPRX, O_GSO, O_GRO, O_SPIN };
+	enum {
+		O_RESP = 256,
+		O_BIDIR,
+		O_VERIFY,
+		O_PPS,
+		O_FILE,
+		O_BACKEND,
+		O_JSON,
+		O_JSTREAM,
+		O_SKIPRX,
+		O_GSO,
+		O_GRO,
+		O_SPIN
+	};
 	static const struct option opts[] = {
-		{ "help", no_argument, 0, 'h' },	  { "port", required_argument, 0, 'p' },
-		{ "mode", required_argument, 0, 'm' },	  { "resp-len", required_argument, 0, O_RESP },
-		{ "conns", required_argument, 0, 'P' },	  { "reverse", no_argument, 0, 'R' },
-		{ "bidir", no_argument, 0, O_BIDIR },	  { "zerocopy", no_argument, 0, 'Z' },
-		{ "verify", no_argument, 0, O_VERIFY },	  { "pps", required_argument, 0, O_PPS },
-		{ "file", required_argument, 0, O_FILE }, { "backend", required_argument, 0, O_BACKEND },
-		{ "json", no_argument, 0, O_JSON },	  { "json-stream", no_argument, 0, O_JSTREAM },
-		{ "skip-rx-copy", no_argument, 0, O_SKIPRX }, { "gso", no_argument, 0, O_GSO },
-		{ "gro", no_argument, 0, O_GRO },	  { "spin", required_argument, 0, O_SPIN },
+		{ "help", no_argument, 0, 'h' },
+		{ "port", required_argument, 0, 'p' },
+		{ "mode", required_argument, 0, 'm' },
+		{ "resp-len", required_argument, 0, O_RESP },
+		{ "conns", required_argument, 0, 'P' },
+		{ "reverse", no_argument, 0, 'R' },
+		{ "bidir", no_argument, 0, O_BIDIR },
+		{ "zerocopy", no_argument, 0, 'Z' },
+		{ "verify", no_argument, 0, O_VERIFY },
+		{ "pps", required_argument, 0, O_PPS },
+		{ "file", required_argument, 0, O_FILE },
+		{ "backend", required_argument, 0, O_BACKEND },
+		{ "json", no_argument, 0, O_JSON },
+		{ "json-stream", no_argument, 0, O_JSTREAM },
+		{ "skip-rx-copy", no_argument, 0, O_SKIPRX },
+		{ "gso", no_argument, 0, O_GSO },
+		{ "gro", no_argument, 0, O_GRO },
+		{ "spin", required_argument, 0, O_SPIN },
 		{ 0 },
 	};
-	struct pe_client_opts co = { .sz = sizeof(co), .port = "5201", .family = AF_UNSPEC,
-				     .interval_s = 1 };
+	struct pe_client_opts co = {
+		.sz = sizeof(co), .port = "5201", .family = AF_UNSPEC, .interval_s = 1
+	};
 	enum pe_mode mode = PE_MODE_STREAM;
 	enum pe_report_fmt fmt = PE_REPORT_TEXT;
 	const char *mode_s = NULL;
@@ -95,12 +118,15 @@ static int run(int argc, char **argv)
 		case 'm':
 			mode_s = optarg;
 			if (pe_mode_parse(optarg, &mode))
-				return pe_usage("client: --mode '%s': expected stream, rr, crr, udp, echo "
-						"or file", optarg);
+				return pe_usage(
+					"client: --mode '%s': expected stream, rr, crr, udp, echo "
+					"or file",
+					optarg);
 			break;
 		case 't':
 			if (pe_parse_seconds(optarg, 0.001, 86400, &t))
-				return pe_usage("client: -t '%s': expected seconds in 0.001..86400", optarg);
+				return pe_usage("client: -t '%s': expected seconds in 0.001..86400",
+						optarg);
 			break;
 		case 'n':
 			if (pe_parse_size(optarg, 1, UINT64_MAX / 2, &n))
@@ -112,7 +138,8 @@ static int run(int argc, char **argv)
 			break;
 		case O_RESP:
 			if (pe_parse_size(optarg, 1, 64 << 20, &resp))
-				return pe_usage("client: --resp-len '%s': expected 1..64Mi bytes", optarg);
+				return pe_usage("client: --resp-len '%s': expected 1..64Mi bytes",
+						optarg);
 			break;
 		case 'P':
 			if (pe_parse_u64(optarg, 1, 4096, &conns))
@@ -132,7 +159,8 @@ static int run(int argc, char **argv)
 			break;
 		case 'b':
 			if (pe_parse_size(optarg, 0, UINT64_MAX / 2, &bps))
-				return pe_usage("client: -b '%s': expected bits/s (K/M/G suffixes)", optarg);
+				return pe_usage("client: -b '%s': expected bits/s (K/M/G suffixes)",
+						optarg);
 			break;
 		case O_PPS:
 			if (pe_parse_size(optarg, 1, 1000000000, &pps))
@@ -143,7 +171,8 @@ static int run(int argc, char **argv)
 			break;
 		case O_BACKEND:
 			if (pe_backend_parse(optarg, &co.backend))
-				return pe_usage("client: --backend '%s': expected uring or epoll", optarg);
+				return pe_usage("client: --backend '%s': expected uring or epoll",
+						optarg);
 			break;
 		case 'i':
 			if (pe_parse_seconds(optarg, 0, 3600, &co.interval_s))
@@ -166,8 +195,8 @@ static int run(int argc, char **argv)
 			break;
 		case O_SPIN:
 			if (pe_parse_u64(optarg, 0, PE_SPIN_US_MAX, &spin))
-				return pe_usage("client: --spin '%s': expected 0..%d microseconds", optarg,
-						PE_SPIN_US_MAX);
+				return pe_usage("client: --spin '%s': expected 0..%d microseconds",
+						optarg, PE_SPIN_US_MAX);
 			break;
 		case '4':
 			co.family = AF_INET;
@@ -201,7 +230,8 @@ static int run(int argc, char **argv)
 	if (conns)
 		co.p.conns = (uint32_t)conns;
 	if ((reverse || bidir || zc || verify) && mode != PE_MODE_STREAM)
-		return pe_usage("client: -R, --bidir, --zerocopy and --verify are for --mode stream");
+		return pe_usage(
+			"client: -R, --bidir, --zerocopy and --verify are for --mode stream");
 	if (skiprx && (mode != PE_MODE_STREAM || verify))
 		return pe_usage("client: --skip-rx-copy is for --mode stream without --verify");
 	co.p.skip_rx_copy = skiprx;
@@ -240,8 +270,8 @@ static int run(int argc, char **argv)
 	co.on_interval = co.interval_s > 0 ? on_interval : NULL;
 	co.arg = &o;
 	if (fmt == PE_REPORT_TEXT)
-		printf("pkteng client: %s test to %s port %s, %s backend\n", pe_mode_name(mode), co.host,
-		       co.port, pe_backend_name(co.backend));
+		printf("pkteng client: %s test to %s port %s, %s backend\n", pe_mode_name(mode),
+		       co.host, co.port, pe_backend_name(co.backend));
 	r = pe_client_run(&co, &cli, &srv, &have_srv, err, sizeof(err));
 	pe_report_summary(&o.rep, &cli, have_srv ? &srv : NULL);
 	if (r)

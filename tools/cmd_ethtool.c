@@ -136,11 +136,11 @@ out:
 static int run(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"help", no_argument, 0, 'h'},
-		{"dev", required_argument, 0, 'd'},
-		{"show-features", no_argument, 0, 'k'},
-		{"features", no_argument, 0, 'K'},
-		{0},
+		{ "help", no_argument, 0, 'h' },
+		{ "dev", required_argument, 0, 'd' },
+		{ "show-features", no_argument, 0, 'k' },
+		{ "features", no_argument, 0, 'K' },
+		{ 0 },
 	};
 	const char *dev = NULL;
 	int c, mode = 0;

@@ -33,7 +33,7 @@ static void hexdump(const uint8_t *b, size_t n)
 
 static int write_pcap(const char *path, const struct pe_frame_tmpl *t, bool fcs)
 {
-	struct pe_pcap_opts po = {.sz = sizeof(po), .fcs = fcs};
+	struct pe_pcap_opts po = { .sz = sizeof(po), .fcs = fcs };
 	struct pe_pcap_writer *w = pe_pcap_create(path, &po);
 	int err;
 
@@ -53,9 +53,9 @@ static int write_pcap(const char *path, const struct pe_frame_tmpl *t, bool fcs)
 static int run(int argc, char **argv)
 {
 	static const struct option own[] = {
-		{"help", no_argument, 0, 'h'},
-		{"hex", no_argument, 0, O_HEX},
-		{"pcap", required_argument, 0, O_PCAP},
+		{ "help", no_argument, 0, 'h' },
+		{ "hex", no_argument, 0, O_HEX },
+		{ "pcap", required_argument, 0, O_PCAP },
 	};
 	struct option opts[sizeof(own) / sizeof(own[0]) + PE_FRAMEOPTS_N + 1];
 	static struct pe_frame_tmpl t;

@@ -116,7 +116,7 @@ static int fill_frame(struct run_state *st, uint64_t seq, uint8_t *b)
 						       ? "a size outside what these headers allow"
 						       : "a field these frames do not have");
 	if (st->stamp && t->payload_len >= 12) {
-		uint8_t m[4] = {'P', 'E', 's', 'q'};
+		uint8_t m[4] = { 'P', 'E', 's', 'q' };
 
 		/* the magic stays put unless the size moves */
 		if (!st->magic_done || st->resizes)
@@ -163,7 +163,7 @@ static int send_loop(struct run_state *st, struct pe_inject_stats *tot, double *
 	uint8_t *bufs = malloc((size_t)burst * maxlen);
 	const uint8_t **ptrs = calloc(burst, sizeof(*ptrs));
 	uint16_t *lens = calloc(burst, sizeof(*lens));
-	struct pe_inject_stats last = {0};
+	struct pe_inject_stats last = { 0 };
 	struct pe_rate rate;
 	uint64_t t0, end_ns = 0, next_report = 0, last_report, k = 0, cum_bits = 0;
 	int rc = PE_EXIT_OK, r_flush;
@@ -256,9 +256,10 @@ static int send_loop(struct run_state *st, struct pe_inject_stats *tot, double *
 			now = pe_rate_now_ns();
 		}
 		if (next_report && now >= next_report) {
-			struct pe_inject_stats d = {
-				tot->frames - last.frames, tot->bytes_l2 - last.bytes_l2,
-				tot->retries - last.retries, tot->errors - last.errors};
+			struct pe_inject_stats d = { tot->frames - last.frames,
+						     tot->bytes_l2 - last.bytes_l2,
+						     tot->retries - last.retries,
+						     tot->errors - last.errors };
 
 			pe_inject_report_interval(rep, (now - t0) / 1e9, (now - last_report) / 1e9,
 						  &d);
@@ -323,23 +324,23 @@ static int parse_args(int argc, char **argv, struct cfg *c, struct pe_frameopts 
 		      bool *have_frame_flags, bool *quit)
 {
 	static const struct option own[] = {
-		{"help", no_argument, 0, 'h'},
-		{"dev", required_argument, 0, 'd'},
-		{"count", required_argument, 0, 'n'},
-		{"time", required_argument, 0, 't'},
-		{"interval", required_argument, 0, 'i'},
-		{"rate", required_argument, 0, O_RATE},
-		{"rate-mbps", required_argument, 0, O_RATE_MBPS},
-		{"burst", required_argument, 0, O_BURST},
-		{"method", required_argument, 0, O_METHOD},
-		{"tpacket-version", required_argument, 0, O_TPV},
-		{"qdisc-bypass", no_argument, 0, O_QBYPASS},
-		{"vary", required_argument, 0, O_VARY},
-		{"seed", required_argument, 0, O_SEED},
-		{"imix", no_argument, 0, O_IMIX},
-		{"replay", required_argument, 0, O_REPLAY},
-		{"json", no_argument, 0, O_JSON},
-		{"offload", required_argument, 0, O_OFFLOAD},
+		{ "help", no_argument, 0, 'h' },
+		{ "dev", required_argument, 0, 'd' },
+		{ "count", required_argument, 0, 'n' },
+		{ "time", required_argument, 0, 't' },
+		{ "interval", required_argument, 0, 'i' },
+		{ "rate", required_argument, 0, O_RATE },
+		{ "rate-mbps", required_argument, 0, O_RATE_MBPS },
+		{ "burst", required_argument, 0, O_BURST },
+		{ "method", required_argument, 0, O_METHOD },
+		{ "tpacket-version", required_argument, 0, O_TPV },
+		{ "qdisc-bypass", no_argument, 0, O_QBYPASS },
+		{ "vary", required_argument, 0, O_VARY },
+		{ "seed", required_argument, 0, O_SEED },
+		{ "imix", no_argument, 0, O_IMIX },
+		{ "replay", required_argument, 0, O_REPLAY },
+		{ "json", no_argument, 0, O_JSON },
+		{ "offload", required_argument, 0, O_OFFLOAD },
 	};
 	struct option opts[sizeof(own) / sizeof(own[0]) + PE_FRAMEOPTS_N + 1];
 	const char *rate_s = NULL, *mbps_s = NULL;
@@ -536,10 +537,10 @@ static int run(int argc, char **argv)
 {
 	static struct pe_frame_tmpl t;
 	struct pe_frameopts fo;
-	struct cfg c = {0};
-	struct run_state st = {0};
-	struct pe_inject_stats tot = {0};
-	struct pe_inject_report rep = {0};
+	struct cfg c = { 0 };
+	struct run_state st = { 0 };
+	struct pe_inject_stats tot = { 0 };
+	struct pe_inject_report rep = { 0 };
 	bool have_frame_flags = false, fcs = false, quit = false;
 	double secs = 0;
 	int rc, err;

@@ -32,9 +32,9 @@ static void on_signal(int sig)
 static int run(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "help", no_argument, 0, 'h' },	{ "port", required_argument, 0, 'p' },
-		{ "bind", required_argument, 0, 'B' },	{ "host", required_argument, 0, 'H' },
-		{ "name", required_argument, 0, 'n' },	{ 0 },
+		{ "help", no_argument, 0, 'h' },       { "port", required_argument, 0, 'p' },
+		{ "bind", required_argument, 0, 'B' }, { "host", required_argument, 0, 'H' },
+		{ "name", required_argument, 0, 'n' }, { 0 },
 	};
 	const char *verb, *bind = NULL, *host = "localhost", *name = NULL;
 	uint64_t port = PE_REGISTRY_PORT;
@@ -43,7 +43,8 @@ static int run(int argc, char **argv)
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
 		return pe_cli_help(usage, false);
 	if (argc < 2)
-		return pe_usage("registry: expected 'serve' or 'list' (see 'pkteng registry --help')");
+		return pe_usage(
+			"registry: expected 'serve' or 'list' (see 'pkteng registry --help')");
 	verb = argv[1];
 	if (strcmp(verb, "serve") && strcmp(verb, "list"))
 		return pe_usage("registry: '%s' is not 'serve' or 'list'", verb);
@@ -73,16 +74,17 @@ static int run(int argc, char **argv)
 		return pe_usage("registry: unexpected argument '%s'", argv[optind]);
 	signal(SIGPIPE, SIG_IGN);
 	if (!strcmp(verb, "serve")) {
-		struct pe_registry_opts o = { .sz = sizeof(o), .bind = bind, .port = (uint16_t)port,
-					      .log = true };
+		struct pe_registry_opts o = {
+			.sz = sizeof(o), .bind = bind, .port = (uint16_t)port, .log = true
+		};
 		int r;
 
 		if (name)
 			return pe_usage("registry serve: -n is for 'list'");
 		running = pe_registry_open(&o);
 		if (!running)
-			return pe_fail("registry: listening on %s port %u: %s", bind ? bind : "[::]",
-				       (unsigned)port, strerror(errno));
+			return pe_fail("registry: listening on %s port %u: %s",
+				       bind ? bind : "[::]", (unsigned)port, strerror(errno));
 		pe_cli_on_stop(on_signal);
 		fprintf(stderr, "pkteng registry: listening on %s port %u\n",
 			bind ? bind : "every address", pe_registry_port(running));
@@ -102,14 +104,14 @@ static int run(int argc, char **argv)
 			if (r)
 				return pe_usage("registry: -n: %s", why);
 		}
-		r = pe_registry_query(host, (uint16_t)port, name, name ? strlen(name) : 0, true, &reply,
-				      why, sizeof(why));
+		r = pe_registry_query(host, (uint16_t)port, name, name ? strlen(name) : 0, true,
+				      &reply, why, sizeof(why));
 		if (r) {
 			json_object_put(reply);
 			return pe_fail("registry: %s", why);
 		}
-		printf("%s\n", json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PRETTY |
-								       JSON_C_TO_STRING_SPACED));
+		printf("%s\n", json_object_to_json_string_ext(
+				       reply, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
 		json_object_put(reply);
 		return PE_EXIT_OK;
 	}

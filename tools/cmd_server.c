@@ -28,9 +28,12 @@ static void on_signal(int sig)
 static int run(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "help", no_argument, 0, 'h' },	{ "bind", required_argument, 0, 'B' },
-		{ "port", required_argument, 0, 'p' },	{ "backend", required_argument, 0, 'k' },
-		{ "threads", required_argument, 0, 'T' }, { "quiet", no_argument, 0, 'q' },
+		{ "help", no_argument, 0, 'h' },
+		{ "bind", required_argument, 0, 'B' },
+		{ "port", required_argument, 0, 'p' },
+		{ "backend", required_argument, 0, 'k' },
+		{ "threads", required_argument, 0, 'T' },
+		{ "quiet", no_argument, 0, 'q' },
 		{ 0 },
 	};
 	struct pe_server_opts so = { .sz = sizeof(so), .port = 5201, .log = true };
@@ -50,7 +53,8 @@ static int run(int argc, char **argv)
 			break;
 		case 'k':
 			if (pe_backend_parse(optarg, &so.backend))
-				return pe_usage("server: --backend '%s': expected uring or epoll", optarg);
+				return pe_usage("server: --backend '%s': expected uring or epoll",
+						optarg);
 			break;
 		case 'T':
 			if (pe_parse_u64(optarg, 1, 4096, &v))

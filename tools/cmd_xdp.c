@@ -240,7 +240,7 @@ static double now_s(void)
 /* Sleeps until the monotonic time t_s, or a signal. */
 static void sleep_until(double t_s)
 {
-	struct timespec ts = {(time_t)t_s, (long)((t_s - (time_t)t_s) * 1e9)};
+	struct timespec ts = { (time_t)t_s, (long)((t_s - (time_t)t_s) * 1e9) };
 
 	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
 }
@@ -390,13 +390,13 @@ static int run(int argc, char **argv)
 {
 	enum { O_DEV = 256, O_MODE, O_DROP, O_FORCE, O_JSON, O_DEBUG };
 	static const struct option opts[] = {
-		{"help", no_argument, 0, 'h'},		{"dev", required_argument, 0, O_DEV},
-		{"mode", required_argument, 0, O_MODE}, {"drop", no_argument, 0, O_DROP},
-		{"force", no_argument, 0, O_FORCE},	{"json", no_argument, 0, O_JSON},
-		{"debug", no_argument, 0, O_DEBUG},	{"interval", required_argument, 0, 'i'},
-		{"time", required_argument, 0, 't'},	{0},
+		{ "help", no_argument, 0, 'h' },	  { "dev", required_argument, 0, O_DEV },
+		{ "mode", required_argument, 0, O_MODE }, { "drop", no_argument, 0, O_DROP },
+		{ "force", no_argument, 0, O_FORCE },	  { "json", no_argument, 0, O_JSON },
+		{ "debug", no_argument, 0, O_DEBUG },	  { "interval", required_argument, 0, 'i' },
+		{ "time", required_argument, 0, 't' },	  { 0 },
 	};
-	struct xdp_args a = {.interval_s = 1};
+	struct xdp_args a = { .interval_s = 1 };
 	int c, rc = 0;
 
 	if (argc >= 2 && argv[1][0] != '-') {

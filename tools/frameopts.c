@@ -34,25 +34,25 @@ enum {
 };
 
 const struct option pe_frameopts_long[] = {
-	{"src-mac", required_argument, 0, F_SRC_MAC},
-	{"dst-mac", required_argument, 0, F_DST_MAC},
-	{"vlan", required_argument, 0, F_VLAN},
-	{"qinq", required_argument, 0, F_QINQ},
-	{"src-ip", required_argument, 0, F_SRC_IP},
-	{"dst-ip", required_argument, 0, F_DST_IP},
-	{"proto", required_argument, 0, F_PROTO},
-	{"sport", required_argument, 0, F_SPORT},
-	{"dport", required_argument, 0, F_DPORT},
-	{"ttl", required_argument, 0, F_TTL},
-	{"tos", required_argument, 0, F_TOS},
-	{"tcp-flags", required_argument, 0, F_TCP_FLAGS},
-	{"ethertype", required_argument, 0, F_ETHERTYPE},
-	{"size", required_argument, 0, F_SIZE},
-	{"payload-hex", required_argument, 0, F_PAYLOAD_HEX},
-	{"payload", required_argument, 0, F_PAYLOAD},
-	{"jumbo", no_argument, 0, F_JUMBO},
-	{"fcs", no_argument, 0, F_FCS},
-	{0},
+	{ "src-mac", required_argument, 0, F_SRC_MAC },
+	{ "dst-mac", required_argument, 0, F_DST_MAC },
+	{ "vlan", required_argument, 0, F_VLAN },
+	{ "qinq", required_argument, 0, F_QINQ },
+	{ "src-ip", required_argument, 0, F_SRC_IP },
+	{ "dst-ip", required_argument, 0, F_DST_IP },
+	{ "proto", required_argument, 0, F_PROTO },
+	{ "sport", required_argument, 0, F_SPORT },
+	{ "dport", required_argument, 0, F_DPORT },
+	{ "ttl", required_argument, 0, F_TTL },
+	{ "tos", required_argument, 0, F_TOS },
+	{ "tcp-flags", required_argument, 0, F_TCP_FLAGS },
+	{ "ethertype", required_argument, 0, F_ETHERTYPE },
+	{ "size", required_argument, 0, F_SIZE },
+	{ "payload-hex", required_argument, 0, F_PAYLOAD_HEX },
+	{ "payload", required_argument, 0, F_PAYLOAD },
+	{ "jumbo", no_argument, 0, F_JUMBO },
+	{ "fcs", no_argument, 0, F_FCS },
+	{ 0 },
 };
 _Static_assert(sizeof(pe_frameopts_long) / sizeof(pe_frameopts_long[0]) == PE_FRAMEOPTS_N + 1,
 	       "PE_FRAMEOPTS_N counts the frame flags");
@@ -128,8 +128,9 @@ static int parse_vlan(const char *flag, const char *s, struct pe_frame_vlan *v)
  * trailing ',' is not a name. */
 static int parse_tcp_flags(const char *s, uint8_t *flags)
 {
-	static const char *const names[8] = {"FIN", "SYN", "RST", "PSH",
-					     "ACK", "URG", "ECE", "CWR"};
+	static const char *const names[8] = {
+		"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"
+	};
 	const char *p = s;
 
 	*flags = 0;

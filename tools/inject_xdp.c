@@ -102,7 +102,7 @@ static void *work(void *arg)
  * ring faster than the peer empties it, and the veth drops frames. 0 or -errno. */
 static int start(struct worker *w)
 {
-	struct sigaction sa = {.sa_handler = on_kick}; /* no SA_RESTART: the run returns */
+	struct sigaction sa = { .sa_handler = on_kick }; /* no SA_RESTART: the run returns */
 	int err, cpu = sched_getcpu();
 	pthread_attr_t attr;
 	sigset_t block, old;
@@ -154,7 +154,7 @@ int pe_inject_xdp_check_len(const struct pe_inject_xdp *a)
 static int send_rest(const struct pe_inject_xdp *a, struct pe_xdp_tx *x, uint64_t end_ns,
 		     uint64_t next_report, uint64_t t0, struct pe_inject_report *rep, uint64_t *t1)
 {
-	struct worker w = {.x = x, .want = a->count ? a->count - 1 : 0};
+	struct worker w = { .x = x, .want = a->count ? a->count - 1 : 0 };
 	uint64_t l2 = pe_inject_l2_bytes(a->len, false), iv = (uint64_t)(a->interval_s * 1e9);
 	uint64_t last_frames = pe_xdp_tx_count(x), last_report = t0;
 	bool stopping = false;
@@ -163,7 +163,7 @@ static int send_rest(const struct pe_inject_xdp *a, struct pe_xdp_tx *x, uint64_
 	if (err)
 		return pe_fail("inject: starting the XDP sender thread: %s", strerror(-err));
 	for (;;) {
-		struct pollfd p = {.fd = w.efd, .events = POLLIN};
+		struct pollfd p = { .fd = w.efd, .events = POLLIN };
 		uint64_t now = pe_rate_now_ns(), due = UINT64_MAX;
 		int wait_ms = 1000;
 
@@ -187,7 +187,8 @@ static int send_rest(const struct pe_inject_xdp *a, struct pe_xdp_tx *x, uint64_
 		now = pe_rate_now_ns();
 		if (next_report && now >= next_report) {
 			uint64_t f = pe_xdp_tx_count(x);
-			struct pe_inject_stats d = {f - last_frames, (f - last_frames) * l2, 0, 0};
+			struct pe_inject_stats d = { f - last_frames, (f - last_frames) * l2, 0,
+						     0 };
 
 			pe_inject_report_interval(rep, (now - t0) / 1e9, (now - last_report) / 1e9,
 						  &d);
@@ -210,13 +211,13 @@ static int send_rest(const struct pe_inject_xdp *a, struct pe_xdp_tx *x, uint64_
 int pe_inject_xdp_run(const struct pe_inject_xdp *a, struct pe_inject_report *rep,
 		      struct pe_inject_stats *tot, double *secs)
 {
-	struct pe_xdp_tx_opts o = {.sz = sizeof(o),
-				   .frame = a->frame,
-				   .len = a->len,
-				   .seq_off = a->seq_off,
-				   .csum_off = a->csum_off,
-				   .csum_udp = a->csum_udp,
-				   .batch = a->burst};
+	struct pe_xdp_tx_opts o = { .sz = sizeof(o),
+				    .frame = a->frame,
+				    .len = a->len,
+				    .seq_off = a->seq_off,
+				    .csum_off = a->csum_off,
+				    .csum_udp = a->csum_udp,
+				    .batch = a->burst };
 	uint64_t l2 = pe_inject_l2_bytes(a->len, false), c0, c1, t0 = 0, t1 = 0, end_ns = 0;
 	uint64_t next_report = 0, handed = 0;
 	struct pe_xdp_tx *x;

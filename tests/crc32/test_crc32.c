@@ -16,10 +16,10 @@ struct impl_case {
 };
 
 static struct impl_case impls[] = {
-	{PE_CRC32_TABLE, "table"},
-	{PE_CRC32_PCLMUL, "pclmul"},
-	{PE_CRC32_VPCLMUL, "vpclmul"},
-	{PE_CRC32_AUTO, "auto"},
+	{ PE_CRC32_TABLE, "table" },
+	{ PE_CRC32_PCLMUL, "pclmul" },
+	{ PE_CRC32_VPCLMUL, "vpclmul" },
+	{ PE_CRC32_AUTO, "auto" },
 };
 
 static void use_or_skip(const struct impl_case *c)

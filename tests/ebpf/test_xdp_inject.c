@@ -31,14 +31,14 @@ struct pkind {
 };
 
 static const struct pkind pkinds[] = {
-	{"ipv4-udp", PE_FRAME_L3_IPV4, PE_FRAME_L4_UDP, 0, 64},
-	{"ipv4-tcp", PE_FRAME_L3_IPV4, PE_FRAME_L4_TCP, 0, 100},
-	{"ipv4-icmp", PE_FRAME_L3_IPV4, PE_FRAME_L4_ICMP, 0, 81},
-	{"ipv6-udp", PE_FRAME_L3_IPV6, PE_FRAME_L4_UDP, 0, 1518},
-	{"ipv6-tcp", PE_FRAME_L3_IPV6, PE_FRAME_L4_TCP, 0, 128},
-	{"ipv6-icmp", PE_FRAME_L3_IPV6, PE_FRAME_L4_ICMP, 0, 99},
-	{"qinq-udp", PE_FRAME_L3_IPV4, PE_FRAME_L4_UDP, 2, 200},
-	{"raw", PE_FRAME_L3_RAW, PE_FRAME_L4_NONE, 1, 64},
+	{ "ipv4-udp", PE_FRAME_L3_IPV4, PE_FRAME_L4_UDP, 0, 64 },
+	{ "ipv4-tcp", PE_FRAME_L3_IPV4, PE_FRAME_L4_TCP, 0, 100 },
+	{ "ipv4-icmp", PE_FRAME_L3_IPV4, PE_FRAME_L4_ICMP, 0, 81 },
+	{ "ipv6-udp", PE_FRAME_L3_IPV6, PE_FRAME_L4_UDP, 0, 1518 },
+	{ "ipv6-tcp", PE_FRAME_L3_IPV6, PE_FRAME_L4_TCP, 0, 128 },
+	{ "ipv6-icmp", PE_FRAME_L3_IPV6, PE_FRAME_L4_ICMP, 0, 99 },
+	{ "qinq-udp", PE_FRAME_L3_IPV4, PE_FRAME_L4_UDP, 2, 200 },
+	{ "raw", PE_FRAME_L3_RAW, PE_FRAME_L4_NONE, 1, 64 },
 };
 
 /* The template as inject builds it: 'PEsq' and sequence number 0 at the payload's start. */
@@ -71,8 +71,9 @@ Test(xdp_inject, program_stamps_and_checksums_every_kind)
 	for (size_t i = 0; i < sizeof(pkinds) / sizeof(pkinds[0]); i++) {
 		const struct pkind *k = &pkinds[i];
 		uint16_t co;
-		uint64_t seqs[8] = {
-			0, 1, 0xffff, 0x10000, 0xfffe0001, 0x0123456789abcdefull, UINT64_MAX, 0};
+		uint64_t seqs[8] = { 0,		 1,	     0xffff,
+				     0x10000,	 0xfffe0001, 0x0123456789abcdefull,
+				     UINT64_MAX, 0 };
 		struct pe_xdp_tx *x;
 
 		build(k, &t);
@@ -80,13 +81,13 @@ Test(xdp_inject, program_stamps_and_checksums_every_kind)
 		/* UDP: the sequence number whose sum cancels the template's checksum sends
 		 * 0xffff (RFC 768: 0 means none). */
 		seqs[7] = co ? (uint64_t)(t.buf[co] << 8 | t.buf[co + 1]) : 2;
-		struct pe_xdp_tx_opts o = {.sz = sizeof(o),
-					   .ifindex = 1,
-					   .frame = pe_frame_data(&t),
-					   .len = t.len,
-					   .seq_off = t.off_payload + 4u,
-					   .csum_off = co,
-					   .csum_udp = t.l4 == PE_FRAME_L4_UDP};
+		struct pe_xdp_tx_opts o = { .sz = sizeof(o),
+					    .ifindex = 1,
+					    .frame = pe_frame_data(&t),
+					    .len = t.len,
+					    .seq_off = t.off_payload + 4u,
+					    .csum_off = co,
+					    .csum_udp = t.l4 == PE_FRAME_L4_UDP };
 		x = pe_xdp_tx_open(&o);
 		cr_assert(x, "%s: pe_xdp_tx_open: %s", k->name, strerror(errno));
 		for (int j = 0; j < 8; j++) {
@@ -113,7 +114,7 @@ Test(xdp_inject, program_stamps_and_checksums_every_kind)
 Test(xdp_inject, open_refuses_bad_options)
 {
 	static const uint8_t f[60];
-	struct pe_xdp_tx_opts o = {.sz = sizeof(o), .ifindex = 1, .frame = f, .len = 60};
+	struct pe_xdp_tx_opts o = { .sz = sizeof(o), .ifindex = 1, .frame = f, .len = 60 };
 
 	PE_REQUIRE_XDP();
 	o.batch = PE_XDP_TX_BATCH_MAX + 1;
@@ -167,15 +168,15 @@ struct kind {
 #define IP6 "IPv6(src='2001:2::1',dst='2001:2::2',hlim=64)"
 
 static const struct kind kinds[] = {
-	{"ipv4-udp", "", "64", E "/" IP4 "/UDP(sport=9,dport=9)"},
-	{"ipv4-tcp", "--proto tcp --size 100", "100",
-	 E "/" IP4 "/TCP(sport=9,dport=9,flags='S',window=65535,seq=0)"},
-	{"ipv4-icmp", "--proto icmp --size 80", "80", E "/" IP4 "/ICMP(type=8,id=1,seq=1)"},
-	{"ipv6-udp", "--dst-ip 2001:2::2 --size 1518", "1518", E "/" IP6 "/UDP(sport=9,dport=9)"},
-	{"ipv6-icmp", "--dst-ip 2001:2::2 --proto icmp --size 100", "100",
-	 E "/" IP6 "/ICMPv6EchoRequest(id=1,seq=1)"},
-	{"qinq-udp", "--vlan 42 --qinq 7 --size 200", "200",
-	 E "/Dot1AD(vlan=7)/Dot1Q(vlan=42)/" IP4 "/UDP(sport=9,dport=9)"},
+	{ "ipv4-udp", "", "64", E "/" IP4 "/UDP(sport=9,dport=9)" },
+	{ "ipv4-tcp", "--proto tcp --size 100", "100",
+	  E "/" IP4 "/TCP(sport=9,dport=9,flags='S',window=65535,seq=0)" },
+	{ "ipv4-icmp", "--proto icmp --size 80", "80", E "/" IP4 "/ICMP(type=8,id=1,seq=1)" },
+	{ "ipv6-udp", "--dst-ip 2001:2::2 --size 1518", "1518", E "/" IP6 "/UDP(sport=9,dport=9)" },
+	{ "ipv6-icmp", "--dst-ip 2001:2::2 --proto icmp --size 100", "100",
+	  E "/" IP6 "/ICMPv6EchoRequest(id=1,seq=1)" },
+	{ "qinq-udp", "--vlan 42 --qinq 7 --size 200", "200",
+	  E "/Dot1AD(vlan=7)/Dot1Q(vlan=42)/" IP4 "/UDP(sport=9,dport=9)" },
 };
 
 ParameterizedTestParameters(xdp_inject, kinds)
@@ -368,15 +369,15 @@ Test(xdp_inject, refuses_what_it_cannot_do)
 	static const struct {
 		const char *args, *err;
 	} c[] = {
-		{"--rate 1000", "--rate"},
-		{"--rate-mbps 10", "--rate-mbps"},
-		{"--vary sport=1-9", "--vary"},
-		{"--imix", "--imix"},
-		{"--seed 3", "--seed"},
-		{"--fcs", "--fcs"},
-		{"--qdisc-bypass", "--qdisc-bypass"},
-		{"--tpacket-version 2", "--tpacket-version"},
-		{"--replay /nonexistent.pcap", "--replay"},
+		{ "--rate 1000", "--rate" },
+		{ "--rate-mbps 10", "--rate-mbps" },
+		{ "--vary sport=1-9", "--vary" },
+		{ "--imix", "--imix" },
+		{ "--seed 3", "--seed" },
+		{ "--fcs", "--fcs" },
+		{ "--qdisc-bypass", "--qdisc-bypass" },
+		{ "--tpacket-version 2", "--tpacket-version" },
+		{ "--replay /nonexistent.pcap", "--replay" },
 	};
 	struct pe_run run;
 	char want[256];

@@ -94,12 +94,12 @@ Test(xdp_lab, counts_frames_from_pkteng_inject)
 		const char *flags;
 		unsigned n, l3, l4, tags;
 	} sends[] = {
-		{"--proto udp", 20, PE_XDP_L3_IPV4, PE_XDP_L4_UDP, 0},
-		{"--proto tcp --src-ip 2001:2::1 --dst-ip 2001:2::2", 15, PE_XDP_L3_IPV6,
-		 PE_XDP_L4_TCP, 0},
-		{"--proto raw --ethertype 0x0806", 10, PE_XDP_L3_ARP, PE_XDP_L4_MAX, 0},
-		{"--proto icmp --vlan 10", 5, PE_XDP_L3_IPV4, PE_XDP_L4_ICMP, 1},
-		{"--proto udp --vlan 10 --qinq 20", 6, PE_XDP_L3_IPV4, PE_XDP_L4_UDP, 2},
+		{ "--proto udp", 20, PE_XDP_L3_IPV4, PE_XDP_L4_UDP, 0 },
+		{ "--proto tcp --src-ip 2001:2::1 --dst-ip 2001:2::2", 15, PE_XDP_L3_IPV6,
+		  PE_XDP_L4_TCP, 0 },
+		{ "--proto raw --ethertype 0x0806", 10, PE_XDP_L3_ARP, PE_XDP_L4_MAX, 0 },
+		{ "--proto icmp --vlan 10", 5, PE_XDP_L3_IPV4, PE_XDP_L4_ICMP, 1 },
+		{ "--proto udp --vlan 10 --qinq 20", 6, PE_XDP_L3_IPV4, PE_XDP_L4_UDP, 2 },
 	};
 	struct pe_xdp_stats got, want;
 	struct pe_xdp_ctr total;

@@ -286,7 +286,7 @@ Test(xdp_prog, bad_arguments)
 {
 	PE_XDP_OPTS(o);
 	struct pe_xdp *x;
-	uint8_t buf[64] = {0};
+	uint8_t buf[64] = { 0 };
 
 	PE_REQUIRE_XDP();
 	x = pe_xdp_open(&o);

@@ -9,8 +9,8 @@
 
 Test(xdp_unit, names)
 {
-	static const char *const l3[] = {"ipv4", "ipv6", "arp", "other", "short"};
-	static const char *const l4[] = {"tcp", "udp", "icmp", "other", "bad"};
+	static const char *const l3[] = { "ipv4", "ipv6", "arp", "other", "short" };
+	static const char *const l4[] = { "tcp", "udp", "icmp", "other", "bad" };
 	unsigned i;
 
 	cr_assert_eq(PE_XDP_L3_MAX, 5);
@@ -62,22 +62,22 @@ struct usage_case {
 Test(xdp_unit, usage_errors)
 {
 	static const struct usage_case cases[] = {
-		{"", 2, "missing attach, stats, detach or run"},
-		{"bogus --dev lo", 2, "'bogus' is not attach, stats, detach or run"},
-		{"attach", 2, "missing --dev IF"},
-		{"stats --dev lo --drop", 2, "--drop is not an option here"},
-		{"detach --dev lo --json", 2, "--json is not an option here"},
-		{"attach --dev lo --force", 2, "--force is not an option here"},
-		{"attach --dev lo -i 1", 2, "--interval is not an option here"},
-		{"run --dev lo --mode fast", 2, "--mode fast: not native or generic"},
-		{"run --dev lo -t abc", 2, "--time abc: not a number of seconds"},
-		{"stats --dev lo -i 0", 2, "--interval 0: not a number of seconds"},
-		{"run --dev lo extra", 2, "unexpected argument 'extra'"},
-		{"run --dev a/b", 2, "--dev a/b: not an interface name"},
-		{"run --dev 0123456789abcdef", 2, "not an interface name"},
-		{"--dev lo", 2, "missing attach, stats, detach or run before the options"},
-		{"run --dev pe-no-such-if", 1, "--dev pe-no-such-if: no such interface"},
-		{"stats --dev pe-no-such-if", 1, "--dev pe-no-such-if: no such interface"},
+		{ "", 2, "missing attach, stats, detach or run" },
+		{ "bogus --dev lo", 2, "'bogus' is not attach, stats, detach or run" },
+		{ "attach", 2, "missing --dev IF" },
+		{ "stats --dev lo --drop", 2, "--drop is not an option here" },
+		{ "detach --dev lo --json", 2, "--json is not an option here" },
+		{ "attach --dev lo --force", 2, "--force is not an option here" },
+		{ "attach --dev lo -i 1", 2, "--interval is not an option here" },
+		{ "run --dev lo --mode fast", 2, "--mode fast: not native or generic" },
+		{ "run --dev lo -t abc", 2, "--time abc: not a number of seconds" },
+		{ "stats --dev lo -i 0", 2, "--interval 0: not a number of seconds" },
+		{ "run --dev lo extra", 2, "unexpected argument 'extra'" },
+		{ "run --dev a/b", 2, "--dev a/b: not an interface name" },
+		{ "run --dev 0123456789abcdef", 2, "not an interface name" },
+		{ "--dev lo", 2, "missing attach, stats, detach or run before the options" },
+		{ "run --dev pe-no-such-if", 1, "--dev pe-no-such-if: no such interface" },
+		{ "stats --dev pe-no-such-if", 1, "--dev pe-no-such-if: no such interface" },
 	};
 	size_t i;
 

@@ -34,7 +34,7 @@ int pe_xl_xdp(struct pe_run *r, const char *fmt, ...)
 
 void pe_xl_setup(void)
 {
-	struct pe_lab_opts o = {.sz = sizeof(o), .quiet_ipv6 = true};
+	struct pe_lab_opts o = { .sz = sizeof(o), .quiet_ipv6 = true };
 	struct pe_run r;
 
 	if (!pe_is_root() || !pe_xdp_available())
@@ -97,20 +97,24 @@ bool pe_xl_pins_exist(void)
 /* --- sending ----------------------------------------------------------------------------- */
 
 const struct pe_xl_kind pe_xl_kinds[] = {
-	{"ipv4-udp", PE_FRAME_L3_IPV4, PE_FRAME_L4_UDP, 0, 0, 5, PE_XDP_L3_IPV4, PE_XDP_L4_UDP, 0},
-	{"ipv4-tcp", PE_FRAME_L3_IPV4, PE_FRAME_L4_TCP, 0, 0, 6, PE_XDP_L3_IPV4, PE_XDP_L4_TCP, 0},
-	{"ipv4-icmp", PE_FRAME_L3_IPV4, PE_FRAME_L4_ICMP, 0, 0, 7, PE_XDP_L3_IPV4, PE_XDP_L4_ICMP,
-	 0},
-	{"ipv6-udp", PE_FRAME_L3_IPV6, PE_FRAME_L4_UDP, 0, 0, 8, PE_XDP_L3_IPV6, PE_XDP_L4_UDP, 0},
-	{"ipv6-icmp", PE_FRAME_L3_IPV6, PE_FRAME_L4_ICMP, 0, 0, 9, PE_XDP_L3_IPV6, PE_XDP_L4_ICMP,
-	 0},
-	{"arp", PE_FRAME_L3_RAW, PE_FRAME_L4_NONE, 0x0806, 0, 10, PE_XDP_L3_ARP, PE_XDP_L4_MAX, 0},
-	{"other", PE_FRAME_L3_RAW, PE_FRAME_L4_NONE, 0x88b5, 0, 11, PE_XDP_L3_OTHER, PE_XDP_L4_MAX,
-	 0},
-	{"vlan-ipv4-udp", PE_FRAME_L3_IPV4, PE_FRAME_L4_UDP, 0, 1, 12, PE_XDP_L3_IPV4,
-	 PE_XDP_L4_UDP, 1},
-	{"qinq-ipv6-tcp", PE_FRAME_L3_IPV6, PE_FRAME_L4_TCP, 0, 2, 13, PE_XDP_L3_IPV6,
-	 PE_XDP_L4_TCP, 2},
+	{ "ipv4-udp", PE_FRAME_L3_IPV4, PE_FRAME_L4_UDP, 0, 0, 5, PE_XDP_L3_IPV4, PE_XDP_L4_UDP,
+	  0 },
+	{ "ipv4-tcp", PE_FRAME_L3_IPV4, PE_FRAME_L4_TCP, 0, 0, 6, PE_XDP_L3_IPV4, PE_XDP_L4_TCP,
+	  0 },
+	{ "ipv4-icmp", PE_FRAME_L3_IPV4, PE_FRAME_L4_ICMP, 0, 0, 7, PE_XDP_L3_IPV4, PE_XDP_L4_ICMP,
+	  0 },
+	{ "ipv6-udp", PE_FRAME_L3_IPV6, PE_FRAME_L4_UDP, 0, 0, 8, PE_XDP_L3_IPV6, PE_XDP_L4_UDP,
+	  0 },
+	{ "ipv6-icmp", PE_FRAME_L3_IPV6, PE_FRAME_L4_ICMP, 0, 0, 9, PE_XDP_L3_IPV6, PE_XDP_L4_ICMP,
+	  0 },
+	{ "arp", PE_FRAME_L3_RAW, PE_FRAME_L4_NONE, 0x0806, 0, 10, PE_XDP_L3_ARP, PE_XDP_L4_MAX,
+	  0 },
+	{ "other", PE_FRAME_L3_RAW, PE_FRAME_L4_NONE, 0x88b5, 0, 11, PE_XDP_L3_OTHER, PE_XDP_L4_MAX,
+	  0 },
+	{ "vlan-ipv4-udp", PE_FRAME_L3_IPV4, PE_FRAME_L4_UDP, 0, 1, 12, PE_XDP_L3_IPV4,
+	  PE_XDP_L4_UDP, 1 },
+	{ "qinq-ipv6-tcp", PE_FRAME_L3_IPV6, PE_FRAME_L4_TCP, 0, 2, 13, PE_XDP_L3_IPV6,
+	  PE_XDP_L4_TCP, 2 },
 };
 const size_t pe_xl_nkinds = sizeof(pe_xl_kinds) / sizeof(pe_xl_kinds[0]);
 
@@ -156,7 +160,7 @@ static void build_kind(const struct pe_xl_kind *k, struct pe_frame_tmpl *t)
 
 void pe_xl_send_all(void)
 {
-	struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_halen = 6};
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_halen = 6 };
 	struct pe_frame_tmpl t;
 	int ifindex, s = socket_in_a(&ifindex);
 	size_t i;

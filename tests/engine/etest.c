@@ -121,11 +121,14 @@ static const struct pe_conn_cbs echo_cbs = {
 	.on_close = echo_close,
 };
 
-int echo_server_start(struct echo_server *s, struct pe_loop *l, const char *host,
-		      uint32_t max_len, uint64_t idle_ms)
+int echo_server_start(struct echo_server *s, struct pe_loop *l, const char *host, uint32_t max_len,
+		      uint64_t idle_ms)
 {
-	struct pe_conn_opts co = { .sz = sizeof(co), .cbs = &echo_cbs, .nodelay = true,
-				   .sndq_max_bytes = 64u << 20, .idle_timeout_ms = idle_ms };
+	struct pe_conn_opts co = { .sz = sizeof(co),
+				   .cbs = &echo_cbs,
+				   .nodelay = true,
+				   .sndq_max_bytes = 64u << 20,
+				   .idle_timeout_ms = idle_ms };
 	struct pe_listen_opts lo = { .sz = sizeof(lo), .conn = &co, .data = s };
 	struct pe_addr a;
 	int err;
@@ -212,7 +215,10 @@ static const struct pe_conn_cbs sc_cbs = {
 int stream_client_start(struct stream_client *sc, struct pe_loop *l, const struct pe_addr *to,
 			const uint8_t *out, size_t out_len, uint64_t connect_timeout_ms)
 {
-	struct pe_conn_opts co = { .sz = sizeof(co), .cbs = &sc_cbs, .data = sc, .nodelay = true,
+	struct pe_conn_opts co = { .sz = sizeof(co),
+				   .cbs = &sc_cbs,
+				   .data = sc,
+				   .nodelay = true,
 				   .connect_timeout_ms = connect_timeout_ms };
 	bool half = sc->half_close, hold = sc->hold_open;
 

@@ -11,11 +11,11 @@
 #include "engine/loop.h"
 
 /* Every engine test body runs once per backend. */
-#define ETEST_BACKENDS(suite, name)                                                        \
-	ParameterizedTestParameters(suite, name)                                           \
-	{                                                                                  \
-		static enum pe_backend b[] = { PE_BACKEND_URING, PE_BACKEND_EPOLL };      \
-		return cr_make_param_array(enum pe_backend, b, 2);                         \
+#define ETEST_BACKENDS(suite, name)                                                                \
+	ParameterizedTestParameters(suite, name)                                                   \
+	{                                                                                          \
+		static enum pe_backend b[] = { PE_BACKEND_URING, PE_BACKEND_EPOLL };               \
+		return cr_make_param_array(enum pe_backend, b, 2);                                 \
 	}
 
 /* Entries in /proc/self/fd. */
@@ -36,8 +36,8 @@ struct echo_server {
 	uint64_t msgs;
 };
 /* Listens on host (a numeric address) port 0 with idle_ms (0 = none). Returns 0 or -errno. */
-int echo_server_start(struct echo_server *s, struct pe_loop *l, const char *host,
-		      uint32_t max_len, uint64_t idle_ms);
+int echo_server_start(struct echo_server *s, struct pe_loop *l, const char *host, uint32_t max_len,
+		      uint64_t idle_ms);
 
 /* A client that sends `out` (with copy sends, continuing on on_writable), expects exactly the
  * same bytes back, then closes (or, with half_close, shuts down after sending and waits for
@@ -47,7 +47,7 @@ struct stream_client {
 	const uint8_t *out;
 	size_t out_len, sent, got;
 	bool half_close;
-	bool hold_open;     /* after the whole echo, stay open (the test closes) */
+	bool hold_open; /* after the whole echo, stay open (the test closes) */
 	bool opened, closed, mismatch, eof;
 	int close_err;
 	size_t mismatch_at;

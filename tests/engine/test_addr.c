@@ -26,7 +26,8 @@ Test(addr, format_parse)
 		struct pe_addr a;
 		char buf[PE_ADDR_STRLEN];
 
-		cr_assert_eq(pe_addr_from_str(&a, cases[i].ip, cases[i].port), 0, "%s", cases[i].ip);
+		cr_assert_eq(pe_addr_from_str(&a, cases[i].ip, cases[i].port), 0, "%s",
+			     cases[i].ip);
 		cr_expect_eq(pe_addr_port(&a), cases[i].port);
 		cr_expect_eq(pe_addr_format(&a, buf, sizeof(buf)), (int)strlen(cases[i].text));
 		cr_expect_str_eq(buf, cases[i].text);
@@ -60,11 +61,11 @@ Test(addr, resolve)
 	cr_assert_eq(n, 1);
 	cr_expect_eq(a[0].sa.sa_family, AF_INET6);
 	cr_expect_eq(pe_addr_port(&a[0]), 80, "service names resolve");
-	cr_expect_eq(pe_addr_resolve("127.0.0.1", "nosuchservice", AF_UNSPEC, SOCK_STREAM, false,
-				     a, 8),
-		     -ENOENT);
-	cr_expect_eq(pe_addr_resolve("no-such-host.invalid", "1", AF_UNSPEC, SOCK_STREAM, false,
-				     a, 8) < 0,
+	cr_expect_eq(
+		pe_addr_resolve("127.0.0.1", "nosuchservice", AF_UNSPEC, SOCK_STREAM, false, a, 8),
+		-ENOENT);
+	cr_expect_eq(pe_addr_resolve("no-such-host.invalid", "1", AF_UNSPEC, SOCK_STREAM, false, a,
+				     8) < 0,
 		     1);
 	cr_expect_eq(pe_addr_resolve("127.0.0.1", "1", AF_INET6, SOCK_STREAM, false, a, 8) < 0, 1);
 	cr_expect_str_eq(pe_addr_strerror(-ENOENT), "name or service not known");

@@ -269,7 +269,8 @@ static void bp_fill(struct pe_conn *c)
 	struct bp *s = pe_listener_data(pe_conn_listener(c));
 
 	while (s->sent < s->total) {
-		size_t want = s->total - s->sent < sizeof(chunk) ? s->total - s->sent : sizeof(chunk);
+		size_t want =
+			s->total - s->sent < sizeof(chunk) ? s->total - s->sent : sizeof(chunk);
 		long r = pe_conn_send(c, chunk, want);
 
 		if (r < 0) {
@@ -312,10 +313,14 @@ static void bp_close(struct pe_conn *c, int err)
 ETEST_BACKENDS(loop, send_bound_and_writable)
 ParameterizedTest(enum pe_backend *b, loop, send_bound_and_writable)
 {
-	static const struct pe_conn_cbs cbs = { .on_open = bp_open, .on_writable = bp_writable,
+	static const struct pe_conn_cbs cbs = { .on_open = bp_open,
+						.on_writable = bp_writable,
 						.on_close = bp_close };
-	struct pe_conn_opts co = { .sz = sizeof(co), .cbs = &cbs, .sndq_max_bytes = 65536,
-				   .sndq_low_bytes = 16384, .sndbuf_bytes = 4096 };
+	struct pe_conn_opts co = { .sz = sizeof(co),
+				   .cbs = &cbs,
+				   .sndq_max_bytes = 65536,
+				   .sndq_low_bytes = 16384,
+				   .sndbuf_bytes = 4096 };
 	struct bp s = { .total = 4u << 20 };
 	struct pe_listen_opts lo = { .sz = sizeof(lo), .conn = &co, .data = &s };
 	struct pe_listener *ls;
@@ -383,7 +388,8 @@ static void pz_data(struct pe_conn *c, const void *d, size_t n)
 	if (p->paused)
 		p->paused_data = true;
 	for (size_t i = 0; i < n; i++)
-		cr_assert_eq(((const uint8_t *)d)[i], (uint8_t)(p->got + i), "byte %zu", p->got + i);
+		cr_assert_eq(((const uint8_t *)d)[i], (uint8_t)(p->got + i), "byte %zu",
+			     p->got + i);
 	p->got += n;
 }
 
@@ -398,7 +404,8 @@ static void pz_close(struct pe_conn *c, int err)
 ETEST_BACKENDS(loop, pause_resume)
 ParameterizedTest(enum pe_backend *b, loop, pause_resume)
 {
-	static const struct pe_conn_cbs cbs = { .on_open = pz_open, .on_data = pz_data,
+	static const struct pe_conn_cbs cbs = { .on_open = pz_open,
+						.on_data = pz_data,
 						.on_close = pz_close };
 	struct pe_conn_opts co = { .sz = sizeof(co), .cbs = &cbs };
 	struct pz p = { 0 };
@@ -476,10 +483,12 @@ ParameterizedTest(enum pe_backend *b, loop, udp_batches)
 {
 	static const struct pe_udp_cbs acb = { .on_recv = ua_recv }, bcb = { .on_recv = ub_recv };
 	struct us s = { 0 };
-	struct pe_udp_opts bo = { .sz = sizeof(bo), .cbs = &bcb, .data = &s,
-				  .rcvbuf_bytes = 1 << 20 };
-	struct pe_udp_opts ao = { .sz = sizeof(ao), .cbs = &acb, .data = &s,
-				  .rcvbuf_bytes = 1 << 20 };
+	struct pe_udp_opts bo = {
+		.sz = sizeof(bo), .cbs = &bcb, .data = &s, .rcvbuf_bytes = 1 << 20
+	};
+	struct pe_udp_opts ao = {
+		.sz = sizeof(ao), .cbs = &acb, .data = &s, .rcvbuf_bytes = 1 << 20
+	};
 	struct pe_dgram d[100];
 	static uint8_t bufs[100][9000];
 	int fds0 = etest_count_fds();
@@ -553,8 +562,9 @@ ParameterizedTest(enum pe_backend *b, loop, workers_shared_port)
 {
 	struct pe_loop_opts lo = { .sz = sizeof(lo), .backend = *b, .no_fallback = true };
 	struct wsp w = { 0 };
-	struct pe_workers_opts wo = { .sz = sizeof(wo), .count = 2, .loop = &lo,
-				      .setup = wsp_setup, .arg = &w };
+	struct pe_workers_opts wo = {
+		.sz = sizeof(wo), .count = 2, .loop = &lo, .setup = wsp_setup, .arg = &w
+	};
 	struct pe_sock_opts so = { .sz = sizeof(so), .reuseport = true };
 	struct pe_workers *wk;
 	struct pe_loop_stats sum;

@@ -59,8 +59,7 @@ static const struct pe_conn_cbs rx_cbs = {
 	.on_open = rx_open, .on_data = rx_data, .on_eof = rx_eof, .on_close = rx_close
 };
 
-static void rx_listen(struct pe_loop *l, struct rx *r, size_t cap, struct pe_addr *a,
-		      int rcvbuf)
+static void rx_listen(struct pe_loop *l, struct rx *r, size_t cap, struct pe_addr *a, int rcvbuf)
 {
 	static struct pe_conn_opts co = { .sz = sizeof(co), .cbs = &rx_cbs };
 	struct pe_listen_opts lo = { .sz = sizeof(lo), .conn = &co, .data = r };
@@ -133,8 +132,9 @@ static void tx_done(struct pe_conn *c, void *arg, int err)
 static void tx_connect(struct pe_loop *l, struct tx *t, const struct pe_addr *a, int sndbuf)
 {
 	static const struct pe_conn_cbs cbs = { .on_open = tx_open, .on_close = tx_close };
-	struct pe_conn_opts co = { .sz = sizeof(co), .cbs = &cbs, .data = t,
-				   .sndbuf_bytes = sndbuf };
+	struct pe_conn_opts co = {
+		.sz = sizeof(co), .cbs = &cbs, .data = t, .sndbuf_bytes = sndbuf
+	};
 	struct pe_conn *c;
 
 	t->l = l;
@@ -159,8 +159,9 @@ static void zc_start(struct pe_conn *c)
 ETEST_BACKENDS(send, zc_buffer_lifetime)
 ParameterizedTest(enum pe_backend *b, send, zc_buffer_lifetime)
 {
-	struct pe_loop_opts o = { .sz = sizeof(o), .backend = *b, .no_fallback = true,
-				  .zc_min_bytes = 4096 };
+	struct pe_loop_opts o = {
+		.sz = sizeof(o), .backend = *b, .no_fallback = true, .zc_min_bytes = 4096
+	};
 	int fds0 = etest_count_fds();
 	struct pe_loop *l = pe_loop_open(&o);
 	struct tx t = { .start = zc_start, .notif_before_done = true, .len = 1u << 20 };

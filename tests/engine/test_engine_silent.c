@@ -11,11 +11,11 @@
 
 #include "tests/engine/etest.h"
 
-#define SIL_TOTAL   (1u << 20)         /* bytes streamed */
-#define SIL_PIECE   3000u              /* bytes per pe_conn_send() */
-#define SIL_TICK_NS 500000ull          /* pacing timer */
-#define SIL_SOCKBUF 4096               /* SO_SNDBUF / SO_RCVBUF on both ends */
-#define SIL_SNDQ    (8 * SIL_PIECE)    /* the sender's queue bound */
+#define SIL_TOTAL   (1u << 20)	    /* bytes streamed */
+#define SIL_PIECE   3000u	    /* bytes per pe_conn_send() */
+#define SIL_TICK_NS 500000ull	    /* pacing timer */
+#define SIL_SOCKBUF 4096	    /* SO_SNDBUF / SO_RCVBUF on both ends */
+#define SIL_SNDQ    (8 * SIL_PIECE) /* the sender's queue bound */
 
 struct sil_case {
 	enum pe_backend backend;
@@ -30,7 +30,7 @@ struct sil {
 	/* sender */
 	const uint8_t *out;
 	size_t sent;
-	unsigned owed;     /* pieces of the current burst not yet queued (on_writable continues) */
+	unsigned owed;	   /* pieces of the current burst not yet queued (on_writable continues) */
 	size_t piece_left; /* bytes of the current piece still to queue */
 	struct pe_conn *tc;
 	bool tx_closed, shut;
@@ -102,9 +102,9 @@ static void tx_close(struct pe_conn *c, int err)
 	s->tx_bytes_out = pe_conn_stats(c)->bytes_out;
 }
 
-static const struct pe_conn_cbs tx_cbs = {
-	.on_open = tx_open, .on_writable = tx_push, .on_close = tx_close
-};
+static const struct pe_conn_cbs tx_cbs = { .on_open = tx_open,
+					   .on_writable = tx_push,
+					   .on_close = tx_close };
 
 static void rx_open(struct pe_conn *c)
 {
@@ -137,9 +137,9 @@ static void rx_close(struct pe_conn *c, int err)
 	s->rc = NULL;
 }
 
-static const struct pe_conn_cbs rx_cbs = {
-	.on_open = rx_open, .on_data = rx_data, .on_close = rx_close
-};
+static const struct pe_conn_cbs rx_cbs = { .on_open = rx_open,
+					   .on_data = rx_data,
+					   .on_close = rx_close };
 
 /* Every tick: toggle the receiver's pause on a seeded schedule (1-4 ticks per state), and owe
  * the sender a burst of 1-6 pieces (up to 15000 bytes fits one silent send; 18000 does not). */
@@ -176,8 +176,7 @@ static bool kernel_has_silent(void)
 	struct io_uring ring;
 	bool ok;
 
-	p.flags = IORING_SETUP_SUBMIT_ALL | IORING_SETUP_SINGLE_ISSUER |
-		  IORING_SETUP_DEFER_TASKRUN;
+	p.flags = IORING_SETUP_SUBMIT_ALL | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
 	if (io_uring_queue_init_params(8, &ring, &p))
 		return false;
 	ok = p.features & IORING_FEAT_CQE_SKIP;
@@ -200,14 +199,22 @@ ParameterizedTest(struct sil_case *k, silent, short_sends_backpressure)
 	bool silent_expected = k->backend == PE_BACKEND_URING && !k->plain_sends;
 	bool kernel_ok = silent_expected && kernel_has_silent();
 	int fds0 = etest_count_fds();
-	struct pe_loop_opts lo = { .sz = sizeof(lo), .backend = k->backend, .no_fallback = true,
+	struct pe_loop_opts lo = { .sz = sizeof(lo),
+				   .backend = k->backend,
+				   .no_fallback = true,
 				   .plain_sends = k->plain_sends };
-	struct pe_conn_opts rco = { .sz = sizeof(rco), .cbs = &rx_cbs,
-				    .sndbuf_bytes = SIL_SOCKBUF, .rcvbuf_bytes = SIL_SOCKBUF };
+	struct pe_conn_opts rco = { .sz = sizeof(rco),
+				    .cbs = &rx_cbs,
+				    .sndbuf_bytes = SIL_SOCKBUF,
+				    .rcvbuf_bytes = SIL_SOCKBUF };
 	struct pe_listen_opts llo = { .sz = sizeof(llo), .conn = &rco };
-	struct pe_conn_opts tco = { .sz = sizeof(tco), .cbs = &tx_cbs, .sndq_max_bytes = SIL_SNDQ,
-				    .sndbuf_bytes = SIL_SOCKBUF, .rcvbuf_bytes = SIL_SOCKBUF };
-	struct pe_sock_opts so = { .sz = sizeof(so), .sndbuf_bytes = SIL_SOCKBUF,
+	struct pe_conn_opts tco = { .sz = sizeof(tco),
+				    .cbs = &tx_cbs,
+				    .sndq_max_bytes = SIL_SNDQ,
+				    .sndbuf_bytes = SIL_SOCKBUF,
+				    .rcvbuf_bytes = SIL_SOCKBUF };
+	struct pe_sock_opts so = { .sz = sizeof(so),
+				   .sndbuf_bytes = SIL_SOCKBUF,
 				   .rcvbuf_bytes = SIL_SOCKBUF };
 	struct sil s = { .rng = 0x5eed1234u, .next_toggle = 1 };
 	const struct pe_loop_stats *st;
@@ -277,7 +284,8 @@ ParameterizedTest(struct sil_case *k, silent, short_sends_backpressure)
 			     (unsigned long long)st->silent_short);
 	} else if (kernel_ok) {
 		cr_expect_gt(st->silent_sends, 0, "no send went out silently");
-		cr_expect_gt(st->silent_short, 0, "no silent send fell short or found the "
+		cr_expect_gt(st->silent_short, 0,
+			     "no silent send fell short or found the "
 			     "socket full: the resend path went untested");
 	} else {
 		cr_log_warn("silent counters not checked: this kernel has no DEFER_TASKRUN ring "

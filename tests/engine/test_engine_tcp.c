@@ -60,8 +60,8 @@ ParameterizedTest(enum pe_backend *b, tcp, echo_sizes)
 {
 	/* 1 B .. 1 MiB, the edges of the 16 KiB receive buffers and 64 KiB copy chunks, and
 	 * random sizes from a fixed seed. */
-	uint32_t sizes[40] = { 1,     2,     3,     4,     15,    16,	   16383, 16384,
-			       16385, 65535, 65536, 65537, 1 << 20, 0,     7,	   1 << 20 };
+	uint32_t sizes[40] = { 1,     2,     3,	    4,	   15,	    16, 16383, 16384,
+			       16385, 65535, 65536, 65537, 1 << 20, 0,	7,     1 << 20 };
 	int fds0 = etest_count_fds();
 	struct echo_server es;
 	struct stream_client sc[4] = { 0 };
@@ -84,7 +84,8 @@ ParameterizedTest(enum pe_backend *b, tcp, echo_sizes)
 	for (unsigned i = 0; i < 4; i++) {
 		cr_expect(!sc[i].mismatch, "client %u: echo differs at byte %zu", i,
 			  sc[i].mismatch_at);
-		cr_expect_eq(sc[i].got, len[i], "client %u: %zu of %zu bytes", i, sc[i].got, len[i]);
+		cr_expect_eq(sc[i].got, len[i], "client %u: %zu of %zu bytes", i, sc[i].got,
+			     len[i]);
 		cr_expect_eq(sc[i].close_err, 0, "client %u: closed with %d", i, sc[i].close_err);
 		cr_expect_eq(sc[i].bytes_out, len[i], "client %u: per-connection counter", i);
 		free(out[i]);
@@ -92,8 +93,8 @@ ParameterizedTest(enum pe_backend *b, tcp, echo_sizes)
 	cr_expect_eq(es.msgs, 40);
 	/* The server sees the clients' close as EOF and closes cleanly. */
 	cr_assert(etest_run_until(l, &es.closed, 4, 5000));
-	cr_expect_eq(es.closed_ok, 4, "server closes: %u ok, %u with errors (last %d)", es.closed_ok,
-		     es.closed_err, es.last_err);
+	cr_expect_eq(es.closed_ok, 4, "server closes: %u ok, %u with errors (last %d)",
+		     es.closed_ok, es.closed_err, es.last_err);
 	cr_expect_eq(pe_loop_stats(l)->bytes_in, pe_loop_stats(l)->bytes_out);
 	cr_expect_eq(pe_loop_stats(l)->accepted, 4);
 	cr_expect_eq(pe_loop_stats(l)->connected, 4);
@@ -405,8 +406,11 @@ ParameterizedTest(enum pe_backend *b, tcp, tiny_receive_buffers)
 	/* Four 4 KiB receive buffers for a 1 MiB echo: io_uring's multishot recv runs out of
 	 * provided buffers (ENOBUFS, no IORING_CQE_F_MORE) again and again and must re-arm
 	 * without losing or reordering a byte. */
-	struct pe_loop_opts o = { .sz = sizeof(o), .backend = *b, .no_fallback = true,
-				  .buf_count = 4, .buf_bytes = 4096 };
+	struct pe_loop_opts o = { .sz = sizeof(o),
+				  .backend = *b,
+				  .no_fallback = true,
+				  .buf_count = 4,
+				  .buf_bytes = 4096 };
 	uint32_t sizes[3] = { 1u << 20, 5, 300000 };
 	int fds0 = etest_count_fds();
 	struct pe_loop *l = pe_loop_open(&o);
@@ -468,8 +472,12 @@ static bool kernel_at_least(int major, int minor)
 ParameterizedTest(struct shared_case *k, tcp, shared_receive_buffers)
 {
 	enum { N = 64, MSGS = 60 };
-	struct pe_loop_opts o = { .sz = sizeof(o), .backend = k->backend, .no_fallback = true,
-				  .buf_count = 8, .buf_bytes = 1000, .whole_bufs = k->whole_bufs };
+	struct pe_loop_opts o = { .sz = sizeof(o),
+				  .backend = k->backend,
+				  .no_fallback = true,
+				  .buf_count = 8,
+				  .buf_bytes = 1000,
+				  .whole_bufs = k->whole_bufs };
 	struct stream_client sc[N] = { 0 };
 	struct closed_watch w = { sc, N };
 	int fds0 = etest_count_fds();
@@ -552,8 +560,9 @@ ParameterizedTest(enum pe_backend *b, tcp, rcvbuf_before_handshake)
 
 	for (int k = 0; k < 2; k++) {
 		struct wscale_seen w = { 0, -1 };
-		struct pe_conn_opts co = { .sz = sizeof(co), .cbs = &cbs, .data = &w,
-					   .rcvbuf_bytes = rcvbuf[k] };
+		struct pe_conn_opts co = {
+			.sz = sizeof(co), .cbs = &cbs, .data = &w, .rcvbuf_bytes = rcvbuf[k]
+		};
 		struct pe_listen_opts lo = { .sz = sizeof(lo), .conn = &co };
 		struct pe_listener *ls;
 		struct pe_addr a;

@@ -18,12 +18,12 @@ Test(framing, parse_codes)
 	} cases[] = {
 		{ "", 0, 100, PE_LPM_PARTIAL, 0 },
 		{ "\0\0\0", 3, 100, PE_LPM_PARTIAL, 0 },
-		{ "\0\0\0\0", 4, 100, 4, 0 },			/* empty message */
+		{ "\0\0\0\0", 4, 100, 4, 0 }, /* empty message */
 		{ "\0\0\0\3ab", 6, 100, PE_LPM_PARTIAL, 0 },
 		{ "\0\0\0\3abc", 7, 100, 7, 3 },
-		{ "\0\0\0\3abcX", 8, 100, 7, 3 },		/* trailing bytes left alone */
-		{ "\0\0\0\145", 4, 100, PE_LPM_TOOBIG, 0 },	/* 101 > 100 */
-		{ "\0\0\0\144", 4, 100, PE_LPM_PARTIAL, 0 },	/* 100 == max: fine */
+		{ "\0\0\0\3abcX", 8, 100, 7, 3 },	     /* trailing bytes left alone */
+		{ "\0\0\0\145", 4, 100, PE_LPM_TOOBIG, 0 },  /* 101 > 100 */
+		{ "\0\0\0\144", 4, 100, PE_LPM_PARTIAL, 0 }, /* 100 == max: fine */
 		{ "\xff\xff\xff\xff", 4, 0xfffffffe, PE_LPM_TOOBIG, 0 },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

@@ -33,52 +33,53 @@ struct bad {
 };
 
 static const struct bad bads[] = {
-	{"--vlan 5000", "--vlan 5000: VLAN ID must be 0..4094"},
-	{"--vlan 10:8", "--vlan 10:8: priority (PCP) must be 0..7"},
-	{"--vlan x", "--vlan x: VLAN ID must be 0..4094"},
-	{"--qinq 5", "--qinq: needs --vlan (the inner tag)"},
-	{"--src-mac 02:00:00:00:00",
-	 "--src-mac 02:00:00:00:00: expected a MAC like 02:00:00:00:00:01"},
-	{"--dst-mac 02-00-00-00-00-01",
-	 "--dst-mac 02-00-00-00-00-01: expected a MAC like 02:00:00:00:00:01"},
-	{"--src-ip 198.18.0.256", "--src-ip 198.18.0.256: not an IPv4 or IPv6 address"},
-	{"--dst-ip 2001:2::g", "--dst-ip 2001:2::g: not an IPv4 or IPv6 address"},
-	{"--src-ip 198.18.0.1 --dst-ip 2001:2::2",
-	 "--dst-ip 2001:2::2: mixed IPv4 and IPv6 (--src-ip 198.18.0.1)"},
-	{"--sport 65536", "--sport 65536: port must be 0..65535"},
-	{"--dport -1", "--dport -1: port must be 0..65535"},
-	{"--sport 5 --proto icmp", "--sport/--dport: ports need --proto udp or tcp"},
-	{"--size 63", "--size 63: must be 64..1518 for these headers (--jumbo for more)"},
-	{"--size 1519", "--size 1519: must be 64..1518 for these headers (--jumbo for more)"},
-	{"--size 1523 --vlan 1",
-	 "--size 1523: must be 64..1522 for these headers (--jumbo for more)"},
-	{"--size 9019 --jumbo", "--size 9019: must be 64..9018 for these headers"},
-	{"--size 64 --src-ip 2001:2::1 --proto tcp",
-	 "--size 64: must be 78..1518 for these headers (--jumbo for more)"},
-	{"--size big", "--size big: must be 64..1518 for these headers (--jumbo for more)"},
-	{"--payload-hex abc", "--payload-hex: odd number of hex digits (3)"},
-	{"--payload-hex 00zz", "--payload-hex: 'zz' at offset 2 is not hex"},
-	{"--payload-hex 0x", "--payload-hex: '0x' at offset 0 is not hex"},
-	{"--payload-hex 00 --size 100", "--payload-hex: choose --size or --payload-hex, not both"},
-	{"--payload-hex 00 --payload inc",
-	 "--payload-hex: choose --payload or --payload-hex, not both"},
-	{"--payload foo", "--payload foo: expected fill:0xNN, inc or random:SEED"},
-	{"--payload fill:256", "--payload fill:256: fill byte must be 0..255 (0xNN)"},
-	{"--payload random:x", "--payload random:x: seed must be a number"},
-	{"--proto sctp", "--proto sctp: expected udp, tcp, icmp or raw"},
-	{"--proto tcp --tcp-flags SYN,BOGUS",
-	 "--tcp-flags SYN,BOGUS: unknown flag 'BOGUS' (FIN SYN RST PSH ACK URG ECE CWR)"},
-	{"--proto tcp --tcp-flags SYN,,ACK",
-	 "--tcp-flags SYN,,ACK: empty flag name (expected names like SYN,ACK)"},
-	{"--proto tcp --tcp-flags ''", "--tcp-flags: expected names like SYN,ACK"},
-	{"--tcp-flags SYN", "--tcp-flags: needs --proto tcp"},
-	{"--ethertype 0x05ff", "--ethertype 0x05ff: must be 0x0600..0xffff"},
-	{"--ethertype 0x88b5 --proto udp", "--ethertype 0x88b5: needs --proto raw"},
-	{"--proto raw --src-ip 198.18.0.9", "--src-ip: a raw frame has no IP header"},
-	{"--ttl 256", "--ttl 256: must be 0..255"},
-	{"--tos 0x100", "--tos 0x100: must be 0..255"},
-	{"extra", "frame: unexpected argument 'extra'"},
-	{"--hex", NULL}, /* --hex with --pcap: the message names the pcap path, checked below */
+	{ "--vlan 5000", "--vlan 5000: VLAN ID must be 0..4094" },
+	{ "--vlan 10:8", "--vlan 10:8: priority (PCP) must be 0..7" },
+	{ "--vlan x", "--vlan x: VLAN ID must be 0..4094" },
+	{ "--qinq 5", "--qinq: needs --vlan (the inner tag)" },
+	{ "--src-mac 02:00:00:00:00",
+	  "--src-mac 02:00:00:00:00: expected a MAC like 02:00:00:00:00:01" },
+	{ "--dst-mac 02-00-00-00-00-01",
+	  "--dst-mac 02-00-00-00-00-01: expected a MAC like 02:00:00:00:00:01" },
+	{ "--src-ip 198.18.0.256", "--src-ip 198.18.0.256: not an IPv4 or IPv6 address" },
+	{ "--dst-ip 2001:2::g", "--dst-ip 2001:2::g: not an IPv4 or IPv6 address" },
+	{ "--src-ip 198.18.0.1 --dst-ip 2001:2::2",
+	  "--dst-ip 2001:2::2: mixed IPv4 and IPv6 (--src-ip 198.18.0.1)" },
+	{ "--sport 65536", "--sport 65536: port must be 0..65535" },
+	{ "--dport -1", "--dport -1: port must be 0..65535" },
+	{ "--sport 5 --proto icmp", "--sport/--dport: ports need --proto udp or tcp" },
+	{ "--size 63", "--size 63: must be 64..1518 for these headers (--jumbo for more)" },
+	{ "--size 1519", "--size 1519: must be 64..1518 for these headers (--jumbo for more)" },
+	{ "--size 1523 --vlan 1",
+	  "--size 1523: must be 64..1522 for these headers (--jumbo for more)" },
+	{ "--size 9019 --jumbo", "--size 9019: must be 64..9018 for these headers" },
+	{ "--size 64 --src-ip 2001:2::1 --proto tcp",
+	  "--size 64: must be 78..1518 for these headers (--jumbo for more)" },
+	{ "--size big", "--size big: must be 64..1518 for these headers (--jumbo for more)" },
+	{ "--payload-hex abc", "--payload-hex: odd number of hex digits (3)" },
+	{ "--payload-hex 00zz", "--payload-hex: 'zz' at offset 2 is not hex" },
+	{ "--payload-hex 0x", "--payload-hex: '0x' at offset 0 is not hex" },
+	{ "--payload-hex 00 --size 100",
+	  "--payload-hex: choose --size or --payload-hex, not both" },
+	{ "--payload-hex 00 --payload inc",
+	  "--payload-hex: choose --payload or --payload-hex, not both" },
+	{ "--payload foo", "--payload foo: expected fill:0xNN, inc or random:SEED" },
+	{ "--payload fill:256", "--payload fill:256: fill byte must be 0..255 (0xNN)" },
+	{ "--payload random:x", "--payload random:x: seed must be a number" },
+	{ "--proto sctp", "--proto sctp: expected udp, tcp, icmp or raw" },
+	{ "--proto tcp --tcp-flags SYN,BOGUS",
+	  "--tcp-flags SYN,BOGUS: unknown flag 'BOGUS' (FIN SYN RST PSH ACK URG ECE CWR)" },
+	{ "--proto tcp --tcp-flags SYN,,ACK",
+	  "--tcp-flags SYN,,ACK: empty flag name (expected names like SYN,ACK)" },
+	{ "--proto tcp --tcp-flags ''", "--tcp-flags: expected names like SYN,ACK" },
+	{ "--tcp-flags SYN", "--tcp-flags: needs --proto tcp" },
+	{ "--ethertype 0x05ff", "--ethertype 0x05ff: must be 0x0600..0xffff" },
+	{ "--ethertype 0x88b5 --proto udp", "--ethertype 0x88b5: needs --proto raw" },
+	{ "--proto raw --src-ip 198.18.0.9", "--src-ip: a raw frame has no IP header" },
+	{ "--ttl 256", "--ttl 256: must be 0..255" },
+	{ "--tos 0x100", "--tos 0x100: must be 0..255" },
+	{ "extra", "frame: unexpected argument 'extra'" },
+	{ "--hex", NULL }, /* --hex with --pcap: the message names the pcap path, checked below */
 };
 
 Test(frame_cli, bad_input_one_line_exit_2_no_file)
@@ -186,9 +187,9 @@ Test(frame_cli, help_shares_frame_flags)
 Test(frame_cli, pcap_write_read_fcs)
 {
 	char *dir = pe_tmpdir(), path[512];
-	static const uint8_t f1[60] = {2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x88, 0xb5, 1};
-	static const uint8_t f2[64] = {2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x88, 0xb5, 2};
-	struct pe_pcap_opts po = {.sz = sizeof(po), .fcs = true, .nanosec = true};
+	static const uint8_t f1[60] = { 2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x88, 0xb5, 1 };
+	static const uint8_t f2[64] = { 2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x88, 0xb5, 2 };
+	struct pe_pcap_opts po = { .sz = sizeof(po), .fcs = true, .nanosec = true };
 	struct pe_pcap_writer *w;
 	struct pe_pcap_reader *rd;
 	const uint8_t *d;
@@ -252,24 +253,24 @@ Test(frame_cli, address_parsing)
 		int ret;
 		uint8_t mac[6];
 	} macs[] = {
-		{"02:00:00:00:00:01", 0, {2, 0, 0, 0, 0, 1}},
-		{"AA:bb:Cc:dD:ee:FF", 0, {0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff}},
-		{"2:0:0:0:0:1", -EINVAL, {0}},
-		{"02:00:00:00:00:01:", -EINVAL, {0}},
-		{"02-00-00-00-00-01", -EINVAL, {0}},
-		{"02:00:00:00:00:0g", -EINVAL, {0}},
-		{"", -EINVAL, {0}},
+		{ "02:00:00:00:00:01", 0, { 2, 0, 0, 0, 0, 1 } },
+		{ "AA:bb:Cc:dD:ee:FF", 0, { 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff } },
+		{ "2:0:0:0:0:1", -EINVAL, { 0 } },
+		{ "02:00:00:00:00:01:", -EINVAL, { 0 } },
+		{ "02-00-00-00-00-01", -EINVAL, { 0 } },
+		{ "02:00:00:00:00:0g", -EINVAL, { 0 } },
+		{ "", -EINVAL, { 0 } },
 	};
 	union pe_ip_addr a;
 	char s[PE_MAC_STRLEN];
 
 	for (size_t i = 0; i < sizeof(macs) / sizeof(macs[0]); i++) {
-		uint8_t m[6] = {9, 9, 9, 9, 9, 9}, keep[6] = {9, 9, 9, 9, 9, 9};
+		uint8_t m[6] = { 9, 9, 9, 9, 9, 9 }, keep[6] = { 9, 9, 9, 9, 9, 9 };
 
 		cr_expect_eq(pe_mac_parse(macs[i].in, m), macs[i].ret, "'%s'", macs[i].in);
 		cr_expect(!memcmp(m, macs[i].ret ? keep : macs[i].mac, 6), "'%s'", macs[i].in);
 	}
-	cr_expect_str_eq(pe_mac_format((const uint8_t[6]){2, 0xab, 0, 0, 0x10, 0xff}, s),
+	cr_expect_str_eq(pe_mac_format((const uint8_t[6]){ 2, 0xab, 0, 0, 0x10, 0xff }, s),
 			 "02:ab:00:00:10:ff");
 	cr_expect_eq(pe_ip_parse("198.18.0.1", &a), AF_INET);
 	cr_expect_eq(a.v4.s_addr, htonl(0xc6120001));

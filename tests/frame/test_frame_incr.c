@@ -17,25 +17,25 @@ struct kind {
 };
 
 static const struct kind kinds[] = {
-	{"ipv4_udp_fcs", PE_FRAME_L3_IPV4, PE_FRAME_L4_UDP, 0, true, false, PE_FRAME_PAYLOAD_INC,
-	 4000},
-	{"ipv4_udp", PE_FRAME_L3_IPV4, PE_FRAME_L4_UDP, 1, false, false, PE_FRAME_PAYLOAD_RANDOM,
-	 4000},
-	{"ipv4_tcp", PE_FRAME_L3_IPV4, PE_FRAME_L4_TCP, 2, true, false, PE_FRAME_PAYLOAD_FILL,
-	 4000},
-	{"ipv4_icmp", PE_FRAME_L3_IPV4, PE_FRAME_L4_ICMP, 0, true, false, PE_FRAME_PAYLOAD_RANDOM,
-	 4000},
-	{"ipv6_udp", PE_FRAME_L3_IPV6, PE_FRAME_L4_UDP, 0, true, false, PE_FRAME_PAYLOAD_RANDOM,
-	 4000},
-	{"ipv6_tcp", PE_FRAME_L3_IPV6, PE_FRAME_L4_TCP, 1, false, false, PE_FRAME_PAYLOAD_INC,
-	 4000},
-	{"ipv6_icmp", PE_FRAME_L3_IPV6, PE_FRAME_L4_ICMP, 2, true, false, PE_FRAME_PAYLOAD_INC,
-	 4000},
-	{"ipv4_udp_bytes", PE_FRAME_L3_IPV4, PE_FRAME_L4_UDP, 0, true, false,
-	 PE_FRAME_PAYLOAD_BYTES, 4000},
-	{"ipv6_udp_jumbo", PE_FRAME_L3_IPV6, PE_FRAME_L4_UDP, 1, true, true,
-	 PE_FRAME_PAYLOAD_RANDOM, 1000},
-	{"raw", PE_FRAME_L3_RAW, PE_FRAME_L4_NONE, 1, true, false, PE_FRAME_PAYLOAD_INC, 2000},
+	{ "ipv4_udp_fcs", PE_FRAME_L3_IPV4, PE_FRAME_L4_UDP, 0, true, false, PE_FRAME_PAYLOAD_INC,
+	  4000 },
+	{ "ipv4_udp", PE_FRAME_L3_IPV4, PE_FRAME_L4_UDP, 1, false, false, PE_FRAME_PAYLOAD_RANDOM,
+	  4000 },
+	{ "ipv4_tcp", PE_FRAME_L3_IPV4, PE_FRAME_L4_TCP, 2, true, false, PE_FRAME_PAYLOAD_FILL,
+	  4000 },
+	{ "ipv4_icmp", PE_FRAME_L3_IPV4, PE_FRAME_L4_ICMP, 0, true, false, PE_FRAME_PAYLOAD_RANDOM,
+	  4000 },
+	{ "ipv6_udp", PE_FRAME_L3_IPV6, PE_FRAME_L4_UDP, 0, true, false, PE_FRAME_PAYLOAD_RANDOM,
+	  4000 },
+	{ "ipv6_tcp", PE_FRAME_L3_IPV6, PE_FRAME_L4_TCP, 1, false, false, PE_FRAME_PAYLOAD_INC,
+	  4000 },
+	{ "ipv6_icmp", PE_FRAME_L3_IPV6, PE_FRAME_L4_ICMP, 2, true, false, PE_FRAME_PAYLOAD_INC,
+	  4000 },
+	{ "ipv4_udp_bytes", PE_FRAME_L3_IPV4, PE_FRAME_L4_UDP, 0, true, false,
+	  PE_FRAME_PAYLOAD_BYTES, 4000 },
+	{ "ipv6_udp_jumbo", PE_FRAME_L3_IPV6, PE_FRAME_L4_UDP, 1, true, true,
+	  PE_FRAME_PAYLOAD_RANDOM, 1000 },
+	{ "raw", PE_FRAME_L3_RAW, PE_FRAME_L4_NONE, 1, true, false, PE_FRAME_PAYLOAD_INC, 2000 },
 };
 
 static uint64_t rng = 0x243f6a8885a308d3ull;
@@ -51,12 +51,12 @@ static uint64_t rnd(void)
 /* Values that stress one's-complement corners (0, 0xffff words) as often as random ones. */
 static uint16_t rnd16(void)
 {
-	static const uint16_t corner[] = {0, 0xffff, 1, 0xfffe, 0x8000, 0x00ff};
+	static const uint16_t corner[] = { 0, 0xffff, 1, 0xfffe, 0x8000, 0x00ff };
 
 	return rnd() & 1 ? corner[rnd() % 6] : (uint16_t)rnd();
 }
 
-static const uint8_t bytes_payload[5] = {0xde, 0xad, 0xbe, 0xef, 0x01};
+static const uint8_t bytes_payload[5] = { 0xde, 0xad, 0xbe, 0xef, 0x01 };
 
 /* The model: options plus the bytes stamped into the payload (by offset). */
 static struct pe_frame_opts o;
@@ -88,7 +88,7 @@ static const char *step(struct pe_frame_tmpl *a)
 
 	switch (op) {
 	case 0: {
-		struct in_addr x = {.s_addr = (uint32_t)rnd()};
+		struct in_addr x = { .s_addr = (uint32_t)rnd() };
 
 		r = pe_frame_set_ipv4_src(a, x);
 		cr_assert_eq(r, v4 ? 0 : -EINVAL);
@@ -97,7 +97,7 @@ static const char *step(struct pe_frame_tmpl *a)
 		return "ipv4_src";
 	}
 	case 1: {
-		struct in_addr x = {.s_addr = rnd() & 1 ? 0xffffffffu : (uint32_t)rnd()};
+		struct in_addr x = { .s_addr = rnd() & 1 ? 0xffffffffu : (uint32_t)rnd() };
 
 		r = pe_frame_set_ipv4_dst(a, x);
 		cr_assert_eq(r, v4 ? 0 : -EINVAL);
@@ -252,9 +252,9 @@ Test(frame_incr, padded_frame_grows)
 	struct pe_frame_info fi;
 
 	pe_frame_opts_default(&o);
-	o.payload = (struct pe_frame_payload){.kind = PE_FRAME_PAYLOAD_BYTES,
-					      .bytes = bytes_payload,
-					      .len = sizeof(bytes_payload)};
+	o.payload = (struct pe_frame_payload){ .kind = PE_FRAME_PAYLOAD_BYTES,
+					       .bytes = bytes_payload,
+					       .len = sizeof(bytes_payload) };
 	cr_assert_eq(pe_frame_build(&a, &o), 0);
 	cr_assert_eq(a.payload_len, 5);
 	cr_assert_eq(a.len, 60);
@@ -276,8 +276,8 @@ Test(frame_incr, build_rejects)
 		"l4 9",		  "size 63",	     "size 1519", "jumbo 9019",
 		"ipv6 tcp at 64", "payload too big", "sz 0",	  "bytes NULL",
 	};
-	const int want[] = {-EINVAL,   -EINVAL,	  -EINVAL,   -EINVAL,	-EINVAL, -EMSGSIZE,
-			    -EMSGSIZE, -EMSGSIZE, -EMSGSIZE, -EMSGSIZE, -EINVAL, -EINVAL};
+	const int want[] = { -EINVAL,	-EINVAL,   -EINVAL,   -EINVAL,	 -EINVAL, -EMSGSIZE,
+			     -EMSGSIZE, -EMSGSIZE, -EMSGSIZE, -EMSGSIZE, -EINVAL, -EINVAL };
 
 	pe_frame_opts_default(&o);
 	cr_assert_eq(pe_frame_build(&a, &o), 0);
@@ -319,15 +319,16 @@ Test(frame_incr, build_rejects)
 			o.size_bytes = 64;
 			break;
 		case 9:
-			o.payload = (struct pe_frame_payload){
-				.kind = PE_FRAME_PAYLOAD_BYTES, .bytes = big, .len = 1500};
+			o.payload = (struct pe_frame_payload){ .kind = PE_FRAME_PAYLOAD_BYTES,
+							       .bytes = big,
+							       .len = 1500 };
 			break;
 		case 10:
 			o.sz = 0;
 			break;
 		default:
-			o.payload =
-				(struct pe_frame_payload){.kind = PE_FRAME_PAYLOAD_BYTES, .len = 4};
+			o.payload = (struct pe_frame_payload){ .kind = PE_FRAME_PAYLOAD_BYTES,
+							       .len = 4 };
 			break;
 		}
 		cr_expect_eq(pe_frame_build(&a, &o), want[i], "%s", what[i]);
@@ -387,12 +388,12 @@ Test(frame_incr, zero_checksum_corner)
 Test(frame_incr, payload_pattern_equals_build)
 {
 	static struct pe_frame_tmpl a, b;
-	static const uint8_t pay[7] = {1, 2, 3, 4, 5, 6, 7};
+	static const uint8_t pay[7] = { 1, 2, 3, 4, 5, 6, 7 };
 	const struct pe_frame_payload pats[] = {
-		{.kind = PE_FRAME_PAYLOAD_INC},
-		{.kind = PE_FRAME_PAYLOAD_RANDOM, .seed = 99},
-		{.kind = PE_FRAME_PAYLOAD_FILL, .fill = 0x5a},
-		{.kind = PE_FRAME_PAYLOAD_BYTES, .bytes = pay, .len = sizeof(pay)},
+		{ .kind = PE_FRAME_PAYLOAD_INC },
+		{ .kind = PE_FRAME_PAYLOAD_RANDOM, .seed = 99 },
+		{ .kind = PE_FRAME_PAYLOAD_FILL, .fill = 0x5a },
+		{ .kind = PE_FRAME_PAYLOAD_BYTES, .bytes = pay, .len = sizeof(pay) },
 	};
 
 	for (int l4 = PE_FRAME_L4_UDP; l4 <= PE_FRAME_L4_ICMP; l4++) {
@@ -419,6 +420,6 @@ Test(frame_incr, payload_pattern_equals_build)
 	cr_expect_eq(pe_frame_set_payload_pattern(&a, NULL), -EINVAL);
 	cr_expect_eq(
 		pe_frame_set_payload_pattern(
-			&a, &(struct pe_frame_payload){.kind = PE_FRAME_PAYLOAD_BYTES, .len = 3}),
+			&a, &(struct pe_frame_payload){ .kind = PE_FRAME_PAYLOAD_BYTES, .len = 3 }),
 		-EINVAL);
 }

@@ -18,16 +18,16 @@ struct kind {
 };
 
 static const struct kind kinds[] = {
-	{"ipv4_udp", PE_FRAME_L3_IPV4, PE_FRAME_L4_UDP, 0, 64},
-	{"ipv4_tcp", PE_FRAME_L3_IPV4, PE_FRAME_L4_TCP, 0, 128},
-	{"ipv4_icmp", PE_FRAME_L3_IPV4, PE_FRAME_L4_ICMP, 0, 65},
-	{"ipv6_udp", PE_FRAME_L3_IPV6, PE_FRAME_L4_UDP, 0, 1518},
-	{"ipv6_tcp", PE_FRAME_L3_IPV6, PE_FRAME_L4_TCP, 1, 128},
-	{"ipv6_icmp", PE_FRAME_L3_IPV6, PE_FRAME_L4_ICMP, 2, 200},
-	{"vlan_ipv4_udp", PE_FRAME_L3_IPV4, PE_FRAME_L4_UDP, 1, 1522},
-	{"qinq_ipv4_tcp", PE_FRAME_L3_IPV4, PE_FRAME_L4_TCP, 2, 9026},
-	{"raw", PE_FRAME_L3_RAW, PE_FRAME_L4_NONE, 0, 64},
-	{"qinq_raw", PE_FRAME_L3_RAW, PE_FRAME_L4_NONE, 2, 100},
+	{ "ipv4_udp", PE_FRAME_L3_IPV4, PE_FRAME_L4_UDP, 0, 64 },
+	{ "ipv4_tcp", PE_FRAME_L3_IPV4, PE_FRAME_L4_TCP, 0, 128 },
+	{ "ipv4_icmp", PE_FRAME_L3_IPV4, PE_FRAME_L4_ICMP, 0, 65 },
+	{ "ipv6_udp", PE_FRAME_L3_IPV6, PE_FRAME_L4_UDP, 0, 1518 },
+	{ "ipv6_tcp", PE_FRAME_L3_IPV6, PE_FRAME_L4_TCP, 1, 128 },
+	{ "ipv6_icmp", PE_FRAME_L3_IPV6, PE_FRAME_L4_ICMP, 2, 200 },
+	{ "vlan_ipv4_udp", PE_FRAME_L3_IPV4, PE_FRAME_L4_UDP, 1, 1522 },
+	{ "qinq_ipv4_tcp", PE_FRAME_L3_IPV4, PE_FRAME_L4_TCP, 2, 9026 },
+	{ "raw", PE_FRAME_L3_RAW, PE_FRAME_L4_NONE, 0, 64 },
+	{ "qinq_raw", PE_FRAME_L3_RAW, PE_FRAME_L4_NONE, 2, 100 },
 };
 
 static int mask_of(const struct kind *k)
@@ -47,8 +47,8 @@ static void build(const struct kind *k, struct pe_frame_tmpl *t)
 	o.l3 = k->l3;
 	o.l4 = k->l4;
 	o.n_vlans = k->n_vlans;
-	o.vlan[0] = (struct pe_frame_vlan){.id = 100, .pcp = 5};
-	o.vlan[1] = (struct pe_frame_vlan){.id = 4094, .pcp = 0};
+	o.vlan[0] = (struct pe_frame_vlan){ .id = 100, .pcp = 5 };
+	o.vlan[1] = (struct pe_frame_vlan){ .id = 4094, .pcp = 0 };
 	o.ethertype = 0x88b5;
 	if (k->l3 == PE_FRAME_L3_IPV6) {
 		inet_pton(AF_INET6, "2001:2::1", &o.src_ip.v6);
@@ -83,14 +83,15 @@ Test(frame_parse, status_names)
 {
 	static const char *const names[] = {
 		"OK",	       "TRUNCATED",  "BAD_FCS",	   "BAD_IP_VERSION", "BAD_IP_HDR_LEN",
-		"BAD_IP_CSUM", "BAD_IP_LEN", "BAD_L4_LEN", "BAD_L4_CSUM",    "UNSUPPORTED"};
+		"BAD_IP_CSUM", "BAD_IP_LEN", "BAD_L4_LEN", "BAD_L4_CSUM",    "UNSUPPORTED"
+	};
 
 	cr_assert_eq(PE_FRAME__STATUS_COUNT, 10);
 	for (int i = 0; i < PE_FRAME__STATUS_COUNT; i++)
 		cr_expect_str_eq(pe_frame_status_name(i), names[i]);
 	cr_expect_str_eq(pe_frame_status_name(-1), "?");
 	cr_expect_str_eq(pe_frame_status_name(PE_FRAME__STATUS_COUNT), "?");
-	cr_expect_eq(pe_frame_validate(NULL, 10, 0, &(struct pe_frame_info){0}), -EINVAL);
+	cr_expect_eq(pe_frame_validate(NULL, 10, 0, &(struct pe_frame_info){ 0 }), -EINVAL);
 	cr_expect_eq(pe_frame_validate("x", 1, 0, NULL), -EINVAL);
 }
 
@@ -147,13 +148,13 @@ Test(frame_parse, fields_of_each_kind)
 Test(frame_parse, padding)
 {
 	static struct pe_frame_tmpl t;
-	static const uint8_t pay[3] = {1, 2, 3};
+	static const uint8_t pay[3] = { 1, 2, 3 };
 	struct pe_frame_opts o;
 	struct pe_frame_info fi;
 
 	pe_frame_opts_default(&o);
 	o.payload =
-		(struct pe_frame_payload){.kind = PE_FRAME_PAYLOAD_BYTES, .bytes = pay, .len = 3};
+		(struct pe_frame_payload){ .kind = PE_FRAME_PAYLOAD_BYTES, .bytes = pay, .len = 3 };
 	cr_assert_eq(pe_frame_build(&t, &o), 0);
 	cr_assert_eq(t.len, 60);
 	cr_expect_eq(pe_frame_validate(t.buf, t.len, 0, &fi), PE_FRAME_OK);
@@ -251,25 +252,25 @@ static void m_ethertype(uint8_t *b, const struct pe_frame_tmpl *t)
 }
 
 static const struct corruption corruptions[] = {
-	{"ttl", 0, V4, m_ttl, PE_FRAME_BAD_IP_CSUM},
-	{"ipv4 src", 0, V4, m_ip4_src, PE_FRAME_BAD_IP_CSUM},
-	{"ipv4 version", 0, V4, m_ip4_version, PE_FRAME_BAD_IP_VERSION},
-	{"ipv4 ihl 4", 0, V4, m_ip4_ihl, PE_FRAME_BAD_IP_HDR_LEN},
-	{"ipv4 total length 19", 0, V4, m_ip4_totlen_small, PE_FRAME_BAD_IP_LEN},
-	{"ipv4 total length +1", 0, V4, m_ip4_totlen_big, PE_FRAME_TRUNCATED},
-	{"ipv4 more fragments", 0, V4, m_ip4_mf, PE_FRAME_UNSUPPORTED},
-	{"ipv6 version", 0, V6, m_ip6_version, PE_FRAME_BAD_IP_VERSION},
-	{"ipv6 src", 0, V6, m_ip6_src, PE_FRAME_BAD_L4_CSUM},
-	{"ipv6 payload length +1", 0, V6, m_ip6_plen_big, PE_FRAME_TRUNCATED},
-	{"ipv6 hop-by-hop", 0, V6, m_ip6_hopopts, PE_FRAME_UNSUPPORTED},
-	{"l4 port/code", UDP | TCP | ICMP, 0, m_l4_first, PE_FRAME_BAD_L4_CSUM},
-	{"l4 checksum", UDP | TCP | ICMP, 0, m_l4_csum, PE_FRAME_BAD_L4_CSUM},
-	{"udp length -1", UDP, 0, m_udp_len, PE_FRAME_BAD_L4_LEN},
-	{"tcp data offset 4", TCP, 0, m_tcp_doff, PE_FRAME_BAD_L4_LEN},
-	{"payload first", UDP | TCP | ICMP, 0, m_payload_first, PE_FRAME_BAD_L4_CSUM},
-	{"payload last", UDP | TCP | ICMP, 0, m_payload_last, PE_FRAME_BAD_L4_CSUM},
-	{"raw payload (only the FCS covers it)", 0, RAW, m_payload_first, PE_FRAME_OK},
-	{"ipv4 ethertype", 0, V4, m_ethertype, PE_FRAME_OK},
+	{ "ttl", 0, V4, m_ttl, PE_FRAME_BAD_IP_CSUM },
+	{ "ipv4 src", 0, V4, m_ip4_src, PE_FRAME_BAD_IP_CSUM },
+	{ "ipv4 version", 0, V4, m_ip4_version, PE_FRAME_BAD_IP_VERSION },
+	{ "ipv4 ihl 4", 0, V4, m_ip4_ihl, PE_FRAME_BAD_IP_HDR_LEN },
+	{ "ipv4 total length 19", 0, V4, m_ip4_totlen_small, PE_FRAME_BAD_IP_LEN },
+	{ "ipv4 total length +1", 0, V4, m_ip4_totlen_big, PE_FRAME_TRUNCATED },
+	{ "ipv4 more fragments", 0, V4, m_ip4_mf, PE_FRAME_UNSUPPORTED },
+	{ "ipv6 version", 0, V6, m_ip6_version, PE_FRAME_BAD_IP_VERSION },
+	{ "ipv6 src", 0, V6, m_ip6_src, PE_FRAME_BAD_L4_CSUM },
+	{ "ipv6 payload length +1", 0, V6, m_ip6_plen_big, PE_FRAME_TRUNCATED },
+	{ "ipv6 hop-by-hop", 0, V6, m_ip6_hopopts, PE_FRAME_UNSUPPORTED },
+	{ "l4 port/code", UDP | TCP | ICMP, 0, m_l4_first, PE_FRAME_BAD_L4_CSUM },
+	{ "l4 checksum", UDP | TCP | ICMP, 0, m_l4_csum, PE_FRAME_BAD_L4_CSUM },
+	{ "udp length -1", UDP, 0, m_udp_len, PE_FRAME_BAD_L4_LEN },
+	{ "tcp data offset 4", TCP, 0, m_tcp_doff, PE_FRAME_BAD_L4_LEN },
+	{ "payload first", UDP | TCP | ICMP, 0, m_payload_first, PE_FRAME_BAD_L4_CSUM },
+	{ "payload last", UDP | TCP | ICMP, 0, m_payload_last, PE_FRAME_BAD_L4_CSUM },
+	{ "raw payload (only the FCS covers it)", 0, RAW, m_payload_first, PE_FRAME_OK },
+	{ "ipv4 ethertype", 0, V4, m_ethertype, PE_FRAME_OK },
 };
 
 /* Each corruption with the FCS recomputed (so the header/payload check must catch it), and
@@ -313,7 +314,7 @@ Test(frame_parse, corruptions_name_the_reason)
 		}
 		/* truncations: inside the L3 header, inside L4, one byte short of the packet */
 		if (k->l3 != PE_FRAME_L3_RAW) {
-			size_t cut[] = {t.off_l3 + 10u, t.off_l4 + 3u, t.len - 5u};
+			size_t cut[] = { t.off_l3 + 10u, t.off_l4 + 3u, t.len - 5u };
 
 			for (int n = 0; n < 3; n++)
 				cr_expect_eq(pe_frame_validate(t.buf, cut[n], 0, &fi),

@@ -181,7 +181,7 @@ static void remove_orphans(void)
 
 int pe_lab_open(struct pe_lab *lab, const struct pe_lab_opts *opts)
 {
-	struct pe_lab_opts o = {0};
+	struct pe_lab_opts o = { 0 };
 	unsigned n;
 	int err;
 
@@ -379,7 +379,7 @@ int pe_lab_wait_file(const char *path, struct pe_lab_bg *bg, int timeout_ms)
 		if (!stat(path, &st))
 			return 0;
 		if (bg && bg->pid > 0) {
-			siginfo_t si = {0};
+			siginfo_t si = { 0 };
 
 			if (!waitid(P_PID, bg->pid, &si, WEXITED | WNOHANG | WNOWAIT) &&
 			    si.si_pid == bg->pid)

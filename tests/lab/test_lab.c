@@ -80,7 +80,7 @@ Test(lab, vlan_and_mtu)
 	struct pe_run r;
 
 	PE_REQUIRE_ROOT();
-	struct pe_lab_opts o = {.sz = sizeof(o), .mtu = 9000, .vlan_id = 42};
+	struct pe_lab_opts o = { .sz = sizeof(o), .mtu = 9000, .vlan_id = 42 };
 
 	int err = pe_lab_open(&lab, &o);
 

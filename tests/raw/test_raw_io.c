@@ -35,43 +35,43 @@ struct kind {
 #define IP6 "IPv6(src='2001:2::1',dst='2001:2::2',hlim=64)"
 
 static const struct kind kinds[] = {
-	{"ipv4-udp", "--method sendmmsg", 500, "exact", "64", E "/" IP4 "/UDP(sport=9,dport=9)",
-	 false},
-	{"ipv4-tcp", "--proto tcp --size 100 --method ring", 500, "exact", "100",
-	 E "/" IP4 "/TCP(sport=9,dport=9,flags='S',window=65535,seq=0)", false},
-	{"ipv4-icmp", "--proto icmp --size 80 --method uring", 500, "exact", "80",
-	 E "/" IP4 "/ICMP(type=8,id=1,seq=1)", false},
-	{"ipv6-udp", "--dst-ip 2001:2::2 --size 100 --method sendmmsg", 500, "exact", "100",
-	 E "/" IP6 "/UDP(sport=9,dport=9)", false},
-	{"ipv6-tcp", "--dst-ip 2001:2::2 --proto tcp --size 128 --method ring --tpacket-version 2",
-	 500, "exact", "128", E "/" IP6 "/TCP(sport=9,dport=9,flags='S',window=65535,seq=0)",
-	 false},
-	{"ipv6-icmp", "--dst-ip 2001:2::2 --proto icmp --size 100 --method uring", 500, "exact",
-	 "100", E "/" IP6 "/ICMPv6EchoRequest(id=1,seq=1)", false},
-	{"vlan-udp", "--vlan 42:3 --size 200", 500, "exact", "200",
-	 E "/Dot1Q(vlan=42,prio=3)/" IP4 "/UDP(sport=9,dport=9)", false},
-	{"qinq-udp", "--vlan 42 --qinq 7 --size 200 --method ring", 500, "exact", "200",
-	 E "/Dot1AD(vlan=7)/Dot1Q(vlan=42)/" IP4 "/UDP(sport=9,dport=9)", false},
-	{"raw-ethertype", "--ethertype 0x88b6 --size 64", 500, "exact", "64",
-	 "Ether(src='02:00:00:00:00:01',dst='02:00:00:00:00:02',type=0x88b6)", false},
-	{"fcs", "--fcs --size 128 --method uring", 500, "exact", "128",
-	 E "/" IP4 "/UDP(sport=9,dport=9)", true},
-	{"vary-in-order",
-	 "--vary src-ip=198.18.0.1-198.18.0.254,dport=1000-1009 --vary sport=5-6 --size 90", 1000,
-	 "recheck",
-	 "p[IP].src == '198.18.0.%d' % (k % 254 + 1) and p[UDP].dport == 1000 + k % 10 "
-	 "and p[UDP].sport == 5 + k % 2 and n == 86",
-	 NULL, false},
-	{"vary-random-v6",
-	 "--dst-ip 2001:2::2 --vary src-ip=2001:2::100-2001:2::1ff,sport=1000-2000 --seed 7 "
-	 "--proto tcp --size 100 --method ring",
-	 1000, "recheck",
-	 "p[IPv6].src.startswith('2001:2::1') and 1000 <= p[TCP].sport <= 2000 and n == 96", NULL,
-	 false},
-	{"imix", "--imix --method uring", 1200, "recheck",
-	 "n + 4 == [64, 570, 64, 64, 570, 64, 1518, 64, 570, 64, 64, 570][k % 12]", NULL, false},
-	{"vary-size-fcs", "--vary size=64-1000 --fcs --method sendmmsg", 937, "recheck",
-	 "n == 64 + k % 937", NULL, true},
+	{ "ipv4-udp", "--method sendmmsg", 500, "exact", "64", E "/" IP4 "/UDP(sport=9,dport=9)",
+	  false },
+	{ "ipv4-tcp", "--proto tcp --size 100 --method ring", 500, "exact", "100",
+	  E "/" IP4 "/TCP(sport=9,dport=9,flags='S',window=65535,seq=0)", false },
+	{ "ipv4-icmp", "--proto icmp --size 80 --method uring", 500, "exact", "80",
+	  E "/" IP4 "/ICMP(type=8,id=1,seq=1)", false },
+	{ "ipv6-udp", "--dst-ip 2001:2::2 --size 100 --method sendmmsg", 500, "exact", "100",
+	  E "/" IP6 "/UDP(sport=9,dport=9)", false },
+	{ "ipv6-tcp", "--dst-ip 2001:2::2 --proto tcp --size 128 --method ring --tpacket-version 2",
+	  500, "exact", "128", E "/" IP6 "/TCP(sport=9,dport=9,flags='S',window=65535,seq=0)",
+	  false },
+	{ "ipv6-icmp", "--dst-ip 2001:2::2 --proto icmp --size 100 --method uring", 500, "exact",
+	  "100", E "/" IP6 "/ICMPv6EchoRequest(id=1,seq=1)", false },
+	{ "vlan-udp", "--vlan 42:3 --size 200", 500, "exact", "200",
+	  E "/Dot1Q(vlan=42,prio=3)/" IP4 "/UDP(sport=9,dport=9)", false },
+	{ "qinq-udp", "--vlan 42 --qinq 7 --size 200 --method ring", 500, "exact", "200",
+	  E "/Dot1AD(vlan=7)/Dot1Q(vlan=42)/" IP4 "/UDP(sport=9,dport=9)", false },
+	{ "raw-ethertype", "--ethertype 0x88b6 --size 64", 500, "exact", "64",
+	  "Ether(src='02:00:00:00:00:01',dst='02:00:00:00:00:02',type=0x88b6)", false },
+	{ "fcs", "--fcs --size 128 --method uring", 500, "exact", "128",
+	  E "/" IP4 "/UDP(sport=9,dport=9)", true },
+	{ "vary-in-order",
+	  "--vary src-ip=198.18.0.1-198.18.0.254,dport=1000-1009 --vary sport=5-6 --size 90", 1000,
+	  "recheck",
+	  "p[IP].src == '198.18.0.%d' % (k % 254 + 1) and p[UDP].dport == 1000 + k % 10 "
+	  "and p[UDP].sport == 5 + k % 2 and n == 86",
+	  NULL, false },
+	{ "vary-random-v6",
+	  "--dst-ip 2001:2::2 --vary src-ip=2001:2::100-2001:2::1ff,sport=1000-2000 --seed 7 "
+	  "--proto tcp --size 100 --method ring",
+	  1000, "recheck",
+	  "p[IPv6].src.startswith('2001:2::1') and 1000 <= p[TCP].sport <= 2000 and n == 96", NULL,
+	  false },
+	{ "imix", "--imix --method uring", 1200, "recheck",
+	  "n + 4 == [64, 570, 64, 64, 570, 64, 1518, 64, 570, 64, 64, 570][k % 12]", NULL, false },
+	{ "vary-size-fcs", "--vary size=64-1000 --fcs --method sendmmsg", 937, "recheck",
+	  "n == 64 + k % 937", NULL, true },
 };
 
 ParameterizedTestParameters(raw_io, kinds)
@@ -126,8 +126,8 @@ struct flat {
 };
 
 static const struct flat flats[] = {
-	{"sendmmsg", false}, {"ring", false}, {"uring", false},
-	{"sendmmsg", true},  {"ring", true},  {"uring", true},
+	{ "sendmmsg", false }, { "ring", false }, { "uring", false },
+	{ "sendmmsg", true },  { "ring", true },  { "uring", true },
 };
 
 ParameterizedTestParameters(raw_io, flat_out)
@@ -313,7 +313,7 @@ Test(raw_io, capture_ethertype_filter, .init = setup, .fini = teardown, .timeout
  * (ENOBUFS to sendmsg, a TX ring slot reset to SEND_REQUEST, -ENOBUFS in a CQE). Every
  * method must resend exactly those frames: N leave the veth and arrive, in order, none
  * twice, and the ring and io_uring runs say they retried. */
-static const char *const pushback_methods[] = {"sendmmsg", "ring", "uring"};
+static const char *const pushback_methods[] = { "sendmmsg", "ring", "uring" };
 
 ParameterizedTestParameters(raw_io, pushback)
 {

@@ -18,13 +18,13 @@
 static struct pe_lab lab;
 static char *dir;
 
-static const char *const methods[] = {"sendmmsg", "ring --tpacket-version 2",
-				      "ring --tpacket-version 3", "uring"};
+static const char *const methods[] = { "sendmmsg", "ring --tpacket-version 2",
+				       "ring --tpacket-version 3", "uring" };
 #define N_METHODS (sizeof(methods) / sizeof(methods[0]))
 
 static void setup(void)
 {
-	struct pe_lab_opts o = {.sz = sizeof(o), .quiet_ipv6 = true};
+	struct pe_lab_opts o = { .sz = sizeof(o), .quiet_ipv6 = true };
 
 	pe_rt_init(&lab, &dir, &o);
 }
@@ -78,23 +78,23 @@ ParameterizedTest(unsigned *pi, raw_limits, refused_up_front, .init = setup, .fi
 	static const struct {
 		const char *args, *err;
 	} cases[] = {
-		{"-n 20 --imix --vlan 7 --qinq 9",
-		 "pkteng: inject: a 1526-byte frame with an 802.1ad outer tag (1522 bytes without "
-		 "the FCS) is " QINQ_LIMIT},
-		{"-n 20 --size 1522 --vlan 7 --qinq 9",
-		 "pkteng: inject: a 1522-byte frame with an 802.1ad outer tag (1518 bytes without "
-		 "the FCS) is " QINQ_LIMIT},
-		{"-n 20 --size 1522 --vlan 7 --fcs",
-		 "pkteng: inject: a 1522-byte frame with an 802.1Q tag (FCS included, sent as "
-		 "data) "
-		 "is above what veth0 accepts: 1518 bytes (MTU 1500 + 14-byte header + one 802.1Q "
-		 "tag)\n"},
-		{"-n 20 --size 1518 --fcs",
-		 "pkteng: inject: a 1518-byte frame (FCS included, sent as data) is above what "
-		 "veth0 accepts: 1514 bytes (MTU 1500 + 14-byte header)\n"},
-		{"-n 20 --vary size=64-1519 --vlan 7 --qinq 9",
-		 "pkteng: inject: a 1519-byte frame with an 802.1ad outer tag (1515 bytes without "
-		 "the FCS) is " QINQ_LIMIT},
+		{ "-n 20 --imix --vlan 7 --qinq 9",
+		  "pkteng: inject: a 1526-byte frame with an 802.1ad outer tag (1522 bytes without "
+		  "the FCS) is " QINQ_LIMIT },
+		{ "-n 20 --size 1522 --vlan 7 --qinq 9",
+		  "pkteng: inject: a 1522-byte frame with an 802.1ad outer tag (1518 bytes without "
+		  "the FCS) is " QINQ_LIMIT },
+		{ "-n 20 --size 1522 --vlan 7 --fcs",
+		  "pkteng: inject: a 1522-byte frame with an 802.1Q tag (FCS included, sent as "
+		  "data) "
+		  "is above what veth0 accepts: 1518 bytes (MTU 1500 + 14-byte header + one 802.1Q "
+		  "tag)\n" },
+		{ "-n 20 --size 1518 --fcs",
+		  "pkteng: inject: a 1518-byte frame (FCS included, sent as data) is above what "
+		  "veth0 accepts: 1514 bytes (MTU 1500 + 14-byte header)\n" },
+		{ "-n 20 --vary size=64-1519 --vlan 7 --qinq 9",
+		  "pkteng: inject: a 1519-byte frame with an 802.1ad outer tag (1515 bytes without "
+		  "the FCS) is " QINQ_LIMIT },
 	};
 	const char *m = methods[*pi];
 
@@ -128,9 +128,9 @@ ParameterizedTest(unsigned *pi, raw_limits, vlan_full_size_sent, .init = setup, 
 		const char *args;
 		unsigned n, bytes; /* frames, bytes each as sent */
 	} cases[] = {
-		{"-n 50 --size 1522 --vlan 7", 50, 1518},
-		{"-n 40 --size 1518 --vlan 7 --qinq 9", 40, 1514},
-		{"-n 24 --imix --vlan 7", 24, 0}, /* 14 x 60, 8 x 566, 2 x 1518 */
+		{ "-n 50 --size 1522 --vlan 7", 50, 1518 },
+		{ "-n 40 --size 1518 --vlan 7 --qinq 9", 40, 1514 },
+		{ "-n 24 --imix --vlan 7", 24, 0 }, /* 14 x 60, 8 x 566, 2 x 1518 */
 	};
 	const char *m = methods[*pi];
 
@@ -164,13 +164,13 @@ ParameterizedTest(unsigned *pi, raw_limits, vlan_full_size_sent, .init = setup, 
 static void write_pcap(const char *path, const unsigned *lens, const uint16_t *tpid, unsigned n)
 {
 	FILE *f = fopen(path, "wb");
-	uint32_t gh[6] = {0xa1b2c3d4, 0x00040002, 0, 0, 65535, 1};
+	uint32_t gh[6] = { 0xa1b2c3d4, 0x00040002, 0, 0, 65535, 1 };
 
 	cr_assert(f);
 	fwrite(gh, sizeof(gh), 1, f);
 	for (unsigned i = 0; i < n; i++) {
-		uint32_t rh[4] = {1000 + i, 0, lens[i], lens[i]};
-		uint8_t fr[2048] = {0x02, 0, 0, 0, 0, 0x02, 0x02, 0, 0, 0, 0, 0x01};
+		uint32_t rh[4] = { 1000 + i, 0, lens[i], lens[i] };
+		uint8_t fr[2048] = { 0x02, 0, 0, 0, 0, 0x02, 0x02, 0, 0, 0, 0, 0x01 };
 
 		fr[12] = tpid[i] >> 8;
 		fr[13] = tpid[i] & 0xff;
@@ -189,8 +189,9 @@ ParameterizedTestParameters(raw_limits, replay)
  * that frame; the same file with an 802.1Q tag there (and an untagged 1514) is sent whole. */
 ParameterizedTest(unsigned *pi, raw_limits, replay, .init = setup, .fini = teardown, .timeout = 60)
 {
-	static const unsigned lens[] = {60, 1514, 1518};
-	static const uint16_t bad[] = {0x0800, 0x0800, 0x88a8}, good[] = {0x0800, 0x0800, 0x8100};
+	static const unsigned lens[] = { 60, 1514, 1518 };
+	static const uint16_t bad[] = { 0x0800, 0x0800, 0x88a8 },
+			      good[] = { 0x0800, 0x0800, 0x8100 };
 	const char *m = methods[*pi];
 	char path[256], want[512];
 	struct pe_run r;
@@ -240,7 +241,7 @@ ParameterizedTestParameters(raw_limits, refused_mid_run)
 	for (unsigned i = 0; i < N_METHODS; i++)
 		for (int d = MTU_A; d <= MTU_B_TERM; d++)
 			if (!(d == MTU_A && !strncmp(methods[i], "ring", 4)))
-				p[n++] = (struct midrun){i, (enum disturb)d};
+				p[n++] = (struct midrun){ i, (enum disturb)d };
 	return cr_make_param_array(struct midrun, p, n);
 }
 

@@ -32,10 +32,10 @@ struct rate_case {
 };
 
 static const struct rate_case cases[] = {
-	{1000, 2000, 1, "sendmmsg"},
-	{10000, 20000, 1, "ring"},
-	{100000, 100000, 3, "uring"},
-	{100000, 100000, 3, "sendmmsg"},
+	{ 1000, 2000, 1, "sendmmsg" },
+	{ 10000, 20000, 1, "ring" },
+	{ 100000, 100000, 3, "uring" },
+	{ 100000, 100000, 3, "sendmmsg" },
 };
 
 ParameterizedTestParameters(raw_rate, within_1pct)
@@ -47,7 +47,7 @@ ParameterizedTest(unsigned *pi, raw_rate, within_1pct, .init = setup, .fini = te
 		  .timeout = 60)
 {
 	const struct rate_case *c = &cases[*pi];
-	double best = -1, got[3] = {0};
+	double best = -1, got[3] = { 0 };
 
 	PE_REQUIRE_ROOT();
 	pe_rt_inject_prefix = "chrt -f 20";
@@ -68,8 +68,8 @@ ParameterizedTest(unsigned *pi, raw_rate, within_1pct, .init = setup, .fini = te
 		cr_assert_geq(pe_rt_int(r.cap, "frames"), c->n / 2, "%s", r.cap_out);
 		span = (double)(pe_rt_int(r.cap, "last_t_ns") - pe_rt_int(r.cap, "first_t_ns"));
 		cr_assert_gt(span, 0, "%s", r.cap_out);
-		rate = (double)(pe_rt_int(r.cap, "seq.last") - pe_rt_int(r.cap, "seq.first")) * 1e9 /
-		       span;
+		rate = (double)(pe_rt_int(r.cap, "seq.last") - pe_rt_int(r.cap, "seq.first")) *
+		       1e9 / span;
 		err = fabs(rate - c->rate) / c->rate;
 		got[t] = rate;
 		if (best < 0 || err < best)

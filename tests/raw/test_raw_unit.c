@@ -20,22 +20,23 @@ struct vcase {
 Test(raw_unit, vary_parse)
 {
 	static const struct vcase cases[] = {
-		{"sport=1000-2000", 0, PE_VARY_SPORT, 1000, 2000, false},
-		{"dport=53", 0, PE_VARY_DPORT, 53, 53, false},
-		{"size=64-1518", 0, PE_VARY_SIZE, 64, 1518, false},
-		{"src-ip=198.18.0.1-198.18.0.254", 0, PE_VARY_SRC_IP, 0xc6120001, 0xc61200fe,
-		 false},
-		{"dst-ip=198.18.1.0-198.19.0.0", 0, PE_VARY_DST_IP, 0xc6120100, 0xc6130000, false},
-		{"src-ip=2001:2::1-2001:2::ffff", 0, PE_VARY_SRC_IP, 1, 0xffff, true},
-		{.spec = "src-ip=2001:2::1-2001:3::1", .ret = -EINVAL},
-		{.spec = "src-ip=198.18.0.1-2001:2::1", .ret = -EINVAL},
-		{.spec = "sport=2000-1000", .ret = -EINVAL},
-		{.spec = "sport=70000", .ret = -EINVAL},
-		{.spec = "sport=", .ret = -EINVAL},
-		{.spec = "sport", .ret = -EINVAL},
-		{.spec = "ttl=1-2", .ret = -ENOENT},
-		{.spec = "=1", .ret = -ENOENT},
-		{.spec = "sport=1-2-3", .ret = -EINVAL},
+		{ "sport=1000-2000", 0, PE_VARY_SPORT, 1000, 2000, false },
+		{ "dport=53", 0, PE_VARY_DPORT, 53, 53, false },
+		{ "size=64-1518", 0, PE_VARY_SIZE, 64, 1518, false },
+		{ "src-ip=198.18.0.1-198.18.0.254", 0, PE_VARY_SRC_IP, 0xc6120001, 0xc61200fe,
+		  false },
+		{ "dst-ip=198.18.1.0-198.19.0.0", 0, PE_VARY_DST_IP, 0xc6120100, 0xc6130000,
+		  false },
+		{ "src-ip=2001:2::1-2001:2::ffff", 0, PE_VARY_SRC_IP, 1, 0xffff, true },
+		{ .spec = "src-ip=2001:2::1-2001:3::1", .ret = -EINVAL },
+		{ .spec = "src-ip=198.18.0.1-2001:2::1", .ret = -EINVAL },
+		{ .spec = "sport=2000-1000", .ret = -EINVAL },
+		{ .spec = "sport=70000", .ret = -EINVAL },
+		{ .spec = "sport=", .ret = -EINVAL },
+		{ .spec = "sport", .ret = -EINVAL },
+		{ .spec = "ttl=1-2", .ret = -ENOENT },
+		{ .spec = "=1", .ret = -ENOENT },
+		{ .spec = "sport=1-2-3", .ret = -EINVAL },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct pe_vary v;
@@ -77,7 +78,7 @@ Test(raw_unit, varier_in_order_and_random)
 {
 	static struct pe_frame_tmpl t;
 	struct pe_frame_opts o;
-	struct pe_varier vr = {0};
+	struct pe_varier vr = { 0 };
 	struct pe_frame_info info;
 
 	pe_frame_opts_default(&o);
@@ -98,7 +99,7 @@ Test(raw_unit, varier_in_order_and_random)
 	}
 	vr.random = true;
 	vr.rng = 42;
-	unsigned seen[3] = {0};
+	unsigned seen[3] = { 0 };
 
 	for (uint64_t k = 0; k < 300; k++) {
 		cr_assert_eq(pe_varier_apply(&vr, &t, k), 0);
@@ -116,7 +117,7 @@ Test(raw_unit, varier_in_order_and_random)
 	vr.random = false;
 	cr_expect_eq(pe_varier_apply(&vr, &t, 0), -EINVAL);
 	/* sizes out of range */
-	struct pe_varier big = {.n = 1};
+	struct pe_varier big = { .n = 1 };
 
 	cr_assert_eq(pe_vary_parse("size=2000", &big.v[0]), 0);
 	cr_expect_eq(pe_varier_apply(&big, &t, 0), -EMSGSIZE);
@@ -150,8 +151,8 @@ Test(raw_unit, rate_deadlines)
 
 Test(raw_unit, methods_and_open_errors)
 {
-	struct pe_tx_opts o = {.sz = sizeof(o), .ifname = "nosuchdev0"};
-	struct pe_cap_opts co = {.sz = sizeof(co), .ifname = "nosuchdev0"};
+	struct pe_tx_opts o = { .sz = sizeof(o), .ifname = "nosuchdev0" };
+	struct pe_cap_opts co = { .sz = sizeof(co), .ifname = "nosuchdev0" };
 
 	cr_expect_eq(pe_tx_method_parse("sendmmsg"), PE_TX_SENDMMSG);
 	cr_expect_eq(pe_tx_method_parse("ring"), PE_TX_RING);

@@ -16,11 +16,16 @@ struct u64_case {
 Test(cli, parse_u64)
 {
 	static const struct u64_case cases[] = {
-		{ "0", 0, 10, 0, 0 },		{ "10", 0, 10, 0, 10 },
-		{ "11", 0, 10, -ERANGE, 0 },	{ "0x10", 0, 100, 0, 16 },
-		{ "", 0, 10, -EINVAL, 0 },	{ "-1", 0, 10, -EINVAL, 0 },
-		{ "5x", 0, 10, -EINVAL, 0 },	{ " 5", 0, 10, -EINVAL, 0 },
-		{ "65536", 0, 65535, -ERANGE, 0 }, { "99999999999999999999", 0, UINT64_MAX, -ERANGE, 0 },
+		{ "0", 0, 10, 0, 0 },
+		{ "10", 0, 10, 0, 10 },
+		{ "11", 0, 10, -ERANGE, 0 },
+		{ "0x10", 0, 100, 0, 16 },
+		{ "", 0, 10, -EINVAL, 0 },
+		{ "-1", 0, 10, -EINVAL, 0 },
+		{ "5x", 0, 10, -EINVAL, 0 },
+		{ " 5", 0, 10, -EINVAL, 0 },
+		{ "65536", 0, 65535, -ERANGE, 0 },
+		{ "99999999999999999999", 0, UINT64_MAX, -ERANGE, 0 },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		uint64_t v = 12345;
@@ -28,7 +33,8 @@ Test(cli, parse_u64)
 
 		cr_expect_eq(ret, cases[i].ret, "'%s': ret %d", cases[i].in, ret);
 		if (!ret)
-			cr_expect_eq(v, cases[i].val, "'%s': %llu", cases[i].in, (unsigned long long)v);
+			cr_expect_eq(v, cases[i].val, "'%s': %llu", cases[i].in,
+				     (unsigned long long)v);
 		else
 			cr_expect_eq(v, 12345, "'%s': output written on error", cases[i].in);
 	}
@@ -85,7 +91,8 @@ Test(cli, unknown_command_is_one_line_exit_2)
 
 	cr_assert_eq(pe_run(&r, "%s frobnicate", PE_TEST_BIN), 0);
 	cr_expect_eq(r.status, 2);
-	cr_expect_str_eq(r.err, "pkteng: 'frobnicate' is not a command; 'pkteng --help' lists them\n");
+	cr_expect_str_eq(r.err,
+			 "pkteng: 'frobnicate' is not a command; 'pkteng --help' lists them\n");
 	cr_expect_eq(r.out_len, 0);
 	pe_run_free(&r);
 

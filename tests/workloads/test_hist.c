@@ -14,9 +14,11 @@ static int cmp_u64(const void *a, const void *b)
 
 Test(hist, bucket_bounds_within_one_percent)
 {
-	static const uint64_t edges[] = { 0, 1, 255, 256, 257, 511, 512, 1000, 65535, 65536,
-					  1000000, 123456789, 1ull << 40, (1ull << 63) + 12345,
-					  UINT64_MAX };
+	static const uint64_t edges[] = {
+		0,	   1,	  255,	 256,	  257,	     511,	 512,
+		1000,	   65535, 65536, 1000000, 123456789, 1ull << 40, (1ull << 63) + 12345,
+		UINT64_MAX
+	};
 	uint64_t x = 88172645463325252ull;
 	unsigned i;
 
@@ -79,8 +81,8 @@ Test(hist, quantiles_match_sorted_values)
 		uint64_t got = pe_hist_quantile(&h, qs[i]);
 		double rel = (double)(got > want ? got - want : want - got) / (double)want;
 
-		cr_expect_leq(rel, 0.01, "q%.3f: %llu vs exact %llu", qs[i], (unsigned long long)got,
-			      (unsigned long long)want);
+		cr_expect_leq(rel, 0.01, "q%.3f: %llu vs exact %llu", qs[i],
+			      (unsigned long long)got, (unsigned long long)want);
 	}
 	free(v);
 }

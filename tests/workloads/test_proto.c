@@ -131,7 +131,9 @@ Test(proto, server_refuses_bad_messages_and_keeps_serving)
 		{ "", 0xffffffffu, "larger than" },
 		{ "{\"type\":\"hel", 100, NULL }, /* truncated, then the client closes */
 	};
-	struct pe_server_opts so = { .sz = sizeof(so), .bind = "127.0.0.1", .ctl_timeout_ms = 3000 };
+	struct pe_server_opts so = { .sz = sizeof(so),
+				     .bind = "127.0.0.1",
+				     .ctl_timeout_ms = 3000 };
 	struct pe_server *s = pe_server_open(&so);
 	uint64_t done, refused;
 	unsigned i;
@@ -156,8 +158,8 @@ Test(proto, server_refuses_bad_messages_and_keeps_serving)
 			cr_assert(r, "case %u: no error reply", i);
 			cr_expect_str_eq(pe_json_str(r, "type", ""), "error", "case %u", i);
 			cr_expect(strstr(pe_json_str(r, "message", ""), c->want),
-				  "case %u: message '%s' lacks '%s'", i, pe_json_str(r, "message", ""),
-				  c->want);
+				  "case %u: message '%s' lacks '%s'", i,
+				  pe_json_str(r, "message", ""), c->want);
 		} else {
 			cr_expect_null(r, "case %u: a reply to a truncated message", i);
 		}
@@ -167,7 +169,9 @@ Test(proto, server_refuses_bad_messages_and_keeps_serving)
 	/* and a real test still runs */
 	{
 		char port[8], err[300];
-		struct pe_client_opts co = { .sz = sizeof(co), .host = "127.0.0.1", .port = port,
+		struct pe_client_opts co = { .sz = sizeof(co),
+					     .host = "127.0.0.1",
+					     .port = port,
 					     .backend = PE_BACKEND_EPOLL };
 		struct pe_figures cf, sf;
 		bool have;
@@ -187,7 +191,9 @@ Test(proto, server_refuses_bad_messages_and_keeps_serving)
 
 Test(proto, server_counts_refusals)
 {
-	struct pe_server_opts so = { .sz = sizeof(so), .bind = "127.0.0.1", .ctl_timeout_ms = 2000 };
+	struct pe_server_opts so = { .sz = sizeof(so),
+				     .bind = "127.0.0.1",
+				     .ctl_timeout_ms = 2000 };
 	struct pe_server *s = pe_server_open(&so);
 	uint64_t done = 9, refused = 9;
 	struct json_object *r;

@@ -97,12 +97,13 @@ Test(registry, bad_names_are_refused_clearly)
 	{
 		struct pe_run r;
 
-		cr_assert_eq(pe_run(&r, "%s -c 'import json,socket,struct\n"
-					"s=socket.create_connection((\"127.0.0.1\",%u))\n"
-					"b=json.dumps({\"name\":\"x\"*256}).encode()\n"
-					"s.sendall(struct.pack(\">I\",len(b))+b)\n"
-					"n=struct.unpack(\">I\",s.recv(4,socket.MSG_WAITALL))[0]\n"
-					"print(json.loads(s.recv(n,socket.MSG_WAITALL))[\"error\"])'",
+		cr_assert_eq(pe_run(&r,
+				    "%s -c 'import json,socket,struct\n"
+				    "s=socket.create_connection((\"127.0.0.1\",%u))\n"
+				    "b=json.dumps({\"name\":\"x\"*256}).encode()\n"
+				    "s.sendall(struct.pack(\">I\",len(b))+b)\n"
+				    "n=struct.unpack(\">I\",s.recv(4,socket.MSG_WAITALL))[0]\n"
+				    "print(json.loads(s.recv(n,socket.MSG_WAITALL))[\"error\"])'",
 				    PE_PYTHON, pe_registry_port(reg)),
 			     0);
 		cr_expect_str_eq(r.out, "name is 256 bytes, longer than 255\n", "%s", r.err);
@@ -116,11 +117,12 @@ Test(registry, bad_names_are_refused_clearly)
 				    PE_TEST_BIN, pe_registry_port(reg)),
 			     0);
 		cr_expect_eq(r.status, 2);
-		cr_expect_str_eq(r.err, "pkteng: registry: -n: name is 300 bytes, longer than 255\n");
+		cr_expect_str_eq(r.err,
+				 "pkteng: registry: -n: name is 300 bytes, longer than 255\n");
 		pe_run_free(&r);
 	}
-	cr_assert_eq(pe_registry_query("127.0.0.1", pe_registry_port(reg), NULL, 0, true, &reply, why,
-				       sizeof(why)),
+	cr_assert_eq(pe_registry_query("127.0.0.1", pe_registry_port(reg), NULL, 0, true, &reply,
+				       why, sizeof(why)),
 		     0, "%s", why);
 	cr_expect_eq(json_object_array_length(clients_of(reply)), 0);
 	json_object_put(reply);
@@ -173,8 +175,8 @@ Test(registry, ten_thousand_names_from_concurrent_clients)
 		pthread_join(t[k], NULL);
 		cr_expect_eq(m[k].err, 0, "thread %d: %d", k, m[k].err);
 	}
-	cr_assert_eq(pe_registry_query("127.0.0.1", pe_registry_port(reg), NULL, 0, true, &reply, why,
-				       sizeof(why)),
+	cr_assert_eq(pe_registry_query("127.0.0.1", pe_registry_port(reg), NULL, 0, true, &reply,
+				       why, sizeof(why)),
 		     0, "%s", why);
 	a = clients_of(reply);
 	len = json_object_array_length(a);

@@ -37,8 +37,10 @@ Test(udp_counters, received_and_sent_match_snmp, .timeout = 60)
 	cr_assert_eq(pe_server_start(s), 0);
 	in0 = snmp6("Udp6InDatagrams");
 	out0 = snmp6("Udp6OutDatagrams");
-	cr_assert_eq(pe_run(&r, "%s client ::1 -p %u --backend epoll --mode udp --pps 50000 -t 0.5 "
-			    "-l 100 --json", PE_TEST_BIN, pe_server_port(s)),
+	cr_assert_eq(pe_run(&r,
+			    "%s client ::1 -p %u --backend epoll --mode udp --pps 50000 -t 0.5 "
+			    "-l 100 --json",
+			    PE_TEST_BIN, pe_server_port(s)),
 		     0);
 	in1 = snmp6("Udp6InDatagrams");
 	out1 = snmp6("Udp6OutDatagrams");

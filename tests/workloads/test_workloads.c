@@ -230,22 +230,25 @@ Test(work, verify_catches_a_corrupted_byte)
 {
 	for (int b = 0; b < 2; b++) {
 		struct pe_run r;
-		struct json_object *d = client(&r, b, "127.0.0.1", "PKTENG_TEST_CORRUPT_OFFSET=123457",
-					       "--mode stream -n 1M --verify", 1);
+		struct json_object *d =
+			client(&r, b, "127.0.0.1", "PKTENG_TEST_CORRUPT_OFFSET=123457",
+			       "--mode stream -n 1M --verify", 1);
 		struct json_object *s = side(d, "server");
 
 		cr_expect_eq(num(s, "verify_errors"), 1, "%s", backend[b]);
 		cr_expect_eq(num(s, "first_bad_offset"), 123457);
-		cr_expect(strstr(r.err, "data corrupted: 1 mismatched bytes, first at offset 123457"),
-			  "stderr: %s", r.err);
+		cr_expect(
+			strstr(r.err, "data corrupted: 1 mismatched bytes, first at offset 123457"),
+			"stderr: %s", r.err);
 		json_object_put(d);
 		pe_run_free(&r);
 	}
 	/* echo checks on the client side */
 	{
 		struct pe_run r;
-		struct json_object *d = client(&r, 1, "127.0.0.1", "PKTENG_TEST_CORRUPT_OFFSET=2500",
-					       "--mode echo -l 1000 -t 0.3", 1);
+		struct json_object *d =
+			client(&r, 1, "127.0.0.1", "PKTENG_TEST_CORRUPT_OFFSET=2500",
+			       "--mode echo -l 1000 -t 0.3", 1);
 
 		cr_expect_eq(num(side(d, "client"), "verify_errors"), 1);
 		cr_expect_eq(num(side(d, "client"), "first_bad_offset"), 2500);
@@ -256,8 +259,8 @@ Test(work, verify_catches_a_corrupted_byte)
 
 Test(work, many_clients_at_once)
 {
-	static const char *const modes[] = { "rr", "stream", "echo --conns 4", "udp --pps 5000",
-					      "crr", "stream -R" };
+	static const char *const modes[] = { "rr",  "stream",	"echo --conns 4", "udp --pps 5000",
+					     "crr", "stream -R" };
 	char *dir = pe_tmpdir(), cmd[4000] = "";
 	struct pe_run r;
 	size_t i, n = sizeof(modes) / sizeof(modes[0]);
@@ -280,7 +283,8 @@ Test(work, many_clients_at_once)
 		d = json_object_from_file(path);
 		cr_assert(d, "%s: no report", modes[i]);
 		cr_expect_eq(pe_json_i64(d, "ok", 0), 1, "%s failed", modes[i]);
-		cr_expect(num(side(d, "server"), "bytes_rx") + num(side(d, "server"), "bytes_tx") > 0,
+		cr_expect(num(side(d, "server"), "bytes_rx") + num(side(d, "server"), "bytes_tx") >
+				  0,
 			  "%s", modes[i]);
 		json_object_put(d);
 	}
@@ -319,10 +323,11 @@ Test(work, udp_loss_is_exact)
 		int b = k % 2;
 		struct pe_run r;
 		/* the same with 64 datagrams per send (UDP_SEGMENT) read whole (UDP_GRO) */
-		struct json_object *d = client(&r, b, "::1", "PKTENG_TEST_UDP_SKIP=7",
-					       k < 2 ? "--mode udp --pps 30000 -t 0.3 -l 64" :
-						       "--mode udp --pps 30000 -t 0.3 -l 100 --gso --gro",
-					       0);
+		struct json_object *d =
+			client(&r, b, "::1", "PKTENG_TEST_UDP_SKIP=7",
+			       k < 2 ? "--mode udp --pps 30000 -t 0.3 -l 64"
+				     : "--mode udp --pps 30000 -t 0.3 -l 100 --gso --gro",
+			       0);
 		struct json_object *c = side(d, "client"), *s = side(d, "server");
 		long long sent = num(c, "udp_sent");
 
@@ -339,8 +344,10 @@ Test(work, udp_loss_is_exact)
 		cr_expect_geq(rx * 100, tx * 95, "case %d: %lld of %lld arrived", k, rx, tx);
 		if (rx == tx)
 			cr_expect_eq(num(s, "udp_lost"), sent / 7);
-		cr_expect_eq(num(s, "bytes_rx"), (k < 2 ? 64 : 100) * rx, "case %d: %lld bytes for "
-			     "%lld datagrams", k, num(s, "bytes_rx"), rx);
+		cr_expect_eq(num(s, "bytes_rx"), (k < 2 ? 64 : 100) * rx,
+			     "case %d: %lld bytes for "
+			     "%lld datagrams",
+			     k, num(s, "bytes_rx"), rx);
 		cr_expect_eq(num(s, "udp_duplicates"), 0);
 		json_object_put(d);
 		pe_run_free(&r);
@@ -357,8 +364,8 @@ Test(work, interrupted_file_fails)
 	snprintf(args, sizeof(args), "--mode file --file %s/blob", tmp);
 	d = client(&r, 0, "127.0.0.1", "PKTENG_TEST_FILE_STOP_AT=1000", args, 1);
 	cr_expect_eq(pe_json_i64(side(d, "server"), "ok", 1), 0);
-	cr_expect(strstr(r.err, "transfer incomplete: received 1000 of 3145735 bytes"), "stderr: %s",
-		  r.err);
+	cr_expect(strstr(r.err, "transfer incomplete: received 1000 of 3145735 bytes"),
+		  "stderr: %s", r.err);
 	json_object_put(d);
 	pe_run_free(&r);
 	pe_tmpdir_remove(tmp);
@@ -390,7 +397,8 @@ Test(work, json_stream_lines)
 	int intervals = 0, summaries = 0;
 	long long sum_tx = 0, total_tx = -1;
 
-	cr_assert_eq(pe_run(&r, "%s client 127.0.0.1 -p %u --mode stream -t 1 -i 0.25 --json-stream",
+	cr_assert_eq(pe_run(&r,
+			    "%s client 127.0.0.1 -p %u --mode stream -t 1 -i 0.25 --json-stream",
 			    PE_TEST_BIN, pe_server_port(srv[0])),
 		     0);
 	cr_assert_eq(r.status, 0, "%s", r.err);
