@@ -1,7 +1,7 @@
 /* The client registry server and client. Each connection gets its own thread (started, and
  * joined at close); every request and answer is one length-prefixed JSON frame, so a list of
  * any size arrives whole, and json-c does all the escaping. */
-#include "engine/registry.h"
+#include "registry/registry.h"
 
 #include <errno.h>
 #include <json-c/json.h>
@@ -14,7 +14,8 @@
 #include <unistd.h>
 
 #include "engine/addr.h"
-#include "engine/proto.h"
+#include "workload/ctl.h"
+#include "workload/proto.h"
 
 struct entry {
 	char *name;

@@ -1,8 +1,8 @@
 /* The client registry: a client sends its name, the server records name, address and port and
  * answers with the whole list as JSON. Every message is one length-prefixed frame
  * (engine/framing.h) holding a JSON object; the protocol is in README.md ("## Protocols"). */
-#ifndef PKTENG_ENGINE_REGISTRY_H
-#define PKTENG_ENGINE_REGISTRY_H
+#ifndef PKTENG_REGISTRY_REGISTRY_H
+#define PKTENG_REGISTRY_REGISTRY_H
 
 #include <stdbool.h>
 #include <stddef.h>

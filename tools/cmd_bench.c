@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "engine/work.h"
+#include "workload/work.h"
 #include "tools/cli.h"
 
 static const char usage[] =

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "engine/work.h"
+#include "workload/work.h"
 #include "tools/cli.h"
 
 static const char usage[] =

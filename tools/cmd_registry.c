@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "engine/registry.h"
+#include "registry/registry.h"
 #include "tools/cli.h"
 
 static const char usage[] =

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "engine/work.h"
+#include "workload/work.h"
 #include "tools/cli.h"
 
 static const char usage[] =

@@ -1,8 +1,8 @@
 /* The versioned control exchange between `pkteng client` and `pkteng server`: JSON objects,
  * each sent as one length-prefixed frame (engine/framing.h). The wire format is in README.md
  * ("## Protocols"). A mode is a name plus parameters; adding one needs no new message. */
-#ifndef PKTENG_ENGINE_PROTO_H
-#define PKTENG_ENGINE_PROTO_H
+#ifndef PKTENG_WORKLOAD_PROTO_H
+#define PKTENG_WORKLOAD_PROTO_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -76,30 +76,6 @@ int pe_proto_parse_hello(struct json_object *msg, struct pe_params *p, char *err
 int64_t pe_json_i64(struct json_object *o, const char *key, int64_t dflt);
 double pe_json_dbl(struct json_object *o, const char *key, double dflt);
 const char *pe_json_str(struct json_object *o, const char *key, const char *dflt);
-
-/* A control connection: a blocking-with-timeout socket plus a frame decoder. */
-#include "engine/framing.h"
-struct pe_ctl {
-	int fd;
-	int timeout_ms; /* each recv waits at most this long */
-	struct pe_lpm_dec dec;
-	uint8_t rbuf[4096];
-};
-/* Takes fd (made blocking here); pe_ctl_close closes it. 0 or -errno. */
-int pe_ctl_open(struct pe_ctl *c, int fd, int timeout_ms);
-void pe_ctl_close(struct pe_ctl *c);
-/* Sends obj as one frame. 0 or -errno (-EPIPE, -ETIMEDOUT). Does not take obj. */
-int pe_ctl_send(struct pe_ctl *c, struct json_object *obj);
-/* Receives one message. Returns the parsed object (caller puts it) or NULL with *err_out
- * set to -ETIMEDOUT, -ECONNRESET (peer closed: "connection closed" or "truncated message"),
- * -EPROTO (malformed; reason in err) and the reason in err. */
-struct json_object *pe_ctl_recv(struct pe_ctl *c, int *err_out, char *err, size_t errlen);
-/* The raw layer under pe_ctl_recv/send: one frame's payload (valid until the next call) or
- * -errno with the reason in err. The decoder's maximum is c->dec.max_len. */
-int pe_ctl_recv_frame(struct pe_ctl *c, const void **msg, size_t *len, char *err, size_t errlen);
-int pe_ctl_send_raw(struct pe_ctl *c, const void *payload, size_t len);
-/* Sends {"type":"error","message":MSG}. */
-int pe_ctl_send_error(struct pe_ctl *c, const char *msg);
 
 /* The 16-byte header a data connection starts with: "PEd1", 8 cookie bytes, index (BE). */
 #define PE_DATA_HDR 16

@@ -1,5 +1,5 @@
 /* Figures, interval lines, summaries and JSON output for `pkteng client` and `pkteng bench`. */
-#include "engine/report.h"
+#include "workload/report.h"
 
 #include <json-c/json.h>
 #include <string.h>

@@ -1,8 +1,8 @@
 /* What a test measured and how it is shown: per-side figures, interval lines, the final
  * summary, one JSON document (--json) or one JSON object per line (--json-stream), and the
  * CPU use of the thread that ran the test, from getrusage(2). */
-#ifndef PKTENG_ENGINE_REPORT_H
-#define PKTENG_ENGINE_REPORT_H
+#ifndef PKTENG_WORKLOAD_REPORT_H
+#define PKTENG_WORKLOAD_REPORT_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -10,7 +10,7 @@
 
 #include "engine/hist.h"
 #include "engine/loop.h"
-#include "engine/proto.h"
+#include "workload/proto.h"
 
 struct json_object;
 

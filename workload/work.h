@@ -2,8 +2,8 @@
  * and server drivers (work_client.c, work_server.c) run the control exchange (engine/proto.h)
  * around it; each mode (work_stream.c, work_rr.c, work_crr.c, work_udp.c, work_echo.c,
  * work_file.c) supplies a table of operations. A new mode is a new table, nothing else. */
-#ifndef PKTENG_ENGINE_WORK_H
-#define PKTENG_ENGINE_WORK_H
+#ifndef PKTENG_WORKLOAD_WORK_H
+#define PKTENG_WORKLOAD_WORK_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -11,8 +11,9 @@
 #include "engine/addr.h"
 #include "engine/hist.h"
 #include "engine/loop.h"
-#include "engine/proto.h"
-#include "engine/report.h"
+#include "workload/ctl.h"
+#include "workload/proto.h"
+#include "workload/report.h"
 
 struct pe_work;
 struct json_object;

@@ -1,6 +1,6 @@
 /* The test client: control connection, "hello" -> "ok", data connections on the loop,
  * "start" -> "go", the run with interval lines, then "end" -> "result". */
-#include "engine/work.h"
+#include "workload/work.h"
 
 #include <errno.h>
 #include <json-c/json.h>

@@ -1,6 +1,6 @@
 /* What every workload shares: the life cycle of one side of a test (go, stop, finish), the
  * data-connection header, interval and stop timers, TCP_INFO, the stream pattern, test hooks. */
-#include "engine/work.h"
+#include "workload/work.h"
 
 #include <errno.h>
 #include <linux/tcp.h>

@@ -1,7 +1,7 @@
 /* echo: each of --conns connections sends a block of -l bytes of the keyed pattern, the
  * server sends back exactly what it received, and the client compares every returned byte
  * with what it sent before sending the next block. */
-#include "engine/work.h"
+#include "workload/work.h"
 
 #include <errno.h>
 #include <stdlib.h>

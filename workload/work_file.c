@@ -1,7 +1,7 @@
 /* file: the client sends one file (--file) with pe_conn_send_file (sendfile on epoll, splice
  * on io_uring) after announcing its length and SHA-256 in "hello"; the server hashes what
  * arrives and fails the test on a short transfer or a different digest. */
-#include "engine/work.h"
+#include "workload/work.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,7 +1,7 @@
 /* rr: request/response. Each of --conns connections keeps one request of -l bytes in flight;
  * the server answers every whole request with --resp-len bytes. The client records each
  * round trip in the latency histogram. */
-#include "engine/work.h"
+#include "workload/work.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -2,7 +2,7 @@
  * session reads "hello", answers "ok" with a cookie and a data port (or "error" and a log
  * line), waits for "start" and the data connections, says "go", runs the mode, and answers
  * the client's "end" with "result". */
-#include "engine/work.h"
+#include "workload/work.h"
 
 #include <errno.h>
 #include <json-c/json.h>

@@ -2,7 +2,7 @@
  * over -P flows. Senders queue windows of a keyed pattern without copying (pe_conn_send_ref,
  * SEND_ZC on io_uring with --zerocopy; sendfile from a memfd on epoll), receivers count and,
  * with --verify, compare every byte with the pattern at its offset. */
-#include "engine/work.h"
+#include "workload/work.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -2,7 +2,7 @@
  * its send time, paced to -b bits/s or --pps (neither: as fast as the socket takes them). The
  * server marks every sequence number it sees in a bitmap, so loss is exact: datagrams the
  * client says it sent ("end") minus distinct ones received. Jitter is RFC 3550's. */
-#include "engine/work.h"
+#include "workload/work.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "engine/work.h"
+#include "workload/work.h"
 
 Test(proto, hello_round_trip)
 {

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/proto.h"
-#include "engine/registry.h"
+#include "workload/proto.h"
+#include "registry/registry.h"
 #include "tests/testutil.h"
 
 static struct pe_registry *reg;

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/work.h"
+#include "workload/work.h"
 #include "tests/testutil.h"
 
 static long long snmp6(const char *name)

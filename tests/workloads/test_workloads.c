@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/work.h"
+#include "workload/work.h"
 #include "tests/testutil.h"
 
 static struct pe_server *srv[2];
