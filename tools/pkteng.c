@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "tools/cli.h"
+#include "tools/version.h"
 
 #define PE_CMD(n) extern const struct pe_cmd pe_cmd_##n;
 #include "commands.def"
@@ -59,7 +60,7 @@ int main(int argc, char **argv)
 		return PE_EXIT_OK;
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
-		printf("pkteng %s\n", PKTENG_VERSION);
+		pe_print_version(stdout);
 		return PE_EXIT_OK;
 	}
 	cmd = find(argv[1]);
