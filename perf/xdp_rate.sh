@@ -86,7 +86,7 @@ for ((r = 1; r <= rounds; r++)); do
 		pass-generic) ip -n "$PE_NS_B" link set dev "$PE_IF_B" xdpgeneric off ;;
 		count-*)
 			counted=$(inb "$pkteng" xdp stats --dev "$PE_IF_B" --json |
-				/usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["total"]["frames"])')
+				/usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["summary"]["rx_frames"])')
 			inb "$pkteng" xdp detach --dev "$PE_IF_B" >/dev/null
 			if [ "$counted" != $((b - a)) ]; then
 				echo "xdp_rate.sh: the counter saw $counted frames, rx_packets $((b - a))" >&2

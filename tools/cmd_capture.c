@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <json-c/json.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,13 +12,15 @@
 #include "raw/frame.h"
 #include "raw/packet.h"
 #include "raw/pcapfile.h"
-#include "raw/rate.h"
+#include "record/interval.h"
+#include "record/meta.h"
+#include "record/record.h"
 #include "tools/cli.h"
 
 static const char usage[] =
 	"Usage: pkteng capture --dev IF [-n COUNT] [-t SECONDS] [--pcap FILE] [--check-fcs]\n"
-	"       [--ethertype X] [-i SECONDS] [--json] [--ready-file PATH] [--incoming]\n"
-	"       [--ring-mb N]\n"
+	"       [--ethertype X] [-i SECONDS] [--json|--json-stream] [--ready-file PATH]\n"
+	"       [--incoming] [--ring-mb N]\n"
 	"Receives frames on IF through a TPACKET_V3 ring until COUNT frames, SECONDS or Ctrl-C.\n"
 	"Counts frames and bytes, the kernel's drops, frames the parser rejects (by reason) and,\n"
 	"for frames from `pkteng inject`, missing and out-of-order sequence numbers.\n"
@@ -30,29 +31,40 @@ static const char usage[] =
 	"  --check-fcs             the last 4 bytes of each frame are its FCS: check them\n"
 	"  --ethertype X           only frames whose innermost ethertype is X (0x0800, 0x86dd...)\n"
 	"  -i, --interval SECONDS  a report line every SECONDS\n"
-	"  --json                  the final report as JSON on stdout\n"
+	"  --json                  one JSON record on stdout at the end (docs/results.md)\n"
+	"  --json-stream           JSON lines: start, one per interval, summary\n"
 	"  --ready-file PATH       create PATH once the ring is bound (also: 'ready' on stderr)\n"
 	"  --incoming              skip frames this host sends on IF\n"
 	"  --ring-mb N             the ring's size in MiB (16; 1 MiB blocks, 4..1024)\n";
 
-enum { O_PCAP = 256, O_CHECK_FCS, O_ETHERTYPE, O_JSON, O_READY, O_INCOMING, O_RING_MB };
-
-static volatile sig_atomic_t stop_flag;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_flag = 1;
-}
+enum {
+	O_PCAP = 256,
+	O_CHECK_FCS,
+	O_ETHERTYPE,
+	O_JSON,
+	O_JSON_STREAM,
+	O_READY,
+	O_INCOMING,
+	O_RING_MB
+};
 
 struct cap_state {
-	uint64_t limit, frames, bytes, filtered, bad[PE_FRAME__STATUS_COUNT];
+	uint64_t limit, frames, bytes_l2, bytes_wire, filtered, bad[PE_FRAME__STATUS_COUNT];
 	uint64_t seq_frames, seq_first, seq_next, missing, reordered, restarts;
 	uint64_t first_t_ns, last_t_ns;
 	int ethertype; /* -1: all */
 	bool check_fcs;
 	struct pe_pcap_writer *w;
 	int write_err;
+};
+
+/* The options, and where the last interval left the counters. */
+struct cap_args {
+	const char *dev, *pcap, *ready;
+	double time_s, interval_s;
+	enum pe_rec_fmt fmt;
+	struct pe_cap_opts co;
+	uint64_t last_frames, last_bytes_l2, last_bytes_wire, last_kd;
 };
 
 static uint16_t be16(const uint8_t *p)
@@ -97,7 +109,14 @@ static int on_frame(const struct pe_cap_frame *f, void *ctx)
 		s->first_t_ns = f->t_ns;
 	s->last_t_ns = f->t_ns;
 	s->frames++;
-	s->bytes += f->len;
+	{
+		/* docs/results.md: L2 bytes never count the FCS, even when the frame carries it */
+		uint32_t l2 = s->check_fcs && f->len >= PE_FRAME_FCS_LEN ? f->len - PE_FRAME_FCS_LEN
+									 : f->len;
+
+		s->bytes_l2 += l2;
+		s->bytes_wire += pe_rec_wire_bytes(l2);
+	}
 	if (info.payload_len >= 12 && !memcmp(f->data + info.off_payload, "PEsq", 4)) {
 		uint64_t seq = be64(f->data + info.off_payload + 4);
 
@@ -127,8 +146,8 @@ static int on_frame(const struct pe_cap_frame *f, void *ctx)
 	return s->limit && s->frames >= s->limit;
 }
 
-static json_object *report_json(const char *dev, const struct cap_state *s, double secs,
-				uint64_t kp, uint64_t kd)
+/* The summary's figures (docs/results.md, capture). */
+static json_object *summary_json(const struct cap_state *s, double secs, uint64_t kp, uint64_t kd)
 {
 	json_object *o = json_object_new_object(), *bad = json_object_new_object();
 	json_object *seq = json_object_new_object();
@@ -137,35 +156,73 @@ static json_object *report_json(const char *dev, const struct cap_state *s, doub
 	for (int i = 1; i < PE_FRAME__STATUS_COUNT; i++) {
 		nbad += s->bad[i];
 		if (s->bad[i])
-			json_object_object_add(bad, pe_frame_status_name(i),
-					       json_object_new_uint64(s->bad[i]));
+			pe_rec_add(bad, pe_frame_status_name(i), pe_rec_u64(s->bad[i]));
 	}
-	json_object_object_add(o, "dev", json_object_new_string(dev));
-	json_object_object_add(o, "frames", json_object_new_uint64(s->frames));
-	json_object_object_add(o, "bytes", json_object_new_uint64(s->bytes));
-	json_object_object_add(o, "seconds", json_object_new_double(secs));
-	json_object_object_add(o, "filtered", json_object_new_uint64(s->filtered));
-	json_object_object_add(o, "kernel_packets", json_object_new_uint64(kp));
-	json_object_object_add(o, "kernel_drops", json_object_new_uint64(kd));
-	json_object_object_add(o, "bad_total", json_object_new_uint64(nbad));
-	json_object_object_add(o, "bad", bad);
-	json_object_object_add(seq, "frames", json_object_new_uint64(s->seq_frames));
-	json_object_object_add(seq, "first", json_object_new_uint64(s->seq_first));
-	json_object_object_add(seq, "last",
-			       json_object_new_uint64(s->seq_frames ? s->seq_next - 1 : 0));
-	json_object_object_add(seq, "missing", json_object_new_uint64(s->missing));
-	json_object_object_add(seq, "reordered", json_object_new_uint64(s->reordered));
-	json_object_object_add(seq, "restarts", json_object_new_uint64(s->restarts));
-	json_object_object_add(o, "seq", seq);
-	json_object_object_add(o, "first_t_ns", json_object_new_uint64(s->first_t_ns));
-	json_object_object_add(o, "last_t_ns", json_object_new_uint64(s->last_t_ns));
-	json_object_object_add(
-		o, "frames_per_s_by_timestamps",
-		json_object_new_double(s->frames > 1 && s->last_t_ns > s->first_t_ns
-					       ? (s->frames - 1) * 1e9 /
-							 (s->last_t_ns - s->first_t_ns)
-					       : 0));
+	pe_rec_add_frames(o, "rx", s->frames, s->bytes_l2, s->bytes_wire, secs);
+	pe_rec_add(o, "filtered_frames", pe_rec_u64(s->filtered));
+	pe_rec_add(o, "kernel_rx_packets", pe_rec_u64(kp));
+	pe_rec_add(o, "kernel_rx_drops", pe_rec_u64(kd));
+	pe_rec_add(o, "bad_frames", pe_rec_u64(nbad));
+	pe_rec_add(o, "bad_by_reason", bad);
+	pe_rec_add(seq, "frames", pe_rec_u64(s->seq_frames));
+	pe_rec_add(seq, "first", pe_rec_u64(s->seq_first));
+	pe_rec_add(seq, "last", pe_rec_u64(s->seq_frames ? s->seq_next - 1 : 0));
+	pe_rec_add(seq, "missing", pe_rec_u64(s->missing));
+	pe_rec_add(seq, "reordered", pe_rec_u64(s->reordered));
+	pe_rec_add(seq, "restarts", pe_rec_u64(s->restarts));
+	pe_rec_add(o, "seq", seq);
+	pe_rec_add(o, "first_frame_t_ns", pe_rec_u64(s->first_t_ns));
+	pe_rec_add(o, "last_frame_t_ns", pe_rec_u64(s->last_t_ns));
+	pe_rec_add(o, "rx_frames_per_s_by_timestamps",
+		   pe_rec_num(s->frames > 1 && s->last_t_ns > s->first_t_ns
+				      ? (s->frames - 1) * 1e9 / (s->last_t_ns - s->first_t_ns)
+				      : 0));
 	return o;
+}
+
+/* The start object's parameters: the options as given, their defaults filled in. */
+static json_object *params_json(const struct cap_args *a, const struct cap_state *s)
+{
+	json_object *o = json_object_new_object();
+
+	pe_rec_add(o, "dev", json_object_new_string(a->dev));
+	pe_rec_add(o, "count_frames", s->limit ? pe_rec_u64(s->limit) : NULL);
+	pe_rec_add(o, "time_s", a->time_s > 0 ? pe_rec_secs(a->time_s) : NULL);
+	pe_rec_add(o, "interval_s", a->interval_s > 0 ? pe_rec_secs(a->interval_s) : NULL);
+	pe_rec_add(o, "pcap", a->pcap ? json_object_new_string(a->pcap) : NULL);
+	pe_rec_add(o, "check_fcs", json_object_new_boolean(s->check_fcs));
+	pe_rec_add(o, "ethertype", s->ethertype >= 0 ? json_object_new_int(s->ethertype) : NULL);
+	pe_rec_add(o, "incoming_only", json_object_new_boolean(a->co.incoming_only));
+	pe_rec_add(o, "ring_mib", json_object_new_int(a->co.n_blocks ? (int)a->co.n_blocks : 16));
+	return o;
+}
+
+/* One interval: what arrived since the last one, and the kernel's drops in it. */
+static void report_interval(struct pe_rec *r, struct cap_state *s, struct cap_args *a,
+			    struct pe_cap *cap, double t0_s, double t1_s)
+{
+	double dt = t1_s - t0_s;
+	uint64_t kd = 0;
+	json_object *o;
+
+	pe_cap_stats(cap, NULL, &kd);
+	if (r->fmt == PE_REC_TEXT) {
+		printf("[%7.2fs] %10.0f frames/s  total %llu  kernel drops %llu\n", t1_s,
+		       (s->frames - a->last_frames) / dt, (unsigned long long)s->frames,
+		       (unsigned long long)kd);
+		fflush(stdout);
+	} else {
+		o = json_object_new_object();
+		pe_rec_add_frames(o, "rx", s->frames - a->last_frames,
+				  s->bytes_l2 - a->last_bytes_l2,
+				  s->bytes_wire - a->last_bytes_wire, dt);
+		pe_rec_add(o, "kernel_rx_drops", pe_rec_u64(kd - a->last_kd));
+		pe_rec_interval(r, t0_s, t1_s, o);
+	}
+	a->last_frames = s->frames;
+	a->last_bytes_l2 = s->bytes_l2;
+	a->last_bytes_wire = s->bytes_wire;
+	a->last_kd = kd;
 }
 
 static void report_text(const char *dev, const struct cap_state *s, double secs, uint64_t kp,
@@ -177,7 +234,7 @@ static void report_text(const char *dev, const struct cap_state *s, double secs,
 		nbad += s->bad[i];
 	printf("captured %llu frames (%llu bytes) on %s in %.3f s; kernel: %llu packets, %llu "
 	       "dropped; bad %llu",
-	       (unsigned long long)s->frames, (unsigned long long)s->bytes, dev, secs,
+	       (unsigned long long)s->frames, (unsigned long long)s->bytes_l2, dev, secs,
 	       (unsigned long long)kp, (unsigned long long)kd, (unsigned long long)nbad);
 	for (int i = 1; i < PE_FRAME__STATUS_COUNT; i++)
 		if (s->bad[i])
@@ -193,7 +250,8 @@ static void report_text(const char *dev, const struct cap_state *s, double secs,
 	printf("\n");
 }
 
-static int run(int argc, char **argv)
+/* Returns 0 to run, an exit code, or -1 after --help (exit 0). */
+static int parse(int argc, char **argv, struct cap_args *a, struct cap_state *s)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, 0, 'h' },
@@ -205,147 +263,161 @@ static int run(int argc, char **argv)
 		{ "check-fcs", no_argument, 0, O_CHECK_FCS },
 		{ "ethertype", required_argument, 0, O_ETHERTYPE },
 		{ "json", no_argument, 0, O_JSON },
+		{ "json-stream", no_argument, 0, O_JSON_STREAM },
 		{ "ready-file", required_argument, 0, O_READY },
 		{ "incoming", no_argument, 0, O_INCOMING },
 		{ "ring-mb", required_argument, 0, O_RING_MB },
 		{ 0 },
 	};
-	struct cap_state s = { .ethertype = -1 };
-	struct pe_cap_opts co = { .sz = sizeof(co) };
-	const char *dev = NULL, *pcap = NULL, *ready = NULL;
-	double time_s = 0, interval_s = 0;
-	bool json = false;
-	struct pe_cap *cap;
-	uint64_t x, t0, end_ns = 0, next_report = 0, last_frames = 0, last_report, kp = 0, kd = 0;
-	int c, rc = PE_EXIT_OK, err;
+	uint64_t x;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "hd:n:t:i:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
-			dev = optarg;
+			a->dev = optarg;
 			break;
 		case 'n':
-			if (pe_parse_size(optarg, 1, UINT64_MAX, &s.limit))
+			if (pe_parse_size(optarg, 1, UINT64_MAX, &s->limit))
 				return pe_usage("--count %s: must be a number above 0", optarg);
 			break;
 		case 't':
-			if (pe_parse_seconds(optarg, 0.001, 1e7, &time_s))
+			if (pe_parse_seconds(optarg, 0.001, 1e7, &a->time_s))
 				return pe_usage("--time %s: must be seconds above 0", optarg);
 			break;
 		case 'i':
-			if (pe_parse_seconds(optarg, 0.01, 1e6, &interval_s))
+			if (pe_parse_seconds(optarg, 0.01, 1e6, &a->interval_s))
 				return pe_usage("--interval %s: must be seconds, at least 0.01",
 						optarg);
 			break;
 		case O_PCAP:
 			if (!*optarg)
 				return pe_usage("--pcap: empty file name");
-			pcap = optarg;
+			a->pcap = optarg;
 			break;
 		case O_CHECK_FCS:
-			s.check_fcs = true;
+			s->check_fcs = true;
 			break;
 		case O_ETHERTYPE:
 			if (pe_parse_u64(optarg, 0, 0xffff, &x))
 				return pe_usage("--ethertype %s: must be 0x0000..0xffff", optarg);
-			s.ethertype = (int)x;
+			s->ethertype = (int)x;
 			break;
 		case O_JSON:
-			json = true;
+		case O_JSON_STREAM:
+			if (a->fmt != PE_REC_TEXT)
+				return pe_usage(
+					"capture: --json and --json-stream exclude each other");
+			a->fmt = c == O_JSON ? PE_REC_JSON : PE_REC_JSON_STREAM;
 			break;
 		case O_READY:
-			ready = optarg;
+			a->ready = optarg;
 			break;
 		case O_INCOMING:
-			co.incoming_only = true;
+			a->co.incoming_only = true;
 			break;
 		case O_RING_MB:
 			if (pe_parse_u64(optarg, 4, 1024, &x))
 				return pe_usage("--ring-mb %s: must be 4..1024", optarg);
-			co.n_blocks = (unsigned)x;
+			a->co.n_blocks = (unsigned)x;
 			break;
 		case 'h':
-			return pe_cli_help(usage, false);
+			pe_cli_help(usage, false);
+			return -1;
 		default:
 			return pe_cli_help(usage, true);
 		}
 	}
 	if (optind < argc)
 		return pe_usage("capture: unexpected argument '%s'", argv[optind]);
-	if (!dev)
+	if (!a->dev)
 		return pe_usage("capture: missing --dev IF (see 'pkteng capture --help')");
-	err = pe_if_lookup(dev, NULL, NULL);
+	return 0;
+}
+
+/* Receives until the count, the time or a signal; reports intervals on the way. */
+static int capture_loop(struct cap_args *a, struct cap_state *s, struct pe_cap *cap,
+			struct pe_rec *rec, struct pe_interval *iv)
+{
+	double t0_s, t1_s;
+	int err;
+
+	while (!pe_stopped() && !(s->limit && s->frames >= s->limit) && !s->write_err) {
+		uint64_t now = pe_mono_ns();
+
+		if (pe_interval_over(iv, now))
+			break;
+		err = pe_cap_poll(cap, pe_interval_wait_ms(iv, now, 100), on_frame, s);
+		if (err < 0 && err != -EINTR)
+			return pe_fail("capture: %s: %s", a->dev, strerror(-err));
+		if (a->interval_s > 0 && pe_interval_due(iv, pe_mono_ns(), &t0_s, &t1_s))
+			report_interval(rec, s, a, cap, t0_s, t1_s);
+	}
+	return PE_EXIT_OK;
+}
+
+static int run(int argc, char **argv)
+{
+	struct cap_state s = { .ethertype = -1 };
+	struct cap_args a = { .co = { .sz = sizeof(a.co) } };
+	struct pe_rec rec = { .fmt = PE_REC_TEXT };
+	struct pe_interval iv;
+	struct pe_cap *cap;
+	uint64_t kp = 0, kd = 0;
+	int rc, err;
+
+	rc = parse(argc, argv, &a, &s);
+	if (rc)
+		return rc < 0 ? PE_EXIT_OK : rc;
+	err = pe_if_lookup(a.dev, NULL, NULL);
 	if (err == -ENODEV)
-		return pe_usage("--dev %s: no such interface", dev);
+		return pe_usage("--dev %s: no such interface", a.dev);
 	if (err == -ENETDOWN)
-		return pe_fail("capture: %s is down (ip link set %s up)", dev, dev);
-	co.ifname = dev;
-	cap = pe_cap_open(&co);
+		return pe_fail("capture: %s is down (ip link set %s up)", a.dev, a.dev);
+	a.co.ifname = a.dev;
+	cap = pe_cap_open(&a.co);
 	if (!cap) {
 		if (errno == EPERM || errno == EACCES)
 			return pe_fail("capture: needs CAP_NET_RAW (run as root)");
-		return pe_fail("capture: %s: %s", dev, strerror(errno));
+		return pe_fail("capture: %s: %s", a.dev, strerror(errno));
 	}
-	if (pcap) {
+	if (a.pcap) {
 		struct pe_pcap_opts po = { .sz = sizeof(po), .nanosec = true, .fcs = s.check_fcs };
 
-		s.w = pe_pcap_create(pcap, &po);
+		s.w = pe_pcap_create(a.pcap, &po);
 		if (!s.w) {
-			rc = pe_fail("--pcap %s: %s", pcap, strerror(errno));
+			rc = pe_fail("--pcap %s: %s", a.pcap, strerror(errno));
 			pe_cap_close(cap);
 			return rc;
 		}
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	if (ready) {
-		int fd = open(ready, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	pe_stop_catch();
+	if (pe_rec_open(&rec, a.fmt, stdout, "capture")) {
+		rc = pe_fail("capture: out of memory");
+		goto out;
+	}
+	if (rec.start) {
+		pe_rec_set_backend(&rec, "tpacket_v3", NULL);
+		pe_rec_add(rec.start, "params", params_json(&a, &s));
+		pe_rec_add(rec.start, "dev", pe_dev_json(a.dev));
+	}
+	if (a.ready) {
+		int fd = open(a.ready, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 
 		if (fd < 0) {
-			rc = pe_fail("--ready-file %s: %s", ready, strerror(errno));
+			rc = pe_fail("--ready-file %s: %s", a.ready, strerror(errno));
 			goto out;
 		}
 		close(fd);
 	}
-	fprintf(stderr, "pkteng capture: ready on %s\n", dev);
-	t0 = last_report = pe_rate_now_ns();
-	if (time_s > 0)
-		end_ns = t0 + (uint64_t)(time_s * 1e9);
-	if (interval_s > 0)
-		next_report = t0 + (uint64_t)(interval_s * 1e9);
-	while (!stop_flag && !(s.limit && s.frames >= s.limit) && !s.write_err) {
-		uint64_t now = pe_rate_now_ns();
-		int64_t wait_ms = 100;
-
-		if (end_ns) {
-			if (now >= end_ns)
-				break;
-			if ((int64_t)((end_ns - now) / 1000000) + 1 < wait_ms)
-				wait_ms = (end_ns - now) / 1000000 + 1;
-		}
-		err = pe_cap_poll(cap, (int)wait_ms, on_frame, &s);
-		if (err < 0 && err != -EINTR) {
-			rc = pe_fail("capture: %s: %s", dev, strerror(-err));
-			goto out;
-		}
-		now = pe_rate_now_ns();
-		if (next_report && now >= next_report) {
-			double dt = (now - last_report) / 1e9;
-
-			pe_cap_stats(cap, &kp, &kd);
-			if (!json) {
-				printf("[%7.2fs] %10.0f frames/s  total %llu  kernel drops %llu\n",
-				       (now - t0) / 1e9, (s.frames - last_frames) / dt,
-				       (unsigned long long)s.frames, (unsigned long long)kd);
-				fflush(stdout);
-			}
-			last_frames = s.frames;
-			last_report = now;
-			next_report += (uint64_t)(interval_s * 1e9);
-		}
-	}
+	pe_rec_begin(&rec);
+	fprintf(stderr, "pkteng capture: ready on %s\n", a.dev);
+	pe_interval_start(&iv, a.interval_s, a.time_s);
+	rc = capture_loop(&a, &s, cap, &rec, &iv);
+	if (rc)
+		goto out;
 	if (s.write_err) {
-		rc = pe_fail("--pcap %s: %s", pcap, strerror(-s.write_err));
+		rc = pe_fail("--pcap %s: %s", a.pcap, strerror(-s.write_err));
 		goto out;
 	}
 	pe_cap_stats(cap, &kp, &kd);
@@ -353,25 +425,23 @@ static int run(int argc, char **argv)
 		err = pe_pcap_commit(s.w);
 		s.w = NULL;
 		if (err) {
-			rc = pe_fail("--pcap %s: %s", pcap, strerror(-err));
+			rc = pe_fail("--pcap %s: %s", a.pcap, strerror(-err));
 			goto out;
 		}
 	}
 	{
-		double secs = (pe_rate_now_ns() - t0) / 1e9;
+		double secs = pe_interval_elapsed_s(&iv, pe_mono_ns());
 
-		if (json) {
-			json_object *o = report_json(dev, &s, secs, kp, kd);
-
-			printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-			json_object_put(o);
-		} else {
-			report_text(dev, &s, secs, kp, kd);
-		}
+		if (a.fmt == PE_REC_TEXT)
+			report_text(a.dev, &s, secs, kp, kd);
+		else
+			pe_rec_end(&rec, 0, secs, pe_stop_signal() != 0,
+				   summary_json(&s, secs, kp, kd));
 	}
 	if (fflush(stdout))
 		rc = pe_fail("capture: stdout: %s", strerror(errno));
 out:
+	pe_rec_close(&rec);
 	pe_pcap_abort(s.w);
 	pe_cap_close(cap);
 	return rc;

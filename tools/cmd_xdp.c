@@ -5,21 +5,22 @@
 #include <getopt.h>
 #include <json-c/json.h>
 #include <net/if.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "ebpf/loader.h"
+#include "record/interval.h"
+#include "record/meta.h"
+#include "record/record.h"
 #include "tools/cli.h"
 
 static const char usage[] =
 	"Usage: pkteng xdp attach --dev IF [--mode native|generic] [--drop]\n"
-	"       pkteng xdp stats  --dev IF [-i SECONDS] [-t SECONDS] [--json]\n"
+	"       pkteng xdp stats  --dev IF [-i SECONDS] [-t SECONDS] [--json|--json-stream]\n"
 	"       pkteng xdp detach --dev IF [--force]\n"
 	"       pkteng xdp run    --dev IF [--mode native|generic] [--drop] [-i SECONDS]\n"
-	"                         [-t SECONDS] [--json]\n"
+	"                         [-t SECONDS] [--json|--json-stream]\n"
 	"Counts the frames an interface receives with an XDP program, per CPU, by ethertype\n"
 	"(ipv4, ipv6, arp, other, short), by L4 protocol of IP frames (tcp, udp, icmp, other,\n"
 	"bad) and VLAN tags (one, two), through up to two tags.\n"
@@ -35,23 +36,19 @@ static const char usage[] =
 	"  -i, --interval S  seconds between rate lines\n"
 	"  -t, --time S      stop after S seconds (stats -t alone: one rate line over S)\n"
 	"  --force           detach also a program left by another tool or a crashed run\n"
-	"  --json            JSON: one object (totals) or one object per line (rates)\n"
+	"  --json            one JSON record on stdout at the end (docs/results.md)\n"
+	"  --json-stream     JSON lines: start, one per interval, summary\n"
 	"  --debug           show libbpf's messages (the verifier log)\n";
 
 struct xdp_args {
 	const char *verb, *dev;
 	enum pe_xdp_mode mode;
-	bool drop, force, json, debug, has_mode, has_i, has_t;
+	bool drop, force, debug, has_mode, has_i, has_t;
 	double interval_s, time_s;
 	int ifindex;
+	enum pe_rec_fmt fmt;
+	struct pe_rec rec;
 };
-
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	stop = sig;
-}
 
 static const char *mode_name(int mode)
 {
@@ -61,7 +58,7 @@ static const char *mode_name(int mode)
 /* Status lines go to stdout, or stderr when stdout carries JSON. */
 static FILE *info(const struct xdp_args *a)
 {
-	return a->json ? stderr : stdout;
+	return a->fmt != PE_REC_TEXT ? stderr : stdout;
 }
 
 static int fail_errno(const struct xdp_args *a, const char *what, int err)
@@ -120,53 +117,73 @@ static struct json_object *ctr_json(const struct pe_xdp_ctr *c)
 {
 	struct json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "frames", json_object_new_uint64(c->pkts));
-	json_object_object_add(o, "bytes", json_object_new_uint64(c->bytes));
+	pe_rec_add(o, "rx_frames", pe_rec_u64(c->pkts));
+	pe_rec_add(o, "rx_bytes_l2", pe_rec_u64(c->bytes));
 	return o;
 }
 
-static struct json_object *stats_json(const char *dev, const struct pe_xdp_stats *s, double secs)
+/* The figures of counters s over secs seconds (0: no rates). The counter sums bytes, so the
+ * wire figure cannot pad frames shorter than 60 bytes (docs/results.md). */
+static struct json_object *stats_json(const struct pe_xdp_stats *s, double secs)
 {
 	struct json_object *o = json_object_new_object(), *l3, *l4, *vlan;
 	struct pe_xdp_ctr t = pe_xdp_stats_total(s);
 	unsigned i;
 
-	json_object_object_add(o, "dev", json_object_new_string(dev));
-	if (secs > 0) {
-		json_object_object_add(o, "seconds", json_object_new_double(secs));
-		json_object_object_add(o, "pps", json_object_new_double(t.pkts / secs));
-		json_object_object_add(o, "bps", json_object_new_double(t.bytes * 8.0 / secs));
-	}
-	json_object_object_add(o, "total", ctr_json(&t));
+	pe_rec_add_frames(o, "rx", t.pkts, t.bytes, t.bytes + t.pkts * PE_REC_WIRE_OVERHEAD, secs);
 	l3 = json_object_new_object();
 	for (i = 0; i < PE_XDP_L3_MAX; i++)
-		json_object_object_add(l3, pe_xdp_l3_name(i), ctr_json(&s->l3[i]));
-	json_object_object_add(o, "l3", l3);
+		pe_rec_add(l3, pe_xdp_l3_name(i), ctr_json(&s->l3[i]));
+	pe_rec_add(o, "l3", l3);
 	l4 = json_object_new_object();
 	for (i = 0; i < PE_XDP_L4_MAX; i++)
-		json_object_object_add(l4, pe_xdp_l4_name(i), ctr_json(&s->l4[i]));
-	json_object_object_add(o, "l4", l4);
+		pe_rec_add(l4, pe_xdp_l4_name(i), ctr_json(&s->l4[i]));
+	pe_rec_add(o, "l4", l4);
 	vlan = json_object_new_object();
-	json_object_object_add(vlan, "one", ctr_json(&s->vlan[0]));
-	json_object_object_add(vlan, "two", ctr_json(&s->vlan[1]));
-	json_object_object_add(o, "vlan", vlan);
+	pe_rec_add(vlan, "one", ctr_json(&s->vlan[0]));
+	pe_rec_add(vlan, "two", ctr_json(&s->vlan[1]));
+	pe_rec_add(o, "vlan", vlan);
 	return o;
 }
 
-static void print_json(struct json_object *o)
+/* Opens the record: the parameters, the XDP mode in use (and why, after a fallback), the
+ * interface. */
+static int open_record(struct xdp_args *a, const char *mode, const char *fallback)
 {
-	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-	json_object_put(o);
-	fflush(stdout);
+	struct json_object *p;
+	char cmd[16], backend[32];
+
+	snprintf(cmd, sizeof(cmd), "xdp %s", a->verb);
+	if (pe_rec_open(&a->rec, a->fmt, stdout, cmd))
+		return pe_fail("xdp %s: out of memory", a->verb);
+	if (!a->rec.start)
+		return PE_EXIT_OK;
+	snprintf(backend, sizeof(backend), "xdp-%s", mode);
+	pe_rec_set_backend(&a->rec, backend, fallback);
+	p = json_object_new_object();
+	pe_rec_add(p, "dev", json_object_new_string(a->dev));
+	if (!strcmp(a->verb, "run")) {
+		pe_rec_add(p, "mode",
+			   json_object_new_string(!a->has_mode ? "auto" : mode_name(a->mode)));
+		pe_rec_add(p, "drop", json_object_new_boolean(a->drop));
+	}
+	pe_rec_add(p, "interval_s", a->has_i || a->has_t ? pe_rec_secs(a->interval_s) : NULL);
+	pe_rec_add(p, "time_s", a->has_t ? pe_rec_secs(a->time_s) : NULL);
+	pe_rec_add(a->rec.start, "params", p);
+	pe_rec_add(a->rec.start, "dev", pe_dev_json(a->dev));
+	pe_rec_begin(&a->rec);
+	return PE_EXIT_OK;
 }
 
-static void print_totals(const struct xdp_args *a, const struct pe_xdp_stats *s)
+/* The counters s: text totals, or the record's summary over [0, secs] (secs < 0: counters
+ * read once, no time span). */
+static void print_totals(struct xdp_args *a, const struct pe_xdp_stats *s, double secs)
 {
 	struct pe_xdp_ctr t = pe_xdp_stats_total(s);
 	unsigned i;
 
-	if (a->json) {
-		print_json(stats_json(a->dev, s, 0));
+	if (a->fmt != PE_REC_TEXT) {
+		pe_rec_end(&a->rec, 0, secs, pe_stop_signal() != 0, stats_json(s, secs));
 		return;
 	}
 	printf("%-10s %16s %18s\n", a->dev, "frames", "bytes");
@@ -195,17 +212,15 @@ static void stats_sub(struct pe_xdp_stats *d, const struct pe_xdp_stats *now,
 		o[i] = n[i] - p[i];
 }
 
-static void print_rate(const struct xdp_args *a, double t_s, double secs,
-		       const struct pe_xdp_stats *d, bool header)
+static void print_rate(struct xdp_args *a, double t0_s, double t1_s, const struct pe_xdp_stats *d,
+		       bool header)
 {
 	struct pe_xdp_ctr t = pe_xdp_stats_total(d);
+	double secs = t1_s - t0_s;
 	unsigned i;
 
-	if (a->json) {
-		struct json_object *o = stats_json(a->dev, d, secs);
-
-		json_object_object_add(o, "t_s", json_object_new_double(t_s));
-		print_json(o);
+	if (a->fmt != PE_REC_TEXT) {
+		pe_rec_interval(&a->rec, t0_s, t1_s, stats_json(d, secs));
 		return;
 	}
 	if (header) {
@@ -220,7 +235,7 @@ static void print_rate(const struct xdp_args *a, double t_s, double secs,
 		}
 		printf(" %7s %7s\n", "vlan1", "vlan2");
 	}
-	printf("%8.2f %12.0f %10.2f", t_s, t.pkts / secs, t.bytes * 8e-6 / secs);
+	printf("%8.2f %12.0f %10.2f", t1_s, t.pkts / secs, t.bytes * 8e-6 / secs);
 	for (i = 0; i < PE_XDP_L3_MAX; i++)
 		printf(" %9.0f", d->l3[i].pkts / secs);
 	for (i = 0; i < PE_XDP_L4_MAX; i++)
@@ -229,66 +244,50 @@ static void print_rate(const struct xdp_args *a, double t_s, double secs,
 	fflush(stdout);
 }
 
-static double now_s(void)
+static int read_ctrs(struct pe_xdp *x, int map_fd, struct pe_xdp_stats *s)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
+	return x ? pe_xdp_read(x, s) : pe_xdp_read_fd(map_fd, s);
 }
 
-/* Sleeps until the monotonic time t_s, or a signal. */
-static void sleep_until(double t_s)
-{
-	struct timespec ts = { (time_t)t_s, (long)((t_s - (time_t)t_s) * 1e9) };
-
-	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
-}
-
-/* Prints a rate line every interval until -t has passed or a signal; read() reads the counters.
- * With `totals`, the totals since the start follow. */
-static int rate_loop(const struct xdp_args *a, struct pe_xdp *x, int map_fd, bool totals)
+/* Reports every interval until -t has passed or a signal. The summary (totals in text only
+ * with `totals`; always in a record) covers the whole run up to the stop. */
+static int rate_loop(struct xdp_args *a, struct pe_xdp *x, int map_fd, bool totals)
 {
 	struct pe_xdp_stats first, prev, now, d;
-	double t0 = now_s(), tprev = t0, tnext = t0, end = a->time_s > 0 ? t0 + a->time_s : 0;
+	struct pe_interval iv;
+	double t0_s, t1_s;
 	bool header = true;
+	uint64_t t;
 	int err;
 
-	err = x ? pe_xdp_read(x, &first) : pe_xdp_read_fd(map_fd, &first);
+	err = read_ctrs(x, map_fd, &first);
 	if (err)
 		return fail_errno(a, "reading the counters", err);
 	prev = first;
-	while (!stop) {
-		double t;
-
-		tnext += a->interval_s;
-		if (end && tnext > end)
-			tnext = end;
-		sleep_until(tnext);
-		t = now_s();
-		err = x ? pe_xdp_read(x, &now) : pe_xdp_read_fd(map_fd, &now);
+	pe_interval_start(&iv, a->interval_s, a->time_s);
+	while (!pe_stopped()) {
+		pe_interval_sleep(&iv); /* a signal wakes it */
+		t = pe_mono_ns();
+		if (!pe_interval_due(&iv, t, &t0_s, &t1_s))
+			continue;
+		err = read_ctrs(x, map_fd, &now);
 		if (err)
 			return fail_errno(a, "reading the counters", err);
-		if (t > tprev) {
-			stats_sub(&d, &now, &prev);
-			print_rate(a, t - t0, t - tprev, &d, header);
-			header = false;
-		}
+		stats_sub(&d, &now, &prev);
+		print_rate(a, t0_s, t1_s, &d, header);
+		header = false;
 		prev = now;
-		tprev = t;
-		if (end && t >= end - 1e-6)
+		if (pe_interval_over(&iv, t))
 			break;
 	}
-	if (totals) {
+	t = pe_mono_ns();
+	if (pe_stopped() && !read_ctrs(x, map_fd, &now))
+		prev = now; /* what came after the last interval, too */
+	if (totals || a->fmt != PE_REC_TEXT) {
 		stats_sub(&d, &prev, &first);
-		print_totals(a, &d);
+		print_totals(a, &d, pe_interval_elapsed_s(&iv, t));
 	}
 	return PE_EXIT_OK;
-}
-
-static void catch_signals(void)
-{
-	pe_cli_on_stop(on_signal); /* wakes the sleep */
 }
 
 static int do_attach(struct xdp_args *a)
@@ -318,6 +317,14 @@ static int do_attach(struct xdp_args *a)
 	return PE_EXIT_OK;
 }
 
+/* The mode of the program attached to the interface ("native", "generic"...), for stats. */
+static const char *attached_mode(const struct xdp_args *a)
+{
+	struct pe_xdp_attached cur;
+
+	return pe_xdp_query(a->ifindex, &cur) > 0 ? cur.mode : "unknown";
+}
+
 static int do_stats(struct xdp_args *a)
 {
 	struct pe_xdp_stats s;
@@ -334,12 +341,20 @@ static int do_stats(struct xdp_args *a)
 	if (a->has_i || a->has_t) {
 		if (!a->has_i)
 			a->interval_s = a->time_s;
-		catch_signals();
+		pe_stop_catch(); /* a signal wakes the sleep */
+	}
+	rc = open_record(a, attached_mode(a), NULL);
+	if (rc)
+		goto out;
+	if (a->has_i || a->has_t) {
 		rc = rate_loop(a, NULL, fd, false);
 	} else {
 		err = pe_xdp_read_fd(fd, &s);
-		rc = err ? fail_errno(a, "reading the counters", err) : (print_totals(a, &s), 0);
+		rc = err ? fail_errno(a, "reading the counters", err)
+			 : (print_totals(a, &s, -1), 0);
 	}
+out:
+	pe_rec_close(&a->rec);
 	close(fd);
 	return rc;
 }
@@ -368,12 +383,20 @@ static int do_run(struct xdp_args *a)
 	struct pe_xdp *x = NULL;
 	int mode = 0, rc;
 
-	catch_signals(); /* before attaching, so an early SIGTERM still detaches */
+	char why[96];
+	int ferr;
+
+	pe_stop_catch(); /* before attaching, so an early SIGTERM still detaches */
 	rc = attach(a, &x, &mode);
 	if (rc)
 		return rc;
 	print_attached(a, x, mode);
-	rc = rate_loop(a, x, -1, true);
+	ferr = pe_xdp_fallback_err(x);
+	snprintf(why, sizeof(why), "native XDP refused (%s)", strerror(-ferr));
+	rc = open_record(a, mode_name(mode), ferr ? why : NULL);
+	if (!rc)
+		rc = rate_loop(a, x, -1, true);
+	pe_rec_close(&a->rec);
 	pe_xdp_close(x);
 	return rc;
 }
@@ -388,13 +411,19 @@ static int check_opt(const struct xdp_args *a, const char *opt, const char *verb
 
 static int run(int argc, char **argv)
 {
-	enum { O_DEV = 256, O_MODE, O_DROP, O_FORCE, O_JSON, O_DEBUG };
+	enum { O_DEV = 256, O_MODE, O_DROP, O_FORCE, O_JSON, O_JSON_STREAM, O_DEBUG };
 	static const struct option opts[] = {
-		{ "help", no_argument, 0, 'h' },	  { "dev", required_argument, 0, O_DEV },
-		{ "mode", required_argument, 0, O_MODE }, { "drop", no_argument, 0, O_DROP },
-		{ "force", no_argument, 0, O_FORCE },	  { "json", no_argument, 0, O_JSON },
-		{ "debug", no_argument, 0, O_DEBUG },	  { "interval", required_argument, 0, 'i' },
-		{ "time", required_argument, 0, 't' },	  { 0 },
+		{ "help", no_argument, 0, 'h' },
+		{ "dev", required_argument, 0, O_DEV },
+		{ "mode", required_argument, 0, O_MODE },
+		{ "drop", no_argument, 0, O_DROP },
+		{ "force", no_argument, 0, O_FORCE },
+		{ "json", no_argument, 0, O_JSON },
+		{ "json-stream", no_argument, 0, O_JSON_STREAM },
+		{ "debug", no_argument, 0, O_DEBUG },
+		{ "interval", required_argument, 0, 'i' },
+		{ "time", required_argument, 0, 't' },
+		{ 0 },
 	};
 	struct xdp_args a = { .interval_s = 1 };
 	int c, rc = 0;
@@ -440,7 +469,11 @@ static int run(int argc, char **argv)
 			break;
 		case O_JSON:
 			rc = check_opt(&a, "--json", "sr");
-			a.json = true;
+			a.fmt = PE_REC_JSON;
+			break;
+		case O_JSON_STREAM:
+			rc = check_opt(&a, "--json-stream", "sr");
+			a.fmt = PE_REC_JSON_STREAM;
 			break;
 		case O_DEBUG:
 			a.debug = true;

@@ -222,11 +222,11 @@ ParameterizedTest(unsigned *pi, xdp_inject, kinds, .init = setup, .fini = teardo
 	cr_expect_eq(pe_rt_int(r.inj, "errors"), 0, "%s", kd->name);
 	cr_expect_eq(r.tx_delta, n, "%s: tx_packets delta", kd->name);
 	cr_expect_eq(r.rx_delta, n, "%s: peer rx_packets delta", kd->name);
-	cr_expect_eq(pe_rt_int(r.cap, "frames"), n, "%s: captured", kd->name);
-	cr_expect_eq(pe_rt_int(r.cap, "bad_total"), 0, "%s: %s", kd->name, r.cap_out);
-	cr_expect_eq(pe_rt_int(r.cap, "seq.frames"), n, "%s: %s", kd->name, r.cap_out);
-	cr_expect_eq(pe_rt_int(r.cap, "seq.missing"), 0, "%s", kd->name);
-	cr_expect_eq(pe_rt_int(r.cap, "seq.reordered"), 0, "%s", kd->name);
+	cr_expect_eq(pe_rt_int(r.cap, "summary.rx_frames"), n, "%s: captured", kd->name);
+	cr_expect_eq(pe_rt_int(r.cap, "summary.bad_frames"), 0, "%s: %s", kd->name, r.cap_out);
+	cr_expect_eq(pe_rt_int(r.cap, "summary.seq.frames"), n, "%s: %s", kd->name, r.cap_out);
+	cr_expect_eq(pe_rt_int(r.cap, "summary.seq.missing"), 0, "%s", kd->name);
+	cr_expect_eq(pe_rt_int(r.cap, "summary.seq.reordered"), 0, "%s", kd->name);
 	cr_assert_eq(pe_run(&chk, "%s %s/tests/raw/check_frames.py %s %u exact %s \"%s\"",
 			    PE_PYTHON, PE_TEST_SRC, r.pcap, n, kd->size, kd->scapy),
 		     0);
@@ -254,12 +254,12 @@ Test(xdp_inject, long_run_in_order, .init = setup, .fini = teardown, .timeout = 
 	cr_expect_eq(pe_rt_int(r.inj, "frames"), n);
 	cr_expect_eq(r.tx_delta, n);
 	cr_expect_eq(r.rx_delta, n);
-	cr_expect_eq(pe_rt_int(r.cap, "frames"), n, "%s", r.cap_out);
-	cr_expect_eq(pe_rt_int(r.cap, "kernel_drops"), 0, "%s", r.cap_out);
-	cr_expect_eq(pe_rt_int(r.cap, "bad_total"), 0, "%s", r.cap_out);
-	cr_expect_eq(pe_rt_int(r.cap, "seq.last"), n - 1, "%s", r.cap_out);
-	cr_expect_eq(pe_rt_int(r.cap, "seq.missing"), 0, "%s", r.cap_out);
-	cr_expect_eq(pe_rt_int(r.cap, "seq.reordered"), 0, "%s", r.cap_out);
+	cr_expect_eq(pe_rt_int(r.cap, "summary.rx_frames"), n, "%s", r.cap_out);
+	cr_expect_eq(pe_rt_int(r.cap, "summary.kernel_rx_drops"), 0, "%s", r.cap_out);
+	cr_expect_eq(pe_rt_int(r.cap, "summary.bad_frames"), 0, "%s", r.cap_out);
+	cr_expect_eq(pe_rt_int(r.cap, "summary.seq.last"), n - 1, "%s", r.cap_out);
+	cr_expect_eq(pe_rt_int(r.cap, "summary.seq.missing"), 0, "%s", r.cap_out);
+	cr_expect_eq(pe_rt_int(r.cap, "summary.seq.reordered"), 0, "%s", r.cap_out);
 	pe_rt_io_free(&r);
 }
 

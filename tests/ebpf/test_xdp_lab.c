@@ -141,13 +141,17 @@ Test(xdp_lab, counts_frames_from_pkteng_inject)
 	cr_expect_eq(total.pkts, 56);
 }
 
-/* stats -i/-t: one JSON object per interval whose frames add up to what was sent. */
+/* stats -i/-t --json-stream: a start line, one line per interval whose frames add up to what
+ * was sent, and a summary that says the same. */
 Test(xdp_lab, stats_intervals)
 {
 	struct pe_lab_bg bg;
 	char out[128], *text, *line, *save = NULL;
-	uint64_t sum = 0;
-	int lines = 0, st;
+	struct json_object *ev;
+	const char *event;
+	uint64_t sum = 0, total = 0;
+	int lines = 0, summaries = 0, st;
+	double t0;
 	struct pe_run r;
 
 	PE_REQUIRE_XDP();
@@ -166,7 +170,7 @@ Test(xdp_lab, stats_intervals)
 		if (!freopen(out, "w", stdout))
 			_exit(127);
 		execl("/usr/bin/nsenter", "nsenter", ns, PE_TEST_BIN, "xdp", "stats", "--dev", dev,
-		      "-i", "0.5", "-t", "1.5", "--json", (char *)NULL);
+		      "-i", "0.5", "-t", "1.5", "--json-stream", (char *)NULL);
 		_exit(127);
 	}
 	pe_xl_wait_map_open(bg.pid);
@@ -179,13 +183,27 @@ Test(xdp_lab, stats_intervals)
 		struct json_object *o = json_tokener_parse(line);
 
 		cr_assert_not_null(o, "not JSON: %s", line);
-		sum += pe_xl_jget(o, "total", "frames", NULL);
-		cr_expect_gt(pe_xl_jget(o, "seconds", NULL, NULL) + 1, 0);
+		cr_assert(json_object_object_get_ex(o, "event", &ev), "%s", line);
+		event = json_object_get_string(ev);
+		if (!strcmp(event, "interval")) {
+			sum += pe_xl_jget(o, "rx_frames", NULL, NULL);
+			cr_assert(json_object_object_get_ex(o, "t0_s", &ev));
+			t0 = json_object_get_double(ev);
+			cr_expect(t0 >= lines * 0.5 && t0 < lines * 0.5 + 0.25,
+				  "interval %d starts at its boundary: %s", lines, line);
+			lines++;
+		} else if (!strcmp(event, "summary")) {
+			total = pe_xl_jget(o, "rx_frames", NULL, NULL);
+			summaries++;
+		} else {
+			cr_expect_str_eq(event, "start", "%s", line);
+		}
 		json_object_put(o);
-		lines++;
 	}
 	free(text);
 	unlink(out);
 	cr_expect_eq(lines, 3, "%d interval lines", lines);
+	cr_expect_eq(summaries, 1);
 	cr_expect_eq(sum, PE_XL_SENT, "intervals add up to %llu frames", (unsigned long long)sum);
+	cr_expect_eq(total, PE_XL_SENT, "the summary says %llu frames", (unsigned long long)total);
 }

@@ -193,32 +193,35 @@ uint64_t pe_xl_jget(struct json_object *o, const char *a, const char *b, const c
 	return json_object_get_uint64(v);
 }
 
-/* `pkteng xdp stats --json` parsed back into counters. */
+/* `pkteng xdp stats --json` parsed back into counters: the record's summary. */
 void pe_xl_stats_json(struct pe_xdp_stats *s, struct pe_xdp_ctr *total)
 {
-	struct json_object *o;
+	struct json_object *doc, *o;
 	struct pe_run r;
 	unsigned k;
 
 	cr_assert_eq(pe_xl_xdp(&r, "stats --dev %s --json", pe_xl_rx_if), 0);
 	cr_assert_eq(r.status, 0, "stats: %s", r.err);
-	o = json_tokener_parse(r.out);
-	cr_assert_not_null(o, "not JSON: %s", r.out);
+	doc = json_tokener_parse(r.out);
+	cr_assert_not_null(doc, "not JSON: %s", r.out);
+	cr_assert(json_object_object_get_ex(doc, "summary", &o), "no summary: %s", r.out);
 	for (k = 0; k < PE_XDP_L3_MAX; k++) {
-		s->l3[k].pkts = pe_xl_jget(o, "l3", pe_xdp_l3_name(k), "frames");
-		s->l3[k].bytes = pe_xl_jget(o, "l3", pe_xdp_l3_name(k), "bytes");
+		s->l3[k].pkts = pe_xl_jget(o, "l3", pe_xdp_l3_name(k), "rx_frames");
+		s->l3[k].bytes = pe_xl_jget(o, "l3", pe_xdp_l3_name(k), "rx_bytes_l2");
 	}
 	for (k = 0; k < PE_XDP_L4_MAX; k++) {
-		s->l4[k].pkts = pe_xl_jget(o, "l4", pe_xdp_l4_name(k), "frames");
-		s->l4[k].bytes = pe_xl_jget(o, "l4", pe_xdp_l4_name(k), "bytes");
+		s->l4[k].pkts = pe_xl_jget(o, "l4", pe_xdp_l4_name(k), "rx_frames");
+		s->l4[k].bytes = pe_xl_jget(o, "l4", pe_xdp_l4_name(k), "rx_bytes_l2");
 	}
-	s->vlan[0].pkts = pe_xl_jget(o, "vlan", "one", "frames");
-	s->vlan[1].pkts = pe_xl_jget(o, "vlan", "two", "frames");
-	s->vlan[0].bytes = pe_xl_jget(o, "vlan", "one", "bytes");
-	s->vlan[1].bytes = pe_xl_jget(o, "vlan", "two", "bytes");
-	total->pkts = pe_xl_jget(o, "total", "frames", NULL);
-	total->bytes = pe_xl_jget(o, "total", "bytes", NULL);
-	json_object_put(o);
+	s->vlan[0].pkts = pe_xl_jget(o, "vlan", "one", "rx_frames");
+	s->vlan[1].pkts = pe_xl_jget(o, "vlan", "two", "rx_frames");
+	s->vlan[0].bytes = pe_xl_jget(o, "vlan", "one", "rx_bytes_l2");
+	s->vlan[1].bytes = pe_xl_jget(o, "vlan", "two", "rx_bytes_l2");
+	total->pkts = pe_xl_jget(o, "rx_frames", NULL, NULL);
+	total->bytes = pe_xl_jget(o, "rx_bytes_l2", NULL, NULL);
+	cr_expect_eq(pe_xl_jget(o, "rx_bytes_wire", NULL, NULL), total->bytes + 24 * total->pkts,
+		     "wire: + FCS, preamble and gap a frame");
+	json_object_put(doc);
 	pe_run_free(&r);
 }
 

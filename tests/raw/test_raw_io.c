@@ -96,12 +96,12 @@ ParameterizedTest(unsigned *pi, raw_io, kinds, .init = setup, .fini = teardown, 
 	cr_expect_eq(pe_rt_int(r.inj, "frames"), kd->n, "%s: inject reported", kd->name);
 	cr_expect_eq(r.tx_delta, kd->n, "%s: tx_packets delta", kd->name);
 	cr_expect_eq(r.rx_delta, kd->n, "%s: peer rx_packets delta", kd->name);
-	cr_expect_eq(pe_rt_int(r.cap, "frames"), kd->n, "%s: captured", kd->name);
-	cr_expect_eq(pe_rt_int(r.cap, "bad_total"), 0, "%s: %s", kd->name, r.cap_out);
-	cr_expect_eq(pe_rt_int(r.cap, "kernel_drops"), 0, "%s", kd->name);
-	cr_expect_eq(pe_rt_int(r.cap, "seq.frames"), kd->n, "%s: %s", kd->name, r.cap_out);
-	cr_expect_eq(pe_rt_int(r.cap, "seq.missing"), 0, "%s", kd->name);
-	cr_expect_eq(pe_rt_int(r.cap, "seq.reordered"), 0, "%s", kd->name);
+	cr_expect_eq(pe_rt_int(r.cap, "summary.rx_frames"), kd->n, "%s: captured", kd->name);
+	cr_expect_eq(pe_rt_int(r.cap, "summary.bad_frames"), 0, "%s: %s", kd->name, r.cap_out);
+	cr_expect_eq(pe_rt_int(r.cap, "summary.kernel_rx_drops"), 0, "%s", kd->name);
+	cr_expect_eq(pe_rt_int(r.cap, "summary.seq.frames"), kd->n, "%s: %s", kd->name, r.cap_out);
+	cr_expect_eq(pe_rt_int(r.cap, "summary.seq.missing"), 0, "%s", kd->name);
+	cr_expect_eq(pe_rt_int(r.cap, "summary.seq.reordered"), 0, "%s", kd->name);
 	if (!strcmp(kd->mode, "exact"))
 		cr_assert_eq(pe_run(&chk,
 				    "%s %s/tests/raw/check_frames.py %s %u exact %s \"%s\" %s",
@@ -153,10 +153,11 @@ ParameterizedTest(unsigned *pi, raw_io, flat_out, .init = setup, .fini = teardow
 	cr_expect_eq(r.rx_delta, n, "%s: peer rx_packets", f->method);
 	/* The capture may lose frames to a full ring when it is starved of CPU; the kernel
 	 * says how many, and together they make n. */
-	cr_expect_eq(pe_rt_int(r.cap, "frames") + pe_rt_int(r.cap, "kernel_drops"), n, "%s: %s",
-		     f->method, r.cap_out);
-	cr_expect_eq(pe_rt_int(r.cap, "bad_total"), 0);
-	cr_expect_eq(pe_rt_int(r.cap, "seq.reordered"), 0);
+	cr_expect_eq(pe_rt_int(r.cap, "summary.rx_frames") +
+			     pe_rt_int(r.cap, "summary.kernel_rx_drops"),
+		     n, "%s: %s", f->method, r.cap_out);
+	cr_expect_eq(pe_rt_int(r.cap, "summary.bad_frames"), 0);
+	cr_expect_eq(pe_rt_int(r.cap, "summary.seq.reordered"), 0);
 	pe_rt_io_free(&r);
 }
 
@@ -172,7 +173,7 @@ Test(raw_io, replay, .init = setup, .fini = teardown, .timeout = 60)
 	cr_assert_eq(
 		pe_rt_io(&lab, dir, "-n 50 --vary sport=1-50 --size 100", "-n 50 -t 10", 15000, &r),
 		0, "%s", r.cap_err);
-	cr_assert_eq(pe_rt_int(r.cap, "frames"), 50, "%s", r.cap_out);
+	cr_assert_eq(pe_rt_int(r.cap, "summary.rx_frames"), 50, "%s", r.cap_out);
 	snprintf(first, sizeof(first), "%s/first.pcap", dir);
 	cr_assert_eq(rename(r.pcap, first), 0);
 	pe_rt_io_free(&r);
@@ -205,12 +206,12 @@ Test(raw_io, replay, .init = setup, .fini = teardown, .timeout = 60)
 	pe_run_free(&run);
 	snprintf(args, sizeof(args), "--replay %s/twice.pcap --rate 2000", dir);
 	cr_assert_eq(pe_rt_io(&lab, dir, args, "-n 80 -t 10", 15000, &r), 0);
-	cr_expect_eq(pe_rt_int(r.cap, "frames"), 80, "%s", r.cap_out);
-	cr_expect_eq(pe_rt_int(r.cap, "seq.frames"), 80);
-	cr_expect_eq(pe_rt_int(r.cap, "seq.restarts"), 1);
-	cr_expect_eq(pe_rt_int(r.cap, "seq.missing"), 0);
-	cr_expect_eq(pe_rt_int(r.cap, "seq.reordered"), 0);
-	cr_expect_eq(pe_rt_int(r.cap, "seq.last"), 29);
+	cr_expect_eq(pe_rt_int(r.cap, "summary.rx_frames"), 80, "%s", r.cap_out);
+	cr_expect_eq(pe_rt_int(r.cap, "summary.seq.frames"), 80);
+	cr_expect_eq(pe_rt_int(r.cap, "summary.seq.restarts"), 1);
+	cr_expect_eq(pe_rt_int(r.cap, "summary.seq.missing"), 0);
+	cr_expect_eq(pe_rt_int(r.cap, "summary.seq.reordered"), 0);
+	cr_expect_eq(pe_rt_int(r.cap, "summary.seq.last"), 29);
 	pe_rt_io_free(&r);
 
 	/* The file's own timing: frames 20 ms apart (set by scapy), 10 frames span 180 ms. */
@@ -226,8 +227,9 @@ Test(raw_io, replay, .init = setup, .fini = teardown, .timeout = 60)
 	cr_assert_eq(pe_rt_io(&lab, dir, args, "-n 10 -t 10", 15000, &r), 0);
 	cr_expect_eq(pe_rt_int(r.inj, "frames"), 10, "%s", r.inj_out);
 	{
-		double span_ms =
-			(pe_rt_int(r.cap, "last_t_ns") - pe_rt_int(r.cap, "first_t_ns")) / 1e6;
+		double span_ms = (pe_rt_int(r.cap, "summary.last_frame_t_ns") -
+				  pe_rt_int(r.cap, "summary.first_frame_t_ns")) /
+				 1e6;
 
 		cr_expect(span_ms > 175 && span_ms < 200, "own timing: 10 frames spanned %.1f ms",
 			  span_ms);
@@ -267,11 +269,11 @@ Test(raw_io, capture_counts_bad_frames_by_reason, .init = setup, .fini = teardow
 	cr_expect_eq(r.inj_status, 0, "%s", r.inj_err);
 	cr_expect_eq(r.tx_delta, 18, "tx_packets delta %llu: %s", (unsigned long long)r.tx_delta,
 		     r.inj_out);
-	cr_expect_eq(pe_rt_int(r.cap, "frames"), 18, "%s", r.cap_out);
-	cr_expect_eq(pe_rt_int(r.cap, "bad_total"), 15, "%s", r.cap_out);
-	cr_expect_eq(pe_rt_int(r.cap, "bad.BAD_FCS"), 4, "%s", r.cap_out);
-	cr_expect_eq(pe_rt_int(r.cap, "bad.BAD_L4_CSUM"), 5, "%s", r.cap_out);
-	cr_expect_eq(pe_rt_int(r.cap, "bad.BAD_IP_CSUM"), 6, "%s", r.cap_out);
+	cr_expect_eq(pe_rt_int(r.cap, "summary.rx_frames"), 18, "%s", r.cap_out);
+	cr_expect_eq(pe_rt_int(r.cap, "summary.bad_frames"), 15, "%s", r.cap_out);
+	cr_expect_eq(pe_rt_int(r.cap, "summary.bad_by_reason.BAD_FCS"), 4, "%s", r.cap_out);
+	cr_expect_eq(pe_rt_int(r.cap, "summary.bad_by_reason.BAD_L4_CSUM"), 5, "%s", r.cap_out);
+	cr_expect_eq(pe_rt_int(r.cap, "summary.bad_by_reason.BAD_IP_CSUM"), 6, "%s", r.cap_out);
 	pe_rt_io_free(&r);
 }
 
@@ -303,9 +305,9 @@ Test(raw_io, capture_ethertype_filter, .init = setup, .fini = teardown, .timeout
 	cr_expect_eq(pe_lab_bg_wait(&bg, 15000), 0);
 	cap = json_object_from_file(out);
 	cr_assert(cap != NULL);
-	cr_expect_eq(pe_rt_int(cap, "frames"), 30);
-	cr_expect_eq(pe_rt_int(cap, "filtered"), 20);
-	cr_expect_eq(pe_rt_int(cap, "seq.frames"), 30);
+	cr_expect_eq(pe_rt_int(cap, "summary.rx_frames"), 30);
+	cr_expect_eq(pe_rt_int(cap, "summary.filtered_frames"), 20);
+	cr_expect_eq(pe_rt_int(cap, "summary.seq.frames"), 30);
 	json_object_put(cap);
 }
 
@@ -346,9 +348,9 @@ ParameterizedTest(unsigned *pi, raw_io, pushback, .init = setup, .fini = teardow
 	cr_expect_eq(pe_rt_int(r.inj, "frames"), n, "%s", m);
 	cr_expect_eq(r.tx_delta, n, "%s: tx_packets", m);
 	cr_expect_eq(r.rx_delta, n, "%s: peer rx_packets", m);
-	cr_expect_eq(pe_rt_int(r.cap, "frames"), n, "%s: %s", m, r.cap_out);
-	cr_expect_eq(pe_rt_int(r.cap, "seq.missing"), 0, "%s", m);
-	cr_expect_eq(pe_rt_int(r.cap, "seq.reordered"), 0, "%s", m);
+	cr_expect_eq(pe_rt_int(r.cap, "summary.rx_frames"), n, "%s: %s", m, r.cap_out);
+	cr_expect_eq(pe_rt_int(r.cap, "summary.seq.missing"), 0, "%s", m);
+	cr_expect_eq(pe_rt_int(r.cap, "summary.seq.reordered"), 0, "%s", m);
 	if (strcmp(m, "sendmmsg"))
 		cr_expect_gt(pe_rt_int(r.inj, "retries"), 0, "%s: the qdisc never pushed back: %s",
 			     m, r.inj_out);

@@ -65,10 +65,12 @@ ParameterizedTest(unsigned *pi, raw_rate, within_1pct, .init = setup, .fini = te
 		cr_assert_eq(r.tx_delta, c->n);
 		/* a capture ring that overflowed under load still dates the frames it kept (seen:
 		 * 77% kept, rate within 0.1%); half the run is plenty to span */
-		cr_assert_geq(pe_rt_int(r.cap, "frames"), c->n / 2, "%s", r.cap_out);
-		span = (double)(pe_rt_int(r.cap, "last_t_ns") - pe_rt_int(r.cap, "first_t_ns"));
+		cr_assert_geq(pe_rt_int(r.cap, "summary.rx_frames"), c->n / 2, "%s", r.cap_out);
+		span = (double)(pe_rt_int(r.cap, "summary.last_frame_t_ns") -
+				pe_rt_int(r.cap, "summary.first_frame_t_ns"));
 		cr_assert_gt(span, 0, "%s", r.cap_out);
-		rate = (double)(pe_rt_int(r.cap, "seq.last") - pe_rt_int(r.cap, "seq.first")) *
+		rate = (double)(pe_rt_int(r.cap, "summary.seq.last") -
+				pe_rt_int(r.cap, "summary.seq.first")) *
 		       1e9 / span;
 		err = fabs(rate - c->rate) / c->rate;
 		got[t] = rate;
