@@ -1,5 +1,9 @@
-/* Private to the loop: the structures behind loop.h shared by loop.c (timers, send queues,
- * connection life cycle) and the two backends, and the backend operations table. */
+/* Private to the loop: the structures behind loop.h and the backend operations table.
+ * Layers, each calling only the ones below it: loop.c (open, run, stop, close) -> loop_conn_io.c
+ * (data path, deferred work) -> loop_conn.c (connection life cycle) -> loop_sock.c (listeners,
+ * UDP) -> loop_timer.c (clocks, timers). The objects drive a backend (loop_uring*.c,
+ * loop_epoll.c) through pe_backend_ops; a backend reports back only through the pe__conn_*,
+ * pe__listener_* and pe__udp_* event entry points below, never into loop.c. */
 #ifndef PKTENG_ENGINE_LOOP_INT_H
 #define PKTENG_ENGINE_LOOP_INT_H
 
@@ -36,6 +40,8 @@ struct pe_src {
 	uint8_t kind;
 	void *owner;
 };
+
+#define PE_COPY_CHUNK 16384 /* copy sends coalesce into chunks this big (one kept spare) */
 
 enum pe_sq_kind { PE_SQ_COPY, PE_SQ_REF, PE_SQ_FILE };
 
@@ -204,27 +210,47 @@ struct pe_loop {
 	void *bk;      /* backend private */
 };
 
-/* loop.c services for the backends. */
-void pe__conn_recv(struct pe_conn *c, const void *data, size_t len); /* bytes arrived */
-void pe__conn_eof(struct pe_conn *c);
-/* n bytes were taken by the kernel from the head of the queue. */
-void pe__conn_consumed(struct pe_conn *c, size_t n);
+/* loop_timer.c: fires the timers due by l->now_ns; returns how many. */
+unsigned pe__timers_fire(struct pe_loop *l);
+
+/* loop_sock.c */
+void pe__listener_ref(struct pe_listener *ls);
+void pe__listener_unref(struct pe_listener *ls); /* frees at zero */
+void pe__udp_recv(struct pe_udp *u, const struct pe_dgram *d, unsigned n);
+void pe__udp_sent(struct pe_udp *u, unsigned n, int err); /* n slots from head done */
+void pe__udp_dead(struct pe_udp *u);			  /* backend done with u: free it soon */
+void pe__udp_process(struct pe_loop *l); /* frees dead sockets, flushes those with sends */
+
+/* loop_conn.c */
+struct pe_conn *pe__conn_accepted(struct pe_listener *ls, int fd);
+void pe__conn_opened(struct pe_conn *c, int err); /* connect finished */
 /* A send failed (or a file item failed): closes the connection with err. */
 void pe__conn_error(struct pe_conn *c, int err);
 /* The FILE item at the head failed (-ENODATA: file shorter than promised): done(err), then the
  * connection closes with err. */
 void pe__conn_file_failed(struct pe_conn *c, int err);
-void pe__conn_opened(struct pe_conn *c, int err); /* connect finished */
-void pe__conn_dead(struct pe_conn *c);		  /* backend done with c: finalize */
-struct pe_conn *pe__conn_accepted(struct pe_listener *ls, int fd);
+void pe__conn_dead(struct pe_conn *c);	   /* backend done with c: finalize */
+void pe__conn_finalize(struct pe_conn *c); /* on_close, then free (from the dead list) */
+void pe__item_free(struct pe_conn *c, struct pe_sq_item *it, int err); /* done(err) + free */
+
+/* loop_conn_io.c */
+void pe__conn_recv(struct pe_conn *c, const void *data, size_t len); /* bytes arrived */
+void pe__conn_eof(struct pe_conn *c);
+/* n bytes were taken by the kernel from the head of the queue. */
+void pe__conn_consumed(struct pe_conn *c, size_t n);
 void pe__item_zc_done(struct pe_conn *c, struct pe_sq_item *it); /* one notification */
-void pe__udp_recv(struct pe_udp *u, const struct pe_dgram *d, unsigned n);
-void pe__udp_sent(struct pe_udp *u, unsigned n, int err); /* n slots from head done */
-void pe__udp_dead(struct pe_udp *u);			  /* backend done with u: free it soon */
-void pe__listener_ref(struct pe_listener *ls);
-void pe__listener_unref(struct pe_listener *ls); /* frees at zero */
-void pe__loop_process(struct pe_loop *l);
-void pe__loop_close_all(struct pe_loop *l);
+/* Held data, writable callbacks, finished closes, then the flush of connections with sends. */
+void pe__conn_process(struct pe_loop *l);
+
+/* Puts c on a loop work list (once). */
+static inline void pe__list_push(struct pe_conn **head, struct pe_link *lk, struct pe_conn *c)
+{
+	if (lk->on)
+		return;
+	lk->on = true;
+	lk->next = *head;
+	*head = c;
+}
 
 static inline bool pe__conn_live(const struct pe_conn *c)
 {

@@ -284,7 +284,7 @@ void pe__udp_dead(struct pe_udp *u)
 	udp_mark_dirty(u);
 }
 
-void pe__udp_free(struct pe_udp *u)
+static void udp_free(struct pe_udp *u)
 {
 	struct pe_loop *l = u->loop;
 	unsigned i;
@@ -323,21 +323,18 @@ void *pe_udp_data(const struct pe_udp *u)
 	return u->data;
 }
 
-/* Closes everything for pe_loop_close(); the backends finish asynchronously. */
-void pe__loop_close_all(struct pe_loop *l)
+/* Frees the sockets the backend is done with and flushes those with new sends. */
+void pe__udp_process(struct pe_loop *l)
 {
-	struct pe_conn *c;
-	struct pe_listener *ls, *lnext;
-	struct pe_udp *u, *unext;
+	struct pe_udp *u = l->udp_dirty, *next;
 
-	for (ls = l->listeners; ls; ls = lnext) {
-		lnext = ls->next;
-		pe_listener_close(ls);
-	}
-	for (c = l->all; c; c = c->next_all)
-		pe_conn_close(c, -ECANCELED, false);
-	for (u = l->udps; u; u = unext) {
-		unext = u->next_all;
-		pe_udp_close(u);
+	l->udp_dirty = NULL;
+	for (; u; u = next) {
+		next = u->next_dirty;
+		u->dirty = false;
+		if (u->dead)
+			udp_free(u);
+		else if (!u->closing)
+			l->ops->udp_flush(u);
 	}
 }
