@@ -53,14 +53,19 @@ struct pe_loop *pe_loop_open(const struct pe_loop_opts *opts)
 	struct pe_loop *l;
 	struct sigaction sa;
 	const char *why = NULL;
+	size_t size;
 	int err;
 
-	l = aligned_alloc(64, (sizeof(*l) + 63) & ~(size_t)63);
+	/* Room for either backend's struct (it embeds this one): the fallback reuses it. */
+	size = pe_backend_uring.loop_size > pe_backend_epoll.loop_size ? pe_backend_uring.loop_size
+								       : pe_backend_epoll.loop_size;
+	size = (size + 63) & ~(size_t)63;
+	l = aligned_alloc(64, size);
 	if (!l) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	memset(l, 0, sizeof(*l));
+	memset(l, 0, size);
 	if (opts)
 		memcpy(&l->o, opts, opts->sz < sizeof(l->o) ? opts->sz : sizeof(l->o));
 	l->o.sz = sizeof(l->o);
@@ -114,6 +119,7 @@ struct pe_loop *pe_loop_open(const struct pe_loop_opts *opts)
 					"epoll\n",
 					why);
 			l->backend = PE_BACKEND_EPOLL;
+			memset((char *)l + sizeof(*l), 0, size - sizeof(*l));
 		}
 	}
 	if (l->backend == PE_BACKEND_EPOLL) {
@@ -169,7 +175,6 @@ void pe_loop_close(struct pe_loop *l)
 	l->ops->close(l);
 	close(l->wake_fd);
 	free(l->heap);
-	free(l->rbuf);
 	free(l);
 }
 

@@ -34,13 +34,12 @@ static void connect_fire(struct pe_loop *l, struct pe_timer *t)
 
 static struct pe_conn *conn_new(struct pe_loop *l, int fd, const struct pe_conn_opts *o)
 {
-	struct pe_conn *c = calloc(1, sizeof(*c));
+	struct pe_conn *c = calloc(1, l->ops->conn_size);
 
 	if (!c)
 		return NULL;
 	c->loop = l;
 	c->fd = fd;
-	c->pipe[0] = c->pipe[1] = -1;
 	c->cbs = o->cbs;
 	c->data = o->data;
 	c->sndq_max = o->sndq_max_bytes ? o->sndq_max_bytes : 4u << 20;
@@ -50,12 +49,7 @@ static struct pe_conn *conn_new(struct pe_loop *l, int fd, const struct pe_conn_
 	c->idle_ns = o->idle_timeout_ms * 1000000ull;
 	pe_timer_init(&c->idle_timer, idle_fire, c);
 	pe_timer_init(&c->connect_timer, connect_fire, c);
-	c->s_conn = (struct pe_src){ PE_SRC_CONN, c };
-	c->s_recv = (struct pe_src){ PE_SRC_RECV, c };
-	c->s_send = (struct pe_src){ PE_SRC_SEND, c };
-	c->s_connect = (struct pe_src){ PE_SRC_CONNECT, c };
-	c->s_splice_in = (struct pe_src){ PE_SRC_SPLICE_IN, c };
-	c->s_splice_out = (struct pe_src){ PE_SRC_SPLICE_OUT, c };
+	l->ops->conn_init(c);
 	c->next_all = l->all;
 	if (l->all)
 		l->all->prev_all = c;
@@ -182,10 +176,6 @@ void pe__conn_finalize(struct pe_conn *c)
 	while ((it = c->zc_wait)) {
 		c->zc_wait = it->next;
 		pe__item_free(c, it, -ECANCELED);
-	}
-	if (c->pipe[0] >= 0) {
-		close(c->pipe[0]);
-		close(c->pipe[1]);
 	}
 	if (!c->fd_closed)
 		close(c->fd);

@@ -98,21 +98,8 @@ struct pe_conn {
 	struct pe_timer idle_timer, connect_timer;
 	struct pe_conn_stats st;
 	struct pe_addr peer;
-	/* backend state */
-	struct pe_src s_conn, s_recv, s_send, s_connect, s_splice_in, s_splice_out;
-	unsigned inflight;    /* uring: ops referencing this conn (incl. SEND_ZC notifications) */
-	unsigned zc_inflight; /* uring: of which notifications */
-	bool recv_armed, send_busy, fd_closed, cancel_sent, wblocked, rready, hup_seen;
-	bool fixed;	 /* uring: registered at slot fd */
-	bool silent;	 /* uring: a send without a success CQE is in flight (silent_len) */
-	bool silent_off; /* uring: the last silent send fell short; plain sends for now */
-	size_t silent_len;
-	unsigned silent_gen;
-	struct pe_conn *rnext; /* epoll: read budget used up, read again next iteration */
-	int pipe[2];	       /* uring file send: file -> pipe -> socket */
-	size_t pipe_bytes;     /* bytes in the pipe not yet spliced to the socket */
-	struct iovec iov[16];
-	struct msghdr msg;
+	bool fd_closed; /* the backend closed fd (it does before pe__conn_dead()) */
+	/* The backend's own fields follow: struct ur_conn / struct ep_conn embed this one. */
 };
 
 struct pe_listener {
@@ -123,7 +110,6 @@ struct pe_listener {
 	void *data;
 	struct pe_src src;
 	struct pe_listener *next, *prev;
-	bool armed, dead;
 	unsigned refs; /* 1 while open + 1 per accepted connection + backend holds */
 };
 
@@ -134,42 +120,35 @@ struct pe_udp_slot {
 	uint8_t *buf;
 	size_t len, cap;
 	struct iovec iov;
-	struct msghdr msg;
-	struct pe_src src;
-	struct pe_udp *u;
-	int res;   /* uring: completion result once done */
-	bool done; /* uring: completed, waiting for the slots before it */
 };
 
 struct pe_udp {
 	struct pe_loop *loop;
 	int fd;
-	bool closing, connected, want_writable, wblocked, armed;
+	bool closing, connected, want_writable;
 	int family;
 	const struct pe_udp_cbs *cbs;
 	void *data;
 	struct pe_src src;
-	/* send ring of slots: [head, tail) queued, of which [head, head + busy) submitted (uring) */
+	/* send ring of slots: [head, head + count) queued */
 	struct pe_udp_slot *slots;
-	unsigned nslots, head, count, submitted, inflight;
-	/* epoll receive batch */
-	uint8_t *rbuf;
-	struct mmsghdr *rmsg;
-	struct iovec *riov;
-	struct pe_addr *raddr;
-	struct pe_dgram *rd;
-	/* uring recvmsg template */
-	struct msghdr rtmpl;
+	unsigned nslots, head, count;
 	struct pe_udp *next_dirty, *prev, *next_all;
-	bool dirty, dead, rready;
+	bool dirty, dead;
+	/* The backend's own fields follow: struct ur_udp / struct ep_udp embed this one. */
 };
 
+/* A backend keeps its own fields in its own structs, each embedding the shared one as its first
+ * member (struct ur_conn { struct pe_conn c; ... }): the shared layers allocate the size given
+ * here, and the backend reaches its part with a cast, no pointer to follow. */
 struct pe_backend_ops {
 	const char *name;
+	size_t loop_size, conn_size, udp_size;
 	int (*open)(struct pe_loop *l, const char **why); /* 0 or -errno with *why set */
 	void (*close)(struct pe_loop *l);
 	/* Submit what is queued, wait up to timeout_ns, dispatch. Events handled or -errno. */
 	int (*wait)(struct pe_loop *l, uint64_t timeout_ns);
+	void (*conn_init)(struct pe_conn *c); /* a new, zeroed c: set up the backend's part */
 	int (*conn_start)(struct pe_conn *c); /* accepted or connected: start receiving */
 	int (*conn_connect)(struct pe_conn *c, const struct pe_addr *to);
 	void (*conn_flush)(struct pe_conn *c); /* the queue has new items */
@@ -179,7 +158,8 @@ struct pe_backend_ops {
 	void (*listen_close)(struct pe_listener *ls); /* frees ls when safe */
 	int (*udp_start)(struct pe_udp *u);
 	void (*udp_flush)(struct pe_udp *u);
-	void (*udp_close)(struct pe_udp *u); /* frees u when safe */
+	void (*udp_close)(struct pe_udp *u); /* then pe__udp_dead() when safe */
+	void (*udp_free)(struct pe_udp *u); /* frees what udp_start allocated (also if it failed) */
 };
 
 extern const struct pe_backend_ops pe_backend_uring;
@@ -206,8 +186,7 @@ struct pe_loop {
 	struct pe_listener *listeners;
 	struct pe_udp *udps, *udp_dirty;
 	unsigned nconns;
-	uint8_t *rbuf; /* epoll: receive buffer, buf_bytes */
-	void *bk;      /* backend private */
+	/* The backend's own fields follow: struct ur / struct ep embed this one (loop_size). */
 };
 
 /* loop_timer.c: fires the timers due by l->now_ns; returns how many. */
@@ -251,6 +230,8 @@ static inline void pe__list_push(struct pe_conn **head, struct pe_link *lk, stru
 	lk->next = *head;
 	*head = c;
 }
+
+#define pe__container_of(p, type, member) ((type *)((char *)(p)-offsetof(type, member)))
 
 static inline bool pe__conn_live(const struct pe_conn *c)
 {

@@ -127,7 +127,6 @@ int pe_udp_open(struct pe_loop *l, const struct pe_addr *local, const struct pe_
 	struct pe_udp_opts uo = { 0 };
 	struct pe_addr any;
 	struct pe_udp *u;
-	unsigned i;
 	int err;
 
 	if (!o || !PE_OPTS_HAS(o, struct pe_udp_opts, cbs) || !o->cbs)
@@ -139,7 +138,7 @@ int pe_udp_open(struct pe_loop *l, const struct pe_addr *local, const struct pe_
 			return err;
 		local = &any;
 	}
-	u = calloc(1, sizeof(*u));
+	u = calloc(1, l->ops->udp_size);
 	if (!u)
 		return -ENOMEM;
 	u->loop = l;
@@ -151,10 +150,6 @@ int pe_udp_open(struct pe_loop *l, const struct pe_addr *local, const struct pe_
 	if (!u->slots) {
 		free(u);
 		return -ENOMEM;
-	}
-	for (i = 0; i < u->nslots; i++) {
-		u->slots[i].u = u;
-		u->slots[i].src = (struct pe_src){ PE_SRC_UDP_SEND, &u->slots[i] };
 	}
 	so.reuseport = uo.reuseport;
 	so.v6only = uo.v6only;
@@ -181,6 +176,7 @@ int pe_udp_open(struct pe_loop *l, const struct pe_addr *local, const struct pe_
 	err = l->ops->udp_start(u);
 	if (err) {
 		close(u->fd);
+		l->ops->udp_free(u);
 		goto fail;
 	}
 	u->next_all = l->udps;
@@ -297,12 +293,8 @@ static void udp_free(struct pe_udp *u)
 		u->next_all->prev = u->prev;
 	for (i = 0; i < u->nslots; i++)
 		free(u->slots[i].buf);
+	l->ops->udp_free(u);
 	free(u->slots);
-	free(u->rbuf);
-	free(u->rmsg);
-	free(u->riov);
-	free(u->raddr);
-	free(u->rd);
 	free(u);
 }
 

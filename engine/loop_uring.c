@@ -152,13 +152,10 @@ static int ur_open(struct pe_loop *l, const char **why)
 		{ IORING_OP_SPLICE, "no IORING_OP_SPLICE" },
 	};
 	struct io_uring_probe *probe;
-	struct ur *u = calloc(1, sizeof(*u));
+	struct ur *u = UR(l);
 	size_t i;
 	int err = -EINVAL;
 
-	if (!u)
-		return -ENOMEM;
-	l->bk = u;
 	for (i = 0; i < sizeof(flag_sets) / sizeof(flag_sets[0]); i++) {
 		struct io_uring_params p = { 0 };
 
@@ -227,16 +224,14 @@ static void ur_close(struct pe_loop *l)
 {
 	struct ur *u = UR(l);
 
-	if (!u)
-		return;
 	if (u->ring_ok) {
 		bufring_free(u, &u->tcp, UR_BGID_TCP);
 		bufring_free(u, &u->udp, UR_BGID_UDP);
 		io_uring_queue_exit(&u->ring);
 	}
 	free(u->silent);
-	free(u);
-	l->bk = NULL;
+	u->silent = NULL;
+	u->ring_ok = false;
 }
 
 /* ---- listeners: multishot accept ---- */
@@ -247,7 +242,6 @@ static void arm_accept(struct pe_listener *ls)
 
 	/* Blocking sockets: io_uring polls them itself; O_NONBLOCK would only add EAGAIN paths. */
 	io_uring_prep_multishot_accept(sqe, ls->fd, NULL, NULL, SOCK_CLOEXEC);
-	ls->armed = true;
 }
 
 static int ur_listen_start(struct pe_listener *ls)
@@ -273,7 +267,6 @@ static void listen_cqe(struct pe_listener *ls, struct io_uring_cqe *cqe)
 	}
 	if (cqe->flags & IORING_CQE_F_MORE)
 		return;
-	ls->armed = false;
 	if (!ls->closing) {
 		arm_accept(ls);
 		return;
@@ -286,19 +279,21 @@ static void listen_cqe(struct pe_listener *ls, struct io_uring_cqe *cqe)
 
 static void udp_arm(struct pe_udp *u)
 {
+	struct ur_udp *uu = UU(u);
 	struct io_uring_sqe *sqe = pe__ur_sqe(u->loop, &u->src);
 
-	io_uring_prep_recvmsg_multishot(sqe, u->fd, &u->rtmpl, 0);
+	io_uring_prep_recvmsg_multishot(sqe, u->fd, &uu->rtmpl, 0);
 	sqe->flags |= IOSQE_BUFFER_SELECT;
 	sqe->buf_group = UR_BGID_UDP;
-	u->armed = true;
-	u->inflight++;
+	uu->inflight++;
 }
 
 static int ur_udp_start(struct pe_udp *u)
 {
 	struct pe_loop *l = u->loop;
 	struct ur *r = UR(l);
+	struct ur_udp *uu = UU(u);
+	unsigned i;
 
 	if (!r->udp.registered) {
 		unsigned n = l->o.buf_count < 512 ? l->o.buf_count : 512;
@@ -311,10 +306,21 @@ static int ur_udp_start(struct pe_udp *u)
 			return err;
 		}
 	}
-	memset(&u->rtmpl, 0, sizeof(u->rtmpl));
-	u->rtmpl.msg_namelen = sizeof(struct sockaddr_storage);
+	uu->us = calloc(u->nslots, sizeof(*uu->us));
+	if (!uu->us)
+		return -ENOMEM;
+	for (i = 0; i < u->nslots; i++) {
+		uu->us[i].uu = uu;
+		uu->us[i].src = (struct pe_src){ PE_SRC_UDP_SEND, &uu->us[i] };
+	}
+	uu->rtmpl.msg_namelen = sizeof(struct sockaddr_storage);
 	udp_arm(u);
 	return 0;
+}
+
+static void ur_udp_free(struct pe_udp *u)
+{
+	free(UU(u)->us);
 }
 
 static void udp_batch_flush(struct pe_loop *l)
@@ -332,7 +338,7 @@ static void udp_batch_flush(struct pe_loop *l)
 
 static void udp_maybe_dead(struct pe_udp *u)
 {
-	if (u->closing && !u->inflight) {
+	if (u->closing && !UU(u)->inflight) {
 		close(u->fd);
 		pe__udp_dead(u);
 	}
@@ -342,12 +348,13 @@ static void udp_recv_cqe(struct pe_udp *u, struct io_uring_cqe *cqe)
 {
 	struct pe_loop *l = u->loop;
 	struct ur *r = UR(l);
+	struct ur_udp *uu = UU(u);
 
 	if (cqe->res > 0 && (cqe->flags & IORING_CQE_F_BUFFER)) {
 		unsigned bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
 		uint8_t *buf = r->udp.mem + (size_t)bid * r->udp.bsize;
 		struct io_uring_recvmsg_out *o =
-			io_uring_recvmsg_validate(buf, cqe->res, &u->rtmpl);
+			io_uring_recvmsg_validate(buf, cqe->res, &uu->rtmpl);
 
 		if (r->ub_n && (r->ub_u != u || r->ub_n == UR_UDP_BATCH))
 			udp_batch_flush(l);
@@ -361,8 +368,8 @@ static void udp_recv_cqe(struct pe_udp *u, struct io_uring_cqe *cqe)
 			memset(a, 0, sizeof(*a));
 			a->len = o->namelen < sizeof(a->ss) ? o->namelen : sizeof(a->ss);
 			memcpy(&a->ss, io_uring_recvmsg_name(o), a->len);
-			r->ub_d[k].data = io_uring_recvmsg_payload(o, &u->rtmpl);
-			r->ub_d[k].len = io_uring_recvmsg_payload_length(o, cqe->res, &u->rtmpl);
+			r->ub_d[k].data = io_uring_recvmsg_payload(o, &uu->rtmpl);
+			r->ub_d[k].len = io_uring_recvmsg_payload_length(o, cqe->res, &uu->rtmpl);
 			r->ub_d[k].peer = a;
 			r->ub_bid[k] = (uint16_t)bid;
 		}
@@ -377,8 +384,7 @@ static void udp_recv_cqe(struct pe_udp *u, struct io_uring_cqe *cqe)
 	udp_batch_flush(l);
 	if (cqe->res == -ENOBUFS)
 		l->st.enobufs++;
-	u->armed = false;
-	u->inflight--;
+	uu->inflight--;
 	if (!u->closing)
 		udp_arm(u);
 	else
@@ -394,7 +400,7 @@ static void udp_send_now(struct pe_udp *u)
 {
 	struct mmsghdr mm[UR_UDP_SEND_BATCH];
 
-	while (u->count && !u->submitted && !u->closing) {
+	while (u->count && !UU(u)->submitted && !u->closing) {
 		unsigned n = u->count < UR_UDP_SEND_BATCH ? u->count : UR_UDP_SEND_BATCH, i;
 		int r;
 
@@ -424,42 +430,47 @@ static void udp_send_now(struct pe_udp *u)
 
 static void ur_udp_flush(struct pe_udp *u)
 {
-	if (!u->submitted)
+	struct ur_udp *uu = UU(u);
+
+	if (!uu->submitted)
 		udp_send_now(u);
-	while (u->submitted < u->count) {
-		struct pe_udp_slot *s = &u->slots[(u->head + u->submitted) % u->nslots];
-		struct io_uring_sqe *sqe = pe__ur_sqe(u->loop, &s->src);
+	while (uu->submitted < u->count) {
+		unsigned k = (u->head + uu->submitted) % u->nslots;
+		struct pe_udp_slot *s = &u->slots[k];
+		struct ur_udp_slot *us = &uu->us[k];
+		struct io_uring_sqe *sqe = pe__ur_sqe(u->loop, &us->src);
 
 		s->iov.iov_base = s->buf;
 		s->iov.iov_len = s->len;
-		memset(&s->msg, 0, sizeof(s->msg));
-		s->msg.msg_iov = &s->iov;
-		s->msg.msg_iovlen = 1;
+		memset(&us->msg, 0, sizeof(us->msg));
+		us->msg.msg_iov = &s->iov;
+		us->msg.msg_iovlen = 1;
 		if (s->has_peer) {
-			s->msg.msg_name = &s->peer.ss;
-			s->msg.msg_namelen = s->peer.len;
+			us->msg.msg_name = &s->peer.ss;
+			us->msg.msg_namelen = s->peer.len;
 		}
-		s->done = false;
-		io_uring_prep_sendmsg(sqe, u->fd, &s->msg, 0);
-		u->submitted++;
-		u->inflight++;
+		us->done = false;
+		io_uring_prep_sendmsg(sqe, u->fd, &us->msg, 0);
+		uu->submitted++;
+		uu->inflight++;
 	}
 }
 
-static void udp_send_cqe(struct pe_udp_slot *s, struct io_uring_cqe *cqe)
+static void udp_send_cqe(struct ur_udp_slot *us, struct io_uring_cqe *cqe)
 {
-	struct pe_udp *u = s->u;
+	struct ur_udp *uu = us->uu;
+	struct pe_udp *u = &uu->u;
 
-	s->res = cqe->res;
-	s->done = true;
-	u->inflight--;
+	us->res = cqe->res;
+	us->done = true;
+	uu->inflight--;
 	/* Completions can arrive out of order; retire the slots in order. */
-	while (u->submitted && u->slots[u->head].done) {
-		struct pe_udp_slot *h = &u->slots[u->head];
+	while (uu->submitted && uu->us[u->head].done) {
+		struct ur_udp_slot *h = &uu->us[u->head];
 		int res = h->res;
 
 		h->done = false;
-		u->submitted--;
+		uu->submitted--;
 		pe__udp_sent(u, 1, res < 0 ? res : 0);
 	}
 	udp_maybe_dead(u);
@@ -467,7 +478,7 @@ static void udp_send_cqe(struct pe_udp_slot *s, struct io_uring_cqe *cqe)
 
 static void ur_udp_close(struct pe_udp *u)
 {
-	if (u->inflight)
+	if (UU(u)->inflight)
 		pe__ur_cancel_fd(u->loop, u->fd);
 	udp_maybe_dead(u);
 }
@@ -582,9 +593,13 @@ static int ur_wait(struct pe_loop *l, uint64_t timeout_ns)
 
 const struct pe_backend_ops pe_backend_uring = {
 	.name = "io_uring",
+	.loop_size = sizeof(struct ur),
+	.conn_size = sizeof(struct ur_conn),
+	.udp_size = sizeof(struct ur_udp),
 	.open = ur_open,
 	.close = ur_close,
 	.wait = ur_wait,
+	.conn_init = pe__ur_conn_init,
 	.conn_start = pe__ur_conn_start,
 	.conn_connect = pe__ur_conn_connect,
 	.conn_flush = pe__ur_conn_flush,
@@ -595,4 +610,5 @@ const struct pe_backend_ops pe_backend_uring = {
 	.udp_start = ur_udp_start,
 	.udp_flush = ur_udp_flush,
 	.udp_close = ur_udp_close,
+	.udp_free = ur_udp_free,
 };
