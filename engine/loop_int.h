@@ -7,7 +7,7 @@
 #ifndef PKTENG_ENGINE_LOOP_INT_H
 #define PKTENG_ENGINE_LOOP_INT_H
 
-#include <liburing.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 
 #include "engine/loop.h"

@@ -3,6 +3,8 @@
 #ifndef PKTENG_ENGINE_LOOP_URING_INT_H
 #define PKTENG_ENGINE_LOOP_URING_INT_H
 
+#include <liburing.h>
+
 #include "engine/loop_int.h"
 
 #define UR_BGID_TCP	  0
