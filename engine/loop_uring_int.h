@@ -1,5 +1,5 @@
 /* Private to the io_uring backend: the ring, its provided-buffer rings and the helpers shared by
- * loop_uring.c (setup, wait, listeners, UDP) and loop_uring_tcp.c (connections). */
+ * loop_uring.c (setup, wait, listeners), loop_uring_tcp.c (connections) and loop_uring_udp.c. */
 #ifndef PKTENG_ENGINE_LOOP_URING_INT_H
 #define PKTENG_ENGINE_LOOP_URING_INT_H
 
@@ -123,6 +123,22 @@ struct io_uring_sqe *pe__ur_sqe(struct pe_loop *l, struct pe_src *src);
 void pe__ur_recycle(struct ur_bufring *b, unsigned bid);
 /* A cancel request for everything on fd, its own CQE ignored. */
 void pe__ur_cancel_fd(struct pe_loop *l, int fd);
+
+/* Sets up provided-buffer ring b (group bgid, nbufs of bsize bytes; inc: incremental where the
+ * kernel has it). 0 or -errno; on failure pe__ur_bufring_free() cleans up. */
+int pe__ur_bufring_setup(struct ur *u, struct ur_bufring *b, unsigned nbufs, unsigned bsize,
+			 int bgid, bool inc);
+void pe__ur_bufring_free(struct ur *u, struct ur_bufring *b, int bgid);
+
+/* loop_uring_udp.c */
+int pe__ur_udp_start(struct pe_udp *u);
+void pe__ur_udp_flush(struct pe_udp *u);
+void pe__ur_udp_close(struct pe_udp *u);
+void pe__ur_udp_free(struct pe_udp *u);
+void pe__ur_udp_recv_cqe(struct pe_udp *u, struct io_uring_cqe *cqe);
+void pe__ur_udp_send_cqe(struct ur_udp_slot *us, struct io_uring_cqe *cqe);
+/* Delivers the datagrams collected from consecutive CQEs (before any other CQE is handled). */
+void pe__ur_udp_batch_flush(struct pe_loop *l);
 
 /* loop_uring_tcp.c */
 void pe__ur_conn_init(struct pe_conn *c);
