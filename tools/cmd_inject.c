@@ -1,7 +1,7 @@
 /* `pkteng inject`: sends frames built from the frame flags (varied per frame, sequence-stamped)
  * or replayed from a pcap file through AF_PACKET, paced to a rate, with interval reports, or
  * one frame flat out through XDP. This file is the options and the AF_PACKET send loop; the
- * reports, --vary, --replay, --offload and --method xdp are in tools/inject_*.c. */
+ * reports, --vary, --replay, --offload and --method xdp are in tools/inject/. */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -16,11 +16,11 @@
 #include "raw/rate.h"
 #include "tools/cli.h"
 #include "tools/frameopts.h"
-#include "tools/inject_offload.h"
-#include "tools/inject_replay.h"
-#include "tools/inject_report.h"
-#include "tools/inject_vary.h"
-#include "tools/inject_xdp.h"
+#include "tools/inject/offload.h"
+#include "tools/inject/replay.h"
+#include "tools/inject/report.h"
+#include "tools/inject/vary.h"
+#include "tools/inject/xdp.h"
 
 static const char usage[] =
 	"Usage: pkteng inject --dev IF [FRAME FLAGS] [-n COUNT] [-t SECONDS] [--rate PPS |\n"

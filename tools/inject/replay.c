@@ -1,6 +1,6 @@
 /* `pkteng inject --replay`: the pcap's frames held in memory, so the send loop only copies
  * them; the file's own timing is kept as each frame's timestamp. */
-#include "tools/inject_replay.h"
+#include "tools/inject/replay.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -10,7 +10,7 @@
 #include "raw/frame.h"
 #include "raw/pcapfile.h"
 #include "tools/cli.h"
-#include "tools/inject_vary.h"
+#include "tools/inject/vary.h"
 
 int pe_inject_replay_load(struct pe_inject_replay *r, const char *path)
 {

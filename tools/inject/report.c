@@ -1,7 +1,7 @@
 /* `pkteng inject` reports: interval lines or JSON objects while sending, the final summary
  * after. Rates are in frames/s and Mbit/s at L2 (frame bytes with FCS) and on the wire (plus
  * the 20 bytes of preamble and inter-frame gap a frame). */
-#include "tools/inject_report.h"
+#include "tools/inject/report.h"
 
 #include <json-c/json.h>
 #include <stdio.h>

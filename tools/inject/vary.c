@@ -1,6 +1,6 @@
 /* `pkteng inject` frames built from the frame flags: the --vary option's messages and the
  * checks that keep every varied frame within its headers and the device's MTU. */
-#include "tools/inject_vary.h"
+#include "tools/inject/vary.h"
 
 #include <errno.h>
 #include <stdio.h>

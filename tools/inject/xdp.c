@@ -18,7 +18,7 @@
 #include "raw/packet.h"
 #include "raw/rate.h"
 #include "tools/cli.h"
-#include "tools/inject_xdp.h"
+#include "tools/inject/xdp.h"
 
 #define KICK_MS	      10	 /* how often a stop is signalled again until the run has ended */
 #define COUNT_WAIT_NS 500000000u /* how long the device may take to count what it sent */

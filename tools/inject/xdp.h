@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "tools/inject_report.h"
+#include "tools/inject/report.h"
 
 struct pe_inject_xdp {
 	const char *dev;
