@@ -94,6 +94,11 @@ unsigned pe_tx_mtu(const struct pe_tx *tx)
 	return tx->mtu;
 }
 
+unsigned pe_tx_burst(const struct pe_tx *tx)
+{
+	return tx->burst;
+}
+
 int pe_tx_error(const struct pe_tx *tx)
 {
 	return tx->err;

@@ -32,15 +32,6 @@ int pe_inject_vary_parse(struct pe_varier *vr, const char *arg)
 	return 0;
 }
 
-bool pe_inject_vary_resizes(const struct pe_varier *vr)
-{
-	bool resizes = vr->imix;
-
-	for (unsigned i = 0; i < vr->n; i++)
-		resizes |= vr->v[i].field == PE_VARY_SIZE;
-	return resizes;
-}
-
 int pe_inject_vary_check(const struct pe_varier *vr, const struct pe_frame_tmpl *t)
 {
 	static struct pe_frame_tmpl copy;
