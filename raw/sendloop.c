@@ -66,6 +66,12 @@ static bool bad_number(double v)
 	return !isfinite(v) || v < 0;
 }
 
+/* Seconds that fit in 64-bit nanoseconds with room to spare (about 31 years). */
+static bool bad_seconds(double v)
+{
+	return bad_number(v) || v > 1e9;
+}
+
 /* The options into r->o, checked. 0 or -EINVAL. */
 static int setup(struct run *r, const struct pe_send_opts *opts)
 {
@@ -81,8 +87,8 @@ static int setup(struct run *r, const struct pe_send_opts *opts)
 	if (!o->tx || !o->tmpl == !o->frames || (o->frames && !o->n_frames) ||
 	    (o->vary && !o->tmpl))
 		return -EINVAL;
-	if (bad_number(o->time_s) || bad_number(o->rate_pps) || bad_number(o->rate_mbps) ||
-	    bad_number(o->interval_s) || (o->rate_pps > 0 && o->rate_mbps > 0) ||
+	if (bad_seconds(o->time_s) || bad_number(o->rate_pps) || bad_number(o->rate_mbps) ||
+	    bad_seconds(o->interval_s) || (o->rate_pps > 0 && o->rate_mbps > 0) ||
 	    (o->interval_s > 0 && !o->on_interval))
 		return -EINVAL;
 	if (o->vary) {

@@ -71,8 +71,9 @@ struct pe_send_result {
 /* Runs the loop until it ends (above) and fills res (zeroed first; may not be NULL). Returns
  * 0 when the run ended as asked (a stop that interrupted a send included); -EINVAL before
  * anything is sent for bad options (no tx, no frames or both kinds, vary without tmpl, a
- * negative, NaN or infinite number, both rates, intervals without on_interval, sz 0 or
- * larger with non-zero bytes past what this version knows), -ENOMEM; or, after sending,
+ * negative, NaN or infinite number, seconds above 1e9, both rates, intervals without
+ * on_interval, sz 0 or larger with non-zero bytes past what this version knows), -ENOMEM;
+ * or, after sending,
  * the error of the frame that stopped it (pe_tx_error(): -EMSGSIZE, -ETIMEDOUT, ...; or
  * pe_varier_apply()'s -EINVAL, -EMSGSIZE), with res->tot counting what went out before. */
 int pe_send_run(const struct pe_send_opts *opts, struct pe_send_result *res);

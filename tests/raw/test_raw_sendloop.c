@@ -111,6 +111,8 @@ Test(raw_sendloop, bad_options_are_einval, .init = setup, .fini = teardown, .tim
 		    .tx = tx,
 		    .tmpl = &tmpl,
 		    .time_s = INFINITY } },
+		{ "time past 64-bit nanoseconds",
+		  { .sz = sizeof(struct pe_send_opts), .tx = tx, .tmpl = &tmpl, .time_s = 1e300 } },
 		{ "negative interval",
 		  { .sz = sizeof(struct pe_send_opts),
 		    .tx = tx,

@@ -1,4 +1,4 @@
-/* `pkteng inject --method xdp` (inject_xdp.h). Every BPF_PROG_RUN of more than one frame ends
+/* `pkteng inject --method xdp` (xdp.h). Every BPF_PROG_RUN of more than one frame ends
  * with an RCU grace period (the kernel's page pool waits for frames in flight), so the frames
  * go in as few runs as possible: a worker thread sends everything in one run (or runs of 2^32
  * - 1 frames) while this thread prints the intervals from the program's own counter and ends
