@@ -38,8 +38,8 @@ struct pe_send_opts {
 	struct pe_tx *tx; /* required; a burst is up to pe_tx_burst(tx) frames */
 	/* The frames: a template or a list, exactly one of them. */
 	struct pe_frame_tmpl *tmpl; /* frame k is tmpl varied for k, stamped when stamp */
-	struct pe_varier *vary;	    /* with tmpl; NULL: none (validate it before: a variation
-				       tmpl cannot take stops the run with its error) */
+	struct pe_varier *vary;	    /* with tmpl; NULL: none. Check it first: a variation
+				       tmpl cannot take stops the run with its error */
 	bool stamp;		    /* the sequence stamp (raw/stamp.h) when the payload has room */
 	const struct pe_send_frame *frames; /* frame k is frames[k % n_frames] */
 	size_t n_frames;
@@ -73,9 +73,10 @@ struct pe_send_result {
  * anything is sent for bad options (no tx, no frames or both kinds, vary without tmpl, a
  * negative, NaN or infinite number, seconds above 1e9, both rates, intervals without
  * on_interval, sz 0 or larger with non-zero bytes past what this version knows), -ENOMEM;
- * or, after sending,
- * the error of the frame that stopped it (pe_tx_error(): -EMSGSIZE, -ETIMEDOUT, ...; or
- * pe_varier_apply()'s -EINVAL, -EMSGSIZE), with res->tot counting what went out before. */
+ * or, after sending, the error of the frame that stopped it (pe_tx_error(): -EMSGSIZE,
+ * -ETIMEDOUT, ...; or pe_varier_apply()'s -EINVAL, -EMSGSIZE), with res->tot counting what
+ * went out before it. tmpl and vary are changed by the run (the last frame, the random
+ * state); the list is only read. */
 int pe_send_run(const struct pe_send_opts *opts, struct pe_send_result *res);
 
 /* The bytes a frame of len bytes takes at L2: its FCS counted whether or not the frame
