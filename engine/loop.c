@@ -1,5 +1,6 @@
-/* The backend-independent half of the loop: opening with io_uring -> epoll fallback, the run
- * loop, timers (a binary heap), clocks and counters. Connections live in loop_conn.c. */
+/* The loop itself, the top of the engine: opening with io_uring -> epoll fallback, the run loop
+ * (backend wait, timers, the deferred work of connections and UDP sockets), stop, close and
+ * counters. It calls down into the layers of loop_int.h; nothing calls back up into it. */
 #include "engine/loop_int.h"
 
 #include <errno.h>
@@ -10,8 +11,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/eventfd.h>
-#include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 
 const char *pe_backend_name(enum pe_backend b)
@@ -38,142 +37,6 @@ int pe_backend_parse(const char *s, enum pe_backend *out)
 	return 0;
 }
 
-static uint64_t ts_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-uint64_t pe_now_ns(void)
-{
-	return ts_ns(CLOCK_MONOTONIC);
-}
-
-uint64_t pe_thread_cpu_ns(void)
-{
-	return ts_ns(CLOCK_THREAD_CPUTIME_ID);
-}
-
-int pe_process_cpu_ns(uint64_t *user_ns, uint64_t *sys_ns)
-{
-	struct rusage ru;
-
-	if (getrusage(RUSAGE_SELF, &ru))
-		return -errno;
-	if (user_ns)
-		*user_ns = (uint64_t)ru.ru_utime.tv_sec * 1000000000ull +
-			   (uint64_t)ru.ru_utime.tv_usec * 1000ull;
-	if (sys_ns)
-		*sys_ns = (uint64_t)ru.ru_stime.tv_sec * 1000000000ull +
-			  (uint64_t)ru.ru_stime.tv_usec * 1000ull;
-	return 0;
-}
-
-/* ---- timers ---- */
-
-static bool timer_before(const struct pe_timer *a, const struct pe_timer *b)
-{
-	return a->due_ns < b->due_ns || (a->due_ns == b->due_ns && a->seq < b->seq);
-}
-
-static void heap_set(struct pe_loop *l, uint32_t i, struct pe_timer *t)
-{
-	l->heap[i] = t;
-	t->heap_idx = i;
-}
-
-static void heap_up(struct pe_loop *l, uint32_t i)
-{
-	struct pe_timer *t = l->heap[i];
-
-	while (i > 1 && timer_before(t, l->heap[i / 2])) {
-		heap_set(l, i, l->heap[i / 2]);
-		i /= 2;
-	}
-	heap_set(l, i, t);
-}
-
-static void heap_down(struct pe_loop *l, uint32_t i)
-{
-	struct pe_timer *t = l->heap[i];
-
-	for (;;) {
-		uint32_t c = 2 * i;
-
-		if (c > l->heap_len)
-			break;
-		if (c + 1 <= l->heap_len && timer_before(l->heap[c + 1], l->heap[c]))
-			c++;
-		if (!timer_before(l->heap[c], t))
-			break;
-		heap_set(l, i, l->heap[c]);
-		i = c;
-	}
-	heap_set(l, i, t);
-}
-
-void pe_timer_init(struct pe_timer *t, pe_timer_fn fn, void *data)
-{
-	memset(t, 0, sizeof(*t));
-	t->fn = fn;
-	t->data = data;
-}
-
-void pe_timer_disarm(struct pe_loop *l, struct pe_timer *t)
-{
-	uint32_t i = t->heap_idx;
-	struct pe_timer *last;
-
-	if (!i)
-		return;
-	t->heap_idx = 0;
-	last = l->heap[l->heap_len--];
-	if (last == t)
-		return;
-	heap_set(l, i, last);
-	heap_up(l, i);
-	heap_down(l, last->heap_idx);
-}
-
-int pe_timer_arm(struct pe_loop *l, struct pe_timer *t, uint64_t delay_ns)
-{
-	uint64_t now = pe_now_ns(); /* not the cached loop time: the delay counts from this call */
-
-	pe_timer_disarm(l, t);
-	if (l->heap_len + 1 >= l->heap_cap) {
-		uint32_t ncap = l->heap_cap ? l->heap_cap * 2 : 64;
-		struct pe_timer **nh = realloc(l->heap, ncap * sizeof(*nh));
-
-		if (!nh)
-			return -ENOMEM;
-		l->heap = nh;
-		l->heap_cap = ncap;
-	}
-	t->due_ns = now + delay_ns < now ? UINT64_MAX : now + delay_ns;
-	t->seq = ++l->timer_seq;
-	heap_set(l, ++l->heap_len, t);
-	heap_up(l, l->heap_len);
-	return 0;
-}
-
-static unsigned timers_fire(struct pe_loop *l)
-{
-	uint64_t seq_limit = l->timer_seq; /* timers armed by callbacks wait for the next round */
-	unsigned n = 0;
-
-	while (l->heap_len && l->heap[1]->due_ns <= l->now_ns && l->heap[1]->seq <= seq_limit) {
-		struct pe_timer *t = l->heap[1];
-
-		pe_timer_disarm(l, t);
-		l->st.timers_fired++;
-		n++;
-		t->fn(l, t);
-	}
-	return n;
-}
-
 /* ---- open / close ---- */
 
 static atomic_int fallback_printed;
@@ -190,14 +53,19 @@ struct pe_loop *pe_loop_open(const struct pe_loop_opts *opts)
 	struct pe_loop *l;
 	struct sigaction sa;
 	const char *why = NULL;
+	size_t size;
 	int err;
 
-	l = aligned_alloc(64, (sizeof(*l) + 63) & ~(size_t)63);
+	/* Room for either backend's struct (it embeds this one): the fallback reuses it. */
+	size = pe_backend_uring.loop_size > pe_backend_epoll.loop_size ? pe_backend_uring.loop_size
+								       : pe_backend_epoll.loop_size;
+	size = (size + 63) & ~(size_t)63;
+	l = aligned_alloc(64, size);
 	if (!l) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	memset(l, 0, sizeof(*l));
+	memset(l, 0, size);
 	if (opts)
 		memcpy(&l->o, opts, opts->sz < sizeof(l->o) ? opts->sz : sizeof(l->o));
 	l->o.sz = sizeof(l->o);
@@ -251,6 +119,7 @@ struct pe_loop *pe_loop_open(const struct pe_loop_opts *opts)
 					"epoll\n",
 					why);
 			l->backend = PE_BACKEND_EPOLL;
+			memset((char *)l + sizeof(*l), 0, size - sizeof(*l));
 		}
 	}
 	if (l->backend == PE_BACKEND_EPOLL) {
@@ -266,8 +135,32 @@ struct pe_loop *pe_loop_open(const struct pe_loop_opts *opts)
 	return l;
 }
 
-void pe__loop_process(struct pe_loop *l);
-void pe__loop_close_all(struct pe_loop *l);
+/* Runs the deferred work of the layers below: held data, writable callbacks, finished closes,
+ * then the flush of every connection and UDP socket with new sends (one submit carries all). */
+static void loop_process(struct pe_loop *l)
+{
+	pe__conn_process(l);
+	pe__udp_process(l);
+}
+
+/* Closes everything; the backends finish asynchronously. */
+static void close_all(struct pe_loop *l)
+{
+	struct pe_conn *c;
+	struct pe_listener *ls, *lnext;
+	struct pe_udp *u, *unext;
+
+	for (ls = l->listeners; ls; ls = lnext) {
+		lnext = ls->next;
+		pe_listener_close(ls);
+	}
+	for (c = l->all; c; c = c->next_all)
+		pe_conn_close(c, -ECANCELED, false);
+	for (u = l->udps; u; u = unext) {
+		unext = u->next_all;
+		pe_udp_close(u);
+	}
+}
 
 void pe_loop_close(struct pe_loop *l)
 {
@@ -275,14 +168,13 @@ void pe_loop_close(struct pe_loop *l)
 
 	if (!l)
 		return;
-	pe__loop_close_all(l);
+	close_all(l);
 	/* io_uring teardown completes asynchronously (cancellations, SEND_ZC notifications). */
 	for (rounds = 0; (l->all || l->listeners || l->udps) && rounds < 2000; rounds++)
 		pe_loop_run_once(l, 1000000);
 	l->ops->close(l);
 	close(l->wake_fd);
 	free(l->heap);
-	free(l->rbuf);
 	free(l);
 }
 
@@ -302,7 +194,7 @@ int pe_loop_run_once(struct pe_loop *l, uint64_t timeout_ns)
 	int n;
 
 	l->now_ns = pe_now_ns();
-	pe__loop_process(l);
+	loop_process(l);
 	if (l->writable_head || l->dead_head)
 		t = 0;
 	if (l->heap_len) {
@@ -333,8 +225,8 @@ waited:
 	if (n < 0)
 		return n;
 	/* The backends stamp now_ns when their wait returns. */
-	n += (int)timers_fire(l);
-	pe__loop_process(l);
+	n += (int)pe__timers_fire(l);
+	loop_process(l);
 	return n;
 }
 

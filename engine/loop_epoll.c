@@ -18,10 +18,12 @@
 #define EP_TFD_HORIZON_NS  (86400ull * 365 * 1000000000) /* later deadlines: a timed wait */
 
 struct ep {
+	struct pe_loop l; /* first: the loop is allocated with room for this */
+	uint8_t *rbuf;	  /* receive buffer, buf_bytes */
 	int epfd;
 	struct epoll_event *evs;
 	struct pe_src wake_src;
-	struct pe_conn *ready;
+	struct ep_conn *ready;
 	bool udp_ready;
 	/* A wait with a deadline sets this timerfd (absolute) only when it is not already due by
 	 * then, and waits without a timeout: a timed epoll_wait arms a kernel timer every time,
@@ -31,9 +33,38 @@ struct ep {
 	uint64_t tfd_due; /* CLOCK_MONOTONIC ns it is set for; 0: not set */
 };
 
+/* A connection: readiness and the read-budget list. */
+struct ep_conn {
+	struct pe_conn c; /* first */
+	struct pe_src src;
+	struct ep_conn *rnext; /* read budget used up, read again next iteration */
+	bool recv_armed, wblocked, rready, hup_seen;
+};
+
+/* A UDP socket: the recvmmsg batch. */
+struct ep_udp {
+	struct pe_udp u; /* first */
+	bool wblocked, rready;
+	uint8_t *rbuf;
+	struct mmsghdr *rmsg;
+	struct iovec *riov;
+	struct pe_addr *raddr;
+	struct pe_dgram *rd;
+};
+
 static struct ep *EP(struct pe_loop *l)
 {
-	return l->bk;
+	return pe__container_of(l, struct ep, l);
+}
+
+static struct ep_conn *EC(struct pe_conn *c)
+{
+	return pe__container_of(c, struct ep_conn, c);
+}
+
+static struct ep_udp *EU(struct pe_udp *u)
+{
+	return pe__container_of(u, struct ep_udp, u);
 }
 
 static int ep_add(struct pe_loop *l, int fd, uint32_t events, struct pe_src *src)
@@ -46,19 +77,16 @@ static int ep_add(struct pe_loop *l, int fd, uint32_t events, struct pe_src *src
 
 static int ep_open(struct pe_loop *l, const char **why)
 {
-	struct ep *e = calloc(1, sizeof(*e));
+	struct ep *e = EP(l);
 	int err;
 
-	if (!e)
-		return -ENOMEM;
 	e->evs = calloc(l->o.max_events, sizeof(*e->evs));
-	l->rbuf = malloc(l->o.buf_bytes);
+	e->rbuf = malloc(l->o.buf_bytes);
 	e->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (!e->evs || !l->rbuf || e->epfd < 0) {
+	if (!e->evs || !e->rbuf || e->epfd < 0) {
 		err = e->epfd < 0 ? -errno : -ENOMEM;
 		goto fail;
 	}
-	l->bk = e;
 	e->wake_src = (struct pe_src){ PE_SRC_WAKE, l };
 	err = ep_add(l, l->wake_fd, EPOLLIN, &e->wake_src);
 	if (err)
@@ -75,10 +103,9 @@ fail:
 	if (e->epfd >= 0)
 		close(e->epfd);
 	free(e->evs);
-	free(e);
-	free(l->rbuf);
-	l->rbuf = NULL;
-	l->bk = NULL;
+	free(e->rbuf);
+	e->evs = NULL;
+	e->rbuf = NULL;
 	return err;
 }
 
@@ -90,40 +117,42 @@ static void ep_close(struct pe_loop *l)
 		close(e->tfd);
 	close(e->epfd);
 	free(e->evs);
-	free(e);
+	free(e->rbuf);
 }
 
 /* ---- TCP ---- */
 
-static void ready_push(struct pe_conn *c)
+static void ready_push(struct ep_conn *ec)
 {
-	struct ep *e = EP(c->loop);
+	struct ep *e = EP(ec->c.loop);
 
-	if (c->rready)
+	if (ec->rready)
 		return;
-	c->rready = true;
-	c->rnext = e->ready;
-	e->ready = c;
+	ec->rready = true;
+	ec->rnext = e->ready;
+	e->ready = ec;
 }
 
-static void ready_remove(struct pe_conn *c)
+static void ready_remove(struct ep_conn *ec)
 {
-	struct pe_conn **pp;
+	struct ep_conn **pp;
 
-	if (!c->rready)
+	if (!ec->rready)
 		return;
-	for (pp = &EP(c->loop)->ready; *pp; pp = &(*pp)->rnext) {
-		if (*pp == c) {
-			*pp = c->rnext;
+	for (pp = &EP(ec->c.loop)->ready; *pp; pp = &(*pp)->rnext) {
+		if (*pp == ec) {
+			*pp = ec->rnext;
 			break;
 		}
 	}
-	c->rready = false;
+	ec->rready = false;
 }
 
-static void do_read(struct pe_conn *c)
+static void do_read(struct ep_conn *ec)
 {
-	struct pe_loop *l = c->loop;
+	struct pe_conn *c = &ec->c;
+	struct ep *e = EP(c->loop);
+	struct pe_loop *l = &e->l;
 	size_t cap = l->o.buf_bytes;
 	int i;
 
@@ -132,13 +161,13 @@ static void do_read(struct pe_conn *c)
 
 		if (c->state != PE_CONN_OPEN || c->paused || c->eof)
 			return;
-		n = recv(c->fd, l->rbuf, cap, 0);
+		n = recv(c->fd, e->rbuf, cap, 0);
 		l->st.syscalls++;
 		if (n > 0) {
-			pe__conn_recv(c, l->rbuf, (size_t)n);
+			pe__conn_recv(c, e->rbuf, (size_t)n);
 			/* A short read drained the socket; a later arrival is a new edge. After a
 			 * HUP the FIN gives no further edge, so read on until 0. */
-			if ((size_t)n < cap && !c->hup_seen)
+			if ((size_t)n < cap && !ec->hup_seen)
 				return;
 			continue;
 		}
@@ -153,14 +182,15 @@ static void do_read(struct pe_conn *c)
 		pe__conn_error(c, -errno);
 		return;
 	}
-	ready_push(c);
+	ready_push(ec);
 }
 
 static void ep_flush(struct pe_conn *c)
 {
 	struct pe_loop *l = c->loop;
+	struct ep_conn *ec = EC(c);
 
-	while (c->state == PE_CONN_OPEN && c->sq_head && !c->wblocked) {
+	while (c->state == PE_CONN_OPEN && c->sq_head && !ec->wblocked) {
 		struct pe_sq_item *it = c->sq_head;
 		ssize_t r;
 
@@ -181,7 +211,7 @@ static void ep_flush(struct pe_conn *c)
 				return;
 			}
 			if (errno == EAGAIN) {
-				c->wblocked = true;
+				ec->wblocked = true;
 				return;
 			}
 			if (errno == EINTR)
@@ -214,13 +244,13 @@ static void ep_flush(struct pe_conn *c)
 			if (r >= 0) {
 				pe__conn_consumed(c, (size_t)r);
 				if ((size_t)r < total) {
-					c->wblocked = true;
+					ec->wblocked = true;
 					return;
 				}
 				continue;
 			}
 			if (errno == EAGAIN) {
-				c->wblocked = true;
+				ec->wblocked = true;
 				return;
 			}
 			if (errno == EINTR)
@@ -231,12 +261,19 @@ static void ep_flush(struct pe_conn *c)
 	}
 }
 
+static void ep_conn_init(struct pe_conn *c)
+{
+	EC(c)->src = (struct pe_src){ PE_SRC_CONN, c };
+}
+
 static int ep_conn_start(struct pe_conn *c)
 {
-	if (c->recv_armed)
+	struct ep_conn *ec = EC(c);
+
+	if (ec->recv_armed)
 		return 0;
-	c->recv_armed = true;
-	return ep_add(c->loop, c->fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &c->s_conn);
+	ec->recv_armed = true;
+	return ep_add(c->loop, c->fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &ec->src);
 }
 
 static int ep_conn_connect(struct pe_conn *c, const struct pe_addr *to)
@@ -250,8 +287,10 @@ static int ep_conn_connect(struct pe_conn *c, const struct pe_addr *to)
 
 static void ep_conn_event(struct pe_conn *c, uint32_t ev)
 {
+	struct ep_conn *ec = EC(c);
+
 	if (ev & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
-		c->hup_seen = true;
+		ec->hup_seen = true;
 	if (c->state == PE_CONN_CONNECTING) {
 		if (!(ev & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
 			return;
@@ -260,16 +299,16 @@ static void ep_conn_event(struct pe_conn *c, uint32_t ev)
 			return;
 	}
 	if (ev & (EPOLLOUT | EPOLLERR | EPOLLHUP)) {
-		c->wblocked = false;
+		ec->wblocked = false;
 		ep_flush(c);
 	}
 	if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
-		do_read(c);
+		do_read(ec);
 }
 
 static void ep_conn_close(struct pe_conn *c)
 {
-	ready_remove(c);
+	ready_remove(EC(c));
 	close(c->fd); /* also leaves the epoll set */
 	c->fd_closed = true;
 	pe__conn_dead(c);
@@ -278,7 +317,7 @@ static void ep_conn_close(struct pe_conn *c)
 static void ep_conn_pause(struct pe_conn *c, bool pause)
 {
 	if (!pause)
-		ready_push(c); /* the socket may hold bytes whose edge came while paused */
+		ready_push(EC(c)); /* the socket may hold bytes whose edge came while paused */
 }
 
 /* ---- listeners ---- */
@@ -315,42 +354,55 @@ static void ep_listen_close(struct pe_listener *ls)
 
 static int ep_udp_start(struct pe_udp *u)
 {
+	struct ep_udp *eu = EU(u);
 	size_t bb = u->loop->o.buf_bytes;
 	unsigned i;
 
-	u->rbuf = malloc(EP_UDP_BATCH * bb);
-	u->rmsg = calloc(EP_UDP_BATCH, sizeof(*u->rmsg));
-	u->riov = calloc(EP_UDP_BATCH, sizeof(*u->riov));
-	u->raddr = calloc(EP_UDP_BATCH, sizeof(*u->raddr));
-	u->rd = calloc(EP_UDP_BATCH, sizeof(*u->rd));
-	if (!u->rbuf || !u->rmsg || !u->riov || !u->raddr || !u->rd)
+	eu->rbuf = malloc(EP_UDP_BATCH * bb);
+	eu->rmsg = calloc(EP_UDP_BATCH, sizeof(*eu->rmsg));
+	eu->riov = calloc(EP_UDP_BATCH, sizeof(*eu->riov));
+	eu->raddr = calloc(EP_UDP_BATCH, sizeof(*eu->raddr));
+	eu->rd = calloc(EP_UDP_BATCH, sizeof(*eu->rd));
+	if (!eu->rbuf || !eu->rmsg || !eu->riov || !eu->raddr || !eu->rd)
 		return -ENOMEM;
 	for (i = 0; i < EP_UDP_BATCH; i++) {
-		u->riov[i].iov_base = u->rbuf + i * bb;
-		u->riov[i].iov_len = bb;
+		eu->riov[i].iov_base = eu->rbuf + i * bb;
+		eu->riov[i].iov_len = bb;
 	}
 	return ep_add(u->loop, u->fd, EPOLLIN | EPOLLOUT | EPOLLET, &u->src);
 }
 
+static void ep_udp_free(struct pe_udp *u)
+{
+	struct ep_udp *eu = EU(u);
+
+	free(eu->rbuf);
+	free(eu->rmsg);
+	free(eu->riov);
+	free(eu->raddr);
+	free(eu->rd);
+}
+
 static void ep_udp_read(struct pe_udp *u)
 {
+	struct ep_udp *eu = EU(u);
 	int rounds;
 
-	u->rready = false;
+	eu->rready = false;
 	for (rounds = 0; rounds < 16 && !u->closing; rounds++) {
 		int r, i;
 
 		for (i = 0; i < EP_UDP_BATCH; i++) {
-			struct msghdr *m = &u->rmsg[i].msg_hdr;
+			struct msghdr *m = &eu->rmsg[i].msg_hdr;
 
-			m->msg_name = &u->raddr[i].ss;
-			m->msg_namelen = sizeof(u->raddr[i].ss);
-			m->msg_iov = &u->riov[i];
+			m->msg_name = &eu->raddr[i].ss;
+			m->msg_namelen = sizeof(eu->raddr[i].ss);
+			m->msg_iov = &eu->riov[i];
 			m->msg_iovlen = 1;
 			m->msg_control = NULL;
 			m->msg_controllen = 0;
 		}
-		r = recvmmsg(u->fd, u->rmsg, EP_UDP_BATCH, MSG_DONTWAIT, NULL);
+		r = recvmmsg(u->fd, eu->rmsg, EP_UDP_BATCH, MSG_DONTWAIT, NULL);
 		u->loop->st.syscalls++;
 		if (r < 0) {
 			if (errno == EAGAIN)
@@ -363,25 +415,26 @@ static void ep_udp_read(struct pe_udp *u)
 			continue; /* e.g. ECONNREFUSED from an ICMP error: the socket is fine */
 		}
 		for (i = 0; i < r; i++) {
-			u->raddr[i].len = u->rmsg[i].msg_hdr.msg_namelen;
-			u->rd[i].data = u->riov[i].iov_base;
-			u->rd[i].len = u->rmsg[i].msg_len;
-			u->rd[i].peer = &u->raddr[i];
+			eu->raddr[i].len = eu->rmsg[i].msg_hdr.msg_namelen;
+			eu->rd[i].data = eu->riov[i].iov_base;
+			eu->rd[i].len = eu->rmsg[i].msg_len;
+			eu->rd[i].peer = &eu->raddr[i];
 		}
 		if (r)
-			pe__udp_recv(u, u->rd, (unsigned)r);
+			pe__udp_recv(u, eu->rd, (unsigned)r);
 		if (r < EP_UDP_BATCH)
 			return;
 	}
-	u->rready = true;
+	eu->rready = true;
 	EP(u->loop)->udp_ready = true;
 }
 
 static void ep_udp_flush(struct pe_udp *u)
 {
+	struct ep_udp *eu = EU(u);
 	struct mmsghdr mm[EP_UDP_BATCH];
 
-	while (u->count && !u->wblocked && !u->closing) {
+	while (u->count && !eu->wblocked && !u->closing) {
 		unsigned n = u->count < EP_UDP_BATCH ? u->count : EP_UDP_BATCH, i;
 		int r;
 
@@ -403,7 +456,7 @@ static void ep_udp_flush(struct pe_udp *u)
 		if (r > 0) {
 			pe__udp_sent(u, (unsigned)r, 0);
 		} else if (errno == EAGAIN) {
-			u->wblocked = true;
+			eu->wblocked = true;
 		} else if (errno != EINTR) {
 			pe__udp_sent(u, 1, -errno); /* the first datagram failed: drop it, go on */
 		}
@@ -422,7 +475,7 @@ static int ep_wait(struct pe_loop *l, uint64_t timeout_ns)
 {
 	struct ep *e = EP(l);
 	struct timespec ts, *tsp = NULL;
-	struct pe_conn *c, *next;
+	struct ep_conn *c, *next;
 	int n, i, ntmo = 0;
 
 	if (e->ready || e->udp_ready)
@@ -484,7 +537,7 @@ static int ep_wait(struct pe_loop *l, uint64_t timeout_ns)
 			struct pe_udp *u = s->owner;
 
 			if (ev & (EPOLLOUT | EPOLLERR)) {
-				u->wblocked = false;
+				EU(u)->wblocked = false;
 				ep_udp_flush(u);
 			}
 			if (ev & (EPOLLIN | EPOLLERR))
@@ -508,7 +561,7 @@ static int ep_wait(struct pe_loop *l, uint64_t timeout_ns)
 
 		e->udp_ready = false;
 		for (u = l->udps; u; u = u->next_all)
-			if (u->rready && !u->closing)
+			if (EU(u)->rready && !u->closing)
 				ep_udp_read(u);
 	}
 	return n - ntmo;
@@ -516,9 +569,13 @@ static int ep_wait(struct pe_loop *l, uint64_t timeout_ns)
 
 const struct pe_backend_ops pe_backend_epoll = {
 	.name = "epoll",
+	.loop_size = sizeof(struct ep),
+	.conn_size = sizeof(struct ep_conn),
+	.udp_size = sizeof(struct ep_udp),
 	.open = ep_open,
 	.close = ep_close,
 	.wait = ep_wait,
+	.conn_init = ep_conn_init,
 	.conn_start = ep_conn_start,
 	.conn_connect = ep_conn_connect,
 	.conn_flush = ep_flush,
@@ -529,4 +586,5 @@ const struct pe_backend_ops pe_backend_epoll = {
 	.udp_start = ep_udp_start,
 	.udp_flush = ep_udp_flush,
 	.udp_close = ep_udp_close,
+	.udp_free = ep_udp_free,
 };

@@ -1,9 +1,13 @@
-/* Private to the loop: the structures behind loop.h shared by loop.c (timers, send queues,
- * connection life cycle) and the two backends, and the backend operations table. */
+/* Private to the loop: the structures behind loop.h and the backend operations table.
+ * Layers, each calling only the ones below it: loop.c (open, run, stop, close) -> loop_conn_io.c
+ * (data path, deferred work) -> loop_conn.c (connection life cycle) -> loop_sock.c (listeners,
+ * UDP) -> loop_timer.c (clocks, timers). The objects drive a backend (loop_uring*.c,
+ * loop_epoll.c) through pe_backend_ops; a backend reports back only through the pe__conn_*,
+ * pe__listener_* and pe__udp_* event entry points below, never into loop.c. */
 #ifndef PKTENG_ENGINE_LOOP_INT_H
 #define PKTENG_ENGINE_LOOP_INT_H
 
-#include <liburing.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 
 #include "engine/loop.h"
@@ -36,6 +40,8 @@ struct pe_src {
 	uint8_t kind;
 	void *owner;
 };
+
+#define PE_COPY_CHUNK 16384 /* copy sends coalesce into chunks this big (one kept spare) */
 
 enum pe_sq_kind { PE_SQ_COPY, PE_SQ_REF, PE_SQ_FILE };
 
@@ -92,21 +98,8 @@ struct pe_conn {
 	struct pe_timer idle_timer, connect_timer;
 	struct pe_conn_stats st;
 	struct pe_addr peer;
-	/* backend state */
-	struct pe_src s_conn, s_recv, s_send, s_connect, s_splice_in, s_splice_out;
-	unsigned inflight;    /* uring: ops referencing this conn (incl. SEND_ZC notifications) */
-	unsigned zc_inflight; /* uring: of which notifications */
-	bool recv_armed, send_busy, fd_closed, cancel_sent, wblocked, rready, hup_seen;
-	bool fixed;	 /* uring: registered at slot fd */
-	bool silent;	 /* uring: a send without a success CQE is in flight (silent_len) */
-	bool silent_off; /* uring: the last silent send fell short; plain sends for now */
-	size_t silent_len;
-	unsigned silent_gen;
-	struct pe_conn *rnext; /* epoll: read budget used up, read again next iteration */
-	int pipe[2];	       /* uring file send: file -> pipe -> socket */
-	size_t pipe_bytes;     /* bytes in the pipe not yet spliced to the socket */
-	struct iovec iov[16];
-	struct msghdr msg;
+	bool fd_closed; /* the backend closed fd (it does before pe__conn_dead()) */
+	/* The backend's own fields follow: struct ur_conn / struct ep_conn embed this one. */
 };
 
 struct pe_listener {
@@ -117,7 +110,6 @@ struct pe_listener {
 	void *data;
 	struct pe_src src;
 	struct pe_listener *next, *prev;
-	bool armed, dead;
 	unsigned refs; /* 1 while open + 1 per accepted connection + backend holds */
 };
 
@@ -128,42 +120,35 @@ struct pe_udp_slot {
 	uint8_t *buf;
 	size_t len, cap;
 	struct iovec iov;
-	struct msghdr msg;
-	struct pe_src src;
-	struct pe_udp *u;
-	int res;   /* uring: completion result once done */
-	bool done; /* uring: completed, waiting for the slots before it */
 };
 
 struct pe_udp {
 	struct pe_loop *loop;
 	int fd;
-	bool closing, connected, want_writable, wblocked, armed;
+	bool closing, connected, want_writable;
 	int family;
 	const struct pe_udp_cbs *cbs;
 	void *data;
 	struct pe_src src;
-	/* send ring of slots: [head, tail) queued, of which [head, head + busy) submitted (uring) */
+	/* send ring of slots: [head, head + count) queued */
 	struct pe_udp_slot *slots;
-	unsigned nslots, head, count, submitted, inflight;
-	/* epoll receive batch */
-	uint8_t *rbuf;
-	struct mmsghdr *rmsg;
-	struct iovec *riov;
-	struct pe_addr *raddr;
-	struct pe_dgram *rd;
-	/* uring recvmsg template */
-	struct msghdr rtmpl;
+	unsigned nslots, head, count;
 	struct pe_udp *next_dirty, *prev, *next_all;
-	bool dirty, dead, rready;
+	bool dirty, dead;
+	/* The backend's own fields follow: struct ur_udp / struct ep_udp embed this one. */
 };
 
+/* A backend keeps its own fields in its own structs, each embedding the shared one as its first
+ * member (struct ur_conn { struct pe_conn c; ... }): the shared layers allocate the size given
+ * here, and the backend reaches its part with a cast, no pointer to follow. */
 struct pe_backend_ops {
 	const char *name;
+	size_t loop_size, conn_size, udp_size;
 	int (*open)(struct pe_loop *l, const char **why); /* 0 or -errno with *why set */
 	void (*close)(struct pe_loop *l);
 	/* Submit what is queued, wait up to timeout_ns, dispatch. Events handled or -errno. */
 	int (*wait)(struct pe_loop *l, uint64_t timeout_ns);
+	void (*conn_init)(struct pe_conn *c); /* a new, zeroed c: set up the backend's part */
 	int (*conn_start)(struct pe_conn *c); /* accepted or connected: start receiving */
 	int (*conn_connect)(struct pe_conn *c, const struct pe_addr *to);
 	void (*conn_flush)(struct pe_conn *c); /* the queue has new items */
@@ -173,7 +158,8 @@ struct pe_backend_ops {
 	void (*listen_close)(struct pe_listener *ls); /* frees ls when safe */
 	int (*udp_start)(struct pe_udp *u);
 	void (*udp_flush)(struct pe_udp *u);
-	void (*udp_close)(struct pe_udp *u); /* frees u when safe */
+	void (*udp_close)(struct pe_udp *u); /* then pe__udp_dead() when safe */
+	void (*udp_free)(struct pe_udp *u); /* frees what udp_start allocated (also if it failed) */
 };
 
 extern const struct pe_backend_ops pe_backend_uring;
@@ -200,31 +186,52 @@ struct pe_loop {
 	struct pe_listener *listeners;
 	struct pe_udp *udps, *udp_dirty;
 	unsigned nconns;
-	uint8_t *rbuf; /* epoll: receive buffer, buf_bytes */
-	void *bk;      /* backend private */
+	/* The backend's own fields follow: struct ur / struct ep embed this one (loop_size). */
 };
 
-/* loop.c services for the backends. */
-void pe__conn_recv(struct pe_conn *c, const void *data, size_t len); /* bytes arrived */
-void pe__conn_eof(struct pe_conn *c);
-/* n bytes were taken by the kernel from the head of the queue. */
-void pe__conn_consumed(struct pe_conn *c, size_t n);
+/* loop_timer.c: fires the timers due by l->now_ns; returns how many. */
+unsigned pe__timers_fire(struct pe_loop *l);
+
+/* loop_sock.c */
+void pe__listener_ref(struct pe_listener *ls);
+void pe__listener_unref(struct pe_listener *ls); /* frees at zero */
+void pe__udp_recv(struct pe_udp *u, const struct pe_dgram *d, unsigned n);
+void pe__udp_sent(struct pe_udp *u, unsigned n, int err); /* n slots from head done */
+void pe__udp_dead(struct pe_udp *u);			  /* backend done with u: free it soon */
+void pe__udp_process(struct pe_loop *l); /* frees dead sockets, flushes those with sends */
+
+/* loop_conn.c */
+struct pe_conn *pe__conn_accepted(struct pe_listener *ls, int fd);
+void pe__conn_opened(struct pe_conn *c, int err); /* connect finished */
 /* A send failed (or a file item failed): closes the connection with err. */
 void pe__conn_error(struct pe_conn *c, int err);
 /* The FILE item at the head failed (-ENODATA: file shorter than promised): done(err), then the
  * connection closes with err. */
 void pe__conn_file_failed(struct pe_conn *c, int err);
-void pe__conn_opened(struct pe_conn *c, int err); /* connect finished */
-void pe__conn_dead(struct pe_conn *c);		  /* backend done with c: finalize */
-struct pe_conn *pe__conn_accepted(struct pe_listener *ls, int fd);
+void pe__conn_dead(struct pe_conn *c);	   /* backend done with c: finalize */
+void pe__conn_finalize(struct pe_conn *c); /* on_close, then free (from the dead list) */
+void pe__item_free(struct pe_conn *c, struct pe_sq_item *it, int err); /* done(err) + free */
+
+/* loop_conn_io.c */
+void pe__conn_recv(struct pe_conn *c, const void *data, size_t len); /* bytes arrived */
+void pe__conn_eof(struct pe_conn *c);
+/* n bytes were taken by the kernel from the head of the queue. */
+void pe__conn_consumed(struct pe_conn *c, size_t n);
 void pe__item_zc_done(struct pe_conn *c, struct pe_sq_item *it); /* one notification */
-void pe__udp_recv(struct pe_udp *u, const struct pe_dgram *d, unsigned n);
-void pe__udp_sent(struct pe_udp *u, unsigned n, int err); /* n slots from head done */
-void pe__udp_dead(struct pe_udp *u);			  /* backend done with u: free it soon */
-void pe__listener_ref(struct pe_listener *ls);
-void pe__listener_unref(struct pe_listener *ls); /* frees at zero */
-void pe__loop_process(struct pe_loop *l);
-void pe__loop_close_all(struct pe_loop *l);
+/* Held data, writable callbacks, finished closes, then the flush of connections with sends. */
+void pe__conn_process(struct pe_loop *l);
+
+/* Puts c on a loop work list (once). */
+static inline void pe__list_push(struct pe_conn **head, struct pe_link *lk, struct pe_conn *c)
+{
+	if (lk->on)
+		return;
+	lk->on = true;
+	lk->next = *head;
+	*head = c;
+}
+
+#define pe__container_of(p, type, member) ((type *)((char *)(p)-offsetof(type, member)))
 
 static inline bool pe__conn_live(const struct pe_conn *c)
 {

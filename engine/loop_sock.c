@@ -127,7 +127,6 @@ int pe_udp_open(struct pe_loop *l, const struct pe_addr *local, const struct pe_
 	struct pe_udp_opts uo = { 0 };
 	struct pe_addr any;
 	struct pe_udp *u;
-	unsigned i;
 	int err;
 
 	if (!o || !PE_OPTS_HAS(o, struct pe_udp_opts, cbs) || !o->cbs)
@@ -139,7 +138,7 @@ int pe_udp_open(struct pe_loop *l, const struct pe_addr *local, const struct pe_
 			return err;
 		local = &any;
 	}
-	u = calloc(1, sizeof(*u));
+	u = calloc(1, l->ops->udp_size);
 	if (!u)
 		return -ENOMEM;
 	u->loop = l;
@@ -151,10 +150,6 @@ int pe_udp_open(struct pe_loop *l, const struct pe_addr *local, const struct pe_
 	if (!u->slots) {
 		free(u);
 		return -ENOMEM;
-	}
-	for (i = 0; i < u->nslots; i++) {
-		u->slots[i].u = u;
-		u->slots[i].src = (struct pe_src){ PE_SRC_UDP_SEND, &u->slots[i] };
 	}
 	so.reuseport = uo.reuseport;
 	so.v6only = uo.v6only;
@@ -181,6 +176,7 @@ int pe_udp_open(struct pe_loop *l, const struct pe_addr *local, const struct pe_
 	err = l->ops->udp_start(u);
 	if (err) {
 		close(u->fd);
+		l->ops->udp_free(u);
 		goto fail;
 	}
 	u->next_all = l->udps;
@@ -284,7 +280,7 @@ void pe__udp_dead(struct pe_udp *u)
 	udp_mark_dirty(u);
 }
 
-void pe__udp_free(struct pe_udp *u)
+static void udp_free(struct pe_udp *u)
 {
 	struct pe_loop *l = u->loop;
 	unsigned i;
@@ -297,12 +293,8 @@ void pe__udp_free(struct pe_udp *u)
 		u->next_all->prev = u->prev;
 	for (i = 0; i < u->nslots; i++)
 		free(u->slots[i].buf);
+	l->ops->udp_free(u);
 	free(u->slots);
-	free(u->rbuf);
-	free(u->rmsg);
-	free(u->riov);
-	free(u->raddr);
-	free(u->rd);
 	free(u);
 }
 
@@ -323,21 +315,18 @@ void *pe_udp_data(const struct pe_udp *u)
 	return u->data;
 }
 
-/* Closes everything for pe_loop_close(); the backends finish asynchronously. */
-void pe__loop_close_all(struct pe_loop *l)
+/* Frees the sockets the backend is done with and flushes those with new sends. */
+void pe__udp_process(struct pe_loop *l)
 {
-	struct pe_conn *c;
-	struct pe_listener *ls, *lnext;
-	struct pe_udp *u, *unext;
+	struct pe_udp *u = l->udp_dirty, *next;
 
-	for (ls = l->listeners; ls; ls = lnext) {
-		lnext = ls->next;
-		pe_listener_close(ls);
-	}
-	for (c = l->all; c; c = c->next_all)
-		pe_conn_close(c, -ECANCELED, false);
-	for (u = l->udps; u; u = unext) {
-		unext = u->next_all;
-		pe_udp_close(u);
+	l->udp_dirty = NULL;
+	for (; u; u = next) {
+		next = u->next_dirty;
+		u->dirty = false;
+		if (u->dead)
+			udp_free(u);
+		else if (!u->closing)
+			l->ops->udp_flush(u);
 	}
 }

@@ -1,7 +1,7 @@
 /* The io_uring backend, ring side: setup with SINGLE_ISSUER + DEFER_TASKRUN (fewer flags when the
  * kernel says EINVAL), an opcode probe, provided-buffer rings, one io_uring_enter per iteration
- * (submit and wait together), CQE dispatch, multishot accept and UDP multishot recvmsg with
- * batched SENDMSG. Connections are in loop_uring_tcp.c. */
+ * (submit and wait together), CQE dispatch and multishot accept. Connections are in
+ * loop_uring_tcp.c, UDP sockets in loop_uring_udp.c. */
 #include "engine/loop_uring_int.h"
 
 #include <errno.h>
@@ -47,7 +47,7 @@ void pe__ur_cancel_fd(struct pe_loop *l, int fd)
 	io_uring_prep_cancel_fd(sqe, fd, IORING_ASYNC_CANCEL_ALL);
 }
 
-static int bufring_setup(struct ur *u, struct ur_bufring *b, unsigned nbufs, unsigned bsize,
+int pe__ur_bufring_setup(struct ur *u, struct ur_bufring *b, unsigned nbufs, unsigned bsize,
 			 int bgid, bool inc)
 {
 	struct io_uring_buf_reg reg = { 0 };
@@ -92,7 +92,7 @@ static int bufring_setup(struct ur *u, struct ur_bufring *b, unsigned nbufs, uns
 	return 0;
 }
 
-static void bufring_free(struct ur *u, struct ur_bufring *b, int bgid)
+void pe__ur_bufring_free(struct ur *u, struct ur_bufring *b, int bgid)
 {
 	if (b->registered)
 		io_uring_unregister_buf_ring(&u->ring, bgid);
@@ -152,13 +152,10 @@ static int ur_open(struct pe_loop *l, const char **why)
 		{ IORING_OP_SPLICE, "no IORING_OP_SPLICE" },
 	};
 	struct io_uring_probe *probe;
-	struct ur *u = calloc(1, sizeof(*u));
+	struct ur *u = UR(l);
 	size_t i;
 	int err = -EINVAL;
 
-	if (!u)
-		return -ENOMEM;
-	l->bk = u;
 	for (i = 0; i < sizeof(flag_sets) / sizeof(flag_sets[0]); i++) {
 		struct io_uring_params p = { 0 };
 
@@ -195,8 +192,8 @@ static int ur_open(struct pe_loop *l, const char **why)
 	io_uring_free_probe(probe);
 	if (err)
 		goto fail;
-	err = bufring_setup(u, &u->tcp, l->o.buf_count, l->o.buf_bytes, UR_BGID_TCP,
-			    !l->o.whole_bufs);
+	err = pe__ur_bufring_setup(u, &u->tcp, l->o.buf_count, l->o.buf_bytes, UR_BGID_TCP,
+				   !l->o.whole_bufs);
 	if (err) {
 		*why = "no provided-buffer rings (IORING_REGISTER_PBUF_RING)";
 		goto fail;
@@ -227,16 +224,14 @@ static void ur_close(struct pe_loop *l)
 {
 	struct ur *u = UR(l);
 
-	if (!u)
-		return;
 	if (u->ring_ok) {
-		bufring_free(u, &u->tcp, UR_BGID_TCP);
-		bufring_free(u, &u->udp, UR_BGID_UDP);
+		pe__ur_bufring_free(u, &u->tcp, UR_BGID_TCP);
+		pe__ur_bufring_free(u, &u->udp, UR_BGID_UDP);
 		io_uring_queue_exit(&u->ring);
 	}
 	free(u->silent);
-	free(u);
-	l->bk = NULL;
+	u->silent = NULL;
+	u->ring_ok = false;
 }
 
 /* ---- listeners: multishot accept ---- */
@@ -247,7 +242,6 @@ static void arm_accept(struct pe_listener *ls)
 
 	/* Blocking sockets: io_uring polls them itself; O_NONBLOCK would only add EAGAIN paths. */
 	io_uring_prep_multishot_accept(sqe, ls->fd, NULL, NULL, SOCK_CLOEXEC);
-	ls->armed = true;
 }
 
 static int ur_listen_start(struct pe_listener *ls)
@@ -273,203 +267,12 @@ static void listen_cqe(struct pe_listener *ls, struct io_uring_cqe *cqe)
 	}
 	if (cqe->flags & IORING_CQE_F_MORE)
 		return;
-	ls->armed = false;
 	if (!ls->closing) {
 		arm_accept(ls);
 		return;
 	}
 	close(ls->fd);
 	pe__listener_unref(ls);
-}
-
-/* ---- UDP: multishot recvmsg into group 1, one SENDMSG per datagram ---- */
-
-static void udp_arm(struct pe_udp *u)
-{
-	struct io_uring_sqe *sqe = pe__ur_sqe(u->loop, &u->src);
-
-	io_uring_prep_recvmsg_multishot(sqe, u->fd, &u->rtmpl, 0);
-	sqe->flags |= IOSQE_BUFFER_SELECT;
-	sqe->buf_group = UR_BGID_UDP;
-	u->armed = true;
-	u->inflight++;
-}
-
-static int ur_udp_start(struct pe_udp *u)
-{
-	struct pe_loop *l = u->loop;
-	struct ur *r = UR(l);
-
-	if (!r->udp.registered) {
-		unsigned n = l->o.buf_count < 512 ? l->o.buf_count : 512;
-		unsigned sz = l->o.buf_bytes + (unsigned)sizeof(struct io_uring_recvmsg_out) +
-			      (unsigned)sizeof(struct sockaddr_storage);
-		int err = bufring_setup(r, &r->udp, n, sz, UR_BGID_UDP, false);
-
-		if (err) {
-			bufring_free(r, &r->udp, UR_BGID_UDP);
-			return err;
-		}
-	}
-	memset(&u->rtmpl, 0, sizeof(u->rtmpl));
-	u->rtmpl.msg_namelen = sizeof(struct sockaddr_storage);
-	udp_arm(u);
-	return 0;
-}
-
-static void udp_batch_flush(struct pe_loop *l)
-{
-	struct ur *r = UR(l);
-	unsigned i, n = r->ub_n;
-
-	if (!n)
-		return;
-	r->ub_n = 0;
-	pe__udp_recv(r->ub_u, r->ub_d, n);
-	for (i = 0; i < n; i++)
-		pe__ur_recycle(&r->udp, r->ub_bid[i]);
-}
-
-static void udp_maybe_dead(struct pe_udp *u)
-{
-	if (u->closing && !u->inflight) {
-		close(u->fd);
-		pe__udp_dead(u);
-	}
-}
-
-static void udp_recv_cqe(struct pe_udp *u, struct io_uring_cqe *cqe)
-{
-	struct pe_loop *l = u->loop;
-	struct ur *r = UR(l);
-
-	if (cqe->res > 0 && (cqe->flags & IORING_CQE_F_BUFFER)) {
-		unsigned bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
-		uint8_t *buf = r->udp.mem + (size_t)bid * r->udp.bsize;
-		struct io_uring_recvmsg_out *o =
-			io_uring_recvmsg_validate(buf, cqe->res, &u->rtmpl);
-
-		if (r->ub_n && (r->ub_u != u || r->ub_n == UR_UDP_BATCH))
-			udp_batch_flush(l);
-		if (!o || u->closing) {
-			pe__ur_recycle(&r->udp, bid);
-		} else {
-			unsigned k = r->ub_n++;
-			struct pe_addr *a = &r->ub_a[k];
-
-			r->ub_u = u;
-			memset(a, 0, sizeof(*a));
-			a->len = o->namelen < sizeof(a->ss) ? o->namelen : sizeof(a->ss);
-			memcpy(&a->ss, io_uring_recvmsg_name(o), a->len);
-			r->ub_d[k].data = io_uring_recvmsg_payload(o, &u->rtmpl);
-			r->ub_d[k].len = io_uring_recvmsg_payload_length(o, cqe->res, &u->rtmpl);
-			r->ub_d[k].peer = a;
-			r->ub_bid[k] = (uint16_t)bid;
-		}
-	} else if (cqe->res < 0 && cqe->res != -ENOBUFS && cqe->res != -ECANCELED) {
-		udp_batch_flush(l);
-		l->st.dgram_errors++;
-		if (!u->closing && u->cbs->on_error)
-			u->cbs->on_error(u, cqe->res);
-	}
-	if (cqe->flags & IORING_CQE_F_MORE)
-		return;
-	udp_batch_flush(l);
-	if (cqe->res == -ENOBUFS)
-		l->st.enobufs++;
-	u->armed = false;
-	u->inflight--;
-	if (!u->closing)
-		udp_arm(u);
-	else
-		udp_maybe_dead(u);
-}
-
-/* With nothing of this socket in flight, a connected socket's queue goes out straight through
- * sendmmsg (up to UR_UDP_SEND_BATCH per call, no SQE or CQE per datagram); order is kept because
- * SQEs are used only once the socket is full (EAGAIN), and sync sends wait until they retire. */
-#define UR_UDP_SEND_BATCH 64
-
-static void udp_send_now(struct pe_udp *u)
-{
-	struct mmsghdr mm[UR_UDP_SEND_BATCH];
-
-	while (u->count && !u->submitted && !u->closing) {
-		unsigned n = u->count < UR_UDP_SEND_BATCH ? u->count : UR_UDP_SEND_BATCH, i;
-		int r;
-
-		for (i = 0; i < n; i++) {
-			struct pe_udp_slot *s = &u->slots[(u->head + i) % u->nslots];
-
-			if (s->has_peer)
-				break;
-			s->iov.iov_base = s->buf;
-			s->iov.iov_len = s->len;
-			memset(&mm[i], 0, sizeof(mm[i]));
-			mm[i].msg_hdr.msg_iov = &s->iov;
-			mm[i].msg_hdr.msg_iovlen = 1;
-		}
-		if (!i)
-			return;
-		r = sendmmsg(u->fd, mm, i, MSG_DONTWAIT);
-		u->loop->st.syscalls++;
-		if (r > 0)
-			pe__udp_sent(u, (unsigned)r, 0);
-		else if (errno == EAGAIN || errno == EWOULDBLOCK)
-			return; /* the rest goes as SQEs, which wait for room */
-		else if (errno != EINTR)
-			pe__udp_sent(u, 1, -errno); /* the first datagram failed: drop it, go on */
-	}
-}
-
-static void ur_udp_flush(struct pe_udp *u)
-{
-	if (!u->submitted)
-		udp_send_now(u);
-	while (u->submitted < u->count) {
-		struct pe_udp_slot *s = &u->slots[(u->head + u->submitted) % u->nslots];
-		struct io_uring_sqe *sqe = pe__ur_sqe(u->loop, &s->src);
-
-		s->iov.iov_base = s->buf;
-		s->iov.iov_len = s->len;
-		memset(&s->msg, 0, sizeof(s->msg));
-		s->msg.msg_iov = &s->iov;
-		s->msg.msg_iovlen = 1;
-		if (s->has_peer) {
-			s->msg.msg_name = &s->peer.ss;
-			s->msg.msg_namelen = s->peer.len;
-		}
-		s->done = false;
-		io_uring_prep_sendmsg(sqe, u->fd, &s->msg, 0);
-		u->submitted++;
-		u->inflight++;
-	}
-}
-
-static void udp_send_cqe(struct pe_udp_slot *s, struct io_uring_cqe *cqe)
-{
-	struct pe_udp *u = s->u;
-
-	s->res = cqe->res;
-	s->done = true;
-	u->inflight--;
-	/* Completions can arrive out of order; retire the slots in order. */
-	while (u->submitted && u->slots[u->head].done) {
-		struct pe_udp_slot *h = &u->slots[u->head];
-		int res = h->res;
-
-		h->done = false;
-		u->submitted--;
-		pe__udp_sent(u, 1, res < 0 ? res : 0);
-	}
-	udp_maybe_dead(u);
-}
-
-static void ur_udp_close(struct pe_udp *u)
-{
-	if (u->inflight)
-		pe__ur_cancel_fd(u->loop, u->fd);
-	udp_maybe_dead(u);
 }
 
 /* ---- wait and dispatch ---- */
@@ -547,7 +350,7 @@ static int ur_wait(struct pe_loop *l, uint64_t timeout_ns)
 		if (!s)
 			continue;
 		if (s->kind != PE_SRC_UDP && u->ub_n)
-			udp_batch_flush(l);
+			pe__ur_udp_batch_flush(l);
 		switch (s->kind) {
 		case PE_SRC_WAKE:
 			arm_wake(l);
@@ -556,10 +359,10 @@ static int ur_wait(struct pe_loop *l, uint64_t timeout_ns)
 			listen_cqe(s->owner, cqe);
 			break;
 		case PE_SRC_UDP:
-			udp_recv_cqe(s->owner, cqe);
+			pe__ur_udp_recv_cqe(s->owner, cqe);
 			break;
 		case PE_SRC_UDP_SEND:
-			udp_send_cqe(s->owner, cqe);
+			pe__ur_udp_send_cqe(s->owner, cqe);
 			break;
 		case PE_SRC_IGNORE:
 			break;
@@ -572,7 +375,7 @@ static int ur_wait(struct pe_loop *l, uint64_t timeout_ns)
 			break;
 		}
 	}
-	udp_batch_flush(l);
+	pe__ur_udp_batch_flush(l);
 	io_uring_cq_advance(&u->ring, n);
 	n -= ntmo;
 	if (nsil)
@@ -582,9 +385,13 @@ static int ur_wait(struct pe_loop *l, uint64_t timeout_ns)
 
 const struct pe_backend_ops pe_backend_uring = {
 	.name = "io_uring",
+	.loop_size = sizeof(struct ur),
+	.conn_size = sizeof(struct ur_conn),
+	.udp_size = sizeof(struct ur_udp),
 	.open = ur_open,
 	.close = ur_close,
 	.wait = ur_wait,
+	.conn_init = pe__ur_conn_init,
 	.conn_start = pe__ur_conn_start,
 	.conn_connect = pe__ur_conn_connect,
 	.conn_flush = pe__ur_conn_flush,
@@ -592,7 +399,8 @@ const struct pe_backend_ops pe_backend_uring = {
 	.conn_pause = pe__ur_conn_pause,
 	.listen_start = ur_listen_start,
 	.listen_close = ur_listen_close,
-	.udp_start = ur_udp_start,
-	.udp_flush = ur_udp_flush,
-	.udp_close = ur_udp_close,
+	.udp_start = pe__ur_udp_start,
+	.udp_flush = pe__ur_udp_flush,
+	.udp_close = pe__ur_udp_close,
+	.udp_free = pe__ur_udp_free,
 };

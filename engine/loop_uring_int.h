@@ -1,7 +1,9 @@
 /* Private to the io_uring backend: the ring, its provided-buffer rings and the helpers shared by
- * loop_uring.c (setup, wait, listeners, UDP) and loop_uring_tcp.c (connections). */
+ * loop_uring.c (setup, wait, listeners), loop_uring_tcp.c (connections) and loop_uring_udp.c. */
 #ifndef PKTENG_ENGINE_LOOP_URING_INT_H
 #define PKTENG_ENGINE_LOOP_URING_INT_H
+
+#include <liburing.h>
 
 #include "engine/loop_int.h"
 
@@ -26,12 +28,48 @@ struct ur_bufring {
 	uint32_t *inc_off; /* incremental ring: bytes of each buffer already handed out, or NULL */
 };
 
+/* A connection: its ops in flight and the send being built. */
+struct ur_conn {
+	struct pe_conn c; /* first: the shared layers allocate conn_size */
+	struct pe_src s_recv, s_send, s_connect, s_splice_in, s_splice_out;
+	unsigned inflight;    /* ops referencing this conn (incl. SEND_ZC notifications) */
+	unsigned zc_inflight; /* of which notifications */
+	bool recv_armed, send_busy, cancel_sent;
+	bool fixed;	 /* registered at slot fd */
+	bool silent;	 /* a send without a success CQE is in flight (silent_len) */
+	bool silent_off; /* the last silent send fell short; plain sends for now */
+	size_t silent_len;
+	unsigned silent_gen;
+	int pipe[2];	   /* file send: file -> pipe -> socket */
+	size_t pipe_bytes; /* bytes in the pipe not yet spliced to the socket */
+	struct iovec iov[16];
+	struct msghdr msg;
+};
+
+/* One queued datagram's SENDMSG, beside the shared slot of the same index. */
+struct ur_udp_slot {
+	struct msghdr msg;
+	struct pe_src src;
+	struct ur_udp *uu;
+	int res;   /* completion result once done */
+	bool done; /* completed, waiting for the slots before it */
+};
+
+/* A UDP socket: the multishot recvmsg template and the SENDMSGs in flight. */
+struct ur_udp {
+	struct pe_udp u; /* first: the shared layers allocate udp_size */
+	struct msghdr rtmpl;
+	unsigned submitted, inflight; /* [head, head + submitted) of the queue are SQEs */
+	struct ur_udp_slot *us;	      /* nslots entries */
+};
+
 struct ur_silent {
-	struct pe_conn *c;
-	unsigned gen; /* c->silent_gen when queued: a stale entry is skipped */
+	struct ur_conn *uc;
+	unsigned gen; /* uc->silent_gen when queued: a stale entry is skipped */
 };
 
 struct ur {
+	struct pe_loop l; /* first: the loop is allocated with room for this */
 	struct io_uring ring;
 	bool ring_ok;
 	bool has_zc;
@@ -62,7 +100,17 @@ struct ur {
 
 static inline struct ur *UR(struct pe_loop *l)
 {
-	return l->bk;
+	return pe__container_of(l, struct ur, l);
+}
+
+static inline struct ur_conn *UC(struct pe_conn *c)
+{
+	return pe__container_of(c, struct ur_conn, c);
+}
+
+static inline struct ur_udp *UU(struct pe_udp *u)
+{
+	return pe__container_of(u, struct ur_udp, u);
 }
 
 /* From the kernel's uapi header (loop_uring_uapi.c). */
@@ -76,7 +124,24 @@ void pe__ur_recycle(struct ur_bufring *b, unsigned bid);
 /* A cancel request for everything on fd, its own CQE ignored. */
 void pe__ur_cancel_fd(struct pe_loop *l, int fd);
 
+/* Sets up provided-buffer ring b (group bgid, nbufs of bsize bytes; inc: incremental where the
+ * kernel has it). 0 or -errno; on failure pe__ur_bufring_free() cleans up. */
+int pe__ur_bufring_setup(struct ur *u, struct ur_bufring *b, unsigned nbufs, unsigned bsize,
+			 int bgid, bool inc);
+void pe__ur_bufring_free(struct ur *u, struct ur_bufring *b, int bgid);
+
+/* loop_uring_udp.c */
+int pe__ur_udp_start(struct pe_udp *u);
+void pe__ur_udp_flush(struct pe_udp *u);
+void pe__ur_udp_close(struct pe_udp *u);
+void pe__ur_udp_free(struct pe_udp *u);
+void pe__ur_udp_recv_cqe(struct pe_udp *u, struct io_uring_cqe *cqe);
+void pe__ur_udp_send_cqe(struct ur_udp_slot *us, struct io_uring_cqe *cqe);
+/* Delivers the datagrams collected from consecutive CQEs (before any other CQE is handled). */
+void pe__ur_udp_batch_flush(struct pe_loop *l);
+
 /* loop_uring_tcp.c */
+void pe__ur_conn_init(struct pe_conn *c);
 int pe__ur_conn_start(struct pe_conn *c);
 int pe__ur_conn_connect(struct pe_conn *c, const struct pe_addr *to);
 void pe__ur_conn_flush(struct pe_conn *c);

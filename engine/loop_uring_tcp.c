@@ -25,33 +25,37 @@ struct ur_zc {
 /* Registered-file slot = fd: an op on c uses the slot once registered. */
 static void use_fixed(struct pe_conn *c, struct io_uring_sqe *sqe)
 {
-	if (c->fixed)
+	struct ur_conn *uc = UC(c);
+
+	if (uc->fixed)
 		sqe->flags |= IOSQE_FIXED_FILE;
 }
 
 static void register_fixed(struct pe_conn *c)
 {
+	struct ur_conn *uc = UC(c);
 	struct ur *u = UR(c->loop);
 	struct io_uring_sqe *sqe;
 
-	if (c->fixed || c->fd < 0 || (unsigned)c->fd >= u->fixed_nr)
+	if (uc->fixed || c->fd < 0 || (unsigned)c->fd >= u->fixed_nr)
 		return;
 	/* Runs inline during the submit, before the ops queued after it that use the slot. */
 	sqe = pe__ur_sqe(c->loop, &u->ignore_src);
 	io_uring_prep_files_update(sqe, &c->fd, 1, c->fd);
-	c->fixed = true;
+	uc->fixed = true;
 }
 
 static void unregister_fixed(struct pe_conn *c)
 {
+	struct ur_conn *uc = UC(c);
 	struct ur *u = UR(c->loop);
 	struct io_uring_sqe *sqe;
 
-	if (!c->fixed)
+	if (!uc->fixed)
 		return;
 	sqe = pe__ur_sqe(c->loop, &u->ignore_src);
 	io_uring_prep_files_update(sqe, &u->minus_one, 1, c->fd);
-	c->fixed = false;
+	uc->fixed = false;
 	/* Now, not at the next iteration: the socket must be gone when on_close runs. */
 	io_uring_submit(&u->ring);
 	c->loop->st.syscalls++;
@@ -59,36 +63,52 @@ static void unregister_fixed(struct pe_conn *c)
 
 static void arm_recv(struct pe_conn *c)
 {
-	struct io_uring_sqe *sqe = pe__ur_sqe(c->loop, &c->s_recv);
+	struct ur_conn *uc = UC(c);
+	struct io_uring_sqe *sqe = pe__ur_sqe(c->loop, &uc->s_recv);
 
 	io_uring_prep_recv_multishot(sqe, c->fd, NULL, 0, 0);
 	use_fixed(c, sqe);
 	sqe->flags |= IOSQE_BUFFER_SELECT;
 	sqe->buf_group = UR_BGID_TCP;
-	c->recv_armed = true;
-	c->inflight++;
+	uc->recv_armed = true;
+	uc->inflight++;
+}
+
+void pe__ur_conn_init(struct pe_conn *c)
+{
+	struct ur_conn *uc = UC(c);
+
+	uc->s_recv = (struct pe_src){ PE_SRC_RECV, c };
+	uc->s_send = (struct pe_src){ PE_SRC_SEND, c };
+	uc->s_connect = (struct pe_src){ PE_SRC_CONNECT, c };
+	uc->s_splice_in = (struct pe_src){ PE_SRC_SPLICE_IN, c };
+	uc->s_splice_out = (struct pe_src){ PE_SRC_SPLICE_OUT, c };
+	uc->pipe[0] = uc->pipe[1] = -1;
 }
 
 int pe__ur_conn_start(struct pe_conn *c)
 {
+	struct ur_conn *uc = UC(c);
+
 	/* Accepted sockets come blocking; io_uring arms its own poll when one would block. */
 	register_fixed(c);
-	if (!c->paused && !c->recv_armed)
+	if (!c->paused && !uc->recv_armed)
 		arm_recv(c);
 	return 0;
 }
 
 int pe__ur_conn_connect(struct pe_conn *c, const struct pe_addr *to)
 {
+	struct ur_conn *uc = UC(c);
 	struct io_uring_sqe *sqe;
 	int fl = fcntl(c->fd, F_GETFL);
 
 	if (fl >= 0 && (fl & O_NONBLOCK))
 		fcntl(c->fd, F_SETFL, fl & ~O_NONBLOCK);
 	c->peer = *to;
-	sqe = pe__ur_sqe(c->loop, &c->s_connect);
+	sqe = pe__ur_sqe(c->loop, &uc->s_connect);
 	io_uring_prep_connect(sqe, c->fd, &c->peer.sa, c->peer.len);
-	c->inflight++;
+	uc->inflight++;
 	return 0;
 }
 
@@ -97,27 +117,36 @@ static bool silent_ok(struct pe_conn *c);
 
 static void maybe_dead(struct pe_conn *c)
 {
+	struct ur_conn *uc = UC(c);
+
 	if (c->state != PE_CONN_CLOSING)
 		return;
 	/* Close once nothing but SEND_ZC notifications is pending: those wait for the socket's
 	 * buffers, which only a close releases. Finalize when they are in too. */
-	if (!c->fd_closed && c->inflight == c->zc_inflight) {
+	if (!c->fd_closed && uc->inflight == uc->zc_inflight) {
 		/* Clear the slot first (its reference would keep the socket open), then close;
 		 * the slot is free before any new socket can reuse the fd number. */
 		unregister_fixed(c);
 		close(c->fd);
 		c->fd_closed = true;
 	}
-	if (c->fd_closed && !c->inflight) {
+	if (c->fd_closed && !uc->inflight) {
 		silent_forget(c);
+		if (uc->pipe[0] >= 0) {
+			close(uc->pipe[0]);
+			close(uc->pipe[1]);
+			uc->pipe[0] = uc->pipe[1] = -1;
+		}
 		pe__conn_dead(c);
 	}
 }
 
 void pe__ur_conn_close(struct pe_conn *c)
 {
-	if (c->inflight > c->zc_inflight && !c->cancel_sent) {
-		c->cancel_sent = true;
+	struct ur_conn *uc = UC(c);
+
+	if (uc->inflight > uc->zc_inflight && !uc->cancel_sent) {
+		uc->cancel_sent = true;
 		pe__ur_cancel_fd(c->loop, c->fd);
 	}
 	maybe_dead(c);
@@ -125,44 +154,51 @@ void pe__ur_conn_close(struct pe_conn *c)
 
 void pe__ur_conn_pause(struct pe_conn *c, bool pause)
 {
+	struct ur_conn *uc = UC(c);
+
 	if (pause) {
-		if (c->recv_armed) {
+		if (uc->recv_armed) {
 			struct io_uring_sqe *sqe = pe__ur_sqe(c->loop, &UR(c->loop)->ignore_src);
 
-			io_uring_prep_cancel(sqe, &c->s_recv, 0);
+			io_uring_prep_cancel(sqe, &uc->s_recv, 0);
 		}
-	} else if (!c->recv_armed && !c->eof && c->state == PE_CONN_OPEN) {
+	} else if (!uc->recv_armed && !c->eof && c->state == PE_CONN_OPEN) {
 		arm_recv(c);
 	}
 }
 
 static int ensure_pipe(struct pe_conn *c)
 {
-	if (c->pipe[0] >= 0)
+	struct ur_conn *uc = UC(c);
+
+	if (uc->pipe[0] >= 0)
 		return 0;
-	if (pipe2(c->pipe, O_CLOEXEC))
+	if (pipe2(uc->pipe, O_CLOEXEC))
 		return -errno;
-	fcntl(c->pipe[1], F_SETPIPE_SZ, UR_PIPE_BYTES); /* best effort: 64 KiB otherwise */
+	fcntl(uc->pipe[1], F_SETPIPE_SZ, UR_PIPE_BYTES); /* best effort: 64 KiB otherwise */
 	return 0;
 }
 
 static unsigned pipe_bytes(struct pe_conn *c)
 {
-	int sz = fcntl(c->pipe[1], F_GETPIPE_SZ);
+	struct ur_conn *uc = UC(c);
+	int sz = fcntl(uc->pipe[1], F_GETPIPE_SZ);
 
 	return sz > 0 ? (unsigned)sz : 65536;
 }
 
 static void splice_out(struct pe_conn *c)
 {
-	struct io_uring_sqe *sqe = pe__ur_sqe(c->loop, &c->s_splice_out);
+	struct ur_conn *uc = UC(c);
+	struct io_uring_sqe *sqe = pe__ur_sqe(c->loop, &uc->s_splice_out);
 
-	io_uring_prep_splice(sqe, c->pipe[0], -1, c->fd, -1, (unsigned)c->pipe_bytes, 0);
-	c->inflight++;
+	io_uring_prep_splice(sqe, uc->pipe[0], -1, c->fd, -1, (unsigned)uc->pipe_bytes, 0);
+	uc->inflight++;
 }
 
 void pe__ur_conn_flush(struct pe_conn *c)
 {
+	struct ur_conn *uc = UC(c);
 	struct pe_loop *l = c->loop;
 	struct pe_sq_item *it = c->sq_head;
 	struct io_uring_sqe *sqe;
@@ -170,7 +206,7 @@ void pe__ur_conn_flush(struct pe_conn *c)
 	size_t total = 0;
 	int flags;
 
-	if (c->send_busy || c->state != PE_CONN_OPEN || !it)
+	if (uc->send_busy || c->state != PE_CONN_OPEN || !it)
 		return;
 	if (it->kind == PE_SQ_FILE) {
 		uint64_t left = it->len - it->off;
@@ -184,11 +220,11 @@ void pe__ur_conn_flush(struct pe_conn *c)
 		n = pipe_bytes(c);
 		if (left < n)
 			n = (unsigned)left;
-		sqe = pe__ur_sqe(l, &c->s_splice_in);
+		sqe = pe__ur_sqe(l, &uc->s_splice_in);
 		io_uring_prep_splice(sqe, it->file_fd, (int64_t)(it->file_off + it->off),
-				     c->pipe[1], -1, n, 0);
-		c->inflight++;
-		c->send_busy = true;
+				     uc->pipe[1], -1, n, 0);
+		uc->inflight++;
+		uc->send_busy = true;
 		return;
 	}
 	if (it->kind == PE_SQ_REF && UR(l)->has_zc && it->len - it->off >= l->o.zc_min_bytes) {
@@ -202,35 +238,35 @@ void pe__ur_conn_flush(struct pe_conn *c)
 					      MSG_NOSIGNAL, pe__ur_send_zc_report_usage);
 			use_fixed(c, sqe);
 			it->zc_pending++;
-			c->inflight++;
+			uc->inflight++;
 			l->st.zc_ops++;
-			c->send_busy = true;
+			uc->send_busy = true;
 			return;
 		}
 	}
-	c->msg = (struct msghdr){ .msg_iov = c->iov };
-	for (; it && it->kind != PE_SQ_FILE && c->msg.msg_iovlen < 16; it = it->next) {
-		c->iov[c->msg.msg_iovlen].iov_base = (void *)(it->ptr + it->off);
-		c->iov[c->msg.msg_iovlen].iov_len = it->len - it->off;
-		c->msg.msg_iovlen++;
+	uc->msg = (struct msghdr){ .msg_iov = uc->iov };
+	for (; it && it->kind != PE_SQ_FILE && uc->msg.msg_iovlen < 16; it = it->next) {
+		uc->iov[uc->msg.msg_iovlen].iov_base = (void *)(it->ptr + it->off);
+		uc->iov[uc->msg.msg_iovlen].iov_len = it->len - it->off;
+		uc->msg.msg_iovlen++;
 		total += it->len - it->off;
 		all_copy = all_copy && it->kind == PE_SQ_COPY;
 	}
 	silent = all_copy && total <= UR_SILENT_MAX && silent_ok(c);
 	flags = silent ? MSG_NOSIGNAL | MSG_DONTWAIT | MSG_WAITALL : MSG_NOSIGNAL;
-	sqe = pe__ur_sqe(l, &c->s_send);
-	if (c->msg.msg_iovlen == 1)
-		io_uring_prep_send(sqe, c->fd, c->iov[0].iov_base, c->iov[0].iov_len, flags);
+	sqe = pe__ur_sqe(l, &uc->s_send);
+	if (uc->msg.msg_iovlen == 1)
+		io_uring_prep_send(sqe, c->fd, uc->iov[0].iov_base, uc->iov[0].iov_len, flags);
 	else
-		io_uring_prep_sendmsg(sqe, c->fd, &c->msg, flags);
+		io_uring_prep_sendmsg(sqe, c->fd, &uc->msg, flags);
 	use_fixed(c, sqe);
 	if (silent) {
 		sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
-		c->silent = true;
-		c->silent_len = total;
+		uc->silent = true;
+		uc->silent_len = total;
 	}
-	c->inflight++;
-	c->send_busy = true;
+	uc->inflight++;
+	uc->send_busy = true;
 }
 
 /* Silent sends. A small copy send posted with MSG_DONTWAIT | MSG_WAITALL never waits for
@@ -243,10 +279,11 @@ void pe__ur_conn_flush(struct pe_conn *c)
  * is a loop-owned copy chunk, settled (consumed, freed or kept as the spare) only then. */
 static bool silent_ok(struct pe_conn *c)
 {
+	struct ur_conn *uc = UC(c);
 	struct ur *u = UR(c->loop);
 	struct ur_silent *ns;
 
-	if (!u->has_skip || c->silent_off || c->want_writable || c->shut_req)
+	if (!u->has_skip || uc->silent_off || c->want_writable || c->shut_req)
 		return false;
 	if (u->silent_n == u->silent_cap) {
 		unsigned cap = u->silent_cap ? u->silent_cap * 2 : 64;
@@ -257,13 +294,13 @@ static bool silent_ok(struct pe_conn *c)
 		u->silent = ns;
 		u->silent_cap = cap;
 	}
-	u->silent[u->silent_n++] = (struct ur_silent){ c, ++c->silent_gen };
+	u->silent[u->silent_n++] = (struct ur_silent){ uc, ++uc->silent_gen };
 	return true;
 }
 
 static bool silent_live(const struct ur_silent *e)
 {
-	return e->c && e->c->silent && e->c->silent_gen == e->gen;
+	return e->uc && e->uc->silent && e->uc->silent_gen == e->gen;
 }
 
 bool pe__ur_silent_urgent(struct pe_loop *l)
@@ -272,12 +309,13 @@ bool pe__ur_silent_urgent(struct pe_loop *l)
 	unsigned i;
 
 	for (i = 0; i < u->silent_n; i++) {
-		struct pe_conn *c = u->silent[i].c;
+		struct ur_conn *uc = u->silent[i].uc;
+		struct pe_conn *c = &uc->c;
 
 		if (!silent_live(&u->silent[i]))
 			continue;
 		if (c->state != PE_CONN_OPEN || c->want_writable || c->shut_req ||
-		    c->queued != c->silent_len || (c->sq_tail && c->sq_tail->kind == PE_SQ_FILE))
+		    c->queued != uc->silent_len || (c->sq_tail && c->sq_tail->kind == PE_SQ_FILE))
 			return true;
 	}
 	return false;
@@ -299,9 +337,9 @@ unsigned pe__ur_silent_settle(struct pe_loop *l, unsigned n, bool settle)
 			u->silent[k++] = e;
 			continue;
 		}
-		e.c->silent = false;
+		e.uc->silent = false;
 		l->st.silent_sends++;
-		send_cqe(e.c, (int)e.c->silent_len); /* may queue new entries after n */
+		send_cqe(&e.uc->c, (int)e.uc->silent_len); /* may queue new entries after n */
 		done++;
 	}
 	memmove(u->silent + k, u->silent + n, (u->silent_n - n) * sizeof(*u->silent));
@@ -317,12 +355,13 @@ static void silent_forget(struct pe_conn *c)
 	unsigned i;
 
 	for (i = 0; i < u->silent_n; i++)
-		if (u->silent[i].c == c)
-			u->silent[i].c = NULL;
+		if (u->silent[i].uc == UC(c))
+			u->silent[i].uc = NULL;
 }
 
 static void recv_cqe(struct pe_conn *c, struct io_uring_cqe *cqe)
 {
+	struct ur_conn *uc = UC(c);
 	struct pe_loop *l = c->loop;
 	struct ur *u = UR(l);
 	int res = cqe->res;
@@ -349,8 +388,8 @@ static void recv_cqe(struct pe_conn *c, struct io_uring_cqe *cqe)
 	}
 	if (cqe->flags & IORING_CQE_F_MORE)
 		return;
-	c->recv_armed = false;
-	c->inflight--;
+	uc->recv_armed = false;
+	uc->inflight--;
 	if (res == 0) {
 		pe__conn_eof(c);
 	} else if (res == -ENOBUFS) {
@@ -358,28 +397,30 @@ static void recv_cqe(struct pe_conn *c, struct io_uring_cqe *cqe)
 	} else if (res < 0 && res != -ECANCELED) {
 		pe__conn_error(c, res);
 	}
-	if (c->state == PE_CONN_OPEN && !c->paused && !c->eof && !c->recv_armed)
+	if (c->state == PE_CONN_OPEN && !c->paused && !c->eof && !uc->recv_armed)
 		arm_recv(c);
 	maybe_dead(c);
 }
 
 static void send_cqe(struct pe_conn *c, int res)
 {
-	if (c->silent) {
+	struct ur_conn *uc = UC(c);
+
+	if (uc->silent) {
 		/* A silent send fell short (res = bytes sent) or found the socket full: the rest
 		 * goes as plain sends, which wait for space, until the queue empties. */
-		c->silent = false;
-		c->silent_off = true;
+		uc->silent = false;
+		uc->silent_off = true;
 		c->loop->st.silent_short++;
 		if (res == -EAGAIN)
 			res = 0;
 	}
-	c->inflight--;
-	c->send_busy = false;
+	uc->inflight--;
+	uc->send_busy = false;
 	if (res > 0)
 		pe__conn_consumed(c, (size_t)res);
 	if (!c->sq_head)
-		c->silent_off = false;
+		uc->silent_off = false;
 	else if (res < 0 && c->state == PE_CONN_OPEN)
 		pe__conn_error(c, res == -ECANCELED ? -EPIPE : res);
 	if (c->state == PE_CONN_OPEN)
@@ -390,6 +431,7 @@ static void send_cqe(struct pe_conn *c, int res)
 static void zc_cqe(struct ur_zc *z, struct io_uring_cqe *cqe)
 {
 	struct pe_conn *c = z->src.owner;
+	struct ur_conn *uc = UC(c);
 	struct pe_loop *l = c->loop;
 
 	if (cqe->flags & IORING_CQE_F_NOTIF) {
@@ -400,18 +442,18 @@ static void zc_cqe(struct ur_zc *z, struct io_uring_cqe *cqe)
 		 * adds the notification and page pinning here, so plain sends from now on. */
 		if (l->st.zc_sends == 64 && l->st.zc_copied == 64)
 			UR(l)->has_zc = false;
-		c->inflight--;
-		c->zc_inflight--;
+		uc->inflight--;
+		uc->zc_inflight--;
 		pe__item_zc_done(c, z->it);
 		free(z);
 		maybe_dead(c);
 		return;
 	}
-	c->send_busy = false;
+	uc->send_busy = false;
 	if (cqe->flags & IORING_CQE_F_MORE) {
-		c->zc_inflight++; /* the op stays counted until its notification */
+		uc->zc_inflight++; /* the op stays counted until its notification */
 	} else {
-		c->inflight--;
+		uc->inflight--;
 		z->it->zc_pending--; /* no notification will come */
 	}
 	if (cqe->res > 0)
@@ -427,51 +469,57 @@ static void zc_cqe(struct ur_zc *z, struct io_uring_cqe *cqe)
 
 static void splice_in_cqe(struct pe_conn *c, int res)
 {
-	c->inflight--;
+	struct ur_conn *uc = UC(c);
+
+	uc->inflight--;
 	if (c->state != PE_CONN_OPEN) {
 		maybe_dead(c);
 		return;
 	}
 	if (res <= 0) {
-		c->send_busy = false;
+		uc->send_busy = false;
 		pe__conn_file_failed(c, res == 0 ? -ENODATA : res);
 		maybe_dead(c);
 		return;
 	}
-	c->pipe_bytes = (size_t)res;
+	uc->pipe_bytes = (size_t)res;
 	splice_out(c);
 }
 
 static void splice_out_cqe(struct pe_conn *c, int res)
 {
-	c->inflight--;
+	struct ur_conn *uc = UC(c);
+
+	uc->inflight--;
 	if (c->state != PE_CONN_OPEN) {
 		maybe_dead(c);
 		return;
 	}
 	if (res <= 0) {
-		c->send_busy = false;
+		uc->send_busy = false;
 		pe__conn_error(c, res == 0 ? -EPIPE : res);
 		maybe_dead(c);
 		return;
 	}
-	c->pipe_bytes -= (size_t)res;
+	uc->pipe_bytes -= (size_t)res;
 	pe__conn_consumed(c, (size_t)res);
 	if (c->state != PE_CONN_OPEN) {
 		maybe_dead(c);
 		return;
 	}
-	if (c->pipe_bytes) {
+	if (uc->pipe_bytes) {
 		splice_out(c);
 		return;
 	}
-	c->send_busy = false;
+	uc->send_busy = false;
 	pe__ur_conn_flush(c);
 }
 
 static void connect_cqe(struct pe_conn *c, int res)
 {
-	c->inflight--;
+	struct ur_conn *uc = UC(c);
+
+	uc->inflight--;
 	if (c->state == PE_CONN_CONNECTING)
 		pe__conn_opened(c, res == -ECANCELED ? -ETIMEDOUT : res);
 	maybe_dead(c);

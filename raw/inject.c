@@ -1,7 +1,9 @@
-/* AF_PACKET transmit behind packet.h: sendmmsg batches, a PACKET_TX_RING (TPACKET_V2/V3)
- * and io_uring SEND batches. Every backend retries a frame the device pushed back (EAGAIN,
- * ENOBUFS) instead of dropping it, and counts a frame once, when the kernel took it. */
+/* AF_PACKET transmit behind packet.h: interface look-ups and limits, opening the socket, the
+ * sendmmsg backend and the retry rules every backend shares (inject_ring.c: PACKET_TX_RING,
+ * inject_uring.c: io_uring). A frame the device pushed back (EAGAIN, ENOBUFS) is retried
+ * instead of dropped, and counted once, when the kernel took it. */
 #include "raw/packet.h"
+#include "raw/tx_int.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -9,7 +11,6 @@
 #include <liburing.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
-#include <linux/virtio_net.h>
 #include <net/if.h>
 #include <net/if_arp.h>
 #include <poll.h>
@@ -22,33 +23,6 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-
-#ifndef SO_NOFCS
-#define SO_NOFCS 43
-#endif
-
-#define PE_TX_BURST_MAX 1024
-
-struct pe_tx {
-	int fd, ifindex;
-	unsigned mtu, burst, hdr_len;
-	bool ether, nofcs;
-	enum pe_tx_method method;
-	const volatile sig_atomic_t *stop;
-	uint64_t stall_ns, stall_since; /* stall_since: first refusal since the last progress */
-	int err;			/* why the last send stopped short */
-	struct mmsghdr *msgs;
-	struct iovec *iov;
-	/* TX ring */
-	int tpv;
-	uint8_t *ring;
-	size_t ring_len;
-	unsigned slot_size, n_slots, head, data_off;
-	unsigned vnet_len; /* a virtio_net_hdr precedes each frame in its slot */
-	/* io_uring */
-	struct io_uring uring;
-	bool uring_ok;
-};
 
 static const char *const method_names[] = { "sendmmsg", "ring", "uring" };
 
@@ -120,6 +94,11 @@ unsigned pe_tx_mtu(const struct pe_tx *tx)
 	return tx->mtu;
 }
 
+unsigned pe_tx_burst(const struct pe_tx *tx)
+{
+	return tx->burst;
+}
+
 int pe_tx_error(const struct pe_tx *tx)
 {
 	return tx->err;
@@ -181,7 +160,7 @@ int pe_if_limit(const char *ifname, const uint8_t *frame, unsigned len, struct p
 }
 
 /* How many of the n frames, from the first, are within what the kernel takes. */
-static unsigned within_limit(const struct pe_tx *tx, const uint8_t *const *frames,
+unsigned pe__tx_within_limit(const struct pe_tx *tx, const uint8_t *const *frames,
 			     const uint16_t *lens, unsigned n)
 {
 	unsigned base = tx->mtu + tx->hdr_len + (tx->nofcs && tx->method != PE_TX_RING ? 4 : 0);
@@ -211,53 +190,6 @@ static int probe_nofcs(struct pe_tx *tx)
 	err = send(tx->fd, buf, len, MSG_DONTWAIT) < 0 ? -errno : 0;
 	free(buf);
 	return err == -EPROTONOSUPPORT ? err : 0;
-}
-
-static int ring_setup(struct pe_tx *tx, const struct pe_tx_opts *o)
-{
-	unsigned frame_max = o->frame_max ? o->frame_max : 9018;
-	unsigned hdr, slot = 64;
-	struct tpacket_req3 req = { 0 };
-	int ver = o->tpacket_version == 2 ? TPACKET_V2 : TPACKET_V3;
-
-	tx->tpv = ver == TPACKET_V2 ? 2 : 3;
-	hdr = tx->tpv == 2 ? TPACKET2_HDRLEN : TPACKET3_HDRLEN;
-	tx->data_off = hdr - sizeof(struct sockaddr_ll);
-	/* Without a virtio_net_hdr the kernel copies only the Ethernet header out of the slot
-	 * and hangs the rest on the skb as pages of the ring; a veth must then copy those into
-	 * fresh pages for the peer (skb_copy_ubufs), a page allocation per frame. A header whose
-	 * hdr_len is the whole frame makes the kernel copy it into the skb instead. */
-	{
-		int one = 1;
-
-		if (!setsockopt(tx->fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)))
-			tx->vnet_len = sizeof(struct virtio_net_hdr);
-	}
-	while (slot < tx->data_off + tx->vnet_len + frame_max)
-		slot <<= 1;
-	tx->slot_size = slot;
-	tx->n_slots = o->ring_frames ? o->ring_frames : 4096;
-	if (setsockopt(tx->fd, SOL_PACKET, PACKET_VERSION, &ver, sizeof(ver)))
-		return -errno;
-	/* One slot per block when slots are large, else a page-multiple block of slots. */
-	req.tp_frame_size = slot;
-	req.tp_block_size = slot < 65536 ? 65536 : slot;
-	req.tp_frame_nr = tx->n_slots;
-	while (req.tp_frame_nr % (req.tp_block_size / slot))
-		req.tp_frame_nr++;
-	req.tp_block_nr = req.tp_frame_nr / (req.tp_block_size / slot);
-	tx->n_slots = req.tp_frame_nr;
-	if (setsockopt(tx->fd, SOL_PACKET, PACKET_TX_RING, &req,
-		       tx->tpv == 2 ? sizeof(struct tpacket_req) : sizeof(req)))
-		return -errno;
-	tx->ring_len = (size_t)req.tp_block_size * req.tp_block_nr;
-	tx->ring = mmap(NULL, tx->ring_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
-			tx->fd, 0);
-	if (tx->ring == MAP_FAILED) {
-		tx->ring = NULL;
-		return -errno;
-	}
-	return 0;
 }
 
 struct pe_tx *pe_tx_open(const struct pe_tx_opts *opts)
@@ -333,7 +265,7 @@ struct pe_tx *pe_tx_open(const struct pe_tx_opts *opts)
 		goto fail;
 	}
 	if (o.method == PE_TX_RING) {
-		err = ring_setup(tx, &o);
+		err = pe__tx_ring_setup(tx, &o);
 		if (err)
 			goto fail;
 	} else if (o.method == PE_TX_URING) {
@@ -381,18 +313,12 @@ static bool stopped(const struct pe_tx *tx)
 	return tx->stop && *tx->stop;
 }
 
-/* The kernel took a frame: the stall clock starts again at the next refusal. */
-static void progress(struct pe_tx *tx)
-{
-	tx->stall_since = 0;
-}
-
 /* The device pushed back: wait for room (POLLOUT) or, after a drop (ENOBUFS, where POLLOUT is
  * already set), give the receive side a moment to drain its backlog. Returns 0 to retry,
  * -EINTR when asked to stop, or -ETIMEDOUT when nothing went out for stall_ns: a device that
  * drops the same frame every time (a veth whose peer's MTU is too small for it) would
  * otherwise be retried forever. */
-static int backoff(struct pe_tx *tx, int err)
+int pe__tx_backoff(struct pe_tx *tx, int err)
 {
 	struct pollfd p = { .fd = tx->fd, .events = POLLOUT };
 	uint64_t now = mono_ns();
@@ -410,22 +336,10 @@ static int backoff(struct pe_tx *tx, int err)
 	return stopped(tx) ? -EINTR : 0;
 }
 
-static bool soft_error(int err)
-{
-	return err == -EAGAIN || err == -ENOBUFS || err == -EINTR;
-}
-
-/* Returns done; when done < n, tx->err holds why. */
-static int stop_at(struct pe_tx *tx, unsigned done, unsigned n, int err)
-{
-	tx->err = done < n ? (err ? err : -EIO) : 0;
-	return (int)done;
-}
-
 static int send_mmsg(struct pe_tx *tx, const uint8_t *const *frames, const uint16_t *lens,
 		     unsigned n, uint64_t *retries)
 {
-	unsigned done = 0, ok = within_limit(tx, frames, lens, n);
+	unsigned done = 0, ok = pe__tx_within_limit(tx, frames, lens, n);
 	int err = ok < n ? -EMSGSIZE : 0;
 
 	for (unsigned i = 0; i < ok; i++) {
@@ -440,226 +354,20 @@ static int send_mmsg(struct pe_tx *tx, const uint8_t *const *frames, const uint1
 
 		if (r > 0) {
 			done += r;
-			progress(tx);
+			pe__tx_progress(tx);
 			continue;
 		}
 		r = r < 0 ? -errno : -EAGAIN;
 		/* the kernel's refusal (EMSGSIZE, EINVAL...) of frame `done`: stop there */
-		if (!soft_error(r))
-			return stop_at(tx, done, n, r);
+		if (!pe__tx_soft_error(r))
+			return pe__tx_stop_at(tx, done, n, r);
 		if (retries)
 			(*retries)++;
-		r = backoff(tx, r);
+		r = pe__tx_backoff(tx, r);
 		if (r)
-			return stop_at(tx, done, n, r);
+			return pe__tx_stop_at(tx, done, n, r);
 	}
-	return stop_at(tx, done, n, err);
-}
-
-static volatile uint32_t *slot_status(struct pe_tx *tx, unsigned i)
-{
-	uint8_t *s = tx->ring + (size_t)i * tx->slot_size;
-
-	return tx->tpv == 2 ? &((struct tpacket2_hdr *)s)->tp_status
-			    : &((struct tpacket3_hdr *)s)->tp_status;
-}
-
-/* A slot's state without the timestamp bits the kernel may add on completion. */
-static uint32_t slot_state(struct pe_tx *tx, unsigned i)
-{
-	return __atomic_load_n(slot_status(tx, i), __ATOMIC_ACQUIRE) &
-	       (TP_STATUS_SEND_REQUEST | TP_STATUS_SENDING | TP_STATUS_WRONG_FORMAT);
-}
-
-/* Kicks the kernel to walk the ring without waiting; returns 0 or -errno. */
-static int ring_kick(struct pe_tx *tx)
-{
-	return send(tx->fd, NULL, 0, MSG_DONTWAIT) < 0 ? -errno : 0;
-}
-
-/* Waits until slot i is free (AVAILABLE). A slot still in SEND_REQUEST after a drop is sent
- * again by the kick; one that never leaves fails with backoff()'s -ETIMEDOUT. */
-static int ring_wait_slot(struct pe_tx *tx, unsigned i, uint64_t *retries)
-{
-	for (;;) {
-		uint32_t st = slot_state(tx, i);
-		int err;
-
-		if (st == TP_STATUS_AVAILABLE) {
-			progress(tx);
-			return 0;
-		}
-		if (st & TP_STATUS_WRONG_FORMAT)
-			return -EINVAL;
-		err = ring_kick(tx);
-		if (err && !soft_error(err))
-			return err;
-		st = slot_state(tx, i);
-		if (st == TP_STATUS_AVAILABLE) {
-			progress(tx);
-			return 0;
-		}
-		if (st & TP_STATUS_WRONG_FORMAT)
-			return err ? err : -EINVAL;
-		if (retries)
-			(*retries)++;
-		err = backoff(tx, err ? err : -EAGAIN);
-		if (err)
-			return err;
-	}
-}
-
-/* The burst stopped at an error: the slots from first on that the kernel took (SENDING or
- * done) count; the rest (still SEND_REQUEST, or WRONG_FORMAT) go back to AVAILABLE so no later
- * kick sends them, and the head returns to the first of them, where the kernel's head is. */
-static int ring_unwind(struct pe_tx *tx, unsigned first, unsigned written, unsigned n, int err)
-{
-	unsigned taken = 0, s;
-
-	while (taken < written) {
-		uint32_t st = slot_state(tx, (first + taken) % tx->n_slots);
-
-		if (st & (TP_STATUS_SEND_REQUEST | TP_STATUS_WRONG_FORMAT))
-			break;
-		taken++;
-	}
-	for (unsigned i = taken; i < written; i++) {
-		s = (first + i) % tx->n_slots;
-		__atomic_store_n(slot_status(tx, s), TP_STATUS_AVAILABLE, __ATOMIC_RELEASE);
-	}
-	tx->head = (first + taken) % tx->n_slots;
-	return stop_at(tx, taken, n, err);
-}
-
-static int send_ring(struct pe_tx *tx, const uint8_t *const *frames, const uint16_t *lens,
-		     unsigned n, uint64_t *retries)
-{
-	unsigned first = tx->head, written = 0, ok = within_limit(tx, frames, lens, n);
-	int err = 0;
-
-	for (unsigned i = 0; i < ok; i++) {
-		unsigned s = tx->head;
-		uint8_t *slot = tx->ring + (size_t)s * tx->slot_size;
-		unsigned len = lens[i] + tx->vnet_len;
-
-		if (len > tx->slot_size - tx->data_off) {
-			err = -EMSGSIZE;
-			break;
-		}
-		err = ring_wait_slot(tx, s, retries);
-		if (err)
-			break;
-		if (tx->vnet_len) {
-			struct virtio_net_hdr vh = { .gso_type = VIRTIO_NET_HDR_GSO_NONE,
-						     .hdr_len = lens[i] };
-
-			memcpy(slot + tx->data_off, &vh, sizeof(vh));
-		}
-		memcpy(slot + tx->data_off + tx->vnet_len, frames[i], lens[i]);
-		if (tx->tpv == 2) {
-			struct tpacket2_hdr *h = (struct tpacket2_hdr *)slot;
-
-			h->tp_len = len;
-			h->tp_snaplen = len;
-		} else {
-			struct tpacket3_hdr *h = (struct tpacket3_hdr *)slot;
-
-			h->tp_len = len;
-			h->tp_snaplen = len;
-			h->tp_next_offset = 0;
-		}
-		__atomic_store_n(slot_status(tx, s), TP_STATUS_SEND_REQUEST, __ATOMIC_RELEASE);
-		tx->head = (s + 1) % tx->n_slots;
-		written++;
-	}
-	if (!err && ok < n)
-		err = -EMSGSIZE;
-	/* A frame the device dropped goes back to SEND_REQUEST: kick until none of this burst
-	 * waits any more, so the frames leave now and each exactly once. A slot the kernel
-	 * marks WRONG_FORMAT (it refused the frame) ends the burst there. */
-	for (unsigned done = 0;;) {
-		unsigned s = (first + done) % tx->n_slots;
-		int kerr = ring_kick(tx);
-
-		if (kerr && !soft_error(kerr))
-			return ring_unwind(tx, first, written, n, kerr);
-		while (done < written &&
-		       !(slot_state(tx, s) & (TP_STATUS_SEND_REQUEST | TP_STATUS_WRONG_FORMAT))) {
-			done++;
-			s = (s + 1) % tx->n_slots;
-			progress(tx);
-		}
-		if (done == written)
-			return err ? ring_unwind(tx, first, written, n, err) : stop_at(tx, n, n, 0);
-		if (slot_state(tx, s) & TP_STATUS_WRONG_FORMAT)
-			return ring_unwind(tx, first, written, n, kerr ? kerr : -EINVAL);
-		if (retries)
-			(*retries)++;
-		kerr = backoff(tx, kerr ? kerr : -EAGAIN);
-		if (kerr)
-			return ring_unwind(tx, first, written, n, kerr);
-	}
-}
-
-static int send_uring(struct pe_tx *tx, const uint8_t *const *frames, const uint16_t *lens,
-		      unsigned n, uint64_t *retries)
-{
-	unsigned done = 0, ok = within_limit(tx, frames, lens, n);
-
-	while (done < ok) {
-		unsigned todo = ok - done, fail_at = ok;
-		int hard = 0, soft = 0, ret;
-
-		for (unsigned i = 0; i < todo; i++) {
-			struct io_uring_sqe *sqe = io_uring_get_sqe(&tx->uring);
-
-			io_uring_prep_send(sqe, tx->fd, frames[done + i], lens[done + i], 0);
-			/* Linked: a failed frame cancels the rest, so order is kept and the
-			 * resubmission starts exactly at the first frame not sent. */
-			if (i + 1 < todo)
-				sqe->flags |= IOSQE_IO_LINK;
-			io_uring_sqe_set_data64(sqe, done + i);
-		}
-		ret = io_uring_submit_and_wait(&tx->uring, todo);
-		if (ret < 0 && ret != -EINTR)
-			return stop_at(tx, done, n, ret);
-		/* every SQE submitted completes (sent, failed or cancelled): reap them all */
-		for (unsigned got = 0; got < todo;) {
-			struct io_uring_cqe *cqe;
-			unsigned idx;
-
-			ret = io_uring_wait_cqe(&tx->uring, &cqe);
-			if (ret == -EINTR)
-				continue;
-			if (ret < 0)
-				return stop_at(tx, done, n, ret);
-			idx = (unsigned)io_uring_cqe_get_data64(cqe);
-			if (cqe->res < 0 && idx < fail_at) {
-				fail_at = idx;
-				if (cqe->res != -ECANCELED) {
-					if (soft_error(cqe->res))
-						soft = cqe->res;
-					else
-						hard = cqe->res;
-				}
-			}
-			io_uring_cqe_seen(&tx->uring, cqe);
-			got++;
-		}
-		if (fail_at > done)
-			progress(tx);
-		done = fail_at;
-		if (done == ok)
-			break;
-		if (hard)
-			return stop_at(tx, done, n, hard);
-		if (retries)
-			(*retries)++;
-		ret = backoff(tx, soft ? soft : -EAGAIN);
-		if (ret)
-			return stop_at(tx, done, n, ret);
-	}
-	return stop_at(tx, done, n, ok < n ? -EMSGSIZE : 0);
+	return pe__tx_stop_at(tx, done, n, err);
 }
 
 int pe_tx_send(struct pe_tx *tx, const uint8_t *const *frames, const uint16_t *lens, unsigned n,
@@ -668,14 +376,14 @@ int pe_tx_send(struct pe_tx *tx, const uint8_t *const *frames, const uint16_t *l
 	if (n > tx->burst)
 		return -EINVAL;
 	tx->err = 0;
-	progress(tx);
+	pe__tx_progress(tx);
 	if (!n)
 		return 0;
 	switch (tx->method) {
 	case PE_TX_RING:
-		return send_ring(tx, frames, lens, n, retries);
+		return pe__tx_send_ring(tx, frames, lens, n, retries);
 	case PE_TX_URING:
-		return send_uring(tx, frames, lens, n, retries);
+		return pe__tx_send_uring(tx, frames, lens, n, retries);
 	default:
 		return send_mmsg(tx, frames, lens, n, retries);
 	}
@@ -684,11 +392,11 @@ int pe_tx_send(struct pe_tx *tx, const uint8_t *const *frames, const uint16_t *l
 int pe_tx_flush(struct pe_tx *tx)
 {
 	tx->err = 0;
-	progress(tx);
+	pe__tx_progress(tx);
 	if (tx->method != PE_TX_RING)
 		return 0;
 	for (unsigned i = 0; i < tx->n_slots; i++) {
-		int err = ring_wait_slot(tx, i, NULL);
+		int err = pe__tx_ring_wait_slot(tx, i, NULL);
 
 		if (err)
 			return tx->err = err;

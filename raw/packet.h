@@ -88,6 +88,8 @@ void pe_tx_limit(const struct pe_tx *tx, const uint8_t *frame, unsigned len,
 int pe_if_limit(const char *ifname, const uint8_t *frame, unsigned len, struct pe_tx_limit *out);
 /* The MTU and ifindex of the interface the transmitter is bound to. */
 unsigned pe_tx_mtu(const struct pe_tx *tx);
+/* The most frames one pe_tx_send() takes (opts.burst, or 64). */
+unsigned pe_tx_burst(const struct pe_tx *tx);
 
 /* Looks up an interface in the caller's namespace: 0 with its ifindex and MTU, -ENODEV, or
  * -ENETDOWN when it is not up (administratively). */

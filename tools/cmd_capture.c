@@ -12,6 +12,7 @@
 #include "raw/frame.h"
 #include "raw/packet.h"
 #include "raw/pcapfile.h"
+#include "raw/stamp.h"
 #include "record/interval.h"
 #include "record/meta.h"
 #include "record/record.h"
@@ -72,19 +73,11 @@ static uint16_t be16(const uint8_t *p)
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-static uint64_t be64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
 static int on_frame(const struct pe_cap_frame *f, void *ctx)
 {
 	struct cap_state *s = ctx;
 	struct pe_frame_info info;
+	uint64_t seq;
 	int st = pe_frame_validate(f->data, f->len, s->check_fcs ? PE_FRAME_PARSE_FCS : 0, &info);
 
 	if (s->ethertype >= 0) {
@@ -117,9 +110,7 @@ static int on_frame(const struct pe_cap_frame *f, void *ctx)
 		s->bytes_l2 += l2;
 		s->bytes_wire += pe_rec_wire_bytes(l2);
 	}
-	if (info.payload_len >= 12 && !memcmp(f->data + info.off_payload, "PEsq", 4)) {
-		uint64_t seq = be64(f->data + info.off_payload + 4);
-
+	if (pe_stamp_get(f->data + info.off_payload, info.payload_len, &seq)) {
 		if (!s->seq_frames) {
 			s->seq_first = seq;
 			s->seq_next = seq;

@@ -1,7 +1,7 @@
 /* `pkteng inject`: sends frames built from the frame flags (varied per frame, sequence-stamped)
  * or replayed from a pcap file through AF_PACKET, paced to a rate, with interval reports, or
- * one frame flat out through XDP. This file is the options and the AF_PACKET send loop; the
- * reports, --vary, --replay, --offload and --method xdp are in tools/inject_*.c. */
+ * one frame flat out through XDP. This file is the options and the run; the send loop is
+ * raw/sendloop.c, the reports, --vary, --replay, --offload and --method xdp tools/inject/. */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -13,14 +13,15 @@
 #include "ebpf/xmit.h"
 #include "raw/frame.h"
 #include "raw/packet.h"
-#include "raw/rate.h"
+#include "raw/sendloop.h"
+#include "raw/stamp.h"
 #include "tools/cli.h"
 #include "tools/frameopts.h"
-#include "tools/inject_offload.h"
-#include "tools/inject_replay.h"
-#include "tools/inject_report.h"
-#include "tools/inject_vary.h"
-#include "tools/inject_xdp.h"
+#include "tools/inject/offload.h"
+#include "tools/inject/replay.h"
+#include "tools/inject/report.h"
+#include "tools/inject/vary.h"
+#include "tools/inject/xdp.h"
 
 static const char usage[] =
 	"Usage: pkteng inject --dev IF [FRAME FLAGS] [-n COUNT] [-t SECONDS] [--rate PPS |\n"
@@ -91,193 +92,67 @@ struct run_state {
 	struct pe_tx *tx;
 	struct pe_frame_tmpl *t;    /* the built frame, or NULL with --replay */
 	struct pe_inject_replay rp; /* --replay: the file's frames */
-	bool fcs_in_frame;	    /* the frames end with their FCS (as data or SO_NOFCS) */
-	bool stamp;
-	bool resizes;	 /* --imix or --vary size: the payload is rewritten per frame */
-	bool magic_done; /* the sequence magic is in the template */
 };
 
-/* Frame seq of the run into b: the file's next frame, or the template varied and stamped
- * with 'PEsq' and the sequence number. Returns its length, or -PE_EXIT_USAGE. */
-static int fill_frame(struct run_state *st, uint64_t seq, uint8_t *b)
+static void on_interval(double t0_s, double t1_s, const struct pe_send_counts *d, void *ctx)
 {
-	struct pe_frame_tmpl *t = st->t;
-	int err;
-
-	if (st->rp.f) {
-		const struct pe_inject_replay_frame *f = &st->rp.f[seq % st->rp.n];
-
-		memcpy(b, f->data, f->len);
-		return f->len;
-	}
-	err = pe_varier_apply(&st->c->vr, t, seq);
-	if (err)
-		return -pe_usage("--vary: %s", err == -EMSGSIZE
-						       ? "a size outside what these headers allow"
-						       : "a field these frames do not have");
-	if (st->stamp && t->payload_len >= 12) {
-		uint8_t m[4] = { 'P', 'E', 's', 'q' };
-
-		/* the magic stays put unless the size moves */
-		if (!st->magic_done || st->resizes)
-			pe_frame_write_payload(t, 0, m, 4);
-		st->magic_done = true;
-		pe_frame_stamp_seq(t, 4, seq);
-	}
-	pe_frame_finish_fcs(t);
-	memcpy(b, pe_frame_data(t), t->len);
-	return t->len;
+	pe_inject_report_interval(ctx, t1_s, t1_s - t0_s, d);
 }
 
-static void count_sent(const struct run_state *st, const uint16_t *lens, unsigned n,
-		       struct pe_inject_stats *tot, uint64_t *cum_bits)
+/* The send loop stopped with err: one line naming the frame and why. */
+static int send_failed(const char *dev, const struct pe_send_result *res, int err)
 {
-	for (unsigned i = 0; i < n; i++) {
-		uint64_t b = pe_inject_l2_bytes(lens[i], st->fcs_in_frame);
+	unsigned long long seq = (unsigned long long)res->err_seq;
 
-		tot->bytes_l2 += b;
-		*cum_bits += 8 * b;
-	}
-	tot->frames += n;
-}
-
-/* Frame seq (counting from 0) of len bytes stopped the run: one line naming it and why. */
-static int refused(const char *dev, uint64_t seq, unsigned len, int err)
-{
+	if (!res->err_frame)
+		return pe_fail("inject: sending on %s: %s", dev, strerror(-err));
+	if (!res->err_len)
+		return pe_usage("--vary: %s", err == -EMSGSIZE
+						      ? "a size outside what these headers allow"
+						      : "a field these frames do not have");
 	if (err == -ETIMEDOUT)
 		return pe_fail("inject: sending on %s: frame %llu (%u bytes): the device took "
 			       "nothing for 3 s, dropping or refusing it on every retry",
-			       dev, (unsigned long long)seq, len);
-	return pe_fail("inject: sending on %s: frame %llu (%u bytes) refused: %s%s", dev,
-		       (unsigned long long)seq, len, strerror(err < 0 ? -err : EIO),
+			       dev, seq, res->err_len);
+	return pe_fail("inject: sending on %s: frame %llu (%u bytes) refused: %s%s", dev, seq,
+		       res->err_len, strerror(-err),
 		       err == -EMSGSIZE ? " (above what the device takes)" : "");
 }
 
-static int send_loop(struct run_state *st, struct pe_inject_stats *tot, double *secs,
-		     struct pe_inject_report *rep)
+/* The AF_PACKET run: the loop, then the offloads back and the final report. */
+static int run_send(struct run_state *st, bool fcs, struct pe_inject_report *rep)
 {
 	struct cfg *c = st->c;
-	const struct pe_inject_replay_frame *rf = st->rp.f;
-	size_t n_rf = st->rp.n;
-	unsigned burst = c->burst, maxlen = st->t ? PE_FRAME_BUF_MAX : 65535;
-	uint8_t *bufs = malloc((size_t)burst * maxlen);
-	const uint8_t **ptrs = calloc(burst, sizeof(*ptrs));
-	uint16_t *lens = calloc(burst, sizeof(*lens));
-	struct pe_inject_stats last = { 0 };
-	struct pe_rate rate;
-	uint64_t t0, end_ns = 0, next_report = 0, last_report, k = 0, cum_bits = 0;
-	int rc = PE_EXIT_OK, r_flush;
+	struct pe_send_opts so = {
+		.sz = sizeof(so),
+		.tx = st->tx,
+		.tmpl = st->t,
+		.vary = st->t ? &c->vr : NULL,
+		.stamp = st->t != NULL,
+		.frames = st->rp.f,
+		.n_frames = st->rp.n,
+		.fcs_in_frame = fcs,
+		.count = c->count,
+		.time_s = c->time_s,
+		.stop = &stop_flag,
+		.rate_pps = c->rate_pps,
+		.rate_mbps = c->rate_mbps,
+		.interval_s = c->interval_s,
+		.on_interval = on_interval,
+		.ctx = rep,
+	};
+	struct pe_send_result res;
+	int rc;
 
-	if (!bufs || !ptrs || !lens) {
-		free(bufs);
-		free(ptrs);
-		free(lens);
-		return pe_fail("inject: out of memory");
-	}
-	/* Paced runs send smaller bursts so frames stay close to their deadlines. */
-	if (c->rate_pps > 0) {
-		double b = c->rate_pps / 10000;
-
-		burst = b < 1 ? 1 : b < burst ? (unsigned)b : burst;
-	}
-	if (c->rate_mbps > 0 || (rf && !c->rate_pps))
-		burst = 1;
-	pe_rate_init(&rate, c->rate_pps);
-	t0 = last_report = rate.t0_ns;
-	if (c->time_s > 0)
-		end_ns = t0 + (uint64_t)(c->time_s * 1e9);
-	if (c->interval_s > 0)
-		next_report = t0 + (uint64_t)(c->interval_s * 1e9);
-	while (!stop_flag) {
-		unsigned n = burst;
-		uint64_t due = t0, now;
-		int r;
-
-		if (c->count && k >= c->count)
-			break;
-		if (c->rate_pps > 0) {
-			/* Behind schedule (descheduled, a slow send): catch up in full bursts. */
-			uint64_t behind = (uint64_t)((pe_rate_now_ns() - t0) * c->rate_pps / 1e9);
-
-			if (behind > k + n)
-				n = behind - k < c->burst ? (unsigned)(behind - k) : c->burst;
-		}
-		if (c->count && c->count - k < n)
-			n = (unsigned)(c->count - k);
-		if (rf && !c->count && k >= n_rf)
-			break;
-		if (c->rate_pps > 0)
-			due = pe_rate_due(&rate, k);
-		else if (c->rate_mbps > 0)
-			due = t0 + (uint64_t)(cum_bits * 1000.0 / c->rate_mbps);
-		else if (rf) /* the file's own timing, looping with its whole span */
-			due = t0 + (rf[k % n_rf].t_ns - rf[0].t_ns) +
-			      (k / n_rf) * (rf[n_rf - 1].t_ns - rf[0].t_ns + 1000);
-		if (end_ns && due >= end_ns)
-			break;
-		if (due > t0) {
-			if (next_report && due > next_report)
-				pe_wait_until(next_report, rate.spin_ns);
-			else
-				pe_wait_until(due, rate.spin_ns);
-		}
-		now = pe_rate_now_ns();
-		if (end_ns && now >= end_ns)
-			break;
-		if (due > now && !(next_report && now >= next_report))
-			continue;
-		if (due <= now) {
-			for (unsigned i = 0; i < n; i++) {
-				uint8_t *b = bufs + (size_t)i * maxlen;
-				int len = fill_frame(st, k + i, b);
-
-				if (len < 0) {
-					rc = -len;
-					goto out;
-				}
-				lens[i] = (uint16_t)len;
-				ptrs[i] = b;
-			}
-			r = pe_tx_send(st->tx, ptrs, lens, n, &tot->retries);
-			if (r < 0 || (unsigned)r < n) {
-				int e = r < 0 ? r : pe_tx_error(st->tx);
-				unsigned sent = r > 0 ? (unsigned)r : 0;
-
-				count_sent(st, lens, sent, tot, &cum_bits);
-				k += sent;
-				if (e == -EINTR && stop_flag) /* SIGINT/SIGTERM while waiting */
-					break;
-				tot->errors++;
-				rc = refused(c->dev, k, lens[sent], e);
-				goto out;
-			}
-			count_sent(st, lens, n, tot, &cum_bits);
-			k += n;
-			now = pe_rate_now_ns();
-		}
-		if (next_report && now >= next_report) {
-			struct pe_inject_stats d = { tot->frames - last.frames,
-						     tot->bytes_l2 - last.bytes_l2,
-						     tot->retries - last.retries,
-						     tot->errors - last.errors };
-
-			pe_inject_report_interval(rep, (now - t0) / 1e9, (now - last_report) / 1e9,
-						  &d);
-			last = *tot;
-			last_report = now;
-			next_report += (uint64_t)(c->interval_s * 1e9);
-			if (next_report < now)
-				next_report = now + (uint64_t)(c->interval_s * 1e9);
-		}
-	}
-	r_flush = pe_tx_flush(st->tx);
-	if (r_flush && !(r_flush == -EINTR && stop_flag))
-		tot->errors++;
-out:
-	*secs = (pe_rate_now_ns() - t0) / 1e9;
-	free(bufs);
-	free(ptrs);
-	free(lens);
+	pe_cli_on_stop(on_signal); /* a send blocked in the kernel returns to see the flag */
+	pe_inject_report_init(rep, c->json);
+	rc = pe_send_run(&so, &res);
+	if (rc)
+		rc = send_failed(c->dev, &res, rc);
+	pe_inject_offloads_restore(&c->off, c->dev);
+	pe_inject_report_final(rep, c->dev, pe_tx_method_name(c->txo.method), &res.tot, res.secs);
+	if (fflush(stdout) && !rc)
+		rc = pe_fail("inject: stdout: %s", strerror(errno));
 	return rc;
 }
 
@@ -492,19 +367,19 @@ static int open_tx(struct run_state *st, struct cfg *c, bool fcs)
 
 /* --method xdp: frame 0 (magic and sequence number 0 in place) is the template the kernel
  * copies; the XDP program writes the sequence numbers and fixes the checksum. */
-static int run_xdp(struct run_state *st, struct pe_inject_stats *tot, double *secs,
-		   struct pe_inject_report *rep)
+static int run_xdp(struct run_state *st, struct pe_inject_report *rep)
 {
-	static uint8_t frame[PE_FRAME_BUF_MAX];
 	struct cfg *c = st->c;
 	struct pe_frame_tmpl *t = st->t;
-	int len = fill_frame(st, 0, frame), rc;
-	bool stamped = t->payload_len >= 12;
+	bool stamped = !pe_stamp_frame(t, 0, true);
+	struct pe_send_counts tot = { 0 };
+	double secs = 0;
+	int rc;
 	struct pe_inject_xdp a = {
 		.dev = c->dev,
-		.frame = frame,
-		.len = (uint16_t)len,
-		.seq_off = stamped ? t->off_payload + 4u : 0,
+		.frame = pe_frame_data(t),
+		.len = t->len,
+		.seq_off = stamped ? t->off_payload + (unsigned)PE_STAMP_SEQ_OFF : 0,
 		.csum_off = stamped ? pe_frame_l4_csum_off(t) : 0,
 		.csum_udp = t->l4 == PE_FRAME_L4_UDP,
 		.count = c->count,
@@ -514,8 +389,7 @@ static int run_xdp(struct run_state *st, struct pe_inject_stats *tot, double *se
 		.stop = &stop_flag,
 	};
 
-	if (len < 0)
-		return -len;
+	pe_frame_finish_fcs(t);
 	rc = pe_inject_xdp_check_len(&a);
 	if (!rc)
 		rc = pe_inject_offloads_apply(&c->off, c->dev);
@@ -523,11 +397,11 @@ static int run_xdp(struct run_state *st, struct pe_inject_stats *tot, double *se
 		return rc;
 	pe_cli_on_stop(on_signal); /* a run in the kernel returns early to see the flag */
 	pe_inject_report_init(rep, c->json);
-	rc = pe_inject_xdp_run(&a, rep, tot, secs);
+	rc = pe_inject_xdp_run(&a, rep, &tot, &secs);
 	pe_inject_offloads_restore(&c->off, c->dev);
-	if (rc == PE_EXIT_USAGE || (rc && !tot->frames))
+	if (rc == PE_EXIT_USAGE || (rc && !tot.frames))
 		return rc;
-	pe_inject_report_final(rep, c->dev, "xdp", tot, *secs);
+	pe_inject_report_final(rep, c->dev, "xdp", &tot, secs);
 	if (fflush(stdout) && !rc)
 		rc = pe_fail("inject: stdout: %s", strerror(errno));
 	return rc;
@@ -539,10 +413,8 @@ static int run(int argc, char **argv)
 	struct pe_frameopts fo;
 	struct cfg c = { 0 };
 	struct run_state st = { 0 };
-	struct pe_inject_stats tot = { 0 };
 	struct pe_inject_report rep = { 0 };
 	bool have_frame_flags = false, fcs = false, quit = false;
-	double secs = 0;
 	int rc, err;
 
 	pe_frameopts_init(&fo);
@@ -567,8 +439,6 @@ static int run(int argc, char **argv)
 		rc = pe_frameopts_build(&fo, &t);
 		fcs = fo.o.fcs;
 		st.t = &t;
-		st.stamp = true;
-		st.resizes = pe_inject_vary_resizes(&c.vr);
 		if (!rc)
 			rc = pe_inject_vary_check(&c.vr, &t);
 	}
@@ -576,7 +446,7 @@ static int run(int argc, char **argv)
 		goto out;
 	st.c = &c;
 	if (c.xdp) {
-		rc = run_xdp(&st, &tot, &secs, &rep);
+		rc = run_xdp(&st, &rep);
 		goto out;
 	}
 	c.txo.ifname = c.dev;
@@ -585,19 +455,11 @@ static int run(int argc, char **argv)
 	 * touch a 1 MiB ring instead of 64 MiB of 16 KiB slots. */
 	c.txo.frame_max =
 		st.rp.f ? pe_inject_replay_frame_max(&st.rp) : pe_inject_vary_frame_max(&c.vr, &t);
-	st.fcs_in_frame = fcs;
 	rc = open_tx(&st, &c, fcs);
 	if (!rc)
 		rc = pe_inject_offloads_apply(&c.off, c.dev);
-	if (rc)
-		goto out;
-	pe_cli_on_stop(on_signal); /* a send blocked in the kernel returns to see the flag */
-	pe_inject_report_init(&rep, c.json);
-	rc = send_loop(&st, &tot, &secs, &rep);
-	pe_inject_offloads_restore(&c.off, c.dev);
-	pe_inject_report_final(&rep, c.dev, pe_tx_method_name(c.txo.method), &tot, secs);
-	if (fflush(stdout) && !rc)
-		rc = pe_fail("inject: stdout: %s", strerror(errno));
+	if (!rc)
+		rc = run_send(&st, fcs, &rep);
 out:
 	pe_inject_report_free(&rep);
 	pe_tx_close(st.tx);

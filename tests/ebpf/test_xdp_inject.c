@@ -16,6 +16,7 @@
 #include "ebpf/loader.h"
 #include "ebpf/xmit.h"
 #include "raw/frame.h"
+#include "raw/stamp.h"
 #include "tests/raw/rawtest.h"
 #include "tests/ebpf/xdplab.h"
 #include "tests/testutil.h"
@@ -41,7 +42,7 @@ static const struct pkind pkinds[] = {
 	{ "raw", PE_FRAME_L3_RAW, PE_FRAME_L4_NONE, 1, 64 },
 };
 
-/* The template as inject builds it: 'PEsq' and sequence number 0 at the payload's start. */
+/* The template as inject builds it: the sequence stamp (raw/stamp.h) of frame 0. */
 static void build(const struct pkind *k, struct pe_frame_tmpl *t)
 {
 	struct pe_frame_opts o;
@@ -58,8 +59,7 @@ static void build(const struct pkind *k, struct pe_frame_tmpl *t)
 		cr_assert_eq(inet_pton(AF_INET6, "2001:2::2", &o.dst_ip.v6), 1);
 	}
 	cr_assert_eq(pe_frame_build(t, &o), 0, "%s", k->name);
-	cr_assert_eq(pe_frame_write_payload(t, 0, "PEsq", 4), 0);
-	cr_assert_eq(pe_frame_stamp_seq(t, 4, 0), 0);
+	cr_assert_eq(pe_stamp_frame(t, 0, true), 0, "%s", k->name);
 }
 
 Test(xdp_inject, program_stamps_and_checksums_every_kind)
@@ -85,7 +85,7 @@ Test(xdp_inject, program_stamps_and_checksums_every_kind)
 					    .ifindex = 1,
 					    .frame = pe_frame_data(&t),
 					    .len = t.len,
-					    .seq_off = t.off_payload + 4u,
+					    .seq_off = t.off_payload + PE_STAMP_SEQ_OFF,
 					    .csum_off = co,
 					    .csum_udp = t.l4 == PE_FRAME_L4_UDP };
 		x = pe_xdp_tx_open(&o);
@@ -94,7 +94,7 @@ Test(xdp_inject, program_stamps_and_checksums_every_kind)
 			struct pe_frame_info info;
 
 			want = t;
-			pe_frame_stamp_seq(&want, 4, seqs[j]);
+			cr_assert_eq(pe_stamp_frame(&want, seqs[j], false), 0);
 			pe_frame_update_csums(&want); /* in full, not incrementally */
 			cr_assert_eq(pe_xdp_tx_peek(x, seqs[j], got, t.len), 0, "%s", k->name);
 			cr_expect_arr_eq(got, pe_frame_data(&want), t.len, "%s: seq %#llx", k->name,
@@ -121,7 +121,7 @@ Test(xdp_inject, open_refuses_bad_options)
 	cr_expect_null(pe_xdp_tx_open(&o));
 	cr_expect_eq(errno, EINVAL);
 	o.batch = 0;
-	o.seq_off = 53; /* 8 bytes from 53 end past 60 */
+	o.seq_off = 60 - PE_STAMP_SEQ_LEN + 1; /* the number would end past the frame */
 	cr_expect_null(pe_xdp_tx_open(&o));
 	cr_expect_eq(errno, EINVAL);
 	o.seq_off = 0;

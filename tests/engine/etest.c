@@ -281,3 +281,35 @@ uint8_t *etest_framed_stream(const uint32_t *sizes, unsigned n, uint32_t seed, s
 	*len = total;
 	return b;
 }
+
+unsigned etest_closed_count(const struct stream_client *sc, unsigned n)
+{
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		k += sc[i].closed;
+	return k;
+}
+
+unsigned etest_echoed_count(const struct stream_client *sc, unsigned n)
+{
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		k += sc[i].got == sc[i].out_len || sc[i].closed;
+	return k;
+}
+
+bool etest_not_all_closed(void *clients)
+{
+	struct etest_clients *w = clients;
+
+	return etest_closed_count(w->sc, w->n) < w->n;
+}
+
+bool etest_not_all_echoed(void *clients)
+{
+	struct etest_clients *w = clients;
+
+	return etest_echoed_count(w->sc, w->n) < w->n;
+}

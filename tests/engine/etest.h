@@ -56,6 +56,18 @@ struct stream_client {
 int stream_client_start(struct stream_client *sc, struct pe_loop *l, const struct pe_addr *to,
 			const uint8_t *out, size_t out_len, uint64_t connect_timeout_ms);
 
+/* n stream clients, watched as a group. */
+struct etest_clients {
+	struct stream_client *sc;
+	unsigned n;
+};
+/* How many of the n clients closed; how many got their whole echo (or closed). */
+unsigned etest_closed_count(const struct stream_client *sc, unsigned n);
+unsigned etest_echoed_count(const struct stream_client *sc, unsigned n);
+/* Predicates for etest_run_while() over a struct etest_clients. */
+bool etest_not_all_closed(void *clients);
+bool etest_not_all_echoed(void *clients);
+
 /* Runs the loop until *done_count >= want or timeout_ms passes. Returns true if reached. */
 bool etest_run_until(struct pe_loop *l, const unsigned *done_count, unsigned want,
 		     uint64_t timeout_ms);

@@ -3,12 +3,17 @@
 
   check_frames.py PCAP COUNT exact SIZE 'EXPR' [--fcs]
       frame k must equal, byte for byte, EXPR (scapy layers, no payload) / payload, where the
-      payload is b'PEsq' + k as 8 bytes big-endian + zeros up to SIZE - 4 bytes (+ the FCS
-      with --fcs, computed with zlib).
+      payload is the sequence stamp of k + zeros up to SIZE - 4 bytes (+ the FCS with --fcs,
+      computed with zlib).
   check_frames.py PCAP COUNT recheck 'COND' [--fcs]
       every frame's checksums, recomputed by scapy, equal the captured ones; the sequence
       stamp of frame k is k; COND (python, over p = the scapy packet, k, n = len) holds.
-Prints 'ok COUNT' or the first problems, exit 0 or 1."""
+  check_frames.py stamp K
+      prints the stamp of frame K in hex (the layout as this helper reads it).
+The stamp's layout (magic, offsets, lengths, byte order) is read from raw/stamp.h, its one
+definition. Prints 'ok COUNT' or the first problems, exit 0 or 1."""
+import os
+import re
 import struct
 import sys
 import zlib
@@ -24,11 +29,38 @@ def fcs(b):
     return struct.pack("<I", zlib.crc32(b) & 0xFFFFFFFF)
 
 
+def stamp_layout(path=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                    "raw", "stamp.h")):
+    """The PE_STAMP_* #defines of raw/stamp.h, without the prefix: strings as bytes, numbers
+    as int."""
+    with open(path, encoding="ascii") as f:
+        text = f.read()
+    defs = {}
+    for name, val in re.findall(r'^#define\s+PE_STAMP_(\w+)\s+("[^"]*"|\d+)', text, re.M):
+        defs[name] = val[1:-1].encode() if val.startswith('"') else int(val)
+    need = ("MAGIC", "MAGIC_LEN", "OFF", "SEQ_OFF", "SEQ_LEN", "SEQ_BIG_ENDIAN", "LEN")
+    missing = [n for n in need if n not in defs]
+    if missing or len(defs["MAGIC"]) != defs["MAGIC_LEN"]:
+        sys.exit(f"{path}: PE_STAMP_ definitions missing or inconsistent: {missing}")
+    return defs
+
+
+STAMP = stamp_layout()
+
+
 def stamp(k):
-    return b"PEsq" + struct.pack(">Q", k)
+    """The first STAMP['LEN'] payload bytes of frame k."""
+    b = bytearray(STAMP["LEN"])
+    b[STAMP["OFF"]:STAMP["OFF"] + STAMP["MAGIC_LEN"]] = STAMP["MAGIC"]
+    order = "big" if STAMP["SEQ_BIG_ENDIAN"] else "little"
+    b[STAMP["SEQ_OFF"]:STAMP["SEQ_OFF"] + STAMP["SEQ_LEN"]] = k.to_bytes(STAMP["SEQ_LEN"], order)
+    return bytes(b)
 
 
 def main():
+    if sys.argv[1] == "stamp":
+        print(stamp(int(sys.argv[2])).hex())
+        return 0
     path, count, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     with_fcs = "--fcs" in sys.argv
     frames = [bytes(p) for p in rdpcap(path)]
@@ -43,7 +75,7 @@ def main():
             size, expr = int(sys.argv[4]), sys.argv[5]
             hdr = eval(expr, globals(), {"k": k})
             plen = size - 4 - len(hdr)
-            exp = bytes(hdr / Raw(stamp(k) + b"\0" * (plen - 12)))
+            exp = bytes(hdr / Raw(stamp(k) + b"\0" * (plen - STAMP["LEN"])))
             if with_fcs:
                 exp += fcs(exp)
             if raw != exp:
@@ -57,8 +89,8 @@ def main():
             if bytes(q) != body:
                 bad.append(f"frame {k}: checksums differ from scapy's: {body.hex()}")
             pl = bytes(p[Raw].load) if p.haslayer(Raw) else b""
-            if pl[:12] != stamp(k):
-                bad.append(f"frame {k}: sequence stamp {pl[:12].hex()}")
+            if pl[:STAMP["LEN"]] != stamp(k):
+                bad.append(f"frame {k}: sequence stamp {pl[:STAMP['LEN']].hex()}")
             if not eval(sys.argv[4], globals(), {"p": p, "k": k, "n": len(raw)}):
                 bad.append(f"frame {k}: condition false: {p.summary()} len {len(raw)}")
         if len(bad) > 5:
@@ -70,4 +102,5 @@ def main():
     return 0
 
 
-sys.exit(main())
+if __name__ == "__main__":
+    sys.exit(main())

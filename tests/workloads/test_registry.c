@@ -1,5 +1,6 @@
 /* The client registry: 10,000 names in one list, names that need JSON escaping come back
- * byte for byte, concurrent clients, the name bound, and the Python snippet from README.md. */
+ * byte for byte, concurrent clients, the name bound, and the Python snippet from
+ * docs/protocols.md. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <json-c/json.h>
@@ -199,16 +200,16 @@ Test(registry, ten_thousand_names_from_concurrent_clients)
 	free(seen);
 }
 
-/* The snippet in README.md ("## Protocols"), run as written with the system Python. */
+/* The snippet in docs/protocols.md, run as written with the system Python. */
 Test(registry, readme_python_snippet)
 {
-	char *readme = pe_read_file(PE_TEST_SRC "/README.md", NULL), *start, *end;
+	char *readme = pe_read_file(PE_TEST_SRC "/docs/protocols.md", NULL), *start, *end;
 	char *dir = pe_tmpdir(), path[300];
 	struct pe_run r;
 
 	cr_assert(readme && dir);
 	start = strstr(readme, "```python\n# pkteng registry client");
-	cr_assert(start, "README.md has no registry Python snippet");
+	cr_assert(start, "docs/protocols.md has no registry Python snippet");
 	start += strlen("```python\n");
 	end = strstr(start, "```");
 	cr_assert(end);

@@ -1,6 +1,6 @@
 /* `pkteng inject` frames built from the frame flags: the --vary option's messages and the
  * checks that keep every varied frame within its headers and the device's MTU. */
-#include "tools/inject_vary.h"
+#include "tools/inject/vary.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -30,15 +30,6 @@ int pe_inject_vary_parse(struct pe_varier *vr, const char *arg)
 		vr->v[vr->n++] = v;
 	}
 	return 0;
-}
-
-bool pe_inject_vary_resizes(const struct pe_varier *vr)
-{
-	bool resizes = vr->imix;
-
-	for (unsigned i = 0; i < vr->n; i++)
-		resizes |= vr->v[i].field == PE_VARY_SIZE;
-	return resizes;
 }
 
 int pe_inject_vary_check(const struct pe_varier *vr, const struct pe_frame_tmpl *t)

@@ -1,4 +1,4 @@
-/* `pkteng inject --method xdp` (inject_xdp.h). Every BPF_PROG_RUN of more than one frame ends
+/* `pkteng inject --method xdp` (xdp.h). Every BPF_PROG_RUN of more than one frame ends
  * with an RCU grace period (the kernel's page pool waits for frames in flight), so the frames
  * go in as few runs as possible: a worker thread sends everything in one run (or runs of 2^32
  * - 1 frames) while this thread prints the intervals from the program's own counter and ends
@@ -18,7 +18,7 @@
 #include "raw/packet.h"
 #include "raw/rate.h"
 #include "tools/cli.h"
-#include "tools/inject_xdp.h"
+#include "tools/inject/xdp.h"
 
 #define KICK_MS	      10	 /* how often a stop is signalled again until the run has ended */
 #define COUNT_WAIT_NS 500000000u /* how long the device may take to count what it sent */
@@ -155,7 +155,7 @@ static int send_rest(const struct pe_inject_xdp *a, struct pe_xdp_tx *x, uint64_
 		     uint64_t next_report, uint64_t t0, struct pe_inject_report *rep, uint64_t *t1)
 {
 	struct worker w = { .x = x, .want = a->count ? a->count - 1 : 0 };
-	uint64_t l2 = pe_inject_l2_bytes(a->len, false), iv = (uint64_t)(a->interval_s * 1e9);
+	uint64_t l2 = pe_send_l2_bytes(a->len, false), iv = (uint64_t)(a->interval_s * 1e9);
 	uint64_t last_frames = pe_xdp_tx_count(x), last_report = t0;
 	bool stopping = false;
 	int err = start(&w);
@@ -187,8 +187,7 @@ static int send_rest(const struct pe_inject_xdp *a, struct pe_xdp_tx *x, uint64_
 		now = pe_rate_now_ns();
 		if (next_report && now >= next_report) {
 			uint64_t f = pe_xdp_tx_count(x);
-			struct pe_inject_stats d = { f - last_frames, (f - last_frames) * l2, 0,
-						     0 };
+			struct pe_send_counts d = { f - last_frames, (f - last_frames) * l2, 0, 0 };
 
 			pe_inject_report_interval(rep, (now - t0) / 1e9, (now - last_report) / 1e9,
 						  &d);
@@ -209,7 +208,7 @@ static int send_rest(const struct pe_inject_xdp *a, struct pe_xdp_tx *x, uint64_
 }
 
 int pe_inject_xdp_run(const struct pe_inject_xdp *a, struct pe_inject_report *rep,
-		      struct pe_inject_stats *tot, double *secs)
+		      struct pe_send_counts *tot, double *secs)
 {
 	struct pe_xdp_tx_opts o = { .sz = sizeof(o),
 				    .frame = a->frame,
@@ -218,7 +217,7 @@ int pe_inject_xdp_run(const struct pe_inject_xdp *a, struct pe_inject_report *re
 				    .csum_off = a->csum_off,
 				    .csum_udp = a->csum_udp,
 				    .batch = a->burst };
-	uint64_t l2 = pe_inject_l2_bytes(a->len, false), c0, c1, t0 = 0, t1 = 0, end_ns = 0;
+	uint64_t l2 = pe_send_l2_bytes(a->len, false), c0, c1, t0 = 0, t1 = 0, end_ns = 0;
 	uint64_t next_report = 0, handed = 0;
 	struct pe_xdp_tx *x;
 	unsigned mtu;

@@ -1,6 +1,6 @@
 /* `pkteng inject --replay`: the pcap's frames held in memory, so the send loop only copies
  * them; the file's own timing is kept as each frame's timestamp. */
-#include "tools/inject_replay.h"
+#include "tools/inject/replay.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -10,16 +10,17 @@
 #include "raw/frame.h"
 #include "raw/pcapfile.h"
 #include "tools/cli.h"
-#include "tools/inject_vary.h"
+#include "tools/inject/vary.h"
 
 int pe_inject_replay_load(struct pe_inject_replay *r, const char *path)
 {
 	struct pe_pcap_reader *rd = pe_pcap_open(path);
-	struct pe_inject_replay_frame *v = NULL;
+	struct pe_send_frame *v = NULL;
 	size_t n = 0, cap = 0;
 	const uint8_t *data;
 	size_t cap_len, wire_len;
 	uint64_t t_ns;
+	uint8_t *copy;
 	int err;
 
 	if (!rd)
@@ -31,7 +32,7 @@ int pe_inject_replay_load(struct pe_inject_replay *r, const char *path)
 		if (cap_len < 14 || cap_len > 65535)
 			continue;
 		if (n == cap) {
-			struct pe_inject_replay_frame *nv =
+			struct pe_send_frame *nv =
 				realloc(v, (cap = cap ? cap * 2 : 256) * sizeof(*v));
 
 			if (!nv) {
@@ -40,12 +41,13 @@ int pe_inject_replay_load(struct pe_inject_replay *r, const char *path)
 			}
 			v = nv;
 		}
-		v[n].data = malloc(cap_len);
-		if (!v[n].data) {
+		copy = malloc(cap_len);
+		if (!copy) {
 			err = -ENOMEM;
 			break;
 		}
-		memcpy(v[n].data, data, cap_len);
+		memcpy(copy, data, cap_len);
+		v[n].data = copy;
 		v[n].len = (uint16_t)cap_len;
 		v[n].t_ns = t_ns;
 		n++;
@@ -53,7 +55,7 @@ int pe_inject_replay_load(struct pe_inject_replay *r, const char *path)
 	pe_pcap_close(rd);
 	if (err < 0 || !n) {
 		for (size_t i = 0; i < n; i++)
-			free(v[i].data);
+			free((void *)v[i].data);
 		free(v);
 		return err < 0 ? pe_usage("--replay %s: %s", path,
 					  err == -EBADMSG ? "damaged pcap file" : strerror(-err))
@@ -98,7 +100,7 @@ int pe_inject_replay_check_len(const struct pe_inject_replay *r, const char *pat
 void pe_inject_replay_free(struct pe_inject_replay *r)
 {
 	for (size_t i = 0; i < r->n; i++)
-		free(r->f[i].data);
+		free((void *)r->f[i].data); /* the copies load made */
 	free(r->f);
 	r->f = NULL;
 	r->n = 0;

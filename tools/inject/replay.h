@@ -8,15 +8,10 @@
 #include <stdint.h>
 
 #include "raw/packet.h"
-
-struct pe_inject_replay_frame {
-	uint8_t *data;
-	uint16_t len;
-	uint64_t t_ns; /* the capture's timestamp */
-};
+#include "raw/sendloop.h"
 
 struct pe_inject_replay {
-	struct pe_inject_replay_frame *f; /* NULL until loaded */
+	struct pe_send_frame *f; /* NULL until loaded; t_ns: the capture's timestamps */
 	size_t n;
 	bool fcs; /* the file's link type says the frames end with their FCS */
 };

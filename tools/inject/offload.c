@@ -1,6 +1,6 @@
 /* `pkteng inject --offload`: switch offload features for the run and restore only the ones
  * that changed, so a feature the device fixed or refused is left as it was. */
-#include "tools/inject_offload.h"
+#include "tools/inject/offload.h"
 
 #include <errno.h>
 #include <stdio.h>

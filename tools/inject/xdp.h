@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "tools/inject_report.h"
+#include "tools/inject/report.h"
 
 struct pe_inject_xdp {
 	const char *dev;
@@ -32,6 +32,6 @@ int pe_inject_xdp_check_len(const struct pe_inject_xdp *a);
  * Returns an exit code after a one-line error: no XDP in this build, no privilege, or a device
  * that takes nothing from XDP (a veth whose peer has no NAPI). */
 int pe_inject_xdp_run(const struct pe_inject_xdp *a, struct pe_inject_report *rep,
-		      struct pe_inject_stats *tot, double *secs);
+		      struct pe_send_counts *tot, double *secs);
 
 #endif

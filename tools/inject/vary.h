@@ -13,8 +13,6 @@
 /* Adds the FIELD=LO-HI items of one --vary argument (separated by ',') to vr. Returns 0, or
  * PE_EXIT_USAGE after the one-line error (unknown field, bad range, more than vr holds). */
 int pe_inject_vary_parse(struct pe_varier *vr, const char *arg);
-/* Whether frames change size from one to the next (--imix or --vary size=...). */
-bool pe_inject_vary_resizes(const struct pe_varier *vr);
 /* Checks that every variation fits the frames of t before anything is sent: sizes within
  * the headers' range, fields the frames have, room for IMIX's 1518 bytes. Returns 0, or
  * PE_EXIT_USAGE after the one-line error. */

@@ -1,19 +1,10 @@
 /* `pkteng inject` reports: interval lines or JSON objects while sending, the final summary
  * after. Rates are in frames/s and Mbit/s at L2 (frame bytes with FCS) and on the wire (plus
  * the 20 bytes of preamble and inter-frame gap a frame). */
-#include "tools/inject_report.h"
+#include "tools/inject/report.h"
 
 #include <json-c/json.h>
 #include <stdio.h>
-
-#include "raw/frame.h"
-
-uint64_t pe_inject_l2_bytes(uint16_t len, bool has_fcs)
-{
-	uint64_t b = has_fcs ? len : len + PE_FRAME_FCS_LEN;
-
-	return b < PE_FRAME_MIN_SIZE ? PE_FRAME_MIN_SIZE : b;
-}
 
 void pe_inject_report_init(struct pe_inject_report *r, bool json)
 {
@@ -21,7 +12,7 @@ void pe_inject_report_init(struct pe_inject_report *r, bool json)
 	r->intervals = json ? json_object_new_array() : NULL;
 }
 
-static void report_line(double t, double dt, const struct pe_inject_stats *d)
+static void report_line(double t, double dt, const struct pe_send_counts *d)
 {
 	double pps = dt > 0 ? d->frames / dt : 0;
 
@@ -33,7 +24,7 @@ static void report_line(double t, double dt, const struct pe_inject_stats *d)
 }
 
 void pe_inject_report_interval(struct pe_inject_report *r, double t_s, double dt_s,
-			       const struct pe_inject_stats *d)
+			       const struct pe_send_counts *d)
 {
 	json_object *o;
 
@@ -51,7 +42,7 @@ void pe_inject_report_interval(struct pe_inject_report *r, double t_s, double dt
 }
 
 static void print_json(const struct pe_inject_report *r, const char *dev, const char *method,
-		       const struct pe_inject_stats *s, double secs)
+		       const struct pe_send_counts *s, double secs)
 {
 	json_object *o = json_object_new_object();
 	json_object *iv = r->intervals;
@@ -77,7 +68,7 @@ static void print_json(const struct pe_inject_report *r, const char *dev, const 
 }
 
 void pe_inject_report_final(const struct pe_inject_report *r, const char *dev, const char *method,
-			    const struct pe_inject_stats *s, double secs)
+			    const struct pe_send_counts *s, double secs)
 {
 	if (r->json) {
 		print_json(r, dev, method, s, secs);

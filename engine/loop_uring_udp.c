@@ -1,0 +1,215 @@
+/* The io_uring backend, UDP side: multishot recvmsg into provided-buffer group 1 with the
+ * datagrams of consecutive completions delivered as one batch, and sends straight through
+ * sendmmsg until the socket is full, then one SENDMSG per datagram retired in order. */
+#include "engine/loop_uring_int.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void udp_arm(struct pe_udp *u)
+{
+	struct ur_udp *uu = UU(u);
+	struct io_uring_sqe *sqe = pe__ur_sqe(u->loop, &u->src);
+
+	io_uring_prep_recvmsg_multishot(sqe, u->fd, &uu->rtmpl, 0);
+	sqe->flags |= IOSQE_BUFFER_SELECT;
+	sqe->buf_group = UR_BGID_UDP;
+	uu->inflight++;
+}
+
+int pe__ur_udp_start(struct pe_udp *u)
+{
+	struct pe_loop *l = u->loop;
+	struct ur *r = UR(l);
+	struct ur_udp *uu = UU(u);
+	unsigned i;
+
+	if (!r->udp.registered) {
+		unsigned n = l->o.buf_count < 512 ? l->o.buf_count : 512;
+		unsigned sz = l->o.buf_bytes + (unsigned)sizeof(struct io_uring_recvmsg_out) +
+			      (unsigned)sizeof(struct sockaddr_storage);
+		int err = pe__ur_bufring_setup(r, &r->udp, n, sz, UR_BGID_UDP, false);
+
+		if (err) {
+			pe__ur_bufring_free(r, &r->udp, UR_BGID_UDP);
+			return err;
+		}
+	}
+	uu->us = calloc(u->nslots, sizeof(*uu->us));
+	if (!uu->us)
+		return -ENOMEM;
+	for (i = 0; i < u->nslots; i++) {
+		uu->us[i].uu = uu;
+		uu->us[i].src = (struct pe_src){ PE_SRC_UDP_SEND, &uu->us[i] };
+	}
+	uu->rtmpl.msg_namelen = sizeof(struct sockaddr_storage);
+	udp_arm(u);
+	return 0;
+}
+
+void pe__ur_udp_free(struct pe_udp *u)
+{
+	free(UU(u)->us);
+}
+
+void pe__ur_udp_batch_flush(struct pe_loop *l)
+{
+	struct ur *r = UR(l);
+	unsigned i, n = r->ub_n;
+
+	if (!n)
+		return;
+	r->ub_n = 0;
+	pe__udp_recv(r->ub_u, r->ub_d, n);
+	for (i = 0; i < n; i++)
+		pe__ur_recycle(&r->udp, r->ub_bid[i]);
+}
+
+static void udp_maybe_dead(struct pe_udp *u)
+{
+	if (u->closing && !UU(u)->inflight) {
+		close(u->fd);
+		pe__udp_dead(u);
+	}
+}
+
+void pe__ur_udp_recv_cqe(struct pe_udp *u, struct io_uring_cqe *cqe)
+{
+	struct pe_loop *l = u->loop;
+	struct ur *r = UR(l);
+	struct ur_udp *uu = UU(u);
+
+	if (cqe->res > 0 && (cqe->flags & IORING_CQE_F_BUFFER)) {
+		unsigned bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
+		uint8_t *buf = r->udp.mem + (size_t)bid * r->udp.bsize;
+		struct io_uring_recvmsg_out *o =
+			io_uring_recvmsg_validate(buf, cqe->res, &uu->rtmpl);
+
+		if (r->ub_n && (r->ub_u != u || r->ub_n == UR_UDP_BATCH))
+			pe__ur_udp_batch_flush(l);
+		if (!o || u->closing) {
+			pe__ur_recycle(&r->udp, bid);
+		} else {
+			unsigned k = r->ub_n++;
+			struct pe_addr *a = &r->ub_a[k];
+
+			r->ub_u = u;
+			memset(a, 0, sizeof(*a));
+			a->len = o->namelen < sizeof(a->ss) ? o->namelen : sizeof(a->ss);
+			memcpy(&a->ss, io_uring_recvmsg_name(o), a->len);
+			r->ub_d[k].data = io_uring_recvmsg_payload(o, &uu->rtmpl);
+			r->ub_d[k].len = io_uring_recvmsg_payload_length(o, cqe->res, &uu->rtmpl);
+			r->ub_d[k].peer = a;
+			r->ub_bid[k] = (uint16_t)bid;
+		}
+	} else if (cqe->res < 0 && cqe->res != -ENOBUFS && cqe->res != -ECANCELED) {
+		pe__ur_udp_batch_flush(l);
+		l->st.dgram_errors++;
+		if (!u->closing && u->cbs->on_error)
+			u->cbs->on_error(u, cqe->res);
+	}
+	if (cqe->flags & IORING_CQE_F_MORE)
+		return;
+	pe__ur_udp_batch_flush(l);
+	if (cqe->res == -ENOBUFS)
+		l->st.enobufs++;
+	uu->inflight--;
+	if (!u->closing)
+		udp_arm(u);
+	else
+		udp_maybe_dead(u);
+}
+
+/* With nothing of this socket in flight, a connected socket's queue goes out straight through
+ * sendmmsg (up to UR_UDP_SEND_BATCH per call, no SQE or CQE per datagram); order is kept because
+ * SQEs are used only once the socket is full (EAGAIN), and sync sends wait until they retire. */
+#define UR_UDP_SEND_BATCH 64
+
+static void udp_send_now(struct pe_udp *u)
+{
+	struct mmsghdr mm[UR_UDP_SEND_BATCH];
+
+	while (u->count && !UU(u)->submitted && !u->closing) {
+		unsigned n = u->count < UR_UDP_SEND_BATCH ? u->count : UR_UDP_SEND_BATCH, i;
+		int r;
+
+		for (i = 0; i < n; i++) {
+			struct pe_udp_slot *s = &u->slots[(u->head + i) % u->nslots];
+
+			if (s->has_peer)
+				break;
+			s->iov.iov_base = s->buf;
+			s->iov.iov_len = s->len;
+			memset(&mm[i], 0, sizeof(mm[i]));
+			mm[i].msg_hdr.msg_iov = &s->iov;
+			mm[i].msg_hdr.msg_iovlen = 1;
+		}
+		if (!i)
+			return;
+		r = sendmmsg(u->fd, mm, i, MSG_DONTWAIT);
+		u->loop->st.syscalls++;
+		if (r > 0)
+			pe__udp_sent(u, (unsigned)r, 0);
+		else if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return; /* the rest goes as SQEs, which wait for room */
+		else if (errno != EINTR)
+			pe__udp_sent(u, 1, -errno); /* the first datagram failed: drop it, go on */
+	}
+}
+
+void pe__ur_udp_flush(struct pe_udp *u)
+{
+	struct ur_udp *uu = UU(u);
+
+	if (!uu->submitted)
+		udp_send_now(u);
+	while (uu->submitted < u->count) {
+		unsigned k = (u->head + uu->submitted) % u->nslots;
+		struct pe_udp_slot *s = &u->slots[k];
+		struct ur_udp_slot *us = &uu->us[k];
+		struct io_uring_sqe *sqe = pe__ur_sqe(u->loop, &us->src);
+
+		s->iov.iov_base = s->buf;
+		s->iov.iov_len = s->len;
+		memset(&us->msg, 0, sizeof(us->msg));
+		us->msg.msg_iov = &s->iov;
+		us->msg.msg_iovlen = 1;
+		if (s->has_peer) {
+			us->msg.msg_name = &s->peer.ss;
+			us->msg.msg_namelen = s->peer.len;
+		}
+		us->done = false;
+		io_uring_prep_sendmsg(sqe, u->fd, &us->msg, 0);
+		uu->submitted++;
+		uu->inflight++;
+	}
+}
+
+void pe__ur_udp_send_cqe(struct ur_udp_slot *us, struct io_uring_cqe *cqe)
+{
+	struct ur_udp *uu = us->uu;
+	struct pe_udp *u = &uu->u;
+
+	us->res = cqe->res;
+	us->done = true;
+	uu->inflight--;
+	/* Completions can arrive out of order; retire the slots in order. */
+	while (uu->submitted && uu->us[u->head].done) {
+		struct ur_udp_slot *h = &uu->us[u->head];
+		int res = h->res;
+
+		h->done = false;
+		uu->submitted--;
+		pe__udp_sent(u, 1, res < 0 ? res : 0);
+	}
+	udp_maybe_dead(u);
+}
+
+void pe__ur_udp_close(struct pe_udp *u)
+{
+	if (UU(u)->inflight)
+		pe__ur_cancel_fd(u->loop, u->fd);
+	udp_maybe_dead(u);
+}
