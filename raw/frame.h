@@ -16,11 +16,23 @@
 #define PE_FRAME_MAX_SIZE  1518 /* + 4 per VLAN tag */
 #define PE_FRAME_MAX_JUMBO 9018 /* + 4 per VLAN tag */
 #define PE_FRAME_BUF_MAX   (PE_FRAME_MAX_JUMBO + 2 * PE_FRAME_VLAN_LEN)
+/* What a frame takes on an Ethernet wire besides its bytes without FCS: the FCS (4), preamble
+ * and start delimiter (8) and the inter-frame gap (12). */
+#define PE_FRAME_WIRE_OVERHEAD 24
 
-#define PE_ETH_P_IPV4	   0x0800
-#define PE_ETH_P_IPV6	   0x86DD
-#define PE_ETH_P_VLAN	   0x8100 /* 802.1Q */
-#define PE_ETH_P_QINQ	   0x88A8 /* 802.1ad service tag (outer) */
+/* The bytes on the wire of a frame of l2_len bytes without FCS: padded to the 60-byte
+ * minimum, plus PE_FRAME_WIRE_OVERHEAD. 64-byte frames (60 without FCS) take 84. */
+static inline uint64_t pe_frame_wire_bytes(uint64_t l2_len)
+{
+	uint64_t min = PE_FRAME_MIN_SIZE - PE_FRAME_FCS_LEN;
+
+	return (l2_len < min ? min : l2_len) + PE_FRAME_WIRE_OVERHEAD;
+}
+
+#define PE_ETH_P_IPV4 0x0800
+#define PE_ETH_P_IPV6 0x86DD
+#define PE_ETH_P_VLAN 0x8100 /* 802.1Q */
+#define PE_ETH_P_QINQ 0x88A8 /* 802.1ad service tag (outer) */
 
 enum pe_frame_l3 {
 	PE_FRAME_L3_RAW = 0, /* ethertype + payload, no IP */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "raw/interval.h"
 #include "raw/rate.h"
 #include "raw/stamp.h"
 
@@ -53,10 +54,12 @@ static void count_sent(const struct run *r, const uint16_t *lens, unsigned n,
 		       struct pe_send_counts *tot, uint64_t *cum_bits)
 {
 	for (unsigned i = 0; i < n; i++) {
-		uint64_t b = pe_send_l2_bytes(lens[i], r->o.fcs_in_frame);
+		uint64_t l2 = r->o.fcs_in_frame ? lens[i] - PE_FRAME_FCS_LEN : lens[i];
 
-		tot->bytes_l2 += b;
-		*cum_bits += 8 * b;
+		tot->bytes_l2 += l2;
+		tot->bytes_wire += pe_frame_wire_bytes(l2);
+		/* --rate-mbps paces frame bytes with FCS, at least 64 (RFC 2544 sizes) */
+		*cum_bits += 8 * pe_send_l2_bytes(lens[i], r->o.fcs_in_frame);
 	}
 	tot->frames += n;
 }
@@ -110,7 +113,9 @@ int pe_send_run(const struct pe_send_opts *opts, struct pe_send_result *res)
 	const uint8_t **ptrs = NULL;
 	uint16_t *lens = NULL;
 	struct pe_rate rate;
-	uint64_t t0, end_ns = 0, next_report = 0, last_report, k = 0, cum_bits = 0, iv_ns = 0;
+	struct pe_interval iv;
+	uint64_t t0, k = 0, cum_bits = 0;
+	double t0_s, t1_s;
 	int rc = 0, r_flush;
 
 	memset(res, 0, sizeof(*res));
@@ -137,13 +142,8 @@ int pe_send_run(const struct pe_send_opts *opts, struct pe_send_result *res)
 	if (r.o.rate_mbps > 0 || (rf && !r.o.rate_pps))
 		burst = 1;
 	pe_rate_init(&rate, r.o.rate_pps);
-	t0 = last_report = rate.t0_ns;
-	if (r.o.time_s > 0)
-		end_ns = t0 + (uint64_t)(r.o.time_s * 1e9);
-	if (r.o.interval_s > 0) {
-		iv_ns = (uint64_t)(r.o.interval_s * 1e9);
-		next_report = t0 + iv_ns;
-	}
+	t0 = rate.t0_ns;
+	pe_interval_start_at(&iv, t0, r.o.interval_s, r.o.time_s); /* checked by setup() */
 	while (!stopped(&r)) {
 		unsigned n = burst;
 		uint64_t due = t0, now;
@@ -173,18 +173,18 @@ int pe_send_run(const struct pe_send_opts *opts, struct pe_send_result *res)
 		else if (rf) /* the list's own timing, looping with its whole span */
 			due = t0 + (rf[k % n_rf].t_ns - rf[0].t_ns) +
 			      (k / n_rf) * (rf[n_rf - 1].t_ns - rf[0].t_ns + 1000);
-		if (end_ns && due >= end_ns)
+		if (iv.end_ns && due >= iv.end_ns)
 			break;
 		if (due > t0) {
-			if (next_report && due > next_report)
-				pe_wait_until(next_report, rate.spin_ns);
+			if (iv.next_ns && due > iv.next_ns)
+				pe_wait_until(iv.next_ns, rate.spin_ns);
 			else
 				pe_wait_until(due, rate.spin_ns);
 		}
 		now = pe_rate_now_ns();
-		if (end_ns && now >= end_ns)
+		if (pe_interval_over(&iv, now))
 			break;
-		if (due > now && !(next_report && now >= next_report))
+		if (due > now && !(iv.next_ns && now >= iv.next_ns))
 			continue;
 		if (due <= now) {
 			for (unsigned i = 0; i < n; i++) {
@@ -220,18 +220,15 @@ int pe_send_run(const struct pe_send_opts *opts, struct pe_send_result *res)
 			k += n;
 			now = pe_rate_now_ns();
 		}
-		if (next_report && now >= next_report) {
+		if (pe_interval_due(&iv, now, &t0_s, &t1_s)) {
 			struct pe_send_counts d = { tot->frames - last.frames,
 						    tot->bytes_l2 - last.bytes_l2,
+						    tot->bytes_wire - last.bytes_wire,
 						    tot->retries - last.retries,
 						    tot->errors - last.errors };
 
-			r.o.on_interval((last_report - t0) / 1e9, (now - t0) / 1e9, &d, r.o.ctx);
+			r.o.on_interval(t0_s, t1_s, &d, r.o.ctx);
 			last = *tot;
-			last_report = now;
-			next_report += iv_ns;
-			if (next_report < now)
-				next_report = now + iv_ns;
 		}
 	}
 	r_flush = pe_tx_flush(r.o.tx);

@@ -13,11 +13,12 @@
 #include "raw/frame.h"
 #include "raw/packet.h"
 
-/* What a run (or one interval of it) sent. bytes_l2 counts each frame with its FCS and at
- * least 64 bytes (pe_send_l2_bytes()); retries are the device's push-backs (pe_tx_send());
- * errors the refused frames and failed flushes. */
+/* What a run (or one interval of it) sent. bytes_l2 counts each frame without its FCS (what
+ * the interface's tx_bytes counts), bytes_wire what it takes on the wire
+ * (pe_frame_wire_bytes()); retries are the device's push-backs (pe_tx_send()); errors the
+ * refused frames and failed flushes. */
 struct pe_send_counts {
-	uint64_t frames, bytes_l2, retries, errors;
+	uint64_t frames, bytes_l2, bytes_wire, retries, errors;
 };
 
 /* One frame of a list: len bytes at data, captured at t_ns (any clock; only the differences
@@ -49,7 +50,7 @@ struct pe_send_opts {
 	uint64_t count;
 	double time_s;
 	const volatile sig_atomic_t *stop;
-	/* Pacing: at most one of rate_pps and rate_mbps (L2, bytes_l2); neither: flat out, or a
+	/* Pacing: at most one of rate_pps and rate_mbps (pe_send_l2_bytes); neither: flat out, or a
 	 * list at its own timing (looping with its whole span when count asks for more). */
 	double rate_pps, rate_mbps;
 	double interval_s; /* 0: no intervals */
@@ -79,8 +80,9 @@ struct pe_send_result {
  * state); the list is only read. */
 int pe_send_run(const struct pe_send_opts *opts, struct pe_send_result *res);
 
-/* The bytes a frame of len bytes takes at L2: its FCS counted whether or not the frame
- * carries it (has_fcs), and never below the 64-byte minimum. */
+/* The bytes --rate-mbps paces for a frame of len bytes: the RFC 2544 frame size, its FCS
+ * counted whether or not the frame carries it (has_fcs), never below 64. (The counts report
+ * bytes_l2 without FCS and bytes_wire; see pe_send_counts.) */
 static inline uint64_t pe_send_l2_bytes(uint16_t len, bool has_fcs)
 {
 	uint64_t b = has_fcs ? len : (uint64_t)len + PE_FRAME_FCS_LEN;

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "raw/frame.h"
+
 struct json_object;
 
 /* The version of the record's shape. A change that renames or removes a key, or changes a
@@ -71,11 +73,10 @@ void pe_rec_add(struct json_object *o, const char *key, struct json_object *v);
  * without the FCS (what the kernel's interface counters count). *_bytes_wire adds what the
  * frame takes on the wire: padding to the 60-byte minimum, the FCS (4), preamble and SFD (8)
  * and the inter-frame gap (12). */
-#define PE_REC_WIRE_OVERHEAD 24u /* FCS + preamble/SFD + gap */
-#define PE_REC_MIN_FRAME     60u /* the Ethernet minimum without FCS */
+#define PE_REC_WIRE_OVERHEAD PE_FRAME_WIRE_OVERHEAD
 static inline uint64_t pe_rec_wire_bytes(uint64_t l2_len)
 {
-	return (l2_len < PE_REC_MIN_FRAME ? PE_REC_MIN_FRAME : l2_len) + PE_REC_WIRE_OVERHEAD;
+	return pe_frame_wire_bytes(l2_len);
 }
 
 /* Adds DIR_frames, DIR_bytes_l2, DIR_bytes_wire and, when secs > 0, DIR_frames_per_s,

@@ -13,7 +13,7 @@
 #include "raw/packet.h"
 #include "raw/pcapfile.h"
 #include "raw/stamp.h"
-#include "record/interval.h"
+#include "raw/interval.h"
 #include "record/meta.h"
 #include "record/record.h"
 #include "tools/cli.h"

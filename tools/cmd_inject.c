@@ -4,8 +4,8 @@
  * raw/sendloop.c, the reports, --vary, --replay, --offload and --method xdp tools/inject/. */
 #include <errno.h>
 #include <getopt.h>
+#include <json-c/json.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +15,8 @@
 #include "raw/packet.h"
 #include "raw/sendloop.h"
 #include "raw/stamp.h"
+#include "raw/interval.h"
+#include "record/record.h"
 #include "tools/cli.h"
 #include "tools/frameopts.h"
 #include "tools/inject/offload.h"
@@ -27,7 +29,7 @@ static const char usage[] =
 	"Usage: pkteng inject --dev IF [FRAME FLAGS] [-n COUNT] [-t SECONDS] [--rate PPS |\n"
 	"       --rate-mbps M] [--burst N] [--method sendmmsg|ring|uring|xdp] [--qdisc-bypass]\n"
 	"       [--vary FIELD=RANGE ...] [--seed N] [--imix] [--replay FILE.pcap] [-i SECONDS]\n"
-	"       [--json] [--offload NAME=on|off ...]\n"
+	"       [--json|--json-stream] [--offload NAME=on|off ...]\n"
 	"Sends frames on IF through an AF_PACKET socket, or from inside the kernel through XDP.\n"
 	"Without -n or -t it runs until Ctrl-C (a --replay sends the file once). Each frame's\n"
 	"payload starts with 'PEsq' and a 64-bit big-endian sequence number (from 0) when there\n"
@@ -49,7 +51,8 @@ static const char usage[] =
 	"  --replay FILE           send the frames of a pcap file, at its own timing unless "
 	"--rate\n"
 	"  -i, --interval SECONDS  a report line every SECONDS (frames/s, Mbit/s L2 and wire)\n"
-	"  --json                  the final report as JSON on stdout\n"
+	"  --json                  one JSON record on stdout at the end (docs/results.md)\n"
+	"  --json-stream           JSON lines: start, one per interval, summary\n"
 	"  --offload NAME=on|off   switch an offload feature for the run (as `pkteng ethtool "
 	"-K`)\n";
 
@@ -65,16 +68,9 @@ enum {
 	O_IMIX,
 	O_REPLAY,
 	O_JSON,
+	O_JSON_STREAM,
 	O_OFFLOAD,
 };
-
-static volatile sig_atomic_t stop_flag;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_flag = 1;
-}
 
 struct cfg {
 	const char *dev, *replay;
@@ -83,7 +79,8 @@ struct cfg {
 	unsigned burst;
 	struct pe_tx_opts txo;
 	struct pe_varier vr;
-	bool json, xdp; /* xdp: --method xdp */
+	enum pe_rec_fmt fmt;
+	bool xdp; /* xdp: --method xdp */
 	struct pe_inject_offloads off;
 };
 
@@ -96,7 +93,7 @@ struct run_state {
 
 static void on_interval(double t0_s, double t1_s, const struct pe_send_counts *d, void *ctx)
 {
-	pe_inject_report_interval(ctx, t1_s, t1_s - t0_s, d);
+	pe_inject_report_interval(ctx, t0_s, t1_s, d);
 }
 
 /* The send loop stopped with err: one line naming the frame and why. */
@@ -119,6 +116,33 @@ static int send_failed(const char *dev, const struct pe_send_result *res, int er
 		       err == -EMSGSIZE ? " (above what the device takes)" : "");
 }
 
+/* The record's parameters: what was asked, defaults filled in. */
+static struct json_object *params_json(const struct cfg *c, const struct run_state *st, bool fcs)
+{
+	struct json_object *o = json_object_new_object();
+	bool one_size = st->t && !c->vr.imix;
+
+	for (unsigned i = 0; i < c->vr.n; i++)
+		if (c->vr.v[i].field == PE_VARY_SIZE)
+			one_size = false;
+	pe_rec_add(o, "dev", json_object_new_string(c->dev));
+	pe_rec_add(o, "method",
+		   json_object_new_string(c->xdp ? "xdp" : pe_tx_method_name(c->txo.method)));
+	pe_rec_add(o, "count_frames", c->count ? pe_rec_u64(c->count) : NULL);
+	pe_rec_add(o, "time_s", c->time_s > 0 ? pe_rec_secs(c->time_s) : NULL);
+	pe_rec_add(o, "interval_s", c->interval_s > 0 ? pe_rec_secs(c->interval_s) : NULL);
+	pe_rec_add(o, "rate_pps", c->rate_pps > 0 ? pe_rec_num(c->rate_pps) : NULL);
+	pe_rec_add(o, "rate_mbps", c->rate_mbps > 0 ? pe_rec_num(c->rate_mbps) : NULL);
+	pe_rec_add(o, "burst", json_object_new_int((int)c->burst));
+	pe_rec_add(o, "frame_bytes_l2",
+		   one_size ? pe_rec_u64(fcs ? st->t->len - PE_FRAME_FCS_LEN : st->t->len) : NULL);
+	pe_rec_add(o, "fcs_in_frame", json_object_new_boolean(fcs));
+	pe_rec_add(o, "replay", c->replay ? json_object_new_string(c->replay) : NULL);
+	pe_rec_add(o, "imix", json_object_new_boolean(c->vr.imix));
+	pe_rec_add(o, "qdisc_bypass", json_object_new_boolean(c->txo.qdisc_bypass));
+	return o;
+}
+
 /* The AF_PACKET run: the loop, then the offloads back and the final report. */
 static int run_send(struct run_state *st, bool fcs, struct pe_inject_report *rep)
 {
@@ -134,7 +158,7 @@ static int run_send(struct run_state *st, bool fcs, struct pe_inject_report *rep
 		.fcs_in_frame = fcs,
 		.count = c->count,
 		.time_s = c->time_s,
-		.stop = &stop_flag,
+		.stop = pe_stop_flag(),
 		.rate_pps = c->rate_pps,
 		.rate_mbps = c->rate_mbps,
 		.interval_s = c->interval_s,
@@ -144,13 +168,17 @@ static int run_send(struct run_state *st, bool fcs, struct pe_inject_report *rep
 	struct pe_send_result res;
 	int rc;
 
-	pe_cli_on_stop(on_signal); /* a send blocked in the kernel returns to see the flag */
-	pe_inject_report_init(rep, c->json);
+	pe_stop_catch(); /* a send blocked in the kernel returns to see the flag */
+	rc = pe_inject_report_open(rep, c->fmt, c->dev, pe_tx_method_name(c->txo.method),
+				   params_json(c, st, fcs));
+	if (rc)
+		return rc;
 	rc = pe_send_run(&so, &res);
 	if (rc)
 		rc = send_failed(c->dev, &res, rc);
 	pe_inject_offloads_restore(&c->off, c->dev);
-	pe_inject_report_final(rep, c->dev, pe_tx_method_name(c->txo.method), &res.tot, res.secs);
+	pe_inject_report_final(rep, c->dev, pe_tx_method_name(c->txo.method), &res.tot, res.secs,
+			       pe_stop_signal() != 0);
 	if (fflush(stdout) && !rc)
 		rc = pe_fail("inject: stdout: %s", strerror(errno));
 	return rc;
@@ -215,6 +243,7 @@ static int parse_args(int argc, char **argv, struct cfg *c, struct pe_frameopts 
 		{ "imix", no_argument, 0, O_IMIX },
 		{ "replay", required_argument, 0, O_REPLAY },
 		{ "json", no_argument, 0, O_JSON },
+		{ "json-stream", no_argument, 0, O_JSON_STREAM },
 		{ "offload", required_argument, 0, O_OFFLOAD },
 	};
 	struct option opts[sizeof(own) / sizeof(own[0]) + PE_FRAMEOPTS_N + 1];
@@ -288,7 +317,10 @@ static int parse_args(int argc, char **argv, struct cfg *c, struct pe_frameopts 
 			c->replay = optarg;
 			break;
 		case O_JSON:
-			c->json = true;
+			c->fmt = PE_REC_JSON;
+			break;
+		case O_JSON_STREAM:
+			c->fmt = PE_REC_JSON_STREAM;
 			break;
 		case O_OFFLOAD:
 			rc = pe_inject_offload_parse(&c->off, optarg);
@@ -332,7 +364,7 @@ static int open_tx(struct run_state *st, struct cfg *c, bool fcs)
 	int rc;
 
 	c->txo.nofcs = fcs && !c->replay;
-	c->txo.stop = &stop_flag;
+	c->txo.stop = pe_stop_flag();
 	st->tx = pe_tx_open(&c->txo);
 	if (!st->tx && errno == EPROTONOSUPPORT) {
 		fcs_note = true;
@@ -386,7 +418,7 @@ static int run_xdp(struct run_state *st, struct pe_inject_report *rep)
 		.time_s = c->time_s,
 		.interval_s = c->interval_s,
 		.burst = c->burst,
-		.stop = &stop_flag,
+		.stop = pe_stop_flag(),
 	};
 
 	pe_frame_finish_fcs(t);
@@ -395,13 +427,15 @@ static int run_xdp(struct run_state *st, struct pe_inject_report *rep)
 		rc = pe_inject_offloads_apply(&c->off, c->dev);
 	if (rc)
 		return rc;
-	pe_cli_on_stop(on_signal); /* a run in the kernel returns early to see the flag */
-	pe_inject_report_init(rep, c->json);
+	pe_stop_catch(); /* a run in the kernel returns early to see the flag */
+	rc = pe_inject_report_open(rep, c->fmt, c->dev, "xdp", params_json(c, st, false));
+	if (rc)
+		return rc;
 	rc = pe_inject_xdp_run(&a, rep, &tot, &secs);
 	pe_inject_offloads_restore(&c->off, c->dev);
 	if (rc == PE_EXIT_USAGE || (rc && !tot.frames))
 		return rc;
-	pe_inject_report_final(rep, c->dev, "xdp", &tot, secs);
+	pe_inject_report_final(rep, c->dev, "xdp", &tot, secs, pe_stop_signal() != 0);
 	if (fflush(stdout) && !rc)
 		rc = pe_fail("inject: stdout: %s", strerror(errno));
 	return rc;

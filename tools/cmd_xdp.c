@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "ebpf/loader.h"
-#include "record/interval.h"
+#include "raw/interval.h"
 #include "record/meta.h"
 #include "record/record.h"
 #include "tools/cli.h"

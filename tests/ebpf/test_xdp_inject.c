@@ -217,9 +217,11 @@ ParameterizedTest(unsigned *pi, xdp_inject, kinds, .init = setup, .fini = teardo
 	cr_assert_eq(r.inj_status, 0, "%s: inject: %s", kd->name, r.inj_err);
 	cr_assert_eq(r.cap_status, 0, "%s: capture: %s", kd->name, r.cap_err);
 	cr_assert(r.inj && r.cap, "%s: reports: %s / %s", kd->name, r.inj_out, r.cap_out);
-	cr_expect_str_eq(json_object_get_string(json_object_object_get(r.inj, "method")), "xdp");
-	cr_expect_eq(pe_rt_int(r.inj, "frames"), n, "%s: inject reported", kd->name);
-	cr_expect_eq(pe_rt_int(r.inj, "errors"), 0, "%s", kd->name);
+	cr_expect_str_eq(json_object_get_string(json_object_object_get(
+				 json_object_object_get(r.inj, "start"), "backend")),
+			 "xdp");
+	cr_expect_eq(pe_rt_int(r.inj, "summary.tx_frames"), n, "%s: inject reported", kd->name);
+	cr_expect_eq(pe_rt_int(r.inj, "summary.errors"), 0, "%s", kd->name);
 	cr_expect_eq(r.tx_delta, n, "%s: tx_packets delta", kd->name);
 	cr_expect_eq(r.rx_delta, n, "%s: peer rx_packets delta", kd->name);
 	cr_expect_eq(pe_rt_int(r.cap, "summary.rx_frames"), n, "%s: captured", kd->name);
@@ -251,7 +253,7 @@ Test(xdp_inject, long_run_in_order, .init = setup, .fini = teardown, .timeout = 
 		     0);
 	cr_assert_eq(r.inj_status, 0, "inject: %s", r.inj_err);
 	cr_assert_eq(r.cap_status, 0, "capture: %s", r.cap_err);
-	cr_expect_eq(pe_rt_int(r.inj, "frames"), n);
+	cr_expect_eq(pe_rt_int(r.inj, "summary.tx_frames"), n);
 	cr_expect_eq(r.tx_delta, n);
 	cr_expect_eq(r.rx_delta, n);
 	cr_expect_eq(pe_rt_int(r.cap, "summary.rx_frames"), n, "%s", r.cap_out);
@@ -283,15 +285,15 @@ Test(xdp_inject, timed_with_intervals, .init = setup, .fini = teardown, .timeout
 	cr_assert_eq(run.status, 0, "%s", run.err);
 	o = json_tokener_parse(run.out);
 	cr_assert(o, "%s", run.out);
-	cr_expect_eq((uint64_t)pe_rt_int(o, "frames"), tx1 - tx0);
+	cr_expect_eq((uint64_t)pe_rt_int(o, "summary.tx_frames"), tx1 - tx0);
 	cr_expect_gt(tx1 - tx0, 1000);
-	secs = pe_rt_double(o, "seconds");
+	secs = pe_rt_double(o, "summary.t1_s");
 	/* the run ends between two batches once its worker sees the stop */
 	cr_expect(secs >= 1.0 && secs < 1.2, "%.3f s", secs);
 	cr_assert(json_object_object_get_ex(o, "intervals", &iv));
 	cr_expect_eq(json_object_array_length(iv), 4, "%s", run.out);
 	for (size_t i = 0; i < json_object_array_length(iv); i++)
-		sum += (uint64_t)pe_rt_int(json_object_array_get_idx(iv, i), "frames");
+		sum += (uint64_t)pe_rt_int(json_object_array_get_idx(iv, i), "tx_frames");
 	cr_expect_leq(sum, tx1 - tx0);
 	json_object_put(o);
 	pe_run_free(&run);
@@ -317,10 +319,10 @@ Test(xdp_inject, sigint_ends_the_run, .init = setup, .fini = teardown, .timeout 
 	cr_expect_eq(run.status, 0, "%s", run.err);
 	o = json_tokener_parse(run.out);
 	cr_assert(o, "%s / %s", run.out, run.err);
-	cr_expect_eq((uint64_t)pe_rt_int(o, "frames"), tx1 - tx0);
+	cr_expect_eq((uint64_t)pe_rt_int(o, "summary.tx_frames"), tx1 - tx0);
 	cr_expect_gt(tx1 - tx0, 1000);
-	cr_expect_eq(pe_rt_int(o, "errors"), 0);
-	cr_expect_lt(pe_rt_double(o, "seconds"), 0.6);
+	cr_expect_eq(pe_rt_int(o, "summary.errors"), 0);
+	cr_expect_lt(pe_rt_double(o, "summary.t1_s"), 0.6);
 	json_object_put(o);
 	pe_run_free(&run);
 }

@@ -93,7 +93,7 @@ ParameterizedTest(unsigned *pi, raw_io, kinds, .init = setup, .fini = teardown, 
 	cr_assert_eq(r.inj_status, 0, "%s: inject: %s", kd->name, r.inj_err);
 	cr_assert_eq(r.cap_status, 0, "%s: capture: %s", kd->name, r.cap_err);
 	cr_assert(r.inj && r.cap, "%s: reports: %s / %s", kd->name, r.inj_out, r.cap_out);
-	cr_expect_eq(pe_rt_int(r.inj, "frames"), kd->n, "%s: inject reported", kd->name);
+	cr_expect_eq(pe_rt_int(r.inj, "summary.tx_frames"), kd->n, "%s: inject reported", kd->name);
 	cr_expect_eq(r.tx_delta, kd->n, "%s: tx_packets delta", kd->name);
 	cr_expect_eq(r.rx_delta, kd->n, "%s: peer rx_packets delta", kd->name);
 	cr_expect_eq(pe_rt_int(r.cap, "summary.rx_frames"), kd->n, "%s: captured", kd->name);
@@ -148,7 +148,7 @@ ParameterizedTest(unsigned *pi, raw_io, flat_out, .init = setup, .fini = teardow
 	snprintf(cap, sizeof(cap), "-n %u -t 20", n);
 	cr_assert_eq(pe_rt_io(&lab, dir, inj, cap, 25000, &r), 0);
 	cr_assert_eq(r.inj_status, 0, "%s: %s", f->method, r.inj_err);
-	cr_expect_eq(pe_rt_int(r.inj, "frames"), n, "%s", f->method);
+	cr_expect_eq(pe_rt_int(r.inj, "summary.tx_frames"), n, "%s", f->method);
 	cr_expect_eq(r.tx_delta, n, "%s: tx_packets", f->method);
 	cr_expect_eq(r.rx_delta, n, "%s: peer rx_packets", f->method);
 	/* The capture may lose frames to a full ring when it is starved of CPU; the kernel
@@ -182,7 +182,7 @@ Test(raw_io, replay, .init = setup, .fini = teardown, .timeout = 60)
 	snprintf(args, sizeof(args), "--replay %s --rate 500", first);
 	cr_assert_eq(pe_rt_io(&lab, dir, args, "-n 50 -t 10", 15000, &r), 0);
 	cr_assert_eq(r.inj_status, 0, "%s", r.inj_err);
-	cr_expect_eq(pe_rt_int(r.inj, "frames"), 50);
+	cr_expect_eq(pe_rt_int(r.inj, "summary.tx_frames"), 50);
 	cr_expect_eq(r.tx_delta, 50);
 	cr_assert_eq(
 		pe_run(&run,
@@ -225,7 +225,7 @@ Test(raw_io, replay, .init = setup, .fini = teardown, .timeout = 60)
 	pe_run_free(&run);
 	snprintf(args, sizeof(args), "--replay %s/timed.pcap", dir);
 	cr_assert_eq(pe_rt_io(&lab, dir, args, "-n 10 -t 10", 15000, &r), 0);
-	cr_expect_eq(pe_rt_int(r.inj, "frames"), 10, "%s", r.inj_out);
+	cr_expect_eq(pe_rt_int(r.inj, "summary.tx_frames"), 10, "%s", r.inj_out);
 	{
 		double span_ms = (pe_rt_int(r.cap, "summary.last_frame_t_ns") -
 				  pe_rt_int(r.cap, "summary.first_frame_t_ns")) /
@@ -345,15 +345,15 @@ ParameterizedTest(unsigned *pi, raw_io, pushback, .init = setup, .fini = teardow
 	pe_rt_inject_prefix = "taskset -c 1";
 	cr_assert_eq(pe_rt_io(&lab, dir, inj, cap, 25000, &r), 0);
 	cr_assert_eq(r.inj_status, 0, "%s: %s", m, r.inj_err);
-	cr_expect_eq(pe_rt_int(r.inj, "frames"), n, "%s", m);
+	cr_expect_eq(pe_rt_int(r.inj, "summary.tx_frames"), n, "%s", m);
 	cr_expect_eq(r.tx_delta, n, "%s: tx_packets", m);
 	cr_expect_eq(r.rx_delta, n, "%s: peer rx_packets", m);
 	cr_expect_eq(pe_rt_int(r.cap, "summary.rx_frames"), n, "%s: %s", m, r.cap_out);
 	cr_expect_eq(pe_rt_int(r.cap, "summary.seq.missing"), 0, "%s", m);
 	cr_expect_eq(pe_rt_int(r.cap, "summary.seq.reordered"), 0, "%s", m);
 	if (strcmp(m, "sendmmsg"))
-		cr_expect_gt(pe_rt_int(r.inj, "retries"), 0, "%s: the qdisc never pushed back: %s",
-			     m, r.inj_out);
+		cr_expect_gt(pe_rt_int(r.inj, "summary.retries"), 0,
+			     "%s: the qdisc never pushed back: %s", m, r.inj_out);
 	pe_rt_io_free(&r);
 	cr_assert_eq(pe_lab_run(&lab, 0, &tc, "tc -s qdisc show dev %s", lab.ifname[0]), 0);
 	cr_expect(strstr(tc.out, "dropped 0,") == NULL || !strcmp(m, "sendmmsg"),

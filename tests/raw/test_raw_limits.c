@@ -146,9 +146,9 @@ ParameterizedTest(unsigned *pi, raw_limits, vlan_full_size_sent, .init = setup, 
 		cr_expect_eq(r.status, 0, "%s %s: status %d: %s", m, cases[i].args, r.status,
 			     r.err);
 		j = json_tokener_parse(r.out);
-		cr_expect_eq(pe_rt_int(j, "frames"), cases[i].n, "%s %s: %s", m, cases[i].args,
-			     r.out);
-		cr_expect_eq(pe_rt_int(j, "errors"), 0, "%s %s", m, cases[i].args);
+		cr_expect_eq(pe_rt_int(j, "summary.tx_frames"), cases[i].n, "%s %s: %s", m,
+			     cases[i].args, r.out);
+		cr_expect_eq(pe_rt_int(j, "summary.errors"), 0, "%s %s", m, cases[i].args);
 		cr_expect_eq(tx, cases[i].n, "%s %s: tx_packets delta %llu", m, cases[i].args,
 			     (unsigned long long)tx);
 		cr_expect_eq(counter(1, "rx_packets") - rx0, cases[i].n, "%s %s", m, cases[i].args);
@@ -283,19 +283,19 @@ ParameterizedTest(struct midrun *p, raw_limits, refused_mid_run, .init = setup, 
 	e = pe_read_file(err, NULL);
 	cr_assert(o && e);
 	j = json_tokener_parse(o);
-	cr_expect_eq(pe_rt_int(j, "frames"), (int64_t)tx, "%s: reported %s, tx_packets %llu", m, o,
-		     (unsigned long long)tx);
+	cr_expect_eq(pe_rt_int(j, "summary.tx_frames"), (int64_t)tx,
+		     "%s: reported %s, tx_packets %llu", m, o, (unsigned long long)tx);
 	cr_expect(tx > 50 && tx < 200, "%s: %llu frames before the change", m,
 		  (unsigned long long)tx);
 	if (p->d == MTU_B_TERM) {
 		cr_expect_eq(status, 0, "%s: SIGTERM: status %d: %s", m, status, e);
 		cr_expect_str_eq(e, "", "%s", m);
-		cr_expect_eq(pe_rt_int(j, "errors"), 0, "%s", m);
+		cr_expect_eq(pe_rt_int(j, "summary.errors"), 0, "%s", m);
 		/* stopped by the signal, not by the 3 s give-up */
-		cr_expect(pe_rt_double(j, "seconds") < 2.0, "%s: %s", m, o);
+		cr_expect(pe_rt_double(j, "summary.t1_s") < 2.0, "%s: %s", m, o);
 	} else {
 		cr_expect_eq(status, 1, "%s: status %d: %s", m, status, e);
-		cr_expect_eq(pe_rt_int(j, "errors"), 1, "%s", m);
+		cr_expect_eq(pe_rt_int(j, "summary.errors"), 1, "%s", m);
 		cr_assert_eq(sscanf(e, "pkteng: inject: sending on veth0: frame %llu (%u bytes)",
 				    (unsigned long long *)&seq, &len),
 			     2, "%s: %s", m, e);
@@ -313,8 +313,8 @@ ParameterizedTest(struct midrun *p, raw_limits, refused_mid_run, .init = setup, 
 				 (unsigned long long)seq);
 		cr_expect_str_eq(e, want, "%s", m);
 		if (p->d == MTU_B)
-			cr_expect(pe_rt_double(j, "seconds") > 3.0 &&
-					  pe_rt_double(j, "seconds") < 6.0,
+			cr_expect(pe_rt_double(j, "summary.t1_s") > 3.0 &&
+					  pe_rt_double(j, "summary.t1_s") < 6.0,
 				  "%s: %s", m, o);
 	}
 	if (j)

@@ -195,7 +195,8 @@ Test(raw_sendloop, stop_from_interval_callback, .init = setup, .fini = teardown,
 	cr_expect_eq(v.d[0].frames + v.d[1].frames, res.tot.frames,
 		     "the intervals count every frame of the run");
 	cr_expect_eq(v.d[0].bytes_l2 + v.d[1].bytes_l2, res.tot.bytes_l2);
-	cr_expect_eq(res.tot.bytes_l2, res.tot.frames * 100, "100-byte frames with their FCS");
+	cr_expect_eq(res.tot.bytes_l2, res.tot.frames * 96, "100-byte frames, counted without FCS");
+	cr_expect_eq(res.tot.bytes_wire, res.tot.frames * 120, "+ FCS, preamble and gap");
 	/* 2000 frames/s over about 0.2 s */
 	cr_expect(res.tot.frames >= 300 && res.tot.frames <= 500, "%llu frames",
 		  (unsigned long long)res.tot.frames);
@@ -225,7 +226,8 @@ Test(raw_sendloop, count_and_list_once, .init = setup, .fini = teardown, .timeou
 	before = tx_packets();
 	cr_assert_eq(pe_send_run(&o, &res), 0);
 	cr_expect_eq(res.tot.frames, 77);
-	cr_expect_eq(res.tot.bytes_l2, 77 * 100);
+	cr_expect_eq(res.tot.bytes_l2, 77 * 96);
+	cr_expect_eq(res.tot.bytes_wire, 77 * 120);
 	cr_expect_eq(tx_packets() - before, 77);
 	for (int i = 0; i < 5; i++)
 		list[i] = (struct pe_send_frame){ pe_frame_data(&tmpl), tmpl.len,

@@ -63,21 +63,41 @@ static uint64_t rx_counter(const char *stat)
 	return v;
 }
 
-/* Sends n frames of `size` bytes (with FCS, as inject counts its --size) from A at rate. */
-static void inject(unsigned n, unsigned size, unsigned rate)
+/* A's interface counter `stat`. */
+static uint64_t tx_counter(const char *stat)
 {
-	struct pe_run r;
+	uint64_t v = 0;
 
-	cr_assert_eq(pe_lab_run(&lab, 0, &r, "%s inject --dev %s -n %u --size %u --rate %u",
-				PE_TEST_BIN, lab.ifname[0], n, size, rate),
-		     0);
-	cr_assert_eq(r.status, 0, "inject: %s", r.err);
-	pe_run_free(&r);
+	cr_assert_eq(pe_lab_counter(&lab, 0, NULL, stat, &v), 0, "%s", stat);
+	return v;
 }
 
-/* capture in B while A sends: both formats valid, and the summary's frames and L2 bytes are
- * exactly what B's interface counted (the byte rule: L2 without FCS, as the kernel counts). */
-Test(record_outputs, capture)
+/* Sends n frames of `size` bytes (with FCS, as inject counts its --size) from A at rate. With
+ * fmt (--json or --json-stream), validates inject's record and returns its summary. */
+static struct json_object *inject_fmt(unsigned n, unsigned size, unsigned rate, const char *fmt)
+{
+	struct json_object *sum = NULL;
+	struct pe_run r;
+
+	cr_assert_eq(pe_lab_run(&lab, 0, &r, "%s inject --dev %s -n %u --size %u --rate %u %s",
+				PE_TEST_BIN, lab.ifname[0], n, size, rate, fmt ? fmt : ""),
+		     0);
+	cr_assert_eq(r.status, 0, "inject: %s", r.err);
+	if (fmt)
+		sum = pe_ro_validate(r.out, strstr(fmt, "--json-stream") ? "stream" : "json", 0);
+	pe_run_free(&r);
+	return sum;
+}
+
+static void inject(unsigned n, unsigned size, unsigned rate)
+{
+	inject_fmt(n, size, rate, NULL);
+}
+
+/* capture in B while inject sends from A: both commands' records valid in both shapes, and
+ * the summaries' frames and L2 bytes exactly what the interfaces counted (the byte rule: L2
+ * without FCS, as the kernel counts). */
+Test(record_outputs, inject_and_capture)
 {
 	static const char *const fmts[] = { "--json", "--json-stream" };
 
@@ -85,8 +105,10 @@ Test(record_outputs, capture)
 	for (unsigned i = 0; i < 2; i++) {
 		char ready[300], out[300];
 		struct pe_lab_bg bg;
-		struct json_object *sum;
+		struct json_object *sum, *isum;
 		uint64_t p0 = rx_counter("rx_packets"), b0 = rx_counter("rx_bytes"), n, l2;
+		uint64_t tp0 = tx_counter("tx_packets"), tb0 = tx_counter("tx_bytes");
+		char ifmt[40];
 
 		snprintf(ready, sizeof(ready), "%s/ready%u", dir, i);
 		snprintf(out, sizeof(out), "%s/cap%u.out", dir, i);
@@ -97,7 +119,8 @@ Test(record_outputs, capture)
 					PE_TEST_BIN, rx_if, fmts[i], ready),
 			0);
 		cr_assert_eq(pe_lab_wait_file(ready, &bg, 10000), 0);
-		inject(40, 100, 200);
+		snprintf(ifmt, sizeof(ifmt), "-i 0.05 %s", fmts[i]);
+		isum = inject_fmt(40, 100, 200, ifmt);
 		cr_assert_eq(pe_lab_bg_wait(&bg, 20000), 0);
 		sum = pe_ro_validate_file(out, i ? "stream" : "json", 1);
 		n = pe_ro_u64(sum, "rx_frames");
@@ -112,6 +135,14 @@ Test(record_outputs, capture)
 		cr_expect_eq(pe_ro_u64(sum, "rx_bytes_wire"), 40 * (100 + 20));
 		cr_expect_eq(pe_ro_bool(sum, "interrupted"), false);
 		json_object_put(sum);
+		/* and inject's own record, against A's counters */
+		cr_expect_eq(pe_ro_u64(isum, "tx_frames"), tx_counter("tx_packets") - tp0);
+		cr_expect_eq(pe_ro_u64(isum, "tx_bytes_l2"), tx_counter("tx_bytes") - tb0);
+		cr_expect_eq(pe_ro_u64(isum, "tx_bytes_l2"), 40 * 96);
+		cr_expect_eq(pe_ro_u64(isum, "tx_bytes_wire"), 40 * 120);
+		cr_expect_eq(pe_ro_u64(isum, "errors"), 0);
+		cr_expect_eq(pe_ro_bool(isum, "interrupted"), false);
+		json_object_put(isum);
 	}
 }
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "record/interval.h"
+#include "raw/interval.h"
 #include "record/meta.h"
 #include "record/record.h"
 #include "tests/testutil.h"

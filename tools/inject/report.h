@@ -1,6 +1,6 @@
-/* The reports of `pkteng inject`: the send loop's counts (raw/sendloop.h) as one line (or one
- * JSON object) an interval, and the final summary as a line or, with --json, one JSON object
- * on stdout. */
+/* The reports of `pkteng inject`: the send loop's counts (raw/sendloop.h) as one line an
+ * interval and a final line, or as the result record (record/record.h, docs/results.md) with
+ * --json or --json-stream. */
 #ifndef PKTENG_TOOLS_INJECT_REPORT_H
 #define PKTENG_TOOLS_INJECT_REPORT_H
 
@@ -8,27 +8,29 @@
 #include <stdint.h>
 
 #include "raw/sendloop.h"
+#include "record/record.h"
 
 struct json_object;
 
 struct pe_inject_report {
-	bool json;
-	/* --json: the interval objects so far (NULL if it could not be allocated: the
-	 * intervals are then printed as lines and the final "intervals" is empty) */
-	struct json_object *intervals;
+	struct pe_rec rec; /* fmt PE_REC_TEXT: lines */
 };
 
-/* Starts a report, as JSON or as lines. */
-void pe_inject_report_init(struct pe_inject_report *r, bool json);
-/* One interval: d counted over the last dt_s seconds, t_s seconds into the run. Appends a
- * JSON object (t, frames, frames_per_s, retries), or prints a line and flushes stdout. */
-void pe_inject_report_interval(struct pe_inject_report *r, double t_s, double dt_s,
+/* Starts a report in fmt. For a record, the start carries params (taken over; may be NULL),
+ * the method as the backend and the device. Returns 0, or an exit code after a one-line
+ * error. */
+int pe_inject_report_open(struct pe_inject_report *r, enum pe_rec_fmt fmt, const char *dev,
+			  const char *method, struct json_object *params);
+/* One interval: d counted from t0_s to t1_s (seconds since the start). Prints a line and
+ * flushes stdout, or adds the interval to the record. */
+void pe_inject_report_interval(struct pe_inject_report *r, double t0_s, double t1_s,
 			       const struct pe_send_counts *d);
 /* The totals of a run of secs seconds sending with method on dev, on stdout: one "sent ..."
- * line, or one JSON object that carries the intervals. Does not flush stdout. */
-void pe_inject_report_final(const struct pe_inject_report *r, const char *dev, const char *method,
-			    const struct pe_send_counts *s, double secs);
-/* Frees the intervals; r may be re-initialised. */
+ * line, or the record's summary (interrupted: a signal stopped the run). Does not flush
+ * stdout. */
+void pe_inject_report_final(struct pe_inject_report *r, const char *dev, const char *method,
+			    const struct pe_send_counts *s, double secs, bool interrupted);
+/* Frees the record; r may be opened again. */
 void pe_inject_report_free(struct pe_inject_report *r);
 
 #endif

@@ -17,6 +17,7 @@
 #include "ebpf/xmit.h"
 #include "raw/packet.h"
 #include "raw/rate.h"
+#include "raw/interval.h"
 #include "tools/cli.h"
 #include "tools/inject/xdp.h"
 
@@ -148,26 +149,35 @@ int pe_inject_xdp_check_len(const struct pe_inject_xdp *a)
 			a->len + 4u, a->len, a->dev, l.mtu, l.max);
 }
 
+/* frames of len bytes (no FCS: --method xdp refuses --fcs) into d's frames and bytes; the
+ * rest of d stays. */
+static void counts(struct pe_send_counts *d, uint64_t frames, uint16_t len)
+{
+	d->frames = frames;
+	d->bytes_l2 = frames * len;
+	d->bytes_wire = frames * pe_frame_wire_bytes(len);
+}
+
 /* Frames 1.. (frame 0 went alone): the worker sends, this thread waits for the worker's end,
  * the next interval or the end of the run, and on a stop (or at end_ns) signals the worker
  * every KICK_MS until its run returns. *t1 is when it did. Returns 0 or an exit code. */
-static int send_rest(const struct pe_inject_xdp *a, struct pe_xdp_tx *x, uint64_t end_ns,
-		     uint64_t next_report, uint64_t t0, struct pe_inject_report *rep, uint64_t *t1)
+static int send_rest(const struct pe_inject_xdp *a, struct pe_xdp_tx *x, struct pe_interval *iv,
+		     struct pe_inject_report *rep, uint64_t *t1)
 {
 	struct worker w = { .x = x, .want = a->count ? a->count - 1 : 0 };
-	uint64_t l2 = pe_send_l2_bytes(a->len, false), iv = (uint64_t)(a->interval_s * 1e9);
-	uint64_t last_frames = pe_xdp_tx_count(x), last_report = t0;
+	uint64_t last_frames = pe_xdp_tx_count(x);
 	bool stopping = false;
+	double t0_s, t1_s;
 	int err = start(&w);
 
 	if (err)
 		return pe_fail("inject: starting the XDP sender thread: %s", strerror(-err));
 	for (;;) {
 		struct pollfd p = { .fd = w.efd, .events = POLLIN };
-		uint64_t now = pe_rate_now_ns(), due = UINT64_MAX;
+		uint64_t now = pe_mono_ns();
 		int wait_ms = 1000;
 
-		if (!stopping && (*a->stop || (end_ns && now >= end_ns))) {
+		if (!stopping && (*a->stop || pe_interval_over(iv, now))) {
 			stopping = true;
 			atomic_store(&w.stop, true);
 		}
@@ -175,29 +185,19 @@ static int send_rest(const struct pe_inject_xdp *a, struct pe_xdp_tx *x, uint64_
 			pthread_kill(w.thread, SIGUSR1);
 			wait_ms = KICK_MS;
 		} else {
-			if (end_ns)
-				due = end_ns;
-			if (next_report && next_report < due)
-				due = next_report;
-			if (due != UINT64_MAX && (due - now) / 1000000 < (uint64_t)wait_ms)
-				wait_ms = (int)((due - now + 999999) / 1000000);
+			wait_ms = pe_interval_wait_ms(iv, now, wait_ms);
 		}
 		if (poll(&p, 1, wait_ms) > 0)
 			break; /* the worker has ended (a signal here: EINTR, look again) */
-		now = pe_rate_now_ns();
-		if (next_report && now >= next_report) {
-			uint64_t f = pe_xdp_tx_count(x);
-			struct pe_send_counts d = { f - last_frames, (f - last_frames) * l2, 0, 0 };
+		if (a->interval_s > 0 && pe_interval_due(iv, pe_mono_ns(), &t0_s, &t1_s)) {
+			struct pe_send_counts d = { 0 };
 
-			pe_inject_report_interval(rep, (now - t0) / 1e9, (now - last_report) / 1e9,
-						  &d);
-			last_frames = f;
-			last_report = now;
-			while (next_report <= now)
-				next_report += iv;
+			counts(&d, pe_xdp_tx_count(x) - last_frames, a->len);
+			pe_inject_report_interval(rep, t0_s, t1_s, &d);
+			last_frames += d.frames;
 		}
 	}
-	*t1 = pe_rate_now_ns();
+	*t1 = pe_mono_ns();
 	pthread_join(w.thread, NULL);
 	close(w.efd);
 	signal(SIGUSR1, SIG_DFL);
@@ -217,8 +217,8 @@ int pe_inject_xdp_run(const struct pe_inject_xdp *a, struct pe_inject_report *re
 				    .csum_off = a->csum_off,
 				    .csum_udp = a->csum_udp,
 				    .batch = a->burst };
-	uint64_t l2 = pe_send_l2_bytes(a->len, false), c0, c1, t0 = 0, t1 = 0, end_ns = 0;
-	uint64_t next_report = 0, handed = 0;
+	uint64_t c0, c1, t0 = 0, t1 = 0, handed = 0;
+	struct pe_interval iv;
 	struct pe_xdp_tx *x;
 	unsigned mtu;
 	int ifindex, rc, err;
@@ -234,18 +234,18 @@ int pe_inject_xdp_run(const struct pe_inject_xdp *a, struct pe_inject_report *re
 	rc = tx_packets(a->dev, &c0);
 	if (rc)
 		goto out;
-	t0 = t1 = pe_rate_now_ns();
+	t0 = t1 = pe_mono_ns();
 	/* One frame first: a device that takes nothing from XDP says so before the run. */
 	r = pe_xdp_tx_run(x, 1);
 	if (r < 0)
 		goto run_failed;
-	t1 = pe_rate_now_ns();
+	t1 = pe_mono_ns();
 	handed += (uint64_t)r;
 	rc = settle(a->dev, c0 + handed, &c1);
 	if (rc)
 		goto out;
 	if (handed && c1 == c0) {
-		tot->frames = tot->bytes_l2 = 0;
+		counts(tot, 0, a->len);
 		rc = pe_fail(
 			"inject: %s counted none of the frames sent through XDP: its driver has "
 			"no XDP transmit, or it is a veth whose peer has no NAPI (on the peer: "
@@ -253,12 +253,9 @@ int pe_inject_xdp_run(const struct pe_inject_xdp *a, struct pe_inject_report *re
 			a->dev);
 		goto out;
 	}
-	if (a->time_s > 0)
-		end_ns = t0 + (uint64_t)(a->time_s * 1e9);
-	if (a->interval_s > 0)
-		next_report = t0 + (uint64_t)(a->interval_s * 1e9);
+	pe_interval_start_at(&iv, t0, a->interval_s, a->time_s);
 	if ((!a->count || a->count > 1) && !*a->stop)
-		rc = send_rest(a, x, end_ns, next_report, t0, rep, &t1);
+		rc = send_rest(a, x, &iv, rep, &t1);
 	/* What left is what the device counted: XDP transmit drops a frame it cannot queue. */
 	handed = pe_xdp_tx_count(x);
 	err = settle(a->dev, c0 + handed, &c1);
@@ -273,8 +270,7 @@ int pe_inject_xdp_run(const struct pe_inject_xdp *a, struct pe_inject_report *re
 			a->dev, (unsigned long long)(c1 - c0), (unsigned long long)handed);
 		tot->errors += handed - (c1 - c0);
 	}
-	tot->frames = c1 - c0 < handed ? c1 - c0 : handed;
-	tot->bytes_l2 = tot->frames * l2;
+	counts(tot, c1 - c0 < handed ? c1 - c0 : handed, a->len);
 	goto out;
 run_failed:
 	rc = pe_fail("inject: %s: sending through XDP (BPF_PROG_RUN, live frames): %s", a->dev,

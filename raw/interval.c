@@ -1,5 +1,5 @@
 /* The stop flag and the interval clock shared by every command that runs over time. */
-#include "record/interval.h"
+#include "raw/interval.h"
 
 #include <errno.h>
 #include <math.h>

@@ -1,8 +1,8 @@
 /* Running over time, one way for every command: a stop flag that SIGINT and SIGTERM set, and
  * a clock that ends intervals at fixed boundaries (t0 + k * period, so no drift builds up)
  * and the run at its duration. */
-#ifndef PKTENG_RECORD_INTERVAL_H
-#define PKTENG_RECORD_INTERVAL_H
+#ifndef PKTENG_RAW_INTERVAL_H
+#define PKTENG_RAW_INTERVAL_H
 
 #include <signal.h>
 #include <stdbool.h>
