@@ -231,26 +231,8 @@ static void side_text(FILE *out, const char *who, const struct pe_params *p,
 	if (f->udp_send_errors)
 		fprintf(out, "        udp: %llu datagrams refused by the kernel (last: %s)\n",
 			(unsigned long long)f->udp_send_errors, strerror((int)-f->udp_send_errno));
-	if (p->mode == PE_MODE_UDP && (f->udp_received || f->udp_lost))
-		fprintf(out,
-			"        udp: %llu received (%.0f/s), %llu lost (%.3f%%), %llu reordered, "
-			"%llu duplicates, jitter %.1f us\n",
-			(unsigned long long)f->udp_received, (double)f->udp_received / s,
-			(unsigned long long)f->udp_lost,
-			f->udp_sent ? 100.0 * (double)f->udp_lost / (double)f->udp_sent : 0.0,
-			(unsigned long long)f->udp_reordered, (unsigned long long)f->udp_duplicates,
-			f->jitter_ns / 1e3);
-	/* the side that checks: the stream receiver, the echo client */
-	if ((p->verify && f->c.bytes_rx) || (p->mode == PE_MODE_ECHO && f->lat_count)) {
-		fprintf(out, "        verify: %llu mismatched bytes",
-			(unsigned long long)f->verify_errors);
-		if (f->verify_errors)
-			fprintf(out, ", first at offset %lld", (long long)f->first_bad_offset);
-		fputc('\n', out);
-	}
-	if (f->sha256[0])
-		fprintf(out, "        file: %llu bytes sha256 %s\n",
-			(unsigned long long)f->file_bytes, f->sha256);
+	if (pe_mode_desc(p->mode)->text)
+		pe_mode_desc(p->mode)->text(out, p, f);
 	if (!f->ok)
 		fprintf(out, "        FAILED: %s\n", f->error);
 }

@@ -271,8 +271,8 @@ static int client_open(struct pe_work *w)
 	s->segs = 1;
 	if (w->p.gso) {
 		s->segs = GSO_SEGS_MAX;
-		if (s->segs > 65507 / w->p.len_bytes)
-			s->segs = 65507 / w->p.len_bytes;
+		if (s->segs > PE_UDP_MAX_BYTES / w->p.len_bytes)
+			s->segs = PE_UDP_MAX_BYTES / w->p.len_bytes;
 	}
 	s->bufs = calloc((size_t)BATCH * s->segs, w->p.len_bytes);
 	if (!s->bufs)
@@ -396,7 +396,7 @@ static void udp_free(struct pe_work *w)
 	w->mode = NULL;
 }
 
-const struct pe_work_ops pe_work_udp_ops = {
+static const struct pe_work_ops udp_ops = {
 	.client_open = client_open,
 	.go = go,
 	.stop = stop,
@@ -405,4 +405,60 @@ const struct pe_work_ops pe_work_udp_ops = {
 	.poll = poll_fill,
 	.figures = figures,
 	.free = udp_free,
+};
+
+static int udp_check(const struct pe_params *p, char *err, size_t errlen)
+{
+	if (p->rate_bps && p->rate_pps) {
+		snprintf(err, errlen, "-b and --pps exclude each other");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void udp_loop_opts(const struct pe_params *p, bool server, struct pe_loop_opts *lo)
+{
+	if (server && p->gro) {
+		lo->buf_bytes = 65536; /* a whole GRO train of datagrams */
+		lo->buf_count = 256;
+	}
+}
+
+static void udp_text(FILE *out, const struct pe_params *p, const struct pe_figures *f)
+{
+	double s = f->seconds > 0 ? f->seconds : 1e-9;
+
+	if (!f->udp_received && !f->udp_lost)
+		return;
+	fprintf(out,
+		"        udp: %llu received (%.0f/s), %llu lost (%.3f%%), %llu reordered, "
+		"%llu duplicates, jitter %.1f us\n",
+		(unsigned long long)f->udp_received, (double)f->udp_received / s,
+		(unsigned long long)f->udp_lost,
+		f->udp_sent ? 100.0 * (double)f->udp_lost / (double)f->udp_sent : 0.0,
+		(unsigned long long)f->udp_reordered, (unsigned long long)f->udp_duplicates,
+		f->jitter_ns / 1e3);
+}
+
+static void udp_cell(char *buf, size_t len, const struct pe_figures *c, const struct pe_figures *s)
+{
+	double sec = c->seconds > 0 ? c->seconds : 1e-9;
+
+	snprintf(buf, len, "%.2f Mpps rx, %.2f%% loss", (double)s->udp_received / sec / 1e6,
+		 s->udp_sent ? 100.0 * (double)s->udp_lost / (double)s->udp_sent : 0.0);
+}
+
+const struct pe_mode_desc pe_mode_udp = {
+	.name = "udp",
+	.summary = "paced datagrams: loss, reordering, duplicates, jitter",
+	.params = PE_PBIT(RATE_BPS) | PE_PBIT(RATE_PPS) | PE_PBIT(GSO) | PE_PBIT(GRO),
+	.limits = { { PE_P_LEN, UDP_HDR, PE_UDP_MAX_BYTES, 64 } },
+	.check = udp_check,
+	.loop_opts = udp_loop_opts,
+	.text = udp_text,
+	.bench_label = "udp",
+	.bench_len = 64,
+	.bench_conns = 1,
+	.bench_cell = udp_cell,
+	.ops = &udp_ops,
 };
