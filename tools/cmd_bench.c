@@ -1,5 +1,5 @@
 /* `pkteng bench`: an in-process server and client on loopback run every mode that names a bench
- * row in its descriptor (stream, rr, udp, echo with 64 connections) on each backend;
+ * row in its descriptor (stream, rr, udp, echo with 64 connections, udp-rr) on each backend;
  * prints a table and saves the full JSON. */
 #include <errno.h>
 #include <getopt.h>
@@ -17,7 +17,7 @@
 
 static const char usage[] =
 	"Usage: pkteng bench [--quick] [-t SECONDS] [--backend uring|epoll] [--out PATH]\n"
-	"Runs stream, rr, udp and echo (64 connections) between an in-process server and\n"
+	"Runs stream, rr, udp, echo (64 connections) and udp-rr between an in-process server and\n"
 	"client on 127.0.0.1, on each backend, prints a table and saves the JSON (default\n"
 	"./pkteng-bench.json; the path is printed).\n"
 	"  --quick         0.5 s per test (a few seconds in all) instead of 4 s\n"
@@ -163,6 +163,6 @@ static int run(int argc, char **argv)
 
 const struct pe_cmd pe_cmd_bench = {
 	.name = "bench",
-	.summary = "stream, rr, udp and echo on loopback on each backend: a table and JSON",
+	.summary = "stream, rr, udp, echo and udp-rr on loopback on each backend: a table and JSON",
 	.run = run,
 };

@@ -22,7 +22,8 @@ struct pe_work_ops;
 	X(CRR, crr)                                                                                \
 	X(UDP, udp)                                                                                \
 	X(ECHO, echo)                                                                              \
-	X(FILE, file)
+	X(FILE, file)                                                                              \
+	X(UDP_RR, udp_rr)
 
 enum pe_mode {
 #define PE_X(e, s) PE_MODE_##e,
@@ -81,7 +82,10 @@ enum pe_param_kind {
 	  "hex digest the client announces")                                                       \
 	X(SPIN, spin_us, uint32_t, , PE_PK_COUNT, "spin", 0, "USEC", "microseconds", 0, 1000000,   \
 	  0, "both sides poll for events without sleeping for up to USEC microseconds before "     \
-	  "they block (default 0): lower latency for a busy CPU on each side")
+	  "they block (default 0): lower latency for a busy CPU on each side")                     \
+	X(RR_TIMEOUT, rr_timeout_s, double, , PE_PK_SECONDS, "rr-timeout", 0, "SECONDS",           \
+	  "seconds", 0.001, 60, 1, "a request unanswered this long is a timeout and is sent "      \
+	  "again (default 1)")
 /* clang-format on */
 
 enum pe_param_id {

@@ -69,6 +69,9 @@ void pe_figures_set_hist(struct pe_figures *f, const struct pe_hist *h)
 	X(udp_duplicates, udp_duplicates)                                                          \
 	X(udp_send_errors, udp_send_errors)                                                        \
 	X(udp_send_errno, udp_send_errno)                                                          \
+	X(rr_timeouts, rr_timeouts)                                                                \
+	X(rr_retries, rr_retries)                                                                  \
+	X(rr_late, rr_late)                                                                        \
 	X(verify_errors, verify_errors)                                                            \
 	X(tcpi_bytes_acked, tcpi_bytes_acked)                                                      \
 	X(tcpi_bytes_received, tcpi_bytes_received)                                                \

@@ -46,6 +46,9 @@ struct pe_figures {
 	uint64_t udp_send_errors; /* sender: datagrams the kernel refused (counted in udp_lost) */
 	int64_t udp_send_errno;	  /* the last such error, negative errno */
 	double jitter_ns;
+	/* udp-rr client: requests unanswered within --rr-timeout, requests sent again after one,
+	 * and responses that came after their request was given up (ignored) */
+	uint64_t rr_timeouts, rr_retries, rr_late;
 	/* stream --verify and echo: mismatches; first bad offset or -1 */
 	uint64_t verify_errors;
 	int64_t first_bad_offset;

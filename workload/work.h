@@ -1,7 +1,7 @@
 /* Workloads: one side (client or server) of one test, driven on one engine loop. The client
  * and server drivers (work_client.c, work_server.c) run the control exchange (proto.h) around
- * it; each mode (work_stream.c, work_rr.c, work_crr.c, work_udp.c, work_echo.c,
- * work_file.c) is one descriptor (mode.h) whose operations are below. A new mode is its own
+ * it; each mode (work_stream.c, work_rr.c, work_crr.c, work_udp.c, work_echo.c, work_file.c,
+ * work_udp_rr.c) is one descriptor (mode.h) whose operations are below. A new mode is its own
  * file and one line in PE_MODES, nothing else. */
 #ifndef PKTENG_WORKLOAD_WORK_H
 #define PKTENG_WORKLOAD_WORK_H
@@ -138,7 +138,8 @@ extern const struct pe_conn_cbs pe_work_accept_cbs;
 uint8_t *pe_pattern_new(uint64_t key); /* malloc'd 2 periods; NULL on ENOMEM */
 /* Test hooks read from the environment once: PKTENG_TEST_CORRUPT_OFFSET (stream/echo sender
  * flips the byte at that offset of flow 0), PKTENG_TEST_UDP_SKIP (udp sender skips every Nth
- * sequence number), PKTENG_TEST_FILE_STOP_AT (file sender stops after that many bytes).
+ * sequence number), PKTENG_TEST_FILE_STOP_AT (file sender stops after that many bytes),
+ * PKTENG_TEST_UDP_RR_DROP (udp-rr server leaves every Nth request unanswered).
  * -1 / 0 when unset. Documented in README.md as test hooks. */
 int64_t pe_test_hook(const char *name);
 /* SHA-256 of a file (OpenSSL's libcrypto) as 64 hex characters, and its size. 0 or -errno. */
