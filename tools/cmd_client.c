@@ -68,7 +68,7 @@ static char *usage_text(void)
 	for (i = 0; i < PE_P__COUNT; i++) {
 		const struct pe_param *t = &pe_param_table[i];
 		enum pe_param_id id = (enum pe_param_id)i;
-		char left[48], range[64], modes[96], text[512];
+		char left[48], range[64], modes[96], text[512], dv[32];
 		size_t n;
 		bool all = true;
 
@@ -99,10 +99,10 @@ static char *usage_text(void)
 				continue;
 			pe_params_default(&p, (enum pe_mode)m);
 			n += (size_t)snprintf(
-				text + n, sizeof(text) - n, "; %s: %s, default %.15g",
+				text + n, sizeof(text) - n, "; %s: %s, default %s",
 				pe_mode_name((enum pe_mode)m),
 				pe_param_range_str((enum pe_mode)m, id, range, sizeof(range)),
-				pe_param_get(&p, id));
+				pe_param_value_str(id, pe_param_get(&p, id), dv, sizeof(dv)));
 		}
 		if (strlen(left) > 20)
 			fprintf(f, "  %s\n%23s", left, "");

@@ -124,6 +124,14 @@ const char *pe_param_range_str(enum pe_mode m, enum pe_param_id id, char *buf, s
 	return buf;
 }
 
+const char *pe_param_value_str(enum pe_param_id id, double v, char *buf, size_t len)
+{
+	if (pe_param_table[id].kind == PE_PK_SIZE)
+		return num_str(buf, len, v);
+	snprintf(buf, len, "%.15g", v);
+	return buf;
+}
+
 const char *pe_param_opt_name(enum pe_param_id id, char *buf, size_t len)
 {
 	const struct pe_param *t = &pe_param_table[id];

@@ -169,6 +169,8 @@ bool pe_mode_takes(enum pe_mode m, enum pe_param_id id);
 void pe_param_range(enum pe_mode m, enum pe_param_id id, double *min, double *max, double *dflt);
 /* "1..64Mi bytes": the range of id for m as the command line says it. Returns buf. */
 const char *pe_param_range_str(enum pe_mode m, enum pe_param_id id, char *buf, size_t len);
+/* A value of id as the command line writes it ("128Ki" for a size). Returns buf. */
+const char *pe_param_value_str(enum pe_param_id id, double v, char *buf, size_t len);
 /* "--resp-len" or "-l": how the command line names id. */
 const char *pe_param_opt_name(enum pe_param_id id, char *buf, size_t len);
 /* "rr, crr or udp-rr": the modes that take id. Returns buf. */
