@@ -15,15 +15,38 @@
 #include "workload/work.h"
 #include "tools/cli.h"
 
-static const char usage[] =
+static const char usage_fmt[] =
 	"Usage: pkteng bench [--quick] [-t SECONDS] [--backend uring|epoll] [--out PATH]\n"
-	"Runs stream, rr, udp, echo (64 connections) and udp-rr between an in-process server and\n"
-	"client on 127.0.0.1, on each backend, prints a table and saves the JSON (default\n"
-	"./pkteng-bench.json; the path is printed).\n"
+	"Runs one test per row between an in-process server and client on 127.0.0.1, on each\n"
+	"backend, prints a table and saves the JSON (default ./pkteng-bench.json; the path is\n"
+	"printed).\nRows (mode, bytes, connections): %s\n"
 	"  --quick         0.5 s per test (a few seconds in all) instead of 4 s\n"
 	"  -t SECONDS      seconds per test\n"
 	"  --backend B     only this backend\n"
 	"  --out PATH      where the JSON goes\n";
+
+/* The help text names the rows from the mode table. */
+static int help(bool is_error)
+{
+	char rows[200] = "", text[sizeof(usage_fmt) + sizeof(rows)];
+	size_t n = 0;
+	int i;
+
+	for (i = 0; i < PE_MODE__COUNT; i++) {
+		const struct pe_mode_desc *d = pe_mode_desc((enum pe_mode)i);
+
+		char len[32];
+
+		if (d->bench_label && n < sizeof(rows))
+			n += (size_t)snprintf(
+				rows + n, sizeof(rows) - n, "%s%s %s x%u", n ? ", " : "",
+				d->bench_label,
+				pe_param_value_str(PE_P_LEN, d->bench_len, len, sizeof(len)),
+				d->bench_conns);
+	}
+	snprintf(text, sizeof(text), usage_fmt, rows);
+	return pe_cli_help(text, is_error);
+}
 
 /* The default result cell: transactions per second. */
 static void cell(char *buf, size_t len, const struct pe_mode_desc *d, const struct pe_figures *c,
@@ -77,9 +100,9 @@ static int run(int argc, char **argv)
 			out_path = optarg;
 			break;
 		case 'h':
-			return pe_cli_help(usage, false);
+			return help(false);
 		default:
-			return pe_cli_help(usage, true);
+			return help(true);
 		}
 	}
 	if (optind < argc)
@@ -163,6 +186,6 @@ static int run(int argc, char **argv)
 
 const struct pe_cmd pe_cmd_bench = {
 	.name = "bench",
-	.summary = "stream, rr, udp, echo and udp-rr on loopback on each backend: a table and JSON",
+	.summary = "every mode's bench row on loopback on each backend: a table and JSON",
 	.run = run,
 };

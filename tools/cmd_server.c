@@ -90,6 +90,6 @@ static int run(int argc, char **argv)
 
 const struct pe_cmd pe_cmd_server = {
 	.name = "server",
-	.summary = "serve tests to 'pkteng client' (stream, rr, crr, udp, echo, file, udp-rr)",
+	.summary = "serve tests of every mode to 'pkteng client'",
 	.run = run,
 };
