@@ -211,11 +211,8 @@ int pe_proto_parse_hello(struct json_object *msg, struct pe_params *p, char *err
 
 void pe_data_hdr_put(uint8_t hdr[PE_DATA_HDR], uint64_t cookie, uint32_t index)
 {
-	int i;
-
 	memcpy(hdr, "PEd1", 4);
-	for (i = 0; i < 8; i++)
-		hdr[4 + i] = (uint8_t)(cookie >> (56 - 8 * i));
+	pe_put_be64(hdr + 4, cookie);
 	hdr[12] = (uint8_t)(index >> 24);
 	hdr[13] = (uint8_t)(index >> 16);
 	hdr[14] = (uint8_t)(index >> 8);
@@ -224,14 +221,7 @@ void pe_data_hdr_put(uint8_t hdr[PE_DATA_HDR], uint64_t cookie, uint32_t index)
 
 int pe_data_hdr_check(const uint8_t hdr[PE_DATA_HDR], uint64_t cookie, uint32_t *index)
 {
-	uint64_t c = 0;
-	int i;
-
-	if (memcmp(hdr, "PEd1", 4))
-		return -EPROTO;
-	for (i = 0; i < 8; i++)
-		c = c << 8 | hdr[4 + i];
-	if (c != cookie)
+	if (memcmp(hdr, "PEd1", 4) || pe_get_be64(hdr + 4) != cookie)
 		return -EPROTO;
 	*index = (uint32_t)hdr[12] << 24 | (uint32_t)hdr[13] << 16 | (uint32_t)hdr[14] << 8 |
 		 hdr[15];

@@ -50,6 +50,25 @@ int64_t pe_json_i64(struct json_object *o, const char *key, int64_t dflt);
 double pe_json_dbl(struct json_object *o, const char *key, double dflt);
 const char *pe_json_str(struct json_object *o, const char *key, const char *dflt);
 
+/* Big-endian 64-bit numbers, as the data header and the UDP modes' datagrams carry them. */
+static inline void pe_put_be64(uint8_t *p, uint64_t v)
+{
+	int i;
+
+	for (i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (56 - 8 * i));
+}
+
+static inline uint64_t pe_get_be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
 /* The 16-byte header a data connection starts with: "PEd1", 8 cookie bytes, index (BE). */
 #define PE_DATA_HDR 16
 void pe_data_hdr_put(uint8_t hdr[PE_DATA_HDR], uint64_t cookie, uint32_t index);

@@ -240,6 +240,14 @@ static void side_text(FILE *out, const char *who, const struct pe_params *p,
 		fprintf(out, "        FAILED: %s\n", f->error);
 }
 
+void pe_report_verify_line(FILE *out, const struct pe_figures *f)
+{
+	fprintf(out, "        verify: %llu mismatched bytes", (unsigned long long)f->verify_errors);
+	if (f->verify_errors)
+		fprintf(out, ", first at offset %lld", (long long)f->first_bad_offset);
+	fputc('\n', out);
+}
+
 void pe_report_summary(struct pe_report *r, const struct pe_figures *cli,
 		       const struct pe_figures *srv)
 {

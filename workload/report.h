@@ -88,6 +88,9 @@ void pe_report_summary(struct pe_report *r, const struct pe_figures *cli,
 struct json_object *pe_report_json(const struct pe_params *p, struct json_object *intervals,
 				   const struct pe_figures *cli, const struct pe_figures *srv);
 
+/* The "verify: N mismatched bytes[, first at offset O]" summary line of the side that checks. */
+void pe_report_verify_line(FILE *out, const struct pe_figures *f);
+
 /* "9.41 Gbit/s" style formatting into buf. */
 const char *pe_fmt_bits(char *buf, size_t len, double bits_per_s);
 

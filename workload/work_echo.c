@@ -231,10 +231,7 @@ static void echo_text(FILE *out, const struct pe_params *p, const struct pe_figu
 {
 	if (!f->lat_count)
 		return;
-	fprintf(out, "        verify: %llu mismatched bytes", (unsigned long long)f->verify_errors);
-	if (f->verify_errors)
-		fprintf(out, ", first at offset %lld", (long long)f->first_bad_offset);
-	fputc('\n', out);
+	pe_report_verify_line(out, f);
 }
 
 const struct pe_mode_desc pe_mode_echo = {

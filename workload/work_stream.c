@@ -408,10 +408,7 @@ static void stream_text(FILE *out, const struct pe_params *p, const struct pe_fi
 {
 	if (!p->verify || !f->c.bytes_rx)
 		return;
-	fprintf(out, "        verify: %llu mismatched bytes", (unsigned long long)f->verify_errors);
-	if (f->verify_errors)
-		fprintf(out, ", first at offset %lld", (long long)f->first_bad_offset);
-	fputc('\n', out);
+	pe_report_verify_line(out, f);
 }
 
 static void stream_cell(char *buf, size_t len, const struct pe_figures *c,

@@ -35,24 +35,6 @@ struct udp {
 	struct pe_timer drain;
 };
 
-static void put64(uint8_t *p, uint64_t v)
-{
-	int i;
-
-	for (i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (56 - 8 * i));
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
 /* Queues up to `want` datagrams (with --gso, up to `segs` of them in each send, which the
  * kernel cuts at len_bytes); returns how many the engine took. */
 static uint64_t send_batch(struct pe_work *w, uint64_t want)
@@ -77,8 +59,8 @@ static uint64_t send_batch(struct pe_work *w, uint64_t want)
 				if (s->skip_every > 0 &&
 				    seq % (uint64_t)s->skip_every == (uint64_t)s->skip_every - 1)
 					continue; /* test hook: a datagram "lost" on purpose */
-				put64(base + k * len + 8, seq);
-				put64(base + k * len + 16, pe_now_ns());
+				pe_put_be64(base + k * len + 8, seq);
+				pe_put_be64(base + k * len + 16, pe_now_ns());
 				k++;
 			}
 			if (!k)
@@ -181,13 +163,13 @@ static void on_datagram(struct pe_work *w, struct udp *s, const uint8_t *p, size
 		uint64_t seq, word, bit;
 		int64_t transit, dd;
 
-		if (len < UDP_HDR || get64(p) != w->cookie) {
+		if (len < UDP_HDR || pe_get_be64(p) != w->cookie) {
 			s->foreign++;
 			return;
 		}
 		w->cnt.msgs_rx++;
 		w->cnt.bytes_rx += len;
-		seq = get64(p + 8);
+		seq = pe_get_be64(p + 8);
 		if (seq >= MAX_SEQ) {
 			s->foreign++;
 			return;
@@ -220,7 +202,7 @@ static void on_datagram(struct pe_work *w, struct udp *s, const uint8_t *p, size
 		else
 			s->max_seq = seq;
 		/* RFC 3550 6.4.1: J += (|D| - J) / 16, D from consecutive arrivals */
-		transit = (int64_t)(now - get64(p + 16));
+		transit = (int64_t)(now - pe_get_be64(p + 16));
 		if (s->any) {
 			dd = transit - s->last_transit;
 			if (dd < 0)
@@ -278,7 +260,7 @@ static int client_open(struct pe_work *w)
 	if (!s->bufs)
 		return -ENOMEM;
 	for (i = 0; i < BATCH * s->segs; i++)
-		put64(s->bufs + (size_t)i * w->p.len_bytes, w->cookie);
+		pe_put_be64(s->bufs + (size_t)i * w->p.len_bytes, w->cookie);
 	for (i = 0; i < BATCH; i++)
 		s->d[i].data = s->bufs + (size_t)i * s->segs * w->p.len_bytes;
 	s->pps = w->p.rate_pps ? w->p.rate_pps : w->p.rate_bps / (8ull * w->p.len_bytes);

@@ -29,24 +29,6 @@ struct urr {
 	int64_t drop_every; /* test hook: the server leaves every Nth request unanswered */
 };
 
-static void put64(uint8_t *p, uint64_t v)
-{
-	int i;
-
-	for (i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (56 - 8 * i));
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
 static int urr_state(struct pe_work *w, size_t buf_bytes)
 {
 	struct urr *s = calloc(1, sizeof(*s));
@@ -58,7 +40,7 @@ static int urr_state(struct pe_work *w, size_t buf_bytes)
 	if (!s->buf)
 		return -ENOMEM;
 	memset(s->buf, 'u', buf_bytes);
-	put64(s->buf, w->cookie);
+	pe_put_be64(s->buf, w->cookie);
 	s->timeout_ns = (uint64_t)(w->p.rr_timeout_s * 1e9);
 	pe_timer_init(&s->sweep, NULL, w);
 	return 0;
@@ -85,7 +67,7 @@ static void request(struct urr *s, struct usock *us, uint64_t now_ns)
 		set_idle(s, us);
 		return;
 	}
-	put64(s->buf + 8, ++us->seq);
+	pe_put_be64(s->buf + 8, ++us->seq);
 	us->waiting = true;
 	us->t_sent_ns = now_ns;
 	/* a refused send is a lost request: the sweep times it out and sends it again */
@@ -108,9 +90,9 @@ static void c_on_recv(struct pe_udp *u, const struct pe_dgram *d, unsigned n)
 		const uint8_t *p = d[i].data;
 		uint64_t now;
 
-		if (d[i].len < HDR || get64(p) != w->cookie)
+		if (d[i].len < HDR || pe_get_be64(p) != w->cookie)
 			continue;
-		if (!us->waiting || get64(p + 8) != us->seq) {
+		if (!us->waiting || pe_get_be64(p + 8) != us->seq) {
 			w->fig.rr_late++;
 			continue;
 		}
@@ -229,7 +211,7 @@ static void s_on_recv(struct pe_udp *u, const struct pe_dgram *d, unsigned n)
 				      .peer = d[i].peer };
 		const uint8_t *p = d[i].data;
 
-		if (d[i].len < HDR || get64(p) != w->cookie)
+		if (d[i].len < HDR || pe_get_be64(p) != w->cookie)
 			continue;
 		w->cnt.msgs_rx++;
 		w->cnt.bytes_rx += d[i].len;
