@@ -193,7 +193,7 @@ Test(udp_rr, bad_parameters_name_the_option)
 	}
 }
 
-/* --help is made from the tables: every mode and every option is in it */
+/* --help is made from the tables: every mode and every option is in it, and every bench row */
 Test(udp_rr, help_lists_every_mode_and_option)
 {
 	struct pe_run r;
@@ -215,5 +215,17 @@ Test(udp_rr, help_lists_every_mode_and_option)
 		snprintf(opt, sizeof(opt), "--%s", pe_param_table[i].opt);
 		cr_expect(strstr(r.out, opt), "no option %s", opt);
 	}
+	pe_run_free(&r);
+
+	/* and bench's rows */
+	cr_assert_eq(pe_run(&r, "%s bench --help", PE_TEST_BIN), 0);
+	cr_expect_eq(r.status, 0);
+	for (i = 0; i < PE_MODE__COUNT; i++) {
+		const char *label = pe_mode_desc((enum pe_mode)i)->bench_label;
+
+		if (label)
+			cr_expect(strstr(r.out, label), "bench --help lacks %s", label);
+	}
+	cr_expect(strstr(r.out, "udp-rr 64 x1"), "%s", r.out);
 	pe_run_free(&r);
 }
