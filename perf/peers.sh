@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # pkteng side by side with iperf3 and sockperf on loopback, in the same run: stream (one flow),
-# udp (64-byte datagrams, as fast as possible), rr (64 bytes, one connection) and echo
-# (256 connections, io_uring vs epoll). Every command runs once unrecorded (warm-up), then RUNS
+# udp (64-byte datagrams, as fast as possible), rr (64 bytes, one connection), udp-rr (64-byte
+# UDP request/response, one socket, against sockperf's UDP ping-pong) and echo (256
+# connections, io_uring vs epoll). Every command runs once unrecorded (warm-up), then RUNS
 # times, alternately, in forward order on odd runs and in reverse order on even runs (so neither
 # side of a pair always runs first); the table shows medians, their ratios and the range of the
 # per-run ratios (a pair's two commands run next to each other in each run); the medians and
@@ -15,6 +16,9 @@
 # those rows measure time slicing, not the network path.
 #
 #   perf/peers.sh [-n RUNS] [-t SECONDS] [--pkteng PATH] [--out FILE] [--cpus SRV,CLI]
+#                 [--jobs K,K,...]
+#
+# --jobs runs only those jobs (numbers of `job` below; e.g. 18,19,20 is the udp-rr group).
 #
 # Placement: by default the scheduler places every process (all tools alike). --cpus SRV,CLI
 # pins every server (pkteng, iperf3, sockperf) to CPU SRV and every client to CPU CLI with
@@ -32,6 +36,7 @@ PKTENG=$PE_TOP/build/pkteng
 OUT=$PE_TOP/build/peers.json
 PY=/usr/bin/python3
 CPUS=
+JOBS=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-n) RUNS=$2; shift 2 ;;
@@ -39,11 +44,15 @@ while [ $# -gt 0 ]; do
 	--pkteng) PKTENG=$2; shift 2 ;;
 	--out) OUT=$2; shift 2 ;;
 	--cpus) CPUS=$2; shift 2 ;;
-	-h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+	--jobs) JOBS=${2//,/ }; shift 2 ;;
+	-h|--help) sed -n '2,30p' "$0"; exit 0 ;;
 	*) echo "peers.sh: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 done
-for tool in "$PKTENG" iperf3 sockperf; do
+# iperf3 is needed by jobs 1, 2 and 7 only
+NEED=("$PKTENG" sockperf)
+if [ -z "$JOBS" ] || [[ " $JOBS " =~ \ (1|2|7)\  ]]; then NEED+=(iperf3); fi
+for tool in "${NEED[@]}"; do
 	command -v "$tool" >/dev/null || { echo "peers.sh: $tool not found" >&2; exit 1; }
 done
 PIN_SRV=() PIN_CLI=()
@@ -63,12 +72,16 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 # ports derived from the pid so two runs do not collide
-BASE=$((20000 + ($$ % 2000) * 5))
+BASE=$((20000 + ($$ % 2000) * 6))
 P_URING=$BASE P_EPOLL=$((BASE + 1)) P_IPERF=$((BASE + 2)) P_SOCKPERF=$((BASE + 3)) P_SPIN=$((BASE + 4))
+P_SOCKPERF_UDP=$((BASE + 5))
 "${PIN_SRV[@]}" "$PKTENG" server --bind 127.0.0.1 -p $P_URING --backend uring -q & PIDS+=($!)
 "${PIN_SRV[@]}" "$PKTENG" server --bind 127.0.0.1 -p $P_EPOLL --backend epoll -q & PIDS+=($!)
-"${PIN_SRV[@]}" iperf3 -s -B 127.0.0.1 -p $P_IPERF >/dev/null 2>&1 & PIDS+=($!)
+if command -v iperf3 >/dev/null; then
+	"${PIN_SRV[@]}" iperf3 -s -B 127.0.0.1 -p $P_IPERF >/dev/null 2>&1 & PIDS+=($!)
+fi
 "${PIN_SRV[@]}" sockperf server --tcp -i 127.0.0.1 -p $P_SOCKPERF >/dev/null 2>&1 & PIDS+=($!)
+"${PIN_SRV[@]}" sockperf server -i 127.0.0.1 -p $P_SOCKPERF_UDP >/dev/null 2>&1 & PIDS+=($!)
 sleep 1
 
 LIMIT=$((SECS + 20))
@@ -118,14 +131,15 @@ X_IPERF_TCP='import json,sys; d=json.load(sys.stdin); r=d["end"]["sum_received"]
 X_PE_UDP='import json,sys; d=json.load(sys.stdin); s=d["server"]; c=d["client"]; print(json.dumps({"name":sys.argv[1],"value":s["udp_received"]/c["seconds"],"sent_pps":c["udp_sent"]/c["seconds"],"loss":s["udp_lost"]/max(1,c["udp_sent"]),"units":s["udp_received"]}))'
 X_IPERF_UDP='import json,sys; d=json.load(sys.stdin); s=d["end"]["sum"]; print(json.dumps({"name":sys.argv[1],"value":(s["packets"]-s["lost_packets"])/s["seconds"],"sent_pps":s["packets"]/s["seconds"],"loss":s["lost_packets"]/max(1,s["packets"]),"units":s["packets"]-s["lost_packets"]}))'
 X_PE_RR='import json,sys; d=json.load(sys.stdin); c=d["client"]; print(json.dumps({"name":sys.argv[1],"value":c["transactions"]/c["seconds"],"units":c["transactions"],"p50_us":c["lat_p50_ns"]/1e3,"p99_us":c["lat_p99_ns"]/1e3}))'
+X_PE_UDPRR='import json,sys; d=json.load(sys.stdin); c=d["client"]; print(json.dumps({"name":sys.argv[1],"value":c["transactions"]/c["seconds"],"units":c["transactions"],"p50_us":c["lat_p50_ns"]/1e3,"p99_us":c["lat_p99_ns"]/1e3,"timeouts":c["rr_timeouts"]}))'
 # sockperf ping-pong prints one-way latency (half the round trip): doubled here to compare
 X_SOCKPERF='import re,sys,json; t=sys.stdin.read(); v=re.search(r"\[Valid Duration\] RunTime=([0-9.]+) sec; SentMessages=(\d+)",t); a=re.search(r"\[Total Run\] RunTime=[0-9.]+ sec; Warm up time=\d+ msec; SentMessages=(\d+)",t); p50=float(re.search(r"percentile 50.000 =\s*([0-9.]+)",t).group(1)); p99=float(re.search(r"percentile 99.000 =\s*([0-9.]+)",t).group(1)); print(json.dumps({"name":sys.argv[1],"value":int(v.group(2))/float(v.group(1)),"p50_us":2*p50,"p99_us":2*p99,"units":int(a.group(1))}))'
 X_PE_ECHO='import json,sys; d=json.load(sys.stdin); c=d["client"]; assert c["verify_errors"]==0; print(json.dumps({"name":sys.argv[1],"value":c["transactions"]/c["seconds"],"units":c["transactions"],"p50_us":c["lat_p50_ns"]/1e3}))'
 
-echo "peers.sh: $RUNS runs of $SECS s each, pkteng $("$PKTENG" --version | cut -d' ' -f2), $(iperf3 --version | head -1 | cut -d' ' -f1-2), sockperf $(sockperf --version 2>&1 | grep -o '3\.[0-9]*' | head -1)" >&2
+echo "peers.sh: $RUNS runs of $SECS s each, pkteng $("$PKTENG" --version | cut -d' ' -f2), $(iperf3 --version 2>/dev/null | head -1 | cut -d' ' -f1-2), sockperf $(sockperf --version 2>&1 | grep -o '3\.[0-9]*' | head -1)" >&2
 # job K: the K-th command, run for $T seconds. Pairs sit next to each other; both tools send
 # the same block size (pkteng's stream default and iperf3's TCP default are 128 KiB).
-NJOBS=18
+NJOBS=21
 job() {
 	local PE=("$PKTENG" client 127.0.0.1 -i 0 --json -t "$T")
 	case $1 in
@@ -148,6 +162,9 @@ job() {
 	16) run pkteng_rr64_spin_epoll "$X_PE_RR" "${PE[@]}" -p $P_EPOLL --backend epoll --mode rr -l 64 \
 		--resp-len 64 --spin 1000 ;;
 	17) sockperf_spin ;;
+	18) run pkteng_udprr64 "$X_PE_UDPRR" "${PE[@]}" -p $P_EPOLL --backend epoll --mode udp-rr -l 64 --resp-len 64 ;;
+	19) run pkteng_udprr64_uring "$X_PE_UDPRR" "${PE[@]}" -p $P_URING --mode udp-rr -l 64 --resp-len 64 ;;
+	20) run sockperf_udp_pp64 "$X_SOCKPERF" sockperf ping-pong -i 127.0.0.1 -p $P_SOCKPERF_UDP -m 64 -t "$T" --mps=max ;;
 	esac
 }
 # sockperf spins (epoll_wait with a zero timeout) only with a feed file and -F e --timeout 0,
@@ -170,16 +187,17 @@ sockperf_spin() {
 # warm-up: every command once for a second, not recorded
 echo "peers.sh: warm-up" >&2
 T=1
-for k in $(seq 0 $((NJOBS - 1))); do job "$k"; done
+ALL=${JOBS:-$(seq 0 $((NJOBS - 1)))}
+for k in $ALL; do job "$k"; done
 T=$SECS
 : >"$res"
 for i in $(seq "$RUNS"); do
 	echo "peers.sh: run $i/$RUNS" >&2
 	RECORD=$([ "$i" -eq 1 ] && echo 1)
-	if [ $((i % 2)) -eq 1 ]; then order=$(seq 0 $((NJOBS - 1))); else order=$(seq $((NJOBS - 1)) -1 0); fi
+	if [ $((i % 2)) -eq 1 ]; then order=$ALL; else order=$(echo $ALL | tr ' ' '\n' | tac); fi
 	for k in $order; do job "$k"; done
 done
-echo "peers.sh: commands (each run for $SECS s; servers: ${PIN_SRV[*]} pkteng server --bind 127.0.0.1 --backend uring|epoll, iperf3 -s, sockperf server --tcp):" >&2
+echo "peers.sh: commands (each run for $SECS s; servers: ${PIN_SRV[*]} pkteng server --bind 127.0.0.1 --backend uring|epoll, iperf3 -s, sockperf server --tcp, sockperf server (UDP)):" >&2
 cat "$TMP/commands" >&2
 
 $PY - "$res" "$OUT" "$RUNS" "$SECS" <<'PY'
@@ -225,7 +243,11 @@ checks = [
     ("rr --spin tps (io_uring) vs sockperf spin", "pkteng_rr64_spin", "sockperf_pp64_spin", "tps", None),
     ("rr --spin tps (epoll) vs sockperf spin", "pkteng_rr64_spin_epoll", "sockperf_pp64_spin", "tps", None),
     ("echo 256 conns io_uring vs epoll", "pkteng_echo256_uring", "pkteng_echo256_epoll", "tps", 1.2),
+    ("udp-rr 64 B tps (epoll) vs sockperf UDP pp", "pkteng_udprr64", "sockperf_udp_pp64", "tps", 1.0),
+    ("udp-rr 64 B tps (io_uring) vs sockperf UDP pp", "pkteng_udprr64_uring", "sockperf_udp_pp64", "tps", None),
 ]
+# with --jobs, only the comparisons whose rows ran
+checks = [c for c in checks if c[1] in rows or c[2] in rows]
 summary = {"runs": runs, "seconds": secs, "medians": {}, "ratios": {}}
 for n in rows:
     summary["medians"][n] = {k: med(n, k) for k in rows[n][0] if k != "name"}
@@ -244,12 +266,26 @@ for label, a, b, unit, goal in checks:
 pa, pb = med("pkteng_rr64", "p50_us"), med("sockperf_pp64", "p50_us")
 pu = med("pkteng_rr64_uring", "p50_us")
 summary["ratios"]["rr p50 epoll / sockperf"] = ratio(pa, pb)
-print(f"{'rr 64 B p50 round trip (epoll) vs sockperf':42} {f(pa, 'us'):>16} {f(pb, 'us'):>16} "
-      f"{(f'{ratio(pa, pb):.2f}x' if ratio(pa, pb) else '-'):>7} {'<=1.0x':>6}"
-      + ("" if ratio(pa, pb) is None else ("  ok" if ratio(pa, pb) <= 1.0 else "  ABOVE")))
-print(f"{'rr 64 B p50 round trip (io_uring)':42} {f(pu, 'us'):>16}")
+if pa is not None or pb is not None:
+    print(f"{'rr 64 B p50 round trip (epoll) vs sockperf':42} {f(pa, 'us'):>16} {f(pb, 'us'):>16} "
+          f"{(f'{ratio(pa, pb):.2f}x' if ratio(pa, pb) else '-'):>7} {'<=1.0x':>6}"
+          + ("" if ratio(pa, pb) is None else ("  ok" if ratio(pa, pb) <= 1.0 else "  ABOVE")))
+if pu is not None:
+    print(f"{'rr 64 B p50 round trip (io_uring)':42} {f(pu, 'us'):>16}")
+for lbl, a, goal in (("epoll", "pkteng_udprr64", 1.0), ("io_uring", "pkteng_udprr64_uring", None)):
+    ua, ub = med(a, "p50_us"), med("sockperf_udp_pp64", "p50_us")
+    if ua is None and ub is None:
+        continue
+    r = ratio(ua, ub)
+    summary["ratios"][f"udp-rr p50 {lbl} / sockperf UDP"] = r
+    print(f"{'udp-rr 64 B p50 (' + lbl + ') vs sockperf UDP':42} {f(ua, 'us'):>16} {f(ub, 'us'):>16} "
+          f"{(f'{r:.2f}x' if r else '-'):>7} {('<=1.0x' if goal else ''):>6}"
+          + ("" if goal is None or r is None else ("  ok" if r <= goal else "  ABOVE"))
+          + (f"  timeouts {med(a, 'timeouts'):.0f}" if med(a, 'timeouts') else ""))
 for lbl, a in (("io_uring", "pkteng_rr64_spin"), ("epoll", "pkteng_rr64_spin_epoll")):
     sa, sb = med(a, "p50_us"), med("sockperf_pp64_spin", "p50_us")
+    if sa is None and sb is None:
+        continue
     print(f"{'rr --spin p50 (' + lbl + ') vs sockperf spin':42} {f(sa, 'us'):>16} {f(sb, 'us'):>16} "
           f"{(f'{ratio(sa, sb):.2f}x' if ratio(sa, sb) else '-'):>7}")
 ls, li = med("pkteng_udp64", "loss"), med("iperf3_udp64", "loss")

@@ -1,5 +1,6 @@
-/* `pkteng bench`: an in-process server and client on loopback run stream, rr, udp and echo
- * (64 connections) on each backend; prints a table and saves the full JSON. */
+/* `pkteng bench`: an in-process server and client on loopback run every mode that names a bench
+ * row in its descriptor (stream, rr, udp, echo with 64 connections, udp-rr) on each backend;
+ * prints a table and saves the full JSON. */
 #include <errno.h>
 #include <getopt.h>
 #include <json-c/json.h>
@@ -14,50 +15,49 @@
 #include "workload/work.h"
 #include "tools/cli.h"
 
-static const char usage[] =
+static const char usage_fmt[] =
 	"Usage: pkteng bench [--quick] [-t SECONDS] [--backend uring|epoll] [--out PATH]\n"
-	"Runs stream, rr, udp and echo (64 connections) between an in-process server and client\n"
-	"on 127.0.0.1, on each backend, prints a table and saves the JSON (default\n"
-	"./pkteng-bench.json; the path is printed).\n"
+	"Runs one test per row between an in-process server and client on 127.0.0.1, on each\n"
+	"backend, prints a table and saves the JSON (default ./pkteng-bench.json; the path is\n"
+	"printed).\nRows (mode, bytes, connections): %s\n"
 	"  --quick         0.5 s per test (a few seconds in all) instead of 4 s\n"
 	"  -t SECONDS      seconds per test\n"
 	"  --backend B     only this backend\n"
 	"  --out PATH      where the JSON goes\n";
 
-struct row {
-	const char *name;
-	enum pe_mode mode;
-	uint32_t len, conns;
-};
+/* The help text names the rows from the mode table. */
+static int help(bool is_error)
+{
+	char rows[200] = "", text[sizeof(usage_fmt) + sizeof(rows)];
+	size_t n = 0;
+	int i;
 
-static const struct row rows[] = {
-	{ "stream", PE_MODE_STREAM, 128 * 1024, 1 },
-	{ "rr", PE_MODE_RR, 64, 1 },
-	{ "udp", PE_MODE_UDP, 64, 1 },
-	{ "echo", PE_MODE_ECHO, 64, 64 },
-};
+	for (i = 0; i < PE_MODE__COUNT; i++) {
+		const struct pe_mode_desc *d = pe_mode_desc((enum pe_mode)i);
 
-static void cell(char *buf, size_t len, const struct row *r, const struct pe_figures *c,
+		char len[32];
+
+		if (d->bench_label && n < sizeof(rows))
+			n += (size_t)snprintf(
+				rows + n, sizeof(rows) - n, "%s%s %s x%u", n ? ", " : "",
+				d->bench_label,
+				pe_param_value_str(PE_P_LEN, d->bench_len, len, sizeof(len)),
+				d->bench_conns);
+	}
+	snprintf(text, sizeof(text), usage_fmt, rows);
+	return pe_cli_help(text, is_error);
+}
+
+/* The default result cell: transactions per second. */
+static void cell(char *buf, size_t len, const struct pe_mode_desc *d, const struct pe_figures *c,
 		 const struct pe_figures *s)
 {
 	double sec = c->seconds > 0 ? c->seconds : 1e-9;
-	char b[32];
 
-	switch (r->mode) {
-	case PE_MODE_STREAM:
-		snprintf(buf, len, "%s",
-			 pe_fmt_bits(b, sizeof(b),
-				     (double)s->c.bytes_rx * 8 /
-					     (s->seconds > 0 ? s->seconds : sec)));
-		break;
-	case PE_MODE_UDP:
-		snprintf(buf, len, "%.2f Mpps rx, %.2f%% loss", (double)s->udp_received / sec / 1e6,
-			 s->udp_sent ? 100.0 * (double)s->udp_lost / (double)s->udp_sent : 0.0);
-		break;
-	default:
+	if (d->bench_cell)
+		d->bench_cell(buf, len, c, s);
+	else
 		snprintf(buf, len, "%.0f trans/s", (double)c->c.transactions / sec);
-		break;
-	}
 }
 
 static int run(int argc, char **argv)
@@ -100,9 +100,9 @@ static int run(int argc, char **argv)
 			out_path = optarg;
 			break;
 		case 'h':
-			return pe_cli_help(usage, false);
+			return help(false);
 		default:
-			return pe_cli_help(usage, true);
+			return help(true);
 		}
 	}
 	if (optind < argc)
@@ -131,7 +131,8 @@ static int run(int argc, char **argv)
 			return pe_fail("bench: cannot start the server thread");
 		}
 		snprintf(port, sizeof(port), "%u", pe_server_port(srv));
-		for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		for (i = 0; i < PE_MODE__COUNT; i++) {
+			const struct pe_mode_desc *d = pe_mode_desc((enum pe_mode)i);
 			struct pe_client_opts co = { .sz = sizeof(co),
 						     .host = "127.0.0.1",
 						     .port = port,
@@ -142,10 +143,12 @@ static int run(int argc, char **argv)
 			char err[300], res[64], lat[32] = "-", cc[24], sc[24];
 			int r;
 
-			pe_params_default(&co.p, rows[i].mode);
+			if (!d->bench_label)
+				continue;
+			pe_params_default(&co.p, (enum pe_mode)i);
 			co.p.duration_s = t;
-			co.p.len_bytes = rows[i].len;
-			co.p.conns = rows[i].conns;
+			co.p.len_bytes = d->bench_len;
+			co.p.conns = d->bench_conns;
 			r = pe_client_run(&co, &cf, &sf, &have_srv, err, sizeof(err));
 			one = pe_report_json(&co.p, NULL, &cf, have_srv ? &sf : NULL);
 			json_object_object_add(
@@ -154,19 +157,18 @@ static int run(int argc, char **argv)
 			json_object_array_add(results, one);
 			if (r || !have_srv) {
 				failed++;
-				printf("%-7s %-9s FAILED: %s\n", rows[i].name,
+				printf("%-7s %-9s FAILED: %s\n", d->bench_label,
 				       pe_backend_name(backends[b]), err);
 				continue;
 			}
-			cell(res, sizeof(res), &rows[i], &cf, &sf);
+			cell(res, sizeof(res), d, &cf, &sf);
 			if (cf.lat_count)
 				snprintf(lat, sizeof(lat), "%.1f/%.1f us", cf.lat_p50_ns / 1e3,
 					 cf.lat_p99_ns / 1e3);
 			snprintf(cc, sizeof(cc), "%.0f%%u %.0f%%s", cf.user_pct, cf.sys_pct);
 			snprintf(sc, sizeof(sc), "%.0f%%u %.0f%%s", sf.user_pct, sf.sys_pct);
-			printf("%-7s %-9s %-30s %-22s %-14s %-14s\n",
-			       i == 3 ? "echo64" : rows[i].name, pe_backend_name(backends[b]), res,
-			       lat, cc, sc);
+			printf("%-7s %-9s %-30s %-22s %-14s %-14s\n", d->bench_label,
+			       pe_backend_name(backends[b]), res, lat, cc, sc);
 			fflush(stdout);
 		}
 		pe_server_close(srv);
@@ -184,6 +186,6 @@ static int run(int argc, char **argv)
 
 const struct pe_cmd pe_cmd_bench = {
 	.name = "bench",
-	.summary = "stream, rr, udp and echo on loopback on each backend: a table and JSON",
+	.summary = "every mode's bench row on loopback on each backend: a table and JSON",
 	.run = run,
 };

@@ -10,7 +10,7 @@
 
 static const char usage[] =
 	"Usage: pkteng server [--bind ADDR] [--port 5201] [--backend uring|epoll] [--threads N]\n"
-	"Serves stream, rr, crr, udp, echo and file tests to 'pkteng client' until interrupted.\n"
+	"Serves every test mode of 'pkteng client' (see its --help) until interrupted.\n"
 	"  --bind ADDR      listen on ADDR only (default: every address, IPv4 and IPv6)\n"
 	"  -p, --port N     control port (default 5201); each test gets its own data port\n"
 	"  --backend B      uring (default) or epoll, for every test's data connections\n"
@@ -90,6 +90,6 @@ static int run(int argc, char **argv)
 
 const struct pe_cmd pe_cmd_server = {
 	.name = "server",
-	.summary = "serve tests to 'pkteng client' (stream, rr, crr, udp, echo, file)",
+	.summary = "serve tests of every mode to 'pkteng client'",
 	.run = run,
 };

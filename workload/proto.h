@@ -1,6 +1,7 @@
 /* The versioned control exchange between `pkteng client` and `pkteng server`: JSON objects,
  * each sent as one length-prefixed frame (engine/framing.h). The wire format is in README.md
- * ("## Protocols"). A mode is a name plus parameters; adding one needs no new message. */
+ * ("## Protocols"). A mode is a name plus parameters (workload/mode.h); adding one needs no new
+ * message. */
 #ifndef PKTENG_WORKLOAD_PROTO_H
 #define PKTENG_WORKLOAD_PROTO_H
 
@@ -8,43 +9,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "workload/mode.h"
+
 struct json_object;
 
 #define PE_PROTO_VERSION 1
 #define PE_PROTO_MAX_MSG (1u << 20) /* control messages larger than this are refused */
 #define PE_COOKIE_LEN	 16	    /* hex characters */
-
-enum pe_mode {
-	PE_MODE_STREAM,
-	PE_MODE_RR,
-	PE_MODE_CRR,
-	PE_MODE_UDP,
-	PE_MODE_ECHO,
-	PE_MODE_FILE,
-	PE_MODE__COUNT
-};
-
-/* Everything a test needs on both sides; the client fills it from its options. */
-struct pe_params {
-	enum pe_mode mode;
-	double duration_s;	 /* run time; 0 when bytes_total bounds the test */
-	uint64_t bytes_total;	 /* -n: bytes per flow direction (stream) or 0 */
-	uint32_t len_bytes;	 /* -l: block, request or datagram size */
-	uint32_t resp_len_bytes; /* rr/crr response size */
-	uint32_t conns;		 /* -P flows / --conns */
-	bool reverse, bidir, zerocopy, skip_rx_copy, verify, gso, gro;
-	uint64_t rate_bps, rate_pps; /* udp pacing; both 0: as fast as possible */
-	uint64_t file_bytes;	     /* file: the size the client announces */
-	char file_sha256[65];	     /* file: hex digest the client announces ("" if not sent) */
-	uint32_t spin_us; /* both sides' loops poll this long before they sleep (0: never) */
-};
-#define PE_SPIN_US_MAX 1000000
-
-/* "stream" <-> PE_MODE_STREAM; pe_mode_parse returns -EINVAL for an unknown name. */
-const char *pe_mode_name(enum pe_mode m);
-int pe_mode_parse(const char *name, enum pe_mode *out);
-/* Defaults for a mode (len 128 KiB for stream, 64 for rr/udp/echo, 1 conn, 10 s). */
-void pe_params_default(struct pe_params *p, enum pe_mode m);
 
 /* Message types; the "type" member of every message. */
 #define PE_MSG_HELLO  "hello"  /* c->s: version, mode, params */
@@ -56,7 +27,8 @@ void pe_params_default(struct pe_params *p, enum pe_mode m);
 #define PE_MSG_END    "end"    /* c->s: the client's side finished; its sender figures */
 #define PE_MSG_RESULT "result" /* s->c: the server's figures */
 
-/* Builds {"type":"hello","version":..,"mode":..,"params":{..}}; caller owns the object. */
+/* Builds {"type":"hello","version":..,"mode":..,"params":{..}} with every parameter of the
+ * table (PE_PARAMS); caller owns the object. */
 struct json_object *pe_proto_hello(const struct pe_params *p);
 /* Builds {"type":TYPE}; the caller adds members. */
 struct json_object *pe_proto_msg(const char *type);
@@ -68,14 +40,34 @@ char *pe_proto_dump(struct json_object *obj, size_t *len);
 struct json_object *pe_proto_parse(const void *buf, size_t len, char *err, size_t errlen);
 /* The "type" string of a parsed message, "" when missing. */
 const char *pe_proto_type(struct json_object *msg);
-/* Checks a hello: version, known mode, sane params. 0 and *p filled, or -EPROTO/-EINVAL with
- * the reason in err ("version 7 not supported (this server speaks 1)", "unknown mode 'x'"). */
+/* Checks a hello: version, known mode, every parameter in its range (a missing one takes the
+ * mode's default), then pe_params_check. 0 and *p filled, or -EPROTO/-EINVAL with the reason in
+ * err ("version 7 not supported (this server speaks 1)", "unknown mode 'x'"). */
 int pe_proto_parse_hello(struct json_object *msg, struct pe_params *p, char *err, size_t errlen);
 
 /* json-c helpers that give a default when a member is missing or has the wrong type. */
 int64_t pe_json_i64(struct json_object *o, const char *key, int64_t dflt);
 double pe_json_dbl(struct json_object *o, const char *key, double dflt);
 const char *pe_json_str(struct json_object *o, const char *key, const char *dflt);
+
+/* Big-endian 64-bit numbers, as the data header and the UDP modes' datagrams carry them. */
+static inline void pe_put_be64(uint8_t *p, uint64_t v)
+{
+	int i;
+
+	for (i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (56 - 8 * i));
+}
+
+static inline uint64_t pe_get_be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
 
 /* The 16-byte header a data connection starts with: "PEd1", 8 cookie bytes, index (BE). */
 #define PE_DATA_HDR 16

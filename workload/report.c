@@ -69,6 +69,9 @@ void pe_figures_set_hist(struct pe_figures *f, const struct pe_hist *h)
 	X(udp_duplicates, udp_duplicates)                                                          \
 	X(udp_send_errors, udp_send_errors)                                                        \
 	X(udp_send_errno, udp_send_errno)                                                          \
+	X(rr_timeouts, rr_timeouts)                                                                \
+	X(rr_retries, rr_retries)                                                                  \
+	X(rr_late, rr_late)                                                                        \
 	X(verify_errors, verify_errors)                                                            \
 	X(tcpi_bytes_acked, tcpi_bytes_acked)                                                      \
 	X(tcpi_bytes_received, tcpi_bytes_received)                                                \
@@ -231,28 +234,18 @@ static void side_text(FILE *out, const char *who, const struct pe_params *p,
 	if (f->udp_send_errors)
 		fprintf(out, "        udp: %llu datagrams refused by the kernel (last: %s)\n",
 			(unsigned long long)f->udp_send_errors, strerror((int)-f->udp_send_errno));
-	if (p->mode == PE_MODE_UDP && (f->udp_received || f->udp_lost))
-		fprintf(out,
-			"        udp: %llu received (%.0f/s), %llu lost (%.3f%%), %llu reordered, "
-			"%llu duplicates, jitter %.1f us\n",
-			(unsigned long long)f->udp_received, (double)f->udp_received / s,
-			(unsigned long long)f->udp_lost,
-			f->udp_sent ? 100.0 * (double)f->udp_lost / (double)f->udp_sent : 0.0,
-			(unsigned long long)f->udp_reordered, (unsigned long long)f->udp_duplicates,
-			f->jitter_ns / 1e3);
-	/* the side that checks: the stream receiver, the echo client */
-	if ((p->verify && f->c.bytes_rx) || (p->mode == PE_MODE_ECHO && f->lat_count)) {
-		fprintf(out, "        verify: %llu mismatched bytes",
-			(unsigned long long)f->verify_errors);
-		if (f->verify_errors)
-			fprintf(out, ", first at offset %lld", (long long)f->first_bad_offset);
-		fputc('\n', out);
-	}
-	if (f->sha256[0])
-		fprintf(out, "        file: %llu bytes sha256 %s\n",
-			(unsigned long long)f->file_bytes, f->sha256);
+	if (pe_mode_desc(p->mode)->text)
+		pe_mode_desc(p->mode)->text(out, p, f);
 	if (!f->ok)
 		fprintf(out, "        FAILED: %s\n", f->error);
+}
+
+void pe_report_verify_line(FILE *out, const struct pe_figures *f)
+{
+	fprintf(out, "        verify: %llu mismatched bytes", (unsigned long long)f->verify_errors);
+	if (f->verify_errors)
+		fprintf(out, ", first at offset %lld", (long long)f->first_bad_offset);
+	fputc('\n', out);
 }
 
 void pe_report_summary(struct pe_report *r, const struct pe_figures *cli,

@@ -46,6 +46,9 @@ struct pe_figures {
 	uint64_t udp_send_errors; /* sender: datagrams the kernel refused (counted in udp_lost) */
 	int64_t udp_send_errno;	  /* the last such error, negative errno */
 	double jitter_ns;
+	/* udp-rr client: requests unanswered within --rr-timeout, requests sent again after one,
+	 * and responses that came after their request was given up (ignored) */
+	uint64_t rr_timeouts, rr_retries, rr_late;
 	/* stream --verify and echo: mismatches; first bad offset or -1 */
 	uint64_t verify_errors;
 	int64_t first_bad_offset;
@@ -84,6 +87,9 @@ void pe_report_summary(struct pe_report *r, const struct pe_figures *cli,
 /* The whole result as a JSON object (caller puts it): params, intervals, client, server. */
 struct json_object *pe_report_json(const struct pe_params *p, struct json_object *intervals,
 				   const struct pe_figures *cli, const struct pe_figures *srv);
+
+/* The "verify: N mismatched bytes[, first at offset O]" summary line of the side that checks. */
+void pe_report_verify_line(FILE *out, const struct pe_figures *f);
 
 /* "9.41 Gbit/s" style formatting into buf. */
 const char *pe_fmt_bits(char *buf, size_t len, double bits_per_s);

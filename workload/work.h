@@ -1,7 +1,8 @@
 /* Workloads: one side (client or server) of one test, driven on one engine loop. The client
- * and server drivers (work_client.c, work_server.c) run the control exchange (engine/proto.h)
- * around it; each mode (work_stream.c, work_rr.c, work_crr.c, work_udp.c, work_echo.c,
- * work_file.c) supplies a table of operations. A new mode is a new table, nothing else. */
+ * and server drivers (work_client.c, work_server.c) run the control exchange (proto.h) around
+ * it; each mode (work_stream.c, work_rr.c, work_crr.c, work_udp.c, work_echo.c, work_file.c,
+ * work_udp_rr.c) is one descriptor (mode.h) whose operations are below. A new mode is its own
+ * file and one line in PE_MODES, nothing else. */
 #ifndef PKTENG_WORKLOAD_WORK_H
 #define PKTENG_WORKLOAD_WORK_H
 
@@ -44,17 +45,20 @@ struct pe_work_ops {
 	void (*free)(struct pe_work *w);
 };
 
-/* Modes that move bulk data (bigger receive buffers pay off). */
-#define PE_MODE_BULK(m) ((m) == PE_MODE_STREAM || (m) == PE_MODE_FILE)
-/* Their receive buffers: PE_BULK_BUF_BYTES each (both backends), and on io_uring
+/* Bulk modes' receive buffers: PE_BULK_BUF_BYTES each (both backends), and on io_uring
  * pe_work_bulk_bufs(p) of them: 8 for up to two flows, 4 per flow beyond, at most 64 (a power
- * of two). Few buffers stay in cache: the kernel copies into memory the CPU just used. */
+ * of two). Few buffers stay in cache: the kernel copies into memory the CPU just used. A bulk
+ * mode's loop_opts is pe_work_bulk_loop_opts. */
 #define PE_BULK_BUF_BYTES (256 * 1024)
 unsigned pe_work_bulk_bufs(const struct pe_params *p);
+void pe_work_bulk_loop_opts(const struct pe_params *p, bool server, struct pe_loop_opts *lo);
 
-extern const struct pe_work_ops pe_work_stream_ops, pe_work_rr_ops, pe_work_crr_ops,
-	pe_work_udp_ops, pe_work_echo_ops, pe_work_file_ops;
-const struct pe_work_ops *pe_work_ops_for(enum pe_mode m);
+/* The loop options of one side of a test on backend b: the common ones (zero copy, --spin)
+ * plus the mode's loop_opts. */
+void pe_work_loop_opts(const struct pe_params *p, enum pe_backend b, bool server,
+		       struct pe_loop_opts *lo);
+/* TCP data connections the client opens and the server waits for before "go". */
+unsigned pe_work_tcp_conns(const struct pe_params *p);
 
 /* One side of one test. Owned by the driver; modes keep their state in w->mode. */
 struct pe_work {
@@ -134,7 +138,8 @@ extern const struct pe_conn_cbs pe_work_accept_cbs;
 uint8_t *pe_pattern_new(uint64_t key); /* malloc'd 2 periods; NULL on ENOMEM */
 /* Test hooks read from the environment once: PKTENG_TEST_CORRUPT_OFFSET (stream/echo sender
  * flips the byte at that offset of flow 0), PKTENG_TEST_UDP_SKIP (udp sender skips every Nth
- * sequence number), PKTENG_TEST_FILE_STOP_AT (file sender stops after that many bytes).
+ * sequence number), PKTENG_TEST_FILE_STOP_AT (file sender stops after that many bytes),
+ * PKTENG_TEST_UDP_RR_DROP (udp-rr server leaves every Nth request unanswered).
  * -1 / 0 when unset. Documented in README.md as test hooks. */
 int64_t pe_test_hook(const char *name);
 /* SHA-256 of a file (OpenSSL's libcrypto) as 64 hex characters, and its size. 0 or -errno. */

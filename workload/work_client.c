@@ -45,11 +45,6 @@ static int connect_ctl(const struct pe_client_opts *o, struct pe_addr *peer, cha
 	return last;
 }
 
-static int needed_conns(const struct pe_params *p)
-{
-	return p->mode == PE_MODE_CRR || p->mode == PE_MODE_UDP ? 0 : (int)p->conns;
-}
-
 int pe_client_run(const struct pe_client_opts *o, struct pe_figures *cli, struct pe_figures *srv,
 		  bool *have_srv, char *err, size_t errlen)
 {
@@ -96,17 +91,9 @@ int pe_client_run(const struct pe_client_opts *o, struct pe_figures *cli, struct
 		goto out;
 	}
 	{
-		struct pe_loop_opts lo = { .sz = sizeof(lo),
-					   .backend = o->backend,
-					   .zc_min_bytes = o->p.zerocopy ? 0 : SIZE_MAX,
-					   .busy_poll_us = o->p.spin_us };
+		struct pe_loop_opts lo;
 
-		/* bulk modes read in large chunks: fewer receive completions per byte */
-		if (PE_MODE_BULK(o->p.mode)) {
-			lo.buf_bytes = PE_BULK_BUF_BYTES;
-			lo.buf_count = pe_work_bulk_bufs(&o->p);
-		}
-
+		pe_work_loop_opts(&o->p, o->backend, false, &lo);
 		loop = pe_loop_open(&lo);
 	}
 	if (!loop) {
@@ -136,7 +123,7 @@ int pe_client_run(const struct pe_client_opts *o, struct pe_figures *cli, struct
 		goto out;
 	}
 	deadline = pe_now_ns() + (uint64_t)ctl.timeout_ms * 1000000ull;
-	while ((int)w.conns_ready < needed_conns(&o->p) && !w.failed) {
+	while (w.conns_ready < pe_work_tcp_conns(&o->p) && !w.failed) {
 		if (pe_now_ns() > deadline) {
 			pe_work_fail(&w, "data connections did not open in %d ms", ctl.timeout_ms);
 			break;

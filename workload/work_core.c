@@ -5,30 +5,11 @@
 #include <errno.h>
 #include <linux/tcp.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-
-const struct pe_work_ops *pe_work_ops_for(enum pe_mode m)
-{
-	switch (m) {
-	case PE_MODE_STREAM:
-		return &pe_work_stream_ops;
-	case PE_MODE_RR:
-		return &pe_work_rr_ops;
-	case PE_MODE_CRR:
-		return &pe_work_crr_ops;
-	case PE_MODE_UDP:
-		return &pe_work_udp_ops;
-	case PE_MODE_ECHO:
-		return &pe_work_echo_ops;
-	case PE_MODE_FILE:
-		return &pe_work_file_ops;
-	default:
-		return NULL;
-	}
-}
 
 unsigned pe_work_bulk_bufs(const struct pe_params *p)
 {
@@ -41,18 +22,45 @@ unsigned pe_work_bulk_bufs(const struct pe_params *p)
 	return n;
 }
 
+void pe_work_bulk_loop_opts(const struct pe_params *p, bool server, struct pe_loop_opts *lo)
+{
+	/* bulk modes read in large chunks: fewer receive completions per byte */
+	lo->buf_bytes = PE_BULK_BUF_BYTES;
+	lo->buf_count = pe_work_bulk_bufs(p);
+}
+
+void pe_work_loop_opts(const struct pe_params *p, enum pe_backend b, bool server,
+		       struct pe_loop_opts *lo)
+{
+	const struct pe_mode_desc *d = pe_mode_desc(p->mode);
+
+	memset(lo, 0, sizeof(*lo));
+	lo->sz = sizeof(*lo);
+	lo->backend = b;
+	lo->zc_min_bytes = p->zerocopy ? 0 : SIZE_MAX;
+	lo->busy_poll_us = p->spin_us;
+	if (d && d->loop_opts)
+		d->loop_opts(p, server, lo);
+}
+
+unsigned pe_work_tcp_conns(const struct pe_params *p)
+{
+	const struct pe_mode_desc *d = pe_mode_desc(p->mode);
+
+	return d && d->tcp_conns ? p->conns : 0;
+}
+
 int pe_work_init(struct pe_work *w, struct pe_loop *l, const struct pe_params *p, bool is_client)
 {
 	memset(w, 0, sizeof(*w));
 	w->loop = l;
 	w->p = *p;
 	w->is_client = is_client;
-	w->ops = pe_work_ops_for(p->mode);
-	if (!w->ops)
+	if (!pe_mode_desc(p->mode))
 		return -EINVAL;
+	w->ops = pe_mode_desc(p->mode)->ops;
 	pe_figures_init(&w->fig);
-	if (is_client &&
-	    (p->mode == PE_MODE_RR || p->mode == PE_MODE_CRR || p->mode == PE_MODE_ECHO)) {
+	if (is_client && pe_mode_desc(p->mode)->latency) {
 		w->hist = malloc(sizeof(*w->hist));
 		if (!w->hist)
 			return -ENOMEM;

@@ -221,11 +221,20 @@ static void crr_free(struct pe_work *w)
 	w->mode = NULL;
 }
 
-const struct pe_work_ops pe_work_crr_ops = {
+static const struct pe_work_ops crr_ops = {
 	.client_open = client_open,
 	.go = go,
 	.stop = stop,
 	.server_cbs = &server_cbs,
 	.peer_end = peer_end,
 	.free = crr_free,
+};
+
+const struct pe_mode_desc pe_mode_crr = {
+	.name = "crr",
+	.summary = "TCP connect, request, response, close",
+	.params = PE_PBIT(RESP_LEN),
+	.latency = true,
+	.nodelay = true,
+	.ops = &crr_ops,
 };

@@ -218,10 +218,31 @@ static void echo_free(struct pe_work *w)
 	w->mode = NULL;
 }
 
-const struct pe_work_ops pe_work_echo_ops = {
+static const struct pe_work_ops echo_ops = {
 	.client_open = client_open,
 	.go = go,
 	.stop = stop,
 	.server_cbs = &server_cbs,
 	.free = echo_free,
+};
+
+/* the client checks every echoed byte */
+static void echo_text(FILE *out, const struct pe_params *p, const struct pe_figures *f)
+{
+	if (!f->lat_count)
+		return;
+	pe_report_verify_line(out, f);
+}
+
+const struct pe_mode_desc pe_mode_echo = {
+	.name = "echo",
+	.summary = "TCP echo of -l byte blocks, every byte checked",
+	.tcp_conns = true,
+	.latency = true,
+	.nodelay = true,
+	.text = echo_text,
+	.bench_label = "echo64",
+	.bench_len = 64,
+	.bench_conns = 64,
+	.ops = &echo_ops,
 };

@@ -218,9 +218,31 @@ static void file_free(struct pe_work *w)
 	w->mode = NULL;
 }
 
-const struct pe_work_ops pe_work_file_ops = {
+static const struct pe_work_ops file_ops = {
 	.client_open = client_open,
 	.go = go,
 	.server_cbs = &server_cbs,
 	.free = file_free,
+};
+
+static void file_text(FILE *out, const struct pe_params *p, const struct pe_figures *f)
+{
+	if (f->sha256[0])
+		fprintf(out, "        file: %llu bytes sha256 %s\n",
+			(unsigned long long)f->file_bytes, f->sha256);
+}
+
+const struct pe_mode_desc pe_mode_file = {
+	.name = "file",
+	.summary = "send a file (--file PATH); its length and SHA-256 are checked",
+	.params = PE_PBIT(FILE_BYTES) | PE_PBIT(FILE_SHA256),
+	.limits = { { PE_P_LEN, 1, 64 << 20, 128 * 1024 },
+		    { PE_P_CONNS, 1, 1, 1 },
+		    { PE_P_DURATION, 0, 86400, 0 } },
+	.tcp_conns = true,
+	.until_done = true,
+	.file_arg = true,
+	.loop_opts = pe_work_bulk_loop_opts,
+	.text = file_text,
+	.ops = &file_ops,
 };

@@ -219,10 +219,23 @@ static void rr_free(struct pe_work *w)
 	w->mode = NULL;
 }
 
-const struct pe_work_ops pe_work_rr_ops = {
+static const struct pe_work_ops rr_ops = {
 	.client_open = client_open,
 	.go = go,
 	.stop = stop,
 	.server_cbs = &server_cbs,
 	.free = rr_free,
+};
+
+const struct pe_mode_desc pe_mode_rr = {
+	.name = "rr",
+	.summary = "TCP request/response: one request of -l bytes in flight per connection",
+	.params = PE_PBIT(RESP_LEN),
+	.tcp_conns = true,
+	.latency = true,
+	.nodelay = true,
+	.bench_label = "rr",
+	.bench_len = 64,
+	.bench_conns = 1,
+	.ops = &rr_ops,
 };

@@ -63,11 +63,6 @@ static int ctl_poll(struct pe_ctl *c, struct json_object **msg, char *err, size_
 	return *msg ? 1 : e;
 }
 
-static int needed_conns(const struct pe_params *p)
-{
-	return p->mode == PE_MODE_CRR || p->mode == PE_MODE_UDP ? 0 : (int)p->conns;
-}
-
 static void session_run(struct session *se)
 {
 	struct pe_server *s = se->s;
@@ -106,20 +101,9 @@ static void session_run(struct session *se)
 	json_object_put(msg);
 	msg = NULL;
 	{
-		struct pe_loop_opts lo = { .sz = sizeof(lo),
-					   .backend = s->o.backend,
-					   .zc_min_bytes = p.zerocopy ? 0 : SIZE_MAX,
-					   .busy_poll_us = p.spin_us };
+		struct pe_loop_opts lo;
 
-		/* bulk modes read in large chunks: fewer receive completions per byte */
-		if (PE_MODE_BULK(p.mode)) {
-			lo.buf_bytes = PE_BULK_BUF_BYTES;
-			lo.buf_count = pe_work_bulk_bufs(&p);
-		} else if (p.gro) {
-			lo.buf_bytes = 65536; /* a whole GRO train of datagrams */
-			lo.buf_count = 256;
-		}
-
+		pe_work_loop_opts(&p, s->o.backend, true, &lo);
 		loop = pe_loop_open(&lo);
 	}
 	if (!loop || pe_work_init(&w, loop, &p, false)) {
@@ -134,8 +118,7 @@ static void session_run(struct session *se)
 		struct pe_conn_opts co = { .sz = sizeof(co),
 					   .cbs = &pe_work_accept_cbs,
 					   .data = &w,
-					   .nodelay = p.mode != PE_MODE_STREAM &&
-						      p.mode != PE_MODE_FILE };
+					   .nodelay = pe_mode_desc(p.mode)->nodelay };
 		struct pe_listen_opts lo = { .sz = sizeof(lo), .conn = &co, .data = &w };
 
 		pe_addr_set_port(&local, 0);
@@ -162,7 +145,7 @@ static void session_run(struct session *se)
 
 	/* wait for "start" and every data connection */
 	deadline = pe_now_ns() + (uint64_t)ctl.timeout_ms * 1000000ull;
-	while (!got_start || (int)w.conns_ready < needed_conns(&p)) {
+	while (!got_start || w.conns_ready < pe_work_tcp_conns(&p)) {
 		if (pe_now_ns() > deadline || s->stopping) {
 			snprintf(err, sizeof(err), "%s",
 				 got_start ? "data connections did not arrive"

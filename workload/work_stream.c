@@ -381,11 +381,58 @@ static void sfree(struct pe_work *w)
 	w->mode = NULL;
 }
 
-const struct pe_work_ops pe_work_stream_ops = {
+static const struct pe_work_ops stream_ops = {
 	.client_open = client_open,
 	.go = go,
 	.stop = stop,
 	.server_cbs = &server_cbs,
 	.poll = stream_poll,
 	.free = sfree,
+};
+
+static int stream_check(const struct pe_params *p, char *err, size_t errlen)
+{
+	if (p->reverse && p->bidir) {
+		snprintf(err, errlen, "-R and --bidir exclude each other");
+		return -EINVAL;
+	}
+	if (p->skip_rx_copy && p->verify) {
+		snprintf(err, errlen, "--skip-rx-copy is for --mode stream without --verify");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* the receiver's check: it counted bytes and compared them */
+static void stream_text(FILE *out, const struct pe_params *p, const struct pe_figures *f)
+{
+	if (!p->verify || !f->c.bytes_rx)
+		return;
+	pe_report_verify_line(out, f);
+}
+
+static void stream_cell(char *buf, size_t len, const struct pe_figures *c,
+			const struct pe_figures *s)
+{
+	double sec = s->seconds > 0 ? s->seconds : c->seconds > 0 ? c->seconds : 1e-9;
+	char b[32];
+
+	snprintf(buf, len, "%s", pe_fmt_bits(b, sizeof(b), (double)s->c.bytes_rx * 8 / sec));
+}
+
+const struct pe_mode_desc pe_mode_stream = {
+	.name = "stream",
+	.summary = "bulk TCP one way (-R: the server sends) or both (--bidir)",
+	.params = PE_PBIT(BYTES_TOTAL) | PE_PBIT(REVERSE) | PE_PBIT(BIDIR) | PE_PBIT(ZEROCOPY) |
+		  PE_PBIT(SKIP_RX_COPY) | PE_PBIT(VERIFY),
+	.limits = { { PE_P_LEN, 1, 64 << 20, 128 * 1024 } },
+	.tcp_conns = true,
+	.check = stream_check,
+	.loop_opts = pe_work_bulk_loop_opts,
+	.text = stream_text,
+	.bench_label = "stream",
+	.bench_len = 128 * 1024,
+	.bench_conns = 1,
+	.bench_cell = stream_cell,
+	.ops = &stream_ops,
 };

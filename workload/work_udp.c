@@ -35,24 +35,6 @@ struct udp {
 	struct pe_timer drain;
 };
 
-static void put64(uint8_t *p, uint64_t v)
-{
-	int i;
-
-	for (i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (56 - 8 * i));
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
 /* Queues up to `want` datagrams (with --gso, up to `segs` of them in each send, which the
  * kernel cuts at len_bytes); returns how many the engine took. */
 static uint64_t send_batch(struct pe_work *w, uint64_t want)
@@ -77,8 +59,8 @@ static uint64_t send_batch(struct pe_work *w, uint64_t want)
 				if (s->skip_every > 0 &&
 				    seq % (uint64_t)s->skip_every == (uint64_t)s->skip_every - 1)
 					continue; /* test hook: a datagram "lost" on purpose */
-				put64(base + k * len + 8, seq);
-				put64(base + k * len + 16, pe_now_ns());
+				pe_put_be64(base + k * len + 8, seq);
+				pe_put_be64(base + k * len + 16, pe_now_ns());
 				k++;
 			}
 			if (!k)
@@ -181,13 +163,13 @@ static void on_datagram(struct pe_work *w, struct udp *s, const uint8_t *p, size
 		uint64_t seq, word, bit;
 		int64_t transit, dd;
 
-		if (len < UDP_HDR || get64(p) != w->cookie) {
+		if (len < UDP_HDR || pe_get_be64(p) != w->cookie) {
 			s->foreign++;
 			return;
 		}
 		w->cnt.msgs_rx++;
 		w->cnt.bytes_rx += len;
-		seq = get64(p + 8);
+		seq = pe_get_be64(p + 8);
 		if (seq >= MAX_SEQ) {
 			s->foreign++;
 			return;
@@ -220,7 +202,7 @@ static void on_datagram(struct pe_work *w, struct udp *s, const uint8_t *p, size
 		else
 			s->max_seq = seq;
 		/* RFC 3550 6.4.1: J += (|D| - J) / 16, D from consecutive arrivals */
-		transit = (int64_t)(now - get64(p + 16));
+		transit = (int64_t)(now - pe_get_be64(p + 16));
 		if (s->any) {
 			dd = transit - s->last_transit;
 			if (dd < 0)
@@ -271,14 +253,14 @@ static int client_open(struct pe_work *w)
 	s->segs = 1;
 	if (w->p.gso) {
 		s->segs = GSO_SEGS_MAX;
-		if (s->segs > 65507 / w->p.len_bytes)
-			s->segs = 65507 / w->p.len_bytes;
+		if (s->segs > PE_UDP_MAX_BYTES / w->p.len_bytes)
+			s->segs = PE_UDP_MAX_BYTES / w->p.len_bytes;
 	}
 	s->bufs = calloc((size_t)BATCH * s->segs, w->p.len_bytes);
 	if (!s->bufs)
 		return -ENOMEM;
 	for (i = 0; i < BATCH * s->segs; i++)
-		put64(s->bufs + (size_t)i * w->p.len_bytes, w->cookie);
+		pe_put_be64(s->bufs + (size_t)i * w->p.len_bytes, w->cookie);
 	for (i = 0; i < BATCH; i++)
 		s->d[i].data = s->bufs + (size_t)i * s->segs * w->p.len_bytes;
 	s->pps = w->p.rate_pps ? w->p.rate_pps : w->p.rate_bps / (8ull * w->p.len_bytes);
@@ -396,7 +378,7 @@ static void udp_free(struct pe_work *w)
 	w->mode = NULL;
 }
 
-const struct pe_work_ops pe_work_udp_ops = {
+static const struct pe_work_ops udp_ops = {
 	.client_open = client_open,
 	.go = go,
 	.stop = stop,
@@ -405,4 +387,60 @@ const struct pe_work_ops pe_work_udp_ops = {
 	.poll = poll_fill,
 	.figures = figures,
 	.free = udp_free,
+};
+
+static int udp_check(const struct pe_params *p, char *err, size_t errlen)
+{
+	if (p->rate_bps && p->rate_pps) {
+		snprintf(err, errlen, "-b and --pps exclude each other");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void udp_loop_opts(const struct pe_params *p, bool server, struct pe_loop_opts *lo)
+{
+	if (server && p->gro) {
+		lo->buf_bytes = 65536; /* a whole GRO train of datagrams */
+		lo->buf_count = 256;
+	}
+}
+
+static void udp_text(FILE *out, const struct pe_params *p, const struct pe_figures *f)
+{
+	double s = f->seconds > 0 ? f->seconds : 1e-9;
+
+	if (!f->udp_received && !f->udp_lost)
+		return;
+	fprintf(out,
+		"        udp: %llu received (%.0f/s), %llu lost (%.3f%%), %llu reordered, "
+		"%llu duplicates, jitter %.1f us\n",
+		(unsigned long long)f->udp_received, (double)f->udp_received / s,
+		(unsigned long long)f->udp_lost,
+		f->udp_sent ? 100.0 * (double)f->udp_lost / (double)f->udp_sent : 0.0,
+		(unsigned long long)f->udp_reordered, (unsigned long long)f->udp_duplicates,
+		f->jitter_ns / 1e3);
+}
+
+static void udp_cell(char *buf, size_t len, const struct pe_figures *c, const struct pe_figures *s)
+{
+	double sec = c->seconds > 0 ? c->seconds : 1e-9;
+
+	snprintf(buf, len, "%.2f Mpps rx, %.2f%% loss", (double)s->udp_received / sec / 1e6,
+		 s->udp_sent ? 100.0 * (double)s->udp_lost / (double)s->udp_sent : 0.0);
+}
+
+const struct pe_mode_desc pe_mode_udp = {
+	.name = "udp",
+	.summary = "paced datagrams: loss, reordering, duplicates, jitter",
+	.params = PE_PBIT(RATE_BPS) | PE_PBIT(RATE_PPS) | PE_PBIT(GSO) | PE_PBIT(GRO),
+	.limits = { { PE_P_LEN, UDP_HDR, PE_UDP_MAX_BYTES, 64 } },
+	.check = udp_check,
+	.loop_opts = udp_loop_opts,
+	.text = udp_text,
+	.bench_label = "udp",
+	.bench_len = 64,
+	.bench_conns = 1,
+	.bench_cell = udp_cell,
+	.ops = &udp_ops,
 };

@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -45,6 +46,91 @@ Test(proto, hello_round_trip)
 	json_object_put(back);
 	json_object_put(o);
 	free(s);
+}
+
+/* A value of parameter id for mode m that is not its default but in its range, for the table
+ * test below; false when there is none (a range of one value). */
+static bool other_value(enum pe_mode m, enum pe_param_id id, struct pe_params *p)
+{
+	const struct pe_param *t = &pe_param_table[id];
+	double min, max, dflt;
+
+	pe_param_range(m, id, &min, &max, &dflt);
+	switch (t->kind) {
+	case PE_PK_TEXT:
+		snprintf((char *)p + t->off, t->size, "%0*x", (int)t->size - 1, 0xabc + (int)m);
+		return true;
+	case PE_PK_FLAG:
+		pe_param_set_u64(p, id, 1);
+		return true;
+	case PE_PK_SECONDS:
+		pe_param_set(p, id, max != dflt ? max : min + 0.25);
+		return max != dflt || min != dflt;
+	default:
+		/* not a round number either, so nothing rounds it on the way */
+		pe_param_set_u64(p, id, max != dflt ? (uint64_t)max - 3 : (uint64_t)min + 1);
+		return max != dflt || min != dflt;
+	}
+}
+
+/* Every parameter of every mode makes the round trip through the hello on its own: a new
+ * parameter or a new mode is tested without a line here. */
+Test(proto, hello_carries_every_parameter_of_every_mode)
+{
+	int m, i, n = 0;
+
+	for (m = 0; m < PE_MODE__COUNT; m++) {
+		for (i = 0; i < PE_P__COUNT; i++) {
+			struct pe_params p, q;
+			struct json_object *o, *back, *pp = NULL;
+			char err[200];
+			size_t len;
+			char *s;
+
+			pe_params_default(&p, (enum pe_mode)m);
+			if (!other_value((enum pe_mode)m, (enum pe_param_id)i, &p))
+				continue;
+			if (i == PE_P_DURATION && p.duration_s == 0)
+				p.bytes_total = 1;
+			o = pe_proto_hello(&p);
+			cr_assert(json_object_object_get_ex(o, "params", &pp));
+			cr_expect_eq(json_object_object_length(pp), PE_P__COUNT);
+			s = pe_proto_dump(o, &len);
+			back = pe_proto_parse(s, len, err, sizeof(err));
+			cr_assert(back, "%s", err);
+			cr_expect_eq(pe_proto_parse_hello(back, &q, err, sizeof(err)), 0,
+				     "%s %s: %s", pe_mode_name((enum pe_mode)m),
+				     pe_param_table[i].key, err);
+			cr_expect_eq(memcmp(&p, &q, sizeof(p)), 0, "%s %s: %g came back as %g",
+				     pe_mode_name((enum pe_mode)m), pe_param_table[i].key,
+				     pe_param_get(&p, (enum pe_param_id)i),
+				     pe_param_get(&q, (enum pe_param_id)i));
+			n++;
+			json_object_put(back);
+			json_object_put(o);
+			free(s);
+		}
+	}
+	cr_expect_gt(n, PE_MODE__COUNT * (PE_P__COUNT - 2));
+}
+
+/* A parameter missing from the hello takes the mode's default, not the table's. */
+Test(proto, missing_parameters_take_the_mode_default)
+{
+	static const char hello[] =
+		"{\"type\":\"hello\",\"version\":1,\"mode\":\"file\",\"params\":{}}";
+	struct json_object *o;
+	struct pe_params p, want;
+	char err[200];
+
+	o = pe_proto_parse(hello, sizeof(hello) - 1, err, sizeof(err));
+	cr_assert(o, "%s", err);
+	cr_assert_eq(pe_proto_parse_hello(o, &p, err, sizeof(err)), 0, "%s", err);
+	pe_params_default(&want, PE_MODE_FILE);
+	cr_expect_eq(memcmp(&p, &want, sizeof(p)), 0);
+	cr_expect_eq(p.len_bytes, 128 * 1024);
+	cr_expect_eq(p.duration_s, 0);
+	json_object_put(o);
 }
 
 Test(proto, data_header)
@@ -128,6 +214,15 @@ Test(proto, server_refuses_bad_messages_and_keeps_serving)
 		{ "{\"type\":\"hello\",\"version\":1,\"mode\":\"rr\","
 		  "\"params\":{\"spin_us\":1000001}}",
 		  0, "spin_us 1000001 out of range 0..1000000" },
+		{ "{\"type\":\"hello\",\"version\":1,\"mode\":\"udp-rr\","
+		  "\"params\":{\"len_bytes\":65508}}",
+		  0, "len_bytes 65508 out of range 16..65507 bytes" },
+		{ "{\"type\":\"hello\",\"version\":1,\"mode\":\"udp-rr\","
+		  "\"params\":{\"rr_timeout_s\":0}}",
+		  0, "rr_timeout_s 0 out of range 0.001..60 seconds" },
+		{ "{\"type\":\"hello\",\"version\":1,\"mode\":\"stream\","
+		  "\"params\":{\"reverse\":true,\"bidir\":true}}",
+		  0, "-R and --bidir exclude each other" },
 		{ "", 0xffffffffu, "larger than" },
 		{ "{\"type\":\"hel", 100, NULL }, /* truncated, then the client closes */
 	};
