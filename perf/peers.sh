@@ -126,15 +126,15 @@ run() {
 
 # extractors: read the tool's output on stdin, print {"name":..,"value":..}
 # "units": everything the run moved (bits, datagrams received, transactions), for per_cpu
-X_PE_STREAM='import json,sys; d=json.load(sys.stdin); s=d["server"]; print(json.dumps({"name":sys.argv[1],"value":s["bytes_rx"]*8/s["seconds"],"units":s["bytes_rx"]*8}))'
+X_PE_STREAM='import json,sys; d=json.load(sys.stdin); s=d["summary"]["server"]; print(json.dumps({"name":sys.argv[1],"value":s["rx_bytes"]*8/s["duration_s"],"units":s["rx_bytes"]*8}))'
 X_IPERF_TCP='import json,sys; d=json.load(sys.stdin); r=d["end"]["sum_received"]; print(json.dumps({"name":sys.argv[1],"value":r["bits_per_second"],"units":r["bytes"]*8}))'
-X_PE_UDP='import json,sys; d=json.load(sys.stdin); s=d["server"]; c=d["client"]; print(json.dumps({"name":sys.argv[1],"value":s["udp_received"]/c["seconds"],"sent_pps":c["udp_sent"]/c["seconds"],"loss":s["udp_lost"]/max(1,c["udp_sent"]),"units":s["udp_received"]}))'
+X_PE_UDP='import json,sys; d=json.load(sys.stdin); s=d["summary"]["server"]; c=d["summary"]["client"]; print(json.dumps({"name":sys.argv[1],"value":s["udp_rx_datagrams"]/c["duration_s"],"sent_pps":c["udp_tx_datagrams"]/c["duration_s"],"loss":s["udp_lost_datagrams"]/max(1,c["udp_tx_datagrams"]),"units":s["udp_rx_datagrams"]}))'
 X_IPERF_UDP='import json,sys; d=json.load(sys.stdin); s=d["end"]["sum"]; print(json.dumps({"name":sys.argv[1],"value":(s["packets"]-s["lost_packets"])/s["seconds"],"sent_pps":s["packets"]/s["seconds"],"loss":s["lost_packets"]/max(1,s["packets"]),"units":s["packets"]-s["lost_packets"]}))'
-X_PE_RR='import json,sys; d=json.load(sys.stdin); c=d["client"]; print(json.dumps({"name":sys.argv[1],"value":c["transactions"]/c["seconds"],"units":c["transactions"],"p50_us":c["lat_p50_ns"]/1e3,"p99_us":c["lat_p99_ns"]/1e3}))'
-X_PE_UDPRR='import json,sys; d=json.load(sys.stdin); c=d["client"]; print(json.dumps({"name":sys.argv[1],"value":c["transactions"]/c["seconds"],"units":c["transactions"],"p50_us":c["lat_p50_ns"]/1e3,"p99_us":c["lat_p99_ns"]/1e3,"timeouts":c["rr_timeouts"]}))'
+X_PE_RR='import json,sys; d=json.load(sys.stdin); c=d["summary"]["client"]; print(json.dumps({"name":sys.argv[1],"value":c["transactions"]/c["duration_s"],"units":c["transactions"],"p50_us":c["lat_p50_ns"]/1e3,"p99_us":c["lat_p99_ns"]/1e3}))'
+X_PE_UDPRR='import json,sys; d=json.load(sys.stdin); c=d["summary"]["client"]; print(json.dumps({"name":sys.argv[1],"value":c["transactions"]/c["duration_s"],"units":c["transactions"],"p50_us":c["lat_p50_ns"]/1e3,"p99_us":c["lat_p99_ns"]/1e3,"timeouts":c["rr_timeouts"]}))'
 # sockperf ping-pong prints one-way latency (half the round trip): doubled here to compare
 X_SOCKPERF='import re,sys,json; t=sys.stdin.read(); v=re.search(r"\[Valid Duration\] RunTime=([0-9.]+) sec; SentMessages=(\d+)",t); a=re.search(r"\[Total Run\] RunTime=[0-9.]+ sec; Warm up time=\d+ msec; SentMessages=(\d+)",t); p50=float(re.search(r"percentile 50.000 =\s*([0-9.]+)",t).group(1)); p99=float(re.search(r"percentile 99.000 =\s*([0-9.]+)",t).group(1)); print(json.dumps({"name":sys.argv[1],"value":int(v.group(2))/float(v.group(1)),"p50_us":2*p50,"p99_us":2*p99,"units":int(a.group(1))}))'
-X_PE_ECHO='import json,sys; d=json.load(sys.stdin); c=d["client"]; assert c["verify_errors"]==0; print(json.dumps({"name":sys.argv[1],"value":c["transactions"]/c["seconds"],"units":c["transactions"],"p50_us":c["lat_p50_ns"]/1e3}))'
+X_PE_ECHO='import json,sys; d=json.load(sys.stdin); c=d["summary"]["client"]; assert c["verify_mismatched_bytes"]==0; print(json.dumps({"name":sys.argv[1],"value":c["transactions"]/c["duration_s"],"units":c["transactions"],"p50_us":c["lat_p50_ns"]/1e3}))'
 
 echo "peers.sh: $RUNS runs of $SECS s each, pkteng $("$PKTENG" --version | cut -d' ' -f2), $(iperf3 --version 2>/dev/null | head -1 | cut -d' ' -f1-2), sockperf $(sockperf --version 2>&1 | grep -o '3\.[0-9]*' | head -1)" >&2
 # job K: the K-th command, run for $T seconds. Pairs sit next to each other; both tools send

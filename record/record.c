@@ -44,6 +44,33 @@ struct json_object *pe_rec_secs(double v_s)
 	return json_object_new_double_s(v_s, buf);
 }
 
+void pe_rec_round(struct json_object *o)
+{
+	size_t i;
+
+	if (json_object_is_type(o, json_type_array)) {
+		for (i = 0; i < json_object_array_length(o); i++) {
+			struct json_object *v = json_object_array_get_idx(o, i);
+
+			if (json_object_is_type(v, json_type_double))
+				json_object_array_put_idx(o, i,
+							  pe_rec_num(json_object_get_double(v)));
+			else
+				pe_rec_round(v);
+		}
+		return;
+	}
+	if (!json_object_is_type(o, json_type_object))
+		return;
+	json_object_object_foreach(o, key, val)
+	{
+		if (json_object_is_type(val, json_type_double))
+			json_object_object_add(o, key, pe_rec_num(json_object_get_double(val)));
+		else
+			pe_rec_round(val);
+	}
+}
+
 struct json_object *pe_rec_u64(uint64_t v)
 {
 	return json_object_new_uint64(v);

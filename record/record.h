@@ -64,6 +64,9 @@ struct json_object *pe_rec_num(double v);
 struct json_object *pe_rec_secs(double v_s);
 /* Integers: counts, bytes, nanoseconds. */
 struct json_object *pe_rec_u64(uint64_t v);
+/* Rewrites every float inside o (an object or array, recursively) by the pe_rec_num rule: for
+ * objects made elsewhere (a protocol message) that go into a record. */
+void pe_rec_round(struct json_object *o);
 /* Adds key: value to o (helpers that read as a line each). */
 void pe_rec_add(struct json_object *o, const char *key, struct json_object *v);
 

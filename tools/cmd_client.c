@@ -22,8 +22,8 @@ static const char usage_tail[] =
 	"      --file PATH      file: the file to send (its length and SHA-256 are checked)\n"
 	"      --backend B      uring (default) or epoll\n"
 	"  -i SECONDS           a report line every SECONDS (default 1; 0: none)\n"
-	"      --json           one JSON document at the end\n"
-	"      --json-stream    one JSON object per line: each interval, then the summary\n"
+	"      --json           one JSON record at the end (docs/results.md)\n"
+	"      --json-stream    JSON lines: start, one per interval, summary\n"
 	"  -4, -6               IPv4 or IPv6 only\n";
 
 /* Prints text from column `col` (the cursor is there), wrapped before column 100. */
@@ -135,6 +135,13 @@ static void on_interval(struct pe_work *w, double t0, double t1, const struct pe
 	pe_report_interval(&o->rep, t0, t1, d);
 }
 
+static void on_backend(void *arg, const char *backend, const char *fallback_reason)
+{
+	struct out *o = arg;
+
+	pe_report_backend(&o->rep, backend, fallback_reason);
+}
+
 /* Parses the value given for parameter id into p, with the range of p's mode. 0 or an exit. */
 static int set_param(struct pe_params *p, enum pe_param_id id, const char *val)
 {
@@ -198,7 +205,7 @@ static int run(int argc, char **argv)
 		.sz = sizeof(co), .port = "5201", .family = AF_UNSPEC, .interval_s = 1
 	};
 	enum pe_mode mode = PE_MODE_STREAM;
-	enum pe_report_fmt fmt = PE_REPORT_TEXT;
+	enum pe_rec_fmt fmt = PE_REC_TEXT;
 	const struct pe_mode_desc *d;
 	struct pe_figures cli, srv;
 	uint64_t v;
@@ -262,10 +269,10 @@ static int run(int argc, char **argv)
 				return pe_usage("client: -i '%s': expected seconds", optarg);
 			break;
 		case O_JSON:
-			fmt = PE_REPORT_JSON;
+			fmt = PE_REC_JSON;
 			break;
 		case O_JSTREAM:
-			fmt = PE_REPORT_JSON_STREAM;
+			fmt = PE_REC_JSON_STREAM;
 			break;
 		case '4':
 			co.family = AF_INET;
@@ -316,10 +323,12 @@ static int run(int argc, char **argv)
 	if (pe_params_check(&co.p, err, sizeof(err)))
 		return pe_usage("client: %s", err);
 	signal(SIGPIPE, SIG_IGN);
-	pe_report_init(&o.rep, fmt, stdout, &co.p);
+	if (pe_report_init(&o.rep, fmt, stdout, &co.p, co.host, co.port, co.backend))
+		return pe_fail("client: out of memory");
 	co.on_interval = co.interval_s > 0 ? on_interval : NULL;
+	co.on_backend = on_backend;
 	co.arg = &o;
-	if (fmt == PE_REPORT_TEXT)
+	if (fmt == PE_REC_TEXT)
 		printf("pkteng client: %s test to %s port %s, %s backend\n", d->name, co.host,
 		       co.port, pe_backend_name(co.backend));
 	r = pe_client_run(&co, &cli, &srv, &have_srv, err, sizeof(err));

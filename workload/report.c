@@ -129,36 +129,30 @@ const char *pe_fmt_bits(char *buf, size_t len, double bps)
 	return buf;
 }
 
-void pe_report_init(struct pe_report *r, enum pe_report_fmt fmt, FILE *out,
-		    const struct pe_params *p)
+int pe_report_init(struct pe_report *r, enum pe_rec_fmt fmt, FILE *out, const struct pe_params *p,
+		   const char *host, const char *port, enum pe_backend b)
 {
+	struct json_object *pp;
+	int err;
+
 	memset(r, 0, sizeof(*r));
-	r->fmt = fmt;
 	r->out = out;
 	r->params = p;
-	if (fmt == PE_REPORT_JSON)
-		r->intervals = json_object_new_array();
+	err = pe_rec_open(&r->rec, fmt, out, "client");
+	if (err || !r->rec.start)
+		return err;
+	pe_rec_set_backend(&r->rec, pe_backend_name(b), NULL);
+	pp = pe_params_record(p);
+	pe_rec_add(pp, "host", json_object_new_string(host));
+	pe_rec_add(pp, "port", json_object_new_string(port));
+	pe_rec_add(r->rec.start, "params", pp);
+	return 0;
 }
 
-static struct json_object *interval_json(double t0, double t1, const struct pe_counts *d)
+void pe_report_backend(struct pe_report *r, const char *backend, const char *fallback_reason)
 {
-	struct json_object *o = json_object_new_object();
-	double dt = t1 - t0 > 0 ? t1 - t0 : 1e-9;
-
-	json_object_object_add(o, "start_s", json_object_new_double(t0));
-	json_object_object_add(o, "end_s", json_object_new_double(t1));
-	json_object_object_add(o, "bytes_tx", json_object_new_int64((int64_t)d->bytes_tx));
-	json_object_object_add(o, "bytes_rx", json_object_new_int64((int64_t)d->bytes_rx));
-	json_object_object_add(o, "msgs_tx", json_object_new_int64((int64_t)d->msgs_tx));
-	json_object_object_add(o, "msgs_rx", json_object_new_int64((int64_t)d->msgs_rx));
-	json_object_object_add(o, "transactions", json_object_new_int64((int64_t)d->transactions));
-	json_object_object_add(o, "tx_bits_per_s",
-			       json_object_new_double((double)d->bytes_tx * 8 / dt));
-	json_object_object_add(o, "rx_bits_per_s",
-			       json_object_new_double((double)d->bytes_rx * 8 / dt));
-	json_object_object_add(o, "transactions_per_s",
-			       json_object_new_double((double)d->transactions / dt));
-	return o;
+	if (!r->rec.begun)
+		pe_rec_set_backend(&r->rec, backend, fallback_reason);
 }
 
 void pe_report_interval(struct pe_report *r, double t0, double t1, const struct pe_counts *d)
@@ -166,17 +160,8 @@ void pe_report_interval(struct pe_report *r, double t0, double t1, const struct 
 	double dt = t1 - t0 > 0 ? t1 - t0 : 1e-9;
 	char a[32], b[32];
 
-	if (r->fmt == PE_REPORT_JSON) {
-		json_object_array_add(r->intervals, interval_json(t0, t1, d));
-		return;
-	}
-	if (r->fmt == PE_REPORT_JSON_STREAM) {
-		struct json_object *o = interval_json(t0, t1, d);
-
-		json_object_object_add(o, "event", json_object_new_string("interval"));
-		fprintf(r->out, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-		json_object_put(o);
-		fflush(r->out);
+	if (r->rec.fmt != PE_REC_TEXT) {
+		pe_rec_interval(&r->rec, t0, t1, pe_counts_record(d, t1 - t0));
 		return;
 	}
 	if (!r->header_done) {
@@ -189,23 +174,6 @@ void pe_report_interval(struct pe_report *r, double t0, double t1, const struct 
 		pe_fmt_bits(b, sizeof(b), (double)d->bytes_rx * 8 / dt), (double)d->msgs_tx / dt,
 		(double)d->transactions / dt);
 	fflush(r->out);
-}
-
-struct json_object *pe_report_json(const struct pe_params *p, struct json_object *intervals,
-				   const struct pe_figures *cli, const struct pe_figures *srv)
-{
-	struct json_object *o = json_object_new_object(), *hello = pe_proto_hello(p), *pp = NULL;
-
-	json_object_object_add(o, "version", json_object_new_int(PE_PROTO_VERSION));
-	json_object_object_add(o, "mode", json_object_new_string(pe_mode_name(p->mode)));
-	if (json_object_object_get_ex(hello, "params", &pp))
-		json_object_object_add(o, "params", json_object_get(pp));
-	json_object_put(hello);
-	json_object_object_add(o, "intervals", intervals ? intervals : json_object_new_array());
-	json_object_object_add(o, "client", pe_figures_to_json(cli));
-	json_object_object_add(o, "server", srv ? pe_figures_to_json(srv) : NULL);
-	json_object_object_add(o, "ok", json_object_new_boolean(cli->ok && srv && srv->ok));
-	return o;
 }
 
 static void side_text(FILE *out, const char *who, const struct pe_params *p,
@@ -251,7 +219,7 @@ void pe_report_verify_line(FILE *out, const struct pe_figures *f)
 void pe_report_summary(struct pe_report *r, const struct pe_figures *cli,
 		       const struct pe_figures *srv)
 {
-	if (r->fmt == PE_REPORT_TEXT) {
+	if (r->rec.fmt == PE_REC_TEXT) {
 		fprintf(r->out, "-- %s summary\n", pe_mode_name(r->params->mode));
 		side_text(r->out, "client", r->params, cli);
 		if (srv)
@@ -259,19 +227,8 @@ void pe_report_summary(struct pe_report *r, const struct pe_figures *cli,
 		else
 			fprintf(r->out, "server  no figures (the server did not answer)\n");
 	} else {
-		struct json_object *o = pe_report_json(r->params, r->intervals, cli, srv);
-
-		r->intervals = NULL;
-		if (r->fmt == PE_REPORT_JSON_STREAM)
-			json_object_object_add(o, "event", json_object_new_string("summary"));
-		fprintf(r->out, "%s\n",
-			json_object_to_json_string_ext(o, r->fmt == PE_REPORT_JSON
-								  ? JSON_C_TO_STRING_PRETTY
-								  : JSON_C_TO_STRING_PLAIN));
-		json_object_put(o);
+		pe_rec_end(&r->rec, 0, cli->seconds, false, pe_result_record(cli, srv));
 	}
-	if (r->intervals)
-		json_object_put(r->intervals);
-	r->intervals = NULL;
+	pe_rec_close(&r->rec);
 	fflush(r->out);
 }

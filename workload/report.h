@@ -10,6 +10,7 @@
 
 #include "engine/hist.h"
 #include "engine/loop.h"
+#include "record/record.h"
 #include "workload/proto.h"
 
 struct json_object;
@@ -65,28 +66,36 @@ void pe_figures_set_hist(struct pe_figures *f, const struct pe_hist *h);
 struct json_object *pe_figures_to_json(const struct pe_figures *f);
 void pe_figures_from_json(struct pe_figures *f, struct json_object *o);
 
-/* How the client prints. */
-enum pe_report_fmt { PE_REPORT_TEXT, PE_REPORT_JSON, PE_REPORT_JSON_STREAM };
+/* The figures in the result record's vocabulary (report_rec.c, docs/results.md): an interval's
+ * counts over secs seconds; one side's figures; the test's parameters (with "mode"); the
+ * summary of a test, {ok, proto_version, client, server} (srv NULL: server null). Each returns
+ * a new object. */
+struct json_object *pe_counts_record(const struct pe_counts *d, double secs);
+struct json_object *pe_figures_record(const struct pe_figures *f);
+struct json_object *pe_params_record(const struct pe_params *p);
+struct json_object *pe_result_record(const struct pe_figures *cli, const struct pe_figures *srv);
 
+/* How the client prints: text lines, or the result record (PE_REC_JSON, PE_REC_JSON_STREAM). */
 struct pe_report {
-	enum pe_report_fmt fmt;
+	struct pe_rec rec; /* rec.fmt says which */
 	FILE *out;
 	const struct pe_params *params;
-	struct json_object *intervals; /* array, for PE_REPORT_JSON */
 	bool header_done;
 };
 
-void pe_report_init(struct pe_report *r, enum pe_report_fmt fmt, FILE *out,
-		    const struct pe_params *p);
+/* Starts the report of a test of p against host:port on backend b (the one asked for, until
+ * pe_report_backend says which runs). Returns 0 or -ENOMEM. */
+int pe_report_init(struct pe_report *r, enum pe_rec_fmt fmt, FILE *out, const struct pe_params *p,
+		   const char *host, const char *port, enum pe_backend b);
+/* The backend the test's loop runs, and why it is not the one asked for (NULL: it is).
+ * Before the first interval. */
+void pe_report_backend(struct pe_report *r, const char *backend, const char *fallback_reason);
 /* One interval [t0_s, t1_s] of the run with the counts in it (a delta, not a total). */
 void pe_report_interval(struct pe_report *r, double t0_s, double t1_s, const struct pe_counts *d);
 /* The final summary: the client's and the server's figures (server may be NULL when the
- * server never answered). Frees the interval array. */
+ * server never answered). Frees the record. */
 void pe_report_summary(struct pe_report *r, const struct pe_figures *cli,
 		       const struct pe_figures *srv);
-/* The whole result as a JSON object (caller puts it): params, intervals, client, server. */
-struct json_object *pe_report_json(const struct pe_params *p, struct json_object *intervals,
-				   const struct pe_figures *cli, const struct pe_figures *srv);
 
 /* The "verify: N mismatched bytes[, first at offset O]" summary line of the side that checks. */
 void pe_report_verify_line(FILE *out, const struct pe_figures *f);

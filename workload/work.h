@@ -180,6 +180,9 @@ struct pe_client_opts {
 	void (*on_interval)(struct pe_work *w, double t0_s, double t1_s, const struct pe_counts *d);
 	void *arg;
 	int ctl_timeout_ms; /* 0 = 10000 */
+	/* Called once the test's loop is open: the backend it runs ("io_uring", "epoll") and why
+	 * that is not the one asked for (NULL when it is), with arg. May be NULL. */
+	void (*on_backend)(void *arg, const char *backend, const char *fallback_reason);
 };
 /* Runs one test. Returns 0 when both sides report success, -errno otherwise, with a one-line
  * reason in err. *cli is always filled; *srv only when *have_srv (the server answered). */

@@ -101,6 +101,8 @@ int pe_client_run(const struct pe_client_opts *o, struct pe_figures *cli, struct
 		snprintf(err, errlen, "cannot open the loop: %s", strerror(errno));
 		goto out;
 	}
+	if (o->on_backend)
+		o->on_backend(o->arg, pe_loop_backend_str(loop), pe_loop_fallback_reason(loop));
 	r = pe_work_init(&w, loop, &o->p, true);
 	if (r) {
 		snprintf(err, errlen, "%s", strerror(-r));

@@ -90,6 +90,24 @@ const char *pe_ro_str(struct json_object *o, const char *path)
 	return json_object_get_string(walk(o, path));
 }
 
+struct json_object *pe_ro_client_view(struct json_object *doc)
+{
+	struct json_object *v, *sum = NULL, *start = NULL, *x;
+
+	if (!doc)
+		return NULL;
+	v = json_object_new_object();
+	if (json_object_object_get_ex(doc, "summary", &sum)) {
+		json_object_object_foreach(sum, key, val)
+			json_object_object_add(v, key, json_object_get(val));
+	}
+	if (json_object_object_get_ex(doc, "start", &start) &&
+	    json_object_object_get_ex(start, "params", &x))
+		json_object_object_add(v, "params", json_object_get(x));
+	json_object_put(doc);
+	return v;
+}
+
 int pe_ro_wait_text(const char *path, const char *text, struct pe_lab_bg *bg, int timeout_ms)
 {
 	for (int waited = 0; waited < timeout_ms; waited += 20) {

@@ -21,6 +21,10 @@ uint64_t pe_ro_u64(struct json_object *o, const char *path);
 double pe_ro_num(struct json_object *o, const char *path);
 bool pe_ro_bool(struct json_object *o, const char *path);
 const char *pe_ro_str(struct json_object *o, const char *path);
+/* A client's --json record as the object the workload tests read: the summary's ok, client
+ * and server, and the start's params. Takes doc (puts it; NULL gives NULL) and returns a new
+ * object. */
+struct json_object *pe_ro_client_view(struct json_object *doc);
 /* Waits until the file at path contains text, while bg runs. 0, -ETIMEDOUT or -ECHILD. */
 int pe_ro_wait_text(const char *path, const char *text, struct pe_lab_bg *bg, int timeout_ms);
 

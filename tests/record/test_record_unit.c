@@ -227,3 +227,13 @@ Test(record, dev_loopback)
 	cr_expect_null(pe_dev_json("pe-no-such-if"));
 	cr_expect_eq(errno, ENODEV);
 }
+
+Test(record, round_floats_of_other_objects)
+{
+	struct json_object *o = json_tokener_parse(
+		"{\"a\":0.29999999999999999,\"b\":[1.0,2,{\"c\":123456.789}],\"d\":\"x\",\"e\":7}");
+
+	cr_assert(o);
+	pe_rec_round(o);
+	expect_text(o, "{\"a\":0.3,\"b\":[1,2,{\"c\":123457}],\"d\":\"x\",\"e\":7}");
+}

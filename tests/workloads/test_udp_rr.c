@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "workload/work.h"
+#include "tests/record/outputs.h"
 #include "tests/testutil.h"
 
 static struct pe_server *srv[2];
@@ -52,7 +53,7 @@ static struct json_object *client(struct pe_run *r, int b, const char *host, con
 		     0);
 	cr_assert_eq(r->status, 0, "'%s': status %d\nstdout: %s\nstderr: %s", args, r->status,
 		     r->out, r->err);
-	doc = json_tokener_parse(r->out);
+	doc = pe_ro_client_view(json_tokener_parse(r->out));
 	cr_assert(doc, "'%s': the report is not JSON: %s", args, r->out);
 	return doc;
 }
@@ -81,21 +82,21 @@ ParameterizedTest(struct path *pa, udp_rr, exact_books)
 	struct json_object *d = client(&r, pa->b, hosts[pa->v6],
 				       "-t 0.3 --conns 2 -l 100 --resp-len 300 --spin 200");
 	long long tr = num(d, "client", "transactions"), tmo = num(d, "client", "rr_timeouts");
-	long long req = num(d, "client", "msgs_tx"), answered = num(d, "server", "transactions");
+	long long req = num(d, "client", "tx_msgs"), answered = num(d, "server", "transactions");
 
 	cr_expect_gt(tr, 100, "%s %s: %lld transactions", backend[pa->b], hosts[pa->v6], tr);
 	/* every request was answered in time or timed out; the server answered every one it got,
 	 * and the client counted each answer it got in time once */
 	cr_expect_eq(req, tr + tmo);
-	cr_expect_eq(num(d, "server", "msgs_rx"), answered);
+	cr_expect_eq(num(d, "server", "rx_msgs"), answered);
 	cr_expect_eq(answered, tr + num(d, "client", "rr_late") + (tmo - (req - answered)));
 	cr_expect_leq(tmo, 2, "%lld timeouts on loopback", tmo);
 	cr_expect_eq(num(d, "client", "rr_retries") + 2 >= tmo, 1);
 	cr_expect_eq(num(d, "client", "lat_count"), tr);
-	cr_expect_eq(num(d, "client", "bytes_tx"), 100 * req);
-	cr_expect_eq(num(d, "client", "bytes_rx"), 300 * tr);
-	cr_expect_eq(num(d, "server", "bytes_rx"), 100 * num(d, "server", "msgs_rx"));
-	cr_expect_eq(num(d, "server", "bytes_tx"), 300 * answered);
+	cr_expect_eq(num(d, "client", "tx_bytes"), 100 * req);
+	cr_expect_eq(num(d, "client", "rx_bytes"), 300 * tr);
+	cr_expect_eq(num(d, "server", "rx_bytes"), 100 * num(d, "server", "rx_msgs"));
+	cr_expect_eq(num(d, "server", "tx_bytes"), 300 * answered);
 	cr_expect(num(d, "client", "lat_min_ns") > 0 &&
 		  num(d, "client", "lat_p50_ns") <= num(d, "client", "lat_p99_ns") &&
 		  num(d, "client", "lat_p99_ns") <= num(d, "client", "lat_max_ns"));
@@ -126,7 +127,7 @@ ParameterizedTest(struct path *pa, udp_rr, lost_requests_time_out_and_are_retrie
 	cr_assert_eq(setenv("PKTENG_TEST_UDP_RR_DROP", "25", 1), 0);
 	d = client(&r, pa->b, hosts[pa->v6], "-t 0.5 --conns 2 --rr-timeout 0.02");
 	unsetenv("PKTENG_TEST_UDP_RR_DROP");
-	got = num(d, "server", "msgs_rx");
+	got = num(d, "server", "rx_msgs");
 	answered = num(d, "server", "transactions");
 	tmo = num(d, "client", "rr_timeouts");
 	tr = num(d, "client", "transactions");
@@ -139,14 +140,14 @@ ParameterizedTest(struct path *pa, udp_rr, lost_requests_time_out_and_are_retrie
 	cr_expect_geq(tmo, 5, "only %lld timeouts", tmo);
 	cr_expect_eq(tr, answered);
 	cr_expect_eq(num(d, "client", "rr_late"), 0);
-	cr_expect_eq(num(d, "client", "msgs_tx"), tr + tmo);
+	cr_expect_eq(num(d, "client", "tx_msgs"), tr + tmo);
 	cr_expect_eq(num(d, "client", "lat_count"), tr);
 	/* each timeout is retried, except one that runs out at the end on a socket */
 	cr_expect(retries <= tmo && retries + 2 >= tmo, "%lld retries, %lld timeouts", retries,
 		  tmo);
 	/* the run did not stall: traffic went on and it ended soon after its 0.5 s */
 	cr_expect_gt(tr, 200);
-	cr_expect_lt(pe_json_dbl(json_object_object_get(d, "client"), "seconds", 99), 1.5);
+	cr_expect_lt(pe_json_dbl(json_object_object_get(d, "client"), "duration_s", 99), 1.5);
 	json_object_put(d);
 	pe_run_free(&r);
 }

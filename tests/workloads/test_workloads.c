@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "workload/work.h"
+#include "tests/record/outputs.h"
 #include "tests/testutil.h"
 
 static struct pe_server *srv[2];
@@ -58,7 +59,7 @@ static struct json_object *client(struct pe_run *r, int b, const char *host, con
 		     0);
 	cr_assert_eq(r->status, want_status, "'%s': status %d\nstdout: %s\nstderr: %s", args,
 		     r->status, r->out, r->err);
-	doc = json_tokener_parse(r->out);
+	doc = pe_ro_client_view(json_tokener_parse(r->out));
 	cr_assert(doc, "'%s': the report is not JSON: %s", args, r->out);
 	return doc;
 }
@@ -73,17 +74,17 @@ static void check_mode(int b, const char *host, const char *tmp)
 	d = client(&r, b, host, NULL, "--mode stream -n 2M -P 2 --verify -l 64K", 0);
 	c = side(d, "client");
 	s = side(d, "server");
-	cr_expect_eq(num(c, "bytes_tx"), 4000000, "%s %s", backend[b], host);
-	cr_expect_eq(num(s, "bytes_rx"), 4000000);
-	cr_expect_eq(num(s, "verify_errors"), 0);
+	cr_expect_eq(num(c, "tx_bytes"), 4000000, "%s %s", backend[b], host);
+	cr_expect_eq(num(s, "rx_bytes"), 4000000);
+	cr_expect_eq(num(s, "verify_mismatched_bytes"), 0);
 	json_object_put(d);
 	pe_run_free(&r);
 
 	/* reverse */
 	d = client(&r, b, host, NULL, "--mode stream -n 1M -R --verify", 0);
-	cr_expect_eq(num(side(d, "server"), "bytes_tx"), 1000000);
-	cr_expect_eq(num(side(d, "client"), "bytes_rx"), 1000000);
-	cr_expect_eq(num(side(d, "client"), "verify_errors"), 0);
+	cr_expect_eq(num(side(d, "server"), "tx_bytes"), 1000000);
+	cr_expect_eq(num(side(d, "client"), "rx_bytes"), 1000000);
+	cr_expect_eq(num(side(d, "client"), "verify_mismatched_bytes"), 0);
 	json_object_put(d);
 	pe_run_free(&r);
 
@@ -91,9 +92,9 @@ static void check_mode(int b, const char *host, const char *tmp)
 	d = client(&r, b, host, NULL, "--mode stream -t 0.3 --bidir", 0);
 	c = side(d, "client");
 	s = side(d, "server");
-	cr_expect_gt(num(c, "bytes_tx"), 0);
-	cr_expect_eq(num(c, "bytes_tx"), num(s, "bytes_rx"));
-	cr_expect_eq(num(s, "bytes_tx"), num(c, "bytes_rx"));
+	cr_expect_gt(num(c, "tx_bytes"), 0);
+	cr_expect_eq(num(c, "tx_bytes"), num(s, "rx_bytes"));
+	cr_expect_eq(num(s, "tx_bytes"), num(c, "rx_bytes"));
 	json_object_put(d);
 	pe_run_free(&r);
 
@@ -103,8 +104,8 @@ static void check_mode(int b, const char *host, const char *tmp)
 	s = side(d, "server");
 	cr_expect_gt(num(c, "transactions"), 10);
 	cr_expect_eq(num(c, "transactions"), num(s, "transactions"));
-	cr_expect_eq(num(c, "bytes_tx"), 100 * num(c, "transactions"));
-	cr_expect_eq(num(c, "bytes_rx"), 300 * num(c, "transactions"));
+	cr_expect_eq(num(c, "tx_bytes"), 100 * num(c, "transactions"));
+	cr_expect_eq(num(c, "rx_bytes"), 300 * num(c, "transactions"));
 	cr_expect_eq(num(c, "lat_count"), num(c, "transactions"));
 	cr_expect(num(c, "lat_min_ns") > 0 && num(c, "lat_min_ns") <= num(c, "lat_p50_ns") &&
 		  num(c, "lat_p50_ns") <= num(c, "lat_p99_ns") &&
@@ -119,8 +120,8 @@ static void check_mode(int b, const char *host, const char *tmp)
 	s = side(d, "server");
 	cr_expect_gt(num(c, "transactions"), 10);
 	cr_expect_eq(num(c, "transactions"), num(s, "transactions"));
-	cr_expect_eq(num(c, "bytes_rx"), 64 * num(c, "transactions"));
-	cr_expect_eq(num(s, "bytes_rx"), 64 * num(s, "transactions"));
+	cr_expect_eq(num(c, "rx_bytes"), 64 * num(c, "transactions"));
+	cr_expect_eq(num(s, "rx_bytes"), 64 * num(s, "transactions"));
 	cr_expect_eq(num(side(d, "params"), "spin_us"), 300);
 	json_object_put(d);
 	pe_run_free(&r);
@@ -131,8 +132,8 @@ static void check_mode(int b, const char *host, const char *tmp)
 	s = side(d, "server");
 	cr_expect_gt(num(c, "transactions"), 5);
 	cr_expect_eq(num(c, "transactions"), num(s, "transactions"));
-	cr_expect_eq(num(c, "bytes_rx"), 70 * num(c, "transactions"));
-	cr_expect_eq(num(s, "bytes_rx"), 50 * num(s, "transactions"));
+	cr_expect_eq(num(c, "rx_bytes"), 70 * num(c, "transactions"));
+	cr_expect_eq(num(s, "rx_bytes"), 50 * num(s, "transactions"));
 	json_object_put(d);
 	pe_run_free(&r);
 
@@ -141,13 +142,15 @@ static void check_mode(int b, const char *host, const char *tmp)
 	d = client(&r, b, host, NULL, "--mode udp --pps 20000 -t 0.3 -l 200", 0);
 	c = side(d, "client");
 	s = side(d, "server");
-	cr_expect_gt(num(c, "udp_sent"), 3000);
-	cr_expect_eq(num(s, "udp_sent"), num(c, "udp_sent"));
-	cr_expect_eq(num(s, "udp_received") + num(s, "udp_lost"), num(c, "udp_sent"));
-	cr_expect_leq(num(s, "udp_lost") * 20, num(c, "udp_sent"), "%s %s: lost %lld of %lld",
-		      backend[b], host, num(s, "udp_lost"), num(c, "udp_sent"));
-	cr_expect_eq(num(s, "udp_duplicates"), 0);
-	cr_expect_eq(num(s, "bytes_rx"), 200 * num(s, "udp_received"));
+	cr_expect_gt(num(c, "udp_tx_datagrams"), 3000);
+	cr_expect_eq(num(s, "udp_tx_datagrams"), num(c, "udp_tx_datagrams"));
+	cr_expect_eq(num(s, "udp_rx_datagrams") + num(s, "udp_lost_datagrams"),
+		     num(c, "udp_tx_datagrams"));
+	cr_expect_leq(num(s, "udp_lost_datagrams") * 20, num(c, "udp_tx_datagrams"),
+		      "%s %s: lost %lld of %lld", backend[b], host, num(s, "udp_lost_datagrams"),
+		      num(c, "udp_tx_datagrams"));
+	cr_expect_eq(num(s, "udp_duplicate_datagrams"), 0);
+	cr_expect_eq(num(s, "rx_bytes"), 200 * num(s, "udp_rx_datagrams"));
 	json_object_put(d);
 	pe_run_free(&r);
 
@@ -156,10 +159,10 @@ static void check_mode(int b, const char *host, const char *tmp)
 	c = side(d, "client");
 	s = side(d, "server");
 	cr_expect_gt(num(c, "transactions"), 8);
-	cr_expect_eq(num(c, "verify_errors"), 0);
-	cr_expect_eq(num(c, "bytes_tx"), 1000 * num(c, "transactions"));
-	cr_expect_eq(num(c, "bytes_rx"), num(c, "bytes_tx"));
-	cr_expect_eq(num(s, "bytes_rx"), num(c, "bytes_tx"));
+	cr_expect_eq(num(c, "verify_mismatched_bytes"), 0);
+	cr_expect_eq(num(c, "tx_bytes"), 1000 * num(c, "transactions"));
+	cr_expect_eq(num(c, "rx_bytes"), num(c, "tx_bytes"));
+	cr_expect_eq(num(s, "rx_bytes"), num(c, "tx_bytes"));
 	json_object_put(d);
 	pe_run_free(&r);
 
@@ -173,9 +176,9 @@ static void check_mode(int b, const char *host, const char *tmp)
 		cr_assert_eq(pe_run(&h, "sha256sum %s/blob", tmp), 0);
 		cr_assert_eq(h.status, 0);
 		snprintf(want, sizeof(want), "%.64s", h.out);
-		cr_expect_str_eq(pe_json_str(side(d, "server"), "sha256", ""), want);
+		cr_expect_str_eq(pe_json_str(side(d, "server"), "file_sha256", ""), want);
 		cr_expect_eq(num(side(d, "server"), "file_bytes"), 3 * 1048576 + 7);
-		cr_expect_eq(num(side(d, "client"), "bytes_tx"), 3 * 1048576 + 7);
+		cr_expect_eq(num(side(d, "client"), "tx_bytes"), 3 * 1048576 + 7);
 		pe_run_free(&h);
 	}
 	json_object_put(d);
@@ -235,8 +238,8 @@ Test(work, verify_catches_a_corrupted_byte)
 			       "--mode stream -n 1M --verify", 1);
 		struct json_object *s = side(d, "server");
 
-		cr_expect_eq(num(s, "verify_errors"), 1, "%s", backend[b]);
-		cr_expect_eq(num(s, "first_bad_offset"), 123457);
+		cr_expect_eq(num(s, "verify_mismatched_bytes"), 1, "%s", backend[b]);
+		cr_expect_eq(num(s, "first_bad_offset_bytes"), 123457);
 		cr_expect(
 			strstr(r.err, "data corrupted: 1 mismatched bytes, first at offset 123457"),
 			"stderr: %s", r.err);
@@ -250,8 +253,8 @@ Test(work, verify_catches_a_corrupted_byte)
 			client(&r, 1, "127.0.0.1", "PKTENG_TEST_CORRUPT_OFFSET=2500",
 			       "--mode echo -l 1000 -t 0.3", 1);
 
-		cr_expect_eq(num(side(d, "client"), "verify_errors"), 1);
-		cr_expect_eq(num(side(d, "client"), "first_bad_offset"), 2500);
+		cr_expect_eq(num(side(d, "client"), "verify_mismatched_bytes"), 1);
+		cr_expect_eq(num(side(d, "client"), "first_bad_offset_bytes"), 2500);
 		json_object_put(d);
 		pe_run_free(&r);
 	}
@@ -280,10 +283,10 @@ Test(work, many_clients_at_once)
 		struct json_object *d;
 
 		snprintf(path, sizeof(path), "%s/%zu.json", dir, i);
-		d = json_object_from_file(path);
+		d = pe_ro_client_view(json_object_from_file(path));
 		cr_assert(d, "%s: no report", modes[i]);
 		cr_expect_eq(pe_json_i64(d, "ok", 0), 1, "%s failed", modes[i]);
-		cr_expect(num(side(d, "server"), "bytes_rx") + num(side(d, "server"), "bytes_tx") >
+		cr_expect(num(side(d, "server"), "rx_bytes") + num(side(d, "server"), "tx_bytes") >
 				  0,
 			  "%s", modes[i]);
 		json_object_put(d);
@@ -301,8 +304,8 @@ Test(work, skip_rx_copy_counts_every_byte)
 	for (int b = 0; b < 2; b++) {
 		d = client(&r, b, b ? "::1" : "127.0.0.1", NULL,
 			   "--mode stream -n 3M -P 2 --skip-rx-copy", 0);
-		cr_expect_eq(num(side(d, "server"), "bytes_rx"), 6000000, "%s", backend[b]);
-		cr_expect_eq(num(side(d, "client"), "bytes_tx"), 6000000);
+		cr_expect_eq(num(side(d, "server"), "rx_bytes"), 6000000, "%s", backend[b]);
+		cr_expect_eq(num(side(d, "client"), "tx_bytes"), 6000000);
 		/* the kernel saw the same bytes plus, per connection, the 16-byte header and the
 		 * FIN (which takes a sequence number) */
 		cr_expect_eq(num(side(d, "server"), "tcpi_bytes_received"), 6000000 + 2 * (16 + 1));
@@ -311,8 +314,8 @@ Test(work, skip_rx_copy_counts_every_byte)
 	}
 	/* the client receiving (-R) on io_uring */
 	d = client(&r, 0, "127.0.0.1", NULL, "--mode stream -n 2M -R --skip-rx-copy", 0);
-	cr_expect_eq(num(side(d, "client"), "bytes_rx"), 2000000);
-	cr_expect_eq(num(side(d, "server"), "bytes_tx"), 2000000);
+	cr_expect_eq(num(side(d, "client"), "rx_bytes"), 2000000);
+	cr_expect_eq(num(side(d, "server"), "tx_bytes"), 2000000);
 	json_object_put(d);
 	pe_run_free(&r);
 }
@@ -329,26 +332,26 @@ Test(work, udp_loss_is_exact)
 				     : "--mode udp --pps 30000 -t 0.3 -l 100 --gso --gro",
 			       0);
 		struct json_object *c = side(d, "client"), *s = side(d, "server");
-		long long sent = num(c, "udp_sent");
+		long long sent = num(c, "udp_tx_datagrams");
 
-		long long rx = num(s, "udp_received"), tx = num(c, "msgs_tx");
+		long long rx = num(s, "udp_rx_datagrams"), tx = num(c, "tx_msgs");
 
 		cr_expect_gt(sent, 3000);
-		cr_expect_eq(num(s, "udp_sent"), sent);
+		cr_expect_eq(num(s, "udp_tx_datagrams"), sent);
 		/* the sender skipped exactly every 7th sequence number... */
 		cr_expect_eq(tx, sent - sent / 7, "case %d: %lld left of %lld", k, tx, sent);
 		/* ...and the receiver's loss is exactly what did not arrive: the skipped ones,
 		 * plus any the loopback itself dropped on a busy machine (not more than 5%) */
-		cr_expect_eq(num(s, "udp_lost"), sent - rx, "case %d", k);
+		cr_expect_eq(num(s, "udp_lost_datagrams"), sent - rx, "case %d", k);
 		cr_expect_leq(rx, tx);
 		cr_expect_geq(rx * 100, tx * 95, "case %d: %lld of %lld arrived", k, rx, tx);
 		if (rx == tx)
-			cr_expect_eq(num(s, "udp_lost"), sent / 7);
-		cr_expect_eq(num(s, "bytes_rx"), (k < 2 ? 64 : 100) * rx,
+			cr_expect_eq(num(s, "udp_lost_datagrams"), sent / 7);
+		cr_expect_eq(num(s, "rx_bytes"), (k < 2 ? 64 : 100) * rx,
 			     "case %d: %lld bytes for "
 			     "%lld datagrams",
-			     k, num(s, "bytes_rx"), rx);
-		cr_expect_eq(num(s, "udp_duplicates"), 0);
+			     k, num(s, "rx_bytes"), rx);
+		cr_expect_eq(num(s, "udp_duplicate_datagrams"), 0);
 		json_object_put(d);
 		pe_run_free(&r);
 	}
@@ -377,8 +380,8 @@ Test(work, byte_counts_match_tcp_info)
 		struct pe_run r;
 		struct json_object *d = client(&r, b, "127.0.0.1", NULL, "--mode stream -t 0.5", 0);
 		struct json_object *c = side(d, "client"), *s = side(d, "server");
-		double tx = (double)num(c, "bytes_tx"), acked = (double)num(c, "tcpi_bytes_acked");
-		double rx = (double)num(s, "bytes_rx"), kr = (double)num(s, "tcpi_bytes_received");
+		double tx = (double)num(c, "tx_bytes"), acked = (double)num(c, "tcpi_bytes_acked");
+		double rx = (double)num(s, "rx_bytes"), kr = (double)num(s, "tcpi_bytes_received");
 
 		cr_expect_gt(tx, 1e6);
 		cr_expect_leq(tx > acked ? tx - acked : acked - tx, tx * 0.01,
@@ -394,7 +397,7 @@ Test(work, json_stream_lines)
 {
 	struct pe_run r;
 	char *line, *save = NULL;
-	int intervals = 0, summaries = 0;
+	int starts = 0, intervals = 0, summaries = 0;
 	long long sum_tx = 0, total_tx = -1;
 
 	cr_assert_eq(pe_run(&r,
@@ -408,19 +411,26 @@ Test(work, json_stream_lines)
 
 		cr_assert(o, "not JSON: %s", line);
 		ev = pe_json_str(o, "event", "");
-		if (!strcmp(ev, "interval")) {
+		if (!strcmp(ev, "start")) {
+			cr_expect_eq(starts + intervals + summaries, 0, "start is the first line");
+			starts++;
+			cr_expect_str_eq(
+				pe_json_str(json_object_object_get(o, "params"), "mode", ""),
+				"stream");
+		} else if (!strcmp(ev, "interval")) {
 			cr_expect_eq(summaries, 0, "an interval after the summary");
 			intervals++;
-			sum_tx += num(o, "bytes_tx");
+			sum_tx += num(o, "tx_bytes");
 		} else {
 			cr_expect_str_eq(ev, "summary");
 			summaries++;
-			total_tx = num(side(o, "client"), "bytes_tx");
+			total_tx = num(side(o, "client"), "tx_bytes");
 		}
 		json_object_put(o);
 	}
 	/* 4 full quarters, maybe a last partial one while the flows close */
 	cr_expect(intervals >= 3 && intervals <= 5, "%d interval lines", intervals);
+	cr_expect_eq(starts, 1);
 	cr_expect_eq(summaries, 1);
 	cr_expect(sum_tx > 0 && sum_tx <= total_tx, "intervals %lld, total %lld", sum_tx, total_tx);
 	pe_run_free(&r);

@@ -1,0 +1,107 @@
+/* A test's figures in the result record's vocabulary (docs/results.md, client and bench): units
+ * in the key names, tx_/rx_ for direction, payload bytes at the socket. The control protocol
+ * keeps its own names (pe_figures_to_json), so peers of other versions still understand it. */
+#include "workload/report.h"
+
+#include <json-c/json.h>
+
+#include "record/record.h"
+
+static double rate(double n, double secs)
+{
+	return secs > 0 ? n / secs : 0;
+}
+
+static void add_counts(struct json_object *o, const struct pe_counts *d, double secs)
+{
+	pe_rec_add(o, "tx_bytes", pe_rec_u64(d->bytes_tx));
+	pe_rec_add(o, "rx_bytes", pe_rec_u64(d->bytes_rx));
+	pe_rec_add(o, "tx_msgs", pe_rec_u64(d->msgs_tx));
+	pe_rec_add(o, "rx_msgs", pe_rec_u64(d->msgs_rx));
+	pe_rec_add(o, "transactions", pe_rec_u64(d->transactions));
+	pe_rec_add(o, "tx_bits_per_s", pe_rec_num(rate((double)d->bytes_tx * 8, secs)));
+	pe_rec_add(o, "rx_bits_per_s", pe_rec_num(rate((double)d->bytes_rx * 8, secs)));
+	pe_rec_add(o, "transactions_per_s", pe_rec_num(rate((double)d->transactions, secs)));
+}
+
+struct json_object *pe_counts_record(const struct pe_counts *d, double secs)
+{
+	struct json_object *o = json_object_new_object();
+
+	add_counts(o, d, secs);
+	return o;
+}
+
+/* clang-format off */
+#define SIDE_U64(X)                                                                                \
+	X(lat_count, lat_count)                                                                    \
+	X(lat_min_ns, lat_min_ns)                                                                  \
+	X(lat_p50_ns, lat_p50_ns)                                                                  \
+	X(lat_p90_ns, lat_p90_ns)                                                                  \
+	X(lat_p99_ns, lat_p99_ns)                                                                  \
+	X(lat_p999_ns, lat_p999_ns)                                                                \
+	X(lat_max_ns, lat_max_ns)                                                                  \
+	X(udp_tx_datagrams, udp_sent)                                                              \
+	X(udp_rx_datagrams, udp_received)                                                          \
+	X(udp_lost_datagrams, udp_lost)                                                            \
+	X(udp_reordered_datagrams, udp_reordered)                                                  \
+	X(udp_duplicate_datagrams, udp_duplicates)                                                 \
+	X(udp_send_errors, udp_send_errors)                                                        \
+	X(rr_timeouts, rr_timeouts)                                                                \
+	X(rr_retries, rr_retries)                                                                  \
+	X(rr_late, rr_late)                                                                        \
+	X(verify_mismatched_bytes, verify_errors)                                                  \
+	X(tcpi_bytes_acked, tcpi_bytes_acked)                                                      \
+	X(tcpi_bytes_received, tcpi_bytes_received)                                                \
+	X(file_bytes, file_bytes)
+/* clang-format on */
+
+struct json_object *pe_figures_record(const struct pe_figures *f)
+{
+	struct json_object *o = json_object_new_object();
+
+	pe_rec_add(o, "ok", json_object_new_boolean(f->ok));
+	if (!f->ok)
+		pe_rec_add(o, "error", json_object_new_string(f->error));
+	pe_rec_add(o, "duration_s", pe_rec_secs(f->seconds));
+	add_counts(o, &f->c, f->seconds);
+	pe_rec_add(o, "cpu_user_pct", pe_rec_num(f->user_pct));
+	pe_rec_add(o, "cpu_sys_pct", pe_rec_num(f->sys_pct));
+#define X(key, field) pe_rec_add(o, #key, pe_rec_u64(f->field));
+	SIDE_U64(X)
+#undef X
+	pe_rec_add(o, "lat_mean_ns", pe_rec_num(f->lat_mean_ns));
+	pe_rec_add(o, "udp_send_errno", json_object_new_int64(f->udp_send_errno));
+	pe_rec_add(o, "udp_loss_pct",
+		   pe_rec_num(f->udp_sent ? 100.0 * (double)f->udp_lost / (double)f->udp_sent : 0));
+	pe_rec_add(o, "udp_jitter_ns", pe_rec_num(f->jitter_ns));
+	pe_rec_add(o, "first_bad_offset_bytes",
+		   f->first_bad_offset >= 0 ? json_object_new_int64(f->first_bad_offset) : NULL);
+	if (f->sha256[0])
+		pe_rec_add(o, "file_sha256", json_object_new_string(f->sha256));
+	return o;
+}
+
+struct json_object *pe_params_record(const struct pe_params *p)
+{
+	struct json_object *hello = pe_proto_hello(p), *pp = NULL, *o = json_object_new_object();
+
+	pe_rec_add(o, "mode", json_object_new_string(pe_mode_name(p->mode)));
+	if (json_object_object_get_ex(hello, "params", &pp)) {
+		json_object_object_foreach(pp, key, val) pe_rec_add(o, key, json_object_get(val));
+	}
+	json_object_put(hello);
+	pe_rec_round(o);
+	return o;
+}
+
+struct json_object *pe_result_record(const struct pe_figures *cli, const struct pe_figures *srv)
+{
+	struct json_object *o = json_object_new_object();
+
+	pe_rec_add(o, "ok", json_object_new_boolean(cli->ok && srv && srv->ok));
+	pe_rec_add(o, "proto_version", json_object_new_int(PE_PROTO_VERSION));
+	pe_rec_add(o, "client", pe_figures_record(cli));
+	pe_rec_add(o, "server", srv ? pe_figures_record(srv) : NULL);
+	return o;
+}
