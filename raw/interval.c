@@ -11,6 +11,11 @@ static volatile sig_atomic_t stop_sig;
 
 static void on_stop(int sig)
 {
+	if (stop_sig) { /* the second signal: what it would have done without us */
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
 	stop_sig = sig;
 	stop_flag = 1;
 }

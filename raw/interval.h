@@ -9,7 +9,8 @@
 #include <stdint.h>
 
 /* Makes SIGINT and SIGTERM set the stop flag, without SA_RESTART so a blocked call returns
- * EINTR and the caller sees the flag. Clears the flag. */
+ * EINTR and the caller sees the flag; a second signal takes its default action (Ctrl-C twice
+ * exits at once). Clears the flag. */
 void pe_stop_catch(void);
 /* Whether a stop was asked for (by a signal or pe_stop_request). */
 bool pe_stopped(void);

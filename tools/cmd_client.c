@@ -328,10 +328,13 @@ static int run(int argc, char **argv)
 	co.on_interval = co.interval_s > 0 ? on_interval : NULL;
 	co.on_backend = on_backend;
 	co.arg = &o;
+	pe_stop_catch(); /* Ctrl-C ends the test early, in order; a second one exits at once */
+	co.stop = pe_stop_flag();
 	if (fmt == PE_REC_TEXT)
 		printf("pkteng client: %s test to %s port %s, %s backend\n", d->name, co.host,
 		       co.port, pe_backend_name(co.backend));
 	r = pe_client_run(&co, &cli, &srv, &have_srv, err, sizeof(err));
+	o.rep.interrupted = pe_stop_signal() != 0;
 	pe_report_summary(&o.rep, &cli, have_srv ? &srv : NULL);
 	if (r)
 		return pe_fail("client: %s", err);

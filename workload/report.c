@@ -220,14 +220,15 @@ void pe_report_summary(struct pe_report *r, const struct pe_figures *cli,
 		       const struct pe_figures *srv)
 {
 	if (r->rec.fmt == PE_REC_TEXT) {
-		fprintf(r->out, "-- %s summary\n", pe_mode_name(r->params->mode));
+		fprintf(r->out, "-- %s summary%s\n", pe_mode_name(r->params->mode),
+			r->interrupted ? " (interrupted)" : "");
 		side_text(r->out, "client", r->params, cli);
 		if (srv)
 			side_text(r->out, "server", r->params, srv);
 		else
 			fprintf(r->out, "server  no figures (the server did not answer)\n");
 	} else {
-		pe_rec_end(&r->rec, 0, cli->seconds, false, pe_result_record(cli, srv));
+		pe_rec_end(&r->rec, 0, cli->seconds, r->interrupted, pe_result_record(cli, srv));
 	}
 	pe_rec_close(&r->rec);
 	fflush(r->out);

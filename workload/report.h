@@ -81,6 +81,7 @@ struct pe_report {
 	FILE *out;
 	const struct pe_params *params;
 	bool header_done;
+	bool interrupted; /* set before pe_report_summary: a signal ended the test early */
 };
 
 /* Starts the report of a test of p against host:port on backend b (the one asked for, until

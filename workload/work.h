@@ -6,12 +6,14 @@
 #ifndef PKTENG_WORKLOAD_WORK_H
 #define PKTENG_WORKLOAD_WORK_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "engine/addr.h"
 #include "engine/hist.h"
 #include "engine/loop.h"
+#include "raw/interval.h"
 #include "workload/ctl.h"
 #include "workload/proto.h"
 #include "workload/report.h"
@@ -84,7 +86,8 @@ struct pe_work {
 
 	uint64_t t_go_ns, t_end_ns;
 	struct pe_timer t_stop, t_interval;
-	double interval_s, t_last_interval_s;
+	double interval_s;
+	struct pe_interval iv; /* the interval boundaries, from t_go_ns */
 	void (*on_interval)(struct pe_work *w, double t0_s, double t1_s, const struct pe_counts *d);
 	void *arg; /* for on_interval */
 	struct pe_cpu cpu_go;
@@ -183,6 +186,9 @@ struct pe_client_opts {
 	/* Called once the test's loop is open: the backend it runs ("io_uring", "epoll") and why
 	 * that is not the one asked for (NULL when it is), with arg. May be NULL. */
 	void (*on_backend)(void *arg, const char *backend, const char *fallback_reason);
+	/* A stop flag (raw/interval.h's, set by SIGINT/SIGTERM): when it is set the test ends
+	 * early but in order, both sides reporting what ran. NULL: never. */
+	const volatile sig_atomic_t *stop;
 };
 /* Runs one test. Returns 0 when both sides report success, -errno otherwise, with a one-line
  * reason in err. *cli is always filled; *srv only when *have_srv (the server answered). */

@@ -176,6 +176,8 @@ int pe_client_run(const struct pe_client_opts *o, struct pe_figures *cli, struct
 		pe_loop_run_once(loop, w.busy ? 0 : 10000000ull);
 		if (w.busy && w.ops->poll && !w.finished)
 			w.ops->poll(&w);
+		if (o->stop && *o->stop && !w.stopping)
+			pe_work_stop(&w); /* a signal: end in order, the server reports too */
 		now = pe_now_ns();
 		if (now > deadline) {
 			pe_work_fail(&w, "the test did not end in time");

@@ -88,25 +88,32 @@ static void stop_timer(struct pe_loop *l, struct pe_timer *t)
 	pe_work_stop(t->data);
 }
 
+/* The counts since the last interval, which ends here. */
+static void counts_since(struct pe_work *w, struct pe_counts *d)
+{
+	d->bytes_tx = w->cnt.bytes_tx - w->last.bytes_tx;
+	d->bytes_rx = w->cnt.bytes_rx - w->last.bytes_rx;
+	d->msgs_tx = w->cnt.msgs_tx - w->last.msgs_tx;
+	d->msgs_rx = w->cnt.msgs_rx - w->last.msgs_rx;
+	d->transactions = w->cnt.transactions - w->last.transactions;
+	w->last = w->cnt;
+}
+
+/* Intervals end on the fixed boundaries of w->iv (raw/interval.h), as every command's do. */
 static void interval_timer(struct pe_loop *l, struct pe_timer *t)
 {
 	struct pe_work *w = t->data;
-	struct pe_counts d;
 	uint64_t now = pe_now_ns();
-	double t1 = (double)(now - w->t_go_ns) / 1e9, t0;
+	struct pe_counts d;
+	double t0, t1;
 
-	d.bytes_tx = w->cnt.bytes_tx - w->last.bytes_tx;
-	d.bytes_rx = w->cnt.bytes_rx - w->last.bytes_rx;
-	d.msgs_tx = w->cnt.msgs_tx - w->last.msgs_tx;
-	d.msgs_rx = w->cnt.msgs_rx - w->last.msgs_rx;
-	d.transactions = w->cnt.transactions - w->last.transactions;
-	w->last = w->cnt;
-	t0 = w->t_last_interval_s;
-	w->t_last_interval_s = t1;
-	if (w->on_interval)
-		w->on_interval(w, t0, t1, &d);
-	if (!w->finished)
-		pe_timer_arm(l, t, (uint64_t)(w->interval_s * 1e9));
+	if (pe_interval_due(&w->iv, now, &t0, &t1)) {
+		counts_since(w, &d);
+		if (w->on_interval)
+			w->on_interval(w, t0, t1, &d);
+	}
+	if (!w->finished && w->iv.next_ns)
+		pe_timer_arm(l, t, w->iv.next_ns > now ? w->iv.next_ns - now : 0);
 }
 
 void pe_work_go(struct pe_work *w)
@@ -118,8 +125,9 @@ void pe_work_go(struct pe_work *w)
 	w->t_interval.fn = interval_timer;
 	if (w->p.duration_s > 0 && (w->is_client || w->p.reverse || w->p.bidir))
 		pe_timer_arm(w->loop, &w->t_stop, (uint64_t)(w->p.duration_s * 1e9));
-	if (w->interval_s > 0 && w->on_interval)
-		pe_timer_arm(w->loop, &w->t_interval, (uint64_t)(w->interval_s * 1e9));
+	if (w->interval_s > 0 && w->on_interval &&
+	    !pe_interval_start_at(&w->iv, w->t_go_ns, w->interval_s, 0))
+		pe_timer_arm(w->loop, &w->t_interval, w->iv.next_ns - w->t_go_ns);
 	if (w->ops->go)
 		w->ops->go(w);
 }
@@ -144,17 +152,13 @@ void pe_work_finish(struct pe_work *w)
 	/* the last, partial interval line */
 	if (pe_timer_armed(&w->t_interval) && w->on_interval) {
 		double t1 = (double)(w->t_end_ns - w->t_go_ns) / 1e9;
+		double t0 = (double)(w->iv.last_ns - w->t_go_ns) / 1e9;
 
-		if (t1 - w->t_last_interval_s > 0.01) {
+		if (t1 - t0 > 0.01) {
 			struct pe_counts d;
 
-			d.bytes_tx = w->cnt.bytes_tx - w->last.bytes_tx;
-			d.bytes_rx = w->cnt.bytes_rx - w->last.bytes_rx;
-			d.msgs_tx = w->cnt.msgs_tx - w->last.msgs_tx;
-			d.msgs_rx = w->cnt.msgs_rx - w->last.msgs_rx;
-			d.transactions = w->cnt.transactions - w->last.transactions;
-			w->last = w->cnt;
-			w->on_interval(w, w->t_last_interval_s, t1, &d);
+			counts_since(w, &d);
+			w->on_interval(w, t0, t1, &d);
 		}
 	}
 	pe_timer_disarm(w->loop, &w->t_stop);

@@ -111,3 +111,29 @@ Test(record_client, bench)
 		pe_run_free(&r);
 	}
 }
+
+/* Ctrl-C ends a client's test early but in order: both sides report what ran, the record is
+ * valid and its summary says interrupted. */
+Test(record_client, interrupted)
+{
+	static const char *const fmts[] = { "--json-stream", "--json" };
+
+	for (unsigned i = 0; i < 2; i++) {
+		struct json_object *sum;
+		struct pe_run r;
+
+		cr_assert_eq(pe_run(&r,
+				    "%s client 127.0.0.1 -p %u --mode rr -t 20 -i 0.1 %s & p=$!; "
+				    "sleep 0.5; kill -INT $p; wait $p",
+				    PE_TEST_BIN, pe_server_port(srv), fmts[i]),
+			     0);
+		cr_assert_eq(r.status, 0, "%s: %s", fmts[i], r.err);
+		sum = pe_ro_validate(r.out, i ? "json" : "stream", 2);
+		cr_expect_eq(pe_ro_bool(sum, "interrupted"), true);
+		cr_expect_eq(pe_ro_bool(sum, "ok"), true);
+		cr_expect_lt(pe_ro_num(sum, "client.duration_s"), 5, "it ended at the signal");
+		cr_expect_gt(pe_ro_u64(sum, "server.transactions"), 0);
+		json_object_put(sum);
+		pe_run_free(&r);
+	}
+}

@@ -237,3 +237,13 @@ Test(record, round_floats_of_other_objects)
 	pe_rec_round(o);
 	expect_text(o, "{\"a\":0.3,\"b\":[1,2,{\"c\":123457}],\"d\":\"x\",\"e\":7}");
 }
+
+/* The second signal is not caught: Ctrl-C twice exits at once. */
+Test(record, second_signal_takes_its_default_action, .signal = SIGTERM)
+{
+	pe_stop_catch();
+	raise(SIGTERM);
+	cr_assert(pe_stopped(), "the first one only sets the flag");
+	raise(SIGTERM);
+	cr_assert_fail("still running after the second SIGTERM");
+}
