@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "raw/interval.h"
 #include "record/meta.h"
@@ -246,4 +248,38 @@ Test(record, second_signal_takes_its_default_action, .signal = SIGTERM)
 	cr_assert(pe_stopped(), "the first one only sets the flag");
 	raise(SIGTERM);
 	cr_assert_fail("still running after the second SIGTERM");
+}
+
+/* Outside a git checkout the commit is "unknown", and the header is rewritten only when it
+ * changes (its time stays when nothing did, so nothing recompiles). */
+Test(record, build_info_outside_git)
+{
+	char *dir = pe_tmpdir(), *h;
+	struct pe_run r;
+	struct stat st0, st1;
+	char path[300];
+
+	cr_assert(dir);
+	snprintf(path, sizeof(path), "%s/b.h", dir);
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(pe_run(&r,
+				    "cmake -DSRC=%s -DOUT=%s -DVERSION=9.8.7 -P "
+				    "%s/record/build_info.cmake",
+				    dir, path, PE_TEST_SRC),
+			     0);
+		cr_assert_eq(r.status, 0, "%s", r.err);
+		pe_run_free(&r);
+		cr_assert_eq(stat(path, i ? &st1 : &st0), 0);
+		if (!i)
+			usleep(20000);
+	}
+	h = pe_read_file(path, NULL);
+	cr_assert(h);
+	cr_expect(strstr(h, "#define PE_BUILD_VERSION \"9.8.7\"\n"), "%s", h);
+	cr_expect(strstr(h, "#define PE_BUILD_GIT_COMMIT \"unknown\"\n"), "%s", h);
+	cr_expect(st0.st_mtim.tv_sec == st1.st_mtim.tv_sec &&
+			  st0.st_mtim.tv_nsec == st1.st_mtim.tv_nsec,
+		  "rewritten although nothing changed");
+	free(h);
+	pe_tmpdir_remove(dir);
 }
