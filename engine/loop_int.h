@@ -115,6 +115,7 @@ struct pe_listener {
 	bool closing;
 	struct pe_conn_opts conn;
 	void *data;
+	void (*on_accept)(struct pe_listener *ls, int fd); /* NULL: accept into connections */
 	struct pe_src src;
 	struct pe_listener *next, *prev;
 	bool armed, dead;
