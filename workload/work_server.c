@@ -6,6 +6,7 @@
 #include "workload/work.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <json-c/json.h>
 #include <poll.h>
 #include <pthread.h>
@@ -30,6 +31,7 @@ struct pe_server {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	unsigned sessions;
+	struct session *active;	      /* sessions running now */
 	int pending[SRV_PENDING_MAX]; /* a FIFO of accepted fds */
 	unsigned pend_head, pend_n;
 	uint64_t done, refused;
@@ -40,6 +42,11 @@ struct session {
 	struct pe_server *s;
 	int fd;
 	char peer[PE_ADDR_STRLEN];
+	/* The acceptor's own descriptor of the control socket (fd is a dup that the session
+	 * closes): pe_server_close shuts it down to wake a session blocked on the peer, and it
+	 * stays valid until the session has left the active list. */
+	int own_fd;
+	struct session *next, *prev;
 };
 
 static void slog(struct pe_server *s, const char *peer, const char *what, const char *msg)
@@ -278,6 +285,36 @@ out:
 	pe_ctl_close(&ctl);
 }
 
+static void session_link(struct pe_server *s, struct session *se)
+{
+	se->own_fd = se->fd;
+	se->fd = fcntl(se->own_fd, F_DUPFD_CLOEXEC, 0);
+	if (se->fd < 0) { /* run it anyway, without the wake-up at close */
+		se->fd = se->own_fd;
+		se->own_fd = -1;
+	}
+	pthread_mutex_lock(&s->mu);
+	se->prev = NULL;
+	se->next = s->active;
+	if (s->active)
+		s->active->prev = se;
+	s->active = se;
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* With s->mu held. */
+static void session_unlink(struct pe_server *s, struct session *se)
+{
+	if (se->prev)
+		se->prev->next = se->next;
+	else
+		s->active = se->next;
+	if (se->next)
+		se->next->prev = se->prev;
+	if (se->own_fd >= 0)
+		close(se->own_fd);
+}
+
 /* Runs the session of se->fd, then those of the connections that waited for a slot. */
 static void *session_thread(void *arg)
 {
@@ -290,8 +327,10 @@ static void *session_thread(void *arg)
 		if (pe_sock_peer(se->fd, &peer) ||
 		    pe_addr_format(&peer, se->peer, sizeof(se->peer)) < 0)
 			snprintf(se->peer, sizeof(se->peer), "?");
+		session_link(s, se);
 		session_run(se);
 		pthread_mutex_lock(&s->mu);
+		session_unlink(s, se);
 		if (!s->pend_n || s->stopping)
 			break;
 		se->fd = s->pending[s->pend_head];
@@ -448,6 +487,11 @@ void pe_server_close(struct pe_server *s)
 	pthread_mutex_lock(&s->mu);
 	for (; s->pend_n; s->pend_n--, s->pend_head = (s->pend_head + 1) % SRV_PENDING_MAX)
 		close(s->pending[s->pend_head]);
+	/* a session blocked on its peer (waiting for "hello", say) sees the end of its input now
+	 * instead of at its deadline; what it sends still goes out */
+	for (struct session *se = s->active; se; se = se->next)
+		if (se->own_fd >= 0)
+			shutdown(se->own_fd, SHUT_RD);
 	while (s->sessions)
 		pthread_cond_wait(&s->cv, &s->mu);
 	pthread_mutex_unlock(&s->mu);
