@@ -38,7 +38,9 @@ struct rconn {
 	 * (a copy of the rest of one received chunk, at most the loop's buffer size). */
 	uint8_t *held;
 	size_t held_len;
-	bool closing;
+	bool paused;  /* not reading until the answers drain */
+	bool eof;     /* the peer finished sending while paused: finish after the held requests */
+	bool closing; /* answered what it will answer; closing */
 };
 
 struct pe_registry {
@@ -231,6 +233,7 @@ static void hold(struct rconn *rc)
 	rc->held = h;
 	rc->held_len = rc->dec.in_len;
 	rc->dec.in_len = 0;
+	rc->paused = true;
 	pe_conn_pause_recv(rc->c, true);
 	pe_conn_want_writable(rc->c);
 }
@@ -322,22 +325,37 @@ static void on_data(struct pe_conn *c, const void *data, size_t len)
 	serve(rc);
 }
 
+/* The peer sent its last byte: answer what is complete, then close (a partial request is
+ * logged, as a truncated message). */
+static void peer_done(struct rconn *rc)
+{
+	if (rc->dec.hdr_have || rc->dec.need)
+		rlog(rc->r, "truncated message (connection closed mid-message)");
+	finish(rc);
+}
+
 static void on_writable(struct pe_conn *c)
 {
 	struct rconn *rc = pe_conn_data(c);
 	uint8_t *h;
 
-	if (!rc || rc->closing || pe_conn_queued(c) > REG_SNDQ_LOW) {
-		if (rc && !rc->closing)
-			pe_conn_want_writable(c);
+	if (!rc || rc->closing || !rc->paused)
+		return;
+	if (pe_conn_queued(c) > REG_SNDQ_LOW) {
+		pe_conn_want_writable(c);
 		return;
 	}
 	h = rc->held;
 	rc->held = NULL;
+	rc->paused = false;
 	pe_lpm_push(&rc->dec, h, rc->held_len);
 	serve(rc); /* may hold again: it copies the rest before h goes */
 	free(h);
-	if (!rc->held && !rc->closing)
+	if (rc->paused || rc->closing)
+		return;
+	if (rc->eof)
+		peer_done(rc);
+	else
 		pe_conn_pause_recv(c, false);
 }
 
@@ -345,12 +363,14 @@ static void on_eof(struct pe_conn *c)
 {
 	struct rconn *rc = pe_conn_data(c);
 
-	if (rc && !rc->closing && (rc->dec.hdr_have || rc->dec.need || rc->held_len))
-		rlog(rc->r, "truncated message (connection closed mid-message)");
-	if (rc)
-		rc->closing = true;
-	if (pe_conn_shutdown(c))
+	if (!rc) {
 		pe_conn_close(c, 0, false);
+		return;
+	}
+	if (rc->paused)
+		rc->eof = true;
+	else if (!rc->closing)
+		peer_done(rc);
 }
 
 static void on_close(struct pe_conn *c, int err)

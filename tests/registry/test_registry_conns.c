@@ -228,8 +228,9 @@ ParameterizedTest(enum pe_backend *b, registry_conns, deadline_covers_the_whole_
 	pe_registry_close(r);
 }
 
-/* 200 list requests in one write, read only after the registry has queued answers past its
- * per-connection mark: each answer arrives whole and in order. */
+/* 200 list requests in one write, then the end of the client's stream, read only after the
+ * registry has queued answers past its per-connection mark: each answer arrives whole and in
+ * order, and the registry closes after the last. */
 ETEST_BACKENDS(registry_conns, pipelined_requests_answered_in_order)
 ParameterizedTest(enum pe_backend *b, registry_conns, pipelined_requests_answered_in_order)
 {
@@ -255,6 +256,7 @@ ParameterizedTest(enum pe_backend *b, registry_conns, pipelined_requests_answere
 		memcpy(out + 6 * i, "\0\0\0\x02{}", 6);
 	fd = connect_to(pe_registry_port(r));
 	cr_assert_eq(send(fd, out, sizeof(out), MSG_NOSIGNAL), (ssize_t)sizeof(out));
+	cr_assert_eq(shutdown(fd, SHUT_WR), 0);
 	usleep(300000);
 	cr_expect_eq(pe_registry_conns(r), 1);
 	pe_lpm_dec_init(&d, 1u << 24);
@@ -281,6 +283,7 @@ ParameterizedTest(enum pe_backend *b, registry_conns, pipelined_requests_answere
 		}
 	}
 	cr_expect_eq(got, REQS);
+	cr_expect_eq(recv(fd, buf, sizeof(buf), 0), 0, "closed after the last answer");
 	pe_lpm_dec_free(&d);
 	close(fd);
 	wait_conns(r, 0);
