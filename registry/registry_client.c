@@ -3,19 +3,16 @@
 #include "registry/registry.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <json-c/json.h>
 #include <poll.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "engine/framing.h"
 
 #define CONNECT_TIMEOUT_MS 5000
-#define QUERY_TIMEOUT_MS   30000 /* each wait for the answer's bytes */
+#define QUERY_TIMEOUT_MS   30000 /* each wait for the socket */
 
 int pe_registry_check_name(const char *name, size_t len, char *why, size_t whylen)
 {
@@ -68,57 +65,12 @@ bad:
 	return -EINVAL;
 }
 
-static int wait_fd(int fd, short ev, int timeout_ms)
-{
-	struct pollfd p = { fd, ev, 0 };
-	int n;
-
-	do
-		n = poll(&p, 1, timeout_ms);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
-	return n ? 0 : -ETIMEDOUT;
-}
-
-static int send_all(int fd, const uint8_t *p, size_t len)
-{
-	while (len) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-
-		if (n < 0) {
-			int err = errno == EAGAIN  ? wait_fd(fd, POLLOUT, QUERY_TIMEOUT_MS)
-				  : errno == EINTR ? 0
-						   : -errno;
-
-			if (err)
-				return err;
-			continue;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static int send_req(int fd, struct json_object *req)
 {
 	size_t len;
 	const char *s = json_object_to_json_string_length(req, JSON_C_TO_STRING_PLAIN, &len);
-	uint8_t *buf;
-	int err;
 
-	if (!s)
-		return -ENOMEM;
-	/* one send for prefix and payload: two would meet Nagle and delayed ACK */
-	buf = malloc(PE_LPM_HDR + len);
-	if (!buf)
-		return -ENOMEM;
-	pe_lpm_put_hdr(buf, (uint32_t)len);
-	memcpy(buf + PE_LPM_HDR, s, len);
-	err = send_all(fd, buf, PE_LPM_HDR + len);
-	free(buf);
-	return err;
+	return s ? pe_lpm_send_sock(fd, s, len, QUERY_TIMEOUT_MS) : -ENOMEM;
 }
 
 /* Reads one answer frame and parses it into *reply. 0 or -errno with the reason in why. */
@@ -128,48 +80,12 @@ static int recv_reply(int fd, struct json_object **reply, char *why, size_t whyl
 	uint8_t rbuf[4096];
 	const void *msg;
 	size_t len;
-	int r;
+	int r = pe_lpm_dec_init(&d, PE_REGISTRY_MSG_MAX);
 
-	pe_lpm_dec_init(&d, PE_REGISTRY_MSG_MAX);
-	for (;;) {
-		ssize_t n;
-
-		r = pe_lpm_next(&d, &msg, &len);
-		if (r == 1)
-			break;
-		if (r == PE_LPM_TOOBIG) {
-			snprintf(why, whylen, "message length prefix larger than %u", d.max_len);
-			r = -EPROTO;
-			goto out;
-		}
-		if (r != PE_LPM_PARTIAL) {
-			snprintf(why, whylen, "out of memory");
-			goto out;
-		}
-		r = wait_fd(fd, POLLIN, QUERY_TIMEOUT_MS);
-		if (r) {
-			if (r == -ETIMEDOUT)
-				snprintf(why, whylen, "no message within %d ms", QUERY_TIMEOUT_MS);
-			else
-				snprintf(why, whylen, "poll: %s", strerror(-r));
-			goto out;
-		}
-		n = recv(fd, rbuf, sizeof(rbuf), MSG_DONTWAIT);
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n <= 0) {
-			bool partial = d.hdr_have || d.have || d.need;
-
-			r = n < 0 ? -errno : -ECONNRESET;
-			snprintf(why, whylen, "%s",
-				 n < 0	   ? strerror(errno)
-				 : partial ? "truncated message (connection closed mid-message)"
-					   : "connection closed");
-			goto out;
-		}
-		pe_lpm_push(&d, rbuf, (size_t)n);
-	}
-	{
+	if (!r)
+		r = pe_lpm_recv_sock(fd, &d, rbuf, sizeof(rbuf), QUERY_TIMEOUT_MS, &msg, &len, why,
+				     whylen);
+	if (!r) {
 		struct json_tokener *tok = json_tokener_new();
 		struct json_object *e;
 
@@ -185,12 +101,9 @@ static int recv_reply(int fd, struct json_object **reply, char *why, size_t whyl
 					 ? json_object_get_string(e)
 					 : "?");
 			r = -EPROTO;
-		} else {
-			r = 0;
 		}
 		json_tokener_free(tok);
 	}
-out:
 	pe_lpm_dec_free(&d);
 	return r;
 }
@@ -213,12 +126,13 @@ int pe_registry_query(const char *host, uint16_t port, const char *name, size_t 
 		return n;
 	}
 	for (i = 0; i < n; i++) {
+		struct pollfd p;
+
 		fd = pe_sock_connect(&addrs[i], NULL);
 		if (fd < 0)
 			continue;
-		err = wait_fd(fd, POLLOUT, CONNECT_TIMEOUT_MS);
-		if (!err)
-			err = pe_sock_error(fd);
+		p = (struct pollfd){ fd, POLLOUT, 0 };
+		err = poll(&p, 1, CONNECT_TIMEOUT_MS) == 1 ? pe_sock_error(fd) : -ETIMEDOUT;
 		if (!err)
 			break;
 		close(fd);
