@@ -20,6 +20,8 @@
  * At most one answer goes past the mark, so a connection holds at most this plus one list. */
 #define REG_SNDQ_HIGH (1u << 20)
 #define REG_SNDQ_LOW  (256u << 10)
+/* A connection keeps its assembly buffer between requests up to this size. */
+#define REG_KEEP_BUF (64u << 10)
 
 struct entry {
 	char *name;
@@ -38,9 +40,10 @@ struct rconn {
 	 * (a copy of the rest of one received chunk, at most the loop's buffer size). */
 	uint8_t *held;
 	size_t held_len;
-	bool paused;  /* not reading until the answers drain */
-	bool eof;     /* the peer finished sending while paused: finish after the held requests */
-	bool closing; /* answered what it will answer; closing */
+	size_t counted; /* bytes of r->pending that are this connection's */
+	bool paused;	/* not reading until the answers drain */
+	bool eof;	/* the peer finished sending while paused: finish after the held requests */
+	bool closing;	/* answered what it will answer; closing */
 };
 
 struct pe_registry {
@@ -50,6 +53,7 @@ struct pe_registry {
 	_Atomic(struct pe_workers *) w; /* set once serving; read by pe_registry_stop */
 	atomic_int stopping;
 	atomic_uint nconns;
+	size_t pending;	    /* assembly buffers and held bytes of every connection (loop thread) */
 	pthread_mutex_t mu; /* the entries: written on the loop, counted from anywhere */
 	struct entry *e;
 	size_t n, cap;
@@ -217,6 +221,16 @@ static int handle(struct rconn *rc, const void *msg, size_t len)
 	return err;
 }
 
+/* Brings rc's share of r->pending up to date. Returns false when the total is over the bound. */
+static bool account(struct rconn *rc)
+{
+	size_t now = rc->dec.cap + rc->held_len;
+
+	rc->r->pending = rc->r->pending - rc->counted + now;
+	rc->counted = now;
+	return rc->r->pending <= rc->r->o.pending_max_bytes;
+}
+
 static void hold(struct rconn *rc)
 {
 	uint8_t *h = NULL;
@@ -233,6 +247,7 @@ static void hold(struct rconn *rc)
 	rc->held = h;
 	rc->held_len = rc->dec.in_len;
 	rc->dec.in_len = 0;
+	account(rc); /* at most one receive buffer: not refused */
 	rc->paused = true;
 	pe_conn_pause_recv(rc->c, true);
 	pe_conn_want_writable(rc->c);
@@ -255,8 +270,19 @@ static void serve(struct rconn *rc)
 			return;
 		}
 		n = pe_lpm_next(&rc->dec, &msg, &len);
-		if (n == PE_LPM_PARTIAL)
+		if (n == PE_LPM_PARTIAL) {
+			if (account(rc))
+				return;
+			snprintf(why, sizeof(why),
+				 "registry busy: more than %zu bytes of requests in progress",
+				 r->o.pending_max_bytes);
+			pe_lpm_dec_free(&rc->dec);
+			account(rc);
+			send_error(rc, why);
+			rlog(r, why);
+			finish(rc);
 			return;
+		}
 		if (n == PE_LPM_TOOBIG) {
 			snprintf(why, sizeof(why), "message length prefix larger than %u",
 				 rc->dec.max_len);
@@ -273,6 +299,10 @@ static void serve(struct rconn *rc)
 			     (uint64_t)r->o.msg_timeout_ms * 1000000ull);
 		if (handle(rc, msg, len))
 			finish(rc);
+		if (rc->dec.cap > REG_KEEP_BUF) { /* msg is answered: its buffer may go */
+			pe_lpm_dec_free(&rc->dec);
+			account(rc);
+		}
 	}
 }
 
@@ -337,6 +367,7 @@ static void peer_done(struct rconn *rc)
 static void on_writable(struct pe_conn *c)
 {
 	struct rconn *rc = pe_conn_data(c);
+	size_t len;
 	uint8_t *h;
 
 	if (!rc || rc->closing || !rc->paused)
@@ -346,9 +377,11 @@ static void on_writable(struct pe_conn *c)
 		return;
 	}
 	h = rc->held;
+	len = rc->held_len;
 	rc->held = NULL;
+	rc->held_len = 0; /* the decoder has these bytes now */
 	rc->paused = false;
-	pe_lpm_push(&rc->dec, h, rc->held_len);
+	pe_lpm_push(&rc->dec, h, len);
 	serve(rc); /* may hold again: it copies the rest before h goes */
 	free(h);
 	if (rc->paused || rc->closing)
@@ -385,6 +418,7 @@ static void on_close(struct pe_conn *c, int err)
 	pe_timer_disarm(pe_conn_loop(c), &rc->deadline);
 	pe_lpm_dec_free(&rc->dec);
 	free(rc->held);
+	rc->r->pending -= rc->counted;
 	atomic_fetch_sub(&rc->r->nconns, 1);
 	free(rc);
 }
@@ -412,6 +446,8 @@ struct pe_registry *pe_registry_open(const struct pe_registry_opts *o)
 		r->o.msg_timeout_ms = 30000;
 	if (r->o.max_conns < 0)
 		r->o.max_conns = 0;
+	if (!r->o.pending_max_bytes)
+		r->o.pending_max_bytes = 256u << 20;
 	pthread_mutex_init(&r->mu, NULL);
 	if (o->bind && *o->bind) {
 		char port[8];

@@ -26,6 +26,10 @@ struct pe_registry_opts {
 	bool no_fallback;   /* as in pe_loop_opts: fail instead of falling back to epoll */
 	int msg_timeout_ms; /* each whole request must arrive within this after the connection
 			     * opened or the previous answer; 0 = 30000 */
+	/* Memory all connections together may hold for requests not yet complete (a request's
+	 * whole length is reserved when its prefix arrives); a request that would go past it is
+	 * refused with {"error": "registry busy: ..."} and its connection closed. 0 = 256 MiB. */
+	size_t pending_max_bytes;
 };
 
 struct pe_registry;

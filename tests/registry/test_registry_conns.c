@@ -289,3 +289,82 @@ ParameterizedTest(enum pe_backend *b, registry_conns, pipelined_requests_answere
 	wait_conns(r, 0);
 	pe_registry_close(r);
 }
+
+static void send_prefix(int fd, uint32_t len, const char *start)
+{
+	uint8_t hdr[PE_LPM_HDR];
+
+	pe_lpm_put_hdr(hdr, len);
+	cr_assert_eq(send(fd, hdr, sizeof(hdr), MSG_NOSIGNAL), (ssize_t)sizeof(hdr));
+	cr_assert_eq(send(fd, start, strlen(start), MSG_NOSIGNAL), (ssize_t)strlen(start));
+}
+
+/* Reads one answer frame; returns its text (caller frees) or NULL when the connection ended. */
+static char *read_answer(int fd)
+{
+	uint8_t hdr[PE_LPM_HDR];
+	char *s;
+	uint32_t n;
+
+	if (recv(fd, hdr, sizeof(hdr), MSG_WAITALL) != (ssize_t)sizeof(hdr))
+		return NULL;
+	n = pe_lpm_get_hdr(hdr);
+	s = calloc(1, n + 1);
+	cr_assert(s);
+	cr_assert_eq(recv(fd, s, n, MSG_WAITALL), (ssize_t)n);
+	return s;
+}
+
+/* Requests in progress share one bound: with 1 MiB, a second 600 kB request is refused while
+ * the first is unfinished, and accepted once the first is answered (its buffer gone). */
+ETEST_BACKENDS(registry_conns, unfinished_requests_share_one_bound)
+ParameterizedTest(enum pe_backend *b, registry_conns, unfinished_requests_share_one_bound)
+{
+	enum { LEN = 600000 };
+	struct pe_registry_opts o = { .sz = sizeof(o),
+				      .bind = "127.0.0.1",
+				      .backend = *b,
+				      .no_fallback = true,
+				      .pending_max_bytes = 1u << 20,
+				      .msg_timeout_ms = 5000 };
+	struct pe_registry *r = pe_registry_open(&o);
+	const char *start = "{\"name\":\"big\",\"pad\":\"";
+	char *rest = malloc(LEN), *ans;
+	size_t k = LEN - strlen(start);
+	int a, c2, c3;
+
+	cr_assert(r && rest);
+	cr_assert_eq(pe_registry_start(r), 0);
+	memset(rest, 'x', k);
+	rest[k - 2] = '"';
+	rest[k - 1] = '}';
+	a = connect_to(pe_registry_port(r));
+	send_prefix(a, LEN, start);
+	usleep(100000);
+	c2 = connect_to(pe_registry_port(r));
+	send_prefix(c2, LEN, start);
+	ans = read_answer(c2);
+	cr_assert(ans, "no answer to the request over the bound");
+	cr_expect_str_eq(ans, "{\"error\":\"registry busy: more than 1048576 bytes of requests in "
+			      "progress\"}");
+	free(ans);
+	cr_expect_null(read_answer(c2), "closed after the refusal");
+	close(c2);
+	cr_assert_eq(send(a, rest, k, MSG_NOSIGNAL), (ssize_t)k);
+	ans = read_answer(a);
+	cr_assert(ans);
+	cr_expect(strstr(ans, "\"count\":1,") && strstr(ans, "\"name\":\"big\""), "%s", ans);
+	free(ans);
+	c3 = connect_to(pe_registry_port(r));
+	send_prefix(c3, LEN, start);
+	cr_assert_eq(send(c3, rest, k, MSG_NOSIGNAL), (ssize_t)k);
+	ans = read_answer(c3);
+	cr_assert(ans);
+	cr_expect(strstr(ans, "\"count\":2,"), "%s", ans);
+	free(ans);
+	close(a);
+	close(c3);
+	free(rest);
+	wait_conns(r, 0);
+	pe_registry_close(r);
+}
