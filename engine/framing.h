@@ -76,4 +76,15 @@ long pe_lpm_feed(struct pe_lpm_dec *d, const void *data, size_t len, pe_lpm_fn f
 void pe_lpm_push(struct pe_lpm_dec *d, const void *data, size_t len);
 int pe_lpm_next(struct pe_lpm_dec *d, const void **msg, size_t *msg_len);
 
+/* Blocking I/O of whole messages on a socket (blocking or not), each wait for the socket at most
+ * timeout_ms. Sends prefix and payload in one send: 0, or -EMSGSIZE (len above UINT32_MAX),
+ * -ENOMEM, -ETIMEDOUT, -EPIPE, ... */
+int pe_lpm_send_sock(int fd, const void *payload, size_t len, int timeout_ms);
+/* Receives one message through d, reading into rbuf: 0 with *msg and *msg_len (valid until the
+ * next call), or -errno with the reason in err: -ETIMEDOUT "no message within N ms",
+ * -ECONNRESET "connection closed" or "truncated message (connection closed mid-message)",
+ * -EPROTO "message length prefix larger than MAX", -ENOMEM, or recv's error. */
+int pe_lpm_recv_sock(int fd, struct pe_lpm_dec *d, uint8_t *rbuf, size_t rbuf_len, int timeout_ms,
+		     const void **msg, size_t *msg_len, char *err, size_t errlen);
+
 #endif

@@ -279,12 +279,16 @@ struct pe_listen_opts {
 	bool reuseport; /* SO_REUSEPORT: one listener per worker on the same port */
 	bool v6only;	/* IPV6_V6ONLY=1 on [::]; default dual stack */
 	void *data;	/* pe_listener_data() */
+	/* Takes each accepted socket instead of opening a connection on the loop: the callee owns
+	 * fd (SOCK_CLOEXEC; non-blocking or not by backend) and no byte of it has been read. For
+	 * handing sockets to threads that serve them their own way. conn may then be NULL. */
+	void (*on_accept)(struct pe_listener *ls, int fd);
 };
 
 /* Listens on addr (pe_addr_any() for every address; port 0 picks one: see
- * pe_listener_addr()) and accepts into connections that get on_open. Returns 0 with *out set,
- * or -errno (-EADDRINUSE, -EACCES, -EINVAL no conn opts or cbs, or a conn sz too small to
- * hold cbs; -ENOMEM). */
+ * pe_listener_addr()) and accepts into connections that get on_open (or hands the sockets to
+ * on_accept). Returns 0 with *out set, or -errno (-EADDRINUSE, -EACCES, -EINVAL no on_accept
+ * and no conn opts or cbs, or a conn sz too small to hold cbs; -ENOMEM). */
 int pe_listen(struct pe_loop *l, const struct pe_addr *addr, const struct pe_listen_opts *o,
 	      struct pe_listener **out);
 /* Same with an existing listening socket, which the loop then owns (closes). */

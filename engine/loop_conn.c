@@ -85,8 +85,14 @@ static void conn_open(struct pe_conn *c)
 
 struct pe_conn *pe__conn_accepted(struct pe_listener *ls, int fd)
 {
-	struct pe_conn *c = conn_new(ls->loop, fd, &ls->conn);
+	struct pe_conn *c;
 
+	if (ls->on_accept) {
+		ls->loop->st.accepted++;
+		ls->on_accept(ls, fd);
+		return NULL;
+	}
+	c = conn_new(ls->loop, fd, &ls->conn);
 	if (!c) {
 		close(fd);
 		return NULL;

@@ -108,6 +108,7 @@ struct pe_listener {
 	bool closing;
 	struct pe_conn_opts conn;
 	void *data;
+	void (*on_accept)(struct pe_listener *ls, int fd); /* NULL: accept into connections */
 	struct pe_src src;
 	struct pe_listener *next, *prev;
 	unsigned refs; /* 1 while open + 1 per accepted connection + backend holds */

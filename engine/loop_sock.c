@@ -33,19 +33,26 @@ int pe_listen_fd(struct pe_loop *l, int fd, const struct pe_listen_opts *o,
 		 struct pe_listener **out)
 {
 	struct pe_listener *ls;
+	void (*on_accept)(struct pe_listener *, int) = NULL;
 	int err;
 
-	if (!o || !o->conn || !PE_OPTS_HAS(o->conn, struct pe_conn_opts, cbs) || !o->conn->cbs ||
-	    fd < 0)
+	if (o && PE_OPTS_HAS(o, struct pe_listen_opts, on_accept))
+		on_accept = o->on_accept;
+	if (!o || fd < 0 ||
+	    (!on_accept &&
+	     (!o->conn || !PE_OPTS_HAS(o->conn, struct pe_conn_opts, cbs) || !o->conn->cbs)))
 		return -EINVAL;
 	ls = calloc(1, sizeof(*ls));
 	if (!ls)
 		return -ENOMEM;
 	ls->loop = l;
 	ls->fd = fd;
-	memcpy(&ls->conn, o->conn, o->conn->sz < sizeof(ls->conn) ? o->conn->sz : sizeof(ls->conn));
+	if (o->conn)
+		memcpy(&ls->conn, o->conn,
+		       o->conn->sz < sizeof(ls->conn) ? o->conn->sz : sizeof(ls->conn));
 	ls->conn.bind = NULL;
 	ls->data = o->sz > offsetof(struct pe_listen_opts, data) ? o->data : NULL;
+	ls->on_accept = on_accept;
 	ls->src = (struct pe_src){ PE_SRC_LISTEN, ls };
 	ls->refs = 1;
 	err = l->ops->listen_start(ls);
@@ -67,16 +74,17 @@ int pe_listen(struct pe_loop *l, const struct pe_addr *addr, const struct pe_lis
 	struct pe_sock_opts so = { .sz = sizeof(so) };
 	int fd, err;
 
-	if (!o || !o->conn || !PE_OPTS_HAS(o->conn, struct pe_conn_opts, cbs) || !o->conn->cbs ||
-	    !addr)
+	if (!o || !addr)
 		return -EINVAL;
 	so.backlog = o->backlog;
 	so.reuseport = o->reuseport;
 	so.v6only = o->v6only;
 	/* On the listener, before listen(): accepted sockets inherit the buffer sizes, and the
 	 * window scale offered in the SYN-ACK already follows the receive buffer. */
-	so.sndbuf_bytes = o->conn->sndbuf_bytes;
-	so.rcvbuf_bytes = o->conn->rcvbuf_bytes;
+	if (o->conn) {
+		so.sndbuf_bytes = o->conn->sndbuf_bytes;
+		so.rcvbuf_bytes = o->conn->rcvbuf_bytes;
+	}
 	fd = pe_sock_listen(addr, &so);
 	if (fd < 0)
 		return fd;

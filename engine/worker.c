@@ -10,6 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#define PE_WORKERS_HAS(o, m)                                                                       \
+	((o)->sz >= offsetof(struct pe_service_opts, m) + sizeof(((struct pe_service_opts *)0)->m))
+
 struct pe_worker {
 	struct pe_workers *w;
 	unsigned idx;
@@ -211,4 +214,24 @@ void pe_workers_stats(const struct pe_workers *w, struct pe_loop_stats *sum)
 			pe_loop_stats_add(sum, &w->wk[i].final);
 	}
 	pthread_mutex_unlock(&mw->mu);
+}
+
+static int serve_setup(struct pe_loop *l, unsigned idx, void *arg)
+{
+	const struct pe_service_opts *o = arg;
+	struct pe_listener *ls;
+
+	(void)idx;
+	return pe_listen_fd(l, o->lfd, o->listen, &ls);
+}
+
+int pe_workers_serve(struct pe_workers **out, const struct pe_service_opts *o)
+{
+	struct pe_workers_opts wo = { .sz = sizeof(wo), .count = 1, .setup = serve_setup };
+
+	if (!o || !PE_WORKERS_HAS(o, listen) || !o->listen || o->lfd < 0)
+		return -EINVAL;
+	wo.loop = o->loop;
+	wo.arg = (void *)o; /* read only by setup, which runs before pe_workers_start returns */
+	return pe_workers_start(out, &wo);
 }

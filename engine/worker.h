@@ -1,6 +1,7 @@
 /* Worker threads: N threads, each with its own loop (shared-nothing: each opens its own
  * SO_REUSEPORT listener or its own connections in setup), per-worker counters summed by the
- * reader without atomics. */
+ * reader without atomics. A service (pe_workers_serve) is one such worker whose loop accepts:
+ * the acceptor of `pkteng server` and `pkteng registry`. */
 #ifndef PKTENG_ENGINE_WORKER_H
 #define PKTENG_ENGINE_WORKER_H
 
@@ -42,5 +43,21 @@ struct pe_loop *pe_workers_loop(const struct pe_workers *w, unsigned idx);
 /* sum = the counters of every worker, read now (each written only by its own thread; a worker
  * that ended contributes its final counters). */
 void pe_workers_stats(const struct pe_workers *w, struct pe_loop_stats *sum);
+
+/* A service: one worker thread whose loop listens on lfd (a listening socket, e.g. from
+ * pe_sock_listen) with the listener options `listen`: either the connections are served on
+ * that loop (listen->conn), or each accepted socket goes to listen->on_accept on the loop's
+ * thread, where the service applies its own admission. Stop, join and free it as any
+ * pe_workers (stoppable from a signal handler). */
+struct pe_service_opts {
+	size_t sz;
+	int lfd;
+	const struct pe_loop_opts *loop;     /* NULL = defaults */
+	const struct pe_listen_opts *listen; /* required; its data is pe_listener_data() */
+};
+/* Returns 0 with *out set and lfd owned by the service's loop (closed with it), or -errno
+ * (-EINVAL no listen options or a bad lfd, the loop's open error) with lfd still the
+ * caller's. */
+int pe_workers_serve(struct pe_workers **out, const struct pe_service_opts *o);
 
 #endif

@@ -1,21 +1,27 @@
-/* The client registry server and client. Each connection gets its own thread (started, and
- * joined at close); every request and answer is one length-prefixed JSON frame, so a list of
- * any size arrives whole, and json-c does all the escaping. */
+/* The client registry server, on one engine loop: every connection is a pe_conn with its own
+ * frame decoder and a deadline for each whole request; requests are answered from the loop, so
+ * an idle connection costs a few hundred bytes and no thread. */
 #include "registry/registry.h"
 
 #include <errno.h>
 #include <json-c/json.h>
-#include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "engine/addr.h"
-#include "workload/ctl.h"
-#include "workload/proto.h"
+#include "engine/framing.h"
+#include "engine/worker.h"
+
+/* Answers queued on one connection before it stops reading requests (a client that sends
+ * requests but never reads the answers); it resumes when the queue has drained to REG_SNDQ_LOW.
+ * At most one answer goes past the mark, so a connection holds at most this plus one list. */
+#define REG_SNDQ_HIGH (1u << 20)
+#define REG_SNDQ_LOW  (256u << 10)
+/* A connection keeps its assembly buffer between requests up to this size. */
+#define REG_KEEP_BUF (64u << 10)
 
 struct entry {
 	char *name;
@@ -26,76 +32,37 @@ struct entry {
 
 struct rconn {
 	struct pe_registry *r;
-	int fd;
-	pthread_t thr;
-	bool done;
-	struct rconn *next;
+	struct pe_conn *c;
+	struct pe_lpm_dec dec;
+	struct pe_timer deadline; /* the next whole request must arrive before it fires */
+	struct pe_addr peer;
+	/* Request bytes not yet decoded while the connection waits for its answers to drain
+	 * (a copy of the rest of one received chunk, at most the loop's buffer size). */
+	uint8_t *held;
+	size_t held_len;
+	size_t counted; /* bytes of r->pending that are this connection's */
+	bool paused;	/* not reading until the answers drain */
+	bool eof;	/* the peer finished sending while paused: finish after the held requests */
+	bool closing;	/* answered what it will answer; closing */
 };
 
 struct pe_registry {
 	struct pe_registry_opts o;
-	int lfd, efd;
+	int lfd; /* until the serving loop owns it */
 	uint16_t port;
-	pthread_t thr;
-	bool thr_started;
-	volatile int stopping;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	_Atomic(struct pe_workers *) w; /* set once serving; read by pe_registry_stop */
+	atomic_int stopping;
+	atomic_uint nconns;
+	size_t pending;	    /* assembly buffers and held bytes of every connection (loop thread) */
+	pthread_mutex_t mu; /* the entries: written on the loop, counted from anywhere */
 	struct entry *e;
 	size_t n, cap;
-	struct rconn *conns;
-	unsigned nconns;
 };
 
-int pe_registry_check_name(const char *name, size_t len, char *why, size_t whylen)
+static void rlog(struct pe_registry *r, const char *msg)
 {
-	const unsigned char *p = (const unsigned char *)name;
-	size_t i = 0;
-
-	if (!len) {
-		if (why)
-			snprintf(why, whylen, "name is empty");
-		return -EINVAL;
-	}
-	if (len > PE_REGISTRY_NAME_MAX) {
-		if (why)
-			snprintf(why, whylen, "name is %zu bytes, longer than %d", len,
-				 PE_REGISTRY_NAME_MAX);
-		return -ENAMETOOLONG;
-	}
-	while (i < len) {
-		unsigned c = p[i], n, k;
-		uint32_t cp;
-
-		if (!c) {
-			if (why)
-				snprintf(why, whylen, "name contains a NUL byte at %zu", i);
-			return -EINVAL;
-		}
-		n = c < 0x80		 ? 0
-		    : (c & 0xe0) == 0xc0 ? 1
-		    : (c & 0xf0) == 0xe0 ? 2
-		    : (c & 0xf8) == 0xf0 ? 3
-					 : 9;
-		if (n == 9 || i + n >= len + (n ? 0 : 1))
-			goto bad;
-		cp = n ? c & (0x3f >> n) : c;
-		for (k = 1; k <= n; k++) {
-			if (i + k >= len || (p[i + k] & 0xc0) != 0x80)
-				goto bad;
-			cp = cp << 6 | (p[i + k] & 0x3f);
-		}
-		/* overlong forms, surrogates, beyond U+10FFFF */
-		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-			goto bad;
-		i += n + 1;
-	}
-	return 0;
-bad:
-	if (why)
-		snprintf(why, whylen, "name is not valid UTF-8 (byte %zu)", i);
-	return -EINVAL;
+	if (r->o.log)
+		fprintf(stderr, "pkteng registry: %s\n", msg);
 }
 
 static struct json_object *list_json(struct pe_registry *r)
@@ -117,30 +84,87 @@ static struct json_object *list_json(struct pe_registry *r)
 	return o;
 }
 
-static int send_obj(struct pe_ctl *c, struct json_object *o)
+static void free_buf(struct pe_conn *c, void *arg, int err)
+{
+	(void)c;
+	(void)err;
+	free(arg);
+}
+
+/* Queues o as one frame: prefix and payload in one owned buffer, handed to the loop without a
+ * copy. Returns 0 or -errno. */
+static int send_obj(struct rconn *rc, struct json_object *o)
 {
 	size_t len;
 	const char *s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
+	uint8_t *buf;
+	int err;
 
-	return s ? pe_ctl_send_raw(c, s, len) : -ENOMEM;
+	if (!s || len > PE_REGISTRY_MSG_MAX)
+		return s ? -EMSGSIZE : -ENOMEM;
+	buf = malloc(PE_LPM_HDR + len);
+	if (!buf)
+		return -ENOMEM;
+	pe_lpm_put_hdr(buf, (uint32_t)len);
+	memcpy(buf + PE_LPM_HDR, s, len);
+	err = pe_conn_send_ref(rc->c, buf, PE_LPM_HDR + len, free_buf, buf);
+	if (err)
+		free(buf);
+	return err;
 }
 
-static int send_error(struct pe_ctl *c, const char *msg)
+static int send_error(struct rconn *rc, const char *msg)
 {
 	struct json_object *o = json_object_new_object();
 	int err;
 
 	json_object_object_add(o, "error", json_object_new_string(msg));
-	err = send_obj(c, o);
+	err = send_obj(rc, o);
 	json_object_put(o);
 	return err;
 }
 
+/* Sends what is queued (the last answer or error), then closes; the deadline still bounds a
+ * peer that never closes its side. */
+static void finish(struct rconn *rc)
+{
+	rc->closing = true;
+	if (pe_conn_shutdown(rc->c))
+		pe_conn_close(rc->c, 0, false);
+}
+
+static int add_entry(struct pe_registry *r, const char *s, size_t n, const struct pe_addr *peer)
+{
+	struct entry e = { .name_len = n, .port = pe_addr_port(peer) };
+
+	e.name = malloc(n + 1);
+	if (!e.name)
+		return -ENOMEM;
+	memcpy(e.name, s, n + 1);
+	pe_addr_format_ip(peer, e.addr, sizeof(e.addr));
+	pthread_mutex_lock(&r->mu);
+	if (r->n == r->cap) {
+		size_t ncap = r->cap ? r->cap * 2 : 64;
+		struct entry *ne = realloc(r->e, ncap * sizeof(*ne));
+
+		if (!ne) {
+			pthread_mutex_unlock(&r->mu);
+			free(e.name);
+			return -ENOMEM;
+		}
+		r->e = ne;
+		r->cap = ncap;
+	}
+	r->e[r->n++] = e;
+	pthread_mutex_unlock(&r->mu);
+	return 0;
+}
+
 /* One request: {"name": "..."} registers (and answers the list unless "list": false); {}
  * answers the list. Returns 0 to keep the connection, -errno to close it. */
-static int handle(struct pe_registry *r, struct pe_ctl *c, const struct pe_addr *peer,
-		  const void *msg, size_t len)
+static int handle(struct rconn *rc, const void *msg, size_t len)
 {
+	struct pe_registry *r = rc->r;
 	struct json_tokener *tok = json_tokener_new();
 	struct json_object *req = tok ? json_tokener_parse_ex(tok, msg, (int)len) : NULL,
 			   *name = NULL;
@@ -149,14 +173,13 @@ static int handle(struct pe_registry *r, struct pe_ctl *c, const struct pe_addr 
 	struct json_object *ans, *lv;
 	bool want_list = true;
 	char why[128];
-	int err = 0;
+	int err;
 
 	json_tokener_free(tok);
 	if (!req || !complete || !json_object_is_type(req, json_type_object)) {
 		json_object_put(req);
-		if (r->o.log)
-			fprintf(stderr, "pkteng registry: request is not a JSON object\n");
-		send_error(c, "request is not a JSON object");
+		rlog(r, "request is not a JSON object");
+		send_error(rc, "request is not a JSON object");
 		return -EPROTO;
 	}
 	if (json_object_object_get_ex(req, "list", &lv))
@@ -164,137 +187,249 @@ static int handle(struct pe_registry *r, struct pe_ctl *c, const struct pe_addr 
 	if (json_object_object_get_ex(req, "name", &name)) {
 		const char *s;
 		size_t n;
-		struct entry e;
 
 		if (!json_object_is_type(name, json_type_string)) {
-			send_error(c, "\"name\" must be a string");
 			json_object_put(req);
-			return 0;
+			return send_error(rc, "\"name\" must be a string");
 		}
 		s = json_object_get_string(name);
 		n = (size_t)json_object_get_string_len(name);
 		if (pe_registry_check_name(s, n, why, sizeof(why))) {
-			if (r->o.log)
-				fprintf(stderr, "pkteng registry: refused a name: %s\n", why);
-			send_error(c, why);
-			json_object_put(req);
-			return 0;
-		}
-		memset(&e, 0, sizeof(e));
-		e.name = malloc(n + 1);
-		if (!e.name) {
-			json_object_put(req);
-			return -ENOMEM;
-		}
-		memcpy(e.name, s, n + 1);
-		e.name_len = n;
-		pe_addr_format_ip(peer, e.addr, sizeof(e.addr));
-		e.port = pe_addr_port(peer);
-		pthread_mutex_lock(&r->mu);
-		if (r->n == r->cap) {
-			size_t ncap = r->cap ? r->cap * 2 : 64;
-			struct entry *ne = realloc(r->e, ncap * sizeof(*ne));
+			char line[160];
 
-			if (!ne) {
-				pthread_mutex_unlock(&r->mu);
-				free(e.name);
-				json_object_put(req);
-				return -ENOMEM;
-			}
-			r->e = ne;
-			r->cap = ncap;
+			snprintf(line, sizeof(line), "refused a name: %s", why);
+			rlog(r, line);
+			json_object_put(req);
+			return send_error(rc, why);
 		}
-		r->e[r->n++] = e;
-		pthread_mutex_unlock(&r->mu);
+		err = add_entry(r, s, n, &rc->peer);
+		if (err) {
+			json_object_put(req);
+			return err;
+		}
 	}
 	json_object_put(req);
+	/* only the loop's thread writes the entries: reading them here needs no lock */
 	if (want_list) {
-		pthread_mutex_lock(&r->mu);
 		ans = list_json(r);
-		pthread_mutex_unlock(&r->mu);
 	} else {
 		ans = json_object_new_object();
-		pthread_mutex_lock(&r->mu);
 		json_object_object_add(ans, "count", json_object_new_int64((int64_t)r->n));
-		pthread_mutex_unlock(&r->mu);
 	}
-	err = send_obj(c, ans);
+	err = send_obj(rc, ans);
 	json_object_put(ans);
 	return err;
 }
 
-static void *conn_thread(void *arg)
+/* Brings rc's share of r->pending up to date. Returns false when the total is over the bound. */
+static bool account(struct rconn *rc)
 {
-	struct rconn *rc = arg;
-	struct pe_registry *r = rc->r;
-	struct pe_ctl c;
-	struct pe_addr peer;
-	char why[160];
+	size_t now = rc->dec.cap + rc->held_len;
 
-	if (pe_sock_peer(rc->fd, &peer))
-		memset(&peer, 0, sizeof(peer));
-	pe_ctl_open(&c, rc->fd, 30000);
-	pe_lpm_dec_free(&c.dec);
-	pe_lpm_dec_init(&c.dec, PE_REGISTRY_MSG_MAX);
-	while (!r->stopping) {
+	rc->r->pending = rc->r->pending - rc->counted + now;
+	rc->counted = now;
+	return rc->r->pending <= rc->r->o.pending_max_bytes;
+}
+
+static void hold(struct rconn *rc)
+{
+	uint8_t *h = NULL;
+
+	if (rc->dec.in_len) {
+		h = malloc(rc->dec.in_len);
+		if (!h) {
+			pe_conn_close(rc->c, -ENOMEM, false);
+			return;
+		}
+		memcpy(h, rc->dec.in, rc->dec.in_len);
+	}
+	free(rc->held);
+	rc->held = h;
+	rc->held_len = rc->dec.in_len;
+	rc->dec.in_len = 0;
+	account(rc); /* at most one receive buffer: not refused */
+	rc->paused = true;
+	pe_conn_pause_recv(rc->c, true);
+	pe_conn_want_writable(rc->c);
+}
+
+/* Answers every whole request pushed into the decoder, or holds the rest when the answers
+ * queued so far reach REG_SNDQ_HIGH. */
+static void serve(struct rconn *rc)
+{
+	struct pe_registry *r = rc->r;
+	char why[96];
+
+	while (!rc->closing) {
 		const void *msg;
 		size_t len;
-		int err = pe_ctl_recv_frame(&c, &msg, &len, why, sizeof(why));
+		int n;
 
-		if (err) {
-			if (err == -EPROTO) {
-				send_error(&c, why);
-				if (r->o.log)
-					fprintf(stderr, "pkteng registry: %s\n", why);
-			} else if (err != -ECONNRESET && r->o.log) {
-				fprintf(stderr, "pkteng registry: %s\n", why);
-			} else if (strstr(why, "truncated") && r->o.log) {
-				fprintf(stderr, "pkteng registry: %s\n", why);
-			}
-			break;
+		if (pe_conn_queued(rc->c) >= REG_SNDQ_HIGH) {
+			hold(rc);
+			return;
 		}
-		if (handle(r, &c, &peer, msg, len))
-			break;
+		n = pe_lpm_next(&rc->dec, &msg, &len);
+		if (n == PE_LPM_PARTIAL) {
+			if (account(rc))
+				return;
+			snprintf(why, sizeof(why),
+				 "registry busy: more than %zu bytes of requests in progress",
+				 r->o.pending_max_bytes);
+			pe_lpm_dec_free(&rc->dec);
+			account(rc);
+			send_error(rc, why);
+			rlog(r, why);
+			finish(rc);
+			return;
+		}
+		if (n == PE_LPM_TOOBIG) {
+			snprintf(why, sizeof(why), "message length prefix larger than %u",
+				 rc->dec.max_len);
+			send_error(rc, why);
+			rlog(r, why);
+			finish(rc);
+			return;
+		}
+		if (n != 1) {
+			pe_conn_close(rc->c, n, false);
+			return;
+		}
+		pe_timer_arm(pe_conn_loop(rc->c), &rc->deadline,
+			     (uint64_t)r->o.msg_timeout_ms * 1000000ull);
+		if (handle(rc, msg, len))
+			finish(rc);
+		if (rc->dec.cap > REG_KEEP_BUF) { /* msg is answered: its buffer may go */
+			pe_lpm_dec_free(&rc->dec);
+			account(rc);
+		}
 	}
-	pe_ctl_close(&c);
-	pthread_mutex_lock(&r->mu);
-	rc->done = true;
-	pthread_cond_broadcast(&r->cv);
-	pthread_mutex_unlock(&r->mu);
-	return NULL;
 }
 
-/* Joins the threads of finished connections; with `all`, waits for every one. */
-static void reap(struct pe_registry *r, bool all)
+static void on_deadline(struct pe_loop *l, struct pe_timer *t)
 {
-	struct rconn **pp;
+	struct rconn *rc = t->data;
+	char why[64];
 
-	pthread_mutex_lock(&r->mu);
-	for (;;) {
-		bool waiting = false;
-
-		for (pp = &r->conns; *pp;) {
-			struct rconn *rc = *pp;
-
-			if (rc->done) {
-				*pp = rc->next;
-				pthread_mutex_unlock(&r->mu);
-				pthread_join(rc->thr, NULL);
-				free(rc);
-				pthread_mutex_lock(&r->mu);
-				r->nconns--;
-				pp = &r->conns;
-				continue;
-			}
-			waiting = true;
-			pp = &rc->next;
-		}
-		if (!all || !waiting)
-			break;
-		pthread_cond_wait(&r->cv, &r->mu);
+	(void)l;
+	if (rc->closing) {
+		pe_conn_close(rc->c, -ETIMEDOUT, true);
+		return;
 	}
-	pthread_mutex_unlock(&r->mu);
+	snprintf(why, sizeof(why), "no message within %d ms", rc->r->o.msg_timeout_ms);
+	rlog(rc->r, why);
+	pe_conn_close(rc->c, -ETIMEDOUT, false);
 }
+
+static void on_open(struct pe_conn *c)
+{
+	struct pe_registry *r = pe_listener_data(pe_conn_listener(c));
+	struct rconn *rc = calloc(1, sizeof(*rc));
+
+	if (!rc || pe_lpm_dec_init(&rc->dec, PE_REGISTRY_MSG_MAX)) {
+		free(rc);
+		pe_conn_close(c, -ENOMEM, true);
+		return;
+	}
+	rc->r = r;
+	rc->c = c;
+	if (pe_conn_peer(c, &rc->peer))
+		memset(&rc->peer, 0, sizeof(rc->peer));
+	pe_timer_init(&rc->deadline, on_deadline, rc);
+	pe_conn_set_data(c, rc);
+	atomic_fetch_add(&r->nconns, 1);
+	if (r->o.max_conns && atomic_load(&r->nconns) > (unsigned)r->o.max_conns) {
+		pe_conn_close(c, -EMFILE, true);
+		return;
+	}
+	pe_timer_arm(pe_conn_loop(c), &rc->deadline, (uint64_t)r->o.msg_timeout_ms * 1000000ull);
+}
+
+static void on_data(struct pe_conn *c, const void *data, size_t len)
+{
+	struct rconn *rc = pe_conn_data(c);
+
+	if (!rc || rc->closing)
+		return;
+	pe_lpm_push(&rc->dec, data, len);
+	serve(rc);
+}
+
+/* The peer sent its last byte: answer what is complete, then close (a partial request is
+ * logged, as a truncated message). */
+static void peer_done(struct rconn *rc)
+{
+	if (rc->dec.hdr_have || rc->dec.need)
+		rlog(rc->r, "truncated message (connection closed mid-message)");
+	finish(rc);
+}
+
+static void on_writable(struct pe_conn *c)
+{
+	struct rconn *rc = pe_conn_data(c);
+	size_t len;
+	uint8_t *h;
+
+	if (!rc || rc->closing || !rc->paused)
+		return;
+	if (pe_conn_queued(c) > REG_SNDQ_LOW) {
+		pe_conn_want_writable(c);
+		return;
+	}
+	h = rc->held;
+	len = rc->held_len;
+	rc->held = NULL;
+	rc->held_len = 0; /* the decoder has these bytes now */
+	rc->paused = false;
+	pe_lpm_push(&rc->dec, h, len);
+	serve(rc); /* may hold again: it copies the rest before h goes */
+	free(h);
+	if (rc->paused || rc->closing)
+		return;
+	if (rc->eof)
+		peer_done(rc);
+	else
+		pe_conn_pause_recv(c, false);
+}
+
+static void on_eof(struct pe_conn *c)
+{
+	struct rconn *rc = pe_conn_data(c);
+
+	if (!rc) {
+		pe_conn_close(c, 0, false);
+		return;
+	}
+	if (rc->paused)
+		rc->eof = true;
+	else if (!rc->closing)
+		peer_done(rc);
+}
+
+static void on_close(struct pe_conn *c, int err)
+{
+	struct rconn *rc = pe_conn_data(c);
+
+	if (!rc)
+		return;
+	if (err && err != -ECONNRESET && err != -ETIMEDOUT && err != -ECANCELED && err != -EMFILE &&
+	    !rc->closing)
+		rlog(rc->r, strerror(-err));
+	pe_timer_disarm(pe_conn_loop(c), &rc->deadline);
+	pe_lpm_dec_free(&rc->dec);
+	free(rc->held);
+	rc->r->pending -= rc->counted;
+	atomic_fetch_sub(&rc->r->nconns, 1);
+	free(rc);
+}
+
+static const struct pe_conn_cbs reg_cbs = {
+	.on_open = on_open,
+	.on_data = on_data,
+	.on_eof = on_eof,
+	.on_writable = on_writable,
+	.on_close = on_close,
+};
 
 struct pe_registry *pe_registry_open(const struct pe_registry_opts *o)
 {
@@ -305,11 +440,15 @@ struct pe_registry *pe_registry_open(const struct pe_registry_opts *o)
 
 	if (!r)
 		return NULL;
-	r->o = *o;
-	if (r->o.max_conns <= 0)
-		r->o.max_conns = 256;
+	memcpy(&r->o, o, o->sz < sizeof(r->o) ? o->sz : sizeof(r->o));
+	r->o.sz = sizeof(r->o);
+	if (r->o.msg_timeout_ms <= 0)
+		r->o.msg_timeout_ms = 30000;
+	if (r->o.max_conns < 0)
+		r->o.max_conns = 0;
+	if (!r->o.pending_max_bytes)
+		r->o.pending_max_bytes = 256u << 20;
 	pthread_mutex_init(&r->mu, NULL);
-	pthread_cond_init(&r->cv, NULL);
 	if (o->bind && *o->bind) {
 		char port[8];
 
@@ -322,13 +461,11 @@ struct pe_registry *pe_registry_open(const struct pe_registry_opts *o)
 		err = pe_sock_listen(&a, &so);
 	if (err < 0) {
 		pthread_mutex_destroy(&r->mu);
-		pthread_cond_destroy(&r->cv);
 		free(r);
 		errno = -err;
 		return NULL;
 	}
 	r->lfd = err;
-	r->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (!pe_sock_local(r->lfd, &bound))
 		r->port = pe_addr_port(&bound);
 	return r;
@@ -349,174 +486,72 @@ size_t pe_registry_count(struct pe_registry *r)
 	return n;
 }
 
-int pe_registry_run(struct pe_registry *r)
+unsigned pe_registry_conns(struct pe_registry *r)
 {
-	while (!r->stopping) {
-		struct pollfd p[2] = { { r->lfd, POLLIN, 0 }, { r->efd, POLLIN, 0 } };
-		struct rconn *rc;
-		int fd;
-
-		if (poll(p, 2, 1000) < 0 && errno != EINTR)
-			return -errno;
-		reap(r, false);
-		if (r->stopping || p[1].revents)
-			break;
-		if (!(p[0].revents & POLLIN))
-			continue;
-		pthread_mutex_lock(&r->mu);
-		while ((int)r->nconns >= r->o.max_conns && !r->stopping) {
-			pthread_mutex_unlock(&r->mu);
-			reap(r, false);
-			poll(NULL, 0, 10);
-			pthread_mutex_lock(&r->mu);
-		}
-		pthread_mutex_unlock(&r->mu);
-		fd = accept4(r->lfd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd < 0)
-			continue;
-		rc = calloc(1, sizeof(*rc));
-		if (!rc) {
-			close(fd);
-			continue;
-		}
-		rc->r = r;
-		rc->fd = fd;
-		if (pthread_create(&rc->thr, NULL, conn_thread, rc)) {
-			close(fd);
-			free(rc);
-			continue;
-		}
-		pthread_mutex_lock(&r->mu);
-		rc->next = r->conns;
-		r->conns = rc;
-		r->nconns++;
-		pthread_mutex_unlock(&r->mu);
-	}
-	return 0;
-}
-
-static void *serve_thread(void *arg)
-{
-	pe_registry_run(arg);
-	return NULL;
+	return atomic_load(&r->nconns);
 }
 
 int pe_registry_start(struct pe_registry *r)
 {
-	int err = pthread_create(&r->thr, NULL, serve_thread, r);
+	struct pe_loop_opts lo = { .sz = sizeof(lo),
+				   .backend = r->o.backend,
+				   .no_fallback = r->o.no_fallback };
+	struct pe_conn_opts co = { .sz = sizeof(co),
+				   .cbs = &reg_cbs,
+				   .nodelay = true,
+				   .sndq_max_bytes = 2 * REG_SNDQ_HIGH,
+				   .sndq_low_bytes = REG_SNDQ_LOW };
+	struct pe_listen_opts lso = { .sz = sizeof(lso), .conn = &co, .data = r };
+	struct pe_service_opts svc = {
+		.sz = sizeof(svc), .lfd = r->lfd, .loop = &lo, .listen = &lso
+	};
+	struct pe_workers *w;
+	int err;
 
+	if (r->w || r->lfd < 0)
+		return -EALREADY;
+	err = pe_workers_serve(&w, &svc);
 	if (err)
-		return -err;
-	r->thr_started = true;
+		return err;
+	r->lfd = -1; /* the loop's now */
+	atomic_store(&r->w, w);
+	if (atomic_load(&r->stopping))
+		pe_workers_stop(w);
 	return 0;
+}
+
+int pe_registry_run(struct pe_registry *r)
+{
+	int err = atomic_load(&r->stopping) ? 0 : pe_registry_start(r);
+
+	if (err || !r->w)
+		return err;
+	return pe_workers_join(r->w);
 }
 
 void pe_registry_stop(struct pe_registry *r)
 {
-	uint64_t one = 1;
+	struct pe_workers *w;
 
-	r->stopping = 1;
-	if (write(r->efd, &one, sizeof(one)) < 0) {
-		/* cannot fail for an eventfd below its maximum */
-	}
+	atomic_store(&r->stopping, 1);
+	w = atomic_load(&r->w);
+	if (w)
+		pe_workers_stop(w);
 }
 
 void pe_registry_close(struct pe_registry *r)
 {
-	struct rconn *rc;
 	size_t i;
 
 	if (!r)
 		return;
 	pe_registry_stop(r);
-	if (r->thr_started)
-		pthread_join(r->thr, NULL);
-	/* wake connection threads blocked in poll */
-	pthread_mutex_lock(&r->mu);
-	for (rc = r->conns; rc; rc = rc->next)
-		if (!rc->done)
-			shutdown(rc->fd, SHUT_RDWR);
-	pthread_mutex_unlock(&r->mu);
-	reap(r, true);
+	pe_workers_free(r->w); /* closes every connection on the loop's thread */
 	for (i = 0; i < r->n; i++)
 		free(r->e[i].name);
 	free(r->e);
-	close(r->lfd);
-	close(r->efd);
+	if (r->lfd >= 0)
+		close(r->lfd);
 	pthread_mutex_destroy(&r->mu);
-	pthread_cond_destroy(&r->cv);
 	free(r);
-}
-
-int pe_registry_query(const char *host, uint16_t port, const char *name, size_t name_len,
-		      bool want_list, struct json_object **reply, char *why, size_t whylen)
-{
-	struct pe_addr addrs[8];
-	struct pe_ctl c;
-	struct json_object *req;
-	struct json_tokener *tok;
-	const void *msg;
-	size_t len;
-	char ps[8];
-	int n, i, fd = -ECONNREFUSED, err;
-
-	*reply = NULL;
-	if (name && pe_registry_check_name(name, name_len, why, whylen))
-		return pe_registry_check_name(name, name_len, NULL, 0);
-	snprintf(ps, sizeof(ps), "%u", port);
-	n = pe_addr_resolve(host, ps, AF_UNSPEC, SOCK_STREAM, false, addrs, 8);
-	if (n < 0) {
-		snprintf(why, whylen, "%s: %s", host, pe_addr_strerror(n));
-		return n;
-	}
-	for (i = 0; i < n; i++) {
-		struct pollfd p;
-
-		fd = pe_sock_connect(&addrs[i], NULL);
-		if (fd < 0)
-			continue;
-		p.fd = fd;
-		p.events = POLLOUT;
-		err = poll(&p, 1, 5000) == 1 ? pe_sock_error(fd) : -ETIMEDOUT;
-		if (!err)
-			break;
-		close(fd);
-		fd = err;
-	}
-	if (fd < 0) {
-		snprintf(why, whylen, "%s port %u: %s", host, port, strerror(-fd));
-		return fd;
-	}
-	pe_ctl_open(&c, fd, 30000);
-	pe_lpm_dec_free(&c.dec);
-	pe_lpm_dec_init(&c.dec, PE_REGISTRY_MSG_MAX);
-	req = json_object_new_object();
-	if (name)
-		json_object_object_add(req, "name",
-				       json_object_new_string_len(name, (int)name_len));
-	if (name && !want_list)
-		json_object_object_add(req, "list", json_object_new_boolean(0));
-	err = send_obj(&c, req);
-	json_object_put(req);
-	if (!err)
-		err = pe_ctl_recv_frame(&c, &msg, &len, why, whylen);
-	else
-		snprintf(why, whylen, "sending: %s", strerror(-err));
-	if (!err) {
-		tok = json_tokener_new();
-		*reply = json_tokener_parse_ex(tok, msg, (int)len);
-		if (!*reply || json_tokener_get_parse_end(tok) != len) {
-			json_object_put(*reply);
-			*reply = NULL;
-			snprintf(why, whylen, "the registry's answer is not JSON");
-			err = -EPROTO;
-		} else if (json_object_object_get_ex(*reply, "error", NULL)) {
-			snprintf(why, whylen, "registry refused: %s",
-				 pe_json_str(*reply, "error", "?"));
-			err = -EPROTO;
-		}
-		json_tokener_free(tok);
-	}
-	pe_ctl_close(&c);
-	return err;
 }

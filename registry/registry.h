@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/loop.h"
+
 #define PE_REGISTRY_PORT     5000
 #define PE_REGISTRY_NAME_MAX 255	 /* bytes of UTF-8 */
 #define PE_REGISTRY_MSG_MAX  (64u << 20) /* largest frame either side accepts */
@@ -16,8 +18,18 @@ struct pe_registry_opts {
 	size_t sz;
 	const char *bind; /* NULL: every address, IPv4 and IPv6 */
 	uint16_t port;	  /* 0: an ephemeral port (see pe_registry_port) */
-	int max_conns;	  /* connections served at once; 0 = 256; more wait in the backlog */
-	bool log;	  /* one line on stderr per refused request */
+	/* Connections held at once; 0 = as many as the process may open (RLIMIT_NOFILE). One
+	 * over the bound is closed at once. */
+	int max_conns;
+	bool log; /* one line on stderr per refused request */
+	enum pe_backend backend;
+	bool no_fallback;   /* as in pe_loop_opts: fail instead of falling back to epoll */
+	int msg_timeout_ms; /* each whole request must arrive within this after the connection
+			     * opened or the previous answer; 0 = 30000 */
+	/* Memory all connections together may hold for requests not yet complete (a request's
+	 * whole length is reserved when its prefix arrives); a request that would go past it is
+	 * refused with {"error": "registry busy: ..."} and its connection closed. 0 = 256 MiB. */
+	size_t pending_max_bytes;
 };
 
 struct pe_registry;
@@ -25,16 +37,18 @@ struct pe_registry;
 /* Binds and listens. Returns the registry or NULL with errno set (EADDRINUSE, ...). */
 struct pe_registry *pe_registry_open(const struct pe_registry_opts *o);
 uint16_t pe_registry_port(const struct pe_registry *r);
-/* Serves in a background thread (one thread per connection). 0 or -errno. */
+/* Serves on one engine loop in a background thread (every connection on that loop). Returns 0,
+ * -EALREADY when already serving, or the loop's -errno. */
 int pe_registry_start(struct pe_registry *r);
-/* Serves in the calling thread until pe_registry_stop() (from a signal handler: it only
- * writes an eventfd). Returns 0 or -errno. */
+/* Serves until pe_registry_stop() (from a signal handler too) and returns 0 or -errno. */
 int pe_registry_run(struct pe_registry *r);
 void pe_registry_stop(struct pe_registry *r);
-/* Stops, waits for every connection thread, frees. */
+/* Stops, closes every connection, frees. */
 void pe_registry_close(struct pe_registry *r);
 /* How many names are recorded. */
 size_t pe_registry_count(struct pe_registry *r);
+/* How many connections are open now. */
+unsigned pe_registry_conns(struct pe_registry *r);
 
 /* Checks a name: 0, -EINVAL (empty, NUL byte, not UTF-8) or -ENAMETOOLONG, with the reason
  * in why (may be NULL). */

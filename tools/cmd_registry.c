@@ -11,13 +11,14 @@
 #include "tools/cli.h"
 
 static const char usage[] =
-	"Usage: pkteng registry serve [--port 5000] [--bind ADDR]\n"
+	"Usage: pkteng registry serve [--port 5000] [--bind ADDR] [--backend uring|epoll]\n"
 	"       pkteng registry list [-n NAME] [--host H] [--port P]\n"
 	"serve: records every client's name, address and port and answers each with the whole\n"
 	"       list (until interrupted; default on every address, IPv4 and IPv6).\n"
 	"list:  registers NAME (1..255 bytes of UTF-8) when given, and prints the list as JSON.\n"
 	"  -p, --port N    registry port (default 5000)\n"
 	"  --bind ADDR     serve: listen on ADDR only\n"
+	"  --backend B     serve: uring (default) or epoll\n"
 	"  -H, --host H    list: the registry's host (default localhost)\n"
 	"  -n, --name NAME list: the name to register\n";
 
@@ -32,12 +33,18 @@ static void on_signal(int sig)
 static int run(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "help", no_argument, 0, 'h' },       { "port", required_argument, 0, 'p' },
-		{ "bind", required_argument, 0, 'B' }, { "host", required_argument, 0, 'H' },
-		{ "name", required_argument, 0, 'n' }, { 0 },
+		{ "help", no_argument, 0, 'h' },
+		{ "port", required_argument, 0, 'p' },
+		{ "bind", required_argument, 0, 'B' },
+		{ "host", required_argument, 0, 'H' },
+		{ "name", required_argument, 0, 'n' },
+		{ "backend", required_argument, 0, 'k' },
+		{ 0 },
 	};
 	const char *verb, *bind = NULL, *host = "localhost", *name = NULL;
 	uint64_t port = PE_REGISTRY_PORT;
+	enum pe_backend backend = PE_BACKEND_URING;
+	bool have_backend = false;
 	int c;
 
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
@@ -64,6 +71,12 @@ static int run(int argc, char **argv)
 		case 'n':
 			name = optarg;
 			break;
+		case 'k':
+			if (pe_backend_parse(optarg, &backend))
+				return pe_usage("registry: --backend '%s': expected uring or epoll",
+						optarg);
+			have_backend = true;
+			break;
 		case 'h':
 			return pe_cli_help(usage, false);
 		default:
@@ -74,9 +87,11 @@ static int run(int argc, char **argv)
 		return pe_usage("registry: unexpected argument '%s'", argv[optind]);
 	signal(SIGPIPE, SIG_IGN);
 	if (!strcmp(verb, "serve")) {
-		struct pe_registry_opts o = {
-			.sz = sizeof(o), .bind = bind, .port = (uint16_t)port, .log = true
-		};
+		struct pe_registry_opts o = { .sz = sizeof(o),
+					      .bind = bind,
+					      .port = (uint16_t)port,
+					      .log = true,
+					      .backend = backend };
 		int r;
 
 		if (name)
@@ -99,6 +114,8 @@ static int run(int argc, char **argv)
 
 		if (bind)
 			return pe_usage("registry list: --bind is for 'serve'");
+		if (have_backend)
+			return pe_usage("registry list: --backend is for 'serve'");
 		if (name) {
 			r = pe_registry_check_name(name, strlen(name), why, sizeof(why));
 			if (r)

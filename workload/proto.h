@@ -1,6 +1,6 @@
 /* The versioned control exchange between `pkteng client` and `pkteng server`: JSON objects,
- * each sent as one length-prefixed frame (engine/framing.h). The wire format is in README.md
- * ("## Protocols"). A mode is a name plus parameters (workload/mode.h); adding one needs no new
+ * each sent as one length-prefixed frame (engine/framing.h). The wire format is in
+ * docs/protocols.md. A mode is a name plus parameters (workload/mode.h); adding one needs no new
  * message. */
 #ifndef PKTENG_WORKLOAD_PROTO_H
 #define PKTENG_WORKLOAD_PROTO_H

@@ -143,7 +143,7 @@ uint8_t *pe_pattern_new(uint64_t key); /* malloc'd 2 periods; NULL on ENOMEM */
  * flips the byte at that offset of flow 0), PKTENG_TEST_UDP_SKIP (udp sender skips every Nth
  * sequence number), PKTENG_TEST_FILE_STOP_AT (file sender stops after that many bytes),
  * PKTENG_TEST_UDP_RR_DROP (udp-rr server leaves every Nth request unanswered).
- * -1 / 0 when unset. Documented in README.md as test hooks. */
+ * -1 / 0 when unset. Documented in docs/client-server.md as test hooks. */
 int64_t pe_test_hook(const char *name);
 /* SHA-256 of a file (OpenSSL's libcrypto) as 64 hex characters, and its size. 0 or -errno. */
 int pe_sha256_file(const char *path, char out_hex[65], uint64_t *size);

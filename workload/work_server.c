@@ -1,29 +1,39 @@
-/* The test server: a control acceptor thread plus one thread and one loop per test. Each
+/* The test server: an acceptor (a loop of its own, engine/worker.h's pe_workers_serve) that
+ * hands each control connection to a thread of its own, one thread and one loop per test. Each
  * session reads "hello", answers "ok" with a cookie and a data port (or "error" and a log
  * line), waits for "start" and the data connections, says "go", runs the mode, and answers
  * the client's "end" with "result". */
 #include "workload/work.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <json-c/json.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "engine/worker.h"
+
+/* Control connections accepted while every session slot is taken wait here for a slot, as
+ * they waited in the kernel's backlog before; beyond this many the newest is closed. */
+#define SRV_PENDING_MAX 4096
+
 struct pe_server {
 	struct pe_server_opts o;
-	int lfd, efd;
+	int lfd; /* until the acceptor's loop owns it */
 	uint16_t port;
-	pthread_t thr;
-	bool thr_started;
+	_Atomic(struct pe_workers *) acceptor;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	unsigned sessions;
+	struct session *active;	      /* sessions running now */
+	int pending[SRV_PENDING_MAX]; /* a FIFO of accepted fds */
+	unsigned pend_head, pend_n;
 	uint64_t done, refused;
 	volatile int stopping;
 };
@@ -32,6 +42,11 @@ struct session {
 	struct pe_server *s;
 	int fd;
 	char peer[PE_ADDR_STRLEN];
+	/* The acceptor's own descriptor of the control socket (fd is a dup that the session
+	 * closes): pe_server_close shuts it down to wake a session blocked on the peer, and it
+	 * stays valid until the session has left the active list. */
+	int own_fd;
+	struct session *next, *prev;
 };
 
 static void slog(struct pe_server *s, const char *peer, const char *what, const char *msg)
@@ -253,18 +268,107 @@ out:
 	pe_ctl_close(&ctl);
 }
 
+static void session_link(struct pe_server *s, struct session *se)
+{
+	se->own_fd = se->fd;
+	se->fd = fcntl(se->own_fd, F_DUPFD_CLOEXEC, 0);
+	if (se->fd < 0) { /* run it anyway, without the wake-up at close */
+		se->fd = se->own_fd;
+		se->own_fd = -1;
+	}
+	pthread_mutex_lock(&s->mu);
+	se->prev = NULL;
+	se->next = s->active;
+	if (s->active)
+		s->active->prev = se;
+	s->active = se;
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* With s->mu held. */
+static void session_unlink(struct pe_server *s, struct session *se)
+{
+	if (se->prev)
+		se->prev->next = se->next;
+	else
+		s->active = se->next;
+	if (se->next)
+		se->next->prev = se->prev;
+	if (se->own_fd >= 0)
+		close(se->own_fd);
+}
+
+/* Runs the session of se->fd, then those of the connections that waited for a slot. */
 static void *session_thread(void *arg)
 {
 	struct session *se = arg;
 	struct pe_server *s = se->s;
 
-	session_run(se);
-	free(se);
-	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		struct pe_addr peer;
+
+		if (pe_sock_peer(se->fd, &peer) ||
+		    pe_addr_format(&peer, se->peer, sizeof(se->peer)) < 0)
+			snprintf(se->peer, sizeof(se->peer), "?");
+		session_link(s, se);
+		session_run(se);
+		pthread_mutex_lock(&s->mu);
+		session_unlink(s, se);
+		if (!s->pend_n || s->stopping)
+			break;
+		se->fd = s->pending[s->pend_head];
+		s->pend_head = (s->pend_head + 1) % SRV_PENDING_MAX;
+		s->pend_n--;
+		pthread_mutex_unlock(&s->mu);
+	}
 	s->sessions--;
 	pthread_cond_broadcast(&s->cv);
 	pthread_mutex_unlock(&s->mu);
+	free(se);
 	return NULL;
+}
+
+/* Admission, on the acceptor's loop: a free session slot starts a thread for the connection;
+ * without one it waits in the FIFO. */
+static void on_accept(struct pe_listener *ls, int fd)
+{
+	struct pe_server *s = pe_listener_data(ls);
+	struct session *se;
+	pthread_attr_t at;
+	pthread_t t;
+	int err;
+
+	pthread_mutex_lock(&s->mu);
+	if (s->stopping || s->sessions >= s->o.max_sessions) {
+		bool queued = !s->stopping && s->pend_n < SRV_PENDING_MAX;
+
+		if (queued)
+			s->pending[(s->pend_head + s->pend_n++) % SRV_PENDING_MAX] = fd;
+		pthread_mutex_unlock(&s->mu);
+		if (!queued)
+			close(fd);
+		return;
+	}
+	s->sessions++;
+	pthread_mutex_unlock(&s->mu);
+	se = calloc(1, sizeof(*se));
+	err = se ? 0 : ENOMEM;
+	if (se) {
+		se->s = s;
+		se->fd = fd;
+		pthread_attr_init(&at);
+		pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+		err = pthread_create(&t, &at, session_thread, se);
+		pthread_attr_destroy(&at);
+	}
+	if (err) {
+		close(fd);
+		free(se);
+		pthread_mutex_lock(&s->mu);
+		s->sessions--;
+		pthread_cond_broadcast(&s->cv);
+		pthread_mutex_unlock(&s->mu);
+	}
 }
 
 struct pe_server *pe_server_open(const struct pe_server_opts *o)
@@ -280,7 +384,7 @@ struct pe_server *pe_server_open(const struct pe_server_opts *o)
 		s->o.max_sessions = 64;
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
-	s->lfd = s->efd = -1;
+	s->lfd = -1;
 	if (o->bind && *o->bind) {
 		char port[8];
 
@@ -295,12 +399,13 @@ struct pe_server *pe_server_open(const struct pe_server_opts *o)
 		r = pe_sock_listen(&a, &so);
 	}
 	if (r < 0) {
+		pthread_mutex_destroy(&s->mu);
+		pthread_cond_destroy(&s->cv);
 		free(s);
 		errno = -r;
 		return NULL;
 	}
 	s->lfd = r;
-	s->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (!pe_sock_local(s->lfd, &bound))
 		s->port = pe_addr_port(&bound);
 	return s;
@@ -311,83 +416,49 @@ uint16_t pe_server_port(const struct pe_server *s)
 	return s->port;
 }
 
-int pe_server_run(struct pe_server *s)
-{
-	while (!s->stopping) {
-		struct pollfd p[2] = { { s->lfd, POLLIN, 0 }, { s->efd, POLLIN, 0 } };
-		struct session *se;
-		struct pe_addr peer;
-		pthread_t t;
-		pthread_attr_t at;
-		int fd;
-
-		if (poll(p, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (s->stopping || p[1].revents)
-			break;
-		fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd < 0)
-			continue;
-		pthread_mutex_lock(&s->mu);
-		while (s->sessions >= s->o.max_sessions && !s->stopping)
-			pthread_cond_wait(&s->cv, &s->mu);
-		s->sessions++;
-		pthread_mutex_unlock(&s->mu);
-		se = calloc(1, sizeof(*se));
-		if (!se) {
-			close(fd);
-			goto undo;
-		}
-		se->s = s;
-		se->fd = fd;
-		if (pe_sock_peer(fd, &peer) ||
-		    pe_addr_format(&peer, se->peer, sizeof(se->peer)) < 0)
-			snprintf(se->peer, sizeof(se->peer), "?");
-		pthread_attr_init(&at);
-		pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-		if (pthread_create(&t, &at, session_thread, se)) {
-			pthread_attr_destroy(&at);
-			close(fd);
-			free(se);
-			goto undo;
-		}
-		pthread_attr_destroy(&at);
-		continue;
-	undo:
-		pthread_mutex_lock(&s->mu);
-		s->sessions--;
-		pthread_mutex_unlock(&s->mu);
-	}
-	return 0;
-}
-
-static void *server_thread(void *arg)
-{
-	pe_server_run(arg);
-	return NULL;
-}
-
 int pe_server_start(struct pe_server *s)
 {
-	int r = pthread_create(&s->thr, NULL, server_thread, s);
+	/* the acceptor reads nothing: a token set of receive buffers */
+	struct pe_loop_opts lo = {
+		.sz = sizeof(lo), .backend = s->o.backend, .buf_count = 4, .buf_bytes = 4096
+	};
+	struct pe_listen_opts lso = { .sz = sizeof(lso), .data = s, .on_accept = on_accept };
+	struct pe_service_opts svc = {
+		.sz = sizeof(svc), .lfd = s->lfd, .loop = &lo, .listen = &lso
+	};
+	struct pe_workers *w;
+	int r;
 
+	if (atomic_load(&s->acceptor) || s->lfd < 0)
+		return -EALREADY;
+	r = pe_workers_serve(&w, &svc);
 	if (r)
-		return -r;
-	s->thr_started = true;
+		return r;
+	s->lfd = -1; /* the acceptor's loop closes it */
+	atomic_store(&s->acceptor, w);
+	if (s->stopping)
+		pe_workers_stop(w);
 	return 0;
+}
+
+int pe_server_run(struct pe_server *s)
+{
+	int r = s->stopping ? 0 : pe_server_start(s);
+	struct pe_workers *w = atomic_load(&s->acceptor);
+
+	if (r || !w)
+		return r;
+	return pe_workers_join(w);
 }
 
 void pe_server_stop(struct pe_server *s)
 {
-	uint64_t one = 1;
+	struct pe_workers *w;
 
 	s->stopping = 1;
-	if (write(s->efd, &one, sizeof(one)) < 0) {
-		/* the eventfd cannot be full; nothing else to do in a signal handler */
-	}
+	w = atomic_load(&s->acceptor);
+	if (w)
+		pe_workers_stop(w); /* async-signal-safe */
 }
 
 void pe_server_close(struct pe_server *s)
@@ -395,15 +466,20 @@ void pe_server_close(struct pe_server *s)
 	if (!s)
 		return;
 	pe_server_stop(s);
-	if (s->thr_started)
-		pthread_join(s->thr, NULL);
+	pe_workers_free(atomic_load(&s->acceptor)); /* nothing is accepted after this */
 	pthread_mutex_lock(&s->mu);
-	pthread_cond_broadcast(&s->cv);
+	for (; s->pend_n; s->pend_n--, s->pend_head = (s->pend_head + 1) % SRV_PENDING_MAX)
+		close(s->pending[s->pend_head]);
+	/* a session blocked on its peer (waiting for "hello", say) sees the end of its input now
+	 * instead of at its deadline; what it sends still goes out */
+	for (struct session *se = s->active; se; se = se->next)
+		if (se->own_fd >= 0)
+			shutdown(se->own_fd, SHUT_RD);
 	while (s->sessions)
 		pthread_cond_wait(&s->cv, &s->mu);
 	pthread_mutex_unlock(&s->mu);
-	close(s->lfd);
-	close(s->efd);
+	if (s->lfd >= 0)
+		close(s->lfd);
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->cv);
 	free(s);
