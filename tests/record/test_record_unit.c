@@ -283,3 +283,19 @@ Test(record, build_info_outside_git)
 	free(h);
 	pe_tmpdir_remove(dir);
 }
+
+/* docs/results.md names every key the schema defines, so the page and the schema that the
+ * output tests hold the commands to cannot drift apart. */
+Test(record, the_page_names_every_key_of_the_schema)
+{
+	struct pe_run r;
+
+	cr_assert_eq(pe_run(&r,
+			    "%s %s/tests/record/validate.py %s/docs/results.schema.json doc "
+			    "%s/docs/results.md",
+			    PE_PYTHON, PE_TEST_SRC, PE_TEST_SRC, PE_TEST_SRC),
+		     0);
+	cr_expect_eq(r.status, 0, "%s%s", r.out, r.err);
+	cr_expect(!strncmp(r.out, "ok ", 3), "%s", r.out);
+	pe_run_free(&r);
+}

@@ -3,6 +3,7 @@
 
 usage: validate.py SCHEMA json FILE     FILE holds one --json document
        validate.py SCHEMA stream FILE   FILE holds --json-stream lines
+       validate.py SCHEMA doc FILE      FILE (docs/results.md) names every key of SCHEMA
 
 A stream must be a start line, interval lines, then one summary line; each line is checked
 against the schema's stream line, and the lines put together again must be a valid document
@@ -10,6 +11,7 @@ against the schema's stream line, and the lines put together again must be a val
 prints "ok N" (N: the number of intervals) and exits 0.
 """
 import json
+import re
 import sys
 
 import jsonschema
@@ -28,7 +30,38 @@ def check(validator, inst, where):
         fail("%s: at /%s: %s (%d error(s))" % (where, path, e.message[:300], len(errs)))
 
 
+def keys(node, out):
+    """Every property name the schema defines, at any depth."""
+    if isinstance(node, dict):
+        for k, v in node.get("properties", {}).items():
+            out.add(k)
+            keys(v, out)
+        for k, v in node.items():
+            if k != "properties":
+                keys(v, out)
+    elif isinstance(node, list):
+        for v in node:
+            keys(v, out)
+    return out
+
+
+def check_doc(schema, text):
+    """Each key appears in backquotes, alone or in a dotted path: `seq.missing`."""
+    ks = keys(schema, set())
+    missing = sorted(k for k in ks if not re.search(
+        r"`(?:[a-z0-9_]+\.)*%s(?:\.[a-z0-9_]+)*`" % re.escape(k), text))
+    if missing:
+        fail("docs/results.md does not name: %s" % ", ".join(missing))
+    print("ok %d" % len(ks))
+
+
 def main():
+    if len(sys.argv) == 4 and sys.argv[2] == "doc":
+        with open(sys.argv[1]) as f:
+            schema = json.load(f)
+        with open(sys.argv[3]) as f:
+            check_doc(schema, f.read())
+        return
     if len(sys.argv) != 4 or sys.argv[2] not in ("json", "stream"):
         print(__doc__)
         sys.exit(2)
