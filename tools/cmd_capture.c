@@ -295,10 +295,7 @@ static int parse(int argc, char **argv, struct cap_args *a, struct cap_state *s)
 			s->ethertype = (int)x;
 			break;
 		case O_JSON:
-		case O_JSON_STREAM:
-			if (a->fmt != PE_REC_TEXT)
-				return pe_usage(
-					"capture: --json and --json-stream exclude each other");
+		case O_JSON_STREAM: /* the last one given, as in every command */
 			a->fmt = c == O_JSON ? PE_REC_JSON : PE_REC_JSON_STREAM;
 			break;
 		case O_READY:
