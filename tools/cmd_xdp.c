@@ -250,8 +250,9 @@ static int read_ctrs(struct pe_xdp *x, int map_fd, struct pe_xdp_stats *s)
 }
 
 /* Reports every interval until -t has passed or a signal. The summary (totals in text only
- * with `totals`; always in a record) covers the whole run up to the stop. */
-static int rate_loop(struct xdp_args *a, struct pe_xdp *x, int map_fd, bool totals)
+ * with `totals`; always in a record) covers the whole run up to the stop. With x (run), says
+ * "counting on IF" once the counters are read: a frame sent after that line is counted. */
+static int rate_loop(struct xdp_args *a, struct pe_xdp *x, int mode, int map_fd, bool totals)
 {
 	struct pe_xdp_stats first, prev, now, d;
 	struct pe_interval iv;
@@ -263,6 +264,8 @@ static int rate_loop(struct xdp_args *a, struct pe_xdp *x, int map_fd, bool tota
 	err = read_ctrs(x, map_fd, &first);
 	if (err)
 		return fail_errno(a, "reading the counters", err);
+	if (x)
+		print_attached(a, x, mode);
 	prev = first;
 	pe_interval_start(&iv, a->interval_s, a->time_s);
 	while (!pe_stopped()) {
@@ -347,7 +350,7 @@ static int do_stats(struct xdp_args *a)
 	if (rc)
 		goto out;
 	if (a->has_i || a->has_t) {
-		rc = rate_loop(a, NULL, fd, false);
+		rc = rate_loop(a, NULL, 0, fd, false);
 	} else {
 		err = pe_xdp_read_fd(fd, &s);
 		rc = err ? fail_errno(a, "reading the counters", err)
@@ -381,21 +384,18 @@ static int do_detach(struct xdp_args *a)
 static int do_run(struct xdp_args *a)
 {
 	struct pe_xdp *x = NULL;
-	int mode = 0, rc;
-
+	int mode = 0, rc, ferr;
 	char why[96];
-	int ferr;
 
 	pe_stop_catch(); /* before attaching, so an early SIGTERM still detaches */
 	rc = attach(a, &x, &mode);
 	if (rc)
 		return rc;
-	print_attached(a, x, mode);
 	ferr = pe_xdp_fallback_err(x);
 	snprintf(why, sizeof(why), "native XDP refused (%s)", strerror(-ferr));
 	rc = open_record(a, mode_name(mode), ferr ? why : NULL);
 	if (!rc)
-		rc = rate_loop(a, x, -1, true);
+		rc = rate_loop(a, x, mode, -1, true);
 	pe_rec_close(&a->rec);
 	pe_xdp_close(x);
 	return rc;
