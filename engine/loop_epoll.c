@@ -1,7 +1,8 @@
 /* The epoll backend: edge-triggered non-blocking sockets, one epoll_pwait2 per iteration,
  * recv(2) into the loop's buffer, sendmsg with an iovec over the whole send queue (send(2) when
- * it holds one buffer), sendfile(2) for files, recvmmsg/sendmmsg for UDP. A fair baseline for
- * io_uring: no syscall that the readiness model does not need. */
+ * it holds one buffer), sendfile(2) for files, recvmmsg/sendmmsg for UDP (send(2)/sendto(2) for
+ * a lone datagram). A fair baseline for io_uring: no syscall that the readiness model does not
+ * need. */
 #include "engine/loop_int.h"
 
 #include <errno.h>
