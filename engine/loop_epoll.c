@@ -1,7 +1,8 @@
 /* The epoll backend: edge-triggered non-blocking sockets, one epoll_pwait2 per iteration,
  * recv(2) into the loop's buffer, sendmsg with an iovec over the whole send queue (send(2) when
- * it holds one buffer), sendfile(2) for files, recvmmsg/sendmmsg for UDP. A fair baseline for
- * io_uring: no syscall that the readiness model does not need. */
+ * it holds one buffer), sendfile(2) for files, recvmmsg/sendmmsg for UDP (send(2)/sendto(2) for
+ * a lone datagram). A fair baseline for io_uring: no syscall that the readiness model does not
+ * need. */
 #include "engine/loop_int.h"
 
 #include <errno.h>
@@ -45,6 +46,7 @@ struct ep_conn {
 struct ep_udp {
 	struct pe_udp u; /* first */
 	bool wblocked, rready;
+	bool out_armed; /* EPOLLOUT registered (after a send met a full socket) */
 	uint8_t *rbuf;
 	struct mmsghdr *rmsg;
 	struct iovec *riov;
@@ -369,7 +371,25 @@ static int ep_udp_start(struct pe_udp *u)
 		eu->riov[i].iov_base = eu->rbuf + i * bb;
 		eu->riov[i].iov_len = bb;
 	}
-	return ep_add(u->loop, u->fd, EPOLLIN | EPOLLOUT | EPOLLET, &u->src);
+	/* Readable only: a UDP socket signals write space each time a sent datagram is freed,
+	 * so EPOLLOUT would end one wait per send for nothing. It is armed when a send meets a
+	 * full socket. */
+	return ep_add(u->loop, u->fd, EPOLLIN | EPOLLET, &u->src);
+}
+
+/* Arms or drops EPOLLOUT; a failed change leaves it as it was (armed: spurious wakeups;
+ * unarmed: the queue waits for the next send or read to flush it). */
+static void ep_udp_want_out(struct pe_udp *u, bool on)
+{
+	struct ep_udp *eu = EU(u);
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET | (on ? EPOLLOUT : 0),
+				  .data.ptr = &u->src };
+
+	if (eu->out_armed == on)
+		return;
+	u->loop->st.syscalls++;
+	if (!epoll_ctl(EP(u->loop)->epfd, EPOLL_CTL_MOD, u->fd, &ev))
+		eu->out_armed = on;
 }
 
 static void ep_udp_free(struct pe_udp *u)
@@ -429,6 +449,17 @@ static void ep_udp_read(struct pe_udp *u)
 	EP(u->loop)->udp_ready = true;
 }
 
+/* One datagram (a request/response's message) goes by send(2) or sendto(2), which skip
+ * sendmmsg's header copy-in; more go by sendmmsg, up to EP_UDP_BATCH a call. */
+static int ep_udp_send1(struct pe_udp *u)
+{
+	struct pe_udp_slot *s = &u->slots[u->head];
+
+	if (s->has_peer)
+		return (int)sendto(u->fd, s->buf, s->len, MSG_DONTWAIT, &s->peer.sa, s->peer.len);
+	return (int)send(u->fd, s->buf, s->len, MSG_DONTWAIT);
+}
+
 static void ep_udp_flush(struct pe_udp *u)
 {
 	struct ep_udp *eu = EU(u);
@@ -438,25 +469,30 @@ static void ep_udp_flush(struct pe_udp *u)
 		unsigned n = u->count < EP_UDP_BATCH ? u->count : EP_UDP_BATCH, i;
 		int r;
 
-		for (i = 0; i < n; i++) {
-			struct pe_udp_slot *s = &u->slots[(u->head + i) % u->nslots];
+		if (n == 1) {
+			r = ep_udp_send1(u) >= 0 ? 1 : -1;
+		} else {
+			for (i = 0; i < n; i++) {
+				struct pe_udp_slot *s = &u->slots[(u->head + i) % u->nslots];
 
-			s->iov.iov_base = s->buf;
-			s->iov.iov_len = s->len;
-			memset(&mm[i], 0, sizeof(mm[i]));
-			mm[i].msg_hdr.msg_iov = &s->iov;
-			mm[i].msg_hdr.msg_iovlen = 1;
-			if (s->has_peer) {
-				mm[i].msg_hdr.msg_name = &s->peer.ss;
-				mm[i].msg_hdr.msg_namelen = s->peer.len;
+				s->iov.iov_base = s->buf;
+				s->iov.iov_len = s->len;
+				memset(&mm[i], 0, sizeof(mm[i]));
+				mm[i].msg_hdr.msg_iov = &s->iov;
+				mm[i].msg_hdr.msg_iovlen = 1;
+				if (s->has_peer) {
+					mm[i].msg_hdr.msg_name = &s->peer.ss;
+					mm[i].msg_hdr.msg_namelen = s->peer.len;
+				}
 			}
+			r = sendmmsg(u->fd, mm, n, MSG_DONTWAIT);
 		}
-		r = sendmmsg(u->fd, mm, n, MSG_DONTWAIT);
 		u->loop->st.syscalls++;
 		if (r > 0) {
 			pe__udp_sent(u, (unsigned)r, 0);
 		} else if (errno == EAGAIN) {
 			eu->wblocked = true;
+			ep_udp_want_out(u, true);
 		} else if (errno != EINTR) {
 			pe__udp_sent(u, 1, -errno); /* the first datagram failed: drop it, go on */
 		}
@@ -538,6 +574,9 @@ static int ep_wait(struct pe_loop *l, uint64_t timeout_ns)
 
 			if (ev & (EPOLLOUT | EPOLLERR)) {
 				EU(u)->wblocked = false;
+				/* write space with nothing waiting: stop listening for it */
+				if (!u->count && (ev & EPOLLOUT))
+					ep_udp_want_out(u, false);
 				ep_udp_flush(u);
 			}
 			if (ev & (EPOLLIN | EPOLLERR))

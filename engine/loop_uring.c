@@ -312,12 +312,13 @@ static int ur_wait(struct pe_loop *l, uint64_t timeout_ns)
 	struct io_uring_cqe *cqe;
 	struct __kernel_timespec ts;
 	unsigned head, n = 0, ntmo = 0, nsil = u->silent_n;
+	struct ur_udp *usil = u->udp_silent;
 	bool settle;
 	int r;
 
 	publish(&u->tcp);
 	publish(&u->udp);
-	if (nsil && pe__ur_silent_urgent(l))
+	if ((nsil && pe__ur_silent_urgent(l)) || (usil && pe__ur_udp_silent_urgent(l)))
 		timeout_ns = 0;
 	/* One enter submits everything queued and waits. (Waiting for the sends' inline
 	 * completions plus one more event saves the second enter of a ping-pong, but measured
@@ -338,6 +339,7 @@ static int ur_wait(struct pe_loop *l, uint64_t timeout_ns)
 	l->st.syscalls++;
 	if (r < 0 && r != -ETIME && r != -EINTR && r != -EAGAIN && r != -EBUSY)
 		return r;
+	u->udp_silent = NULL; /* usil: settled below; sends flushed from now on join anew */
 	/* Silent sends finished during the submit; one that fell short posted a CQE, unless it
 	 * is still in the overflow list. */
 	settle = !io_uring_sq_ready(&u->ring) &&
@@ -380,6 +382,8 @@ static int ur_wait(struct pe_loop *l, uint64_t timeout_ns)
 	n -= ntmo;
 	if (nsil)
 		n += pe__ur_silent_settle(l, nsil, settle);
+	if (usil)
+		n += pe__ur_udp_silent_settle(l, usil, settle);
 	return (int)n;
 }
 

@@ -61,6 +61,8 @@ struct ur_udp {
 	struct msghdr rtmpl;
 	unsigned submitted, inflight; /* [head, head + submitted) of the queue are SQEs */
 	struct ur_udp_slot *us;	      /* nslots entries */
+	bool silent;		      /* the head slot went as a silent send (loop_uring_udp.c) */
+	struct ur_udp *silent_next;   /* on ur.udp_silent */
 };
 
 struct ur_silent {
@@ -82,6 +84,7 @@ struct ur {
 	bool has_skip; /* IORING_FEAT_CQE_SKIP */
 	struct ur_silent *silent;
 	unsigned silent_n, silent_cap;
+	struct ur_udp *udp_silent; /* UDP sockets whose silent send the next enter submits */
 	/* UDP datagrams collected from consecutive CQEs, delivered as one batch */
 	struct pe_udp *ub_u;
 	unsigned ub_n;
@@ -139,6 +142,13 @@ void pe__ur_udp_recv_cqe(struct pe_udp *u, struct io_uring_cqe *cqe);
 void pe__ur_udp_send_cqe(struct ur_udp_slot *us, struct io_uring_cqe *cqe);
 /* Delivers the datagrams collected from consecutive CQEs (before any other CQE is handled). */
 void pe__ur_udp_batch_flush(struct pe_loop *l);
+/* Before the enter: true when a socket with a silent send has more queued behind it or is
+ * closing, so the enter must not block. */
+bool pe__ur_udp_silent_urgent(struct pe_loop *l);
+/* After the enter and the CQE dispatch: the silent sends on list (taken from ur.udp_silent
+ * before the enter) went out when settle is true, else they go back on the list. Returns how
+ * many settled. */
+unsigned pe__ur_udp_silent_settle(struct pe_loop *l, struct ur_udp *list, bool settle);
 
 /* loop_uring_tcp.c */
 void pe__ur_conn_init(struct pe_conn *c);

@@ -1,6 +1,7 @@
 /* The io_uring backend, UDP side: multishot recvmsg into provided-buffer group 1 with the
- * datagrams of consecutive completions delivered as one batch, and sends straight through
- * sendmmsg until the socket is full, then one SENDMSG per datagram retired in order. */
+ * datagrams of consecutive completions delivered as one batch. A lone datagram goes as a
+ * silent send with the next enter; more go straight through sendmmsg until the socket is full,
+ * then one SENDMSG per datagram retired in order. */
 #include "engine/loop_uring_int.h"
 
 #include <errno.h>
@@ -122,9 +123,9 @@ void pe__ur_udp_recv_cqe(struct pe_udp *u, struct io_uring_cqe *cqe)
 		udp_maybe_dead(u);
 }
 
-/* With nothing of this socket in flight, a connected socket's queue goes out straight through
- * sendmmsg (up to UR_UDP_SEND_BATCH per call, no SQE or CQE per datagram); order is kept because
- * SQEs are used only once the socket is full (EAGAIN), and sync sends wait until they retire. */
+/* With nothing of this socket in flight, the queue goes out straight through sendmmsg (up to
+ * UR_UDP_SEND_BATCH per call, no SQE or CQE per datagram); order is kept because SQEs are used
+ * only once the socket is full (EAGAIN), and sync sends wait until they retire. */
 #define UR_UDP_SEND_BATCH 64
 
 static void udp_send_now(struct pe_udp *u)
@@ -138,17 +139,17 @@ static void udp_send_now(struct pe_udp *u)
 		for (i = 0; i < n; i++) {
 			struct pe_udp_slot *s = &u->slots[(u->head + i) % u->nslots];
 
-			if (s->has_peer)
-				break;
 			s->iov.iov_base = s->buf;
 			s->iov.iov_len = s->len;
 			memset(&mm[i], 0, sizeof(mm[i]));
 			mm[i].msg_hdr.msg_iov = &s->iov;
 			mm[i].msg_hdr.msg_iovlen = 1;
+			if (s->has_peer) {
+				mm[i].msg_hdr.msg_name = &s->peer.ss;
+				mm[i].msg_hdr.msg_namelen = s->peer.len;
+			}
 		}
-		if (!i)
-			return;
-		r = sendmmsg(u->fd, mm, i, MSG_DONTWAIT);
+		r = sendmmsg(u->fd, mm, n, MSG_DONTWAIT);
 		u->loop->st.syscalls++;
 		if (r > 0)
 			pe__udp_sent(u, (unsigned)r, 0);
@@ -159,32 +160,108 @@ static void udp_send_now(struct pe_udp *u)
 	}
 }
 
+/* Preps the SENDMSG (or SEND on a connected socket) of slot k; flags as for sendmsg(2). */
+static struct io_uring_sqe *prep_send(struct pe_udp *u, unsigned k, int flags)
+{
+	struct ur_udp *uu = UU(u);
+	struct pe_udp_slot *s = &u->slots[k];
+	struct ur_udp_slot *us = &uu->us[k];
+	struct io_uring_sqe *sqe = pe__ur_sqe(u->loop, &us->src);
+
+	us->done = false;
+	if (!s->has_peer) {
+		io_uring_prep_send(sqe, u->fd, s->buf, s->len, flags);
+		return sqe;
+	}
+	s->iov.iov_base = s->buf;
+	s->iov.iov_len = s->len;
+	memset(&us->msg, 0, sizeof(us->msg));
+	us->msg.msg_iov = &s->iov;
+	us->msg.msg_iovlen = 1;
+	us->msg.msg_name = &s->peer.ss;
+	us->msg.msg_namelen = s->peer.len;
+	io_uring_prep_sendmsg(sqe, u->fd, &us->msg, flags);
+	return sqe;
+}
+
+/* Silent sends, as on TCP (loop_uring_tcp.c): a lone datagram goes with MSG_DONTWAIT and
+ * IOSQE_CQE_SKIP_SUCCESS, so it finishes during the enter that submits it (a full socket fails
+ * it with -EAGAIN instead of arming a poll) and posts a CQE only when it failed. After that
+ * enter it went out: a request/response takes one io_uring_enter per message instead of an
+ * enter plus a sendmmsg, or two enters (the send's completion ending the wait). The slot is
+ * retired only then; one silent send per socket at a time, so a refused one resent by a plain
+ * SENDMSG cannot be overtaken. */
+static void silent_send(struct pe_udp *u)
+{
+	struct ur_udp *uu = UU(u);
+	struct ur *r = UR(u->loop);
+	struct io_uring_sqe *sqe = prep_send(u, u->head, MSG_DONTWAIT);
+
+	sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
+	uu->submitted = 1;
+	uu->inflight++;
+	uu->silent = true;
+	uu->silent_next = r->udp_silent;
+	r->udp_silent = uu;
+}
+
 void pe__ur_udp_flush(struct pe_udp *u)
 {
 	struct ur_udp *uu = UU(u);
 
+	if (uu->silent || u->closing)
+		return; /* the rest goes once it settles */
+	if (!uu->submitted && u->count == 1 && UR(u->loop)->has_skip) {
+		silent_send(u);
+		return;
+	}
 	if (!uu->submitted)
 		udp_send_now(u);
 	while (uu->submitted < u->count) {
-		unsigned k = (u->head + uu->submitted) % u->nslots;
-		struct pe_udp_slot *s = &u->slots[k];
-		struct ur_udp_slot *us = &uu->us[k];
-		struct io_uring_sqe *sqe = pe__ur_sqe(u->loop, &us->src);
-
-		s->iov.iov_base = s->buf;
-		s->iov.iov_len = s->len;
-		memset(&us->msg, 0, sizeof(us->msg));
-		us->msg.msg_iov = &s->iov;
-		us->msg.msg_iovlen = 1;
-		if (s->has_peer) {
-			us->msg.msg_name = &s->peer.ss;
-			us->msg.msg_namelen = s->peer.len;
-		}
-		us->done = false;
-		io_uring_prep_sendmsg(sqe, u->fd, &us->msg, 0);
+		prep_send(u, (u->head + uu->submitted) % u->nslots, 0);
 		uu->submitted++;
 		uu->inflight++;
 	}
+}
+
+bool pe__ur_udp_silent_urgent(struct pe_loop *l)
+{
+	struct ur_udp *uu;
+
+	for (uu = UR(l)->udp_silent; uu; uu = uu->silent_next)
+		if (uu->silent && (uu->u.count > 1 || uu->u.closing))
+			return true;
+	return false;
+}
+
+unsigned pe__ur_udp_silent_settle(struct pe_loop *l, struct ur_udp *list, bool settle)
+{
+	struct ur *r = UR(l);
+	struct ur_udp *uu, *next;
+	unsigned done = 0;
+
+	for (uu = list; uu; uu = next) {
+		struct pe_udp *u = &uu->u;
+
+		next = uu->silent_next;
+		if (!uu->silent)
+			continue; /* failed: its CQE resent or retired it */
+		if (!settle) {
+			uu->silent_next = r->udp_silent;
+			r->udp_silent = uu;
+			continue;
+		}
+		uu->silent = false;
+		uu->submitted = 0;
+		uu->inflight--;
+		l->st.silent_sends++;
+		done++;
+		pe__udp_sent(u, 1, 0);
+		if (u->count)
+			pe__ur_udp_flush(u);
+		udp_maybe_dead(u);
+	}
+	return done;
 }
 
 void pe__ur_udp_send_cqe(struct ur_udp_slot *us, struct io_uring_cqe *cqe)
@@ -192,6 +269,15 @@ void pe__ur_udp_send_cqe(struct ur_udp_slot *us, struct io_uring_cqe *cqe)
 	struct ur_udp *uu = us->uu;
 	struct pe_udp *u = &uu->u;
 
+	/* A silent send posts a CQE only when it failed; a full socket: send it again plainly,
+	 * which waits for room. */
+	if (uu->silent) {
+		uu->silent = false;
+		if (cqe->res == -EAGAIN && !u->closing) {
+			prep_send(u, u->head, 0);
+			return;
+		}
+	}
 	us->res = cqe->res;
 	us->done = true;
 	uu->inflight--;
