@@ -48,41 +48,13 @@ void pe_figures_set_hist(struct pe_figures *f, const struct pe_hist *h)
 	f->lat_mean_ns = pe_hist_mean(h);
 }
 
-/* clang-format off */
-#define U64_FIELDS(X)                                                                              \
-	X(bytes_tx, c.bytes_tx)                                                                    \
-	X(bytes_rx, c.bytes_rx)                                                                    \
-	X(msgs_tx, c.msgs_tx)                                                                      \
-	X(msgs_rx, c.msgs_rx)                                                                      \
-	X(transactions, c.transactions)                                                            \
-	X(lat_count, lat_count)                                                                    \
-	X(lat_min_ns, lat_min_ns)                                                                  \
-	X(lat_p50_ns, lat_p50_ns)                                                                  \
-	X(lat_p90_ns, lat_p90_ns)                                                                  \
-	X(lat_p99_ns, lat_p99_ns)                                                                  \
-	X(lat_p999_ns, lat_p999_ns)                                                                \
-	X(lat_max_ns, lat_max_ns)                                                                  \
-	X(udp_sent, udp_sent)                                                                      \
-	X(udp_received, udp_received)                                                              \
-	X(udp_lost, udp_lost)                                                                      \
-	X(udp_reordered, udp_reordered)                                                            \
-	X(udp_duplicates, udp_duplicates)                                                          \
-	X(udp_send_errors, udp_send_errors)                                                        \
-	X(udp_send_errno, udp_send_errno)                                                          \
-	X(rr_timeouts, rr_timeouts)                                                                \
-	X(rr_retries, rr_retries)                                                                  \
-	X(rr_late, rr_late)                                                                        \
-	X(verify_errors, verify_errors)                                                            \
-	X(tcpi_bytes_acked, tcpi_bytes_acked)                                                      \
-	X(tcpi_bytes_received, tcpi_bytes_received)                                                \
-	X(file_bytes, file_bytes)
+/* The control protocol's floating-point figures. */
 #define DBL_FIELDS(X)                                                                              \
-	X(seconds, seconds)                                                                        \
-	X(user_pct, user_pct)                                                                      \
-	X(sys_pct, sys_pct)                                                                        \
-	X(lat_mean_ns, lat_mean_ns)                                                                \
-	X(jitter_ns, jitter_ns)
-/* clang-format on */
+	X(seconds)                                                                                 \
+	X(user_pct)                                                                                \
+	X(sys_pct)                                                                                 \
+	X(lat_mean_ns)                                                                             \
+	X(jitter_ns)
 
 struct json_object *pe_figures_to_json(const struct pe_figures *f)
 {
@@ -91,12 +63,18 @@ struct json_object *pe_figures_to_json(const struct pe_figures *f)
 	json_object_object_add(o, "ok", json_object_new_boolean(f->ok));
 	if (!f->ok)
 		json_object_object_add(o, "error", json_object_new_string(f->error));
-#define X(name, field) json_object_object_add(o, #name, json_object_new_int64((int64_t)f->field));
-	U64_FIELDS(X)
+#define X(wire, rec, field)                                                                        \
+	json_object_object_add(o, #wire, json_object_new_int64((int64_t)f->c.field));
+	PE_COUNT_FIELDS(X)
 #undef X
-#define X(name, field) json_object_object_add(o, #name, json_object_new_double(f->field));
+#define X(wire, rec, field)                                                                        \
+	json_object_object_add(o, #wire, json_object_new_int64((int64_t)f->field));
+	PE_FIGURE_FIELDS(X)
+#undef X
+#define X(field) json_object_object_add(o, #field, json_object_new_double(f->field));
 	DBL_FIELDS(X)
 #undef X
+	json_object_object_add(o, "udp_send_errno", json_object_new_int64(f->udp_send_errno));
 	json_object_object_add(o, "first_bad_offset", json_object_new_int64(f->first_bad_offset));
 	if (f->sha256[0])
 		json_object_object_add(o, "sha256", json_object_new_string(f->sha256));
@@ -108,12 +86,16 @@ void pe_figures_from_json(struct pe_figures *f, struct json_object *o)
 	pe_figures_init(f);
 	f->ok = pe_json_i64(o, "ok", 0) != 0;
 	snprintf(f->error, sizeof(f->error), "%s", pe_json_str(o, "error", ""));
-#define X(name, field) f->field = (uint64_t)pe_json_i64(o, #name, 0);
-	U64_FIELDS(X)
+#define X(wire, rec, field) f->c.field = (uint64_t)pe_json_i64(o, #wire, 0);
+	PE_COUNT_FIELDS(X)
 #undef X
-#define X(name, field) f->field = pe_json_dbl(o, #name, 0);
+#define X(wire, rec, field) f->field = (uint64_t)pe_json_i64(o, #wire, 0);
+	PE_FIGURE_FIELDS(X)
+#undef X
+#define X(field) f->field = pe_json_dbl(o, #field, 0);
 	DBL_FIELDS(X)
 #undef X
+	f->udp_send_errno = pe_json_i64(o, "udp_send_errno", 0);
 	f->first_bad_offset = pe_json_i64(o, "first_bad_offset", -1);
 	snprintf(f->sha256, sizeof(f->sha256), "%s", pe_json_str(o, "sha256", ""));
 }

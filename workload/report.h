@@ -60,6 +60,39 @@ struct pe_figures {
 	char sha256[65];
 };
 
+/* The counted figures, named once for both vocabularies: X(control protocol key, result record
+ * key, field). The control protocol keeps its names (peers of other versions read them); the
+ * record's are docs/results.md's. PE_COUNT_FIELDS are members of struct pe_counts. */
+/* clang-format off */
+#define PE_COUNT_FIELDS(X)                                                                         \
+	X(bytes_tx, tx_bytes, bytes_tx)                                                            \
+	X(bytes_rx, rx_bytes, bytes_rx)                                                            \
+	X(msgs_tx, tx_msgs, msgs_tx)                                                               \
+	X(msgs_rx, rx_msgs, msgs_rx)                                                               \
+	X(transactions, transactions, transactions)
+#define PE_FIGURE_FIELDS(X)                                                                        \
+	X(lat_count, lat_count, lat_count)                                                         \
+	X(lat_min_ns, lat_min_ns, lat_min_ns)                                                      \
+	X(lat_p50_ns, lat_p50_ns, lat_p50_ns)                                                      \
+	X(lat_p90_ns, lat_p90_ns, lat_p90_ns)                                                      \
+	X(lat_p99_ns, lat_p99_ns, lat_p99_ns)                                                      \
+	X(lat_p999_ns, lat_p999_ns, lat_p999_ns)                                                   \
+	X(lat_max_ns, lat_max_ns, lat_max_ns)                                                      \
+	X(udp_sent, udp_tx_datagrams, udp_sent)                                                    \
+	X(udp_received, udp_rx_datagrams, udp_received)                                            \
+	X(udp_lost, udp_lost_datagrams, udp_lost)                                                  \
+	X(udp_reordered, udp_reordered_datagrams, udp_reordered)                                   \
+	X(udp_duplicates, udp_duplicate_datagrams, udp_duplicates)                                 \
+	X(udp_send_errors, udp_send_errors, udp_send_errors)                                       \
+	X(rr_timeouts, rr_timeouts, rr_timeouts)                                                   \
+	X(rr_retries, rr_retries, rr_retries)                                                      \
+	X(rr_late, rr_late, rr_late)                                                               \
+	X(verify_errors, verify_mismatched_bytes, verify_errors)                                   \
+	X(tcpi_bytes_acked, tcpi_bytes_acked, tcpi_bytes_acked)                                    \
+	X(tcpi_bytes_received, tcpi_bytes_received, tcpi_bytes_received)                           \
+	X(file_bytes, file_bytes, file_bytes)
+/* clang-format on */
+
 void pe_figures_init(struct pe_figures *f);
 void pe_figures_set_hist(struct pe_figures *f, const struct pe_hist *h);
 /* Figures <-> JSON object (what the server sends in "result"). to_json returns a new object. */

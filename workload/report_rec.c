@@ -14,11 +14,9 @@ static double rate(double n, double secs)
 
 static void add_counts(struct json_object *o, const struct pe_counts *d, double secs)
 {
-	pe_rec_add(o, "tx_bytes", pe_rec_u64(d->bytes_tx));
-	pe_rec_add(o, "rx_bytes", pe_rec_u64(d->bytes_rx));
-	pe_rec_add(o, "tx_msgs", pe_rec_u64(d->msgs_tx));
-	pe_rec_add(o, "rx_msgs", pe_rec_u64(d->msgs_rx));
-	pe_rec_add(o, "transactions", pe_rec_u64(d->transactions));
+#define X(wire, rec, field) pe_rec_add(o, #rec, pe_rec_u64(d->field));
+	PE_COUNT_FIELDS(X)
+#undef X
 	pe_rec_add(o, "tx_bits_per_s", pe_rec_num(rate((double)d->bytes_tx * 8, secs)));
 	pe_rec_add(o, "rx_bits_per_s", pe_rec_num(rate((double)d->bytes_rx * 8, secs)));
 	pe_rec_add(o, "transactions_per_s", pe_rec_num(rate((double)d->transactions, secs)));
@@ -32,30 +30,6 @@ struct json_object *pe_counts_record(const struct pe_counts *d, double secs)
 	return o;
 }
 
-/* clang-format off */
-#define SIDE_U64(X)                                                                                \
-	X(lat_count, lat_count)                                                                    \
-	X(lat_min_ns, lat_min_ns)                                                                  \
-	X(lat_p50_ns, lat_p50_ns)                                                                  \
-	X(lat_p90_ns, lat_p90_ns)                                                                  \
-	X(lat_p99_ns, lat_p99_ns)                                                                  \
-	X(lat_p999_ns, lat_p999_ns)                                                                \
-	X(lat_max_ns, lat_max_ns)                                                                  \
-	X(udp_tx_datagrams, udp_sent)                                                              \
-	X(udp_rx_datagrams, udp_received)                                                          \
-	X(udp_lost_datagrams, udp_lost)                                                            \
-	X(udp_reordered_datagrams, udp_reordered)                                                  \
-	X(udp_duplicate_datagrams, udp_duplicates)                                                 \
-	X(udp_send_errors, udp_send_errors)                                                        \
-	X(rr_timeouts, rr_timeouts)                                                                \
-	X(rr_retries, rr_retries)                                                                  \
-	X(rr_late, rr_late)                                                                        \
-	X(verify_mismatched_bytes, verify_errors)                                                  \
-	X(tcpi_bytes_acked, tcpi_bytes_acked)                                                      \
-	X(tcpi_bytes_received, tcpi_bytes_received)                                                \
-	X(file_bytes, file_bytes)
-/* clang-format on */
-
 struct json_object *pe_figures_record(const struct pe_figures *f)
 {
 	struct json_object *o = json_object_new_object();
@@ -67,8 +41,8 @@ struct json_object *pe_figures_record(const struct pe_figures *f)
 	add_counts(o, &f->c, f->seconds);
 	pe_rec_add(o, "cpu_user_pct", pe_rec_num(f->user_pct));
 	pe_rec_add(o, "cpu_sys_pct", pe_rec_num(f->sys_pct));
-#define X(key, field) pe_rec_add(o, #key, pe_rec_u64(f->field));
-	SIDE_U64(X)
+#define X(wire, rec, field) pe_rec_add(o, #rec, pe_rec_u64(f->field));
+	PE_FIGURE_FIELDS(X)
 #undef X
 	pe_rec_add(o, "lat_mean_ns", pe_rec_num(f->lat_mean_ns));
 	pe_rec_add(o, "udp_send_errno", json_object_new_int64(f->udp_send_errno));
