@@ -21,11 +21,11 @@ static void add_unique(struct json_object *arr, const char *name)
 }
 
 /* One runs.jsonl line: NULL when it is well formed, otherwise what is wrong with it. */
-static const char *check_run(struct json_object *run, const char **key)
+static const char *check_run(struct json_object *run, char *key, size_t keylen)
 {
 	struct json_object *v, *m;
 
-	*key = "";
+	key[0] = '\0';
 	if (!json_object_is_type(run, json_type_object))
 		return "not a JSON object";
 	if (!json_object_object_get_ex(run, "point", &v) ||
@@ -41,7 +41,7 @@ static const char *check_run(struct json_object *run, const char **key)
 		return "no \"metrics\" object";
 	json_object_object_foreach(m, name, val)
 	{
-		*key = name;
+		snprintf(key, keylen, "%s", name);
 		if (!val)
 			continue;
 		if (!json_object_is_type(val, json_type_int) &&
@@ -68,7 +68,8 @@ static int load_runs(struct pe_side *s, const char *path, char *err, size_t errl
 	while ((len = getline(&line, &cap, f)) >= 0) {
 		struct json_tokener *tok;
 		struct json_object *run;
-		const char *why, *key;
+		const char *why;
+		char key[128];
 
 		lineno++;
 		while (len &&
@@ -87,11 +88,11 @@ static int load_runs(struct pe_side *s, const char *path, char *err, size_t errl
 		else if (!run)
 			why = "not a JSON object";
 		else
-			why = check_run(run, &key);
+			why = check_run(run, key, sizeof(key));
 		json_tokener_free(tok);
 		if (why) {
 			json_object_put(run);
-			if (*key && !strncmp(why, "metric", 6))
+			if (key[0] && !strncmp(why, "metric", 6))
 				snprintf(err, errlen,
 					 "%s:%zu: metric \"%s\" is not a finite number", path,
 					 lineno, key);
