@@ -314,9 +314,10 @@ int pe_compare_dirs(const struct pe_compare_opts *o, struct json_object **out, c
 		ret = pe_side_load(&b, o->base_spec, err, errlen);
 		if (!ret && json_object_array_length(b.variants) != 2) {
 			snprintf(err, errlen,
-				 "%s: holds %zu variants; compare of one directory needs exactly "
+				 "%s: holds %zu variant%s; compare of one directory needs exactly "
 				 "two (or give BASE and NEW as DIR:VARIANT)",
-				 o->base_spec, json_object_array_length(b.variants));
+				 o->base_spec, json_object_array_length(b.variants),
+				 json_object_array_length(b.variants) == 1 ? "" : "s");
 			ret = -EINVAL;
 		}
 		if (!ret)

@@ -83,8 +83,12 @@ static void cells(struct json_object *row, char c[NCOLS][96])
 		 field(row, "left_out_new", b, sizeof(b), 0));
 	snprintf(c[4], 96, "%s", field(row, "median_base", a, sizeof(a), 0));
 	snprintf(c[5], 96, "%s", field(row, "median_new", a, sizeof(a), 0));
-	snprintf(c[6], 96, "%s [%s, %s]", field(row, "ratio", a, sizeof(a), 3),
-		 field(row, "ci_low", lo, sizeof(lo), 3), field(row, "ci_high", hi, sizeof(hi), 3));
+	if (!json_object_object_get(row, "ratio"))
+		snprintf(c[6], 96, "-");
+	else
+		snprintf(c[6], 96, "%s [%s, %s]", field(row, "ratio", a, sizeof(a), 3),
+			 field(row, "ci_low", lo, sizeof(lo), 3),
+			 field(row, "ci_high", hi, sizeof(hi), 3));
 	snprintf(c[7], 96, "%s", field(row, "p_value", a, sizeof(a), -3));
 }
 

@@ -358,6 +358,43 @@ Test(compare, metadata_differences)
 	pe_run_free(&r);
 }
 
+/* A loss of 0% has no ratio: the row says so (nulls, "-") and p alone decides. */
+Test(compare, zero_base_median)
+{
+	struct pe_run r;
+	struct json_object *o;
+	char *a = make_dir("A", &same, "base", 0, 1.0, "io_uring");
+	char *b = make_dir("B", &same, "base", 0, 1.0, "io_uring"), line[256];
+
+	for (int i = 0; i < 6; i++) {
+		snprintf(line, sizeof(line),
+			 "{\"point\":\"udp\",\"variant\":\"base\",\"ok\":true,"
+			 "\"metrics\":{\"udp_loss_pct\":%g}}\n",
+			 i == 5 ? 0.1 : 0.0);
+		append(a, line);
+		snprintf(line, sizeof(line),
+			 "{\"point\":\"udp\",\"variant\":\"base\",\"ok\":true,"
+			 "\"metrics\":{\"udp_loss_pct\":%g}}\n",
+			 0.3 + i * 0.1);
+		append(b, line);
+	}
+	o = compare_json(&r, 1, "A B");
+	cr_expect_str_eq(row_str(o, 0, "median_base"), "0");
+	cr_expect_eq(
+		json_object_object_get(
+			json_object_array_get_idx(json_object_object_get(o, "rows"), 0), "ratio"),
+		NULL);
+	cr_expect_str_eq(row_str(o, 0, "p_value"), "0.00366455" /* scipy: 0.0036645475900385395 */);
+	cr_expect_str_eq(row_str(o, 0, "verdict"), "regression");
+	json_object_put(o);
+	pe_run_free(&r);
+	cr_assert_eq(pe_run(&r, "cd %s && %s compare A B", tmp, PE_TEST_BIN), 0);
+	cr_expect(strstr(r.out, "  0.55  -  "), "%s", r.out);
+	pe_run_free(&r);
+	free(a);
+	free(b);
+}
+
 struct bad_case {
 	const char *args;  /* run in the temporary directory holding A and B */
 	const char *setup; /* a shell command run there first, or NULL */
@@ -379,7 +416,7 @@ static const struct bad_case bad_cases[] = {
 	{ "A B", "sed -i 's/\"point\":\"rr\"/\"point\":\"stream\"/' B/runs.jsonl",
 	  "pkteng: A and B: no test point with a metric in common\n" },
 	{ "A", NULL,
-	  "pkteng: A: holds 1 variants; compare of one directory needs exactly two (or give BASE "
+	  "pkteng: A: holds 1 variant; compare of one directory needs exactly two (or give BASE "
 	  "and NEW as DIR:VARIANT)\n" },
 	{ "", NULL,
 	  "pkteng: compare: needs BASE NEW, or one DIR with two variants ('pkteng compare "
