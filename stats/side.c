@@ -62,8 +62,10 @@ static int load_runs(struct pe_side *s, const char *path, char *err, size_t errl
 	int ret = 0;
 
 	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -errno;
+		int e = errno;
+
+		snprintf(err, errlen, "%s: %s", path, strerror(e));
+		return -e;
 	}
 	while ((len = getline(&line, &cap, f)) >= 0) {
 		struct json_tokener *tok;
@@ -127,8 +129,10 @@ int pe_side_load(struct pe_side *s, const char *dir, char *err, size_t errlen)
 		return -ENOMEM;
 	snprintf(path, sizeof(path), "%s/suite.json", dir);
 	if (access(path, R_OK)) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -ENOENT;
+		int e = errno;
+
+		snprintf(err, errlen, "%s: %s", path, strerror(e));
+		return -e;
 	}
 	s->suite = json_object_from_file(path);
 	if (!s->suite || !json_object_is_type(s->suite, json_type_object)) {
