@@ -22,7 +22,7 @@ struct pe_compare_opts {
 	double alpha;	      /* significance level of the Mann-Whitney test; default 0.05 */
 	double threshold_pct; /* the whole interval must lie beyond this change; default 5 */
 	bool keep_disturbed;  /* count runs marked disturbed; default false: leave them out */
-	unsigned resamples;   /* bootstrap resamples per row; default 10000 */
+	unsigned resamples;   /* bootstrap resamples per row, at least 100; default 10000 */
 	uint64_t seed;	      /* bootstrap seed (GSL mt19937), the same for every row; default 1 */
 };
 
