@@ -8,6 +8,10 @@
 
 #include "plot/report.h"
 #include "tools/cli.h"
+#if __has_include("stats/compare.h")
+#include "stats/compare.h"
+#define HAVE_COMPARE 1
+#endif
 
 #define MAX_DIRS 8
 
@@ -19,8 +23,36 @@ static const char usage[] =
 	"merged histograms, the compare table with a forest plot of its intervals, and both\n"
 	"sides' metadata. The first directory is the base. Plots are drawn by gnuplot.\n"
 	"  -o, --out FILE        where to write the page (required)\n"
-	"  --compare FILE.json   compare's document ('pkteng compare --json') to show\n"
+	"  --compare FILE.json   show this compare document ('pkteng compare --json') instead of\n"
+	"                        comparing the first two groups (two variants of one DIR, or\n"
+	"                        DIR DIR) with compare's defaults\n"
 	"  --title TEXT          the page's heading\n";
+
+/* compare of the first two groups, with compare's defaults; when it cannot be made the page
+ * says why instead of failing (a report of one variant has nothing to compare). */
+static void compare(struct pe_report_opts *ro, char **dirs, char *why, size_t whylen)
+{
+#ifdef HAVE_COMPARE
+	struct pe_compare_opts co;
+
+	if (ro->n_res > 2) {
+		ro->cmp_why = "only two directories can be compared";
+		return;
+	}
+	pe_compare_opts_init(&co);
+	co.base_spec = dirs[0];
+	co.new_spec = ro->n_res == 2 ? dirs[1] : NULL;
+	if (pe_compare_dirs(&co, &ro->cmp, why, whylen)) {
+		ro->cmp = NULL;
+		ro->cmp_why = why;
+	}
+#else
+	(void)dirs;
+	(void)why;
+	(void)whylen;
+	ro->cmp_why = "this pkteng is built without compare (--compare FILE.json shows one)";
+#endif
+}
 
 static int run(int argc, char **argv)
 {
@@ -34,7 +66,7 @@ static int run(int argc, char **argv)
 	struct pe_results res[MAX_DIRS];
 	struct pe_report_opts ro = { .sz = sizeof(ro), .res = res };
 	const char *out = NULL, *cmp_path = NULL;
-	char err[600];
+	char err[600], why[600];
 	FILE *f;
 	int c, r, rc = PE_EXIT_OK;
 
@@ -76,7 +108,7 @@ static int run(int argc, char **argv)
 			goto out;
 		}
 	} else {
-		ro.cmp_why = "none given (--compare FILE.json)";
+		compare(&ro, argv + optind - ro.n_res, why, sizeof(why));
 	}
 	f = fopen(out, "we");
 	if (!f) {
