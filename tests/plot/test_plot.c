@@ -31,7 +31,7 @@ static void teardown(void)
 	pe_tmpdir_remove(dir);
 }
 
-TestSuite(plot, .init = setup, .fini = teardown, .timeout = 240);
+TestSuite(plot, .init = setup, .fini = teardown, .timeout = 280);
 
 static bool have(const char *prog)
 {
@@ -312,7 +312,7 @@ Test(plot, gnuplot_pipe)
 /* The page in a real browser: real client records from loopback runs, rendered by headless
  * Chromium at the page's own size; every plot box must have its white background and coloured
  * series where the page says the box is. */
-Test(plot, chromium_renders_every_plot, .timeout = 280)
+Test(plot, chromium_renders_every_plot)
 {
 	char d[300], html[320], png[320], prof[320], *got;
 	unsigned w, h;
