@@ -41,14 +41,33 @@ static void quoted(struct pe_buf *s, const char *text)
 	pe_buf_put(s, "'", 1);
 }
 
+static int cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Quantile q of n sorted values, interpolated between neighbours (R's default, type 7). */
+static double quantile(const double *v, size_t n, double q)
+{
+	double h = (double)(n - 1) * q;
+	size_t lo = (size_t)h;
+
+	return lo + 1 < n ? v[lo] + (h - (double)lo) * (v[lo + 1] - v[lo]) : v[n - 1];
+}
+
+/* The boxes are candlesticks of quartiles pkteng works out itself: gnuplot's boxplot style
+ * draws nothing for fewer than four values, and suites often have three runs. */
 int pe_plot_box(struct pe_buf *s, const struct pe_group *g, size_t ng, const char *point,
 		const char *metric)
 {
 	struct json_object *runs[MAX_RUNS];
+	struct pe_buf plot = { 0 }, boxes = { 0 };
+	double v[MAX_RUNS];
 	int series = 0;
 
 	pe_buf_add(s,
-		   "set style boxplot nooutliers range 1000 pointtype 7\n"
 		   "set style fill solid 0.25 border\nset boxwidth 0.5\n"
 		   "set format y '%%.3s%%c'\nset ylabel '%s'\nset title ",
 		   unit_of(metric));
@@ -62,31 +81,40 @@ int pe_plot_box(struct pe_buf *s, const struct pe_group *g, size_t ng, const cha
 	pe_buf_add(s, ") noenhanced\n");
 	for (size_t i = 0; i < ng; i++) {
 		size_t n = pe_group_runs(&g[i], point, runs, MAX_RUNS), have = 0;
-		double v;
 
 		pe_buf_add(s, "$G%zu << EOD\n", i);
 		for (size_t j = 0; j < n; j++)
-			if (!pe_run_metric(runs[j], metric, &v)) {
-				pe_buf_add(s, "%.9g\n", v);
+			if (!pe_run_metric(runs[j], metric, &v[have])) {
+				pe_buf_add(s, "%zu %.9g\n", i, v[have]);
 				have++;
 			}
 		pe_buf_add(s, "EOD\n");
-		if (have)
-			series |= 1 << (i < 30 ? i : 30);
-	}
-	if (!series)
-		return 0;
-	pe_buf_add(s, "plot");
-	for (size_t i = 0, k = 0; i < ng && i < 31; i++) {
-		if (!(series & (1 << i)))
+		if (!have)
 			continue;
-		pe_buf_add(s,
-			   "%s $G%zu using (%zu):1 with boxplot lc rgb '%s', $G%zu using (%zu):1 "
-			   "with points pt 7 ps 0.5 lc rgb '%s'",
-			   k++ ? "," : "", i, i, pe_plot_colour(i), i, i, pe_plot_colour(i));
+		qsort(v, have, sizeof(v[0]), cmp_dbl);
+		/* x, min, q1, median, q3, max, colour */
+		pe_buf_add(&boxes, "%zu %.9g %.9g %.9g %.9g %.9g %lu\n", i, v[0],
+			   quantile(v, have, 0.25), quantile(v, have, 0.5), quantile(v, have, 0.75),
+			   v[have - 1], strtoul(pe_plot_colour(i) + 1, NULL, 16));
+		pe_buf_add(&plot, ", $G%zu using 1:2 with points pt 7 ps 0.5 lc rgb '%s'", i,
+			   pe_plot_colour(i));
+		series++;
 	}
-	pe_buf_add(s, "\n");
-	return s->oom ? -ENOMEM : 2 * __builtin_popcount((unsigned)series);
+	if (series) {
+		pe_buf_add(s, "$B << EOD\n");
+		pe_buf_put(s, boxes.p, boxes.len);
+		pe_buf_add(s, "EOD\nplot $B using 1:3:2:6:5:7 with candlesticks whiskerbars 0.5 "
+			      "lc rgb variable, $B using 1:4:4:4:4:7 with candlesticks lw 2 lc rgb "
+			      "variable");
+		pe_buf_put(s, plot.p, plot.len);
+		pe_buf_add(s, "\n");
+		series += 2;
+	}
+	if (s->oom || plot.oom || boxes.oom)
+		series = -ENOMEM;
+	pe_buf_free(&plot);
+	pe_buf_free(&boxes);
+	return series;
 }
 
 static struct json_object *get(struct json_object *o, const char *key)

@@ -16,8 +16,9 @@ struct json_object;
 /* "#rrggbb" of group i (a colour-blind-safe palette, repeating after eight). */
 const char *pe_plot_colour(size_t i);
 
-/* Box plot of metric over point's runs: per group a box (quartiles, whiskers to the extremes)
- * and then one point per run: two series per group that has runs. */
+/* Box plot of metric over point's runs: one series of boxes (quartiles, whiskers to the
+ * extremes), one of median lines, then per group that has runs one series of its runs' points
+ * (2 + groups series). */
 int pe_plot_box(struct pe_buf *s, const struct pe_group *g, size_t ng, const char *point,
 		const char *metric);
 /* Interval series: key (an interval field, pe_series_key) over time, one series per run of
