@@ -155,6 +155,7 @@ out:
 
 const struct pe_cmd pe_cmd_plot = {
 	.name = "plot",
-	.summary = "one plot (box, series or latency CDF) of a results directory as SVG or PNG",
+	.summary =
+		"one plot (box, series, latency CDF, forest) of results directories as SVG or PNG",
 	.run = run,
 };
