@@ -333,9 +333,14 @@ static int run(int argc, char **argv)
 	if (fmt == PE_REC_TEXT)
 		printf("pkteng client: %s test to %s port %s, %s backend\n", d->name, co.host,
 		       co.port, pe_backend_name(co.backend));
+	/* the record keeps the whole latency histogram, so runs can be merged and drawn later */
+	if (fmt != PE_REC_TEXT && d->latency && !(co.lat_hist = malloc(sizeof(*co.lat_hist))))
+		return pe_fail("client: out of memory");
 	r = pe_client_run(&co, &cli, &srv, &have_srv, err, sizeof(err));
 	o.rep.interrupted = pe_stop_signal() != 0;
+	cli.lat_hist = co.lat_hist;
 	pe_report_summary(&o.rep, &cli, have_srv ? &srv : NULL);
+	free(co.lat_hist);
 	if (r)
 		return pe_fail("client: %s", err);
 	return PE_EXIT_OK;

@@ -58,6 +58,9 @@ struct pe_figures {
 	/* file */
 	uint64_t file_bytes;
 	char sha256[65];
+	/* the whole latency histogram for the result record ("lat_hist"), or NULL; borrowed (the
+	 * caller keeps it alive while the figures are used) and never sent on the control channel */
+	const struct pe_hist *lat_hist;
 };
 
 /* The counted figures, named once for both vocabularies: X(control protocol key, result record

@@ -30,6 +30,29 @@ struct json_object *pe_counts_record(const struct pe_counts *d, double secs)
 	return o;
 }
 
+/* The histogram's non-empty buckets as [[upper_ns, count], ...] in rising order: sparse, so a
+ * run of a few hundred distinct latencies costs a few hundred pairs, and exact, so records of
+ * many runs can be merged bucket by bucket (upper_ns is the bucket's highest value). */
+static struct json_object *hist_record(const struct pe_hist *h)
+{
+	struct json_object *a = json_object_new_array();
+	uint64_t lo, hi;
+	unsigned i;
+
+	for (i = 0; i < PE_HIST_BUCKETS; i++) {
+		struct json_object *pair;
+
+		if (!h->n[i])
+			continue;
+		pe_hist_bucket_range(i, &lo, &hi);
+		pair = json_object_new_array_ext(2);
+		json_object_array_add(pair, pe_rec_u64(hi));
+		json_object_array_add(pair, pe_rec_u64(h->n[i]));
+		json_object_array_add(a, pair);
+	}
+	return a;
+}
+
 struct json_object *pe_figures_record(const struct pe_figures *f)
 {
 	struct json_object *o = json_object_new_object();
@@ -53,6 +76,8 @@ struct json_object *pe_figures_record(const struct pe_figures *f)
 		   f->first_bad_offset >= 0 ? json_object_new_int64(f->first_bad_offset) : NULL);
 	if (f->sha256[0])
 		pe_rec_add(o, "file_sha256", json_object_new_string(f->sha256));
+	if (f->lat_hist)
+		pe_rec_add(o, "lat_hist", hist_record(f->lat_hist));
 	return o;
 }
 

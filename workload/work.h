@@ -189,6 +189,9 @@ struct pe_client_opts {
 	/* A stop flag (raw/interval.h's, set by SIGINT/SIGTERM): when it is set the test ends
 	 * early but in order, both sides reporting what ran. NULL: never. */
 	const volatile sig_atomic_t *stop;
+	/* Not NULL: receives the client's latency histogram when the mode measures latency (it is
+	 * left empty otherwise), for the result record's lat_hist. */
+	struct pe_hist *lat_hist;
 };
 /* Runs one test. Returns 0 when both sides report success, -errno otherwise, with a one-line
  * reason in err. *cli is always filled; *srv only when *have_srv (the server answered). */

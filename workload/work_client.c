@@ -59,6 +59,8 @@ int pe_client_run(const struct pe_client_opts *o, struct pe_figures *cli, struct
 
 	*have_srv = false;
 	pe_figures_init(cli);
+	if (o->lat_hist)
+		pe_hist_reset(o->lat_hist);
 	memset(&w, 0, sizeof(w));
 	fd = connect_ctl(o, &peer, err, errlen);
 	if (fd < 0) {
@@ -232,6 +234,8 @@ out:
 		cli->ok = false;
 		snprintf(cli->error, sizeof(cli->error), "%s", err);
 	}
+	if (o->lat_hist && work_init && w.hist)
+		pe_hist_merge(o->lat_hist, w.hist);
 	if (loop)
 		pe_loop_close(loop);
 	w.loop = NULL;

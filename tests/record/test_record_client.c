@@ -56,6 +56,34 @@ static struct json_object *client(const char *mode, const char *extra, unsigned 
 	return sum;
 }
 
+/* The client's lat_hist: present exactly for latency modes, its buckets rising, its counts
+ * adding up to lat_count, its last bucket holding lat_max_ns; the server never has one. */
+static void check_hist(struct json_object *sum, const char *name, bool latency)
+{
+	struct json_object *cli = NULL, *sv = NULL, *h = NULL;
+	uint64_t total = 0, prev = 0, upper = 0;
+
+	json_object_object_get_ex(sum, "client", &cli);
+	json_object_object_get_ex(sum, "server", &sv);
+	cr_expect_eq(json_object_object_get_ex(sv, "lat_hist", NULL), false, "%s", name);
+	cr_assert_eq(json_object_object_get_ex(cli, "lat_hist", &h), latency, "%s", name);
+	if (!latency)
+		return;
+	cr_assert_gt(json_object_array_length(h), 0, "%s", name);
+	for (size_t i = 0; i < json_object_array_length(h); i++) {
+		struct json_object *pair = json_object_array_get_idx(h, i);
+
+		cr_assert_eq(json_object_array_length(pair), 2);
+		upper = (uint64_t)json_object_get_int64(json_object_array_get_idx(pair, 0));
+		cr_expect_gt(upper, prev, "%s: bucket %zu rises", name, i);
+		prev = upper;
+		total += (uint64_t)json_object_get_int64(json_object_array_get_idx(pair, 1));
+	}
+	cr_expect_eq(total, pe_ro_u64(sum, "client.lat_count"), "%s", name);
+	cr_expect_geq(upper, pe_ro_u64(sum, "client.lat_max_ns"), "%s", name);
+	cr_expect_leq(upper - upper / 128, pe_ro_u64(sum, "client.lat_max_ns"), "%s", name);
+}
+
 /* Every mode in the table, so a new mode is held to the schema from its first line. */
 Test(record_client, every_mode)
 {
@@ -85,6 +113,7 @@ Test(record_client, every_mode)
 		if (!strcmp(name, "rr") || !strcmp(name, "udp-rr"))
 			cr_expect_eq(pe_ro_u64(sum, "client.transactions"),
 				     pe_ro_u64(sum, "client.lat_count"), "%s", name);
+		check_hist(sum, name, pe_mode_desc((enum pe_mode)m)->latency);
 		json_object_put(sum);
 	}
 }
