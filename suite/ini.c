@@ -18,6 +18,7 @@ struct parse {
 	const char *text; /* pe_suite_load_string: what is left */
 	FILE *f;
 	int line;
+	int section_line; /* of the last [section] header read */
 	int err;
 	char *msg;
 	size_t msglen;
@@ -359,7 +360,7 @@ static int handler(void *user, const char *section, const char *key, const char 
 				return 0;
 			}
 			snprintf(s->tests[s->n_tests].name, 64, "%s", section);
-			s->tests[s->n_tests++].line = ps->line;
+			s->tests[s->n_tests++].line = ps->section_line;
 		}
 		sec = &s->tests[s->n_tests - 1];
 	}
@@ -409,6 +410,8 @@ static char *reader(char *str, int num, void *stream)
 		ps->text += n;
 	}
 	n = strlen(str);
+	if (str[strspn(str, " \t")] == '[')
+		ps->section_line = ps->line + 1;
 	if (n && str[n - 1] == '\n')
 		ps->line++;
 	else if (ps->f ? feof(ps->f) : !*ps->text)

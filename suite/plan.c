@@ -165,13 +165,13 @@ static int add_points(struct pe_suite *s, unsigned t, char *err, size_t len)
 					    "[%s]: too many points or a point name too long",
 					    s->tests[t].name);
 		s->points[s->n_points++] = pt;
-		/* the next combination: an odometer over the keys with alternatives */
-		for (i = 0; i < pt.keys.n; i++) {
-			if (++pt.choice[i] < pt.keys.kv[i].n_alts)
+		/* the next combination: an odometer over the keys, the last key turning fastest */
+		for (i = pt.keys.n; i > 0; i--) {
+			if (++pt.choice[i - 1] < pt.keys.kv[i - 1].n_alts)
 				break;
-			pt.choice[i] = 0;
+			pt.choice[i - 1] = 0;
 		}
-		if (i == pt.keys.n)
+		if (!i)
 			return 0;
 	}
 }

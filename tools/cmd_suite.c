@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,21 @@ static const char usage[] =
 
 static volatile sig_atomic_t stop;
 
+/* "pkteng suite: " + message on stderr (or "pkteng bench: " for bench); returns rc. */
+static int say(int rc, const char *who, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int say(int rc, const char *who, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "pkteng %s: ", who);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return rc;
+}
+
 static void on_stop(int sig)
 {
 	(void)sig;
@@ -41,7 +57,7 @@ int pe_suite_cli_bin(const char *arg, struct pe_suite_bin *bins, unsigned *n)
 	struct pe_suite_bin *b;
 
 	if (*n == PE_SUITE_BINS_MAX)
-		return pe_usage("--bin: at most %d binaries", PE_SUITE_BINS_MAX);
+		return say(PE_EXIT_USAGE, "suite", "--bin: at most %d binaries", PE_SUITE_BINS_MAX);
 	b = &bins[(*n)++];
 	memset(b, 0, sizeof(*b));
 	if (eq && (size_t)(eq - arg) < sizeof(b->name) && eq > arg &&
@@ -81,8 +97,8 @@ int pe_suite_cli_run(struct pe_suite *s, const char *out_dir, const char *who)
 	rc = pe_suite_run(s, &o, &res, err, sizeof(err));
 	if (rc) {
 		pe_suite_result_free(s, &res);
-		return rc == -EEXIST || rc == -ENOTDIR ? pe_usage("%s: %s", who, err)
-						       : pe_fail("%s: %s", who, err);
+		return say(rc == -EEXIST || rc == -ENOTDIR ? PE_EXIT_USAGE : PE_EXIT_FAIL, who,
+			   "%s", err);
 	}
 	pe_suite_print_table(stdout, s, &res);
 	if (out_dir)
@@ -90,11 +106,11 @@ int pe_suite_cli_run(struct pe_suite *s, const char *out_dir, const char *who)
 		       res.failed, res.disturbed, res.interrupted ? ", interrupted" : "", out_dir);
 	fflush(stdout);
 	if (res.interrupted)
-		rc = pe_fail("%s: interrupted after %u of %u runs; %s is marked partial", who,
-			     res.done, res.planned, out_dir ? out_dir : "the table");
+		rc = say(PE_EXIT_FAIL, who, "interrupted after %u of %u runs (partial results%s%s)",
+			 res.done, res.planned, out_dir ? " in " : "", out_dir ? out_dir : "");
 	else if (res.failed)
-		rc = pe_fail("%s: %u of %u runs failed (runs.jsonl says why)", who, res.failed,
-			     res.done);
+		rc = say(PE_EXIT_FAIL, who, "%u of %u runs failed (runs.jsonl says why)",
+			 res.failed, res.done);
 	pe_suite_result_free(s, &res);
 	return rc;
 }
@@ -135,19 +151,20 @@ static int run(int argc, char **argv)
 		}
 	}
 	if (optind >= argc)
-		return pe_usage("suite: a suite FILE is needed (suites/loopback.ini)");
+		return say(PE_EXIT_USAGE, "suite", "a suite FILE is needed (suites/loopback.ini)");
 	if (optind + 1 < argc)
-		return pe_usage("suite: unexpected argument '%s'", argv[optind + 1]);
+		return say(PE_EXIT_USAGE, "suite", "unexpected argument '%s'", argv[optind + 1]);
 	if (!realpath("/proc/self/exe", self))
-		return pe_fail("suite: cannot find this pkteng: %s", strerror(errno));
+		return say(PE_EXIT_FAIL, "suite", "cannot find this pkteng: %s", strerror(errno));
 	s = calloc(1, sizeof(*s));
 	if (!s)
-		return pe_fail("suite: out of memory");
+		return say(PE_EXIT_FAIL, "suite", "out of memory");
 	rc = pe_suite_load(s, argv[optind], err, sizeof(err));
 	if (!rc)
 		rc = pe_suite_plan(s, bins, n_bins, self, err, sizeof(err));
 	if (rc) {
-		rc = rc == -ENOMEM ? pe_fail("suite: out of memory") : pe_usage("suite: %s", err);
+		rc = rc == -ENOMEM ? say(PE_EXIT_FAIL, "suite", "out of memory")
+				   : say(PE_EXIT_USAGE, "suite", "%s", err);
 	} else if (plan_only) {
 		print_plan(s);
 	} else {
