@@ -102,9 +102,8 @@ struct json_object *pe_suite_metrics(struct json_object *record)
 		{ "client", "cpu_sys_pct", "cpu_sys_pct", false },
 		{ "server", "cpu_user_pct", "server_cpu_user_pct", false },
 		{ "server", "cpu_sys_pct", "server_cpu_sys_pct", false },
-		{ "server", "udp_loss_pct", "udp_loss_pct", false },
 	};
-	struct json_object *out = json_object_new_object(), *sum;
+	struct json_object *out = json_object_new_object(), *sum, *start, *params, *mode;
 	double x;
 
 	if (!out || !json_object_object_get_ex(record, "summary", &sum))
@@ -114,6 +113,12 @@ struct json_object *pe_suite_metrics(struct json_object *record)
 		if (!isnan(x) && (!m[i].positive || x > 0))
 			pe_rec_add(out, m[i].name, pe_rec_num(x));
 	}
+	x = num_at(sum, "server", "udp_loss_pct");
+	if (!isnan(x) && json_object_object_get_ex(record, "start", &start) &&
+	    json_object_object_get_ex(start, "params", &params) &&
+	    json_object_object_get_ex(params, "mode", &mode) &&
+	    !strcmp(json_object_get_string(mode), "udp"))
+		pe_rec_add(out, "udp_loss_pct", pe_rec_num(x));
 	if (num_at(sum, "client", "lat_count") > 0) {
 		pe_rec_add(out, "lat_p50_ns", pe_rec_num(num_at(sum, "client", "lat_p50_ns")));
 		pe_rec_add(out, "lat_p99_ns", pe_rec_num(num_at(sum, "client", "lat_p99_ns")));
