@@ -147,19 +147,21 @@ static int add_points(struct pe_suite *s, unsigned t, char *err, size_t len)
 	kv = find(&pt.keys, "time");
 	pt.local_server = !find(&pt.keys, "host");
 	for (;;) {
-		size_t n = (size_t)snprintf(pt.id, sizeof(pt.id), "%s", s->tests[t].name);
+		char id[sizeof(pt.id)];
+		size_t n = (size_t)snprintf(id, sizeof(id), "%s", s->tests[t].name);
 		bool first = true;
 		unsigned i;
 
 		for (i = 0; i < pt.keys.n; i++) {
 			if (pt.keys.kv[i].n_alts < 2)
 				continue;
-			if (n < sizeof(pt.id))
-				n += (size_t)snprintf(pt.id + n, sizeof(pt.id) - n, "%s%s=%s",
+			if (n < sizeof(id))
+				n += (size_t)snprintf(id + n, sizeof(id) - n, "%s%s=%s",
 						      first ? "/" : ",", pt.keys.kv[i].key,
 						      pt.keys.kv[i].alts[pt.choice[i]]);
 			first = false;
 		}
+		memcpy(pt.id, id, sizeof(id));
 		if (n >= sizeof(pt.id) || s->n_points == PE_SUITE_POINTS_MAX)
 			return pe_suite_err(err, len, s->file, s->tests[t].line,
 					    "[%s]: too many points or a point name too long",

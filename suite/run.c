@@ -270,6 +270,11 @@ static struct json_object *run_one(struct runner *r, const struct pe_suite_step 
 
 			if (w == pid || (w < 0 && errno != EINTR))
 				break;
+			if (r->o->stop && *r->o->stop > 1 && !*why) {
+				/* a second Ctrl-C: this run ends now too, in order */
+				kill(pid, SIGINT);
+				snprintf(why, sizeof(why), "interrupted");
+			}
 			if (mono_s() - a.t_s > limit_s) {
 				kill(pid, SIGKILL);
 				snprintf(why, sizeof(why), "killed after %.0f s", limit_s);

@@ -134,9 +134,10 @@ struct json_object *pe_suite_points_json(const struct pe_suite *s);
 
 struct pe_suite_run_opts {
 	size_t sz;
-	const char *out_dir;	     /* the results directory; NULL: write none */
-	bool progress;		     /* run i of N on stderr */
-	volatile sig_atomic_t *stop; /* set by a signal handler: stop after the current run */
+	const char *out_dir; /* the results directory; NULL: write none */
+	bool progress;	     /* run i of N on stderr */
+	/* set by a signal handler: 1 stops after the current run, 2 stops the current run too */
+	volatile sig_atomic_t *stop;
 };
 
 /* What the runs gave: per (point, variant) the metrics of every measured run (arrays of JSON

@@ -25,8 +25,9 @@ static const char usage[] =
 	"                (named base, new, bin3...; NAME=PATH names it). Default: this pkteng\n"
 	"  --plan        print the order of the runs and exit\n"
 	"Progress goes to stderr when it is a terminal. Ctrl-C stops after the current run and\n"
-	"leaves DIR marked partial. Exit status: 0 every run succeeded, 1 a run failed or the\n"
-	"suite was interrupted, 2 bad usage or a bad suite file.\n";
+	"leaves DIR marked partial (a second Ctrl-C ends the current run too). Exit status: 0\n"
+	"every run succeeded, 1 a run failed or the suite was interrupted, 2 bad usage or a bad\n"
+	"suite file.\n";
 
 static volatile sig_atomic_t stop;
 
@@ -48,7 +49,7 @@ static int say(int rc, const char *who, const char *fmt, ...)
 static void on_stop(int sig)
 {
 	(void)sig;
-	stop = 1;
+	stop = stop < 2 ? stop + 1 : 2;
 }
 
 int pe_suite_cli_bin(const char *arg, struct pe_suite_bin *bins, unsigned *n)

@@ -67,7 +67,7 @@ static struct json_object *read_suite(const char *dir)
 }
 
 /* 2 points x 2 settings variants x 2 runs: 8 lines in ABBA order, each with its record. */
-Test(suite_run, loopback, .timeout = 120)
+Test(suite_run, loopback)
 {
 	static const char *const want[][3] = {
 		{ "rr/backend=uring", "small", "1" }, { "rr/backend=uring", "big", "1" },
@@ -163,7 +163,7 @@ Test(suite_run, loopback, .timeout = 120)
 }
 
 /* --bin twice (the same binary) compares two named binaries in one session. */
-Test(suite_run, two_bins, .timeout = 60)
+Test(suite_run, two_bins)
 {
 	char *dir = pe_tmpdir(), ini[300], out[300];
 	struct json_object **runs, *suite;
@@ -202,7 +202,7 @@ Test(suite_run, two_bins, .timeout = 60)
 
 /* Ctrl-C during a run: that run ends, no other starts; suite.json says partial and
  * interrupted, runs.jsonl holds only whole lines. */
-Test(suite_run, interrupted, .timeout = 60)
+Test(suite_run, interrupted)
 {
 	char *dir = pe_tmpdir(), ini[300], out[300];
 	struct json_object **runs, *suite;
@@ -239,7 +239,7 @@ Test(suite_run, interrupted, .timeout = 60)
 
 /* bench is the loopback suite: --print-suite is suites/loopback.ini, --out writes the
  * results directory. */
-Test(suite_run, bench, .timeout = 120)
+Test(suite_run, bench)
 {
 	char *dir = pe_tmpdir(), out[300], path[300], *shipped;
 	struct json_object **runs, *suite;
