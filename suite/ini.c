@@ -164,11 +164,10 @@ static int check_value(const char *key, const char *v, char *why, size_t len)
 				return snprintf(why, len, "'%s': expected yes or no", v), -EINVAL;
 		} else if (pe_suite_parse_num(v, t->kind == PE_PK_SIZE, t->kind != PE_PK_SECONDS,
 					      &x)) {
-			return snprintf(why, len, "'%s': expected %s%s", v,
+			return snprintf(why, len, "'%s': expected %s", v,
 					t->kind == PE_PK_SECONDS ? "a number of seconds"
 					: t->kind == PE_PK_SIZE	 ? "a size (64, 128Ki, 1M)"
-								 : "an integer",
-					""),
+								 : "an integer"),
 			       -EINVAL;
 		}
 	}
@@ -488,11 +487,6 @@ static int set_in(struct pe_suite *s, struct pe_suite_section *sec, const char *
 		break;
 	}
 	return pe_suite_kv_add(sec, "(command line)", 0, key, value, err, sizeof(err));
-}
-
-int pe_suite_set_global(struct pe_suite *s, const char *key, const char *value)
-{
-	return set_in(s, &s->global, key, value);
 }
 
 int pe_suite_override(struct pe_suite *s, const char *key, const char *value)

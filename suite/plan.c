@@ -233,13 +233,12 @@ static int order_steps(struct pe_suite *s)
 	return 0;
 }
 
-int pe_suite_bin_version(const char *bin, char *version, size_t vlen, char *commit, size_t clen);
-
 static int add_variants(struct pe_suite *s, const struct pe_suite_bin *bins, unsigned n_bins,
 			const char *self_exe, char *err, size_t len)
 {
 	static const char *const dflt[] = { "base", "new" };
 	unsigned nb = n_bins ? n_bins : 1, ns = s->n_settings ? s->n_settings : 1;
+	char names[PE_SUITE_BINS_MAX][48];
 
 	for (unsigned b = 0; b < nb; b++) {
 		char bname[48], path[PATH_MAX], version[32] = "", commit[48] = "";
@@ -261,12 +260,12 @@ static int add_variants(struct pe_suite *s, const struct pe_suite_bin *bins, uns
 				 "--bin %s: not a pkteng binary (--version says no version)", bin);
 			return -EINVAL;
 		}
-		for (unsigned k = 0; k < nb; k++)
-			if (k < b && n_bins && !strcmp(bname, s->variants[k * ns].name) &&
-			    !s->n_settings) {
+		for (unsigned k = 0; k < b; k++)
+			if (!strcmp(bname, names[k])) {
 				snprintf(err, len, "--bin %s: the name '%s' is taken", bin, bname);
 				return -EINVAL;
 			}
+		snprintf(names[b], sizeof(names[b]), "%s", bname);
 		for (unsigned t = 0; t < ns; t++) {
 			struct pe_suite_variant *v = &s->variants[s->n_variants++];
 

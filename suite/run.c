@@ -23,6 +23,7 @@
 #include "record/record.h"
 #include "suite/outdir.h"
 #include "suite/suite.h"
+#include "suite/suite_int.h"
 
 struct server {
 	int bin_idx;

@@ -104,10 +104,9 @@ struct pe_suite_bin {
 int pe_suite_load(struct pe_suite *s, const char *path, char *err, size_t errlen);
 int pe_suite_load_string(struct pe_suite *s, const char *name, const char *text, char *err,
 			 size_t errlen);
-/* Replaces (or adds) key = value in [global] as if written there: the command line's
- * overrides (bench -t, --backend). 0 or -EINVAL/-ENOMEM. Call before pe_suite_plan. */
-int pe_suite_set_global(struct pe_suite *s, const char *key, const char *value);
-/* Forces key = value in every test section too (an override that beats the sections). */
+/* Sets key = value in [global] and in every test section that sets key: the command line's
+ * overrides (bench -t, -r, --backend). 0 or -EINVAL (a bad value) / -ENOMEM. Call before
+ * pe_suite_plan. */
 int pe_suite_override(struct pe_suite *s, const char *key, const char *value);
 /* Builds the points, the variants (bins x settings; no bins: self_exe) and the order of the
  * runs, and checks each point's parameters as the client would. 0 or -EINVAL with one line in

@@ -16,5 +16,7 @@ int pe_suite_param_id(const char *key);
 /* Adds key = value (its alternatives checked) to sec; errors as pe_suite_err. */
 int pe_suite_kv_add(struct pe_suite_section *sec, const char *file, int line, const char *key,
 		    const char *value, char *err, size_t errlen);
+/* "0.1.0" and the commit from `BIN --version`. 0, or -EINVAL when it says no version. */
+int pe_suite_bin_version(const char *bin, char *version, size_t vlen, char *commit, size_t clen);
 
 #endif

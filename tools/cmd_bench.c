@@ -269,7 +269,8 @@ static int run(int argc, char **argv)
 	const char *out_dir = NULL, *backend = NULL, *runs = NULL, *time_s = NULL;
 	enum pe_rec_fmt fmt = PE_REC_TEXT;
 	unsigned nb = 2, n_bins = 0;
-	double t = 4, x;
+	double t = 4;
+	uint64_t u;
 	char text[2048];
 	int c, rc;
 
@@ -286,7 +287,7 @@ static int run(int argc, char **argv)
 			time_s = optarg;
 			break;
 		case 'r':
-			if (pe_parse_seconds(optarg, 1, 1000, &x) || x != (double)(unsigned)x)
+			if (pe_parse_u64(optarg, 1, 1000, &u))
 				return pe_usage("bench: -r '%s': expected 1..1000 runs", optarg);
 			runs = optarg;
 			break;
