@@ -1,6 +1,8 @@
-/* `pkteng bench`: an in-process server and client on loopback run every mode that names a bench
- * row in its descriptor (stream, rr, udp, echo with 64 connections, udp-rr) on each backend;
- * prints a table and saves the full JSON. */
+/* `pkteng bench`: every mode that names a bench row in its descriptor (stream, rr, udp, echo
+ * with 64 connections, udp-rr) on each backend over loopback. It is the loopback suite
+ * (suites/loopback.ini, made here from the mode table): a table, and with --out the results
+ * directory `pkteng compare` reads. --json and --json-stream run the rows in-process instead
+ * and print one record of them all. */
 #include <errno.h>
 #include <getopt.h>
 #include <json-c/json.h>
@@ -15,20 +17,26 @@
 #include "raw/interval.h"
 #include "record/record.h"
 #include "workload/work.h"
+#include "suite/suite.h"
 #include "tools/cli.h"
+#include "tools/suite_cli.h"
 
 static const char usage_fmt[] =
-	"Usage: pkteng bench [--quick] [-t SECONDS] [--backend uring|epoll]\n"
-	"                    [--out PATH | --json | --json-stream]\n"
-	"Runs one test per row between an in-process server and client on 127.0.0.1, on each\n"
-	"backend, prints a table and saves the JSON (default ./pkteng-bench.json; the path is\n"
-	"printed).\nRows (mode, bytes, connections): %s\n"
-	"  --quick         0.5 s per test (a few seconds in all) instead of 4 s\n"
+	"Usage: pkteng bench [--quick] [-t SECONDS] [-r RUNS] [--backend uring|epoll]\n"
+	"                    [--out DIR] [--bin [NAME=]PATH]... | --json | --json-stream]\n"
+	"Runs the loopback suite: one test per row between `pkteng server` and `pkteng client` on\n"
+	"127.0.0.1, on each backend, after a warm-up run of each, and prints a table of medians.\n"
+	"Rows (mode, bytes, connections): %s\n"
+	"  --quick         0.5 s per test instead of 4 s\n"
 	"  -t SECONDS      seconds per test\n"
+	"  -r RUNS         runs of each test, interleaved (default 1)\n"
 	"  --backend B     only this backend\n"
-	"  --out PATH      where the JSON record goes\n"
-	"  --json          the record on stdout instead of the table and the file\n"
-	"  --json-stream   the record as JSON lines on stdout: start, one line per test, summary\n";
+	"  --out DIR       write the results directory (suite.json, runs.jsonl) for pkteng "
+	"compare\n"
+	"  --bin PATH      the pkteng binary to run; twice to compare two binaries in one session\n"
+	"  --print-suite   print the suite file bench runs (suites/loopback.ini) and exit\n"
+	"  --json          in-process, one run of each test: one record of them all on stdout\n"
+	"  --json-stream   the same record as JSON lines: start, one line per test, summary\n";
 
 /* The help text names the rows from the mode table. */
 static int help(bool is_error)
@@ -51,18 +59,6 @@ static int help(bool is_error)
 	}
 	snprintf(text, sizeof(text), usage_fmt, rows);
 	return pe_cli_help(text, is_error);
-}
-
-/* The default result cell: transactions per second. */
-static void cell(char *buf, size_t len, const struct pe_mode_desc *d, const struct pe_figures *c,
-		 const struct pe_figures *s)
-{
-	double sec = c->seconds > 0 ? c->seconds : 1e-9;
-
-	if (d->bench_cell)
-		d->bench_cell(buf, len, c, s);
-	else
-		snprintf(buf, len, "%.0f trans/s", (double)c->c.transactions / sec);
 }
 
 /* What one test ran on: the client's loop says (pe_client_opts.on_backend). */
@@ -113,93 +109,22 @@ static void start_record(struct pe_rec *rec, double t, const enum pe_backend *ba
 	pe_rec_begin(rec);
 }
 
-static int run(int argc, char **argv)
+/* --json and --json-stream: every row in-process, one record of them all on stdout. */
+static int run_record(double t, const enum pe_backend *backends, unsigned nb, enum pe_rec_fmt fmt)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, 0, 'h' },
-		{ "quick", no_argument, 0, 'q' },
-		{ "backend", required_argument, 0, 'k' },
-		{ "out", required_argument, 0, 'o' },
-		{ "json", no_argument, 0, 'j' },
-		{ "json-stream", no_argument, 0, 's' },
-		{ 0 },
-	};
-	enum pe_backend backends[2] = { PE_BACKEND_URING, PE_BACKEND_EPOLL }, only;
-	const char *out_path = NULL;
 	struct pe_server_opts so = { .sz = sizeof(so), .bind = "127.0.0.1", .port = 0 };
-	enum pe_rec_fmt fmt = PE_REC_TEXT;
 	struct pe_rec rec;
 	struct pe_interval clock;
 	struct pe_server *srv;
-	char port[8], abs_path[PATH_MAX];
-	unsigned nb = 2, b, i, failed = 0, tests = 0;
-	FILE *out = stdout, *table;
-	double t = 4;
-	int c, rc = PE_EXIT_OK;
+	char port[8];
+	unsigned b, i, failed = 0, tests = 0;
+	int rc = PE_EXIT_OK;
 
-	while ((c = getopt_long(argc, argv, "hqt:", opts, NULL)) != -1) {
-		switch (c) {
-		case 'q':
-			t = 0.5;
-			break;
-		case 't':
-			if (pe_parse_seconds(optarg, 0.1, 600, &t))
-				return pe_usage("bench: -t '%s': expected 0.1..600 seconds",
-						optarg);
-			break;
-		case 'k':
-			if (pe_backend_parse(optarg, &only))
-				return pe_usage("bench: --backend '%s': expected uring or epoll",
-						optarg);
-			backends[0] = only;
-			nb = 1;
-			break;
-		case 'o':
-			out_path = optarg;
-			break;
-		case 'j':
-			fmt = PE_REC_JSON;
-			break;
-		case 's':
-			fmt = PE_REC_JSON_STREAM;
-			break;
-		case 'h':
-			return help(false);
-		default:
-			return help(true);
-		}
-	}
-	if (optind < argc)
-		return pe_usage("bench: unexpected argument '%s'", argv[optind]);
-	if (fmt != PE_REC_TEXT && out_path)
-		return pe_usage("bench: --out writes the record to a file, --json%s to stdout: "
-				"choose one",
-				fmt == PE_REC_JSON ? "" : "-stream");
 	signal(SIGPIPE, SIG_IGN);
-	/* the table on stdout and the record in a file, or the record on stdout */
-	table = fmt == PE_REC_TEXT ? stdout : NULL;
-	if (fmt == PE_REC_TEXT) {
-		if (!out_path)
-			out_path = "pkteng-bench.json";
-		out = fopen(out_path, "we");
-		if (!out)
-			return pe_fail("bench: --out %s: %s", out_path, strerror(errno));
-		fmt = PE_REC_JSON;
-	}
-	if (pe_rec_open(&rec, fmt, out, "bench")) {
-		if (out != stdout)
-			fclose(out);
+	if (pe_rec_open(&rec, fmt, stdout, "bench"))
 		return pe_fail("bench: out of memory");
-	}
 	start_record(&rec, t, backends, nb);
 	pe_interval_start(&clock, 0, 0);
-	if (table) {
-		printf("pkteng bench: in-process server and client on 127.0.0.1, %.1f s per "
-		       "test\n\n",
-		       t);
-		printf("%-7s %-9s %-30s %-22s %-14s %-14s\n", "test", "backend", "result",
-		       "latency p50/p99", "client cpu", "server cpu");
-	}
 	for (b = 0; b < nb; b++) {
 		so.backend = backends[b];
 		srv = pe_server_open(&so);
@@ -225,7 +150,7 @@ static int run(int argc, char **argv)
 			struct pe_figures cf, sf;
 			double t0_s;
 			bool have_srv;
-			char err[300], res[64], lat[32] = "-", cc[24], sc[24];
+			char err[300];
 			int r;
 
 			if (!d->bench_label)
@@ -243,22 +168,8 @@ static int run(int argc, char **argv)
 			tests++;
 			if (r || !have_srv) {
 				failed++;
-				if (table)
-					printf("%-7s %-9s FAILED: %s\n", d->bench_label,
-					       pe_backend_name(backends[b]), err);
 				continue;
 			}
-			if (!table)
-				continue;
-			cell(res, sizeof(res), d, &cf, &sf);
-			if (cf.lat_count)
-				snprintf(lat, sizeof(lat), "%.1f/%.1f us", cf.lat_p50_ns / 1e3,
-					 cf.lat_p99_ns / 1e3);
-			snprintf(cc, sizeof(cc), "%.0f%%u %.0f%%s", cf.user_pct, cf.sys_pct);
-			snprintf(sc, sizeof(sc), "%.0f%%u %.0f%%s", sf.user_pct, sf.sys_pct);
-			printf("%-7s %-9s %-30s %-22s %-14s %-14s\n", d->bench_label,
-			       pe_backend_name(backends[b]), res, lat, cc, sc);
-			fflush(stdout);
 		}
 		pe_server_close(srv);
 	}
@@ -274,11 +185,153 @@ static int run(int argc, char **argv)
 		rc = pe_fail("bench: %u test(s) failed", failed);
 out:
 	pe_rec_close(&rec);
-	if (out != stdout && (ferror(out) | fclose(out)) && !rc)
-		rc = pe_fail("bench: writing %s: %s", out_path, strerror(errno));
-	else if (out != stdout && table)
-		printf("\nJSON: %s\n", realpath(out_path, abs_path) ? abs_path : out_path);
 	return rc;
+}
+
+/* The loopback suite, from the mode table: one section per bench row (suites/loopback.ini is
+ * this text). */
+static int loopback_suite(char *buf, size_t len)
+{
+	size_t n = (size_t)snprintf(buf, len,
+				    "# pkteng bench: every mode's bench row over loopback, on both "
+				    "backends.\n# `pkteng bench --print-suite` writes this file.\n"
+				    "[global]\nruns = 1\ntime = 4\nwarmup = 1\norder = abba\n"
+				    "backend = uring, epoll\n");
+
+	for (int i = 0; i < PE_MODE__COUNT && n < len; i++) {
+		const struct pe_mode_desc *d = pe_mode_desc((enum pe_mode)i);
+		char l[32];
+
+		if (d->bench_label)
+			n += (size_t)snprintf(
+				buf + n, len - n, "\n[%s]\nmode = %s\nlen = %s\nconns = %u\n",
+				d->bench_label, d->name,
+				pe_param_value_str(PE_P_LEN, d->bench_len, l, sizeof(l)),
+				d->bench_conns);
+	}
+	return n < len ? 0 : -E2BIG;
+}
+
+static int run_suite(const char *time_s, const char *runs, const char *backend, const char *out_dir,
+		     const struct pe_suite_bin *bins, unsigned n_bins)
+{
+	struct pe_suite *s = calloc(1, sizeof(*s));
+	char text[2048], err[600], self[PATH_MAX];
+	int rc;
+
+	if (!s)
+		return pe_fail("bench: out of memory");
+	if (!realpath("/proc/self/exe", self)) {
+		free(s);
+		return pe_fail("bench: cannot find this pkteng: %s", strerror(errno));
+	}
+	rc = loopback_suite(text, sizeof(text));
+	if (!rc)
+		rc = pe_suite_load_string(s, "(bench)", text, err, sizeof(err));
+	if (!rc && time_s)
+		rc = pe_suite_override(s, "time", time_s);
+	if (!rc && runs)
+		rc = pe_suite_override(s, "runs", runs);
+	if (!rc && backend)
+		rc = pe_suite_override(s, "backend", backend);
+	if (!rc)
+		rc = pe_suite_plan(s, bins, n_bins, self, err, sizeof(err));
+	if (rc) {
+		rc = rc == -EINVAL ? pe_usage("bench: %s", err)
+				   : pe_fail("bench: %s", strerror(-rc));
+	} else {
+		printf("pkteng bench: pkteng server and client on 127.0.0.1, %s s per test, %s "
+		       "run(s) each after a warm-up\n\n",
+		       time_s ? time_s : "4", runs ? runs : "1");
+		fflush(stdout);
+		rc = pe_suite_cli_run(s, out_dir, "bench");
+	}
+	pe_suite_free(s);
+	free(s);
+	return rc;
+}
+
+static int run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, 0, 'h' },
+		{ "quick", no_argument, 0, 'q' },
+		{ "backend", required_argument, 0, 'k' },
+		{ "out", required_argument, 0, 'o' },
+		{ "bin", required_argument, 0, 'B' },
+		{ "print-suite", no_argument, 0, 'S' },
+		{ "json", no_argument, 0, 'j' },
+		{ "json-stream", no_argument, 0, 's' },
+		{ 0 },
+	};
+	enum pe_backend backends[2] = { PE_BACKEND_URING, PE_BACKEND_EPOLL }, only;
+	struct pe_suite_bin bins[PE_SUITE_BINS_MAX];
+	const char *out_dir = NULL, *backend = NULL, *runs = NULL, *time_s = NULL;
+	enum pe_rec_fmt fmt = PE_REC_TEXT;
+	unsigned nb = 2, n_bins = 0;
+	double t = 4;
+	uint64_t u;
+	char text[2048];
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "hqt:r:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'q':
+			t = 0.5;
+			time_s = "0.5";
+			break;
+		case 't':
+			if (pe_parse_seconds(optarg, 0.1, 600, &t))
+				return pe_usage("bench: -t '%s': expected 0.1..600 seconds",
+						optarg);
+			time_s = optarg;
+			break;
+		case 'r':
+			if (pe_parse_u64(optarg, 1, 1000, &u))
+				return pe_usage("bench: -r '%s': expected 1..1000 runs", optarg);
+			runs = optarg;
+			break;
+		case 'k':
+			if (pe_backend_parse(optarg, &only))
+				return pe_usage("bench: --backend '%s': expected uring or epoll",
+						optarg);
+			backends[0] = only;
+			nb = 1;
+			backend = optarg;
+			break;
+		case 'o':
+			out_dir = optarg;
+			break;
+		case 'B':
+			if ((rc = pe_suite_cli_bin(optarg, bins, &n_bins)))
+				return rc;
+			break;
+		case 'S':
+			if (loopback_suite(text, sizeof(text)))
+				return pe_fail("bench: the suite does not fit");
+			fputs(text, stdout);
+			return PE_EXIT_OK;
+		case 'j':
+			fmt = PE_REC_JSON;
+			break;
+		case 's':
+			fmt = PE_REC_JSON_STREAM;
+			break;
+		case 'h':
+			return help(false);
+		default:
+			return help(true);
+		}
+	}
+	if (optind < argc)
+		return pe_usage("bench: unexpected argument '%s'", argv[optind]);
+	if (fmt == PE_REC_TEXT)
+		return run_suite(time_s, runs, backend, out_dir, bins, n_bins);
+	if (out_dir || runs || n_bins)
+		return pe_usage("bench: --json%s runs each test once in-process: without --out, -r "
+				"and --bin",
+				fmt == PE_REC_JSON ? "" : "-stream");
+	return run_record(t, backends, nb, fmt);
 }
 
 const struct pe_cmd pe_cmd_bench = {

@@ -8,7 +8,7 @@ pe_build "$PE_TOP/build" -DCMAKE_BUILD_TYPE=Release
 cd "$PE_TOP"
 echo
 echo "== pkteng bench: stream, rr, udp and echo on loopback, io_uring and epoll"
-build/pkteng bench --out build/pkteng-bench.json
+rm -rf build/pkteng-bench && build/pkteng bench --out build/pkteng-bench
 echo
 echo "== pkteng frame --hex (a 64-byte UDP frame with its FCS)"
 build/pkteng frame --fcs --hex
