@@ -96,7 +96,8 @@ static void c_on_recv(struct pe_udp *u, const struct pe_dgram *d, unsigned n)
 			w->fig.rr_late++;
 			continue;
 		}
-		now = pe_now_ns();
+		/* the loop's clock, read once when its wait returned: no clock read per response */
+		now = pe_loop_now_ns(w->loop);
 		pe_hist_add(w->hist, now - us->t_sent_ns);
 		w->cnt.transactions++;
 		w->cnt.msgs_rx++;
