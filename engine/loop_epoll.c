@@ -517,7 +517,8 @@ static int ep_wait(struct pe_loop *l, uint64_t timeout_ns)
 	if (e->ready || e->udp_ready)
 		timeout_ns = 0;
 	if (timeout_ns && timeout_ns < EP_TFD_HORIZON_NS && e->tfd >= 0) {
-		uint64_t due = pe_now_ns() + timeout_ns;
+		/* now_ns: stamped by pe_loop_run_once() or the last wait, no clock read here */
+		uint64_t due = l->now_ns + timeout_ns;
 
 		if (!e->tfd_due || e->tfd_due > due) {
 			struct itimerspec its = {
