@@ -3,7 +3,7 @@
  * multishot RECV instead, since its datagrams all come from the one peer (no msghdr to read in,
  * no header and address written out and parsed per datagram). A lone datagram goes as a
  * silent send with the next enter; more go straight through sendmmsg until the socket is full,
- * then one SENDMSG per datagram retired in order. */
+ * then one SEND (with the address where one is given) per datagram retired in order. */
 #include "engine/loop_uring_int.h"
 
 #include <errno.h>
@@ -205,8 +205,12 @@ static struct io_uring_sqe *prep_send(struct pe_udp *u, unsigned k, int flags)
 	struct io_uring_sqe *sqe = pe__ur_sqe(u->loop, &us->src);
 
 	us->done = false;
-	if (!s->has_peer) {
+	if (!s->has_peer || UR(u->loop)->has_zc) {
+		/* A SEND with the address (kernels with SEND_ZC have it too) needs no msghdr
+		 * copied in and checked per datagram, as an unconnected server's replies are. */
 		io_uring_prep_send(sqe, u->fd, s->buf, s->len, flags);
+		if (s->has_peer)
+			io_uring_prep_send_set_addr(sqe, &s->peer.sa, (uint16_t)s->peer.len);
 		return sqe;
 	}
 	s->iov.iov_base = s->buf;
