@@ -367,9 +367,17 @@ static int ep_udp_start(struct pe_udp *u)
 	eu->rd = calloc(EP_UDP_BATCH, sizeof(*eu->rd));
 	if (!eu->rbuf || !eu->rmsg || !eu->riov || !eu->raddr || !eu->rd)
 		return -ENOMEM;
+	/* recvmmsg writes back only msg_len, msg_namelen, msg_flags and (0, no control)
+	 * msg_controllen: the read resets the name lengths it used, nothing else. */
 	for (i = 0; i < EP_UDP_BATCH; i++) {
+		struct msghdr *m = &eu->rmsg[i].msg_hdr;
+
 		eu->riov[i].iov_base = eu->rbuf + i * bb;
 		eu->riov[i].iov_len = bb;
+		m->msg_name = &eu->raddr[i].ss;
+		m->msg_namelen = sizeof(eu->raddr[i].ss);
+		m->msg_iov = &eu->riov[i];
+		m->msg_iovlen = 1;
 	}
 	/* Readable only: a UDP socket signals write space each time a sent datagram is freed,
 	 * so EPOLLOUT would end one wait per send for nothing. It is armed when a send meets a
@@ -412,16 +420,6 @@ static void ep_udp_read(struct pe_udp *u)
 	for (rounds = 0; rounds < 16 && !u->closing; rounds++) {
 		int r, i;
 
-		for (i = 0; i < EP_UDP_BATCH; i++) {
-			struct msghdr *m = &eu->rmsg[i].msg_hdr;
-
-			m->msg_name = &eu->raddr[i].ss;
-			m->msg_namelen = sizeof(eu->raddr[i].ss);
-			m->msg_iov = &eu->riov[i];
-			m->msg_iovlen = 1;
-			m->msg_control = NULL;
-			m->msg_controllen = 0;
-		}
 		r = recvmmsg(u->fd, eu->rmsg, EP_UDP_BATCH, MSG_DONTWAIT, NULL);
 		u->loop->st.syscalls++;
 		if (r < 0) {
@@ -436,6 +434,7 @@ static void ep_udp_read(struct pe_udp *u)
 		}
 		for (i = 0; i < r; i++) {
 			eu->raddr[i].len = eu->rmsg[i].msg_hdr.msg_namelen;
+			eu->rmsg[i].msg_hdr.msg_namelen = sizeof(eu->raddr[i].ss);
 			eu->rd[i].data = eu->riov[i].iov_base;
 			eu->rd[i].len = eu->rmsg[i].msg_len;
 			eu->rd[i].peer = &eu->raddr[i];
@@ -517,7 +516,8 @@ static int ep_wait(struct pe_loop *l, uint64_t timeout_ns)
 	if (e->ready || e->udp_ready)
 		timeout_ns = 0;
 	if (timeout_ns && timeout_ns < EP_TFD_HORIZON_NS && e->tfd >= 0) {
-		uint64_t due = pe_now_ns() + timeout_ns;
+		/* now_ns: stamped by pe_loop_run_once() or the last wait, no clock read here */
+		uint64_t due = l->now_ns + timeout_ns;
 
 		if (!e->tfd_due || e->tfd_due > due) {
 			struct itimerspec its = {

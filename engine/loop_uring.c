@@ -329,7 +329,8 @@ static int ur_wait(struct pe_loop *l, uint64_t timeout_ns)
 		/* A poll: GETEVENTS runs the deferred task work and returns. A zero timeout
 		 * instead would arm an hrtimer in the kernel, which costs a VM an exit. */
 		r = io_uring_submit_and_get_events(&u->ring);
-	} else if (timeout_ns < UR_TMO_HORIZON_NS && tmo_cover(l, pe_now_ns() + timeout_ns)) {
+	} else if (timeout_ns < UR_TMO_HORIZON_NS && tmo_cover(l, l->now_ns + timeout_ns)) {
+		/* now_ns: stamped by pe_loop_run_once() or the last wait, no clock read here */
 		r = io_uring_submit_and_wait(&u->ring, 1);
 	} else {
 		ts.tv_sec = (long long)(timeout_ns / 1000000000ull);

@@ -59,6 +59,8 @@ struct ur_udp_slot {
 struct ur_udp {
 	struct pe_udp u; /* first: the shared layers allocate udp_size */
 	struct msghdr rtmpl;
+	bool plain_recv;      /* connected: multishot RECV, the datagram alone in the buffer */
+	struct pe_addr rpeer; /* connected: the peer each received datagram names */
 	unsigned submitted, inflight; /* [head, head + submitted) of the queue are SQEs */
 	struct ur_udp_slot *us;	      /* nslots entries */
 	bool silent;		      /* the head slot went as a silent send (loop_uring_udp.c) */

@@ -1,7 +1,9 @@
 /* The io_uring backend, UDP side: multishot recvmsg into provided-buffer group 1 with the
- * datagrams of consecutive completions delivered as one batch. A lone datagram goes as a
+ * datagrams of consecutive completions delivered as one batch; a connected socket uses a
+ * multishot RECV instead, since its datagrams all come from the one peer (no msghdr to read in,
+ * no header and address written out and parsed per datagram). A lone datagram goes as a
  * silent send with the next enter; more go straight through sendmmsg until the socket is full,
- * then one SENDMSG per datagram retired in order. */
+ * then one SEND (with the address where one is given) per datagram retired in order. */
 #include "engine/loop_uring_int.h"
 
 #include <errno.h>
@@ -14,7 +16,10 @@ static void udp_arm(struct pe_udp *u)
 	struct ur_udp *uu = UU(u);
 	struct io_uring_sqe *sqe = pe__ur_sqe(u->loop, &u->src);
 
-	io_uring_prep_recvmsg_multishot(sqe, u->fd, &uu->rtmpl, 0);
+	if (uu->plain_recv)
+		io_uring_prep_recv_multishot(sqe, u->fd, NULL, 0, 0);
+	else
+		io_uring_prep_recvmsg_multishot(sqe, u->fd, &uu->rtmpl, 0);
 	sqe->flags |= IOSQE_BUFFER_SELECT;
 	sqe->buf_group = UR_BGID_UDP;
 	uu->inflight++;
@@ -46,6 +51,14 @@ int pe__ur_udp_start(struct pe_udp *u)
 		uu->us[i].src = (struct pe_src){ PE_SRC_UDP_SEND, &uu->us[i] };
 	}
 	uu->rtmpl.msg_namelen = sizeof(struct sockaddr_storage);
+	if (u->connected) {
+		socklen_t len = sizeof(uu->rpeer.ss);
+
+		if (!getpeername(u->fd, &uu->rpeer.sa, &len)) {
+			uu->rpeer.len = len;
+			uu->plain_recv = true;
+		}
+	}
 	udp_arm(u);
 	return 0;
 }
@@ -65,7 +78,8 @@ void pe__ur_udp_batch_flush(struct pe_loop *l)
 	r->ub_n = 0;
 	pe__udp_recv(r->ub_u, r->ub_d, n);
 	for (i = 0; i < n; i++)
-		pe__ur_recycle(&r->udp, r->ub_bid[i]);
+		if (r->ub_bid[i] != UINT16_MAX)
+			pe__ur_recycle(&r->udp, r->ub_bid[i]);
 }
 
 static void udp_maybe_dead(struct pe_udp *u)
@@ -82,16 +96,27 @@ void pe__ur_udp_recv_cqe(struct pe_udp *u, struct io_uring_cqe *cqe)
 	struct ur *r = UR(l);
 	struct ur_udp *uu = UU(u);
 
-	if (cqe->res > 0 && (cqe->flags & IORING_CQE_F_BUFFER)) {
+	if (cqe->res >= 0 && (cqe->flags & IORING_CQE_F_BUFFER)) {
 		unsigned bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
 		uint8_t *buf = r->udp.mem + (size_t)bid * r->udp.bsize;
-		struct io_uring_recvmsg_out *o =
-			io_uring_recvmsg_validate(buf, cqe->res, &uu->rtmpl);
+		struct io_uring_recvmsg_out *o = NULL;
 
+		if (!uu->plain_recv)
+			o = io_uring_recvmsg_validate(buf, cqe->res, &uu->rtmpl);
 		if (r->ub_n && (r->ub_u != u || r->ub_n == UR_UDP_BATCH))
 			pe__ur_udp_batch_flush(l);
-		if (!o || u->closing) {
+		if (u->closing || (!o && !uu->plain_recv)) {
 			pe__ur_recycle(&r->udp, bid);
+		} else if (uu->plain_recv) {
+			unsigned k = r->ub_n++;
+			size_t len = (size_t)cqe->res;
+
+			/* the buffer also has room for the recvmsg header: cut as recvmsg would */
+			r->ub_u = u;
+			r->ub_d[k].data = buf;
+			r->ub_d[k].len = len < l->o.buf_bytes ? len : l->o.buf_bytes;
+			r->ub_d[k].peer = &uu->rpeer;
+			r->ub_bid[k] = (uint16_t)bid;
 		} else {
 			unsigned k = r->ub_n++;
 			struct pe_addr *a = &r->ub_a[k];
@@ -105,6 +130,17 @@ void pe__ur_udp_recv_cqe(struct pe_udp *u, struct io_uring_cqe *cqe)
 			r->ub_d[k].peer = a;
 			r->ub_bid[k] = (uint16_t)bid;
 		}
+	} else if (!cqe->res && uu->plain_recv && !u->closing) {
+		/* A RECV that read an empty datagram takes no buffer (and ends the multishot). */
+		static const uint8_t none[1];
+		unsigned k;
+
+		if (r->ub_n && (r->ub_u != u || r->ub_n == UR_UDP_BATCH))
+			pe__ur_udp_batch_flush(l);
+		k = r->ub_n++;
+		r->ub_u = u;
+		r->ub_d[k] = (struct pe_dgram){ none, 0, &uu->rpeer };
+		r->ub_bid[k] = UINT16_MAX;
 	} else if (cqe->res < 0 && cqe->res != -ENOBUFS && cqe->res != -ECANCELED) {
 		pe__ur_udp_batch_flush(l);
 		l->st.dgram_errors++;
@@ -169,8 +205,12 @@ static struct io_uring_sqe *prep_send(struct pe_udp *u, unsigned k, int flags)
 	struct io_uring_sqe *sqe = pe__ur_sqe(u->loop, &us->src);
 
 	us->done = false;
-	if (!s->has_peer) {
+	if (!s->has_peer || UR(u->loop)->has_zc) {
+		/* A SEND with the address (kernels with SEND_ZC have it too) needs no msghdr
+		 * copied in and checked per datagram, as an unconnected server's replies are. */
 		io_uring_prep_send(sqe, u->fd, s->buf, s->len, flags);
+		if (s->has_peer)
+			io_uring_prep_send_set_addr(sqe, &s->peer.sa, (uint16_t)s->peer.len);
 		return sqe;
 	}
 	s->iov.iov_base = s->buf;

@@ -285,3 +285,67 @@ ParameterizedTest(enum pe_backend *b, loop, udp_batches)
 	pe_loop_close(l);
 	cr_expect_eq(etest_count_fds(), fds0);
 }
+
+/* A datagram longer than the loop's buf_bytes arrives cut to buf_bytes, on a connected socket
+ * (io_uring: multishot RECV) as on an unconnected one (multishot RECVMSG), and each names its
+ * sender. */
+struct ucut {
+	unsigned got;
+	size_t len[2];
+	uint8_t last[2];
+	bool peer_ok[2];
+	struct pe_addr from[2]; /* the sender each socket expects */
+	struct pe_udp *u[2];
+};
+
+static void ucut_recv(struct pe_udp *u, const struct pe_dgram *d, unsigned n)
+{
+	struct ucut *c = pe_udp_data(u);
+	unsigned k = u == c->u[1];
+
+	cr_assert_eq(n, 1);
+	c->len[k] = d[0].len;
+	c->last[k] = ((const uint8_t *)d[0].data)[d[0].len - 1];
+	c->peer_ok[k] = d[0].peer && pe_addr_equal(d[0].peer, &c->from[k]);
+	c->got++;
+}
+
+ETEST_BACKENDS(loop, udp_cut_to_buf_bytes)
+ParameterizedTest(enum pe_backend *b, loop, udp_cut_to_buf_bytes)
+{
+	static const struct pe_udp_cbs cb = { .on_recv = ucut_recv };
+	struct pe_loop_opts lo = {
+		.sz = sizeof(lo), .backend = *b, .no_fallback = true, .buf_bytes = 1024
+	};
+	struct pe_udp_opts o = { .sz = sizeof(o), .cbs = &cb };
+	struct ucut c = { 0 };
+	static uint8_t big[1500];
+	struct pe_dgram d = { big, sizeof(big), NULL };
+	struct pe_loop *l = pe_loop_open(&lo);
+	struct pe_addr lo4;
+
+	cr_assert_not_null(l);
+	for (unsigned i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)(i * 3);
+	o.data = &c;
+	cr_assert_eq(pe_addr_loopback(&lo4, AF_INET, 0), 0);
+	/* u[0] unconnected, u[1] connected to u[0] */
+	cr_assert_eq(pe_udp_open(l, &lo4, &o, &c.u[0]), 0);
+	cr_assert_eq(pe_udp_local(c.u[0], &c.from[1]), 0);
+	o.peer = &c.from[1];
+	cr_assert_eq(pe_udp_open(l, &lo4, &o, &c.u[1]), 0);
+	cr_assert_eq(pe_udp_local(c.u[1], &c.from[0]), 0);
+	cr_assert_eq(pe_udp_send(c.u[1], &d, 1), 1);
+	etest_run_until(l, &c.got, 1, 5000);
+	d.peer = &c.from[0];
+	cr_assert_eq(pe_udp_send(c.u[0], &d, 1), 1);
+	etest_run_until(l, &c.got, 2, 5000);
+	for (unsigned k = 0; k < 2; k++) {
+		cr_expect_eq(c.len[k], 1024, "socket %u got %zu bytes", k, c.len[k]);
+		cr_expect_eq(c.last[k], (uint8_t)(1023 * 3), "socket %u", k);
+		cr_expect(c.peer_ok[k], "socket %u: the sender is not named", k);
+	}
+	pe_udp_close(c.u[0]);
+	pe_udp_close(c.u[1]);
+	pe_loop_close(l);
+}
