@@ -8,14 +8,30 @@
 
 static volatile sig_atomic_t stop_flag;
 static volatile sig_atomic_t stop_sig;
+static struct timespec stop_first; /* when the first signal came */
+
+/* A repeat within this long is the same stop, not a second one: timeout(1) and shells send
+ * one signal to the process and again to its group, and a person does not press Ctrl-C twice
+ * in 200 ms. */
+#define PE_STOP_REPEAT_NS 200000000LL
 
 static void on_stop(int sig)
 {
-	if (stop_sig) { /* the second signal: what it would have done without us */
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now); /* async-signal-safe */
+	if (stop_sig) {
+		long long dt = (now.tv_sec - stop_first.tv_sec) * 1000000000LL +
+			       (now.tv_nsec - stop_first.tv_nsec);
+
+		if (dt < PE_STOP_REPEAT_NS)
+			return;
+		/* the second signal: what it would have done without us */
 		signal(sig, SIG_DFL);
 		raise(sig);
 		return;
 	}
+	stop_first = now;
 	stop_sig = sig;
 	stop_flag = 1;
 }

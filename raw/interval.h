@@ -10,7 +10,8 @@
 
 /* Makes SIGINT and SIGTERM set the stop flag, without SA_RESTART so a blocked call returns
  * EINTR and the caller sees the flag; a second signal takes its default action (Ctrl-C twice
- * exits at once). Clears the flag. */
+ * exits at once), unless it comes within 200 ms of the first (timeout(1) signals the process
+ * and then its group: that is one stop). Clears the flag. */
 void pe_stop_catch(void);
 /* Whether a stop was asked for (by a signal or pe_stop_request). */
 bool pe_stopped(void);

@@ -246,8 +246,20 @@ Test(record, second_signal_takes_its_default_action, .signal = SIGTERM)
 	pe_stop_catch();
 	raise(SIGTERM);
 	cr_assert(pe_stopped(), "the first one only sets the flag");
+	usleep(250000);
 	raise(SIGTERM);
 	cr_assert_fail("still running after the second SIGTERM");
+}
+
+/* timeout(1) sends its signal to the process and then to its process group: a repeat that
+ * comes at once is the same stop, not a second one. */
+Test(record, a_repeat_at_once_is_the_same_stop)
+{
+	pe_stop_catch();
+	raise(SIGTERM);
+	raise(SIGTERM);
+	cr_assert(pe_stopped());
+	cr_expect_eq(pe_stop_signal(), SIGTERM);
 }
 
 /* Outside a git checkout the commit is "unknown", and the header is rewritten only when it
