@@ -465,25 +465,13 @@ static void ep_udp_flush(struct pe_udp *u)
 	struct mmsghdr mm[EP_UDP_BATCH];
 
 	while (u->count && !eu->wblocked && !u->closing) {
-		unsigned n = u->count < EP_UDP_BATCH ? u->count : EP_UDP_BATCH, i;
 		int r;
 
-		if (n == 1) {
+		if (u->count == 1) {
 			r = ep_udp_send1(u) >= 0 ? 1 : -1;
 		} else {
-			for (i = 0; i < n; i++) {
-				struct pe_udp_slot *s = &u->slots[(u->head + i) % u->nslots];
+			unsigned n = pe__udp_mmsg(u, mm, EP_UDP_BATCH);
 
-				s->iov.iov_base = s->buf;
-				s->iov.iov_len = s->len;
-				memset(&mm[i], 0, sizeof(mm[i]));
-				mm[i].msg_hdr.msg_iov = &s->iov;
-				mm[i].msg_hdr.msg_iovlen = 1;
-				if (s->has_peer) {
-					mm[i].msg_hdr.msg_name = &s->peer.ss;
-					mm[i].msg_hdr.msg_namelen = s->peer.len;
-				}
-			}
 			r = sendmmsg(u->fd, mm, n, MSG_DONTWAIT);
 		}
 		u->loop->st.syscalls++;

@@ -198,7 +198,10 @@ void pe__listener_ref(struct pe_listener *ls);
 void pe__listener_unref(struct pe_listener *ls); /* frees at zero */
 void pe__udp_recv(struct pe_udp *u, const struct pe_dgram *d, unsigned n);
 void pe__udp_sent(struct pe_udp *u, unsigned n, int err); /* n slots from head done */
-void pe__udp_dead(struct pe_udp *u);			  /* backend done with u: free it soon */
+/* Points mm[0..n) at the first n queued datagrams (n = min(queued, max)) for sendmmsg(2); their
+ * peers when they have one. Returns n. */
+unsigned pe__udp_mmsg(struct pe_udp *u, struct mmsghdr *mm, unsigned max);
+void pe__udp_dead(struct pe_udp *u);	 /* backend done with u: free it soon */
 void pe__udp_process(struct pe_loop *l); /* frees dead sockets, flushes those with sends */
 
 /* loop_conn.c */

@@ -251,6 +251,26 @@ void pe__udp_recv(struct pe_udp *u, const struct pe_dgram *d, unsigned n)
 		u->cbs->on_recv(u, d, n);
 }
 
+unsigned pe__udp_mmsg(struct pe_udp *u, struct mmsghdr *mm, unsigned max)
+{
+	unsigned n = u->count < max ? u->count : max, i;
+
+	for (i = 0; i < n; i++) {
+		struct pe_udp_slot *s = &u->slots[(u->head + i) % u->nslots];
+
+		s->iov.iov_base = s->buf;
+		s->iov.iov_len = s->len;
+		memset(&mm[i], 0, sizeof(mm[i]));
+		mm[i].msg_hdr.msg_iov = &s->iov;
+		mm[i].msg_hdr.msg_iovlen = 1;
+		if (s->has_peer) {
+			mm[i].msg_hdr.msg_name = &s->peer.ss;
+			mm[i].msg_hdr.msg_namelen = s->peer.len;
+		}
+	}
+	return n;
+}
+
 void pe__udp_sent(struct pe_udp *u, unsigned n, int err)
 {
 	unsigned i;

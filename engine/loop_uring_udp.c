@@ -169,23 +169,9 @@ static void udp_send_now(struct pe_udp *u)
 	struct mmsghdr mm[UR_UDP_SEND_BATCH];
 
 	while (u->count && !UU(u)->submitted && !u->closing) {
-		unsigned n = u->count < UR_UDP_SEND_BATCH ? u->count : UR_UDP_SEND_BATCH, i;
-		int r;
+		unsigned n = pe__udp_mmsg(u, mm, UR_UDP_SEND_BATCH);
+		int r = sendmmsg(u->fd, mm, n, MSG_DONTWAIT);
 
-		for (i = 0; i < n; i++) {
-			struct pe_udp_slot *s = &u->slots[(u->head + i) % u->nslots];
-
-			s->iov.iov_base = s->buf;
-			s->iov.iov_len = s->len;
-			memset(&mm[i], 0, sizeof(mm[i]));
-			mm[i].msg_hdr.msg_iov = &s->iov;
-			mm[i].msg_hdr.msg_iovlen = 1;
-			if (s->has_peer) {
-				mm[i].msg_hdr.msg_name = &s->peer.ss;
-				mm[i].msg_hdr.msg_namelen = s->peer.len;
-			}
-		}
-		r = sendmmsg(u->fd, mm, n, MSG_DONTWAIT);
 		u->loop->st.syscalls++;
 		if (r > 0)
 			pe__udp_sent(u, (unsigned)r, 0);
