@@ -12,28 +12,11 @@
 #include "workload/work.h"
 #include "tests/record/outputs.h"
 #include "tests/testutil.h"
+#include "tests/workloads/servers.h"
 
-static struct pe_server *srv[2];
 static const char *const backend[2] = { "uring", "epoll" };
 
-static void start_servers(void)
-{
-	for (int b = 0; b < 2; b++) {
-		struct pe_server_opts so = { .sz = sizeof(so), .backend = (enum pe_backend)b };
-
-		srv[b] = pe_server_open(&so);
-		cr_assert(srv[b], "server: %s", strerror(errno));
-		cr_assert_eq(pe_server_start(srv[b]), 0);
-	}
-}
-
-static void stop_servers(void)
-{
-	for (int b = 0; b < 2; b++)
-		pe_server_close(srv[b]);
-}
-
-TestSuite(udp_rr, .init = start_servers, .fini = stop_servers, .timeout = 120);
+TestSuite(udp_rr, .init = pe_wt_start_servers, .fini = pe_wt_stop_servers, .timeout = 120);
 
 static long long num(struct json_object *doc, const char *who, const char *k)
 {
@@ -49,7 +32,7 @@ static struct json_object *client(struct pe_run *r, int b, const char *host, con
 	struct json_object *doc;
 
 	cr_assert_eq(pe_run(r, "%s client %s -p %u --backend %s --json --mode udp-rr %s",
-			    PE_TEST_BIN, host, pe_server_port(srv[b]), backend[b], args),
+			    PE_TEST_BIN, host, pe_server_port(pe_wt_srv[b]), backend[b], args),
 		     0);
 	cr_assert_eq(r->status, 0, "'%s': status %d\nstdout: %s\nstderr: %s", args, r->status,
 		     r->out, r->err);

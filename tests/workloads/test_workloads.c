@@ -11,27 +11,9 @@
 #include "workload/work.h"
 #include "tests/record/outputs.h"
 #include "tests/testutil.h"
+#include "tests/workloads/servers.h"
 
-static struct pe_server *srv[2];
-
-static void start_servers(void)
-{
-	for (int b = 0; b < 2; b++) {
-		struct pe_server_opts so = { .sz = sizeof(so), .backend = (enum pe_backend)b };
-
-		srv[b] = pe_server_open(&so);
-		cr_assert(srv[b], "server: %s", strerror(errno));
-		cr_assert_eq(pe_server_start(srv[b]), 0);
-	}
-}
-
-static void stop_servers(void)
-{
-	for (int b = 0; b < 2; b++)
-		pe_server_close(srv[b]);
-}
-
-TestSuite(work, .init = start_servers, .fini = stop_servers, .timeout = 240);
+TestSuite(work, .init = pe_wt_start_servers, .fini = pe_wt_stop_servers, .timeout = 240);
 
 static const char *const backend[2] = { "uring", "epoll" };
 
@@ -55,7 +37,7 @@ static struct json_object *client(struct pe_run *r, int b, const char *host, con
 	struct json_object *doc;
 
 	cr_assert_eq(pe_run(r, "%s %s client %s -p %u --backend %s --json %s", env ? env : "",
-			    PE_TEST_BIN, host, pe_server_port(srv[b]), backend[b], args),
+			    PE_TEST_BIN, host, pe_server_port(pe_wt_srv[b]), backend[b], args),
 		     0);
 	cr_assert_eq(r->status, want_status, "'%s': status %d\nstdout: %s\nstderr: %s", args,
 		     r->status, r->out, r->err);
@@ -274,7 +256,8 @@ Test(work, many_clients_at_once)
 
 		snprintf(cmd + len, sizeof(cmd) - len,
 			 "%s client %s -p %u --mode %s -t 0.5 --json > %s/%zu.json & ", PE_TEST_BIN,
-			 i % 2 ? "::1" : "127.0.0.1", pe_server_port(srv[1]), modes[i], dir, i);
+			 i % 2 ? "::1" : "127.0.0.1", pe_server_port(pe_wt_srv[1]), modes[i], dir,
+			 i);
 	}
 	cr_assert_eq(pe_run(&r, "%s wait", cmd), 0);
 	pe_run_free(&r);
@@ -402,7 +385,7 @@ Test(work, json_stream_lines)
 
 	cr_assert_eq(pe_run(&r,
 			    "%s client 127.0.0.1 -p %u --mode stream -t 1 -i 0.25 --json-stream",
-			    PE_TEST_BIN, pe_server_port(srv[0])),
+			    PE_TEST_BIN, pe_server_port(pe_wt_srv[0])),
 		     0);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	for (line = strtok_r(r.out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -441,7 +424,7 @@ Test(work, text_report_and_errors)
 	struct pe_run r;
 
 	cr_assert_eq(pe_run(&r, "%s client 127.0.0.1 -p %u --mode rr -t 0.3 -i 0", PE_TEST_BIN,
-			    pe_server_port(srv[1])),
+			    pe_server_port(pe_wt_srv[1])),
 		     0);
 	cr_expect_eq(r.status, 0, "%s", r.err);
 	cr_expect(strstr(r.out, "-- rr summary") && strstr(r.out, "\nclient ") &&
