@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -142,12 +143,13 @@ static void text_row(struct page *pg, const char *cls, unsigned h, const char *h
 	pg->y += h + 5;
 }
 
-/* Runs one plot's script and places the SVG in the next cell of the grid. A plot with nothing
- * to draw (n == 0) leaves a note in its cell instead. */
+/* Runs one plot's script and places the SVG in the next cell of the grid, or (wide) in a row
+ * of its own as wide as the page. A plot with nothing to draw (n == 0) leaves a note saying
+ * why in its place instead: a cell, or a line of text for a wide plot. */
 static int place(struct page *pg, struct pe_buf *script, int n, const char *name,
-		 const char *empty_why)
+		 const char *empty_why, bool wide)
 {
-	struct pe_buf svg = { 0 };
+	struct pe_buf svg = { 0 }, note = { 0 };
 	char prefix[24], e[400];
 	unsigned x = pg->col * (PE_REPORT_PLOT_W + GAP);
 	char *inl;
@@ -157,12 +159,20 @@ static int place(struct page *pg, struct pe_buf *script, int n, const char *name
 		snprintf(pg->err, pg->errlen, "plot %s: out of memory", name);
 		return n;
 	}
+	if (wide)
+		row_end(pg);
 	if (n == 0) {
+		esc(&note, name);
+		pe_buf_add(&note, ": ");
+		esc(&note, empty_why);
+		if (wide) {
+			text_row(pg, "note", 24, note.p ? note.p : "");
+			pe_buf_free(&note);
+			return 0;
+		}
 		box(pg, "note", x, pg->y, PE_REPORT_PLOT_W, PE_REPORT_PLOT_H);
-		esc(&pg->html, name);
-		pe_buf_add(&pg->html, ": ");
-		esc(&pg->html, empty_why);
-		pe_buf_add(&pg->html, "</div>\n");
+		pe_buf_add(&pg->html, "%s</div>\n", note.p ? note.p : "");
+		pe_buf_free(&note);
 	} else {
 		r = pe_gnuplot_run(script->p, script->len, &svg, e, sizeof(e));
 		if (r) {
@@ -177,10 +187,12 @@ static int place(struct page *pg, struct pe_buf *script, int n, const char *name
 			snprintf(pg->err, pg->errlen, "plot %s: out of memory", name);
 			return -ENOMEM;
 		}
-		box(pg, "plot", x, pg->y, PE_REPORT_PLOT_W, PE_REPORT_PLOT_H);
+		box(pg, "plot", x, pg->y, wide ? PAGE_W : PE_REPORT_PLOT_W, PE_REPORT_PLOT_H);
 		pe_buf_add(&pg->html, "%s</div>\n", inl);
 		free(inl);
 	}
+	if (wide)
+		pg->col = PE_REPORT_COLS - 1;
 	if (++pg->col == PE_REPORT_COLS)
 		row_end(pg);
 	return 0;
@@ -300,7 +312,7 @@ static int point_section(struct page *pg, const struct pe_report_opts *o, const 
 	size_t nm = pe_point_metrics(g, ng, point, metrics, MAX_METRICS);
 	struct pe_buf b = { 0 }, s = { 0 };
 	char name[300];
-	int r = 0;
+	int r = 0, series = 0;
 
 	pe_buf_add(&b, "<h2>");
 	esc(&b, point);
@@ -311,11 +323,12 @@ static int point_section(struct page *pg, const struct pe_report_opts *o, const 
 		s.len = 0;
 		pe_gnuplot_terminal(&s, PE_PLOT_SVG, PE_REPORT_PLOT_W, PE_REPORT_PLOT_H);
 		snprintf(name, sizeof(name), "%s box %s", point, metrics[m]);
-		r = place(pg, &s, pe_plot_box(&s, g, ng, point, metrics[m]), name, "no runs");
+		r = place(pg, &s, pe_plot_box(&s, g, ng, point, metrics[m]), name, "no runs",
+			  false);
 	}
 	if (!nm && !r) {
 		s.len = 0;
-		r = place(pg, &s, 0, point, "no run of this point succeeded");
+		r = place(pg, &s, 0, point, "no run of this point succeeded", false);
 	}
 	row_end(pg);
 	key = pe_series_key(g, ng, point);
@@ -323,30 +336,38 @@ static int point_section(struct page *pg, const struct pe_report_opts *o, const 
 		s.len = 0;
 		pe_gnuplot_terminal(&s, PE_PLOT_SVG, PE_REPORT_PLOT_W, PE_REPORT_PLOT_H);
 		snprintf(name, sizeof(name), "%s series %s", point, key ? key : "");
-		r = place(pg, &s, key ? pe_plot_series(&s, g, ng, point, key) : 0, name,
-			  "the records have no interval rates");
+		/* with a key, nothing to draw means no run lasted two intervals */
+		series = key ? pe_plot_series(&s, g, ng, point, key) : 0;
+		r = place(pg, &s, series, name,
+			  key ? "every run has a single interval: nothing to draw over time"
+			      : "the records have no interval rates",
+			  false);
 	}
 	if (!r) {
 		s.len = 0;
 		pe_gnuplot_terminal(&s, PE_PLOT_SVG, PE_REPORT_PLOT_W, PE_REPORT_PLOT_H);
 		snprintf(name, sizeof(name), "%s cdf", point);
 		r = place(pg, &s, pe_plot_cdf(&s, g, ng, point), name,
-			  "the records have no latency histogram (lat_hist)");
+			  "the records have no latency histogram (lat_hist)", false);
 	}
-	if (!r) {
+	row_end(pg);
+	if (!r && series > 0)
+		text_row(pg, "note", 20,
+			 "Series: each run's total over the interval; the records carry no "
+			 "per-flow intervals, so flows are not drawn apart.");
+	/* the forest plot sits over the table it draws; without a compare the line in the
+	 * table's place says why */
+	if (!r && o->cmp) {
 		s.len = 0;
-		pe_gnuplot_terminal(&s, PE_PLOT_SVG, PE_REPORT_PLOT_W, PE_REPORT_PLOT_H);
+		pe_gnuplot_terminal(&s, PE_PLOT_SVG, PAGE_W, PE_REPORT_PLOT_H);
 		snprintf(name, sizeof(name), "%s forest", point);
-		r = place(pg, &s, o->cmp ? pe_plot_forest(&s, o->cmp, point) : 0, name,
-			  o->cmp ? "no metric has an interval" : "no compare");
+		r = place(pg, &s, pe_plot_forest(&s, o->cmp, point), name,
+			  "no metric has a ratio with an interval (the table gives each verdict)",
+			  true);
 	}
 	pe_buf_free(&s);
 	if (r)
 		return r;
-	row_end(pg);
-	text_row(pg, "note", 20,
-		 "Series: each run's total over the interval; the records carry no per-flow "
-		 "intervals, so flows are not drawn apart.");
 	cmp_table(pg, o, point);
 	return 0;
 }
