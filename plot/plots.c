@@ -67,10 +67,13 @@ int pe_plot_box(struct pe_buf *s, const struct pe_group *g, size_t ng, const cha
 	double v[MAX_RUNS];
 	int series = 0;
 
-	pe_buf_add(s,
-		   "set style fill solid 0.25 border\nset boxwidth 0.5\n"
-		   "set format y '%%.3s%%c'\nset ylabel '%s'\nset title ",
-		   unit_of(metric));
+	/* room above and below the extremes, so no run sits on the frame; percentages as they
+	 * are, not in milli-percent */
+	pe_buf_add(
+		s,
+		"set style fill solid 0.25 border\nset boxwidth 0.5\nset offsets 0, 0, graph 0.06, "
+		"graph 0.06\nset format y '%s'\nset ylabel '%s'\nset title ",
+		strcmp(unit_of(metric), "%") ? "%.3s%c" : "%g", unit_of(metric));
 	quoted(s, metric);
 	pe_buf_add(s, " noenhanced\nset xrange [-0.6:%zu.6]\nset xtics (", ng - 1);
 	for (size_t i = 0; i < ng; i++) {

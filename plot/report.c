@@ -16,6 +16,7 @@
 #define PAGE_W 1170 /* a literal: it goes into the CSS text */
 _Static_assert(PAGE_W == PE_REPORT_COLS * PE_REPORT_PLOT_W + (PE_REPORT_COLS - 1) * GAP,
 	       "PAGE_W is the grid's width");
+#define NOTE_H	    48 /* a cell that says why it has no plot: two or three lines */
 #define MAX_GROUPS  16
 #define MAX_METRICS 64
 #define PE_STR_(x)  #x
@@ -25,6 +26,7 @@ struct page {
 	struct pe_buf html;
 	unsigned y;	/* where the next row starts */
 	unsigned col;	/* next free column of the current plot row */
+	bool drawn;	/* the current row has a plot, not only notes */
 	unsigned plots; /* drawn so far; numbers the id prefixes */
 	char *err;
 	size_t errlen;
@@ -127,11 +129,13 @@ static void box(struct page *pg, const char *cls, unsigned x, unsigned y, unsign
 		   cls, PAGE_X + x, y, w, h, x, y, w, h);
 }
 
+/* A row of notes only is as tall as a note, not as a plot. */
 static void row_end(struct page *pg)
 {
 	if (pg->col) {
-		pg->y += PE_REPORT_PLOT_H + GAP;
+		pg->y += (pg->drawn ? PE_REPORT_PLOT_H : NOTE_H) + GAP;
 		pg->col = 0;
+		pg->drawn = false;
 	}
 }
 
@@ -170,7 +174,7 @@ static int place(struct page *pg, struct pe_buf *script, int n, const char *name
 			pe_buf_free(&note);
 			return 0;
 		}
-		box(pg, "note", x, pg->y, PE_REPORT_PLOT_W, PE_REPORT_PLOT_H);
+		box(pg, "note", x, pg->y, PE_REPORT_PLOT_W, NOTE_H);
 		pe_buf_add(&pg->html, "%s</div>\n", note.p ? note.p : "");
 		pe_buf_free(&note);
 	} else {
@@ -188,6 +192,7 @@ static int place(struct page *pg, struct pe_buf *script, int n, const char *name
 			return -ENOMEM;
 		}
 		box(pg, "plot", x, pg->y, wide ? PAGE_W : PE_REPORT_PLOT_W, PE_REPORT_PLOT_H);
+		pg->drawn = true;
 		pe_buf_add(&pg->html, "%s</div>\n", inl);
 		free(inl);
 	}
@@ -234,10 +239,36 @@ static void meta_side(struct pe_buf *b, const struct pe_results *res)
 	pe_buf_add(b, "</td>");
 }
 
+/* How many lines the text of html takes in a column w_px wide: each <br> starts a line, and
+ * a line wraps every w_px of characters of the meta box's 12px font (about 7px each, a little
+ * more than it takes, so that the box is never too short for its text). */
+static unsigned text_lines(const char *html, unsigned w_px)
+{
+	unsigned lines = 0, chars = 0;
+	const char *p = html ? html : "", *q;
+
+	while (*p) {
+		if (!strncmp(p, "<br>", 4) || !strncmp(p, "</td>", 5)) {
+			lines += 1 + chars * 7 / w_px;
+			chars = 0;
+		}
+		if (*p == '<') {
+			q = strchr(p, '>');
+			p = q ? q + 1 : p + strlen(p);
+			continue;
+		}
+		q = *p == '&' ? strchr(p, ';') : NULL;
+		p = q ? q + 1 : p + 1;
+		chars++;
+	}
+	return lines;
+}
+
 static void header(struct page *pg, const struct pe_report_opts *o, const struct pe_group *g,
 		   size_t ng)
 {
-	struct pe_buf b = { 0 };
+	struct pe_buf b = { 0 }, side = { 0 };
+	unsigned lines = 1;
 
 	pe_buf_add(&b, "<h1>");
 	esc(&b, o->title ? o->title : "pkteng report");
@@ -245,10 +276,18 @@ static void header(struct page *pg, const struct pe_report_opts *o, const struct
 	text_row(pg, "title", 40, b.p ? b.p : "");
 	b.len = 0;
 	pe_buf_add(&b, "<table><tr>");
-	for (size_t i = 0; i < o->n_res; i++)
-		meta_side(&b, &o->res[i]);
+	for (size_t i = 0; i < o->n_res; i++) {
+		unsigned n;
+
+		side.len = 0;
+		meta_side(&side, &o->res[i]);
+		n = text_lines(side.p, PAGE_W / (unsigned)o->n_res - 16);
+		lines = n > lines ? n : lines;
+		pe_buf_put(&b, side.p ? side.p : "", side.len);
+	}
+	pe_buf_free(&side);
 	pe_buf_add(&b, "</tr></table>");
-	text_row(pg, "meta", 180, b.p ? b.p : "");
+	text_row(pg, "meta", 15 * lines + 12, b.p ? b.p : "");
 	b.len = 0;
 	pe_buf_add(&b, "colours: ");
 	for (size_t i = 0; i < ng; i++) {
@@ -380,6 +419,7 @@ static const char css[] =
 			".plot,.point,.title,.legend{overflow:hidden}.plot{background:#fff}.plot "
 			"svg{display:block}"
 			".note{color:#666;font-style:italic}.meta{font-size:12px;background:#fff}"
+			".meta table{width:100%;table-layout:fixed}.meta td{overflow-wrap:anywhere}"
 			"h1{font-size:20px;margin:6px 0}h2{font-size:16px;margin:8px 0}"
 			"table{border-collapse:collapse;font-size:12px}td,th{border:1px solid "
 			"#ccc;padding:2px 5px;"

@@ -215,7 +215,7 @@ Test(plot, report_page)
 	/* rr/x: 3 metrics, series, cdf, forest; stream/x: 1 metric, series, forest */
 	snprintf(args, sizeof(args), "%s --compare %s", d, cmp);
 	got = report(args, html, &page);
-	cr_expect_str_eq(got, "page 1190 2377\nplots 9\nsvgs 9\n");
+	cr_expect_str_eq(got, "page 1190 2299\nplots 9\nsvgs 9\n");
 	cr_expect_eq(count(page, "<tr class=\"bad\">"), 1);
 	cr_expect_eq(count(page, "<tr class=\"good\">"), 1);
 	cr_expect_eq(count(page, "<td>too few runs</td>"), 1);
@@ -246,7 +246,7 @@ Test(plot, report_page)
 
 	/* without --compare the page compares the two variants itself: both improvements */
 	got = report(d, html, &page);
-	cr_expect_str_eq(got, "page 1190 2377\nplots 9\nsvgs 9\n");
+	cr_expect_str_eq(got, "page 1190 2299\nplots 9\nsvgs 9\n");
 	cr_expect_eq(count(page, "<tr class=\"bad\">"), 0);
 	cr_expect_eq(count(page, "<tr class=\"good\">"), 2);
 	cr_expect_eq(count(page, "<text>improvement</text>"), 2);
@@ -257,7 +257,7 @@ Test(plot, report_page)
 
 	/* one variant: nothing to compare, no forest plots, and the page says why */
 	got = report(one, html, &page);
-	cr_expect_str_eq(got, "page 1190 1555\nplots 7\nsvgs 7\n");
+	cr_expect_str_eq(got, "page 1190 1462\nplots 7\nsvgs 7\n");
 	snprintf(
 		want, sizeof(want),
 		"compare: %s: holds 1 variant; compare of one directory needs exactly two (or give "
@@ -271,7 +271,7 @@ Test(plot, report_page)
 	/* a compare with no interval for a point: a line saying why stands in for its forest */
 	snprintf(args, sizeof(args), "%s --compare %s", d, none);
 	got = report(args, html, &page);
-	cr_expect_str_eq(got, "page 1190 1885\nplots 7\nsvgs 7\n");
+	cr_expect_str_eq(got, "page 1190 1807\nplots 7\nsvgs 7\n");
 	cr_expect_eq(count(page, "rr/x forest: no metric has a ratio with an interval (the table "
 				 "gives each verdict)</div>"),
 		     1);
