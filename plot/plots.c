@@ -64,7 +64,7 @@ int pe_plot_box(struct pe_buf *s, const struct pe_group *g, size_t ng, const cha
 {
 	struct json_object *runs[MAX_RUNS];
 	struct pe_buf plot = { 0 }, boxes = { 0 };
-	double v[MAX_RUNS];
+	double v[MAX_RUNS], lowest = 0;
 	int series = 0;
 
 	/* room above and below the extremes, so no run sits on the frame; percentages as they
@@ -95,6 +95,7 @@ int pe_plot_box(struct pe_buf *s, const struct pe_group *g, size_t ng, const cha
 		if (!have)
 			continue;
 		qsort(v, have, sizeof(v[0]), cmp_dbl);
+		lowest = fmin(lowest, v[0]);
 		/* x, min, q1, median, q3, max, colour */
 		pe_buf_add(&boxes, "%zu %.9g %.9g %.9g %.9g %.9g %lu\n", i, v[0],
 			   quantile(v, have, 0.25), quantile(v, have, 0.5), quantile(v, have, 0.75),
@@ -104,6 +105,9 @@ int pe_plot_box(struct pe_buf *s, const struct pe_group *g, size_t ng, const cha
 		series++;
 	}
 	if (series) {
+		/* the room below the lowest run stops at 0 for a metric that is never negative */
+		if (lowest >= 0)
+			pe_buf_add(s, "set yrange [0<*:*]\n");
 		pe_buf_add(s, "$B << EOD\n");
 		pe_buf_put(s, boxes.p, boxes.len);
 		pe_buf_add(s, "EOD\nplot $B using 1:3:2:6:5:7 with candlesticks whiskerbars 0.5 "
