@@ -64,13 +64,16 @@ int pe_plot_box(struct pe_buf *s, const struct pe_group *g, size_t ng, const cha
 {
 	struct json_object *runs[MAX_RUNS];
 	struct pe_buf plot = { 0 }, boxes = { 0 };
-	double v[MAX_RUNS];
+	double v[MAX_RUNS], lowest = 0;
 	int series = 0;
 
-	pe_buf_add(s,
-		   "set style fill solid 0.25 border\nset boxwidth 0.5\n"
-		   "set format y '%%.3s%%c'\nset ylabel '%s'\nset title ",
-		   unit_of(metric));
+	/* room above and below the extremes, so no run sits on the frame; percentages as they
+	 * are, not in milli-percent */
+	pe_buf_add(
+		s,
+		"set style fill solid 0.25 border\nset boxwidth 0.5\nset offsets 0, 0, graph 0.06, "
+		"graph 0.06\nset format y '%s'\nset ylabel '%s'\nset title ",
+		strcmp(unit_of(metric), "%") ? "%.3s%c" : "%g", unit_of(metric));
 	quoted(s, metric);
 	pe_buf_add(s, " noenhanced\nset xrange [-0.6:%zu.6]\nset xtics (", ng - 1);
 	for (size_t i = 0; i < ng; i++) {
@@ -92,6 +95,7 @@ int pe_plot_box(struct pe_buf *s, const struct pe_group *g, size_t ng, const cha
 		if (!have)
 			continue;
 		qsort(v, have, sizeof(v[0]), cmp_dbl);
+		lowest = fmin(lowest, v[0]);
 		/* x, min, q1, median, q3, max, colour */
 		pe_buf_add(&boxes, "%zu %.9g %.9g %.9g %.9g %.9g %lu\n", i, v[0],
 			   quantile(v, have, 0.25), quantile(v, have, 0.5), quantile(v, have, 0.75),
@@ -101,6 +105,9 @@ int pe_plot_box(struct pe_buf *s, const struct pe_group *g, size_t ng, const cha
 		series++;
 	}
 	if (series) {
+		/* the room below the lowest run stops at 0 for a metric that is never negative */
+		if (lowest >= 0)
+			pe_buf_add(s, "set yrange [0<*:*]\n");
 		pe_buf_add(s, "$B << EOD\n");
 		pe_buf_put(s, boxes.p, boxes.len);
 		pe_buf_add(s, "EOD\nplot $B using 1:3:2:6:5:7 with candlesticks whiskerbars 0.5 "
@@ -130,10 +137,11 @@ int pe_plot_series(struct pe_buf *s, const struct pe_group *g, size_t ng, const 
 	struct json_object *runs[MAX_RUNS];
 	struct pe_buf plot = { 0 };
 	int series = 0;
+	size_t longest = 0;
 
 	pe_buf_add(s,
 		   "set format y '%%.3s%%c'\nset xlabel 'seconds'\nset ylabel '%s'\n"
-		   "set yrange [0:*]\nset title ",
+		   "set xrange [0:*]\nset yrange [0:*]\nset title ",
 		   unit_of(key));
 	quoted(s, key);
 	pe_buf_add(s, " noenhanced\n");
@@ -161,12 +169,16 @@ int pe_plot_series(struct pe_buf *s, const struct pe_group *g, size_t ng, const 
 			pe_buf_add(s, "EOD\n");
 			if (!have)
 				continue;
+			longest = have > longest ? have : longest;
 			pe_buf_add(
 				&plot,
 				"%s $S%zu_%zu using 1:2 with linespoints pt 7 ps 0.4 lc rgb '%s'",
 				series++ ? "," : "plot", i, j, pe_plot_colour(i));
 		}
 	}
+	/* a run of one interval is a dot, not a course over time */
+	if (longest < 2)
+		series = 0;
 	if (series)
 		pe_buf_put(s, plot.p, plot.len);
 	pe_buf_add(s, "\n");
@@ -228,54 +240,99 @@ static int num(struct json_object *o, const char *key, double *v)
 	return isfinite(*v) ? 0 : -ENOENT;
 }
 
+/* Every verdict in a colour of its own, none of them grey: a row that says nothing
+ * significant is still drawn, and must be seen. */
 static unsigned verdict_rgb(const char *verdict)
 {
 	if (!strcmp(verdict, "regression"))
 		return 0xd62728;
 	if (!strcmp(verdict, "improvement"))
 		return 0x2ca02c;
-	return 0x555555;
+	if (!strcmp(verdict, "~"))
+		return 0x1f77b4;
+	return 0xb07800; /* too few runs, or a verdict this pkteng does not know */
 }
 
+/* One row of the forest per compare row of the point, first on top: the rows with a ratio
+ * and an interval are the data, the others say in the plot what they lack; every row's verdict
+ * stands right of the plot in its colour. */
 int pe_plot_forest(struct pe_buf *s, struct json_object *cmp, const char *point)
 {
 	struct json_object *rows = get(cmp, "rows");
 	size_t nr = json_object_is_type(rows, json_type_array) ? json_object_array_length(rows) : 0;
-	double thr = 5, lo_x = 1, hi_x = 1;
-	int n = 0;
+	struct pe_buf data = { 0 }, tics = { 0 }, lab = { 0 };
+	double thr = 5, lo_x, hi_x;
+	int n = 0, drawn = 0;
+	size_t right = 0;
 
 	num(cmp, "threshold_pct", &thr);
 	thr /= 100;
 	lo_x = 1 - thr;
 	hi_x = 1 + thr;
-	pe_buf_add(s, "$F << EOD\n");
 	for (size_t i = 0; i < nr; i++) {
 		struct json_object *r = json_object_array_get_idx(rows, i);
-		const char *verdict = json_object_get_string(get(r, "verdict"));
-		double ratio, lo, hi;
+		const char *verdict = json_object_get_string(get(r, "verdict")) ?: "?";
+		unsigned rgb = verdict_rgb(verdict);
+		double ratio, lo, hi, mb;
+		int has_ratio;
 
-		if (strcmp(json_object_get_string(get(r, "point")) ?: "", point) ||
-		    num(r, "ratio", &ratio) || num(r, "ci_low", &lo) || num(r, "ci_high", &hi))
+		if (strcmp(json_object_get_string(get(r, "point")) ?: "", point))
 			continue;
-		lo_x = fmin(lo_x, fmin(lo, ratio));
-		hi_x = fmax(hi_x, fmax(hi, ratio));
-		pe_buf_add(s, "%d %.6g %.6g %.6g %u ", n, ratio, lo, hi,
-			   verdict_rgb(verdict ?: ""));
-		quoted(s, json_object_get_string(get(r, "metric")) ?: "?");
-		pe_buf_add(s, "\n");
+		has_ratio = !num(r, "ratio", &ratio);
+		pe_buf_add(&tics, "%s", n ? ", " : "");
+		quoted(&tics, json_object_get_string(get(r, "metric")) ?: "?");
+		pe_buf_add(&tics, " %d", n);
+		pe_buf_add(&lab, "set label ");
+		quoted(&lab, verdict);
+		pe_buf_add(&lab,
+			   " at graph 1, first %d left offset character 1, 0 tc rgb '#%06x' "
+			   "noenhanced\n",
+			   n, rgb);
+		right = strlen(verdict) > right ? strlen(verdict) : right;
+		if (has_ratio && !num(r, "ci_low", &lo) && !num(r, "ci_high", &hi)) {
+			lo_x = fmin(lo_x, fmin(lo, ratio));
+			hi_x = fmax(hi_x, fmax(hi, ratio));
+			pe_buf_add(&data, "%d %.6g %.6g %.6g %u\n", n, ratio, lo, hi, rgb);
+			drawn++;
+		} else if (has_ratio) {
+			pe_buf_add(&lab,
+				   "set label 'ratio %.3g, no interval' at graph 0.5, first %d "
+				   "center tc rgb '#%06x'\n",
+				   ratio, n, rgb);
+		} else {
+			pe_buf_add(&lab,
+				   "set label 'no ratio%s' at graph 0.5, first %d center tc rgb "
+				   "'#%06x'\n",
+				   !num(r, "median_base", &mb) && mb == 0 ? " (base median 0)" : "",
+				   n, rgb);
+		}
 		n++;
 	}
-	pe_buf_add(s, "EOD\n");
-	if (!n)
-		return s->oom ? -ENOMEM : 0;
-	pe_buf_add(s,
-		   "set title 'new / base: median ratio, 95%% interval'\nset xlabel 'ratio'\n"
-		   "set yrange [-0.7:%d.7] reverse\nset xrange [%.6g:%.6g]\nset ytics noenhanced\n"
-		   "set arrow from 1, graph 0 to 1, graph 1 nohead lc rgb '#000000'\n"
-		   "set arrow from %.6g, graph 0 to %.6g, graph 1 nohead dt 2 lc rgb '#888888'\n"
-		   "set arrow from %.6g, graph 0 to %.6g, graph 1 nohead dt 2 lc rgb '#888888'\n"
-		   "plot $F using 2:1:3:4:5:ytic(6) with xerrorbars pt 7 ps 0.8 lc rgb variable\n",
-		   n - 1, lo_x - (hi_x - lo_x) * 0.08, hi_x + (hi_x - lo_x) * 0.08, 1 - thr,
-		   1 - thr, 1 + thr, 1 + thr);
-	return s->oom ? -ENOMEM : 1;
+	if (drawn) {
+		pe_buf_put(s, lab.p, lab.len);
+		pe_buf_add(s, "$F << EOD\n");
+		pe_buf_put(s, data.p, data.len);
+		pe_buf_add(s,
+			   "EOD\nset title 'new / base: median ratio, 95%% interval'\n"
+			   "set xlabel 'ratio'\nset yrange [%d.5:-0.5]\nset ytics (",
+			   n - 1);
+		pe_buf_put(s, tics.p, tics.len);
+		pe_buf_add(s,
+			   ") nomirror noenhanced scale 0\nset grid noytics\nset rmargin %zu\n"
+			   "set xrange [%.6g:%.6g]\n"
+			   "set arrow from 1, graph 0 to 1, graph 1 nohead lc rgb '#000000'\n"
+			   "set arrow from %.6g, graph 0 to %.6g, graph 1 nohead dt 2 lc rgb "
+			   "'#888888'\n"
+			   "set arrow from %.6g, graph 0 to %.6g, graph 1 nohead dt 2 lc rgb "
+			   "'#888888'\n"
+			   "plot $F using 2:1:3:4:5 with xerrorbars pt 7 ps 0.8 lc rgb variable\n",
+			   right + 2, lo_x - (hi_x - lo_x) * 0.08, hi_x + (hi_x - lo_x) * 0.08,
+			   1 - thr, 1 - thr, 1 + thr, 1 + thr);
+	}
+	if (s->oom || data.oom || tics.oom || lab.oom)
+		drawn = -ENOMEM;
+	pe_buf_free(&data);
+	pe_buf_free(&tics);
+	pe_buf_free(&lab);
+	return drawn ? (drawn < 0 ? drawn : 1) : 0;
 }

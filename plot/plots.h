@@ -22,15 +22,17 @@ const char *pe_plot_colour(size_t i);
 int pe_plot_box(struct pe_buf *s, const struct pe_group *g, size_t ng, const char *point,
 		const char *metric);
 /* Interval series: key (an interval field, pe_series_key) over time, one series per run of
- * each group, one point per interval. */
+ * each group, one point per interval; 0 when no run has two intervals. */
 int pe_plot_series(struct pe_buf *s, const struct pe_group *g, size_t ng, const char *point,
 		   const char *key);
 /* Latency CDF of each group's merged lat_hist: one series per group with a histogram, one
  * point per non-empty bucket, x in microseconds (log scale). */
 int pe_plot_cdf(struct pe_buf *s, const struct pe_group *g, size_t ng, const char *point);
-/* Forest plot of a compare document (docs/results-dir contract): the rows of point that have an
- * interval, one point each with its confidence interval, a line at ratio 1 and dashed lines at
- * 1 +- threshold; one series. */
+/* Forest plot of a compare document (docs/compare.md): a line per row of point, first on top,
+ * its verdict right of the plot in the verdict's colour; the rows with a ratio and an interval
+ * drawn as one series of points with their intervals, the others named in the plot ("ratio 1,
+ * no interval", "no ratio"); a line at ratio 1 and dashed lines at 1 +- threshold. Returns 1,
+ * or 0 when no row of point has an interval (nothing is drawn then). */
 int pe_plot_forest(struct pe_buf *s, struct json_object *cmp, const char *point);
 
 #endif

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,7 @@
 #define PAGE_W 1170 /* a literal: it goes into the CSS text */
 _Static_assert(PAGE_W == PE_REPORT_COLS * PE_REPORT_PLOT_W + (PE_REPORT_COLS - 1) * GAP,
 	       "PAGE_W is the grid's width");
+#define NOTE_H	    48 /* a cell that says why it has no plot: two or three lines */
 #define MAX_GROUPS  16
 #define MAX_METRICS 64
 #define PE_STR_(x)  #x
@@ -24,6 +26,7 @@ struct page {
 	struct pe_buf html;
 	unsigned y;	/* where the next row starts */
 	unsigned col;	/* next free column of the current plot row */
+	bool drawn;	/* the current row has a plot, not only notes */
 	unsigned plots; /* drawn so far; numbers the id prefixes */
 	char *err;
 	size_t errlen;
@@ -126,11 +129,13 @@ static void box(struct page *pg, const char *cls, unsigned x, unsigned y, unsign
 		   cls, PAGE_X + x, y, w, h, x, y, w, h);
 }
 
+/* A row of notes only is as tall as a note, not as a plot. */
 static void row_end(struct page *pg)
 {
 	if (pg->col) {
-		pg->y += PE_REPORT_PLOT_H + GAP;
+		pg->y += (pg->drawn ? PE_REPORT_PLOT_H : NOTE_H) + GAP;
 		pg->col = 0;
+		pg->drawn = false;
 	}
 }
 
@@ -142,12 +147,13 @@ static void text_row(struct page *pg, const char *cls, unsigned h, const char *h
 	pg->y += h + 5;
 }
 
-/* Runs one plot's script and places the SVG in the next cell of the grid. A plot with nothing
- * to draw (n == 0) leaves a note in its cell instead. */
+/* Runs one plot's script and places the SVG in the next cell of the grid, or (wide) in a row
+ * of its own as wide as the page. A plot with nothing to draw (n == 0) leaves a note saying
+ * why in its place instead: a cell, or a line of text for a wide plot. */
 static int place(struct page *pg, struct pe_buf *script, int n, const char *name,
-		 const char *empty_why)
+		 const char *empty_why, bool wide)
 {
-	struct pe_buf svg = { 0 };
+	struct pe_buf svg = { 0 }, note = { 0 };
 	char prefix[24], e[400];
 	unsigned x = pg->col * (PE_REPORT_PLOT_W + GAP);
 	char *inl;
@@ -157,12 +163,20 @@ static int place(struct page *pg, struct pe_buf *script, int n, const char *name
 		snprintf(pg->err, pg->errlen, "plot %s: out of memory", name);
 		return n;
 	}
+	if (wide)
+		row_end(pg);
 	if (n == 0) {
-		box(pg, "note", x, pg->y, PE_REPORT_PLOT_W, PE_REPORT_PLOT_H);
-		esc(&pg->html, name);
-		pe_buf_add(&pg->html, ": ");
-		esc(&pg->html, empty_why);
-		pe_buf_add(&pg->html, "</div>\n");
+		esc(&note, name);
+		pe_buf_add(&note, ": ");
+		esc(&note, empty_why);
+		if (wide) {
+			text_row(pg, "note", 24, note.p ? note.p : "");
+			pe_buf_free(&note);
+			return 0;
+		}
+		box(pg, "note", x, pg->y, PE_REPORT_PLOT_W, NOTE_H);
+		pe_buf_add(&pg->html, "%s</div>\n", note.p ? note.p : "");
+		pe_buf_free(&note);
 	} else {
 		r = pe_gnuplot_run(script->p, script->len, &svg, e, sizeof(e));
 		if (r) {
@@ -177,10 +191,13 @@ static int place(struct page *pg, struct pe_buf *script, int n, const char *name
 			snprintf(pg->err, pg->errlen, "plot %s: out of memory", name);
 			return -ENOMEM;
 		}
-		box(pg, "plot", x, pg->y, PE_REPORT_PLOT_W, PE_REPORT_PLOT_H);
+		box(pg, "plot", x, pg->y, wide ? PAGE_W : PE_REPORT_PLOT_W, PE_REPORT_PLOT_H);
+		pg->drawn = true;
 		pe_buf_add(&pg->html, "%s</div>\n", inl);
 		free(inl);
 	}
+	if (wide)
+		pg->col = PE_REPORT_COLS - 1;
 	if (++pg->col == PE_REPORT_COLS)
 		row_end(pg);
 	return 0;
@@ -222,10 +239,36 @@ static void meta_side(struct pe_buf *b, const struct pe_results *res)
 	pe_buf_add(b, "</td>");
 }
 
+/* How many lines the text of html takes in a column w_px wide: each <br> starts a line, and
+ * a line wraps every w_px of characters of the meta box's 12px font (about 7px each, a little
+ * more than it takes, so that the box is never too short for its text). */
+static unsigned text_lines(const char *html, unsigned w_px)
+{
+	unsigned lines = 0, chars = 0;
+	const char *p = html ? html : "", *q;
+
+	while (*p) {
+		if (!strncmp(p, "<br>", 4) || !strncmp(p, "</td>", 5)) {
+			lines += 1 + chars * 7 / w_px;
+			chars = 0;
+		}
+		if (*p == '<') {
+			q = strchr(p, '>');
+			p = q ? q + 1 : p + strlen(p);
+			continue;
+		}
+		q = *p == '&' ? strchr(p, ';') : NULL;
+		p = q ? q + 1 : p + 1;
+		chars++;
+	}
+	return lines;
+}
+
 static void header(struct page *pg, const struct pe_report_opts *o, const struct pe_group *g,
 		   size_t ng)
 {
-	struct pe_buf b = { 0 };
+	struct pe_buf b = { 0 }, side = { 0 };
+	unsigned lines = 1;
 
 	pe_buf_add(&b, "<h1>");
 	esc(&b, o->title ? o->title : "pkteng report");
@@ -233,10 +276,18 @@ static void header(struct page *pg, const struct pe_report_opts *o, const struct
 	text_row(pg, "title", 40, b.p ? b.p : "");
 	b.len = 0;
 	pe_buf_add(&b, "<table><tr>");
-	for (size_t i = 0; i < o->n_res; i++)
-		meta_side(&b, &o->res[i]);
+	for (size_t i = 0; i < o->n_res; i++) {
+		unsigned n;
+
+		side.len = 0;
+		meta_side(&side, &o->res[i]);
+		n = text_lines(side.p, PAGE_W / (unsigned)o->n_res - 16);
+		lines = n > lines ? n : lines;
+		pe_buf_put(&b, side.p ? side.p : "", side.len);
+	}
+	pe_buf_free(&side);
 	pe_buf_add(&b, "</tr></table>");
-	text_row(pg, "meta", 180, b.p ? b.p : "");
+	text_row(pg, "meta", 15 * lines + 12, b.p ? b.p : "");
 	b.len = 0;
 	pe_buf_add(&b, "colours: ");
 	for (size_t i = 0; i < ng; i++) {
@@ -300,7 +351,7 @@ static int point_section(struct page *pg, const struct pe_report_opts *o, const 
 	size_t nm = pe_point_metrics(g, ng, point, metrics, MAX_METRICS);
 	struct pe_buf b = { 0 }, s = { 0 };
 	char name[300];
-	int r = 0;
+	int r = 0, series = 0;
 
 	pe_buf_add(&b, "<h2>");
 	esc(&b, point);
@@ -311,11 +362,12 @@ static int point_section(struct page *pg, const struct pe_report_opts *o, const 
 		s.len = 0;
 		pe_gnuplot_terminal(&s, PE_PLOT_SVG, PE_REPORT_PLOT_W, PE_REPORT_PLOT_H);
 		snprintf(name, sizeof(name), "%s box %s", point, metrics[m]);
-		r = place(pg, &s, pe_plot_box(&s, g, ng, point, metrics[m]), name, "no runs");
+		r = place(pg, &s, pe_plot_box(&s, g, ng, point, metrics[m]), name, "no runs",
+			  false);
 	}
 	if (!nm && !r) {
 		s.len = 0;
-		r = place(pg, &s, 0, point, "no run of this point succeeded");
+		r = place(pg, &s, 0, point, "no run of this point succeeded", false);
 	}
 	row_end(pg);
 	key = pe_series_key(g, ng, point);
@@ -323,30 +375,38 @@ static int point_section(struct page *pg, const struct pe_report_opts *o, const 
 		s.len = 0;
 		pe_gnuplot_terminal(&s, PE_PLOT_SVG, PE_REPORT_PLOT_W, PE_REPORT_PLOT_H);
 		snprintf(name, sizeof(name), "%s series %s", point, key ? key : "");
-		r = place(pg, &s, key ? pe_plot_series(&s, g, ng, point, key) : 0, name,
-			  "the records have no interval rates");
+		/* with a key, nothing to draw means no run lasted two intervals */
+		series = key ? pe_plot_series(&s, g, ng, point, key) : 0;
+		r = place(pg, &s, series, name,
+			  key ? "every run has a single interval: nothing to draw over time"
+			      : "the records have no interval rates",
+			  false);
 	}
 	if (!r) {
 		s.len = 0;
 		pe_gnuplot_terminal(&s, PE_PLOT_SVG, PE_REPORT_PLOT_W, PE_REPORT_PLOT_H);
 		snprintf(name, sizeof(name), "%s cdf", point);
 		r = place(pg, &s, pe_plot_cdf(&s, g, ng, point), name,
-			  "the records have no latency histogram (lat_hist)");
+			  "the records have no latency histogram (lat_hist)", false);
 	}
-	if (!r) {
+	row_end(pg);
+	if (!r && series > 0)
+		text_row(pg, "note", 20,
+			 "Series: each run's total over the interval; the records carry no "
+			 "per-flow intervals, so flows are not drawn apart.");
+	/* the forest plot sits over the table it draws; without a compare the line in the
+	 * table's place says why */
+	if (!r && o->cmp) {
 		s.len = 0;
-		pe_gnuplot_terminal(&s, PE_PLOT_SVG, PE_REPORT_PLOT_W, PE_REPORT_PLOT_H);
+		pe_gnuplot_terminal(&s, PE_PLOT_SVG, PAGE_W, PE_REPORT_PLOT_H);
 		snprintf(name, sizeof(name), "%s forest", point);
-		r = place(pg, &s, o->cmp ? pe_plot_forest(&s, o->cmp, point) : 0, name,
-			  o->cmp ? "no metric has an interval" : "no compare");
+		r = place(pg, &s, pe_plot_forest(&s, o->cmp, point), name,
+			  "no metric has a ratio with an interval (the table gives each verdict)",
+			  true);
 	}
 	pe_buf_free(&s);
 	if (r)
 		return r;
-	row_end(pg);
-	text_row(pg, "note", 20,
-		 "Series: each run's total over the interval; the records carry no per-flow "
-		 "intervals, so flows are not drawn apart.");
 	cmp_table(pg, o, point);
 	return 0;
 }
@@ -359,6 +419,7 @@ static const char css[] =
 			".plot,.point,.title,.legend{overflow:hidden}.plot{background:#fff}.plot "
 			"svg{display:block}"
 			".note{color:#666;font-style:italic}.meta{font-size:12px;background:#fff}"
+			".meta table{width:100%;table-layout:fixed}.meta td{overflow-wrap:anywhere}"
 			"h1{font-size:20px;margin:6px 0}h2{font-size:16px;margin:8px 0}"
 			"table{border-collapse:collapse;font-size:12px}td,th{border:1px solid "
 			"#ccc;padding:2px 5px;"

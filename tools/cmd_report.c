@@ -7,11 +7,8 @@
 #include <string.h>
 
 #include "plot/report.h"
-#include "tools/cli.h"
-#if __has_include("stats/compare.h")
 #include "stats/compare.h"
-#define HAVE_COMPARE 1
-#endif
+#include "tools/cli.h"
 
 #define MAX_DIRS 8
 
@@ -32,7 +29,6 @@ static const char usage[] =
  * says why instead of failing (a report of one variant has nothing to compare). */
 static void compare(struct pe_report_opts *ro, char **dirs, char *why, size_t whylen)
 {
-#ifdef HAVE_COMPARE
 	struct pe_compare_opts co;
 
 	if (ro->n_res > 2) {
@@ -46,12 +42,6 @@ static void compare(struct pe_report_opts *ro, char **dirs, char *why, size_t wh
 		ro->cmp = NULL;
 		ro->cmp_why = why;
 	}
-#else
-	(void)dirs;
-	(void)why;
-	(void)whylen;
-	ro->cmp_why = "this pkteng is built without compare (--compare FILE.json shows one)";
-#endif
 }
 
 static int run(int argc, char **argv)

@@ -137,7 +137,8 @@ ParameterizedTest(unsigned *idx, plot, svg_series_and_points)
 }
 
 /* compare's document for the synthetic directory: a regression, a no-change, an improvement,
- * and a row with too few runs (no interval: not in the forest plot). */
+ * a row with too few runs and one without a ratio (no interval: named in the forest plot, not
+ * drawn). */
 static const char cmp_json[] =
 	"{\"schema\":1,\"kind\":\"pkteng-compare\",\"alpha\":0.05,\"threshold_pct\":5,"
 	"\"confidence\":0.95,\"base\":{\"dir\":\"a\",\"variant\":\"base\"},"
@@ -157,7 +158,19 @@ static const char cmp_json[] =
 	"{\"point\":\"stream/x\",\"metric\":\"rx_bits_per_s\",\"better\":\"higher\",\"n_base\":5,"
 	"\"n_new\":5,\"left_out_base\":0,\"left_out_new\":0,\"median_base\":8000003,"
 	"\"median_new\":16000003,\"ratio\":2,\"ci_low\":1.9,\"ci_high\":2.1,\"p_value\":0.0079,"
-	"\"verdict\":\"improvement\"}],\"regressions\":1}";
+	"\"verdict\":\"improvement\"},"
+	"{\"point\":\"stream/x\",\"metric\":\"tx_bits_per_s\",\"better\":\"higher\",\"n_base\":5,"
+	"\"n_new\":5,\"left_out_base\":0,\"left_out_new\":0,\"median_base\":0,"
+	"\"median_new\":0,\"ratio\":null,\"ci_low\":null,\"ci_high\":null,\"p_value\":1,"
+	"\"verdict\":\"~\"}],\"regressions\":1}";
+
+/* compare's document in which no row of a point has an interval: rr/x has one row without,
+ * stream/x none at all; both forest plots give way to a line saying why. */
+static const char cmp_none_json[] =
+	"{\"schema\":1,\"kind\":\"pkteng-compare\",\"alpha\":0.05,\"threshold_pct\":5,"
+	"\"rows\":[{\"point\":\"rr/x\",\"metric\":\"transactions_per_s\",\"n_base\":0,"
+	"\"n_new\":5,\"median_base\":null,\"median_new\":900,\"ratio\":null,\"ci_low\":null,"
+	"\"ci_high\":null,\"p_value\":null,\"verdict\":\"too few runs\"}],\"regressions\":0}";
 
 static size_t count(const char *hay, const char *needle)
 {
@@ -168,32 +181,52 @@ static size_t count(const char *hay, const char *needle)
 	return n;
 }
 
+/* Makes the report of args and returns check_report.py's summary of it; *page gets the page. */
+static char *report(const char *args, const char *html, char **page)
+{
+	char *got;
+
+	free(ok_run(PE_TEST_BIN " report %s -o %s", args, html));
+	got = ok_run(CHECK " html %s", html);
+	*page = pe_read_file(html, NULL);
+	cr_assert(*page);
+	return got;
+}
+
 /* The page: nothing external, one SVG per plot box, the compare table's rows marked by
- * verdict, and the forest plot drawing the rows that have an interval. */
+ * verdict, and the forest plot drawing the rows that have an interval and naming the others. */
 Test(plot, report_page)
 {
-	char d[300], html[320], cmp[320], svg[320], *got, *page;
+	char d[300], one[300], html[320], cmp[320], none[320], svg[320], args[1200], want[600];
+	char *got, *page;
 
 	REQUIRE("gnuplot");
 	snprintf(d, sizeof(d), "%s/res", dir);
+	snprintf(one, sizeof(one), "%s/one", dir);
 	snprintf(html, sizeof(html), "%s/report.html", dir);
 	snprintf(cmp, sizeof(cmp), "%s/cmp.json", dir);
+	snprintf(none, sizeof(none), "%s/none.json", dir);
 	snprintf(svg, sizeof(svg), "%s/forest.svg", dir);
 	synth(d, 2, 5, 10, 50);
+	synth(one, 1, 5, 10, 50);
 	cr_assert_eq(pe_write_file(cmp, cmp_json, strlen(cmp_json)), 0);
-	free(ok_run(PE_TEST_BIN " report %s --compare %s -o %s", d, cmp, html));
-	got = ok_run(CHECK " html %s", html);
+	cr_assert_eq(pe_write_file(none, cmp_none_json, strlen(cmp_none_json)), 0);
+
 	/* rr/x: 3 metrics, series, cdf, forest; stream/x: 1 metric, series, forest */
-	cr_expect_str_eq(got, "page 1190 1827\nplots 9\nsvgs 9\n");
-	free(got);
-	page = pe_read_file(html, NULL);
-	cr_assert(page);
+	snprintf(args, sizeof(args), "%s --compare %s", d, cmp);
+	got = report(args, html, &page);
+	cr_expect_str_eq(got, "page 1190 2299\nplots 9\nsvgs 9\n");
 	cr_expect_eq(count(page, "<tr class=\"bad\">"), 1);
 	cr_expect_eq(count(page, "<tr class=\"good\">"), 1);
-	cr_expect_eq(count(page, "too few runs"), 1);
+	cr_expect_eq(count(page, "<td>too few runs</td>"), 1);
+	cr_expect_eq(count(page, "<text>too few runs</text>"), 1, "the forest names every verdict");
+	cr_expect_eq(count(page, ">ratio 1, no interval</tspan>"), 1);
+	cr_expect_eq(count(page, ">no ratio (base median 0)</tspan>"), 1);
+	cr_expect_eq(count(page, "<text>~</text>"), 2);
 	cr_expect_eq(count(page, "stream/x cdf: the records have no latency histogram"), 1);
 	cr_expect_eq(count(page, "per-flow"), 2, "the series say flows are not drawn apart");
 	cr_expect_eq(count(page, "git_commit 0000000000000000000000000000000000000000"), 2);
+	free(got);
 	free(page);
 
 	free(ok_run(PE_TEST_BIN " plot %s --point rr/x --kind forest --compare %s -o %s", d, cmp,
@@ -201,12 +234,51 @@ Test(plot, report_page)
 	got = ok_run(CHECK " svg %s uses", svg);
 	cr_expect_str_eq(got, "1 2 uses\n", "two rows of rr/x have an interval");
 	free(got);
+	page = pe_read_file(svg, NULL);
+	cr_assert(page);
+	cr_expect_eq(count(page, "<text>regression</text>"), 1);
+	cr_expect_eq(count(page, "<text>~</text>"), 1);
+	cr_expect_eq(count(page, "<text>too few runs</text>"), 1);
+	cr_expect_eq(count(page, ">ratio 1, no interval</tspan>"), 1, "the row without one");
+	cr_expect_eq(count(page, "<text>transactions_per_s</text>"), 1);
+	cr_expect_eq(count(page, "<text>cpu_user_pct</text>"), 1, "a row even without an interval");
+	free(page);
 
-	/* without a compare: no forest plots, and the page says why */
-	free(ok_run(PE_TEST_BIN " report %s -o %s", d, html));
-	got = ok_run(CHECK " html %s", html);
-	cr_expect_str_eq(got, "page 1190 1555\nplots 7\nsvgs 7\n");
+	/* without --compare the page compares the two variants itself: both improvements */
+	got = report(d, html, &page);
+	cr_expect_str_eq(got, "page 1190 2299\nplots 9\nsvgs 9\n");
+	cr_expect_eq(count(page, "<tr class=\"bad\">"), 0);
+	cr_expect_eq(count(page, "<tr class=\"good\">"), 2);
+	cr_expect_eq(count(page, "<text>improvement</text>"), 2);
+	cr_expect_eq(count(page, "<text>~</text>"), 2);
+	cr_expect_eq(count(page, "compare: "), 0);
 	free(got);
+	free(page);
+
+	/* one variant: nothing to compare, no forest plots, and the page says why */
+	got = report(one, html, &page);
+	cr_expect_str_eq(got, "page 1190 1462\nplots 7\nsvgs 7\n");
+	snprintf(
+		want, sizeof(want),
+		"compare: %s: holds 1 variant; compare of one directory needs exactly two (or give "
+		"BASE and NEW as DIR:VARIANT)</div>",
+		one);
+	cr_expect_eq(count(page, want), 2, "once for each point");
+	cr_expect_eq(count(page, "forest"), 0);
+	free(got);
+	free(page);
+
+	/* a compare with no interval for a point: a line saying why stands in for its forest */
+	snprintf(args, sizeof(args), "%s --compare %s", d, none);
+	got = report(args, html, &page);
+	cr_expect_str_eq(got, "page 1190 1807\nplots 7\nsvgs 7\n");
+	cr_expect_eq(count(page, "rr/x forest: no metric has a ratio with an interval (the table "
+				 "gives each verdict)</div>"),
+		     1);
+	cr_expect_eq(count(page, "stream/x forest: no metric has a ratio with an interval"), 1);
+	cr_expect_eq(count(page, "<td>too few runs</td>"), 1);
+	free(got);
+	free(page);
 }
 
 struct err_case {
@@ -330,9 +402,10 @@ Test(plot, chromium_renders_every_plot)
 	free(ok_run(MK " real %s --bin %s --runs 2", d, PE_TEST_BIN));
 	free(ok_run(PE_TEST_BIN " report %s -o %s", d, html));
 	got = ok_run(CHECK " html %s", html);
-	/* rr: 4 metrics, series, cdf (the records' lat_hist); stream: 2 metrics, series */
+	/* rr: 4 metrics, series, cdf (the records' lat_hist), forest; stream: 2 metrics, series,
+	 * forest (two runs a side: every row is too few runs, and drawn) */
 	cr_assert_eq(sscanf(got, "page %u %u\n", &w, &h), 2, "%s", got);
-	cr_expect(strstr(got, "plots 9\nsvgs 9\n"), "%s", got);
+	cr_expect(strstr(got, "plots 11\nsvgs 11\n"), "%s", got);
 	free(got);
 	cr_assert_eq(pe_run(&r,
 			    "chromium --headless --no-sandbox --disable-gpu --disable-quic "
@@ -344,6 +417,6 @@ Test(plot, chromium_renders_every_plot)
 	cr_assert_eq(r.status, 0, "chromium: %s", r.err);
 	pe_run_free(&r);
 	got = ok_run(CHECK " png %s %s", png, html);
-	cr_expect(strstr(got, "boxes 9 blank 0\n"), "%s", got);
+	cr_expect(strstr(got, "boxes 11 blank 0\n"), "%s", got);
 	free(got);
 }
