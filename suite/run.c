@@ -301,10 +301,7 @@ static struct json_object *run_one(struct runner *r, const struct pe_suite_step 
 			 n < 0 ? "too many arguments" : strerror(errno));
 	}
 	pe_noise_sample(&b, pids, (unsigned)n_pids);
-	pe_noise_between(&a, &b,
-			 (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-				 (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6,
-			 &nz);
+	pe_noise_between(&a, &b, &nz);
 	if (out_fd >= 0)
 		out_text = slurp(out_fd);
 	if (err_fd >= 0)
