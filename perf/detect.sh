@@ -4,10 +4,13 @@
 # each with a change of known cost on the new side (PKTENG_TEST_SLOW_PCT=10 and =5: the client
 # busy-waits that share of each round trip, docs/client-server.md), each followed by
 # `pkteng compare`. Prints the false-alarm rate (A/A compares that call a regression) and the
-# detection rates (A/B compares that do), with their counts and the time it took.
+# detection rates (A/B compares that do), with their counts and the time it took; under each,
+# how many compares called it on a rate (transactions_per_s: the hook's busy-wait also shows
+# as client CPU, which is easier to see than the rate it costs) and the rows called most.
 #
 #   perf/detect.sh [-k K] [--suite FILE] [--runs N] [-t SECONDS] [--slow PCT,PCT]
 #                  [--bin PKTENG] [--out DIR] [--threshold PCT] [--keep-disturbed]
+#   perf/detect.sh --summarize --out DIR [-k K] [--slow PCT,PCT]   (the figures of a past run)
 #
 # Both kinds of session are built the same way, so only the change differs: the suite with two
 # settings variants, `base` (no settings) and `new` (none for A/A, env.PKTENG_TEST_SLOW_PCT=N
@@ -25,9 +28,10 @@ slow="10,5"
 bin=""
 out=""
 cmp_opts=()
+summarize=0
 
 usage() {
-	sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 }
 die() {
@@ -46,6 +50,7 @@ while (($#)); do
 	--out) out=${2:?}; shift 2 ;;
 	--threshold) cmp_opts+=(--threshold "${2:?}"); shift 2 ;;
 	--keep-disturbed) cmp_opts+=(--keep-disturbed); shift ;;
+	--summarize) summarize=1; shift ;;
 	-h | --help) usage ;;
 	*) die "$1: unknown option (see --help)" ;;
 	esac
@@ -56,6 +61,9 @@ done
 [[ -z $time_s || $time_s =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "-t $time_s: expected seconds"
 [[ $slow =~ ^[0-9]+(,[0-9]+)*$ ]] || die "--slow $slow: expected percentages like 10,5"
 [[ -r $suite ]] || die "--suite $suite: cannot read it"
+[[ -n $runs && $runs -lt 4 ]] &&
+	echo "detect.sh: note: with fewer than 4 runs a side no compare can call a regression" \
+		"(the smallest two-sided Mann-Whitney p of 3 against 3 is 0.1)" >&2
 grep -qE '^[[:space:]]*variant\.' "$suite" &&
 	die "--suite $suite: has variant.NAME lines; this script adds its own two"
 if [[ -z $bin ]]; then
@@ -64,9 +72,13 @@ if [[ -z $bin ]]; then
 fi
 [[ -n $bin && -x $bin ]] || die "--bin: no pkteng binary (build it, or give its path)"
 bin=$(realpath "$bin")
-out=${out:-./detect-$(date -u +%Y%m%d-%H%M%S)}
-[[ -e $out && -n $(ls -A "$out" 2>/dev/null) ]] && die "--out $out: exists and is not empty"
-mkdir -p "$out"
+if ((summarize)); then
+	[[ -n $out && -d $out ]] || die "--summarize: needs --out DIR of a past run"
+else
+	out=${out:-./detect-$(date -u +%Y%m%d-%H%M%S)}
+	[[ -e $out && -n $(ls -A "$out" 2>/dev/null) ]] && die "--out $out: exists and is not empty"
+	mkdir -p "$out"
+fi
 out=$(realpath "$out")
 
 # The suite as run: our [global] block first, then the file with its runs/time lines dropped
@@ -88,19 +100,21 @@ make_suite() { # $1: file, $2: the new side's settings
 IFS=, read -r -a pcts <<<"$slow"
 kinds=(aa)
 for p in "${pcts[@]}"; do kinds+=("slow$p"); done
-declare -A called total fails
+declare -A fails
 for kd in "${kinds[@]}"; do
-	called[$kd]=0 total[$kd]=0 fails[$kd]=0
+	fails[$kd]=0
+	((summarize)) && continue
 	if [[ $kd == aa ]]; then
 		make_suite "$out/$kd.ini" ""
 	else
 		make_suite "$out/$kd.ini" "env.PKTENG_TEST_SLOW_PCT=${kd#slow}"
 	fi
 done
-"$bin" suite "$out/aa.ini" --plan >/dev/null || die "the suite does not plan (above)"
+((summarize)) || "$bin" suite "$out/aa.ini" --plan >/dev/null ||
+	die "the suite does not plan (above)"
 
 t0=$(date +%s)
-for ((i = 1; i <= k; i++)); do
+for ((i = 1; i <= k && !summarize; i++)); do
 	for kd in "${kinds[@]}"; do
 		dir=$out/$kd-$i
 		s0=$(date +%s)
@@ -110,10 +124,9 @@ for ((i = 1; i <= k; i++)); do
 		rc=0
 		"$bin" compare "${cmp_opts[@]}" --json "$dir" >"$dir.compare.json" \
 			2>"$dir.compare.err" || rc=$?
-		total[$kd]=$((total[$kd] + 1))
 		case $rc in
 		0) verdict="no regression" ;;
-		1) verdict="REGRESSION"; called[$kd]=$((called[$kd] + 1)) ;;
+		1) verdict="REGRESSION" ;;
 		*) verdict="compare failed ($rc): $(tail -1 "$dir.compare.err")" ;;
 		esac
 		printf '%-8s %2d/%d  %3ds  %s\n' "$kd" "$i" "$k" $(($(date +%s) - s0)) \
@@ -122,9 +135,9 @@ for ((i = 1; i <= k; i++)); do
 done
 t1=$(date +%s)
 
-# Per kind: the count, the rate, and which rows were called (from the compare JSON).
+# Per kind, from the compares' JSON: the count, the rate, which rows were called.
 echo
-printf 'detect.sh: %s, %s sessions of each kind, pkteng %s\n' "$(basename "$suite")" "$k" \
+printf 'detect.sh: %s, %s sessions of each kind, %s\n' "$(basename "$suite")" "$k" \
 	"$("$bin" --version | head -1)"
 for kd in "${kinds[@]}"; do
 	if [[ $kd == aa ]]; then
@@ -132,32 +145,50 @@ for kd in "${kinds[@]}"; do
 	else
 		label=$(printf 'A/B %-3s detected       ' "${kd#slow}%")
 	fi
-	printf '%s %d of %d (%.0f%%)' "$label" "${called[$kd]}" "${total[$kd]}" \
-		"$(echo "100 * ${called[$kd]} / ${total[$kd]}" | bc -l)"
-	((fails[$kd])) && printf ', %d sessions with failed runs' "${fails[$kd]}"
-	echo
-	python3 - "$out" "$kd" "$k" <<'EOF'
+	printf '%s' "$label"
+	python3 - "$out" "$kd" "$k" "${fails[$kd]}" <<'EOF'
 import json, sys, collections
-out, kind, k = sys.argv[1], sys.argv[2], int(sys.argv[3])
-rows, few, left = collections.Counter(), 0, 0
+out, kind, k, fails = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+rows, few, left, rate, called, total = collections.Counter(), 0, 0, 0, 0, 0
+docs = []
 for i in range(1, k + 1):
     try:
-        d = json.load(open(f"{out}/{kind}-{i}.compare.json"))
+        docs.append(json.load(open(f"{out}/{kind}-{i}.compare.json")))
     except (OSError, ValueError):
-        continue
+        pass
+for d in docs:
+    total += 1
+    called += (d.get("regressions") or 0) > 0
+print(f" {called} of {total} ({100 * called / total if total else 0:.0f}%)"
+      + (f", {k - total} compares failed" if total < k else "")
+      + (f", {fails} sessions with failed runs" if fails else ""))
+for d in docs:
+    rate += any(r.get("verdict") == "regression" and r["metric"] == "transactions_per_s"
+                for r in d.get("rows", []))
     for r in d.get("rows", []):
         if r.get("verdict") == "regression":
             rows[f'{r["point"]} {r["metric"]}'] += 1
         elif r.get("verdict") == "too few runs":
             few += 1
-        left += (r.get("left_out_base") or 0) + (r.get("left_out_new") or 0)
+# the busy-wait hook also shows as client CPU; the rate alone is the change's real cost
+print(f"    {rate} of {k} on a transactions_per_s row")
 for name, n in rows.most_common(6):
     print(f"    {n:3d}x {name}")
 if few:
     print(f"    {few} rows with too few runs")
+runs = 0
+for i in range(1, k + 1):
+    try:
+        for line in open(f"{out}/{kind}-{i}/runs.jsonl"):
+            r = json.loads(line)
+            runs += 1
+            left += bool(r.get("disturbed"))
+    except (OSError, ValueError):
+        pass
 if left:
-    print(f"    {left} disturbed runs left out (summed over rows)")
+    print(f"    {left} of {runs} runs marked disturbed (left out)")
 EOF
 done
-printf 'total time %d s (%.1f min); results in %s\n' $((t1 - t0)) \
-	"$(echo "($t1 - $t0) / 60" | bc -l)" "$out"
+((summarize)) || printf 'total time %d s (%.1f min); ' $((t1 - t0)) \
+	"$(echo "($t1 - $t0) / 60" | bc -l)"
+echo "results in $out"
