@@ -274,7 +274,22 @@ static int add_setting(struct pe_suite *s, int line, const char *name, const cha
 			break;
 		}
 		*eq = 0;
-		if (classify(tok) != K_PARAM && strcmp(tok, "backend") && strcmp(tok, "mode")) {
+		if (!strncmp(tok, "env.", 4)) {
+			/* the variant's clients run with this in their environment */
+			const char *nm = tok + 4;
+
+			if (!*nm || strlen(tok) >= sizeof(st->kv.kv[0].key) ||
+			    strspn(nm, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456"
+				       "789_") != strlen(nm) ||
+			    (*nm >= '0' && *nm <= '9')) {
+				rc = pe_suite_err(err, errlen, s->file, line,
+						  "key 'variant.%s': '%s': expected "
+						  "env.NAME=VALUE with a variable's name",
+						  name, tok);
+				break;
+			}
+		} else if (classify(tok) != K_PARAM && strcmp(tok, "backend") &&
+			   strcmp(tok, "mode")) {
 			rc = pe_suite_err(err, errlen, s->file, line,
 					  "key 'variant.%s': '%s': not a test option", name, tok);
 			break;

@@ -53,13 +53,18 @@ static double mono_s(void)
 }
 
 /* Forks and runs bin with args (args[0] is replaced by bin) in a process group of its own,
- * stdout and stderr to the given descriptors (-1: /dev/null). */
-static pid_t spawn(const char *bin, char **args, int out_fd, int err_fd)
+ * stdout and stderr to the given descriptors (-1: /dev/null), with a settings variant's
+ * env.NAME=VALUE pairs (env NULL: none) added to its environment. */
+static pid_t spawn_env(const char *bin, char **args, int out_fd, int err_fd,
+		       const struct pe_suite_section *env)
 {
 	pid_t pid = fork();
 
 	if (pid)
 		return pid;
+	for (unsigned i = 0; env && i < env->n; i++)
+		if (!strncmp(env->kv[i].key, "env.", 4))
+			setenv(env->kv[i].key + 4, env->kv[i].alts[0], 1);
 	setpgid(0, 0);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
@@ -74,6 +79,11 @@ static pid_t spawn(const char *bin, char **args, int out_fd, int err_fd)
 	args[0] = (char *)bin;
 	execv(bin, args);
 	_exit(127);
+}
+
+static pid_t spawn(const char *bin, char **args, int out_fd, int err_fd)
+{
+	return spawn_env(bin, args, out_fd, err_fd, NULL);
 }
 
 /* The whole content of a memfd as a malloc'd string. */
@@ -264,7 +274,11 @@ static struct json_object *run_one(struct runner *r, const struct pe_suite_step 
 	err_fd = memfd_create("pkteng-run-err", MFD_CLOEXEC);
 	pe_utc_now(start_utc, sizeof(start_utc));
 	pe_noise_sample(&a, pids, (unsigned)n_pids);
-	pid = n < 0 || out_fd < 0 || err_fd < 0 ? -1 : spawn(var->bin, args, out_fd, err_fd);
+	pid = n < 0 || out_fd < 0 || err_fd < 0
+		      ? -1
+		      : spawn_env(var->bin, args, out_fd, err_fd,
+				  var->setting_idx >= 0 ? &r->s->settings[var->setting_idx].kv
+							: NULL);
 	if (pid > 0) {
 		for (;;) {
 			pid_t w = wait4(pid, &status, WNOHANG, &ru);
@@ -287,10 +301,7 @@ static struct json_object *run_one(struct runner *r, const struct pe_suite_step 
 			 n < 0 ? "too many arguments" : strerror(errno));
 	}
 	pe_noise_sample(&b, pids, (unsigned)n_pids);
-	pe_noise_between(&a, &b,
-			 (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-				 (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6,
-			 &nz);
+	pe_noise_between(&a, &b, &nz);
 	if (out_fd >= 0)
 		out_text = slurp(out_fd);
 	if (err_fd >= 0)

@@ -161,19 +161,22 @@ void pe_suite_print_table(FILE *out, const struct pe_suite *s, const struct pe_s
 
 /* The counters a run's noise is computed from, read at its start and its end. */
 struct pe_noise_snap {
-	double t_s;			  /* monotonic */
-	uint64_t busy_ticks, steal_ticks; /* /proc/stat "cpu" line */
-	uint64_t own_ticks; /* the suite's own process and its server (/proc/PID/stat) */
-	double mhz;	    /* mean over the CPUs; < 0 when unreadable */
+	double t_s;	      /* monotonic */
+	uint64_t steal_ticks; /* /proc/stat "cpu" line */
+	/* utime + stime + cutime + cstime of every user process but this one and the run's
+	 * own (the servers), from /proc/PID/stat */
+	uint64_t other_ticks;
+	double mhz; /* mean over the CPUs; < 0 when unreadable */
 };
 struct pe_noise {
 	double steal_pct, other_cpu_pct, loadavg_1m, cpu_mhz; /* cpu_mhz < 0: unknown */
 };
-/* Reads the counters; pids: other processes of the run to count as its own (the server). */
+/* Reads the counters; pids: other processes of the run to count as its own (the servers).
+ * The runs themselves are this process's children and so its own. */
 void pe_noise_sample(struct pe_noise_snap *n, const int *pids, unsigned n_pids);
-/* The noise between two samples; child_cpu_s: CPU seconds of the run's child (wait4). */
+/* The noise between two samples: other_cpu_pct in % of one CPU, at most every CPU. */
 void pe_noise_between(const struct pe_noise_snap *a, const struct pe_noise_snap *b,
-		      double child_cpu_s, struct pe_noise *out);
+		      struct pe_noise *out);
 /* Whether the noise is beyond the suite's thresholds; why gets the reason. */
 bool pe_noise_disturbed(const struct pe_suite *s, const struct pe_noise *n, char *why, size_t len);
 

@@ -91,6 +91,8 @@ struct pe_work {
 	void (*on_interval)(struct pe_work *w, double t0_s, double t1_s, const struct pe_counts *d);
 	void *arg; /* for on_interval */
 	struct pe_cpu cpu_go;
+	int64_t slow_pct;      /* PKTENG_TEST_SLOW_PCT (latency modes' client); <= 0: off */
+	uint64_t slow_last_ns; /* when the previous slow wait ended */
 };
 
 /* Sets up w for params on loop (allocates the histogram when the mode needs one). 0/-ENOMEM. */
@@ -142,9 +144,18 @@ uint8_t *pe_pattern_new(uint64_t key); /* malloc'd 2 periods; NULL on ENOMEM */
 /* Test hooks read from the environment once: PKTENG_TEST_CORRUPT_OFFSET (stream/echo sender
  * flips the byte at that offset of flow 0), PKTENG_TEST_UDP_SKIP (udp sender skips every Nth
  * sequence number), PKTENG_TEST_FILE_STOP_AT (file sender stops after that many bytes),
- * PKTENG_TEST_UDP_RR_DROP (udp-rr server leaves every Nth request unanswered).
+ * PKTENG_TEST_UDP_RR_DROP (udp-rr server leaves every Nth request unanswered),
+ * PKTENG_TEST_SLOW_PCT (below).
  * -1 / 0 when unset. Documented in docs/client-server.md as test hooks. */
 int64_t pe_test_hook(const char *name);
+/* PKTENG_TEST_SLOW_PCT=N, read by pe_work_init on the client of a latency mode (rr, crr,
+ * echo, udp-rr): a change of known cost for measuring a regression check. After each
+ * response, before the next request, the client busy-waits N% of the time since its previous
+ * wait ended (with one connection: N% of the round trip), so transactions/s drop by
+ * N/(100+N) and the latency of each round trip stays. Capped at PE_WORK_SLOW_PCT_MAX.
+ * pe_work_slow_wait returns now_ns when the hook is off, else the clock after the wait. */
+#define PE_WORK_SLOW_PCT_MAX 1000
+uint64_t pe_work_slow_wait(struct pe_work *w, uint64_t now_ns);
 /* SHA-256 of a file (OpenSSL's libcrypto) as 64 hex characters, and its size. 0 or -errno. */
 int pe_sha256_file(const char *path, char out_hex[65], uint64_t *size);
 

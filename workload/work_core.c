@@ -65,6 +65,9 @@ int pe_work_init(struct pe_work *w, struct pe_loop *l, const struct pe_params *p
 		if (!w->hist)
 			return -ENOMEM;
 		pe_hist_reset(w->hist);
+		w->slow_pct = pe_test_hook("PKTENG_TEST_SLOW_PCT");
+		if (w->slow_pct > PE_WORK_SLOW_PCT_MAX)
+			w->slow_pct = PE_WORK_SLOW_PCT_MAX;
 	}
 	pe_timer_init(&w->t_stop, NULL, w);
 	pe_timer_init(&w->t_interval, NULL, w);
@@ -120,6 +123,7 @@ void pe_work_go(struct pe_work *w)
 {
 	w->going = true;
 	w->t_go_ns = pe_now_ns();
+	w->slow_last_ns = w->t_go_ns;
 	pe_cpu_now(&w->cpu_go);
 	w->t_stop.fn = stop_timer;
 	w->t_interval.fn = interval_timer;
@@ -377,6 +381,22 @@ uint8_t *pe_pattern_new(uint64_t key)
 	}
 	memcpy(p + PE_PATTERN_PERIOD, p, PE_PATTERN_PERIOD);
 	return p;
+}
+
+uint64_t pe_work_slow_wait(struct pe_work *w, uint64_t now_ns)
+{
+	uint64_t t, until;
+
+	if (w->slow_pct <= 0)
+		return now_ns;
+	t = pe_now_ns();
+	/* the time since the previous wait ended: one round trip for one connection; with
+	 * many, the loop's share of each, so the loop spends N% more time in all */
+	until = t + (t - w->slow_last_ns) * (uint64_t)w->slow_pct / 100;
+	while (t < until)
+		t = pe_now_ns();
+	w->slow_last_ns = t;
+	return t;
 }
 
 int64_t pe_test_hook(const char *name)

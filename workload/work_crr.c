@@ -93,6 +93,7 @@ static void c_on_data(struct pe_conn *c, const void *data, size_t len)
 		pe_hist_add(w->hist, pe_now_ns() - sl->t0_ns);
 		w->cnt.transactions++;
 		w->cnt.msgs_rx++;
+		pe_work_slow_wait(w, 0); /* before the close, so the next connection waits too */
 		pe_conn_close(c, 0, false);
 	}
 }

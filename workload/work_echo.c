@@ -107,6 +107,7 @@ static void c_on_data(struct pe_conn *c, const void *data, size_t len)
 		w->cnt.msgs_rx++;
 		ec->waiting = false;
 		ec->off += w->p.len_bytes;
+		pe_work_slow_wait(w, 0);
 		block(ec);
 	}
 }

@@ -92,7 +92,7 @@ static void c_on_data(struct pe_conn *c, const void *data, size_t len)
 		w->cnt.transactions++;
 		w->cnt.msgs_rx++;
 		rc->waiting = false;
-		request(rc, now);
+		request(rc, pe_work_slow_wait(w, now));
 	}
 }
 

@@ -103,7 +103,7 @@ static void c_on_recv(struct pe_udp *u, const struct pe_dgram *d, unsigned n)
 		w->cnt.msgs_rx++;
 		w->cnt.bytes_rx += d[i].len;
 		us->waiting = false;
-		request(s, us, now);
+		request(s, us, pe_work_slow_wait(w, now));
 	}
 }
 

@@ -37,6 +37,8 @@ static const struct {
 	{ "[rr]\nmode = rr\nruns = 2, 3\n", ":3: key 'runs': takes one value, not alternatives" },
 	{ "[global]\nvariant.a = len=64 spin\n[rr]\nmode = rr\n",
 	  ":2: key 'variant.a': 'spin': expected key=value" },
+	{ "[global]\nvariant.a = env.1X=5\n[rr]\nmode = rr\n",
+	  ":2: key 'variant.a': 'env.1X': expected env.NAME=VALUE with a variable's name" },
 	{ "time = 1\n[rr]\nmode = rr\n", ":1: key 'time': outside a section ([global] or [TEST])" },
 	{ "[rr]\nmode = rr\nthis line\n", ":3: syntax error (expected [section] or key = value)" },
 };

@@ -200,6 +200,52 @@ Test(suite_run, two_bins)
 	pe_tmpdir_remove(dir);
 }
 
+/* A settings variant's env.NAME=VALUE reaches its clients only: the udp sender's skip hook
+ * drops exactly every 7th sequence number in the variant that sets it and none in the other. */
+Test(suite_run, variant_env)
+{
+	char *dir = pe_tmpdir(), ini[300], out[300];
+	struct json_object **runs, *suite;
+	struct pe_run r;
+	unsigned n;
+
+	snprintf(ini, sizeof(ini), "%s/s.ini", dir);
+	snprintf(out, sizeof(out), "%s/results", dir);
+	write_str(ini, "[global]\nruns = 1\nwarmup = 0\ntime = 0.3\nvariant.plain =\n"
+		       "variant.skip = env.PKTENG_TEST_UDP_SKIP=7\n"
+		       "[udp]\nmode = udp\npps = 20000\nlen = 64\n");
+	cr_assert_eq(pe_run(&r, "%s suite %s --out %s", PE_TEST_BIN, ini, out), 0);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	runs = read_runs(out, &n);
+	cr_assert_eq(n, 2);
+	for (unsigned i = 0; i < n; i++) {
+		bool skip = !strcmp(str(runs[i], "variant"), "skip");
+		long long sent = json_object_get_int64(
+				  get(runs[i], "record.summary.client.udp_tx_datagrams")),
+			  tx = json_object_get_int64(get(runs[i], "record.summary.client.tx_msgs"));
+
+		cr_expect(json_object_get_boolean(get(runs[i], "ok")), "%s", str(runs[i], "error"));
+		cr_expect_gt(sent, 1000, "%s: %lld sent", str(runs[i], "variant"), sent);
+		cr_expect_eq(tx, skip ? sent - sent / 7 : sent, "%s: %lld of %lld",
+			     str(runs[i], "variant"), tx, sent);
+		json_object_put(runs[i]);
+	}
+	free(runs);
+	suite = read_suite(out);
+	{
+		struct json_object *set = get(json_object_array_get_idx(get(suite, "variants"), 1),
+					      "settings"),
+				   *v;
+
+		cr_assert(set && json_object_object_get_ex(set, "env.PKTENG_TEST_UDP_SKIP", &v),
+			  "%s", json_object_to_json_string(set));
+		cr_expect_str_eq(json_object_get_string(v), "7");
+	}
+	json_object_put(suite);
+	pe_run_free(&r);
+	pe_tmpdir_remove(dir);
+}
+
 /* Ctrl-C during a run: that run ends, no other starts; suite.json says partial and
  * interrupted, runs.jsonl holds only whole lines. */
 Test(suite_run, interrupted)
