@@ -145,12 +145,9 @@ struct pe_mode_desc {
 	void (*loop_opts)(const struct pe_params *p, bool server, struct pe_loop_opts *lo);
 	/* The mode's lines of the text summary, after the common ones. NULL: none. */
 	void (*text)(FILE *out, const struct pe_params *p, const struct pe_figures *f);
-	/* `pkteng bench`: its row label (NULL: not benched), size and connections, and its result
-	 * cell (NULL: transactions/s). */
+	/* `pkteng bench`: its row label (NULL: not benched), size and connections. */
 	const char *bench_label;
 	uint32_t bench_len, bench_conns;
-	void (*bench_cell)(char *buf, size_t len, const struct pe_figures *cli,
-			   const struct pe_figures *srv);
 	const struct pe_work_ops *ops;
 };
 

@@ -411,15 +411,6 @@ static void stream_text(FILE *out, const struct pe_params *p, const struct pe_fi
 	pe_report_verify_line(out, f);
 }
 
-static void stream_cell(char *buf, size_t len, const struct pe_figures *c,
-			const struct pe_figures *s)
-{
-	double sec = s->seconds > 0 ? s->seconds : c->seconds > 0 ? c->seconds : 1e-9;
-	char b[32];
-
-	snprintf(buf, len, "%s", pe_fmt_bits(b, sizeof(b), (double)s->c.bytes_rx * 8 / sec));
-}
-
 const struct pe_mode_desc pe_mode_stream = {
 	.name = "stream",
 	.summary = "bulk TCP one way (-R: the server sends) or both (--bidir)",
@@ -433,6 +424,5 @@ const struct pe_mode_desc pe_mode_stream = {
 	.bench_label = "stream",
 	.bench_len = 128 * 1024,
 	.bench_conns = 1,
-	.bench_cell = stream_cell,
 	.ops = &stream_ops,
 };

@@ -422,14 +422,6 @@ static void udp_text(FILE *out, const struct pe_params *p, const struct pe_figur
 		f->jitter_ns / 1e3);
 }
 
-static void udp_cell(char *buf, size_t len, const struct pe_figures *c, const struct pe_figures *s)
-{
-	double sec = c->seconds > 0 ? c->seconds : 1e-9;
-
-	snprintf(buf, len, "%.2f Mpps rx, %.2f%% loss", (double)s->udp_received / sec / 1e6,
-		 s->udp_sent ? 100.0 * (double)s->udp_lost / (double)s->udp_sent : 0.0);
-}
-
 const struct pe_mode_desc pe_mode_udp = {
 	.name = "udp",
 	.summary = "paced datagrams: loss, reordering, duplicates, jitter",
@@ -441,6 +433,5 @@ const struct pe_mode_desc pe_mode_udp = {
 	.bench_label = "udp",
 	.bench_len = 64,
 	.bench_conns = 1,
-	.bench_cell = udp_cell,
 	.ops = &udp_ops,
 };
