@@ -1,9 +1,9 @@
 #!/bin/bash
-# What a regression suite catches and how often it cries wolf, measured: K A/A sessions (the
-# same binary as two variants of one interleaved session, nothing changed) and K A/B sessions
-# each with a change of known cost on the new side (PKTENG_TEST_SLOW_PCT=10 and =5: the client
-# busy-waits that share of each round trip, docs/client-server.md), each followed by
-# `pkteng compare`. Prints the false-alarm rate (A/A compares that call a regression) and the
+# What a regression suite catches and how often it cries wolf, measured: K rounds, each one
+# session of the suite with the variants `base` and `aa` (no settings: nothing changed) and
+# `slow10`, `slow5` (env.PKTENG_TEST_SLOW_PCT=10 and =5: the client busy-waits that share of
+# each round trip, docs/client-server.md), all interleaved, then `pkteng compare` of base
+# against each. Prints the false-alarm rate (A/A compares that call a regression) and the
 # detection rates (A/B compares that do), with their counts and the time it took; under each,
 # how many compares called it on a rate (transactions_per_s: the hook's busy-wait also shows
 # as client CPU, which is easier to see than the rate it costs) and the rows called most.
@@ -12,11 +12,10 @@
 #                  [--bin PKTENG] [--out DIR] [--threshold PCT] [--keep-disturbed]
 #   perf/detect.sh --summarize --out DIR [-k K] [--slow PCT,PCT]   (the figures of a past run)
 #
-# Both kinds of session are built the same way, so only the change differs: the suite with two
-# settings variants, `base` (no settings) and `new` (none for A/A, env.PKTENG_TEST_SLOW_PCT=N
-# for A/B), one local server per backend shared by both. The sessions of each round run in the
-# order A/A, A/B 10%, A/B 5%, so the machine's drift falls on every kind alike. Every session's
-# results directory and compare output stay under --out.
+# Every compare of a round takes the same base runs, and every variant of a round ran
+# interleaved with the others on one local server per backend, so the machine's drift falls
+# on every kind alike and only the change differs. Every round's results directory and
+# compare output stay under --out.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -31,7 +30,7 @@ cmp_opts=()
 summarize=0
 
 usage() {
-	sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 }
 die() {
@@ -83,11 +82,15 @@ out=$(realpath "$out")
 
 # The suite as run: our [global] block first, then the file with its runs/time lines dropped
 # when the command line sets them (a test section's own value would win otherwise).
-make_suite() { # $1: file, $2: the new side's settings
+IFS=, read -r -a pcts <<<"$slow"
+kinds=(aa)
+for p in "${pcts[@]}"; do kinds+=("slow$p"); done
+make_suite() { # $1: file
 	{
 		echo "[global]"
 		echo "variant.base ="
-		echo "variant.new = $2"
+		echo "variant.aa ="
+		for p in "${pcts[@]}"; do echo "variant.slow$p = env.PKTENG_TEST_SLOW_PCT=$p"; done
 		[[ -n $runs ]] && echo "runs = $runs"
 		[[ -n $time_s ]] && echo "time = $time_s"
 		awk -v r="$runs" -v t="$time_s" '
@@ -96,42 +99,33 @@ make_suite() { # $1: file, $2: the new side's settings
 			{ print }' "$suite"
 	} >"$1"
 }
-
-IFS=, read -r -a pcts <<<"$slow"
-kinds=(aa)
-for p in "${pcts[@]}"; do kinds+=("slow$p"); done
 declare -A fails
-for kd in "${kinds[@]}"; do
-	fails[$kd]=0
-	((summarize)) && continue
-	if [[ $kd == aa ]]; then
-		make_suite "$out/$kd.ini" ""
-	else
-		make_suite "$out/$kd.ini" "env.PKTENG_TEST_SLOW_PCT=${kd#slow}"
-	fi
-done
-((summarize)) || "$bin" suite "$out/aa.ini" --plan >/dev/null ||
-	die "the suite does not plan (above)"
+for kd in "${kinds[@]}"; do fails[$kd]=0; done
+if ((!summarize)); then
+	make_suite "$out/detect.ini"
+	"$bin" suite "$out/detect.ini" --plan >/dev/null || die "the suite does not plan (above)"
+fi
 
 t0=$(date +%s)
 for ((i = 1; i <= k && !summarize; i++)); do
+	dir=$out/round-$i
+	s0=$(date +%s)
+	ok=1
+	"$bin" suite "$out/detect.ini" --out "$dir" >"$dir.suite.txt" 2>&1 || ok=0
+	line=""
 	for kd in "${kinds[@]}"; do
-		dir=$out/$kd-$i
-		s0=$(date +%s)
-		if ! "$bin" suite "$out/$kd.ini" --out "$dir" >"$dir.suite.txt" 2>&1; then
-			fails[$kd]=$((fails[$kd] + 1))
-		fi
+		((ok)) || fails[$kd]=$((fails[$kd] + 1))
 		rc=0
-		"$bin" compare "${cmp_opts[@]}" --json "$dir" >"$dir.compare.json" \
-			2>"$dir.compare.err" || rc=$?
+		"$bin" compare "${cmp_opts[@]}" --json "$dir:base" "$dir:$kd" \
+			>"$out/$kd-$i.compare.json" 2>"$out/$kd-$i.compare.err" || rc=$?
 		case $rc in
-		0) verdict="no regression" ;;
+		0) verdict="-" ;;
 		1) verdict="REGRESSION" ;;
-		*) verdict="compare failed ($rc): $(tail -1 "$dir.compare.err")" ;;
+		*) verdict="failed($rc): $(tail -1 "$out/$kd-$i.compare.err")" ;;
 		esac
-		printf '%-8s %2d/%d  %3ds  %s\n' "$kd" "$i" "$k" $(($(date +%s) - s0)) \
-			"$verdict" >&2
+		line+=$(printf '  %s %s' "$kd" "$verdict")
 	done
+	printf 'round %2d/%d  %3ds %s\n' "$i" "$k" $(($(date +%s) - s0)) "$line" >&2
 done
 t1=$(date +%s)
 
@@ -179,8 +173,10 @@ if few:
 runs = 0
 for i in range(1, k + 1):
     try:
-        for line in open(f"{out}/{kind}-{i}/runs.jsonl"):
+        for line in open(f"{out}/round-{i}/runs.jsonl"):
             r = json.loads(line)
+            if r.get("variant") != kind:
+                continue
             runs += 1
             left += bool(r.get("disturbed"))
     except (OSError, ValueError):
