@@ -27,7 +27,8 @@
 
 static const char usage[] =
 	"Usage: pkteng inject --dev IF [FRAME FLAGS] [-n COUNT] [-t SECONDS] [--rate PPS |\n"
-	"       --rate-mbps M] [--burst N] [--method sendmmsg|ring|uring|xdp] [--qdisc-bypass]\n"
+	"       --rate-mbps M] [--burst N] [--method auto|xdp|ring|sendmmsg|uring]\n"
+	"       [--qdisc-bypass]"
 	"       [--vary FIELD=RANGE ...] [--seed N] [--imix] [--replay FILE.pcap] [-i SECONDS]\n"
 	"       [--json|--json-stream] [--offload NAME=on|off ...]\n"
 	"Sends frames on IF through an AF_PACKET socket, or from inside the kernel through XDP.\n"
@@ -40,9 +41,11 @@ static const char usage[] =
 	"  --rate PPS              frames per second (absolute deadlines; default: flat out)\n"
 	"  --rate-mbps M           megabits per second at L2 (frame bytes with FCS)\n"
 	"  --burst N               frames per system call (64; 1..1024; xdp: per batch, 1..64)\n"
-	"  --method M              sendmmsg (default), ring (PACKET_TX_RING), uring (io_uring) or\n"
-	"                          xdp (BPF_PROG_RUN live frames: flat out, one frame with its\n"
-	"                          sequence number; a veth's peer needs GRO on or an XDP program)\n"
+	"  --method M              auto (default): the fastest that can do what was asked, said\n"
+	"                          in the report; xdp (BPF_PROG_RUN live frames: flat out, one\n"
+	"                          frame with its sequence number; a veth's peer needs GRO on or\n"
+	"                          an XDP program), ring (PACKET_TX_RING), sendmmsg or uring\n"
+	"                          (io_uring)\n"
 	"  --tpacket-version 2|3   the TX ring's layout (3)\n"
 	"  --qdisc-bypass          PACKET_QDISC_BYPASS: skip the device's qdisc\n"
 	"  --vary FIELD=LO-HI      src-ip, dst-ip, sport, dport, size; repeat or separate by ','\n"
@@ -80,7 +83,9 @@ struct cfg {
 	struct pe_tx_opts txo;
 	struct pe_varier vr;
 	enum pe_rec_fmt fmt;
-	bool xdp; /* xdp: --method xdp */
+	bool xdp;	  /* xdp: --method xdp, or auto's first choice */
+	bool method_auto; /* no --method: pick (pick_method) */
+	char why[160];	  /* auto: why this method */
 	struct pe_inject_offloads off;
 };
 
@@ -128,6 +133,8 @@ static struct json_object *params_json(const struct cfg *c, const struct run_sta
 	pe_rec_add(o, "dev", json_object_new_string(c->dev));
 	pe_rec_add(o, "method",
 		   json_object_new_string(c->xdp ? "xdp" : pe_tx_method_name(c->txo.method)));
+	pe_rec_add(o, "method_auto", json_object_new_boolean(c->method_auto));
+	pe_rec_add(o, "method_why", c->method_auto ? json_object_new_string(c->why) : NULL);
 	pe_rec_add(o, "count_frames", c->count ? pe_rec_u64(c->count) : NULL);
 	pe_rec_add(o, "time_s", c->time_s > 0 ? pe_rec_secs(c->time_s) : NULL);
 	pe_rec_add(o, "interval_s", c->interval_s > 0 ? pe_rec_secs(c->interval_s) : NULL);
@@ -170,7 +177,7 @@ static int run_send(struct run_state *st, bool fcs, struct pe_inject_report *rep
 
 	pe_stop_catch(); /* a send blocked in the kernel returns to see the flag */
 	rc = pe_inject_report_open(rep, c->fmt, c->dev, pe_tx_method_name(c->txo.method),
-				   params_json(c, st, fcs));
+				   params_json(c, st, fcs), c->method_auto ? c->why : NULL);
 	if (rc)
 		return rc;
 	rc = pe_send_run(&so, &res);
@@ -196,19 +203,26 @@ static int parse_rate(const char *flag, const char *arg, double *out)
 	return 0;
 }
 
+/* What this run asks that --method xdp cannot do (it sends one frame, stamped, flat out), or
+ * NULL. */
+static const char *xdp_blocker(const struct cfg *c, const struct pe_frameopts *fo)
+{
+	return c->rate_pps > 0		? "--rate"
+	       : c->rate_mbps > 0	? "--rate-mbps"
+	       : c->replay		? "--replay"
+	       : c->vr.n		? "--vary"
+	       : c->vr.imix		? "--imix"
+	       : c->vr.random		? "--seed"
+	       : fo->o.fcs		? "--fcs"
+	       : c->txo.qdisc_bypass	? "--qdisc-bypass"
+	       : c->txo.tpacket_version ? "--tpacket-version"
+					: NULL;
+}
+
 /* --method xdp sends one frame, stamped, flat out: what needs more is refused by name. */
 static int check_xdp_args(const struct cfg *c, const struct pe_frameopts *fo)
 {
-	const char *flag = c->rate_pps > 0	    ? "--rate"
-			   : c->rate_mbps > 0	    ? "--rate-mbps"
-			   : c->replay		    ? "--replay"
-			   : c->vr.n		    ? "--vary"
-			   : c->vr.imix		    ? "--imix"
-			   : c->vr.random	    ? "--seed"
-			   : fo->o.fcs		    ? "--fcs"
-			   : c->txo.qdisc_bypass    ? "--qdisc-bypass"
-			   : c->txo.tpacket_version ? "--tpacket-version"
-						    : NULL;
+	const char *flag = xdp_blocker(c, fo);
 
 	if (flag)
 		return pe_usage(
@@ -219,6 +233,32 @@ static int check_xdp_args(const struct cfg *c, const struct pe_frameopts *fo)
 		return pe_usage("--burst %u: --method xdp sends 1..%d frames per batch", c->burst,
 				PE_XDP_TX_BATCH_MAX);
 	return 0;
+}
+
+/* --method auto's first choice: XDP live frames for a flat-out run of one stamped frame
+ * (the run falls back to the ring when the kernel or the device takes none), else the TX
+ * ring, else sendmmsg: the ring cannot send a frame's own FCS (the kernel ignores SO_NOFCS
+ * there). */
+static void pick_method(struct cfg *c, const struct pe_frameopts *fo)
+{
+	const char *flag = xdp_blocker(c, fo);
+
+	if (!flag && c->burst > PE_XDP_TX_BATCH_MAX)
+		flag = "--burst above 64";
+	c->xdp = !flag;
+	c->txo.method = PE_TX_RING;
+	if (!flag) {
+		snprintf(c->why, sizeof(c->why),
+			 "a flat-out run of one frame, and %s takes XDP "
+			 "frames",
+			 c->dev);
+	} else if (fo->o.fcs && !c->replay) {
+		c->txo.method = PE_TX_SENDMMSG;
+		snprintf(c->why, sizeof(c->why),
+			 "xdp cannot do %s, and the TX ring cannot send the frame's own FCS", flag);
+	} else {
+		snprintf(c->why, sizeof(c->why), "xdp cannot do %s", flag);
+	}
 }
 
 /* The options into c and fo. Returns 0 or the exit code after the one-line error; quit is
@@ -286,10 +326,12 @@ static int parse_args(int argc, char **argv, struct cfg *c, struct pe_frameopts 
 			c->burst = (unsigned)x;
 			break;
 		case O_METHOD:
+			c->method_auto = !strcmp(optarg, "auto");
 			c->xdp = !strcmp(optarg, "xdp");
-			m = c->xdp ? 0 : pe_tx_method_parse(optarg);
+			m = c->xdp || c->method_auto ? 0 : pe_tx_method_parse(optarg);
 			if (m < 0)
-				rc = pe_usage("--method %s: expected sendmmsg, ring, uring or xdp",
+				rc = pe_usage("--method %s: expected auto, xdp, ring, sendmmsg or "
+					      "uring",
 					      optarg);
 			c->txo.method = (enum pe_tx_method)m;
 			break;
@@ -353,6 +395,8 @@ static int parse_args(int argc, char **argv, struct cfg *c, struct pe_frameopts 
 		rc = pe_usage("--imix: choose --imix or --size, not both");
 	if (!rc && c->xdp)
 		rc = check_xdp_args(c, fo);
+	if (!rc && c->method_auto)
+		pick_method(c, fo);
 	return rc;
 }
 
@@ -366,6 +410,15 @@ static int open_tx(struct run_state *st, struct cfg *c, bool fcs)
 	c->txo.nofcs = fcs && !c->replay;
 	c->txo.stop = pe_stop_flag();
 	st->tx = pe_tx_open(&c->txo);
+	if (!st->tx && c->method_auto && c->txo.method == PE_TX_RING && errno != EPERM &&
+	    errno != EACCES) {
+		size_t n = strlen(c->why);
+
+		snprintf(c->why + n, sizeof(c->why) - n, "; the TX ring did not open (%s)",
+			 strerror(errno));
+		c->txo.method = PE_TX_SENDMMSG;
+		st->tx = pe_tx_open(&c->txo);
+	}
 	if (!st->tx && errno == EPROTONOSUPPORT) {
 		fcs_note = true;
 		c->txo.nofcs = false;
@@ -399,12 +452,28 @@ static int open_tx(struct run_state *st, struct cfg *c, bool fcs)
 
 /* --method xdp: frame 0 (magic and sequence number 0 in place) is the template the kernel
  * copies; the XDP program writes the sequence numbers and fixes the checksum. */
+struct xdp_ready {
+	struct run_state *st;
+	struct pe_inject_report *rep;
+};
+
+/* The device counted the first frame: the report starts. */
+static int xdp_ready(void *ctx)
+{
+	struct xdp_ready *r = ctx;
+	struct cfg *c = r->st->c;
+
+	return pe_inject_report_open(r->rep, c->fmt, c->dev, "xdp", params_json(c, r->st, false),
+				     c->method_auto ? c->why : NULL);
+}
+
 static int run_xdp(struct run_state *st, struct pe_inject_report *rep)
 {
 	struct cfg *c = st->c;
 	struct pe_frame_tmpl *t = st->t;
 	bool stamped = !pe_stamp_frame(t, 0, true);
 	struct pe_send_counts tot = { 0 };
+	struct xdp_ready ready = { st, rep };
 	double secs = 0;
 	int rc;
 	struct pe_inject_xdp a = {
@@ -419,6 +488,11 @@ static int run_xdp(struct run_state *st, struct pe_inject_report *rep)
 		.interval_s = c->interval_s,
 		.burst = c->burst,
 		.stop = pe_stop_flag(),
+		.fallback = c->method_auto,
+		.why = c->why,
+		.why_len = sizeof(c->why),
+		.ready = xdp_ready,
+		.ctx = &ready,
 	};
 
 	pe_frame_finish_fcs(t);
@@ -428,12 +502,9 @@ static int run_xdp(struct run_state *st, struct pe_inject_report *rep)
 	if (rc)
 		return rc;
 	pe_stop_catch(); /* a run in the kernel returns early to see the flag */
-	rc = pe_inject_report_open(rep, c->fmt, c->dev, "xdp", params_json(c, st, false));
-	if (rc)
-		return rc;
 	rc = pe_inject_xdp_run(&a, rep, &tot, &secs);
 	pe_inject_offloads_restore(&c->off, c->dev);
-	if (rc == PE_EXIT_USAGE || (rc && !tot.frames))
+	if (rc == PE_INJECT_XDP_NONE || rc == PE_EXIT_USAGE || (rc && !tot.frames))
 		return rc;
 	pe_inject_report_final(rep, c->dev, "xdp", &tot, secs, pe_stop_signal() != 0);
 	if (fflush(stdout) && !rc)
@@ -453,6 +524,7 @@ static int run(int argc, char **argv)
 
 	pe_frameopts_init(&fo);
 	c.burst = 64;
+	c.method_auto = true;
 	c.txo.sz = sizeof(c.txo);
 	rc = parse_args(argc, argv, &c, &fo, &have_frame_flags, &quit);
 	if (!rc && !quit) {
@@ -481,7 +553,16 @@ static int run(int argc, char **argv)
 	st.c = &c;
 	if (c.xdp) {
 		rc = run_xdp(&st, &rep);
-		goto out;
+		if (rc != PE_INJECT_XDP_NONE)
+			goto out;
+		/* auto: no XDP here; the TX ring sends the run (nothing was counted yet) */
+		static const char pre[] = "xdp unavailable: ";
+
+		memmove(c.why + sizeof(pre) - 1, c.why, sizeof(c.why) - sizeof(pre));
+		memcpy(c.why, pre, sizeof(pre) - 1);
+		c.why[sizeof(c.why) - 1] = 0;
+		c.xdp = false;
+		rc = 0;
 	}
 	c.txo.ifname = c.dev;
 	c.txo.burst = c.burst;

@@ -81,7 +81,7 @@ static const struct bad bads[] = {
 	{ "inject --dev veth0 -n 1 --proto icmp --vary sport=1-5", 2,
 	  "pkteng: --vary: a field these frames do not have\n" },
 	{ "inject --dev veth0 -n 1 --method carrier-pigeon", 2,
-	  "pkteng: --method carrier-pigeon: expected sendmmsg, ring, uring or xdp\n" },
+	  "pkteng: --method carrier-pigeon: expected auto, xdp, ring, sendmmsg or uring\n" },
 	{ "inject --dev veth0 --replay @D/none.pcap", 2,
 	  "pkteng: --replay @D/none.pcap: No such file or directory\n" },
 	{ "inject --dev veth0 --replay @D/garbage.pcap", 2,

@@ -10,7 +10,7 @@
 #include "tools/cli.h"
 
 int pe_inject_report_open(struct pe_inject_report *r, enum pe_rec_fmt fmt, const char *dev,
-			  const char *method, struct json_object *params)
+			  const char *method, struct json_object *params, const char *auto_why)
 {
 	if (pe_rec_open(&r->rec, fmt, stdout, "inject")) {
 		json_object_put(params);
@@ -18,6 +18,8 @@ int pe_inject_report_open(struct pe_inject_report *r, enum pe_rec_fmt fmt, const
 	}
 	if (!r->rec.start) {
 		json_object_put(params);
+		if (auto_why)
+			printf("method %s (auto: %s)\n", method, auto_why);
 		return 0;
 	}
 	pe_rec_set_backend(&r->rec, method, NULL);

@@ -17,10 +17,11 @@ struct pe_inject_report {
 };
 
 /* Starts a report in fmt. For a record, the start carries params (taken over; may be NULL),
- * the method as the backend and the device. Returns 0, or an exit code after a one-line
+ * the method as the backend and the device. auto_why (NULL: --method given) is why --method
+ * auto picked method: a first line "method ring (auto: WHY)" in text. Returns 0, or an exit code after a one-line
  * error. */
 int pe_inject_report_open(struct pe_inject_report *r, enum pe_rec_fmt fmt, const char *dev,
-			  const char *method, struct json_object *params);
+			  const char *method, struct json_object *params, const char *auto_why);
 /* One interval: d counted from t0_s to t1_s (seconds since the start). Prints a line and
  * flushes stdout, or adds the interval to the record. */
 void pe_inject_report_interval(struct pe_inject_report *r, double t0_s, double t1_s,

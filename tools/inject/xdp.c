@@ -229,6 +229,11 @@ int pe_inject_xdp_run(const struct pe_inject_xdp *a, struct pe_inject_report *re
 		return pe_fail("inject: %s: %s", a->dev, strerror(-rc));
 	o.ifindex = ifindex;
 	x = pe_xdp_tx_open(&o);
+	if (!x && a->fallback) {
+		snprintf(a->why, a->why_len, "the XDP transmitter did not load (%s)",
+			 strerror(errno));
+		return PE_INJECT_XDP_NONE;
+	}
 	if (!x)
 		return open_fail(a->dev, errno);
 	rc = tx_packets(a->dev, &c0);
@@ -244,6 +249,14 @@ int pe_inject_xdp_run(const struct pe_inject_xdp *a, struct pe_inject_report *re
 	rc = settle(a->dev, c0 + handed, &c1);
 	if (rc)
 		goto out;
+	if (handed && c1 == c0 && a->fallback) {
+		snprintf(a->why, a->why_len,
+			 "%s counted no frame sent through XDP (no XDP transmit, or a veth "
+			 "whose peer has no NAPI)",
+			 a->dev);
+		rc = PE_INJECT_XDP_NONE;
+		goto out;
+	}
 	if (handed && c1 == c0) {
 		counts(tot, 0, a->len);
 		rc = pe_fail(
@@ -252,6 +265,11 @@ int pe_inject_xdp_run(const struct pe_inject_xdp *a, struct pe_inject_report *re
 			"ethtool -K PEER gro on, or an XDP program)",
 			a->dev);
 		goto out;
+	}
+	if (a->ready) {
+		rc = a->ready(a->ctx);
+		if (rc)
+			goto out;
 	}
 	pe_interval_start_at(&iv, t0, a->interval_s, a->time_s);
 	if ((!a->count || a->count > 1) && !*a->stop)
@@ -273,6 +291,12 @@ int pe_inject_xdp_run(const struct pe_inject_xdp *a, struct pe_inject_report *re
 	counts(tot, c1 - c0 < handed ? c1 - c0 : handed, a->len);
 	goto out;
 run_failed:
+	if (a->fallback && !handed) {
+		snprintf(a->why, a->why_len, "BPF_PROG_RUN live frames refused (%s)",
+			 strerror((int)-r));
+		rc = PE_INJECT_XDP_NONE;
+		goto out;
+	}
 	rc = pe_fail("inject: %s: sending through XDP (BPF_PROG_RUN, live frames): %s", a->dev,
 		     strerror((int)-r));
 out:
