@@ -496,6 +496,15 @@ static int run_xdp(struct run_state *st, struct pe_inject_report *rep)
 	};
 
 	pe_frame_finish_fcs(t);
+	if (c->method_auto) { /* too long a frame: the ring path's check says why, its way */
+		struct pe_tx_limit l;
+
+		if (pe_if_limit(c->dev, a.frame, a.len, &l) || a.len > l.max) {
+			snprintf(c->why, sizeof(c->why), "the frame is above what %s takes",
+				 c->dev);
+			return PE_INJECT_XDP_NONE;
+		}
+	}
 	rc = pe_inject_xdp_check_len(&a);
 	if (!rc)
 		rc = pe_inject_offloads_apply(&c->off, c->dev);
