@@ -421,6 +421,7 @@ Test(xdp_inject, refuses_what_it_cannot_do)
 	pe_run_free(&run);
 	cr_assert_eq(pe_run(&run, "%s inject --dev lo --method xdpp", pe_rt_bin()), 0);
 	cr_expect_eq(run.status, 2);
-	cr_expect_str_eq(run.err, "pkteng: --method xdpp: expected auto, xdp, ring, sendmmsg or uring\n");
+	cr_expect_str_eq(run.err,
+			 "pkteng: --method xdpp: expected auto, xdp, ring, sendmmsg or uring\n");
 	pe_run_free(&run);
 }
