@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/udp.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "workload/work.h"
 #include "tools/cli.h"
@@ -115,6 +117,29 @@ static char *usage_text(void)
 	return buf;
 }
 
+/* udp at -b 0 (as fast as possible) sends with UDP_SEGMENT and receives with UDP_GRO unless
+ * --no-gso, where the kernel has both: up to 64 datagrams per send and per read, each still
+ * counted on its own (without GRO the receiver, reading one datagram at a time, drops most of
+ * what GSO sends). Returns whether it turned them on. */
+static bool udp_gso_default(struct pe_params *p)
+{
+	int fd, v = 0;
+	socklen_t n = sizeof(v);
+	bool have;
+
+	if (p->mode != PE_MODE_UDP || p->gso || p->no_gso || p->rate_bps || p->rate_pps)
+		return false;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	have = fd >= 0 && !getsockopt(fd, SOL_UDP, UDP_SEGMENT, &v, &n);
+	n = sizeof(v);
+	have = have && !getsockopt(fd, SOL_UDP, UDP_GRO, &v, &n);
+	if (fd >= 0)
+		close(fd);
+	p->gso = have;
+	p->gro = p->gro || have;
+	return have;
+}
+
 static int help(bool is_error)
 {
 	char *u = usage_text();
@@ -209,7 +234,7 @@ static int run(int argc, char **argv)
 	const struct pe_mode_desc *d;
 	struct pe_figures cli, srv;
 	uint64_t v;
-	bool have_srv;
+	bool have_srv, gso_auto;
 	char err[300];
 	struct out o;
 	size_t no = 0, i;
@@ -322,6 +347,7 @@ static int run(int argc, char **argv)
 	}
 	if (pe_params_check(&co.p, err, sizeof(err)))
 		return pe_usage("client: %s", err);
+	gso_auto = udp_gso_default(&co.p);
 	signal(SIGPIPE, SIG_IGN);
 	if (pe_report_init(&o.rep, fmt, stdout, &co.p, co.host, co.port, co.backend))
 		return pe_fail("client: out of memory");
@@ -331,8 +357,9 @@ static int run(int argc, char **argv)
 	pe_stop_catch(); /* Ctrl-C ends the test early, in order; a second one exits at once */
 	co.stop = pe_stop_flag();
 	if (fmt == PE_REC_TEXT)
-		printf("pkteng client: %s test to %s port %s, %s backend\n", d->name, co.host,
-		       co.port, pe_backend_name(co.backend));
+		printf("pkteng client: %s test to %s port %s, %s backend%s\n", d->name, co.host,
+		       co.port, pe_backend_name(co.backend),
+		       gso_auto ? ", GSO and GRO (--no-gso: one datagram per call)" : "");
 	/* the record keeps the whole latency histogram, so runs can be merged and drawn later */
 	if (fmt != PE_REC_TEXT && d->latency && !(co.lat_hist = malloc(sizeof(*co.lat_hist))))
 		return pe_fail("client: out of memory");

@@ -69,7 +69,10 @@ enum pe_param_kind {
 	X(VERIFY, verify, bool, , PE_PK_FLAG, "verify", 0, NULL, "", 0, 1, 0,                      \
 	  "the receiver checks every byte of the keyed pattern")                                   \
 	X(GSO, gso, bool, , PE_PK_FLAG, "gso", 0, NULL, "", 0, 1, 0,                               \
-	  "the client sends up to 64 datagrams per send (UDP_SEGMENT)")                            \
+	  "the client sends up to 64 datagrams per send (UDP_SEGMENT; with --gro, the default at " \
+	  "-b 0 where the kernel has both)")                                                       \
+	X(NO_GSO, no_gso, bool, , PE_PK_FLAG, "no-gso", 0, NULL, "", 0, 1, 0,                      \
+	  "one datagram per send and per read, also at -b 0")                                      \
 	X(GRO, gro, bool, , PE_PK_FLAG, "gro", 0, NULL, "", 0, 1, 0,                               \
 	  "the server takes them in one read (UDP_GRO)")                                           \
 	X(RATE_BPS, rate_bps, uint64_t, , PE_PK_SIZE, "bitrate", 'b', "BITS_PER_S", "bits/s", 0,   \

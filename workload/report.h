@@ -44,8 +44,9 @@ struct pe_figures {
 	double lat_mean_ns;
 	/* udp receiver */
 	uint64_t udp_received, udp_lost, udp_reordered, udp_duplicates, udp_sent;
-	uint64_t udp_send_errors; /* sender: datagrams the kernel refused (counted in udp_lost) */
-	int64_t udp_send_errno;	  /* the last such error, negative errno */
+	uint64_t udp_send_errors;  /* sender: datagrams the kernel refused (counted in udp_lost) */
+	uint64_t udp_rcvbuf_drops; /* receiver: dropped by its full socket buffer (in udp_lost) */
+	int64_t udp_send_errno;	   /* the last such error, negative errno */
 	double jitter_ns;
 	/* udp-rr client: requests unanswered within --rr-timeout, requests sent again after one,
 	 * and responses that came after their request was given up (ignored) */
@@ -87,6 +88,7 @@ struct pe_figures {
 	X(udp_reordered, udp_reordered_datagrams, udp_reordered)                                   \
 	X(udp_duplicates, udp_duplicate_datagrams, udp_duplicates)                                 \
 	X(udp_send_errors, udp_send_errors, udp_send_errors)                                       \
+	X(udp_rcvbuf_drops, udp_rcvbuf_drops, udp_rcvbuf_drops)                                    \
 	X(rr_timeouts, rr_timeouts, rr_timeouts)                                                   \
 	X(rr_retries, rr_retries, rr_retries)                                                      \
 	X(rr_late, rr_late, rr_late)                                                               \

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <netinet/udp.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <stdio.h>
 
 #define UDP_HDR	     24
 #define BATCH	     64
@@ -350,6 +352,37 @@ static void peer_end(struct pe_work *w, const struct pe_figures *peer)
 	pe_timer_arm(w->loop, &s->drain, 200000000ull);
 }
 
+/* What the kernel dropped on this socket because its receive buffer was full (sk_drops: the
+ * last column of its line in /proc/net/udp or udp6, found by the socket's inode): packets,
+ * so with UDP_GRO one drop may be a train of up to 64 datagrams; 0 when it cannot tell. */
+static uint64_t sock_drops(int fd)
+{
+	static const char *const files[] = { "/proc/net/udp", "/proc/net/udp6" };
+	unsigned long long inode, drops;
+	struct stat st;
+	char line[512];
+
+	if (fd < 0 || fstat(fd, &st))
+		return 0;
+	for (unsigned i = 0; i < 2; i++) {
+		FILE *f = fopen(files[i], "re");
+
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f)) {
+			/* sl local rem st tx:rx tr:when retrnsmt uid timeout inode ref ptr drops */
+			if (sscanf(line, "%*s %*s %*s %*s %*s %*s %*s %*s %*s %llu %*s %*s %llu",
+				   &inode, &drops) == 2 &&
+			    inode == (unsigned long long)st.st_ino) {
+				fclose(f);
+				return drops;
+			}
+		}
+		fclose(f);
+	}
+	return 0;
+}
+
 static void figures(struct pe_work *w, struct pe_figures *f)
 {
 	struct udp *s = w->mode;
@@ -364,6 +397,7 @@ static void figures(struct pe_work *w, struct pe_figures *f)
 	f->udp_received = s->unique;
 	f->udp_lost = s->peer_sent > s->unique ? s->peer_sent - s->unique : 0;
 	f->jitter_ns = s->jitter;
+	f->udp_rcvbuf_drops = sock_drops(pe_udp_fd(s->u));
 }
 
 static void udp_free(struct pe_work *w)
@@ -395,6 +429,10 @@ static int udp_check(const struct pe_params *p, char *err, size_t errlen)
 		snprintf(err, errlen, "-b and --pps exclude each other");
 		return -EINVAL;
 	}
+	if (p->gso && p->no_gso) {
+		snprintf(err, errlen, "--gso and --no-gso exclude each other");
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -409,15 +447,21 @@ static void udp_loop_opts(const struct pe_params *p, bool server, struct pe_loop
 static void udp_text(FILE *out, const struct pe_params *p, const struct pe_figures *f)
 {
 	double s = f->seconds > 0 ? f->seconds : 1e-9;
+	char where[96] = "";
 
 	if (!f->udp_received && !f->udp_lost)
 		return;
+	if (f->udp_rcvbuf_drops)
+		snprintf(where, sizeof(where),
+			 "; the receiver's full socket buffer dropped %llu %s",
+			 (unsigned long long)f->udp_rcvbuf_drops,
+			 f->udp_rcvbuf_drops == 1 ? "packet" : "packets");
 	fprintf(out,
-		"        udp: %llu received (%.0f/s), %llu lost (%.3f%%), %llu reordered, "
+		"        udp: %llu received (%.0f/s), %llu lost (%.3f%%%s), %llu reordered, "
 		"%llu duplicates, jitter %.1f us\n",
 		(unsigned long long)f->udp_received, (double)f->udp_received / s,
 		(unsigned long long)f->udp_lost,
-		f->udp_sent ? 100.0 * (double)f->udp_lost / (double)f->udp_sent : 0.0,
+		f->udp_sent ? 100.0 * (double)f->udp_lost / (double)f->udp_sent : 0.0, where,
 		(unsigned long long)f->udp_reordered, (unsigned long long)f->udp_duplicates,
 		f->jitter_ns / 1e3);
 }
@@ -425,7 +469,8 @@ static void udp_text(FILE *out, const struct pe_params *p, const struct pe_figur
 const struct pe_mode_desc pe_mode_udp = {
 	.name = "udp",
 	.summary = "paced datagrams: loss, reordering, duplicates, jitter",
-	.params = PE_PBIT(RATE_BPS) | PE_PBIT(RATE_PPS) | PE_PBIT(GSO) | PE_PBIT(GRO),
+	.params = PE_PBIT(RATE_BPS) | PE_PBIT(RATE_PPS) | PE_PBIT(GSO) | PE_PBIT(NO_GSO) |
+		  PE_PBIT(GRO),
 	.limits = { { PE_P_LEN, UDP_HDR, PE_UDP_MAX_BYTES, 64 } },
 	.check = udp_check,
 	.loop_opts = udp_loop_opts,
