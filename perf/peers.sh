@@ -6,10 +6,12 @@
 # times, alternately, in forward order on odd runs and in reverse order on even runs (so neither
 # side of a pair always runs first); the table shows medians, their ratios and the range of the
 # per-run ratios (a pair's two commands run next to each other in each run); the medians and
-# ratios go to a JSON file, and the exact commands are printed. The udp goal row is `--gso`: the client hands
-# the kernel up to 64 datagrams per send (UDP_SEGMENT), and since the server's socket does not
-# ask for UDP_GRO the kernel splits them again on receive, so each 64-byte datagram is queued,
-# read and sequence-checked on its own; `--gso --gro` (read as one buffer) is shown as well.
+# ratios go to a JSON file, and the exact commands are printed. Each ratio of medians comes with
+# its 95% interval (a bootstrap of both sides' runs); a goal is met ("ok") when the interval's
+# lower end clears it, missed ("BELOW") when its upper end does not reach it, and "unsure" in
+# between: more runs decide. The udp goal row is pkteng's default at full rate, GSO and GRO (64
+# datagrams per send and per read, each sequence-checked on its own); `--no-gso` (one per call)
+# and `--gso` without GRO are shown as well.
 # The rr --spin rows compare busy-polling with busy-polling: pkteng's --spin 1000 (both sides
 # poll up to 1 ms before they sleep) against sockperf on a feed file with -F e --timeout 0 (both
 # sides call epoll_wait with a zero timeout). Two spinners need a CPU each: with --cpus S,S
@@ -149,9 +151,9 @@ job() {
 	3) run pkteng_stream_Z "$X_PE_STREAM" "${PE[@]}" -p $P_URING --mode stream --zerocopy ;;
 	4) run pkteng_stream_epoll "$X_PE_STREAM" "${PE[@]}" -p $P_EPOLL --backend epoll --mode stream ;;
 	5) run pkteng_stream_skiprx "$X_PE_STREAM" "${PE[@]}" -p $P_EPOLL --backend epoll --mode stream --skip-rx-copy ;;
-	6) run pkteng_udp64 "$X_PE_UDP" "${PE[@]}" -p $P_URING --mode udp -l 64 ;;
+	6) run pkteng_udp64 "$X_PE_UDP" "${PE[@]}" -p $P_URING --mode udp -l 64 ;;  # GSO+GRO: the default
 	7) run iperf3_udp64 "$X_IPERF_UDP" iperf3 -c 127.0.0.1 -p $P_IPERF -u -b 0 -l 64 -t "$T" -J ;;
-	8) run pkteng_udp64_gso "$X_PE_UDP" "${PE[@]}" -p $P_URING --mode udp -l 64 --gso --gro ;;
+	8) run pkteng_udp64_nogso "$X_PE_UDP" "${PE[@]}" -p $P_URING --mode udp -l 64 --no-gso ;;
 	9) run pkteng_rr64 "$X_PE_RR" "${PE[@]}" -p $P_EPOLL --backend epoll --mode rr -l 64 --resp-len 64 ;;
 	10) run pkteng_rr64_uring "$X_PE_RR" "${PE[@]}" -p $P_URING --mode rr -l 64 --resp-len 64 ;;
 	11) run sockperf_pp64 "$X_SOCKPERF" sockperf ping-pong --tcp -i 127.0.0.1 -p $P_SOCKPERF -m 64 -t "$T" --mps=max ;;
@@ -201,7 +203,7 @@ echo "peers.sh: commands (each run for $SECS s; servers: ${PIN_SRV[*]} pkteng se
 cat "$TMP/commands" >&2
 
 $PY - "$res" "$OUT" "$RUNS" "$SECS" <<'PY'
-import json, statistics, sys
+import json, random, statistics, sys
 path, out, runs, secs = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
 rows = {}
 for line in open(path):
@@ -216,9 +218,29 @@ def ratio(a, b):
 def run_ratios(a, b, key="value"):
     return [x[key] / y[key] for x, y in zip(rows.get(a, []), rows.get(b, []))
             if x.get(key) is not None and y.get(key)]
-def spread(a, b):
-    rr = run_ratios(a, b)
-    return f"  runs {min(rr):.2f}-{max(rr):.2f}" if rr else ""
+# the ratio of medians' 95% interval: both sides' runs resampled (a percentile bootstrap, a
+# fixed seed so the same runs give the same interval)
+rng = random.Random(20261206)
+def ci(a, b, key="value", n=4000):
+    xa = [r[key] for r in rows.get(a, []) if r.get(key) is not None]
+    xb = [r[key] for r in rows.get(b, []) if r.get(key) is not None]
+    if len(xa) < 3 or len(xb) < 3:
+        return None
+    rs = sorted(statistics.median(rng.choices(xa, k=len(xa))) /
+                statistics.median(rng.choices(xb, k=len(xb))) for _ in range(n))
+    return rs[int(0.025 * n)], rs[int(0.975 * n) - 1]
+def verdict(lo_hi, r, goal, higher=True):
+    if goal is None or r is None:
+        return ""
+    if lo_hi is None:
+        return "  ok" if (r >= goal if higher else r <= goal) else "  MISSED"
+    lo, hi = lo_hi
+    if higher:
+        return "  ok" if lo >= goal else ("  BELOW" if hi < goal else "  unsure")
+    return "  ok" if hi <= goal else ("  ABOVE" if lo > goal else "  unsure")
+def spread(a, b, key="value"):
+    c = ci(a, b, key)
+    return f"  [{c[0]:.2f}, {c[1]:.2f}]" if c else ""
 def f(v, unit):
     if v is None:
         return "failed"
@@ -235,16 +257,20 @@ checks = [
     ("stream --zerocopy vs iperf3 -Z", "pkteng_stream_Z", "iperf3_stream_Z", "bps", None),
     ("stream (epoll) vs iperf3", "pkteng_stream_epoll", "iperf3_stream", "bps", None),
     ("stream --skip-rx-copy (epoll) vs iperf3", "pkteng_stream_skiprx", "iperf3_stream", "bps", None),
-    ("udp 64 B received pps vs iperf3 -u -b 0", "pkteng_udp64", "iperf3_udp64", "pps", 3.0),
-    ("udp 64 B --gso vs iperf3 -u -b 0", "pkteng_udp64_gsoonly", "iperf3_udp64", "pps", 3.0),
-    ("udp 64 B --gso --gro vs iperf3 -u -b 0", "pkteng_udp64_gso", "iperf3_udp64", "pps", None),
-    ("rr 64 B tps (epoll) vs sockperf pp", "pkteng_rr64", "sockperf_pp64", "tps", 1.1),
-    ("rr 64 B tps (io_uring) vs sockperf pp", "pkteng_rr64_uring", "sockperf_pp64", "tps", None),
-    ("rr --spin tps (io_uring) vs sockperf spin", "pkteng_rr64_spin", "sockperf_pp64_spin", "tps", None),
+    ("udp 64 B default vs iperf3 -u -b 0", "pkteng_udp64", "iperf3_udp64", "pps", 3.0),
+    ("udp 64 B --no-gso vs iperf3 -u -b 0", "pkteng_udp64_nogso", "iperf3_udp64", "pps", None),
+    ("udp 64 B --gso (no GRO) vs iperf3 -u -b 0", "pkteng_udp64_gsoonly", "iperf3_udp64", "pps", None),
+    ("rr 64 B tps (io_uring) vs sockperf pp", "pkteng_rr64_uring", "sockperf_pp64", "tps", 1.1),
+    ("rr 64 B tps (epoll) vs sockperf pp", "pkteng_rr64", "sockperf_pp64", "tps", None),
+    ("rr --spin tps (io_uring) vs sockperf spin", "pkteng_rr64_spin", "sockperf_pp64_spin", "tps", 1.0),
     ("rr --spin tps (epoll) vs sockperf spin", "pkteng_rr64_spin_epoll", "sockperf_pp64_spin", "tps", None),
     ("echo 256 conns io_uring vs epoll", "pkteng_echo256_uring", "pkteng_echo256_epoll", "tps", 1.2),
-    ("udp-rr 64 B tps (epoll) vs sockperf UDP pp", "pkteng_udprr64", "sockperf_udp_pp64", "tps", 1.0),
     ("udp-rr 64 B tps (io_uring) vs sockperf UDP pp", "pkteng_udprr64_uring", "sockperf_udp_pp64", "tps", 1.0),
+    ("udp-rr 64 B tps (epoll) vs sockperf UDP pp", "pkteng_udprr64", "sockperf_udp_pp64", "tps", None),
+    ("rr 64 B tps io_uring vs epoll", "pkteng_rr64_uring", "pkteng_rr64", "tps", 1.0),
+    ("udp-rr 64 B tps io_uring vs epoll", "pkteng_udprr64_uring", "pkteng_udprr64", "tps", 1.0),
+    ("rr --spin tps io_uring vs epoll", "pkteng_rr64_spin", "pkteng_rr64_spin_epoll", "tps", 1.0),
+    ("stream io_uring vs epoll", "pkteng_stream", "pkteng_stream_epoll", "bps", 1.0),
 ]
 # with --jobs, only the comparisons whose rows ran
 checks = [c for c in checks if c[1] in rows or c[2] in rows]
@@ -252,49 +278,52 @@ summary = {"runs": runs, "seconds": secs, "medians": {}, "ratios": {}}
 for n in rows:
     summary["medians"][n] = {k: med(n, k) for k in rows[n][0] if k != "name"}
 summary["run_ratios"] = {}
-print(f"\n{'comparison':42} {'pkteng':>16} {'peer':>16} {'ratio':>7} {'goal':>6}")
+summary["ci95"] = {}
+print(f"\n{'comparison':46} {'pkteng':>16} {'peer':>16} {'ratio':>7} {'goal':>6}  95% interval")
 for label, a, b, unit, goal in checks:
     ma, mb = med(a), med(b)
     r = ratio(ma, mb)
+    c = ci(a, b)
     summary["ratios"][label] = r
+    summary["ci95"][label] = c
     summary["run_ratios"][label] = run_ratios(a, b)
-    print((f"{label:42} {f(ma, unit):>16} {f(mb, unit):>16} "
+    print((f"{label:46} {f(ma, unit):>16} {f(mb, unit):>16} "
            f"{(f'{r:.2f}x' if r else '-'):>7} {(f'>={goal}x' if goal else ''):>6}"
-           + ("" if goal is None or r is None else ("  ok" if r >= goal else "  BELOW"))
-           + spread(a, b)).rstrip())
+           + spread(a, b) + verdict(c, r, goal)).rstrip())
 # latency: pkteng's round trip p50 vs sockperf's (its one-way figure doubled)
-pa, pb = med("pkteng_rr64", "p50_us"), med("sockperf_pp64", "p50_us")
-pu = med("pkteng_rr64_uring", "p50_us")
-summary["ratios"]["rr p50 epoll / sockperf"] = ratio(pa, pb)
-if pa is not None or pb is not None:
-    print(f"{'rr 64 B p50 round trip (epoll) vs sockperf':42} {f(pa, 'us'):>16} {f(pb, 'us'):>16} "
-          f"{(f'{ratio(pa, pb):.2f}x' if ratio(pa, pb) else '-'):>7} {'<=1.0x':>6}"
-          + ("" if ratio(pa, pb) is None else ("  ok" if ratio(pa, pb) <= 1.0 else "  ABOVE")))
-if pu is not None:
-    print(f"{'rr 64 B p50 round trip (io_uring)':42} {f(pu, 'us'):>16}")
+for lbl, a in (("io_uring", "pkteng_rr64_uring"), ("epoll", "pkteng_rr64")):
+    pa, pb = med(a, "p50_us"), med("sockperf_pp64", "p50_us")
+    if pa is None and pb is None:
+        continue
+    r, c = ratio(pa, pb), ci(a, "sockperf_pp64", "p50_us")
+    summary["ratios"][f"rr p50 {lbl} / sockperf"] = r
+    print(f"{'rr 64 B p50 round trip (' + lbl + ') vs sockperf':46} {f(pa, 'us'):>16} {f(pb, 'us'):>16} "
+          f"{(f'{r:.2f}x' if r else '-'):>7} {'<=1.0x':>6}" + spread(a, "sockperf_pp64", "p50_us")
+          + verdict(c, r, 1.0, higher=False))
 for lbl, a, goal in (("epoll", "pkteng_udprr64", 1.0), ("io_uring", "pkteng_udprr64_uring", 1.0)):
     ua, ub = med(a, "p50_us"), med("sockperf_udp_pp64", "p50_us")
     if ua is None and ub is None:
         continue
     r = ratio(ua, ub)
     summary["ratios"][f"udp-rr p50 {lbl} / sockperf UDP"] = r
-    print(f"{'udp-rr 64 B p50 (' + lbl + ') vs sockperf UDP':42} {f(ua, 'us'):>16} {f(ub, 'us'):>16} "
+    print(f"{'udp-rr 64 B p50 (' + lbl + ') vs sockperf UDP':46} {f(ua, 'us'):>16} {f(ub, 'us'):>16} "
           f"{(f'{r:.2f}x' if r else '-'):>7} {('<=1.0x' if goal else ''):>6}"
-          + ("" if goal is None or r is None else ("  ok" if r <= goal else "  ABOVE"))
+          + spread(a, "sockperf_udp_pp64", "p50_us")
+          + verdict(ci(a, "sockperf_udp_pp64", "p50_us"), r, goal, higher=False)
           + (f"  timeouts {med(a, 'timeouts'):.0f}" if med(a, 'timeouts') else ""))
 for lbl, a in (("io_uring", "pkteng_rr64_spin"), ("epoll", "pkteng_rr64_spin_epoll")):
     sa, sb = med(a, "p50_us"), med("sockperf_pp64_spin", "p50_us")
     if sa is None and sb is None:
         continue
-    print(f"{'rr --spin p50 (' + lbl + ') vs sockperf spin':42} {f(sa, 'us'):>16} {f(sb, 'us'):>16} "
+    print(f"{'rr --spin p50 (' + lbl + ') vs sockperf spin':46} {f(sa, 'us'):>16} {f(sb, 'us'):>16} "
           f"{(f'{ratio(sa, sb):.2f}x' if ratio(sa, sb) else '-'):>7}")
 ls, li = med("pkteng_udp64", "loss"), med("iperf3_udp64", "loss")
 lg = med("pkteng_udp64_gsoonly", "loss")
 if ls is not None and li is not None:
-    print(f"{'udp 64 B loss (pkteng / iperf3)':42} {ls * 100:>15.2f}% {li * 100:>15.2f}%")
+    print(f"{'udp 64 B loss (pkteng default / iperf3)':46} {ls * 100:>15.2f}% {li * 100:>15.2f}%")
     if lg is not None:
-        print(f"{'udp 64 B --gso loss (pkteng)':42} {lg * 100:>15.2f}%")
-    print(f"{'udp 64 B sent pps (pkteng / iperf3)':42} {f(med('pkteng_udp64', 'sent_pps'), 'pps'):>16} "
+        print(f"{'udp 64 B --gso (no GRO) loss (pkteng)':46} {lg * 100:>15.2f}%")
+    print(f"{'udp 64 B sent pps (pkteng default / iperf3)':46} {f(med('pkteng_udp64', 'sent_pps'), 'pps'):>16} "
           f"{f(med('iperf3_udp64', 'sent_pps'), 'pps'):>16}")
 # the same pairs per CPU-second of client + server: less sensitive to what else the machine runs
 def fc(v, unit):
@@ -303,14 +332,14 @@ def fc(v, unit):
     if unit == "pps":
         return f"{v / 1e6:.3f} Mdgram"
     return f"{v:,.0f} trans"
-print(f"\n{'per CPU-second (client + server)':42} {'pkteng':>16} {'peer':>16} {'ratio':>7}")
+print(f"\n{'per CPU-second (client + server)':46} {'pkteng':>16} {'peer':>16} {'ratio':>7}")
 for label, a, b, unit, goal in checks:
     ca, cb = med(a, "per_cpu"), med(b, "per_cpu")
     if ca is None or cb is None:
         continue
     r = ratio(ca, cb)
     summary["ratios"][label + " per CPU"] = r
-    print(f"{label:42} {fc(ca, unit):>16} {fc(cb, unit):>16} {(f'{r:.2f}x' if r else '-'):>7}")
+    print(f"{label:46} {fc(ca, unit):>16} {fc(cb, unit):>16} {(f'{r:.2f}x' if r else '-'):>7}")
 json.dump(summary, open(out, "w"), indent=2)
 print(f"\nmedians of {runs} runs of {secs:g} s; JSON: {out}")
 PY
