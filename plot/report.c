@@ -239,6 +239,25 @@ static void meta_side(struct pe_buf *b, const struct pe_results *res)
 	pe_buf_add(b, "</td>");
 }
 
+/* The compare's metadata_differences (the sides ran on another kernel, CPU, commit...), one
+ * line each, as `pkteng compare` warns of them; nothing when there are none. */
+static void meta_diffs(struct pe_buf *b, struct json_object *cmp)
+{
+	struct json_object *d = get(cmp, "metadata_differences");
+
+	for (size_t i = 0; d && i < json_object_array_length(d); i++) {
+		struct json_object *x = json_object_array_get_idx(d, i);
+
+		pe_buf_add(b, "%s", i ? "<br>" : "");
+		pe_buf_add(b, "<b>differs:</b> ");
+		esc(b, json_object_get_string(get(x, "field")));
+		pe_buf_add(b, ": base ");
+		esc_json(b, get(x, "base"));
+		pe_buf_add(b, ", new ");
+		esc_json(b, get(x, "new"));
+	}
+}
+
 /* How many lines the text of html takes in a column w_px wide: each <br> starts a line, and
  * a line wraps every w_px of characters of the meta box's 12px font (about 7px each, a little
  * more than it takes, so that the box is never too short for its text). */
@@ -288,6 +307,10 @@ static void header(struct page *pg, const struct pe_report_opts *o, const struct
 	pe_buf_free(&side);
 	pe_buf_add(&b, "</tr></table>");
 	text_row(pg, "meta", 15 * lines + 12, b.p ? b.p : "");
+	b.len = 0;
+	meta_diffs(&b, o->cmp);
+	if (b.len)
+		text_row(pg, "metadiff", 15 * (1 + text_lines(b.p, PAGE_W - 16)) + 12, b.p);
 	b.len = 0;
 	pe_buf_add(&b, "colours: ");
 	for (size_t i = 0; i < ng; i++) {
@@ -418,7 +441,8 @@ static const char css[] =
 			"#page>div{position:absolute;box-sizing:border-box;overflow:auto}"
 			".plot,.point,.title,.legend{overflow:hidden}.plot{background:#fff}.plot "
 			"svg{display:block}"
-			".note{color:#666;font-style:italic}.meta{font-size:12px;background:#fff}"
+			".note{color:#666;font-style:italic}.metadiff{font-size:12px;color:#a00}"
+			".meta{font-size:12px;background:#fff}"
 			".meta table{width:100%;table-layout:fixed}.meta td{overflow-wrap:anywhere}"
 			"h1{font-size:20px;margin:6px 0}h2{font-size:16px;margin:8px 0}"
 			"table{border-collapse:collapse;font-size:12px}td,th{border:1px solid "

@@ -142,7 +142,8 @@ ParameterizedTest(unsigned *idx, plot, svg_series_and_points)
 static const char cmp_json[] =
 	"{\"schema\":1,\"kind\":\"pkteng-compare\",\"alpha\":0.05,\"threshold_pct\":5,"
 	"\"confidence\":0.95,\"base\":{\"dir\":\"a\",\"variant\":\"base\"},"
-	"\"new\":{\"dir\":\"a\",\"variant\":\"new\"},\"metadata_differences\":[],\"rows\":["
+	"\"new\":{\"dir\":\"a\",\"variant\":\"new\"},\"metadata_differences\":[{\"field\":"
+	"\"host.kernel\",\"base\":\"6.1.0\",\"new\":\"6.18.0\"}],\"rows\":["
 	"{\"point\":\"rr/x\",\"metric\":\"transactions_per_s\",\"better\":\"higher\",\"n_base\":5,"
 	"\"n_new\":5,\"left_out_base\":0,\"left_out_new\":0,\"median_base\":1030,"
 	"\"median_new\":900,\"ratio\":0.873786,\"ci_low\":0.85,\"ci_high\":0.9,\"p_value\":0.0079,"
@@ -215,7 +216,9 @@ Test(plot, report_page)
 	/* rr/x: 3 metrics, series, cdf, forest; stream/x: 1 metric, series, forest */
 	snprintf(args, sizeof(args), "%s --compare %s", d, cmp);
 	got = report(args, html, &page);
-	cr_expect_str_eq(got, "page 1190 2299\nplots 9\nsvgs 9\n");
+	cr_expect_str_eq(got, "page 1190 2331\nplots 9\nsvgs 9\n");
+	cr_expect_eq(count(page, "<b>differs:</b> host.kernel: base 6.1.0, new 6.18.0</div>"), 1,
+		     "the compare's metadata differences, once");
 	cr_expect_eq(count(page, "<tr class=\"bad\">"), 1);
 	cr_expect_eq(count(page, "<tr class=\"good\">"), 1);
 	cr_expect_eq(count(page, "<td>too few runs</td>"), 1);
