@@ -64,7 +64,7 @@ done
 	echo "detect.sh: note: with fewer than 4 runs a side no compare can call a regression" \
 		"(the smallest two-sided Mann-Whitney p of 3 against 3 is 0.1)" >&2
 grep -qE '^[[:space:]]*variant\.' "$suite" &&
-	die "--suite $suite: has variant.NAME lines; this script adds its own two"
+	die "--suite $suite: has variant.NAME lines; this script adds its own"
 if [[ -z $bin ]]; then
 	bin=$here/build/pkteng
 	[[ -x $bin ]] || bin=$(command -v pkteng || true)

@@ -120,8 +120,12 @@ struct json_object *pe_suite_metrics(struct json_object *record)
 	    !strcmp(json_object_get_string(mode), "udp"))
 		pe_rec_add(out, "udp_loss_pct", pe_rec_num(x));
 	if (num_at(sum, "client", "lat_count") > 0) {
-		pe_rec_add(out, "lat_p50_ns", pe_rec_num(num_at(sum, "client", "lat_p50_ns")));
-		pe_rec_add(out, "lat_p99_ns", pe_rec_num(num_at(sum, "client", "lat_p99_ns")));
+		/* integers in the record, kept whole (pe_rec_num keeps 6 digits: a p99 above 1 ms
+		 * would come out rounded) */
+		pe_rec_add(out, "lat_p50_ns",
+			   pe_rec_u64((uint64_t)num_at(sum, "client", "lat_p50_ns")));
+		pe_rec_add(out, "lat_p99_ns",
+			   pe_rec_u64((uint64_t)num_at(sum, "client", "lat_p99_ns")));
 	}
 	return out;
 }

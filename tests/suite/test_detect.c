@@ -53,8 +53,7 @@ Test(detect, one_session_of_each_kind)
 		     0);
 	cr_expect_eq(r.status, 2);
 	snprintf(want, sizeof(want),
-		 "detect.sh: --suite %s: has variant.NAME lines; this script adds its own two\n",
-		 ini);
+		 "detect.sh: --suite %s: has variant.NAME lines; this script adds its own\n", ini);
 	cr_expect_str_eq(r.err, want);
 	pe_run_free(&r);
 
@@ -70,8 +69,9 @@ Test(detect, one_session_of_each_kind)
 	cr_expect(strstr(r.out, "A/B 50% detected        0 of 1 (0%)"), "%s", r.out);
 	cr_expect(strstr(r.out, "rows with too few runs"), "%s", r.out);
 	cr_expect(strstr(r.err, "detect.sh: note: with fewer than 4 runs"), "%s", r.err);
-	cr_expect(strstr(r.err, "slow50    1/1"), "%s", r.err);
-	snprintf(path, sizeof(path), "%s/slow50-1/runs.jsonl", out);
+	cr_expect(strstr(r.err, "round  1/1 "), "%s", r.err);
+	cr_expect(strstr(r.err, "  aa -  slow50 -\n"), "%s", r.err);
+	snprintf(path, sizeof(path), "%s/round-1/runs.jsonl", out);
 	{
 		char *runs = pe_read_file(path, NULL);
 		unsigned lines = 0;
@@ -79,16 +79,19 @@ Test(detect, one_session_of_each_kind)
 		cr_assert_not_null(runs, "%s", path);
 		for (const char *c = runs; *c; c++)
 			lines += *c == '\n';
-		/* --runs 1 replaced both the [global] and the test's runs: a run per variant */
-		cr_expect_eq(lines, 2, "%s", runs);
+		/* --runs 1 replaced both the [global] and the test's runs: a run per variant
+		 * (base, aa, slow50), all in one session */
+		cr_expect_eq(lines, 3, "%s", runs);
 		free(runs);
 	}
-	snprintf(path, sizeof(path), "%s/slow50.ini", out);
+	snprintf(path, sizeof(path), "%s/detect.ini", out);
 	{
 		char *text = pe_read_file(path, NULL);
 
 		cr_assert_not_null(text, "%s", path);
-		cr_expect(strstr(text, "variant.new = env.PKTENG_TEST_SLOW_PCT=50\n"), "%s", text);
+		cr_expect(strstr(text, "variant.base =\nvariant.aa =\n"
+				       "variant.slow50 = env.PKTENG_TEST_SLOW_PCT=50\n"),
+			  "%s", text);
 		free(text);
 	}
 	pe_run_free(&r);
