@@ -16,7 +16,7 @@
 static const char usage[] =
 	"Usage: pkteng compare [OPTIONS] BASE NEW\n"
 	"       pkteng compare [OPTIONS] DIR\n"
-	"Compares the runs of two results directories (pkteng suite --out, pkteng bench --out):\n"
+	"Compares the runs of two results directories ('pkteng suite --out', 'pkteng bench --out'):\n"
 	"per test point and metric n, the medians, new/base ratio of medians with its 95%\n"
 	"bootstrap interval, the Mann-Whitney U p-value and a verdict. BASE and NEW are DIR or\n"
 	"DIR:VARIANT (a DIR holding more than one variant needs the VARIANT); one DIR holding\n"
