@@ -9,6 +9,7 @@
 
 #include "registry/registry.h"
 #include "tools/cli.h"
+#include "tools/sdnotify.h"
 
 static const char usage[] =
 	"Usage: pkteng registry serve [--port 5000] [--bind ADDR] [--backend uring|epoll]\n"
@@ -28,6 +29,15 @@ static void on_signal(int sig)
 {
 	if (running)
 		pe_registry_stop(running);
+}
+
+/* Under systemd (Type=notify) the unit is started once the socket listens. */
+static void notify(const char *state)
+{
+	int r = pe_sd_notify(state);
+
+	if (r < 0)
+		fprintf(stderr, "pkteng registry: NOTIFY_SOCKET: %s: %s\n", state, strerror(-r));
 }
 
 static int run(int argc, char **argv)
@@ -103,7 +113,9 @@ static int run(int argc, char **argv)
 		pe_cli_on_stop(on_signal);
 		fprintf(stderr, "pkteng registry: listening on %s port %u\n",
 			bind ? bind : "every address", pe_registry_port(running));
+		notify("READY=1");
 		r = pe_registry_run(running);
+		notify("STOPPING=1");
 		pe_registry_close(running);
 		running = NULL;
 		return r ? pe_fail("registry: %s", strerror(-r)) : PE_EXIT_OK;

@@ -7,6 +7,7 @@
 
 #include "workload/work.h"
 #include "tools/cli.h"
+#include "tools/sdnotify.h"
 
 static const char usage[] =
 	"Usage: pkteng server [--bind ADDR] [--port 5201] [--backend uring|epoll] [--threads N]\n"
@@ -23,6 +24,15 @@ static void on_signal(int sig)
 {
 	if (running)
 		pe_server_stop(running);
+}
+
+/* Under systemd (Type=notify) the unit is started once the control socket listens. */
+static void notify(const char *state)
+{
+	int r = pe_sd_notify(state);
+
+	if (r < 0)
+		fprintf(stderr, "pkteng server: NOTIFY_SOCKET: %s: %s\n", state, strerror(-r));
 }
 
 static int run(int argc, char **argv)
@@ -82,7 +92,9 @@ static int run(int argc, char **argv)
 	if (so.log)
 		fprintf(stderr, "pkteng server: listening on %s port %u (%s backend)\n", addr,
 			pe_server_port(running), pe_backend_name(so.backend));
+	notify("READY=1");
 	r = pe_server_run(running);
+	notify("STOPPING=1");
 	pe_server_close(running);
 	running = NULL;
 	return r ? pe_fail("server: %s", strerror(-r)) : PE_EXIT_OK;
