@@ -110,7 +110,8 @@ static int merge(const struct pe_suite *s, unsigned t, struct pe_suite_section *
 		const struct pe_suite_kv *kv = &s->global.kv[i];
 
 		if (find(sec, kv->key) || !strcmp(kv->key, "warmup") || !strcmp(kv->key, "order") ||
-		    !strcmp(kv->key, "seed") || !strncmp(kv->key, "disturbed_", 10))
+		    !strcmp(kv->key, "seed") || !strncmp(kv->key, "disturbed_", 10) ||
+		    !strcmp(kv->key, "on_error") || !strcmp(kv->key, "grace"))
 			continue;
 		if (out->n == PE_SUITE_KEYS_MAX)
 			return pe_suite_err(err, len, s->file, sec->line, "[%s]: too many keys",
@@ -122,6 +123,10 @@ static int merge(const struct pe_suite *s, unsigned t, struct pe_suite_section *
 				    "key 'mode': missing in [%s] (stream, rr, crr, udp, echo, file "
 				    "or udp-rr)",
 				    sec->name);
+	if (find(out, "clients") ||
+	    (find(out, "server") && strcmp(find(out, "server")->alts[0], "remote") &&
+	     strcmp(find(out, "server")->alts[0], "local")))
+		return 0; /* a multi-host point: hosts() checks it */
 	if (find(out, "server") && !strcmp(find(out, "server")->alts[0], "remote") &&
 	    !find(out, "host"))
 		return pe_suite_err(err, len, s->file, find(out, "server")->line,
@@ -134,18 +139,81 @@ static int merge(const struct pe_suite *s, unsigned t, struct pe_suite_section *
 	return 0;
 }
 
+static int host_idx(const struct pe_suite *s, const char *name)
+{
+	for (unsigned i = 0; i < s->n_hosts; i++)
+		if (!strcmp(s->hosts[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+/* A multi-host point: server = HOST and clients = HOST, HOST... naming [host] sections. */
+static int hosts(const struct pe_suite *s, struct pe_suite_point *pt, char *err, size_t len)
+{
+	const struct pe_suite_kv *sv = find(&pt->keys, "server"), *cl = find(&pt->keys, "clients");
+	char *copy, *tok, *save = NULL;
+	int rc = 0;
+
+	pt->server_host = -1;
+	if (!cl && (!sv || !strcmp(sv->alts[0], "local") || !strcmp(sv->alts[0], "remote")))
+		return 0;
+	if (!sv || !strcmp(sv->alts[0], "local") || !strcmp(sv->alts[0], "remote"))
+		return pe_suite_err(err, len, s->file, cl->line,
+				    "key 'clients': needs server = HOST, a [host NAME] section");
+	if ((pt->server_host = host_idx(s, sv->alts[0])) < 0)
+		return pe_suite_err(err, len, s->file, sv->line,
+				    "key 'server': '%s': no [host %s] section (nor local or "
+				    "remote)",
+				    sv->alts[0], sv->alts[0]);
+	if (!cl)
+		return pe_suite_err(
+			err, len, s->file, sv->line,
+			"key 'server': a host's server needs clients = HOST[, HOST...]");
+	{
+		const struct pe_suite_host *h = &s->hosts[pt->server_host];
+
+		if (!h->addr[0] && h->ssh[0] && strcmp(h->ssh, "localhost"))
+			return pe_suite_err(err, len, s->file, h->line,
+					    "[host %s]: needs addr = ADDRESS (its server's address "
+					    "for the clients)",
+					    h->name);
+	}
+	if (find(&pt->keys, "host"))
+		return pe_suite_err(err, len, s->file, find(&pt->keys, "host")->line,
+				    "key 'host': not with server = %s (the server's addr is used)",
+				    sv->alts[0]);
+	copy = strdup(cl->alts[0]);
+	if (!copy)
+		return -ENOMEM;
+	for (tok = strtok_r(copy, ", \t", &save); tok && !rc; tok = strtok_r(NULL, ", \t", &save)) {
+		int h = host_idx(s, tok);
+
+		if (h < 0)
+			rc = pe_suite_err(err, len, s->file, cl->line,
+					  "key 'clients': '%s': no [host %s] section", tok, tok);
+		for (unsigned i = 0; !rc && i < pt->n_clients; i++)
+			if (pt->client_hosts[i] == h)
+				rc = pe_suite_err(err, len, s->file, cl->line,
+						  "key 'clients': '%s' listed twice", tok);
+		if (!rc)
+			pt->client_hosts[pt->n_clients++] = h;
+	}
+	free(copy);
+	return rc;
+}
+
 static int add_points(struct pe_suite *s, unsigned t, char *err, size_t len)
 {
 	struct pe_suite_point pt = { .test = t };
 	const struct pe_suite_kv *kv;
 	int rc = merge(s, t, &pt.keys, err, len);
 
-	if (rc)
+	if (rc || (rc = hosts(s, &pt, err, len)))
 		return rc;
 	kv = find(&pt.keys, "runs");
 	pt.runs = kv ? (unsigned)atoi(kv->alts[0]) : PE_SUITE_DEFAULT_RUNS;
 	kv = find(&pt.keys, "time");
-	pt.local_server = !find(&pt.keys, "host");
+	pt.local_server = !find(&pt.keys, "host") && !pt.n_clients;
 	for (;;) {
 		char id[sizeof(pt.id)];
 		size_t n = (size_t)snprintf(id, sizeof(id), "%s", s->tests[t].name);

@@ -109,6 +109,9 @@ int pe_suite_cli_run(struct pe_suite *s, const char *out_dir, const char *who)
 	if (res.interrupted)
 		rc = say(PE_EXIT_FAIL, who, "interrupted after %u of %u runs (partial results%s%s)",
 			 res.done, res.planned, out_dir ? " in " : "", out_dir ? out_dir : "");
+	else if (res.stopped)
+		rc = say(PE_EXIT_FAIL, who,
+			 "stopped after a failed run (on_error = stop; runs.jsonl says why)");
 	else if (res.failed)
 		rc = say(PE_EXIT_FAIL, who, "%u of %u runs failed (runs.jsonl says why)",
 			 res.failed, res.done);
@@ -133,6 +136,8 @@ static int run(int argc, char **argv)
 	bool plan_only = false;
 	int c, rc;
 
+	if (argc > 1 && !strcmp(argv[1], "--side")) /* one side of a multi-host run */
+		return pe_suite_side_main(argc - 1, argv + 1);
 	while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
