@@ -534,6 +534,10 @@ static void run_sides(const struct pe_suite *s, unsigned p, unsigned v, volatile
 				else if (WIFSIGNALED(sds[i].status))
 					snprintf(what, sizeof(what), "killed by signal %d",
 						 WTERMSIG(sds[i].status));
+				else if (!sds[i].local && WEXITSTATUS(sds[i].status) == 255)
+					snprintf(what, sizeof(what),
+						 "the connection or the remote side ended (ssh "
+						 "exit 255)");
 				else
 					snprintf(what, sizeof(what), "the client failed (exit %d)",
 						 WEXITSTATUS(sds[i].status));

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -288,6 +289,10 @@ int pe_suite_side_main(int argc, char **argv)
 	if (pid < 0)
 		return 1;
 	if (!pid) {
+		/* killed with this side: nothing outlives a side that is killed itself */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() == 1)
+			_exit(1);
 		freopen("/dev/null", "r", stdin);
 		if (listen) /* a server: its output is not the record */
 			freopen("/dev/null", "w", stdout);
