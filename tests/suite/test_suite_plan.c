@@ -41,6 +41,36 @@ static const struct {
 	  ":2: key 'variant.a': 'env.1X': expected env.NAME=VALUE with a variable's name" },
 	{ "time = 1\n[rr]\nmode = rr\n", ":1: key 'time': outside a section ([global] or [TEST])" },
 	{ "[rr]\nmode = rr\nthis line\n", ":3: syntax error (expected [section] or key = value)" },
+	/* hosts */
+	{ "[host a]\nssh = -oProxyCommand=x\n[rr]\nmode = rr\n",
+	  ":2: key 'ssh': '-oProxyCommand=x': expected an ssh destination (user@host, host, "
+	  "ssh://user@host:port)" },
+	{ "[host a]\naddr = 1.2.3.4;reboot\n[rr]\nmode = rr\n",
+	  ":2: key 'addr': '1.2.3.4;reboot': expected the address the other hosts reach this one "
+	  "on" },
+	{ "[host a]\ncpus = 0-x\n[rr]\nmode = rr\n",
+	  ":2: key 'cpus': '0-x': expected a CPU list (0-3,6)" },
+	{ "[host a]\nport = 5\n[rr]\nmode = rr\n",
+	  ":2: key 'port': unknown in [host a] (ssh, addr, bin, cpus, ssh_config)" },
+	{ "[host a]\n[host a]\n[rr]\nmode = rr\n", ":2: [host a]: given twice" },
+	{ "[host local]\n[rr]\nmode = rr\n",
+	  ":1: [host local]: expected a name of letters, digits, - and _ (not local or remote)" },
+	{ "[host a]\n[rr]\nmode = rr\nserver = b\nclients = a\n",
+	  ":4: key 'server': 'b': no [host b] section (nor local or remote)" },
+	{ "[host a]\n[host b]\n[rr]\nmode = rr\nserver = a\nclients = b, c\n",
+	  ":6: key 'clients': 'c': no [host c] section" },
+	{ "[host a]\n[host b]\n[rr]\nmode = rr\nserver = a\nclients = b, b\n",
+	  ":6: key 'clients': 'b' listed twice" },
+	{ "[host a]\n[rr]\nmode = rr\nclients = a\n",
+	  ":4: key 'clients': needs server = HOST, a [host NAME] section" },
+	{ "[host a]\n[rr]\nmode = rr\nserver = a\n",
+	  ":4: key 'server': a host's server needs clients = HOST[, HOST...]" },
+	{ "[host a]\nssh = a.example\n[host b]\n[rr]\nmode = rr\nserver = a\nclients = b\n",
+	  ":1: [host a]: needs addr = ADDRESS (its server's address for the clients)" },
+	{ "[global]\non_error = maybe\n[rr]\nmode = rr\n",
+	  ":2: key 'on_error': 'maybe': expected continue or stop" },
+	{ "[rr]\nmode = rr\non_error = stop\n",
+	  ":3: key 'on_error': only in [global] (it orders the whole suite)" },
 };
 
 ParameterizedTestParameters(suite_file, errors)
