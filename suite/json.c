@@ -41,6 +41,24 @@ struct json_object *pe_suite_json(const struct pe_suite *s)
 	pe_rec_add(o, "global", section_json(&s->global));
 	pe_rec_add(o, "tests", tests);
 	pe_rec_add(o, "variants", st);
+	if (s->n_hosts) {
+		struct json_object *hs = json_object_new_object();
+
+		for (unsigned i = 0; i < s->n_hosts; i++) {
+			const struct pe_suite_host *h = &s->hosts[i];
+			struct json_object *ho = json_object_new_object();
+
+#define HOST_FIELD(f) pe_rec_add(ho, #f, h->f[0] ? json_object_new_string(h->f) : NULL)
+			HOST_FIELD(ssh);
+			HOST_FIELD(addr);
+			HOST_FIELD(bin);
+			HOST_FIELD(cpus);
+			HOST_FIELD(ssh_config);
+#undef HOST_FIELD
+			pe_rec_add(hs, h->name, ho);
+		}
+		pe_rec_add(o, "hosts", hs);
+	}
 	return o;
 }
 

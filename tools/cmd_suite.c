@@ -24,10 +24,12 @@ static const char usage[] =
 	"  --bin PATH    a pkteng binary to run; twice or more to compare binaries in one session\n"
 	"                (named base, new, bin3...; NAME=PATH names it). Default: this pkteng\n"
 	"  --plan        print the order of the runs and exit\n"
-	"Progress goes to stderr when it is a terminal. Ctrl-C stops after the current run and\n"
-	"leaves DIR marked partial (a second Ctrl-C ends the current run too). Exit status: 0\n"
-	"every run succeeded, 1 a run failed or the suite was interrupted, 2 bad usage or a bad\n"
-	"suite file.\n";
+	"A test may span hosts: [host NAME] sections, server = HOST and clients = HOST, HOST\n"
+	"(reached with ssh -o BatchMode=yes; docs/suite.md). Progress goes to stderr when it is a\n"
+	"terminal. Ctrl-C stops after the current run and leaves DIR marked partial (a second\n"
+	"Ctrl-C ends the current run too). Exit status: 0 every run succeeded, 1 a run failed or\n"
+	"the suite was interrupted or stopped (on_error = stop), 2 bad usage or a bad suite "
+	"file.\n";
 
 static volatile sig_atomic_t stop;
 

@@ -410,5 +410,21 @@ Test(suite_run, client_start_at)
 	cr_expect_geq(num(rec, "start.sync.started_ns"), num(rec, "start.sync.start_at_ns"));
 	cr_expect_lt(num(rec, "start.sync.started_ns") - num(rec, "start.sync.start_at_ns"), 50e6);
 	json_object_put(rec);
+	/* and the record with its sync is valid against the schema */
+	{
+		char *dir = pe_tmpdir(), path[300];
+		struct pe_run v;
+
+		snprintf(path, sizeof(path), "%s/rec.json", dir);
+		write_str(path, r.out);
+		cr_assert_eq(pe_run(&v,
+				    "%s %s/tests/record/validate.py %s/docs/results.schema.json "
+				    "json %s",
+				    PE_PYTHON, PE_TEST_SRC, PE_TEST_SRC, path),
+			     0);
+		cr_expect_eq(v.status, 0, "%s%s", v.out, v.err);
+		pe_run_free(&v);
+		pe_tmpdir_remove(dir);
+	}
 	pe_run_free(&r);
 }
