@@ -194,8 +194,10 @@ for r in runs:
     if sorted(hs) != ["dut", "gen1", "gen2"] or hs["dut"]["role"] != "server":
         bad.append(f"hosts {sorted(hs)}")
     for h, v in hs.items():
-        if abs(v["clock_offset_ns"]) > 2e6:
-            bad.append(f"{h}: clock offset {v['clock_offset_ns']} ns on one clock")
+        # one clock: the true offset, 0, lies within half the sample's round trip
+        if abs(v["clock_offset_ns"]) > v["clock_rtt_ns"] / 2 + 1000 or v["clock_rtt_ns"] > 50e6:
+            bad.append(f"{h}: clock offset {v['clock_offset_ns']} ns, round trip "
+                       f"{v['clock_rtt_ns']} ns on one clock")
         if not v["host"]["kernel"] or v["dev"]["name"] != "data" or v["ssh"] is None:
             bad.append(f"{h}: metadata {v}")
 # the interfaces saw every datagram, and little else (the control connection, ARP)
@@ -235,7 +237,7 @@ esac
 [ -z "$(leftovers)" ] || fail "refused: pkteng left running:$(leftovers)"
 
 # ---- 3. a remote client killed mid-run, then a remote side itself -----------------------------
-# kill_in NS PATTERN: kills -9 the pkteng in NS whose command line matches PATTERN (once it runs)
+# kill_in NS PATTERN: kills (-9, or \$sig) the pkteng in NS whose command line matches PATTERN (once it runs)
 kill_in() {
 	local victim="" p
 	for _ in $(seq 100); do
@@ -249,12 +251,16 @@ kill_in() {
 		sleep 0.1
 	done
 	[ -n "$victim" ] || return 1
-	sleep 1
-	kill -9 "$victim"
+	sleep 0.5
+	kill -"${sig:-KILL}" "$victim"
 }
-for what in client side; do
+for what in client side stopped; do
 	{
-		printf '[global]\nruns = 1\nwarmup = 0\ntime = 6\n\n'
+		if [ $what = stopped ]; then
+			printf '[global]\nruns = 1\nwarmup = 0\ntime = 1\ngrace = 1\n\n'
+		else
+			printf '[global]\nruns = 1\nwarmup = 0\ntime = 6\n\n'
+		fi
 		hosts
 		printf '\n[rr]\nmode = rr\nserver = dut\nclients = gen1, gen2\n'
 	} >"$T/killed-$what.ini"
@@ -263,9 +269,12 @@ for what in client side; do
 	if [ $what = client ]; then
 		kill_in "$P-b" '^[^ ]*pkteng client 198.18.21.1 ' || fail "killed: no client on gen1"
 		want="host gen1 (198.18.20.2): the client failed (exit 137): pkteng suite --side: pkteng client killed by signal 9"
-	else
+	elif [ $what = side ]; then
 		kill_in "$P-c" '^[^ ]*pkteng suite --side .* client ' || fail "killed: no side on gen2"
 		want="host gen2 (root@198.18.20.3): the connection or the remote side ended (ssh exit 255)"
+	else # a client that hangs: stopped, so it overruns its time and the grace
+		sig=STOP kill_in "$P-b" '^[^ ]*pkteng client 198.18.21.1 ' || fail "stopped: no client"
+		want="host gen1: did not finish in 2 s (time + grace)"
 	fi
 	t0=$(date +%s)
 	wait $suite
