@@ -375,7 +375,8 @@ static void side_json(struct json_object *hosts, const struct side *sd)
 struct json_object *pe_suite_metrics_merge(struct json_object *const *metrics,
 					   const char *const *names, unsigned n)
 {
-	struct json_object *out = json_object_new_object(), *sum = json_object_new_object();
+	struct json_object *out = json_object_new_object(), *sum = json_object_new_object(),
+			   *each = json_object_new_object();
 
 	for (unsigned i = 0; i < n; i++) {
 		json_object_object_foreach(metrics[i], k, v)
@@ -389,7 +390,7 @@ struct json_object *pe_suite_metrics_merge(struct json_object *const *metrics,
 				       (kl > 3 && !strcmp(k + kl - 3, "_ns"));
 
 			snprintf(name, sizeof(name), "%s.%s", names[i], k);
-			pe_rec_add(out, name, pe_rec_num(x));
+			pe_rec_add(each, name, pe_rec_num(x));
 			if (json_object_object_get_ex(sum, k, &old)) {
 				y = json_object_get_double(old);
 				x = largest ? (x > y ? x : y) : x + y;
@@ -397,8 +398,13 @@ struct json_object *pe_suite_metrics_merge(struct json_object *const *metrics,
 			json_object_object_add(sum, k, pe_rec_num(x));
 		}
 	}
+	/* the totals first, then each client's */
 	json_object_object_foreach(sum, k, v) pe_rec_add(out, k, json_object_get(v));
+	{
+		json_object_object_foreach(each, k2, v2) pe_rec_add(out, k2, json_object_get(v2));
+	}
 	json_object_put(sum);
+	json_object_put(each);
 	return out;
 }
 

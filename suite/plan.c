@@ -152,6 +152,7 @@ static int hosts(const struct pe_suite *s, struct pe_suite_point *pt, char *err,
 {
 	const struct pe_suite_kv *sv = find(&pt->keys, "server"), *cl = find(&pt->keys, "clients");
 	char *copy, *tok, *save = NULL;
+	bool server_local_only = false;
 	int rc = 0;
 
 	pt->server_host = -1;
@@ -178,6 +179,12 @@ static int hosts(const struct pe_suite *s, struct pe_suite_point *pt, char *err,
 					    "for the clients)",
 					    h->name);
 	}
+	{
+		const struct pe_suite_host *h = &s->hosts[pt->server_host];
+
+		if (!h->addr[0]) /* a local server on 127.0.0.1: only local clients reach it */
+			server_local_only = true;
+	}
 	if (find(&pt->keys, "host"))
 		return pe_suite_err(err, len, s->file, find(&pt->keys, "host")->line,
 				    "key 'host': not with server = %s (the server's addr is used)",
@@ -195,6 +202,13 @@ static int hosts(const struct pe_suite *s, struct pe_suite_point *pt, char *err,
 			if (pt->client_hosts[i] == h)
 				rc = pe_suite_err(err, len, s->file, cl->line,
 						  "key 'clients': '%s' listed twice", tok);
+		if (!rc && server_local_only && s->hosts[h].ssh[0] &&
+		    strcmp(s->hosts[h].ssh, "localhost"))
+			rc = pe_suite_err(
+				err, len, s->file, cl->line,
+				"key 'clients': '%s' is reached over ssh and cannot reach "
+				"[host %s] on 127.0.0.1 (give it addr = ADDRESS)",
+				tok, s->hosts[pt->server_host].name);
 		if (!rc)
 			pt->client_hosts[pt->n_clients++] = h;
 	}

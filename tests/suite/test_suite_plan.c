@@ -67,6 +67,9 @@ static const struct {
 	  ":4: key 'server': a host's server needs clients = HOST[, HOST...]" },
 	{ "[host a]\nssh = a.example\n[host b]\n[rr]\nmode = rr\nserver = a\nclients = b\n",
 	  ":1: [host a]: needs addr = ADDRESS (its server's address for the clients)" },
+	{ "[host a]\n[host b]\nssh = b.example\n[rr]\nmode = rr\nserver = a\nclients = b\n",
+	  ":7: key 'clients': 'b' is reached over ssh and cannot reach [host a] on 127.0.0.1 (give "
+	  "it addr = ADDRESS)" },
 	{ "[global]\non_error = maybe\n[rr]\nmode = rr\n",
 	  ":2: key 'on_error': 'maybe': expected continue or stop" },
 	{ "[rr]\nmode = rr\non_error = stop\n",
