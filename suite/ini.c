@@ -110,8 +110,9 @@ static enum key_class classify(const char *key)
 		"warmup",   "order", "seed", "disturbed_steal_pct", "disturbed_other_cpu_pct",
 		"on_error", "grace"
 	};
-	static const char *const test[] = { "command", "mode",	 "backend", "host",
-					    "port",    "server", "runs",    "clients" };
+	static const char *const test[] = { "command", "mode",	  "backend",	 "host",
+					    "port",    "server",  "runs",	 "clients",
+					    "inject",  "capture", "inject_args", "capture_args" };
 
 	for (unsigned i = 0; i < sizeof(global) / sizeof(global[0]); i++)
 		if (!strcmp(key, global[i]))
@@ -131,11 +132,22 @@ static int check_value(const char *key, const char *v, char *why, size_t len)
 	bool b;
 
 	if (!strcmp(key, "command")) {
-		if (strcmp(v, "client"))
+		if (strcmp(v, "client") && strcmp(v, "inject"))
 			return snprintf(why, len,
-					"'%s': expected client (a section runs pkteng client "
-					"against a server; lab sections are not supported yet)",
+					"'%s': expected client (pkteng client against a server) or "
+					"inject (frames from one host, captured on another)",
 					v),
+			       -EINVAL;
+	} else if (!strcmp(key, "inject") || !strcmp(key, "capture")) {
+		if (!*v || strpbrk(v, " \t/,="))
+			return snprintf(why, len, "'%s': expected a host's name", v), -EINVAL;
+	} else if (!strcmp(key, "inject_args") || !strcmp(key, "capture_args")) {
+		if (strpbrk(v, "'\"\\`$;&|<>"))
+			return snprintf(
+				       why, len,
+				       "'%s': expected options separated by spaces, without quotes "
+				       "or shell characters",
+				       v),
 			       -EINVAL;
 	} else if (!strcmp(key, "mode")) {
 		if (pe_mode_parse(v, &m))
@@ -184,12 +196,19 @@ static int check_value(const char *key, const char *v, char *why, size_t len)
 	return 0;
 }
 
+/* Keys whose value is one list: commas in it do not separate alternatives. */
+static bool whole(const char *key)
+{
+	return !strcmp(key, "clients") || !strcmp(key, "inject_args") ||
+	       !strcmp(key, "capture_args");
+}
+
 /* Keys that name one thing and take no alternatives. */
 static bool single(const char *key)
 {
 	return classify(key) == K_GLOBAL || !strcmp(key, "command") || !strcmp(key, "host") ||
 	       !strcmp(key, "port") || !strcmp(key, "server") || !strcmp(key, "runs") ||
-	       !strcmp(key, "clients");
+	       !strcmp(key, "inject") || !strcmp(key, "capture") || whole(key);
 }
 
 int pe_suite_kv_add(struct pe_suite_section *sec, const char *file, int line, const char *key,
@@ -218,8 +237,8 @@ int pe_suite_kv_add(struct pe_suite_section *sec, const char *file, int line, co
 	sec->n++;
 	/* alternatives: the value split at commas; the copy holds them. A list of clients is one
 	 * value whose commas separate the hosts. */
-	for (char *a = strtok_r(p, strcmp(key, "clients") ? "," : "", &save); a;
-	     a = strtok_r(NULL, strcmp(key, "clients") ? "," : "", &save)) {
+	for (char *a = strtok_r(p, whole(key) ? "" : ",", &save); a;
+	     a = strtok_r(NULL, whole(key) ? "" : ",", &save)) {
 		a = trim(a);
 		if (kv->n_alts == PE_SUITE_ALTS_MAX)
 			return pe_suite_err(err, errlen, file, line,
@@ -388,6 +407,8 @@ static int host_key(struct pe_suite *s, struct pe_suite_host *h, int line, const
 		  sizeof(h->cpus) },
 		{ "ssh_config", "an ssh configuration file", "+",
 		  offsetof(struct pe_suite_host, ssh_config), sizeof(h->ssh_config) },
+		{ "dev", "an interface name", NULL, offsetof(struct pe_suite_host, dev),
+		  sizeof(h->dev) },
 	};
 
 	for (unsigned i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
@@ -405,9 +426,10 @@ static int host_key(struct pe_suite *s, struct pe_suite_host *h, int line, const
 		snprintf(f, keys[i].len, "%s", v);
 		return 0;
 	}
-	return pe_suite_err(err, errlen, s->file, line,
-			    "key '%s': unknown in [host %s] (ssh, addr, bin, cpus, ssh_config)",
-			    key, h->name);
+	return pe_suite_err(
+		err, errlen, s->file, line,
+		"key '%s': unknown in [host %s] (ssh, addr, bin, cpus, ssh_config, dev)", key,
+		h->name);
 }
 
 /* A [host NAME] header (the reader sees it, so a section without keys names a host too). */

@@ -82,6 +82,19 @@ struct json_object *pe_suite_points_json(const struct pe_suite *s)
 		n = pe_suite_argv(s, p, UINT_MAX, NULL, false, argv, PE_SUITE_ARGS_MAX);
 		for (int i = 0; i < n; i++)
 			json_object_array_add(cmd, json_object_new_string(argv[i]));
+		if (pt->lab) { /* the inject's command, as its host runs it */
+			const char *ia = pe_suite_point_get(pt, "inject_args");
+			char *copy = strdup(ia ? ia : ""), *tok, *save = NULL;
+
+			json_object_array_add(cmd, json_object_new_string("inject"));
+			json_object_array_add(cmd, json_object_new_string("--dev"));
+			json_object_array_add(
+				cmd, json_object_new_string(s->hosts[pt->inject_host].dev));
+			for (tok = copy ? strtok_r(copy, " \t", &save) : NULL; tok;
+			     tok = strtok_r(NULL, " \t", &save))
+				json_object_array_add(cmd, json_object_new_string(tok));
+			free(copy);
+		}
 		pe_rec_add(o, "id", json_object_new_string(pt->id));
 		pe_rec_add(o, "test", json_object_new_string(s->tests[pt->test].name));
 		pe_rec_add(o, "vars", vars);

@@ -27,9 +27,14 @@
 #define START_LEAD_NS	300000000ull /* the clients start this far ahead of "go" */
 #define HELLO_TIMEOUT_S 20	     /* ssh's ConnectTimeout is 5 s; logins can be slow */
 
+/* The server or the capture leads: started first, ready before the others are told to go. */
+enum side_role { R_SERVER, R_CLIENT, R_CAPTURE, R_INJECT };
+static const char *const role_name[] = { "server", "client", "capture", "inject" };
+
 struct side {
 	const struct pe_suite_host *h;
-	bool server, local;
+	enum side_role role;
+	bool local;
 	pid_t pid; /* ssh, or the local pkteng suite --side */
 	int in_fd, out_fd, err_fd;
 	char *buf;	      /* everything read from its stdout */
@@ -355,7 +360,7 @@ static void side_json(struct json_object *hosts, const struct side *sd)
 {
 	struct json_object *o = json_object_new_object();
 
-	pe_rec_add(o, "role", json_object_new_string(sd->server ? "server" : "client"));
+	pe_rec_add(o, "role", json_object_new_string(role_name[sd->role]));
 	pe_rec_add(o, "ssh", sd->local ? NULL : json_object_new_string(sd->h->ssh));
 	pe_rec_add(o, "addr", sd->h->addr[0] ? json_object_new_string(sd->h->addr) : NULL);
 	pe_rec_add(o, "pkteng_version", json_object_get(get(sd->hello, "version", NULL)));
@@ -364,7 +369,7 @@ static void side_json(struct json_object *hosts, const struct side *sd)
 	pe_rec_add(o, "dev", json_object_get(get(sd->hello, "dev", NULL)));
 	pe_rec_add(o, "clock_offset_ns", isfinite(sd->rtt_ns) ? pe_rec_num(sd->offset_ns) : NULL);
 	pe_rec_add(o, "clock_rtt_ns", isfinite(sd->rtt_ns) ? pe_rec_num(sd->rtt_ns) : NULL);
-	if (!sd->server) {
+	if (sd->role == R_CLIENT || sd->role == R_INJECT) {
 		struct json_object *st = get(get(sd->rec, "start", "sync"), "started_ns", NULL);
 
 		pe_rec_add(o, "started_ns", json_object_get(st));
@@ -408,6 +413,39 @@ struct json_object *pe_suite_metrics_merge(struct json_object *const *metrics,
 	return out;
 }
 
+/* Splits text at spaces into args[*n...] (copies in *keep, freed by the caller). */
+static void split_args(const char *text, char **args, int *n, int max, char **keep)
+{
+	char *tok, *save = NULL;
+
+	*keep = strdup(text ? text : "");
+	for (tok = *keep ? strtok_r(*keep, " \t", &save) : NULL; tok && *n < max;
+	     tok = strtok_r(NULL, " \t", &save))
+		args[(*n)++] = tok;
+	args[*n] = NULL;
+}
+
+/* The side's options: --cpus and --dev-of from its host, then extra (NULL-terminated). */
+static void side_opts(const struct side *sd, char **opts, const char *a, const char *b)
+{
+	int k = 0;
+
+	if (a) {
+		opts[k++] = (char *)a;
+		if (b)
+			opts[k++] = (char *)b;
+	}
+	if (sd->h->cpus[0]) {
+		opts[k++] = "--cpus";
+		opts[k++] = (char *)sd->h->cpus;
+	}
+	if (sd->h->addr[0]) {
+		opts[k++] = "--dev-of";
+		opts[k++] = (char *)sd->h->addr;
+	}
+	opts[k] = NULL;
+}
+
 /* The body of one run; err set on failure. */
 static void run_sides(const struct pe_suite *s, unsigned p, unsigned v, volatile sig_atomic_t *stop,
 		      struct side *sds, unsigned n, char *err, size_t len)
@@ -419,10 +457,12 @@ static void run_sides(const struct pe_suite *s, unsigned p, unsigned v, volatile
 	const struct pe_suite_host *srv = sds[0].h;
 	const char *backend = NULL, *port_key = pe_suite_point_get(pt, "port");
 	const char *addr = srv->addr[0] ? srv->addr : "127.0.0.1";
-	char listen[160], line[256], *cargs[PE_SUITE_ARGS_MAX + 1];
+	char listen[160], line[256], *cargs[PE_SUITE_ARGS_MAX + 1], *opts[10], secs[32], cap_s[32];
+	char *keep_in = NULL, *keep_cap = NULL;
 	double time_s = pt->time_s, t_end;
+	unsigned f = sds[0].role == R_SERVER || sds[0].role == R_CAPTURE; /* first follower */
 	uint64_t t0;
-	int nargs;
+	int nargs = 0;
 
 	for (unsigned i = 0; env && i < env->n; i++)
 		if (!strcmp(env->kv[i].key, "backend"))
@@ -430,96 +470,103 @@ static void run_sides(const struct pe_suite *s, unsigned p, unsigned v, volatile
 	if (!backend)
 		backend = pe_suite_point_get(pt, "backend");
 	snprintf(listen, sizeof(listen), "%s:%s", addr, port_key ? port_key : "0");
-	/* every side at once: the ssh logins overlap */
-	for (unsigned i = 0; i < n; i++) {
-		const char *bin = is_local(sds[i].h) ? var->bin : sds[i].h->bin;
-		char *opts[10];
-		int k = 0, rc;
+	snprintf(secs, sizeof(secs), "%g", time_s);
+	/* the capture runs from before the start to a second after the inject's end */
+	snprintf(cap_s, sizeof(cap_s), "%g", time_s + (double)START_LEAD_NS / 1e9 + 1);
+	/* the leader first: the server, or the capture */
+	if (f) {
+		const char *bin = is_local(sds[0].h) ? var->bin : sds[0].h->bin;
+		char *sargs[PE_SUITE_ARGS_MAX + 1] = { "server",
+						       "--bind",
+						       (char *)addr,
+						       "-p",
+						       "@PORT@",
+						       "--backend",
+						       (char *)(backend ? backend : "uring"),
+						       "-q",
+						       NULL };
+		int rc;
 
-		if (sds[i].server) {
-			opts[k++] = "--listen";
-			opts[k++] = listen;
-		}
-		if (sds[i].h->cpus[0]) {
-			opts[k++] = "--cpus";
-			opts[k++] = (char *)sds[i].h->cpus;
-		}
-		if (sds[i].h->addr[0]) {
-			opts[k++] = "--dev-of";
-			opts[k++] = (char *)sds[i].h->addr;
-		}
-		opts[k] = NULL;
-		if (!sds[i].server)
-			continue; /* the clients' arguments come next */
-		{
-			char *sargs[] = { "server",
-					  "--bind",
-					  (char *)addr,
-					  "-p",
-					  "@PORT@",
-					  "--backend",
-					  (char *)(backend ? backend : "uring"),
-					  "-q",
-					  NULL };
+		if (sds[0].role == R_CAPTURE) {
+			char *cap[] = { "capture",	"--dev",   (char *)sds[0].h->dev,
+					"-t",		cap_s,	   "--json",
+					"--ready-file", "@READY@", NULL };
+			int k = 0;
 
-			rc = side_start(&sds[i], bin, opts, sargs, NULL);
+			while (cap[k]) {
+				sargs[k] = cap[k];
+				k++;
+			}
+			split_args(pe_suite_point_get(pt, "capture_args"), sargs, &k,
+				   PE_SUITE_ARGS_MAX, &keep_cap);
+			side_opts(&sds[0], opts, "--ready-file", NULL);
+		} else {
+			side_opts(&sds[0], opts, "--listen", listen);
 		}
+		rc = side_start(&sds[0], bin, opts, sargs, NULL);
 		if (rc) {
-			snprintf(err, len, "host %s: cannot start ssh: %s", sds[i].h->name,
+			snprintf(err, len, "host %s: cannot start ssh: %s", sds[0].h->name,
 				 strerror(-rc));
-			return;
+			goto out;
 		}
 	}
-	/* the clients' command: the server's address; its port is known once it listens and the
-	 * side puts it in place of @PORT@ */
-	nargs = pe_suite_argv(s, p, v, "@PORT@", true, cargs + 1, PE_SUITE_ARGS_MAX);
-	if (nargs < 0) {
-		snprintf(err, len, "[%s]: too many arguments", s->tests[pt->test].name);
-		return;
-	}
-	cargs[2] = (char *)addr;
-	for (unsigned i = 1; i < n; i++) {
-		const char *bin = is_local(sds[i].h) ? var->bin : sds[i].h->bin;
-		char *opts[8];
-		int k = 0;
+	if (pt->lab) { /* the inject's command */
+		char *in[] = {
+			"inject", "--dev", (char *)sds[f].h->dev, "-t", secs, "--json", NULL
+		};
 
-		if (sds[i].h->cpus[0]) {
-			opts[k++] = "--cpus";
-			opts[k++] = (char *)sds[i].h->cpus;
+		while (in[nargs]) {
+			cargs[1 + nargs] = in[nargs];
+			nargs++;
 		}
-		if (sds[i].h->addr[0]) {
-			opts[k++] = "--dev-of";
-			opts[k++] = (char *)sds[i].h->addr;
+		split_args(pe_suite_point_get(pt, "inject_args"), cargs + 1, &nargs,
+			   PE_SUITE_ARGS_MAX - 1, &keep_in);
+	} else {
+		/* the clients' command: the server's address; its port is known once it listens
+		 * and the side puts it in place of @PORT@ */
+		nargs = pe_suite_argv(s, p, v, "@PORT@", true, cargs + 1, PE_SUITE_ARGS_MAX);
+		if (nargs < 0) {
+			snprintf(err, len, "[%s]: too many arguments", s->tests[pt->test].name);
+			goto out;
 		}
-		opts[k] = NULL;
+		cargs[2] = (char *)addr;
+	}
+	for (unsigned i = f; i < n; i++) {
+		const char *bin = is_local(sds[i].h) ? var->bin : sds[i].h->bin;
+
+		side_opts(&sds[i], opts, NULL, NULL);
 		if (side_start(&sds[i], bin, opts, cargs + 1, env)) {
 			snprintf(err, len, "host %s: cannot start ssh: %s", sds[i].h->name,
 				 strerror(errno));
-			return;
+			goto out;
 		}
 	}
 	for (unsigned i = 0; i < n; i++)
 		if (hello(&sds[i], err, len) || clock_sample(&sds[i], err, len))
-			return;
-	if (write(sds[0].in_fd, "go\n", 3) != 3 || side_line(&sds[0], line, sizeof(line), 15) ||
-	    sscanf(line, "ready %d", &sds[0].port) != 1) {
+			goto out;
+	if (f &&
+	    (write(sds[0].in_fd, "go\n", 3) != 3 || side_line(&sds[0], line, sizeof(line), 15) ||
+	     sscanf(line, "ready %d", &sds[0].port) != 1)) {
 		side_reap(&sds[0]);
-		side_error(&sds[0], err, len, "the server did not start");
-		return;
+		side_error(&sds[0], err, len,
+			   sds[0].role == R_SERVER ? "the server did not start"
+						   : "the capture did not start");
+		goto out;
 	}
 	t0 = real_ns() + START_LEAD_NS;
-	for (unsigned i = 1; i < n; i++) {
+	for (unsigned i = f; i < n; i++) {
 		char go[64];
 		int l = snprintf(go, sizeof(go), "go %llu %d\n",
-				 (unsigned long long)((double)t0 + sds[i].offset_ns), sds[0].port);
+				 (unsigned long long)((double)t0 + sds[i].offset_ns),
+				 f ? sds[0].port : 0);
 
 		if (write(sds[i].in_fd, go, (size_t)l) != l) {
 			side_reap(&sds[i]);
 			side_error(&sds[i], err, len, "ended before the start");
-			return;
+			goto out;
 		}
 	}
-	t_end = mono_s() + (double)START_LEAD_NS / 1e9 + time_s + s->grace_s;
+	t_end = mono_s() + (double)START_LEAD_NS / 1e9 + time_s + s->grace_s + (pt->lab ? 1 : 0);
 	for (;;) {
 		unsigned running = 0;
 
@@ -528,13 +575,14 @@ static void run_sides(const struct pe_suite *s, unsigned p, unsigned v, volatile
 			side_reap(&sds[i]);
 			if (sds[i].exited && !sds[i].eof)
 				side_read(&sds[i], 100);
-			if (i && !sds[i].exited)
+			if (sds[i].role != R_SERVER && !sds[i].exited)
 				running++;
-			if (sds[i].exited && (sds[i].server || !WIFEXITED(sds[i].status) ||
-					      WEXITSTATUS(sds[i].status))) {
+			if (sds[i].exited &&
+			    (sds[i].role == R_SERVER || !WIFEXITED(sds[i].status) ||
+			     WEXITSTATUS(sds[i].status))) {
 				char what[64];
 
-				if (sds[i].server)
+				if (sds[i].role == R_SERVER)
 					snprintf(what, sizeof(what),
 						 "the server ended during the run");
 				else if (WIFSIGNALED(sds[i].status))
@@ -545,26 +593,27 @@ static void run_sides(const struct pe_suite *s, unsigned p, unsigned v, volatile
 						 "the connection or the remote side ended (ssh "
 						 "exit 255)");
 				else
-					snprintf(what, sizeof(what), "the client failed (exit %d)",
+					snprintf(what, sizeof(what), "the %s failed (exit %d)",
+						 role_name[sds[i].role],
 						 WEXITSTATUS(sds[i].status));
 				side_error(&sds[i], err, len, what);
-				return;
+				goto out;
 			}
 		}
 		if (!running)
 			break;
 		if (stop && *stop > 1) {
 			snprintf(err, len, "interrupted");
-			return;
+			goto out;
 		}
 		if (mono_s() > t_end) {
-			for (unsigned i = 1; i < n; i++)
-				if (!sds[i].exited) {
+			for (unsigned i = 0; i < n; i++)
+				if (sds[i].role != R_SERVER && !sds[i].exited) {
 					snprintf(err, len,
 						 "host %s: did not finish in %.0f s (time + grace)",
 						 sds[i].h->name,
 						 time_s + s->grace_s + (double)START_LEAD_NS / 1e9);
-					return;
+					goto out;
 				}
 		}
 		{
@@ -576,18 +625,48 @@ static void run_sides(const struct pe_suite *s, unsigned p, unsigned v, volatile
 			poll(pf, n, 20);
 		}
 	}
-	for (unsigned i = 1; i < n; i++) {
+	for (unsigned i = 0; i < n; i++) {
 		struct json_object *sum, *ok;
 
+		if (sds[i].role == R_SERVER)
+			continue;
 		while (!sds[i].eof)
 			side_read(&sds[i], 100);
 		sds[i].rec = json_tokener_parse(sds[i].buf ? sds[i].buf + sds[i].pos : "");
 		if (!sds[i].rec || !json_object_object_get_ex(sds[i].rec, "summary", &sum) ||
-		    !json_object_object_get_ex(sum, "ok", &ok) || !json_object_get_boolean(ok)) {
+		    (sds[i].role == R_CLIENT && (!json_object_object_get_ex(sum, "ok", &ok) ||
+						 !json_object_get_boolean(ok)))) {
 			side_error(&sds[i], err, len, "no record, or its summary says not ok");
-			return;
+			goto out;
 		}
 	}
+out:
+	free(keep_in);
+	free(keep_cap);
+}
+
+/* The metrics of an inject (and its capture): the inject's rates, what arrived, the loss. */
+static struct json_object *lab_metrics(struct json_object *in, struct json_object *cap)
+{
+	struct json_object *out = json_object_new_object(), *x;
+	double tx = 0, rx;
+
+	if ((x = get(in, "summary", "tx_frames_per_s")))
+		pe_rec_add(out, "tx_frames_per_s", pe_rec_num(json_object_get_double(x)));
+	if ((x = get(in, "summary", "tx_bits_per_s_l2")))
+		pe_rec_add(out, "tx_bits_per_s_l2", pe_rec_num(json_object_get_double(x)));
+	if ((x = get(in, "summary", "tx_frames")))
+		tx = json_object_get_double(x);
+	if (!cap)
+		return out;
+	x = get(get(cap, "summary", "seq"), "frames", NULL);
+	rx = x ? json_object_get_double(x) : 0;
+	/* the inject's frames that arrived, per second of the inject's sending */
+	if ((x = get(in, "summary", "t1_s")) && json_object_get_double(x) > 0)
+		pe_rec_add(out, "rx_frames_per_s", pe_rec_num(rx / json_object_get_double(x)));
+	if (tx > 0)
+		pe_rec_add(out, "loss_pct", pe_rec_num(rx < tx ? 100 * (tx - rx) / tx : 0));
+	return out;
 }
 
 void pe_suite_run_multi(const struct pe_suite *s, unsigned p, unsigned v,
@@ -595,28 +674,44 @@ void pe_suite_run_multi(const struct pe_suite *s, unsigned p, unsigned v,
 {
 	const struct pe_suite_point *pt = &s->points[p];
 	struct side sds[PE_SUITE_HOSTS_MAX + 1];
-	unsigned n = 1 + pt->n_clients;
+	unsigned n = pt->lab ? 1 + (pt->capture_host >= 0) : 1 + pt->n_clients, f;
 	char err[600] = "";
 	struct json_object *hosts = json_object_new_object(), *records = json_object_new_object();
 
 	memset(sds, 0, sizeof(sds));
-	sds[0].h = &s->hosts[pt->server_host];
-	sds[0].server = true;
-	for (unsigned i = 0; i < pt->n_clients; i++)
-		sds[1 + i].h = &s->hosts[pt->client_hosts[i]];
+	if (pt->lab) {
+		if (pt->capture_host >= 0) {
+			sds[0].h = &s->hosts[pt->capture_host];
+			sds[0].role = R_CAPTURE;
+		}
+		sds[n - 1].h = &s->hosts[pt->inject_host];
+		sds[n - 1].role = R_INJECT;
+	} else {
+		sds[0].h = &s->hosts[pt->server_host];
+		sds[0].role = R_SERVER;
+		for (unsigned i = 0; i < pt->n_clients; i++) {
+			sds[1 + i].h = &s->hosts[pt->client_hosts[i]];
+			sds[1 + i].role = R_CLIENT;
+		}
+	}
+	f = sds[0].role == R_SERVER || sds[0].role == R_CAPTURE;
 	for (unsigned i = 0; i < n; i++)
 		sds[i].in_fd = sds[i].out_fd = sds[i].err_fd = -1;
 	run_sides(s, p, v, stop, sds, n, err, sizeof(err));
 	sides_stop(sds, n);
 
 	{
-		struct json_object *ms[PE_SUITE_HOSTS_MAX];
+		struct json_object *ms[PE_SUITE_HOSTS_MAX], *metrics;
 		const char *names[PE_SUITE_HOSTS_MAX];
 		double lo = INFINITY, hi = -INFINITY;
+		unsigned nm = 0;
 
 		for (unsigned i = 0; i < n; i++) {
 			side_json(hosts, &sds[i]);
-			if (i && sds[i].rec && !*err) {
+			if (!sds[i].rec || *err)
+				continue;
+			pe_rec_add(records, sds[i].h->name, json_object_get(sds[i].rec));
+			if (i >= f) {
 				struct json_object *st =
 					get(get(sds[i].rec, "start", "sync"), "started_ns", NULL);
 				/* its start on our clock */
@@ -624,22 +719,29 @@ void pe_suite_run_multi(const struct pe_suite *s, unsigned p, unsigned v,
 
 				lo = t < lo ? t : lo;
 				hi = t > hi ? t : hi;
-				ms[i - 1] = pe_suite_metrics(sds[i].rec);
-				names[i - 1] = sds[i].h->name;
-				pe_rec_add(records, sds[i].h->name, json_object_get(sds[i].rec));
+			}
+			if (sds[i].role == R_CLIENT) {
+				ms[nm] = pe_suite_metrics(sds[i].rec);
+				names[nm++] = sds[i].h->name;
 			}
 		}
+		if (*err)
+			metrics = json_object_new_object();
+		else if (pt->lab)
+			metrics = lab_metrics(sds[n - 1].rec, f ? sds[0].rec : NULL);
+		else
+			metrics = pe_suite_metrics_merge(ms, names, nm);
+		for (unsigned i = 0; i < nm; i++)
+			json_object_put(ms[i]);
 		pe_rec_add(line, "ok", json_object_new_boolean(!*err));
 		pe_rec_add(line, "error", *err ? json_object_new_string(err) : NULL);
 		pe_rec_add(line, "hosts", hosts);
 		pe_rec_add(line, "start_spread_ns",
 			   !*err && isfinite(lo) ? pe_rec_num(hi - lo) : NULL);
-		pe_rec_add(line, "metrics",
-			   *err ? json_object_new_object()
-				: pe_suite_metrics_merge(ms, names, n - 1));
-		for (unsigned i = 0; !*err && i + 1 < n; i++)
-			json_object_put(ms[i]);
-		pe_rec_add(line, "record", *err ? NULL : json_object_get(sds[1].rec));
+		pe_rec_add(line, "metrics", metrics);
+		/* the first client's record, or the inject's */
+		pe_rec_add(line, "record",
+			   *err ? NULL : json_object_get(sds[pt->lab ? n - 1 : 1].rec));
 		pe_rec_add(line, "records", records);
 	}
 	for (unsigned i = 0; i < n; i++) {

@@ -99,16 +99,35 @@ static int check_point(const struct pe_suite *s, unsigned p, unsigned v, char *e
 	return 0;
 }
 
+/* The keys of a test with command = inject. */
+static bool lab_key(const char *key)
+{
+	static const char *const keys[] = { "command", "inject",       "capture", "inject_args",
+					    "time",    "capture_args", "runs" };
+
+	for (unsigned i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (!strcmp(key, keys[i]))
+			return true;
+	return false;
+}
+
 /* The test's keys: its own, then the [global] defaults it does not set. */
 static int merge(const struct pe_suite *s, unsigned t, struct pe_suite_section *out, char *err,
 		 size_t len)
 {
 	const struct pe_suite_section *sec = &s->tests[t];
+	const struct pe_suite_kv *cmd = find(sec, "command");
+	bool lab;
 
+	if (!cmd)
+		cmd = find(&s->global, "command");
+	lab = cmd && !strcmp(cmd->alts[0], "inject");
 	*out = *sec;
 	for (unsigned i = 0; i < s->global.n; i++) {
 		const struct pe_suite_kv *kv = &s->global.kv[i];
 
+		if (lab && !lab_key(kv->key))
+			continue; /* the client's defaults are not an inject's */
 		if (find(sec, kv->key) || !strcmp(kv->key, "warmup") || !strcmp(kv->key, "order") ||
 		    !strcmp(kv->key, "seed") || !strncmp(kv->key, "disturbed_", 10) ||
 		    !strcmp(kv->key, "on_error") || !strcmp(kv->key, "grace"))
@@ -118,6 +137,8 @@ static int merge(const struct pe_suite *s, unsigned t, struct pe_suite_section *
 					    sec->name);
 		out->kv[out->n++] = *kv;
 	}
+	if (lab)
+		return 0;
 	if (!find(out, "mode"))
 		return pe_suite_err(err, len, s->file, sec->line,
 				    "key 'mode': missing in [%s] (stream, rr, crr, udp, echo, file "
@@ -147,6 +168,50 @@ static int host_idx(const struct pe_suite *s, const char *name)
 	return -1;
 }
 
+static int host_idx(const struct pe_suite *s, const char *name);
+
+/* command = inject: inject = HOST (and capture = HOST), each with its dev. */
+static int lab_hosts(const struct pe_suite *s, struct pe_suite_point *pt, char *err, size_t len)
+{
+	const struct pe_suite_kv *in = find(&pt->keys, "inject"), *cap = find(&pt->keys, "capture");
+
+	for (unsigned i = 0; i < pt->keys.n; i++)
+		if (!lab_key(pt->keys.kv[i].key))
+			return pe_suite_err(err, len, s->file, pt->keys.kv[i].line,
+					    "key '%s': not for command = inject (inject_args and "
+					    "capture_args take their options)",
+					    pt->keys.kv[i].key);
+	if (!in)
+		return pe_suite_err(err, len, s->file, s->tests[pt->test].line,
+				    "[%s]: command = inject needs inject = HOST",
+				    s->tests[pt->test].name);
+	pt->lab = true;
+	pt->inject_host = host_idx(s, in->alts[0]);
+	pt->capture_host = cap ? host_idx(s, cap->alts[0]) : -1;
+	if (pt->inject_host < 0)
+		return pe_suite_err(err, len, s->file, in->line,
+				    "key 'inject': '%s': no [host %s] section", in->alts[0],
+				    in->alts[0]);
+	if (cap && pt->capture_host < 0)
+		return pe_suite_err(err, len, s->file, cap->line,
+				    "key 'capture': '%s': no [host %s] section", cap->alts[0],
+				    cap->alts[0]);
+	if (pt->capture_host == pt->inject_host)
+		return pe_suite_err(err, len, s->file, cap->line,
+				    "key 'capture': '%s' is the inject host too (capture on "
+				    "another host)",
+				    cap->alts[0]);
+	for (int k = 0; k < 2; k++) {
+		int h = k ? pt->capture_host : pt->inject_host;
+
+		if (h >= 0 && !s->hosts[h].dev[0])
+			return pe_suite_err(err, len, s->file, s->hosts[h].line,
+					    "[host %s]: needs dev = IF (the interface to %s on)",
+					    s->hosts[h].name, k ? "capture" : "inject");
+	}
+	return 0;
+}
+
 /* A multi-host point: server = HOST and clients = HOST, HOST... naming [host] sections. */
 static int hosts(const struct pe_suite *s, struct pe_suite_point *pt, char *err, size_t len)
 {
@@ -156,6 +221,14 @@ static int hosts(const struct pe_suite *s, struct pe_suite_point *pt, char *err,
 	int rc = 0;
 
 	pt->server_host = -1;
+	pt->inject_host = pt->capture_host = -1;
+	if (find(&pt->keys, "command") && !strcmp(find(&pt->keys, "command")->alts[0], "inject"))
+		return lab_hosts(s, pt, err, len);
+	if (find(&pt->keys, "inject") || find(&pt->keys, "capture"))
+		return pe_suite_err(err, len, s->file,
+				    (find(&pt->keys, "inject") ?: find(&pt->keys, "capture"))->line,
+				    "key '%s': needs command = inject",
+				    find(&pt->keys, "inject") ? "inject" : "capture");
 	if (!cl && (!sv || !strcmp(sv->alts[0], "local") || !strcmp(sv->alts[0], "remote")))
 		return 0;
 	if (!sv || !strcmp(sv->alts[0], "local") || !strcmp(sv->alts[0], "remote"))
@@ -227,7 +300,7 @@ static int add_points(struct pe_suite *s, unsigned t, char *err, size_t len)
 	kv = find(&pt.keys, "runs");
 	pt.runs = kv ? (unsigned)atoi(kv->alts[0]) : PE_SUITE_DEFAULT_RUNS;
 	kv = find(&pt.keys, "time");
-	pt.local_server = !find(&pt.keys, "host") && !pt.n_clients;
+	pt.local_server = !find(&pt.keys, "host") && !pt.n_clients && !pt.lab;
 	for (;;) {
 		char id[sizeof(pt.id)];
 		size_t n = (size_t)snprintf(id, sizeof(id), "%s", s->tests[t].name);
@@ -386,7 +459,7 @@ int pe_suite_plan(struct pe_suite *s, const struct pe_suite_bin *bins, unsigned 
 	if ((rc = add_variants(s, bins, n_bins, self_exe, err, len)))
 		return rc;
 	for (unsigned p = 0; p < s->n_points; p++)
-		for (unsigned v = 0; v < s->n_variants; v++)
+		for (unsigned v = 0; v < s->n_variants && !s->points[p].lab; v++)
 			if ((rc = check_point(s, p, v, err, len)))
 				return rc;
 	if (s->order == PE_SUITE_SHUFFLE && !s->seed_given)
@@ -405,6 +478,8 @@ int pe_suite_argv(const struct pe_suite *s, unsigned p, unsigned v, const char *
 	const char *host = pe_suite_point_get(pt, "host");
 	int n = 0;
 
+	if (pt->lab)
+		return -EINVAL; /* its commands are the inject's and the capture's (multi.c) */
 #define ARG(x)                                                                                     \
 	do {                                                                                       \
 		if (n >= max - 1)                                                                  \

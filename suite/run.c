@@ -275,7 +275,7 @@ static struct json_object *run_one(struct runner *r, const struct pe_suite_step 
 	pid_t pid;
 
 	*fatal = 0;
-	if (pt->n_clients) { /* a run across hosts (multi.c) */
+	if (pt->n_clients || pt->lab) { /* a run across hosts (multi.c) */
 		pe_utc_now(start_utc, sizeof(start_utc));
 		pe_noise_sample(&a, NULL, 0);
 		pe_rec_add(o, "start_utc", json_object_new_string(start_utc));

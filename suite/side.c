@@ -170,6 +170,8 @@ static void stop_child(pid_t pid)
 int pe_suite_side_main(int argc, char **argv)
 {
 	const char *listen = NULL, *cpus = NULL, *dev_addr = NULL;
+	bool ready_file = false;
+	char rdir[64] = "", rpath[80] = "";
 	char lhost[128] = "", portstr[12] = "", line[256], self[PATH_MAX], dev[IFNAMSIZ];
 	char *args[PE_SUITE_ARGS_MAX + 2];
 	struct json_object *hello;
@@ -179,6 +181,10 @@ int pe_suite_side_main(int argc, char **argv)
 
 	signal(SIGPIPE, SIG_IGN);
 	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		if (!strcmp(argv[i], "--ready-file")) {
+			ready_file = true;
+			continue;
+		}
 		if (i + 1 >= argc)
 			break;
 		if (!strcmp(argv[i], "--listen"))
@@ -192,8 +198,8 @@ int pe_suite_side_main(int argc, char **argv)
 	}
 	if (i >= argc || strcmp(argv[i], "--") || argc - i - 1 < 1 ||
 	    argc - i - 1 > PE_SUITE_ARGS_MAX) {
-		fprintf(stderr, "pkteng suite --side: expected [--listen ADDR:PORT] [--cpus LIST] "
-				"[--dev-of ADDR] -- COMMAND ARGS\n");
+		fprintf(stderr, "pkteng suite --side: expected [--listen ADDR:PORT | --ready-file] "
+				"[--cpus LIST] [--dev-of ADDR] -- COMMAND ARGS\n");
 		return 2;
 	}
 	if (cpus) {
@@ -281,9 +287,20 @@ int pe_suite_side_main(int argc, char **argv)
 		args[n++] = at;
 	}
 	args[n] = NULL;
-	for (int k = 1; k < n; k++)
+	if (ready_file) { /* the command creates @READY@ when it is ready (capture) */
+		snprintf(rdir, sizeof(rdir), "/tmp/pkteng-side.XXXXXX");
+		if (!mkdtemp(rdir)) {
+			fprintf(stderr, "pkteng suite --side: cannot make a directory in /tmp\n");
+			return 1;
+		}
+		snprintf(rpath, sizeof(rpath), "%s/ready", rdir);
+	}
+	for (int k = 1; k < n; k++) {
 		if (!strcmp(args[k], "@PORT@") && *portstr)
 			args[k] = portstr;
+		if (!strcmp(args[k], "@READY@") && *rpath)
+			args[k] = rpath;
+	}
 	fflush(stdout);
 	pid = fork();
 	if (pid < 0)
@@ -299,11 +316,11 @@ int pe_suite_side_main(int argc, char **argv)
 		execv(self, args);
 		_exit(127);
 	}
-	if (listen) {
+	if (listen || ready_file) {
 		for (;;) {
 			if (waitpid(pid, &st, WNOHANG) == pid)
 				goto done;
-			if (accepts(lhost, port))
+			if (listen ? accepts(lhost, port) : !access(rpath, F_OK))
 				break;
 			usleep(10000);
 		}
@@ -320,11 +337,16 @@ int pe_suite_side_main(int argc, char **argv)
 
 			if (r <= 0) {
 				stop_child(pid);
-				return 1;
+				st = 1 << 8; /* exit 1 */
+				goto done;
 			}
 		}
 	}
 done:
+	if (*rpath) {
+		unlink(rpath);
+		rmdir(rdir);
+	}
 	if (WIFSIGNALED(st)) {
 		fprintf(stderr, "pkteng suite --side: pkteng %s killed by signal %d\n", args[1],
 			WTERMSIG(st));

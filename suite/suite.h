@@ -61,6 +61,7 @@ struct pe_suite_host {
 	char bin[PATH_MAX];   /* pkteng on that host (default "pkteng"; here: the variant's) */
 	char cpus[64];	      /* "" or a CPU list the side is pinned to */
 	char ssh_config[256]; /* "" or ssh -F FILE */
+	char dev[16];	      /* the interface inject and capture use there */
 	int line;
 };
 
@@ -74,6 +75,8 @@ struct pe_suite_point {
 	int server_host;		      /* -1, or the host the server runs on */
 	int client_hosts[PE_SUITE_HOSTS_MAX]; /* one client on each */
 	unsigned n_clients;		      /* 0: not a multi-host point */
+	bool lab;			      /* command = inject */
+	int inject_host, capture_host;	      /* lab: the hosts (capture: -1, none) */
 	unsigned choice[PE_SUITE_KEYS_MAX];   /* alternative chosen per key of `keys` */
 	struct pe_suite_section keys;	      /* the test's keys after the [global] defaults */
 };

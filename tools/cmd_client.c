@@ -148,35 +148,6 @@ static void on_backend(void *arg, const char *backend, const char *fallback_reas
 	pe_report_backend(&o->rep, backend, fallback_reason);
 }
 
-/* "SECONDS[.FRACTION]" since the epoch into ns; 0 or -EINVAL (also for a time before 2001
- * or after 2262, the range of a u64 of ns). */
-static int parse_unix_ns(const char *s, uint64_t *out)
-{
-	uint64_t sec, frac = 0, scale = 1000000000ull;
-	const char *dot = strchr(s, '.');
-	char whole[24];
-
-	if (!dot)
-		dot = s + strlen(s);
-	if (dot == s || (size_t)(dot - s) >= sizeof(whole))
-		return -EINVAL;
-	snprintf(whole, sizeof(whole), "%.*s", (int)(dot - s), s);
-	if (pe_parse_u64(whole, 1000000000ull, 9000000000ull, &sec) || whole[0] == '0')
-		return -EINVAL;
-	if (*dot) {
-		const char *p = dot + 1;
-
-		if (!*p || strlen(p) > 9 || strspn(p, "0123456789") != strlen(p))
-			return -EINVAL;
-		for (; *p; p++) {
-			scale /= 10;
-			frac += (uint64_t)(*p - '0') * scale;
-		}
-	}
-	*out = sec * 1000000000ull + frac;
-	return 0;
-}
-
 static uint64_t realtime_ns(void)
 {
 	struct timespec ts;
@@ -319,7 +290,7 @@ static int run(int argc, char **argv)
 			fmt = PE_REC_JSON_STREAM;
 			break;
 		case O_START_AT:
-			if (parse_unix_ns(optarg, &start_at_ns))
+			if (pe_parse_unix_ns(optarg, &start_at_ns))
 				return pe_usage("client: --start-at '%s': expected seconds since "
 						"1970 (1765000000.25)",
 						optarg);

@@ -215,6 +215,54 @@ EOF
 	fails=$((fails + 1))
 [ -z "$(leftovers)" ] || fail "ok: pkteng left running:$(leftovers)"
 
+# ---- 1b. frames injected on gen1, captured on dut ---------------------------------------------
+{
+	printf '[global]\nruns = 1\nwarmup = 0\ntime = 1\n\n'
+	hosts | sed 's/^addr = 198.18.21.\(.\)$/addr = 198.18.21.\1\ndev = data/'
+	printf '\n[l2]\ncommand = inject\ninject = gen1\ncapture = dut\n'
+	printf 'inject_args = --rate 4000 --size 100 --src-mac 02:00:00:15:00:02 --dst-mac 02:00:00:15:00:01 --src-ip 198.18.21.2 --dst-ip 198.18.21.1 --dport 9\n'
+	printf 'capture_args = --incoming\n'
+} >"$T/lab.ini"
+read -r a_rx0 a_tx0 <<<"$(counters "$P-a" data)"
+read -r b_rx0 b_tx0 <<<"$(counters "$P-b" data)"
+run_suite lab
+rc=$?
+read -r a_rx1 a_tx1 <<<"$(counters "$P-a" data)"
+read -r b_rx1 b_tx1 <<<"$(counters "$P-b" data)"
+[ $rc = 0 ] || fail "lab: exit $rc: $(cat "$T/lab.err")"
+python3 - "$T/lab/runs.jsonl" $((a_rx1 - a_rx0)) $((b_tx1 - b_tx0)) <<'EOF' ||
+import json, sys
+r = json.loads(open(sys.argv[1]).readline())
+a_rx, b_tx = map(int, sys.argv[2:4])
+bad = []
+if not r["ok"]:
+    bad.append(f"not ok: {r['error']}")
+else:
+    tx = r["records"]["gen1"]["summary"]["tx_frames"]
+    cap = r["records"]["dut"]["summary"]
+    if not 3500 <= tx <= 4100:
+        bad.append(f"{tx} frames sent in 1 s at 4000/s")
+    if cap["seq"]["frames"] != tx or cap["seq"]["missing"] != 0:
+        bad.append(f"captured {cap['seq']} of {tx}")
+    if r["metrics"]["loss_pct"] != 0:
+        bad.append(f"loss {r['metrics']['loss_pct']}")
+    # the interfaces: every frame left gen1 and reached dut (and little else did)
+    if not tx <= b_tx <= tx + 20:
+        bad.append(f"gen1's data interface sent {b_tx} packets, inject {tx} frames")
+    if not tx <= a_rx <= tx + 20:
+        bad.append(f"dut's data interface received {a_rx} packets, inject sent {tx}")
+    if sorted(r["hosts"]) != ["dut", "gen1"] or r["hosts"]["dut"]["role"] != "capture":
+        bad.append(f"hosts {r['hosts']}")
+    s = r["records"]["gen1"]["start"]["sync"]
+    if not 0 <= s["started_ns"] - s["start_at_ns"] < 20e6:
+        bad.append(f"inject started {s['started_ns'] - s['start_at_ns']} ns late")
+for b in bad:
+    print("FAIL: lab:", b)
+sys.exit(1 if bad else 0)
+EOF
+	fails=$((fails + 1))
+[ -z "$(leftovers)" ] || fail "lab: pkteng left running:$(leftovers)"
+
 # ---- 2. a host that refuses the connection, and on_error = stop ------------------------------
 {
 	printf '[global]\nruns = 1\nwarmup = 0\ntime = 1\non_error = stop\n\n'

@@ -24,9 +24,9 @@ static const struct {
 	{ "[global]\ntime = 1\n# nothing else\n",
 	  ":3: no tests: the suite needs a section per test ([rr] with mode = rr)" },
 	{ "", ":1: no tests: the suite needs a section per test ([rr] with mode = rr)" },
-	{ "[inj]\ncommand = inject\n",
-	  ":2: key 'command': 'inject': expected client (a section runs pkteng client against "
-	  "a server; lab sections are not supported yet)" },
+	{ "[inj]\ncommand = capture\n",
+	  ":2: key 'command': 'capture': expected client (pkteng client against a server) or "
+	  "inject (frames from one host, captured on another)" },
 	{ "[rr]\nmode = rr\norder = abba\n",
 	  ":3: key 'order': only in [global] (it orders the whole suite)" },
 	{ "[rr]\nmode = rr\ngso = yes\n", ":3: key 'gso': mode rr does not take it (udp)" },
@@ -51,7 +51,7 @@ static const struct {
 	{ "[host a]\ncpus = 0-x\n[rr]\nmode = rr\n",
 	  ":2: key 'cpus': '0-x': expected a CPU list (0-3,6)" },
 	{ "[host a]\nport = 5\n[rr]\nmode = rr\n",
-	  ":2: key 'port': unknown in [host a] (ssh, addr, bin, cpus, ssh_config)" },
+	  ":2: key 'port': unknown in [host a] (ssh, addr, bin, cpus, ssh_config, dev)" },
 	{ "[host a]\n[host a]\n[rr]\nmode = rr\n", ":2: [host a]: given twice" },
 	{ "[host local]\n[rr]\nmode = rr\n",
 	  ":1: [host local]: expected a name of letters, digits, - and _ (not local or remote)" },
@@ -70,6 +70,19 @@ static const struct {
 	{ "[host a]\n[host b]\nssh = b.example\n[rr]\nmode = rr\nserver = a\nclients = b\n",
 	  ":7: key 'clients': 'b' is reached over ssh and cannot reach [host a] on 127.0.0.1 (give "
 	  "it addr = ADDRESS)" },
+	/* inject across hosts */
+	{ "[host g]\ndev = va\n[l2]\ncommand = inject\nlen = 64\ninject = g\n",
+	  ":5: key 'len': not for command = inject (inject_args and capture_args take their "
+	  "options)" },
+	{ "[l2]\ncommand = inject\n", ":1: [l2]: command = inject needs inject = HOST" },
+	{ "[host g]\n[l2]\ncommand = inject\ninject = g\n",
+	  ":1: [host g]: needs dev = IF (the interface to inject on)" },
+	{ "[host g]\ndev = a\n[l2]\ncommand = inject\ninject = g\ncapture = g\n",
+	  ":6: key 'capture': 'g' is the inject host too (capture on another host)" },
+	{ "[host g]\ndev = a\n[l2]\ncommand = inject\ninject = g\ninject_args = --size '64'\n",
+	  ":6: key 'inject_args': '--size '64'': expected options separated by spaces, without "
+	  "quotes or shell characters" },
+	{ "[rr]\nmode = rr\ninject = g\n", ":3: key 'inject': needs command = inject" },
 	{ "[global]\non_error = maybe\n[rr]\nmode = rr\n",
 	  ":2: key 'on_error': 'maybe': expected continue or stop" },
 	{ "[rr]\nmode = rr\non_error = stop\n",
