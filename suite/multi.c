@@ -26,6 +26,7 @@
 #define CLOCK_SAMPLES	8
 #define START_LEAD_NS	300000000ull /* the clients start this far ahead of "go" */
 #define HELLO_TIMEOUT_S 20	     /* ssh's ConnectTimeout is 5 s; logins can be slow */
+#define SIDE_OUT_MAX	(64u << 20)  /* what a side may write: its record, with room */
 
 /* The server or the capture leads: started first, ready before the others are told to go. */
 enum side_role { R_SERVER, R_CLIENT, R_CAPTURE, R_INJECT };
@@ -39,7 +40,7 @@ struct side {
 	int in_fd, out_fd, err_fd;
 	char *buf;	      /* everything read from its stdout */
 	size_t len, cap, pos; /* pos: the protocol lines consumed */
-	bool eof, exited;
+	bool eof, exited, overflow;
 	int status;
 	struct json_object *hello, *rec;
 	double offset_ns, rtt_ns; /* its clock minus ours */
@@ -186,11 +187,17 @@ static void side_read(struct side *sd, int timeout_ms)
 		return;
 	for (;;) {
 		if (sd->cap - sd->len < 4096) {
-			char *nb = realloc(sd->buf, sd->cap = sd->cap * 2 + 65536);
+			char *nb;
 
+			if (sd->cap >= SIDE_OUT_MAX) { /* a record is a few MB at most */
+				sd->eof = sd->overflow = true;
+				return;
+			}
+			nb = realloc(sd->buf, sd->cap * 2 + 65536);
 			if (!nb)
 				return;
 			sd->buf = nb;
+			sd->cap = sd->cap * 2 + 65536;
 		}
 		r = read(sd->out_fd, sd->buf + sd->len, sd->cap - sd->len - 1);
 		if (r > 0) {
@@ -632,6 +639,11 @@ static void run_sides(const struct pe_suite *s, unsigned p, unsigned v, volatile
 			continue;
 		while (!sds[i].eof)
 			side_read(&sds[i], 100);
+		if (sds[i].overflow) {
+			snprintf(err, len, "host %s: wrote more than %u MiB", sds[i].h->name,
+				 SIDE_OUT_MAX >> 20);
+			goto out;
+		}
 		sds[i].rec = json_tokener_parse(sds[i].buf ? sds[i].buf + sds[i].pos : "");
 		if (!sds[i].rec || !json_object_object_get_ex(sds[i].rec, "summary", &sum) ||
 		    (sds[i].role == R_CLIENT && (!json_object_object_get_ex(sum, "ok", &ok) ||
