@@ -112,7 +112,8 @@ static enum key_class classify(const char *key)
 	};
 	static const char *const test[] = { "command", "mode",	  "backend",	 "host",
 					    "port",    "server",  "runs",	 "clients",
-					    "inject",  "capture", "inject_args", "capture_args" };
+					    "inject",  "capture", "inject_args", "capture_args",
+					    "xdp",     "xdp_args" };
 
 	for (unsigned i = 0; i < sizeof(global) / sizeof(global[0]); i++)
 		if (!strcmp(key, global[i]))
@@ -138,10 +139,11 @@ static int check_value(const char *key, const char *v, char *why, size_t len)
 					"inject (frames from one host, captured on another)",
 					v),
 			       -EINVAL;
-	} else if (!strcmp(key, "inject") || !strcmp(key, "capture")) {
+	} else if (!strcmp(key, "inject") || !strcmp(key, "capture") || !strcmp(key, "xdp")) {
 		if (!*v || strpbrk(v, " \t/,="))
 			return snprintf(why, len, "'%s': expected a host's name", v), -EINVAL;
-	} else if (!strcmp(key, "inject_args") || !strcmp(key, "capture_args")) {
+	} else if (!strcmp(key, "inject_args") || !strcmp(key, "capture_args") ||
+		   !strcmp(key, "xdp_args")) {
 		if (strpbrk(v, "'\"\\`$;&|<>"))
 			return snprintf(
 				       why, len,
@@ -200,7 +202,7 @@ static int check_value(const char *key, const char *v, char *why, size_t len)
 static bool whole(const char *key)
 {
 	return !strcmp(key, "clients") || !strcmp(key, "inject_args") ||
-	       !strcmp(key, "capture_args");
+	       !strcmp(key, "capture_args") || !strcmp(key, "xdp_args");
 }
 
 /* Keys that name one thing and take no alternatives. */
@@ -208,7 +210,8 @@ static bool single(const char *key)
 {
 	return classify(key) == K_GLOBAL || !strcmp(key, "command") || !strcmp(key, "host") ||
 	       !strcmp(key, "port") || !strcmp(key, "server") || !strcmp(key, "runs") ||
-	       !strcmp(key, "inject") || !strcmp(key, "capture") || whole(key);
+	       !strcmp(key, "inject") || !strcmp(key, "capture") || !strcmp(key, "xdp") ||
+	       whole(key);
 }
 
 int pe_suite_kv_add(struct pe_suite_section *sec, const char *file, int line, const char *key,

@@ -29,8 +29,14 @@
 #define SIDE_OUT_MAX	(64u << 20)  /* what a side may write: its record, with room */
 
 /* The server or the capture leads: started first, ready before the others are told to go. */
-enum side_role { R_SERVER, R_CLIENT, R_CAPTURE, R_INJECT };
-static const char *const role_name[] = { "server", "client", "capture", "inject" };
+enum side_role { R_SERVER, R_CLIENT, R_CAPTURE, R_INJECT, R_XDP };
+static const char *const role_name[] = { "server", "client", "capture", "inject", "xdp" };
+
+/* Sides that start first and say when they are ready: the server, the capture, the counter. */
+static bool leads(enum side_role r)
+{
+	return r == R_SERVER || r == R_CAPTURE || r == R_XDP;
+}
 
 struct side {
 	const struct pe_suite_host *h;
@@ -363,7 +369,17 @@ static struct json_object *get(struct json_object *o, const char *a, const char 
 	return json_object_object_get_ex(x, b, &y) ? y : NULL;
 }
 
-static void side_json(struct json_object *hosts, const struct side *sd)
+/* The side's key in hosts and records: its host's name, or NAME.ROLE for a second side on
+ * the same host (a capture and the XDP counter on one). */
+static void side_key(const struct side *sds, unsigned i, char *key, size_t len)
+{
+	snprintf(key, len, "%s", sds[i].h->name);
+	for (unsigned k = 0; k < i; k++)
+		if (sds[k].h == sds[i].h)
+			snprintf(key, len, "%s.%s", sds[i].h->name, role_name[sds[i].role]);
+}
+
+static void side_json(struct json_object *hosts, const struct side *sd, const char *key)
 {
 	struct json_object *o = json_object_new_object();
 
@@ -381,7 +397,7 @@ static void side_json(struct json_object *hosts, const struct side *sd)
 
 		pe_rec_add(o, "started_ns", json_object_get(st));
 	}
-	pe_rec_add(hosts, sd->h->name, o);
+	pe_rec_add(hosts, key, o);
 }
 
 struct json_object *pe_suite_metrics_merge(struct json_object *const *metrics,
@@ -465,9 +481,9 @@ static void run_sides(const struct pe_suite *s, unsigned p, unsigned v, volatile
 	const char *backend = NULL, *port_key = pe_suite_point_get(pt, "port");
 	const char *addr = srv->addr[0] ? srv->addr : "127.0.0.1";
 	char listen[160], line[256], *cargs[PE_SUITE_ARGS_MAX + 1], *opts[10], secs[32], cap_s[32];
-	char *keep_in = NULL, *keep_cap = NULL;
+	char *keep_in = NULL, *keep_cap = NULL, *keep_xdp = NULL;
 	double time_s = pt->time_s, t_end;
-	unsigned f = sds[0].role == R_SERVER || sds[0].role == R_CAPTURE; /* first follower */
+	unsigned f = 0; /* the first follower: the leaders come first */
 	uint64_t t0;
 	int nargs = 0;
 
@@ -476,13 +492,15 @@ static void run_sides(const struct pe_suite *s, unsigned p, unsigned v, volatile
 			backend = env->kv[i].alts[0];
 	if (!backend)
 		backend = pe_suite_point_get(pt, "backend");
+	while (f < n && leads(sds[f].role))
+		f++;
 	snprintf(listen, sizeof(listen), "%s:%s", addr, port_key ? port_key : "0");
 	snprintf(secs, sizeof(secs), "%g", time_s);
 	/* the capture runs from before the start to a second after the inject's end */
 	snprintf(cap_s, sizeof(cap_s), "%g", time_s + (double)START_LEAD_NS / 1e9 + 1);
-	/* the leader first: the server, or the capture */
-	if (f) {
-		const char *bin = is_local(sds[0].h) ? var->bin : sds[0].h->bin;
+	/* the leaders first: the server, or the capture and the XDP counter */
+	for (unsigned i = 0; i < f; i++) {
+		const char *bin = is_local(sds[i].h) ? var->bin : sds[i].h->bin;
 		char *sargs[PE_SUITE_ARGS_MAX + 1] = { "server",
 						       "--bind",
 						       (char *)addr,
@@ -492,27 +510,33 @@ static void run_sides(const struct pe_suite *s, unsigned p, unsigned v, volatile
 						       (char *)(backend ? backend : "uring"),
 						       "-q",
 						       NULL };
-		int rc;
+		char *cap[] = { "capture",	"--dev",   (char *)sds[i].h->dev,
+				"-t",		cap_s,	   "--json",
+				"--ready-file", "@READY@", NULL };
+		char *xdp[] = { "xdp", "run", "--dev",	(char *)sds[i].h->dev,
+				"-t",  cap_s, "--json", NULL };
+		char **own = sds[i].role == R_CAPTURE ? cap : xdp;
+		int k = 0, rc;
 
-		if (sds[0].role == R_CAPTURE) {
-			char *cap[] = { "capture",	"--dev",   (char *)sds[0].h->dev,
-					"-t",		cap_s,	   "--json",
-					"--ready-file", "@READY@", NULL };
-			int k = 0;
-
-			while (cap[k]) {
-				sargs[k] = cap[k];
+		if (sds[i].role == R_SERVER) {
+			side_opts(&sds[i], opts, "--listen", listen);
+		} else {
+			while (own[k]) {
+				sargs[k] = own[k];
 				k++;
 			}
-			split_args(pe_suite_point_get(pt, "capture_args"), sargs, &k,
-				   PE_SUITE_ARGS_MAX, &keep_cap);
-			side_opts(&sds[0], opts, "--ready-file", NULL);
-		} else {
-			side_opts(&sds[0], opts, "--listen", listen);
+			split_args(pe_suite_point_get(pt, sds[i].role == R_CAPTURE ? "capture_args"
+										   : "xdp_args"),
+				   sargs, &k, PE_SUITE_ARGS_MAX,
+				   sds[i].role == R_CAPTURE ? &keep_cap : &keep_xdp);
+			if (sds[i].role == R_CAPTURE)
+				side_opts(&sds[i], opts, "--ready-file", NULL);
+			else
+				side_opts(&sds[i], opts, "--ready-xdp", sds[i].h->dev);
 		}
-		rc = side_start(&sds[0], bin, opts, sargs, NULL);
+		rc = side_start(&sds[i], bin, opts, sargs, NULL);
 		if (rc) {
-			snprintf(err, len, "host %s: cannot start ssh: %s", sds[0].h->name,
+			snprintf(err, len, "host %s: cannot start ssh: %s", sds[i].h->name,
 				 strerror(-rc));
 			goto out;
 		}
@@ -551,21 +575,25 @@ static void run_sides(const struct pe_suite *s, unsigned p, unsigned v, volatile
 	for (unsigned i = 0; i < n; i++)
 		if (hello(&sds[i], err, len) || clock_sample(&sds[i], err, len))
 			goto out;
-	if (f &&
-	    (write(sds[0].in_fd, "go\n", 3) != 3 || side_line(&sds[0], line, sizeof(line), 15) ||
-	     sscanf(line, "ready %d", &sds[0].port) != 1)) {
-		side_reap(&sds[0]);
-		side_error(&sds[0], err, len,
-			   sds[0].role == R_SERVER ? "the server did not start"
-						   : "the capture did not start");
-		goto out;
+	for (unsigned i = 0; i < f; i++) {
+		if (write(sds[i].in_fd, "go\n", 3) != 3 ||
+		    side_line(&sds[i], line, sizeof(line), 15) ||
+		    sscanf(line, "ready %d", &sds[i].port) != 1) {
+			char what[64];
+
+			snprintf(what, sizeof(what), "the %s did not start",
+				 role_name[sds[i].role]);
+			side_reap(&sds[i]);
+			side_error(&sds[i], err, len, what);
+			goto out;
+		}
 	}
 	t0 = real_ns() + START_LEAD_NS;
 	for (unsigned i = f; i < n; i++) {
 		char go[64];
 		int l = snprintf(go, sizeof(go), "go %llu %d\n",
 				 (unsigned long long)((double)t0 + sds[i].offset_ns),
-				 f ? sds[0].port : 0);
+				 sds[0].role == R_SERVER ? sds[0].port : 0);
 
 		if (write(sds[i].in_fd, go, (size_t)l) != l) {
 			side_reap(&sds[i]);
@@ -655,12 +683,14 @@ static void run_sides(const struct pe_suite *s, unsigned p, unsigned v, volatile
 out:
 	free(keep_in);
 	free(keep_cap);
+	free(keep_xdp);
 }
 
 /* The metrics of an inject (and its capture): the inject's rates, what arrived, the loss. */
-static struct json_object *lab_metrics(struct json_object *in, struct json_object *cap)
+static struct json_object *lab_metrics(struct json_object *in, struct json_object *cap,
+				       struct json_object *xdp)
 {
-	struct json_object *out = json_object_new_object(), *x;
+	struct json_object *out = json_object_new_object(), *x, *y;
 	double tx = 0, rx;
 
 	if ((x = get(in, "summary", "tx_frames_per_s")))
@@ -669,6 +699,11 @@ static struct json_object *lab_metrics(struct json_object *in, struct json_objec
 		pe_rec_add(out, "tx_bits_per_s_l2", pe_rec_num(json_object_get_double(x)));
 	if ((x = get(in, "summary", "tx_frames")))
 		tx = json_object_get_double(x);
+	if (xdp && (x = get(xdp, "summary", "rx_frames")) && (y = get(in, "summary", "t1_s")) &&
+	    json_object_get_double(y) > 0)
+		/* every frame the counter saw (the inject's and any other), per second of sending */
+		pe_rec_add(out, "xdp_rx_frames_per_s",
+			   pe_rec_num(json_object_get_double(x) / json_object_get_double(y)));
 	if (!cap)
 		return out;
 	x = get(get(cap, "summary", "seq"), "frames", NULL);
@@ -686,15 +721,21 @@ void pe_suite_run_multi(const struct pe_suite *s, unsigned p, unsigned v,
 {
 	const struct pe_suite_point *pt = &s->points[p];
 	struct side sds[PE_SUITE_HOSTS_MAX + 1];
-	unsigned n = pt->lab ? 1 + (pt->capture_host >= 0) : 1 + pt->n_clients, f;
+	unsigned n = pt->lab ? 1u + (pt->capture_host >= 0) + (pt->xdp_host >= 0)
+			     : 1 + pt->n_clients,
+		 f = 0;
 	char err[600] = "";
 	struct json_object *hosts = json_object_new_object(), *records = json_object_new_object();
 
 	memset(sds, 0, sizeof(sds));
 	if (pt->lab) {
 		if (pt->capture_host >= 0) {
-			sds[0].h = &s->hosts[pt->capture_host];
-			sds[0].role = R_CAPTURE;
+			sds[f].h = &s->hosts[pt->capture_host];
+			sds[f++].role = R_CAPTURE;
+		}
+		if (pt->xdp_host >= 0) {
+			sds[f].h = &s->hosts[pt->xdp_host];
+			sds[f++].role = R_XDP;
 		}
 		sds[n - 1].h = &s->hosts[pt->inject_host];
 		sds[n - 1].role = R_INJECT;
@@ -706,7 +747,7 @@ void pe_suite_run_multi(const struct pe_suite *s, unsigned p, unsigned v,
 			sds[1 + i].role = R_CLIENT;
 		}
 	}
-	f = sds[0].role == R_SERVER || sds[0].role == R_CAPTURE;
+	f = pt->lab ? f : 1;
 	for (unsigned i = 0; i < n; i++)
 		sds[i].in_fd = sds[i].out_fd = sds[i].err_fd = -1;
 	run_sides(s, p, v, stop, sds, n, err, sizeof(err));
@@ -719,10 +760,13 @@ void pe_suite_run_multi(const struct pe_suite *s, unsigned p, unsigned v,
 		unsigned nm = 0;
 
 		for (unsigned i = 0; i < n; i++) {
-			side_json(hosts, &sds[i]);
+			char key[64];
+
+			side_key(sds, i, key, sizeof(key));
+			side_json(hosts, &sds[i], key);
 			if (!sds[i].rec || *err)
 				continue;
-			pe_rec_add(records, sds[i].h->name, json_object_get(sds[i].rec));
+			pe_rec_add(records, key, json_object_get(sds[i].rec));
 			if (i >= f) {
 				struct json_object *st =
 					get(get(sds[i].rec, "start", "sync"), "started_ns", NULL);
@@ -740,7 +784,9 @@ void pe_suite_run_multi(const struct pe_suite *s, unsigned p, unsigned v,
 		if (*err)
 			metrics = json_object_new_object();
 		else if (pt->lab)
-			metrics = lab_metrics(sds[n - 1].rec, f ? sds[0].rec : NULL);
+			metrics = lab_metrics(
+				sds[n - 1].rec, pt->capture_host >= 0 ? sds[0].rec : NULL,
+				pt->xdp_host >= 0 ? sds[pt->capture_host >= 0].rec : NULL);
 		else
 			metrics = pe_suite_metrics_merge(ms, names, nm);
 		for (unsigned i = 0; i < nm; i++)

@@ -102,8 +102,9 @@ static int check_point(const struct pe_suite *s, unsigned p, unsigned v, char *e
 /* The keys of a test with command = inject. */
 static bool lab_key(const char *key)
 {
-	static const char *const keys[] = { "command", "inject",       "capture", "inject_args",
-					    "time",    "capture_args", "runs" };
+	static const char *const keys[] = { "command",	   "inject",	   "capture",
+					    "inject_args", "capture_args", "xdp",
+					    "xdp_args",	   "time",	   "runs" };
 
 	for (unsigned i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if (!strcmp(key, keys[i]))
@@ -173,7 +174,8 @@ static int host_idx(const struct pe_suite *s, const char *name);
 /* command = inject: inject = HOST (and capture = HOST), each with its dev. */
 static int lab_hosts(const struct pe_suite *s, struct pe_suite_point *pt, char *err, size_t len)
 {
-	const struct pe_suite_kv *in = find(&pt->keys, "inject"), *cap = find(&pt->keys, "capture");
+	const struct pe_suite_kv *in = find(&pt->keys, "inject"), *cap = find(&pt->keys, "capture"),
+				 *xdp = find(&pt->keys, "xdp");
 
 	for (unsigned i = 0; i < pt->keys.n; i++)
 		if (!lab_key(pt->keys.kv[i].key))
@@ -188,6 +190,7 @@ static int lab_hosts(const struct pe_suite *s, struct pe_suite_point *pt, char *
 	pt->lab = true;
 	pt->inject_host = host_idx(s, in->alts[0]);
 	pt->capture_host = cap ? host_idx(s, cap->alts[0]) : -1;
+	pt->xdp_host = xdp ? host_idx(s, xdp->alts[0]) : -1;
 	if (pt->inject_host < 0)
 		return pe_suite_err(err, len, s->file, in->line,
 				    "key 'inject': '%s': no [host %s] section", in->alts[0],
@@ -196,18 +199,30 @@ static int lab_hosts(const struct pe_suite *s, struct pe_suite_point *pt, char *
 		return pe_suite_err(err, len, s->file, cap->line,
 				    "key 'capture': '%s': no [host %s] section", cap->alts[0],
 				    cap->alts[0]);
+	if (xdp && pt->xdp_host < 0)
+		return pe_suite_err(err, len, s->file, xdp->line,
+				    "key 'xdp': '%s': no [host %s] section", xdp->alts[0],
+				    xdp->alts[0]);
+	if (pt->xdp_host == pt->inject_host)
+		return pe_suite_err(err, len, s->file, xdp->line,
+				    "key 'xdp': '%s' is the inject host too (count on the "
+				    "receiving host)",
+				    xdp->alts[0]);
 	if (pt->capture_host == pt->inject_host)
 		return pe_suite_err(err, len, s->file, cap->line,
 				    "key 'capture': '%s' is the inject host too (capture on "
 				    "another host)",
 				    cap->alts[0]);
-	for (int k = 0; k < 2; k++) {
-		int h = k ? pt->capture_host : pt->inject_host;
+	for (int k = 0; k < 3; k++) {
+		int h = k == 2 ? pt->xdp_host : k ? pt->capture_host : pt->inject_host;
 
 		if (h >= 0 && !s->hosts[h].dev[0])
 			return pe_suite_err(err, len, s->file, s->hosts[h].line,
 					    "[host %s]: needs dev = IF (the interface to %s on)",
-					    s->hosts[h].name, k ? "capture" : "inject");
+					    s->hosts[h].name,
+					    k == 2 ? "count with XDP"
+					    : k	   ? "capture"
+						   : "inject");
 	}
 	return 0;
 }
@@ -221,14 +236,14 @@ static int hosts(const struct pe_suite *s, struct pe_suite_point *pt, char *err,
 	int rc = 0;
 
 	pt->server_host = -1;
-	pt->inject_host = pt->capture_host = -1;
+	pt->inject_host = pt->capture_host = pt->xdp_host = -1;
 	if (find(&pt->keys, "command") && !strcmp(find(&pt->keys, "command")->alts[0], "inject"))
 		return lab_hosts(s, pt, err, len);
-	if (find(&pt->keys, "inject") || find(&pt->keys, "capture"))
-		return pe_suite_err(err, len, s->file,
-				    (find(&pt->keys, "inject") ?: find(&pt->keys, "capture"))->line,
-				    "key '%s': needs command = inject",
-				    find(&pt->keys, "inject") ? "inject" : "capture");
+	for (unsigned i = 0; i < pt->keys.n; i++)
+		if (lab_key(pt->keys.kv[i].key) && strcmp(pt->keys.kv[i].key, "time") &&
+		    strcmp(pt->keys.kv[i].key, "runs") && strcmp(pt->keys.kv[i].key, "command"))
+			return pe_suite_err(err, len, s->file, pt->keys.kv[i].line,
+					    "key '%s': needs command = inject", pt->keys.kv[i].key);
 	if (!cl && (!sv || !strcmp(sv->alts[0], "local") || !strcmp(sv->alts[0], "remote")))
 		return 0;
 	if (!sv || !strcmp(sv->alts[0], "local") || !strcmp(sv->alts[0], "remote"))

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ebpf/loader.h"
 #include "record/meta.h"
 #include "suite/suite.h"
 #include "workload/proto.h"
@@ -171,6 +172,7 @@ int pe_suite_side_main(int argc, char **argv)
 {
 	const char *listen = NULL, *cpus = NULL, *dev_addr = NULL;
 	bool ready_file = false;
+	const char *ready_xdp = NULL;
 	char rdir[64] = "", rpath[80] = "";
 	char lhost[128] = "", portstr[12] = "", line[256], self[PATH_MAX], dev[IFNAMSIZ];
 	char *args[PE_SUITE_ARGS_MAX + 2];
@@ -187,7 +189,9 @@ int pe_suite_side_main(int argc, char **argv)
 		}
 		if (i + 1 >= argc)
 			break;
-		if (!strcmp(argv[i], "--listen"))
+		if (!strcmp(argv[i], "--ready-xdp"))
+			ready_xdp = argv[++i];
+		else if (!strcmp(argv[i], "--listen"))
 			listen = argv[++i];
 		else if (!strcmp(argv[i], "--cpus"))
 			cpus = argv[++i];
@@ -198,8 +202,9 @@ int pe_suite_side_main(int argc, char **argv)
 	}
 	if (i >= argc || strcmp(argv[i], "--") || argc - i - 1 < 1 ||
 	    argc - i - 1 > PE_SUITE_ARGS_MAX) {
-		fprintf(stderr, "pkteng suite --side: expected [--listen ADDR:PORT | --ready-file] "
-				"[--cpus LIST] [--dev-of ADDR] -- COMMAND ARGS\n");
+		fprintf(stderr,
+			"pkteng suite --side: expected [--listen ADDR:PORT | --ready-file | "
+			"--ready-xdp DEV] [--cpus LIST] [--dev-of ADDR] -- COMMAND ARGS\n");
 		return 2;
 	}
 	if (cpus) {
@@ -316,11 +321,15 @@ int pe_suite_side_main(int argc, char **argv)
 		execv(self, args);
 		_exit(127);
 	}
-	if (listen || ready_file) {
+	if (listen || ready_file || ready_xdp) {
 		for (;;) {
+			struct pe_xdp_attached cur;
+
 			if (waitpid(pid, &st, WNOHANG) == pid)
 				goto done;
-			if (listen ? accepts(lhost, port) : !access(rpath, F_OK))
+			if (listen	 ? accepts(lhost, port)
+			    : ready_file ? !access(rpath, F_OK)
+					 : pe_xdp_query((int)if_nametoindex(ready_xdp), &cur) > 0)
 				break;
 			usleep(10000);
 		}

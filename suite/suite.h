@@ -72,13 +72,13 @@ struct pe_suite_point {
 	unsigned runs;
 	double time_s;
 	bool local_server;
-	int server_host;		      /* -1, or the host the server runs on */
-	int client_hosts[PE_SUITE_HOSTS_MAX]; /* one client on each */
-	unsigned n_clients;		      /* 0: not a multi-host point */
-	bool lab;			      /* command = inject */
-	int inject_host, capture_host;	      /* lab: the hosts (capture: -1, none) */
-	unsigned choice[PE_SUITE_KEYS_MAX];   /* alternative chosen per key of `keys` */
-	struct pe_suite_section keys;	      /* the test's keys after the [global] defaults */
+	int server_host;			 /* -1, or the host the server runs on */
+	int client_hosts[PE_SUITE_HOSTS_MAX];	 /* one client on each */
+	unsigned n_clients;			 /* 0: not a multi-host point */
+	bool lab;				 /* command = inject */
+	int inject_host, capture_host, xdp_host; /* lab: the hosts (capture, xdp: -1, none) */
+	unsigned choice[PE_SUITE_KEYS_MAX];	 /* alternative chosen per key of `keys` */
+	struct pe_suite_section keys;		 /* the test's keys after the [global] defaults */
 };
 
 /* One entry of the plan: which point with which variant, its run number (0: the warm-up). */

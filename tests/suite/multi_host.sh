@@ -215,11 +215,11 @@ EOF
 	fails=$((fails + 1))
 [ -z "$(leftovers)" ] || fail "ok: pkteng left running:$(leftovers)"
 
-# ---- 1b. frames injected on gen1, captured on dut ---------------------------------------------
+# ---- 1b. frames injected on gen1, captured and counted with XDP on dut ---------------------------------------------
 {
 	printf '[global]\nruns = 1\nwarmup = 0\ntime = 1\n\n'
 	hosts | sed 's/^addr = 198.18.21.\(.\)$/addr = 198.18.21.\1\ndev = data/'
-	printf '\n[l2]\ncommand = inject\ninject = gen1\ncapture = dut\n'
+	printf '\n[l2]\ncommand = inject\ninject = gen1\ncapture = dut\nxdp = dut\n'
 	printf 'inject_args = --rate 4000 --size 100 --src-mac 02:00:00:15:00:02 --dst-mac 02:00:00:15:00:01 --src-ip 198.18.21.2 --dst-ip 198.18.21.1 --dport 9\n'
 	printf 'capture_args = --incoming\n'
 } >"$T/lab.ini"
@@ -251,8 +251,14 @@ else:
         bad.append(f"gen1's data interface sent {b_tx} packets, inject {tx} frames")
     if not tx <= a_rx <= tx + 20:
         bad.append(f"dut's data interface received {a_rx} packets, inject sent {tx}")
-    if sorted(r["hosts"]) != ["dut", "gen1"] or r["hosts"]["dut"]["role"] != "capture":
-        bad.append(f"hosts {r['hosts']}")
+    if sorted(r["hosts"]) != ["dut", "dut.xdp", "gen1"] or r["hosts"]["dut"]["role"] != "capture" \
+            or r["hosts"]["dut.xdp"]["role"] != "xdp":
+        bad.append(f"hosts {sorted(r['hosts'])}")
+    udp = r["records"]["dut.xdp"]["summary"]["l4"]["udp"]["rx_frames"]
+    if not tx <= udp <= tx + 5:
+        bad.append(f"the XDP counter saw {udp} UDP frames of {tx}")
+    if not r["metrics"]["xdp_rx_frames_per_s"] > 0:
+        bad.append(f"metrics {r['metrics']}")
     s = r["records"]["gen1"]["start"]["sync"]
     if not 0 <= s["started_ns"] - s["start_at_ns"] < 20e6:
         bad.append(f"inject started {s['started_ns'] - s['start_at_ns']} ns late")

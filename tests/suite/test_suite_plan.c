@@ -83,6 +83,11 @@ static const struct {
 	  ":6: key 'inject_args': '--size '64'': expected options separated by spaces, without "
 	  "quotes or shell characters" },
 	{ "[rr]\nmode = rr\ninject = g\n", ":3: key 'inject': needs command = inject" },
+	{ "[host g]\ndev = a\n[host d]\n[l2]\ncommand = inject\ninject = g\nxdp = d\n",
+	  ":3: [host d]: needs dev = IF (the interface to count with XDP on)" },
+	{ "[host g]\ndev = a\n[l2]\ncommand = inject\ninject = g\nxdp = g\n",
+	  ":6: key 'xdp': 'g' is the inject host too (count on the receiving host)" },
+	{ "[rr]\nmode = rr\nxdp_args = --drop\n", ":3: key 'xdp_args': needs command = inject" },
 	{ "[global]\non_error = maybe\n[rr]\nmode = rr\n",
 	  ":2: key 'on_error': 'maybe': expected continue or stop" },
 	{ "[rr]\nmode = rr\non_error = stop\n",
