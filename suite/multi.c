@@ -4,9 +4,9 @@
  * clock samples over its channel (NTP's four timestamps, the smallest round trip kept), and
  * starts when told; the clients are given one start time, a few hundred ms ahead. Any side
  * that cannot be reached, dies, or overruns ends the run and every other side is stopped: a
- * side's stdin closes and it kills its pkteng, so nothing is left on any host. */
+ * side's stdin closes and it kills its pkteng, so nothing is left on any host. The channel to
+ * each side is channel.c's; an inject and its capture and XDP counter run the same way. */
 #include <errno.h>
-#include <fcntl.h>
 #include <json-c/json.h>
 #include <math.h>
 #include <poll.h>
@@ -14,44 +14,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "record/record.h"
+#include "suite/channel.h"
 #include "suite/suite.h"
 #include "workload/proto.h"
 
-#define CLOCK_SAMPLES	8
-#define START_LEAD_NS	300000000ull /* the clients start this far ahead of "go" */
-#define HELLO_TIMEOUT_S 20	     /* ssh's ConnectTimeout is 5 s; logins can be slow */
-#define SIDE_OUT_MAX	(64u << 20)  /* what a side may write: its record, with room */
-
-/* The server or the capture leads: started first, ready before the others are told to go. */
-enum side_role { R_SERVER, R_CLIENT, R_CAPTURE, R_INJECT, R_XDP };
-static const char *const role_name[] = { "server", "client", "capture", "inject", "xdp" };
+#define START_LEAD_NS 300000000ull /* the clients start this far ahead of "go" */
 
 /* Sides that start first and say when they are ready: the server, the capture, the counter. */
-static bool leads(enum side_role r)
+static bool leads(enum pe_side_role r)
 {
-	return r == R_SERVER || r == R_CAPTURE || r == R_XDP;
+	return r == PE_SIDE_SERVER || r == PE_SIDE_CAPTURE || r == PE_SIDE_XDP;
 }
-
-struct side {
-	const struct pe_suite_host *h;
-	enum side_role role;
-	bool local;
-	pid_t pid; /* ssh, or the local pkteng suite --side */
-	int in_fd, out_fd, err_fd;
-	char *buf;	      /* everything read from its stdout */
-	size_t len, cap, pos; /* pos: the protocol lines consumed */
-	bool eof, exited, overflow;
-	int status;
-	struct json_object *hello, *rec;
-	double offset_ns, rtt_ns; /* its clock minus ours */
-	int port;
-};
 
 static uint64_t real_ns(void)
 {
@@ -69,297 +47,6 @@ static double mono_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static bool is_local(const struct pe_suite_host *h)
-{
-	return !h->ssh[0] || !strcmp(h->ssh, "localhost");
-}
-
-/* 'word' for a POSIX shell: the remote command is one string that its login shell reads. */
-static void quote(char **cmd, size_t *len, const char *w)
-{
-	size_t n = strlen(*cmd) + 4 * strlen(w) + 4;
-	char *p;
-
-	if (n > *len) {
-		*len = n * 2;
-		*cmd = realloc(*cmd, *len);
-	}
-	p = *cmd + strlen(*cmd);
-	*p++ = ' ';
-	*p++ = '\'';
-	for (; *w; w++) {
-		if (*w == '\'') {
-			memcpy(p, "'\\''", 4);
-			p += 4;
-		} else {
-			*p++ = *w;
-		}
-	}
-	*p++ = '\'';
-	*p = 0;
-}
-
-/* Starts side sd running `BIN suite --side OPTS -- ARGS` here or over ssh. 0 or -errno. */
-static int side_start(struct side *sd, const char *bin, char *const *opts, char *const *args,
-		      const struct pe_suite_section *env)
-{
-	int in[2], out[2];
-	char *argv[PE_SUITE_ARGS_MAX + 32], *cmd = NULL;
-	size_t cl = 0;
-	int n = 0;
-
-	sd->err_fd = memfd_create("pkteng-side-err", MFD_CLOEXEC);
-	if (sd->err_fd < 0 || pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC))
-		return -errno;
-	sd->local = is_local(sd->h);
-	if (sd->local) {
-		argv[n++] = (char *)bin;
-	} else {
-		argv[n++] = "ssh";
-		argv[n++] = "-T";
-		argv[n++] = "-o";
-		argv[n++] = "BatchMode=yes";
-		argv[n++] = "-o";
-		argv[n++] = "ConnectTimeout=5";
-		argv[n++] = "-o";
-		argv[n++] = "ServerAliveInterval=5";
-		if (sd->h->ssh_config[0]) {
-			argv[n++] = "-F";
-			argv[n++] = (char *)sd->h->ssh_config;
-		}
-		argv[n++] = "--";
-		argv[n++] = (char *)sd->h->ssh;
-		cmd = calloc(1, cl = 256);
-		if (!cmd)
-			return -ENOMEM;
-		strcpy(cmd, "exec env");
-		for (unsigned i = 0; env && i < env->n; i++) {
-			char kv[512];
-
-			if (strncmp(env->kv[i].key, "env.", 4))
-				continue;
-			snprintf(kv, sizeof(kv), "%s=%s", env->kv[i].key + 4, env->kv[i].alts[0]);
-			quote(&cmd, &cl, kv);
-		}
-		quote(&cmd, &cl, sd->h->bin[0] ? sd->h->bin : "pkteng");
-	}
-	{
-		static char *const mid[] = { "suite", "--side", NULL };
-		char *const *lists[] = { mid, opts, (char *const[]){ "--", NULL }, args };
-
-		for (unsigned k = 0; k < 4; k++)
-			for (char *const *a = lists[k]; *a; a++) {
-				if (sd->local)
-					argv[n++] = *a;
-				else
-					quote(&cmd, &cl, *a);
-			}
-	}
-	if (!sd->local)
-		argv[n++] = cmd;
-	argv[n] = NULL;
-	sd->pid = fork();
-	if (!sd->pid) {
-		for (unsigned i = 0; sd->local && env && i < env->n; i++)
-			if (!strncmp(env->kv[i].key, "env.", 4))
-				setenv(env->kv[i].key + 4, env->kv[i].alts[0], 1);
-		setpgid(0, 0);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGPIPE, SIG_DFL);
-		dup2(in[0], 0);
-		dup2(out[1], 1);
-		dup2(sd->err_fd, 2);
-		execvp(argv[0], argv);
-		fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	free(cmd);
-	close(in[0]);
-	close(out[1]);
-	sd->in_fd = in[1];
-	sd->out_fd = out[0];
-	fcntl(sd->out_fd, F_SETFL, O_NONBLOCK);
-	return sd->pid < 0 ? -errno : 0;
-}
-
-/* Reads what side sd has written; waits at most timeout_ms. */
-static void side_read(struct side *sd, int timeout_ms)
-{
-	struct pollfd pf = { .fd = sd->out_fd, .events = POLLIN };
-	ssize_t r;
-
-	if (sd->eof || poll(&pf, 1, timeout_ms) <= 0)
-		return;
-	for (;;) {
-		if (sd->cap - sd->len < 4096) {
-			char *nb;
-
-			if (sd->cap >= SIDE_OUT_MAX) { /* a record is a few MB at most */
-				sd->eof = sd->overflow = true;
-				return;
-			}
-			nb = realloc(sd->buf, sd->cap * 2 + 65536);
-			if (!nb)
-				return;
-			sd->buf = nb;
-			sd->cap = sd->cap * 2 + 65536;
-		}
-		r = read(sd->out_fd, sd->buf + sd->len, sd->cap - sd->len - 1);
-		if (r > 0) {
-			sd->len += (size_t)r;
-			sd->buf[sd->len] = 0;
-		} else {
-			if (!r)
-				sd->eof = true;
-			return;
-		}
-	}
-}
-
-static void side_reap(struct side *sd)
-{
-	if (!sd->exited && sd->pid > 0 && waitpid(sd->pid, &sd->status, WNOHANG) == sd->pid)
-		sd->exited = true;
-}
-
-/* The next protocol line of side sd into line; 0, -ETIMEDOUT or -EPIPE (it ended). */
-static int side_line(struct side *sd, char *line, size_t len, double timeout_s)
-{
-	double t_end = mono_s() + timeout_s;
-
-	for (;;) {
-		char *nl = sd->buf ? memchr(sd->buf + sd->pos, '\n', sd->len - sd->pos) : NULL;
-
-		if (nl) {
-			size_t n = (size_t)(nl - (sd->buf + sd->pos));
-
-			snprintf(line, len, "%.*s", (int)n, sd->buf + sd->pos);
-			sd->pos += n + 1;
-			return 0;
-		}
-		if (sd->eof)
-			return -EPIPE;
-		if (mono_s() > t_end)
-			return -ETIMEDOUT;
-		side_read(sd, 50);
-	}
-}
-
-/* "host NAME (DEST): " + the last line the side wrote on stderr, or what. */
-static void side_error(struct side *sd, char *out, size_t len, const char *what)
-{
-	char text[4096] = "", *end, *start;
-	ssize_t n = pread(sd->err_fd, text, sizeof(text) - 1, 0);
-	off_t size = lseek(sd->err_fd, 0, SEEK_END);
-
-	if (size > (off_t)sizeof(text) - 1)
-		n = pread(sd->err_fd, text, sizeof(text) - 1, size - (off_t)sizeof(text) + 1);
-	text[n > 0 ? n : 0] = 0;
-	end = text + strlen(text);
-	while (end > text && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
-		*--end = 0;
-	start = strrchr(text, '\n');
-	start = start ? start + 1 : text;
-	snprintf(out, len, "host %s%s%.120s%s: %s%s%.200s", sd->h->name, sd->local ? "" : " (",
-		 sd->local ? "" : sd->h->ssh, sd->local ? "" : ")", what, *start ? ": " : "",
-		 start);
-}
-
-/* Stops every side: its stdin closed (the side kills its pkteng), then ssh itself. */
-static void sides_stop(struct side *sds, unsigned n)
-{
-	double t0 = mono_s();
-	bool left;
-
-	for (unsigned i = 0; i < n; i++)
-		if (sds[i].in_fd > 0) {
-			close(sds[i].in_fd);
-			sds[i].in_fd = -1;
-		}
-	do {
-		left = false;
-		for (unsigned i = 0; i < n; i++) {
-			side_reap(&sds[i]);
-			if (sds[i].pid > 0 && !sds[i].exited) {
-				left = true;
-				side_read(&sds[i], 0);
-			}
-		}
-		if (left)
-			usleep(10000);
-	} while (left && mono_s() - t0 < 5);
-	for (unsigned i = 0; i < n; i++) {
-		if (sds[i].pid > 0 && !sds[i].exited) {
-			kill(-sds[i].pid, SIGKILL);
-			waitpid(sds[i].pid, &sds[i].status, 0);
-			sds[i].exited = true;
-		}
-	}
-}
-
-static int hello(struct side *sd, char *err, size_t len)
-{
-	struct json_object *x;
-	char line[8192];
-	int rc = side_line(sd, line, sizeof(line), HELLO_TIMEOUT_S), side_v, proto;
-
-	if (rc) {
-		side_reap(sd);
-		side_error(sd, err, len,
-			   rc == -ETIMEDOUT ? "no answer in 20 s"
-					    : "cannot start pkteng suite --side");
-		return rc;
-	}
-	sd->hello = json_tokener_parse(line);
-	side_v = json_object_object_get_ex(sd->hello, "pkteng_side", &x) ? json_object_get_int(x)
-									 : -1;
-	proto = json_object_object_get_ex(sd->hello, "proto", &x) ? json_object_get_int(x) : -1;
-	if (side_v != PE_SUITE_SIDE_VERSION || proto != PE_PROTO_VERSION) {
-		snprintf(err, len,
-			 "host %s: %.200s speaks control protocol %d (side %d); this pkteng speaks "
-			 "%d "
-			 "(side %d): install the same pkteng on every host",
-			 sd->h->name, sd->h->bin[0] ? sd->h->bin : "pkteng", proto, side_v,
-			 PE_PROTO_VERSION, PE_SUITE_SIDE_VERSION);
-		return -EPROTO;
-	}
-	return 0;
-}
-
-/* NTP's estimate over the side's channel: offset = ((t2 - t1) + (t3 - t4)) / 2 from the sample
- * with the smallest round trip (t4 - t1) - (t3 - t2). */
-static int clock_sample(struct side *sd, char *err, size_t len)
-{
-	sd->rtt_ns = INFINITY;
-	for (int i = 0; i < CLOCK_SAMPLES; i++) {
-		unsigned long long t2, t3;
-		uint64_t t1 = real_ns(), t4;
-		char line[128];
-
-		if (write(sd->in_fd, "t\n", 2) != 2 || side_line(sd, line, sizeof(line), 10)) {
-			side_reap(sd);
-			side_error(sd, err, len, "ended during the clock samples");
-			return -EPIPE;
-		}
-		t4 = real_ns();
-		if (sscanf(line, "t %llu %llu", &t2, &t3) != 2) {
-			snprintf(err, len, "host %s: unexpected answer '%.60s'", sd->h->name, line);
-			return -EPROTO;
-		}
-		{
-			double rtt = (double)(t4 - t1) - ((double)t3 - (double)t2);
-
-			if (rtt < sd->rtt_ns) {
-				sd->rtt_ns = rtt;
-				sd->offset_ns =
-					(((double)t2 - (double)t1) + ((double)t3 - (double)t4)) / 2;
-			}
-		}
-	}
-	return 0;
-}
-
 static struct json_object *get(struct json_object *o, const char *a, const char *b)
 {
 	struct json_object *x = NULL, *y = NULL;
@@ -371,19 +58,19 @@ static struct json_object *get(struct json_object *o, const char *a, const char 
 
 /* The side's key in hosts and records: its host's name, or NAME.ROLE for a second side on
  * the same host (a capture and the XDP counter on one). */
-static void side_key(const struct side *sds, unsigned i, char *key, size_t len)
+static void side_key(const struct pe_side *sds, unsigned i, char *key, size_t len)
 {
 	snprintf(key, len, "%s", sds[i].h->name);
 	for (unsigned k = 0; k < i; k++)
 		if (sds[k].h == sds[i].h)
-			snprintf(key, len, "%s.%s", sds[i].h->name, role_name[sds[i].role]);
+			snprintf(key, len, "%s.%s", sds[i].h->name, pe_side_role_name[sds[i].role]);
 }
 
-static void side_json(struct json_object *hosts, const struct side *sd, const char *key)
+static void side_json(struct json_object *hosts, const struct pe_side *sd, const char *key)
 {
 	struct json_object *o = json_object_new_object();
 
-	pe_rec_add(o, "role", json_object_new_string(role_name[sd->role]));
+	pe_rec_add(o, "role", json_object_new_string(pe_side_role_name[sd->role]));
 	pe_rec_add(o, "ssh", sd->local ? NULL : json_object_new_string(sd->h->ssh));
 	pe_rec_add(o, "addr", sd->h->addr[0] ? json_object_new_string(sd->h->addr) : NULL);
 	pe_rec_add(o, "pkteng_version", json_object_get(get(sd->hello, "version", NULL)));
@@ -392,7 +79,7 @@ static void side_json(struct json_object *hosts, const struct side *sd, const ch
 	pe_rec_add(o, "dev", json_object_get(get(sd->hello, "dev", NULL)));
 	pe_rec_add(o, "clock_offset_ns", isfinite(sd->rtt_ns) ? pe_rec_num(sd->offset_ns) : NULL);
 	pe_rec_add(o, "clock_rtt_ns", isfinite(sd->rtt_ns) ? pe_rec_num(sd->rtt_ns) : NULL);
-	if (sd->role == R_CLIENT || sd->role == R_INJECT) {
+	if (sd->role == PE_SIDE_CLIENT || sd->role == PE_SIDE_INJECT) {
 		struct json_object *st = get(get(sd->rec, "start", "sync"), "started_ns", NULL);
 
 		pe_rec_add(o, "started_ns", json_object_get(st));
@@ -449,7 +136,7 @@ static void split_args(const char *text, char **args, int *n, int max, char **ke
 }
 
 /* The side's options: --cpus and --dev-of from its host, then extra (NULL-terminated). */
-static void side_opts(const struct side *sd, char **opts, const char *a, const char *b)
+static void side_opts(const struct pe_side *sd, char **opts, const char *a, const char *b)
 {
 	int k = 0;
 
@@ -471,7 +158,7 @@ static void side_opts(const struct side *sd, char **opts, const char *a, const c
 
 /* The body of one run; err set on failure. */
 static void run_sides(const struct pe_suite *s, unsigned p, unsigned v, volatile sig_atomic_t *stop,
-		      struct side *sds, unsigned n, char *err, size_t len)
+		      struct pe_side *sds, unsigned n, char *err, size_t len)
 {
 	const struct pe_suite_point *pt = &s->points[p];
 	const struct pe_suite_variant *var = &s->variants[v];
@@ -500,7 +187,7 @@ static void run_sides(const struct pe_suite *s, unsigned p, unsigned v, volatile
 	snprintf(cap_s, sizeof(cap_s), "%g", time_s + (double)START_LEAD_NS / 1e9 + 1);
 	/* the leaders first: the server, or the capture and the XDP counter */
 	for (unsigned i = 0; i < f; i++) {
-		const char *bin = is_local(sds[i].h) ? var->bin : sds[i].h->bin;
+		const char *bin = pe_side_host_local(sds[i].h) ? var->bin : sds[i].h->bin;
 		char *sargs[PE_SUITE_ARGS_MAX + 1] = { "server",
 						       "--bind",
 						       (char *)addr,
@@ -515,26 +202,27 @@ static void run_sides(const struct pe_suite *s, unsigned p, unsigned v, volatile
 				"--ready-file", "@READY@", NULL };
 		char *xdp[] = { "xdp", "run", "--dev",	(char *)sds[i].h->dev,
 				"-t",  cap_s, "--json", NULL };
-		char **own = sds[i].role == R_CAPTURE ? cap : xdp;
+		char **own = sds[i].role == PE_SIDE_CAPTURE ? cap : xdp;
 		int k = 0, rc;
 
-		if (sds[i].role == R_SERVER) {
+		if (sds[i].role == PE_SIDE_SERVER) {
 			side_opts(&sds[i], opts, "--listen", listen);
 		} else {
 			while (own[k]) {
 				sargs[k] = own[k];
 				k++;
 			}
-			split_args(pe_suite_point_get(pt, sds[i].role == R_CAPTURE ? "capture_args"
-										   : "xdp_args"),
+			split_args(pe_suite_point_get(pt, sds[i].role == PE_SIDE_CAPTURE
+								  ? "capture_args"
+								  : "xdp_args"),
 				   sargs, &k, PE_SUITE_ARGS_MAX,
-				   sds[i].role == R_CAPTURE ? &keep_cap : &keep_xdp);
-			if (sds[i].role == R_CAPTURE)
+				   sds[i].role == PE_SIDE_CAPTURE ? &keep_cap : &keep_xdp);
+			if (sds[i].role == PE_SIDE_CAPTURE)
 				side_opts(&sds[i], opts, "--ready-file", NULL);
 			else
 				side_opts(&sds[i], opts, "--ready-xdp", sds[i].h->dev);
 		}
-		rc = side_start(&sds[i], bin, opts, sargs, NULL);
+		rc = pe_side_start(&sds[i], bin, opts, sargs, NULL);
 		if (rc) {
 			snprintf(err, len, "host %s: cannot start ssh: %s", sds[i].h->name,
 				 strerror(-rc));
@@ -563,28 +251,28 @@ static void run_sides(const struct pe_suite *s, unsigned p, unsigned v, volatile
 		cargs[2] = (char *)addr;
 	}
 	for (unsigned i = f; i < n; i++) {
-		const char *bin = is_local(sds[i].h) ? var->bin : sds[i].h->bin;
+		const char *bin = pe_side_host_local(sds[i].h) ? var->bin : sds[i].h->bin;
 
 		side_opts(&sds[i], opts, NULL, NULL);
-		if (side_start(&sds[i], bin, opts, cargs + 1, env)) {
+		if (pe_side_start(&sds[i], bin, opts, cargs + 1, env)) {
 			snprintf(err, len, "host %s: cannot start ssh: %s", sds[i].h->name,
 				 strerror(errno));
 			goto out;
 		}
 	}
 	for (unsigned i = 0; i < n; i++)
-		if (hello(&sds[i], err, len) || clock_sample(&sds[i], err, len))
+		if (pe_side_hello(&sds[i], err, len) || pe_side_clock(&sds[i], err, len))
 			goto out;
 	for (unsigned i = 0; i < f; i++) {
 		if (write(sds[i].in_fd, "go\n", 3) != 3 ||
-		    side_line(&sds[i], line, sizeof(line), 15) ||
+		    pe_side_line(&sds[i], line, sizeof(line), 15) ||
 		    sscanf(line, "ready %d", &sds[i].port) != 1) {
 			char what[64];
 
 			snprintf(what, sizeof(what), "the %s did not start",
-				 role_name[sds[i].role]);
-			side_reap(&sds[i]);
-			side_error(&sds[i], err, len, what);
+				 pe_side_role_name[sds[i].role]);
+			pe_side_reap(&sds[i]);
+			pe_side_error(&sds[i], err, len, what);
 			goto out;
 		}
 	}
@@ -593,11 +281,11 @@ static void run_sides(const struct pe_suite *s, unsigned p, unsigned v, volatile
 		char go[64];
 		int l = snprintf(go, sizeof(go), "go %llu %d\n",
 				 (unsigned long long)((double)t0 + sds[i].offset_ns),
-				 sds[0].role == R_SERVER ? sds[0].port : 0);
+				 sds[0].role == PE_SIDE_SERVER ? sds[0].port : 0);
 
 		if (write(sds[i].in_fd, go, (size_t)l) != l) {
-			side_reap(&sds[i]);
-			side_error(&sds[i], err, len, "ended before the start");
+			pe_side_reap(&sds[i]);
+			pe_side_error(&sds[i], err, len, "ended before the start");
 			goto out;
 		}
 	}
@@ -606,18 +294,18 @@ static void run_sides(const struct pe_suite *s, unsigned p, unsigned v, volatile
 		unsigned running = 0;
 
 		for (unsigned i = 0; i < n; i++) {
-			side_read(&sds[i], 0);
-			side_reap(&sds[i]);
+			pe_side_read(&sds[i], 0);
+			pe_side_reap(&sds[i]);
 			if (sds[i].exited && !sds[i].eof)
-				side_read(&sds[i], 100);
-			if (sds[i].role != R_SERVER && !sds[i].exited)
+				pe_side_read(&sds[i], 100);
+			if (sds[i].role != PE_SIDE_SERVER && !sds[i].exited)
 				running++;
 			if (sds[i].exited &&
-			    (sds[i].role == R_SERVER || !WIFEXITED(sds[i].status) ||
+			    (sds[i].role == PE_SIDE_SERVER || !WIFEXITED(sds[i].status) ||
 			     WEXITSTATUS(sds[i].status))) {
 				char what[64];
 
-				if (sds[i].role == R_SERVER)
+				if (sds[i].role == PE_SIDE_SERVER)
 					snprintf(what, sizeof(what),
 						 "the server ended during the run");
 				else if (WIFSIGNALED(sds[i].status))
@@ -629,9 +317,9 @@ static void run_sides(const struct pe_suite *s, unsigned p, unsigned v, volatile
 						 "exit 255)");
 				else
 					snprintf(what, sizeof(what), "the %s failed (exit %d)",
-						 role_name[sds[i].role],
+						 pe_side_role_name[sds[i].role],
 						 WEXITSTATUS(sds[i].status));
-				side_error(&sds[i], err, len, what);
+				pe_side_error(&sds[i], err, len, what);
 				goto out;
 			}
 		}
@@ -643,7 +331,7 @@ static void run_sides(const struct pe_suite *s, unsigned p, unsigned v, volatile
 		}
 		if (mono_s() > t_end) {
 			for (unsigned i = 0; i < n; i++)
-				if (sds[i].role != R_SERVER && !sds[i].exited) {
+				if (sds[i].role != PE_SIDE_SERVER && !sds[i].exited) {
 					snprintf(err, len,
 						 "host %s: did not finish in %.0f s (time + grace)",
 						 sds[i].h->name,
@@ -663,20 +351,20 @@ static void run_sides(const struct pe_suite *s, unsigned p, unsigned v, volatile
 	for (unsigned i = 0; i < n; i++) {
 		struct json_object *sum, *ok;
 
-		if (sds[i].role == R_SERVER)
+		if (sds[i].role == PE_SIDE_SERVER)
 			continue;
 		while (!sds[i].eof)
-			side_read(&sds[i], 100);
+			pe_side_read(&sds[i], 100);
 		if (sds[i].overflow) {
 			snprintf(err, len, "host %s: wrote more than %u MiB", sds[i].h->name,
-				 SIDE_OUT_MAX >> 20);
+				 PE_SIDE_OUT_MAX >> 20);
 			goto out;
 		}
 		sds[i].rec = json_tokener_parse(sds[i].buf ? sds[i].buf + sds[i].pos : "");
 		if (!sds[i].rec || !json_object_object_get_ex(sds[i].rec, "summary", &sum) ||
-		    (sds[i].role == R_CLIENT && (!json_object_object_get_ex(sum, "ok", &ok) ||
-						 !json_object_get_boolean(ok)))) {
-			side_error(&sds[i], err, len, "no record, or its summary says not ok");
+		    (sds[i].role == PE_SIDE_CLIENT && (!json_object_object_get_ex(sum, "ok", &ok) ||
+						       !json_object_get_boolean(ok)))) {
+			pe_side_error(&sds[i], err, len, "no record, or its summary says not ok");
 			goto out;
 		}
 	}
@@ -720,7 +408,7 @@ void pe_suite_run_multi(const struct pe_suite *s, unsigned p, unsigned v,
 			volatile sig_atomic_t *stop, struct json_object *line)
 {
 	const struct pe_suite_point *pt = &s->points[p];
-	struct side sds[PE_SUITE_HOSTS_MAX + 1];
+	struct pe_side sds[PE_SUITE_HOSTS_MAX + 1];
 	unsigned n = pt->lab ? 1u + (pt->capture_host >= 0) + (pt->xdp_host >= 0)
 			     : 1 + pt->n_clients,
 		 f = 0;
@@ -731,27 +419,27 @@ void pe_suite_run_multi(const struct pe_suite *s, unsigned p, unsigned v,
 	if (pt->lab) {
 		if (pt->capture_host >= 0) {
 			sds[f].h = &s->hosts[pt->capture_host];
-			sds[f++].role = R_CAPTURE;
+			sds[f++].role = PE_SIDE_CAPTURE;
 		}
 		if (pt->xdp_host >= 0) {
 			sds[f].h = &s->hosts[pt->xdp_host];
-			sds[f++].role = R_XDP;
+			sds[f++].role = PE_SIDE_XDP;
 		}
 		sds[n - 1].h = &s->hosts[pt->inject_host];
-		sds[n - 1].role = R_INJECT;
+		sds[n - 1].role = PE_SIDE_INJECT;
 	} else {
 		sds[0].h = &s->hosts[pt->server_host];
-		sds[0].role = R_SERVER;
+		sds[0].role = PE_SIDE_SERVER;
 		for (unsigned i = 0; i < pt->n_clients; i++) {
 			sds[1 + i].h = &s->hosts[pt->client_hosts[i]];
-			sds[1 + i].role = R_CLIENT;
+			sds[1 + i].role = PE_SIDE_CLIENT;
 		}
 	}
 	f = pt->lab ? f : 1;
 	for (unsigned i = 0; i < n; i++)
 		sds[i].in_fd = sds[i].out_fd = sds[i].err_fd = -1;
 	run_sides(s, p, v, stop, sds, n, err, sizeof(err));
-	sides_stop(sds, n);
+	pe_sides_stop(sds, n);
 
 	{
 		struct json_object *ms[PE_SUITE_HOSTS_MAX], *metrics;
@@ -776,7 +464,7 @@ void pe_suite_run_multi(const struct pe_suite *s, unsigned p, unsigned v,
 				lo = t < lo ? t : lo;
 				hi = t > hi ? t : hi;
 			}
-			if (sds[i].role == R_CLIENT) {
+			if (sds[i].role == PE_SIDE_CLIENT) {
 				ms[nm] = pe_suite_metrics(sds[i].rec);
 				names[nm++] = sds[i].h->name;
 			}
