@@ -2,6 +2,7 @@
  * the lines, so every error names one); every key and value is checked here, before anything
  * runs or any directory is made. What depends on the mode is checked per point (plan.c). */
 #include <ctype.h>
+#include <stddef.h>
 #include <errno.h>
 #include <ini.h>
 #include <stdarg.h>
@@ -105,10 +106,14 @@ enum key_class { K_UNKNOWN, K_GLOBAL, K_TEST, K_PARAM };
 
 static enum key_class classify(const char *key)
 {
-	static const char *const global[] = { "warmup", "order", "seed", "disturbed_steal_pct",
-					      "disturbed_other_cpu_pct" };
-	static const char *const test[] = { "command", "mode",	 "backend", "host",
-					    "port",    "server", "runs" };
+	static const char *const global[] = {
+		"warmup",   "order", "seed", "disturbed_steal_pct", "disturbed_other_cpu_pct",
+		"on_error", "grace"
+	};
+	static const char *const test[] = { "command", "mode",	  "backend",	 "host",
+					    "port",    "server",  "runs",	 "clients",
+					    "inject",  "capture", "inject_args", "capture_args",
+					    "xdp",     "xdp_args" };
 
 	for (unsigned i = 0; i < sizeof(global) / sizeof(global[0]); i++)
 		if (!strcmp(key, global[i]))
@@ -128,11 +133,23 @@ static int check_value(const char *key, const char *v, char *why, size_t len)
 	bool b;
 
 	if (!strcmp(key, "command")) {
-		if (strcmp(v, "client"))
+		if (strcmp(v, "client") && strcmp(v, "inject"))
 			return snprintf(why, len,
-					"'%s': expected client (a section runs pkteng client "
-					"against a server; lab sections are not supported yet)",
+					"'%s': expected client (pkteng client against a server) or "
+					"inject (frames from one host, captured on another)",
 					v),
+			       -EINVAL;
+	} else if (!strcmp(key, "inject") || !strcmp(key, "capture") || !strcmp(key, "xdp")) {
+		if (!*v || strpbrk(v, " \t/,="))
+			return snprintf(why, len, "'%s': expected a host's name", v), -EINVAL;
+	} else if (!strcmp(key, "inject_args") || !strcmp(key, "capture_args") ||
+		   !strcmp(key, "xdp_args")) {
+		if (strpbrk(v, "'\"\\`$;&|<>"))
+			return snprintf(
+				       why, len,
+				       "'%s': expected options separated by spaces, without quotes "
+				       "or shell characters",
+				       v),
 			       -EINVAL;
 	} else if (!strcmp(key, "mode")) {
 		if (pe_mode_parse(v, &m))
@@ -144,8 +161,15 @@ static int check_value(const char *key, const char *v, char *why, size_t len)
 		if (strcmp(v, "uring") && strcmp(v, "epoll"))
 			return snprintf(why, len, "'%s': expected uring or epoll", v), -EINVAL;
 	} else if (!strcmp(key, "server")) {
-		if (strcmp(v, "local") && strcmp(v, "remote"))
-			return snprintf(why, len, "'%s': expected local or remote", v), -EINVAL;
+		/* local, remote, or a [host NAME] (checked once every section is read) */
+		if (!*v || strpbrk(v, " \t/,="))
+			return snprintf(why, len, "'%s': expected local, remote or a host's name",
+					v),
+			       -EINVAL;
+	} else if (!strcmp(key, "clients")) {
+		if (strpbrk(v, "/=") || !v[strspn(v, ", \t")])
+			return snprintf(why, len, "'%s': expected host names (gen1, gen2)", v),
+			       -EINVAL;
 	} else if (!strcmp(key, "host")) {
 		if (!*v || strchr(v, ' '))
 			return snprintf(why, len, "'%s': expected a host name or address", v),
@@ -174,11 +198,20 @@ static int check_value(const char *key, const char *v, char *why, size_t len)
 	return 0;
 }
 
+/* Keys whose value is one list: commas in it do not separate alternatives. */
+static bool whole(const char *key)
+{
+	return !strcmp(key, "clients") || !strcmp(key, "inject_args") ||
+	       !strcmp(key, "capture_args") || !strcmp(key, "xdp_args");
+}
+
 /* Keys that name one thing and take no alternatives. */
 static bool single(const char *key)
 {
 	return classify(key) == K_GLOBAL || !strcmp(key, "command") || !strcmp(key, "host") ||
-	       !strcmp(key, "port") || !strcmp(key, "server") || !strcmp(key, "runs");
+	       !strcmp(key, "port") || !strcmp(key, "server") || !strcmp(key, "runs") ||
+	       !strcmp(key, "inject") || !strcmp(key, "capture") || !strcmp(key, "xdp") ||
+	       whole(key);
 }
 
 int pe_suite_kv_add(struct pe_suite_section *sec, const char *file, int line, const char *key,
@@ -205,8 +238,10 @@ int pe_suite_kv_add(struct pe_suite_section *sec, const char *file, int line, co
 		return -ENOMEM;
 	}
 	sec->n++;
-	/* alternatives: the value split at commas; the copy holds them */
-	for (char *a = strtok_r(p, ",", &save); a; a = strtok_r(NULL, ",", &save)) {
+	/* alternatives: the value split at commas; the copy holds them. A list of clients is one
+	 * value whose commas separate the hosts. */
+	for (char *a = strtok_r(p, whole(key) ? "" : ",", &save); a;
+	     a = strtok_r(NULL, whole(key) ? "" : ",", &save)) {
 		a = trim(a);
 		if (kv->n_alts == PE_SUITE_ALTS_MAX)
 			return pe_suite_err(err, errlen, file, line,
@@ -327,6 +362,16 @@ static int global_key(struct pe_suite *s, int line, const char *key, const char 
 					    "key 'seed': '%s': expected an integer 0..2^53", v);
 		s->seed = (uint64_t)x;
 		s->seed_given = true;
+	} else if (!strcmp(key, "on_error")) {
+		if (strcmp(v, "continue") && strcmp(v, "stop"))
+			return pe_suite_err(err, errlen, s->file, line,
+					    "key 'on_error': '%s': expected continue or stop", v);
+		s->on_error_stop = !strcmp(v, "stop");
+	} else if (!strcmp(key, "grace")) {
+		if (pe_suite_parse_num(v, false, false, &x) || x > 3600)
+			return pe_suite_err(err, errlen, s->file, line,
+					    "key 'grace': '%s': expected 0..3600 seconds", v);
+		s->grace_s = x;
 	} else {
 		if (pe_suite_parse_num(v, false, false, &x) || x > 10000)
 			return pe_suite_err(err, errlen, s->file, line,
@@ -334,6 +379,102 @@ static int global_key(struct pe_suite *s, int line, const char *key, const char 
 		*(strcmp(key, "disturbed_steal_pct") ? &s->other_max_pct : &s->steal_max_pct) = x;
 	}
 	return 0;
+}
+
+/* Characters a host's fields may hold: what an address, a path or an ssh destination needs,
+ * and nothing a shell or ssh would read as more than one word or an option. */
+static bool plain(const char *v, const char *extra)
+{
+	for (const char *p = v; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("._-:@/%[]", *p) &&
+		    !(extra && strchr(extra, *p)))
+			return false;
+	return *v && *v != '-';
+}
+
+/* A key of a [host NAME] section. */
+static int host_key(struct pe_suite *s, struct pe_suite_host *h, int line, const char *key,
+		    const char *v, char *err, size_t errlen)
+{
+	static const struct {
+		const char *key, *what, *extra;
+		size_t off, len;
+	} keys[] = {
+		{ "ssh", "an ssh destination (user@host, host, ssh://user@host:port)", NULL,
+		  offsetof(struct pe_suite_host, ssh), sizeof(h->ssh) },
+		{ "addr", "the address the other hosts reach this one on", NULL,
+		  offsetof(struct pe_suite_host, addr), sizeof(h->addr) },
+		{ "bin", "the path of pkteng on the host", "+", offsetof(struct pe_suite_host, bin),
+		  sizeof(h->bin) },
+		{ "cpus", "a CPU list (0-3,6)", ",", offsetof(struct pe_suite_host, cpus),
+		  sizeof(h->cpus) },
+		{ "ssh_config", "an ssh configuration file", "+",
+		  offsetof(struct pe_suite_host, ssh_config), sizeof(h->ssh_config) },
+		{ "dev", "an interface name", NULL, offsetof(struct pe_suite_host, dev),
+		  sizeof(h->dev) },
+	};
+
+	for (unsigned i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		char *f = (char *)h + keys[i].off;
+
+		if (strcmp(key, keys[i].key))
+			continue;
+		if (*f)
+			return pe_suite_err(err, errlen, s->file, line,
+					    "key '%s': given twice in [host %s]", key, h->name);
+		if (!plain(v, keys[i].extra) || strlen(v) >= keys[i].len ||
+		    (!strcmp(key, "cpus") && strspn(v, "0123456789,-") != strlen(v)))
+			return pe_suite_err(err, errlen, s->file, line,
+					    "key '%s': '%s': expected %s", key, v, keys[i].what);
+		snprintf(f, keys[i].len, "%s", v);
+		return 0;
+	}
+	return pe_suite_err(
+		err, errlen, s->file, line,
+		"key '%s': unknown in [host %s] (ssh, addr, bin, cpus, ssh_config, dev)", key,
+		h->name);
+}
+
+/* A [host NAME] header (the reader sees it, so a section without keys names a host too). */
+static int host_header(struct parse *ps, const char *name)
+{
+	struct pe_suite *s = ps->s;
+	struct pe_suite_host *h;
+
+	{
+		for (unsigned i = 0; i < s->n_hosts; i++)
+			if (!strcmp(s->hosts[i].name, name))
+				return pe_suite_err(ps->msg, ps->msglen, s->file, ps->line,
+						    "[host %s]: given twice", name);
+		if (!*name || strlen(name) >= sizeof(h->name) || !plain(name, NULL) ||
+		    strpbrk(name, "./:@%[]") || !strcmp(name, "local") || !strcmp(name, "remote"))
+			return pe_suite_err(ps->msg, ps->msglen, s->file, ps->line,
+					    "[host %s]: expected a name of letters, digits, - and "
+					    "_ (not local or remote)",
+					    name);
+		if (s->n_hosts == PE_SUITE_HOSTS_MAX)
+			return pe_suite_err(ps->msg, ps->msglen, s->file, ps->line,
+					    "[host %s]: more than %d hosts", name,
+					    PE_SUITE_HOSTS_MAX);
+		h = &s->hosts[s->n_hosts++];
+		memset(h, 0, sizeof(*h));
+		snprintf(h->name, sizeof(h->name), "%s", name);
+		h->line = ps->line;
+	}
+	return 0;
+}
+
+static int host_section(struct parse *ps, const char *section, const char *key, const char *value)
+{
+	struct pe_suite *s = ps->s;
+	const char *name = section + 5;
+
+	while (*name == ' ')
+		name++;
+	if (!s->n_hosts || strcmp(s->hosts[s->n_hosts - 1].name, name))
+		return pe_suite_err(ps->msg, ps->msglen, s->file, ps->line, "[host %s]: bad header",
+				    name);
+	return host_key(s, &s->hosts[s->n_hosts - 1], ps->line, key, value, ps->msg, ps->msglen);
 }
 
 static int handler(void *user, const char *section, const char *key, const char *value)
@@ -351,6 +492,10 @@ static int handler(void *user, const char *section, const char *key, const char 
 		ps->err = pe_suite_err(ps->msg, ps->msglen, s->file, ps->line,
 				       "key '%s': outside a section ([global] or [TEST])", key);
 		return 0;
+	}
+	if (!strncmp(section, "host ", 5)) {
+		ps->err = host_section(ps, section, key, value);
+		return !ps->err;
 	}
 	if (!strcmp(section, "global")) {
 		sec = &s->global;
@@ -424,8 +569,26 @@ static char *reader(char *str, int num, void *stream)
 		ps->text += n;
 	}
 	n = strlen(str);
-	if (str[strspn(str, " \t")] == '[')
+	if (str[strspn(str, " \t")] == '[') {
+		const char *h = str + strspn(str, " \t") + 1, *end = strchr(h, ']');
+
 		ps->section_line = ps->line + 1;
+		if (end && !strncmp(h, "host ", 5) && !ps->err) {
+			char name[128];
+
+			h += 5;
+			while (*h == ' ')
+				h++;
+			snprintf(name, sizeof(name), "%.*s", (int)(end - h), h);
+			while (*name && name[strlen(name) - 1] == ' ')
+				name[strlen(name) - 1] = 0;
+			ps->line++;
+			ps->err = host_header(ps, name);
+			ps->line--;
+			if (ps->err)
+				return NULL;
+		}
+	}
 	if (n && str[n - 1] == '\n')
 		ps->line++;
 	else if (ps->f ? feof(ps->f) : !*ps->text)
@@ -440,6 +603,7 @@ static int load(struct parse *ps, char *err, size_t errlen)
 
 	s->steal_max_pct = 5;
 	s->other_max_pct = 20;
+	s->grace_s = 10;
 	s->warmup = 1;
 	ps->msg = err;
 	ps->msglen = errlen;

@@ -41,6 +41,24 @@ struct json_object *pe_suite_json(const struct pe_suite *s)
 	pe_rec_add(o, "global", section_json(&s->global));
 	pe_rec_add(o, "tests", tests);
 	pe_rec_add(o, "variants", st);
+	if (s->n_hosts) {
+		struct json_object *hs = json_object_new_object();
+
+		for (unsigned i = 0; i < s->n_hosts; i++) {
+			const struct pe_suite_host *h = &s->hosts[i];
+			struct json_object *ho = json_object_new_object();
+
+#define HOST_FIELD(f) pe_rec_add(ho, #f, h->f[0] ? json_object_new_string(h->f) : NULL)
+			HOST_FIELD(ssh);
+			HOST_FIELD(addr);
+			HOST_FIELD(bin);
+			HOST_FIELD(cpus);
+			HOST_FIELD(ssh_config);
+#undef HOST_FIELD
+			pe_rec_add(hs, h->name, ho);
+		}
+		pe_rec_add(o, "hosts", hs);
+	}
 	return o;
 }
 
@@ -64,6 +82,19 @@ struct json_object *pe_suite_points_json(const struct pe_suite *s)
 		n = pe_suite_argv(s, p, UINT_MAX, NULL, false, argv, PE_SUITE_ARGS_MAX);
 		for (int i = 0; i < n; i++)
 			json_object_array_add(cmd, json_object_new_string(argv[i]));
+		if (pt->lab) { /* the inject's command, as its host runs it */
+			const char *ia = pe_suite_point_get(pt, "inject_args");
+			char *copy = strdup(ia ? ia : ""), *tok, *save = NULL;
+
+			json_object_array_add(cmd, json_object_new_string("inject"));
+			json_object_array_add(cmd, json_object_new_string("--dev"));
+			json_object_array_add(
+				cmd, json_object_new_string(s->hosts[pt->inject_host].dev));
+			for (tok = copy ? strtok_r(copy, " \t", &save) : NULL; tok;
+			     tok = strtok_r(NULL, " \t", &save))
+				json_object_array_add(cmd, json_object_new_string(tok));
+			free(copy);
+		}
 		pe_rec_add(o, "id", json_object_new_string(pt->id));
 		pe_rec_add(o, "test", json_object_new_string(s->tests[pt->test].name));
 		pe_rec_add(o, "vars", vars);

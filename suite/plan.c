@@ -99,29 +99,56 @@ static int check_point(const struct pe_suite *s, unsigned p, unsigned v, char *e
 	return 0;
 }
 
+/* The keys of a test with command = inject. */
+static bool lab_key(const char *key)
+{
+	static const char *const keys[] = { "command",	   "inject",	   "capture",
+					    "inject_args", "capture_args", "xdp",
+					    "xdp_args",	   "time",	   "runs" };
+
+	for (unsigned i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (!strcmp(key, keys[i]))
+			return true;
+	return false;
+}
+
 /* The test's keys: its own, then the [global] defaults it does not set. */
 static int merge(const struct pe_suite *s, unsigned t, struct pe_suite_section *out, char *err,
 		 size_t len)
 {
 	const struct pe_suite_section *sec = &s->tests[t];
+	const struct pe_suite_kv *cmd = find(sec, "command");
+	bool lab;
 
+	if (!cmd)
+		cmd = find(&s->global, "command");
+	lab = cmd && !strcmp(cmd->alts[0], "inject");
 	*out = *sec;
 	for (unsigned i = 0; i < s->global.n; i++) {
 		const struct pe_suite_kv *kv = &s->global.kv[i];
 
+		if (lab && !lab_key(kv->key))
+			continue; /* the client's defaults are not an inject's */
 		if (find(sec, kv->key) || !strcmp(kv->key, "warmup") || !strcmp(kv->key, "order") ||
-		    !strcmp(kv->key, "seed") || !strncmp(kv->key, "disturbed_", 10))
+		    !strcmp(kv->key, "seed") || !strncmp(kv->key, "disturbed_", 10) ||
+		    !strcmp(kv->key, "on_error") || !strcmp(kv->key, "grace"))
 			continue;
 		if (out->n == PE_SUITE_KEYS_MAX)
 			return pe_suite_err(err, len, s->file, sec->line, "[%s]: too many keys",
 					    sec->name);
 		out->kv[out->n++] = *kv;
 	}
+	if (lab)
+		return 0;
 	if (!find(out, "mode"))
 		return pe_suite_err(err, len, s->file, sec->line,
 				    "key 'mode': missing in [%s] (stream, rr, crr, udp, echo, file "
 				    "or udp-rr)",
 				    sec->name);
+	if (find(out, "clients") ||
+	    (find(out, "server") && strcmp(find(out, "server")->alts[0], "remote") &&
+	     strcmp(find(out, "server")->alts[0], "local")))
+		return 0; /* a multi-host point: hosts() checks it */
 	if (find(out, "server") && !strcmp(find(out, "server")->alts[0], "remote") &&
 	    !find(out, "host"))
 		return pe_suite_err(err, len, s->file, find(out, "server")->line,
@@ -134,18 +161,161 @@ static int merge(const struct pe_suite *s, unsigned t, struct pe_suite_section *
 	return 0;
 }
 
+static int host_idx(const struct pe_suite *s, const char *name)
+{
+	for (unsigned i = 0; i < s->n_hosts; i++)
+		if (!strcmp(s->hosts[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+static int host_idx(const struct pe_suite *s, const char *name);
+
+/* command = inject: inject = HOST (and capture = HOST), each with its dev. */
+static int lab_hosts(const struct pe_suite *s, struct pe_suite_point *pt, char *err, size_t len)
+{
+	const struct pe_suite_kv *in = find(&pt->keys, "inject"), *cap = find(&pt->keys, "capture"),
+				 *xdp = find(&pt->keys, "xdp");
+
+	for (unsigned i = 0; i < pt->keys.n; i++)
+		if (!lab_key(pt->keys.kv[i].key))
+			return pe_suite_err(err, len, s->file, pt->keys.kv[i].line,
+					    "key '%s': not for command = inject (inject_args and "
+					    "capture_args take their options)",
+					    pt->keys.kv[i].key);
+	if (!in)
+		return pe_suite_err(err, len, s->file, s->tests[pt->test].line,
+				    "[%s]: command = inject needs inject = HOST",
+				    s->tests[pt->test].name);
+	pt->lab = true;
+	pt->inject_host = host_idx(s, in->alts[0]);
+	pt->capture_host = cap ? host_idx(s, cap->alts[0]) : -1;
+	pt->xdp_host = xdp ? host_idx(s, xdp->alts[0]) : -1;
+	if (pt->inject_host < 0)
+		return pe_suite_err(err, len, s->file, in->line,
+				    "key 'inject': '%s': no [host %s] section", in->alts[0],
+				    in->alts[0]);
+	if (cap && pt->capture_host < 0)
+		return pe_suite_err(err, len, s->file, cap->line,
+				    "key 'capture': '%s': no [host %s] section", cap->alts[0],
+				    cap->alts[0]);
+	if (xdp && pt->xdp_host < 0)
+		return pe_suite_err(err, len, s->file, xdp->line,
+				    "key 'xdp': '%s': no [host %s] section", xdp->alts[0],
+				    xdp->alts[0]);
+	if (pt->xdp_host == pt->inject_host)
+		return pe_suite_err(err, len, s->file, xdp->line,
+				    "key 'xdp': '%s' is the inject host too (count on the "
+				    "receiving host)",
+				    xdp->alts[0]);
+	if (pt->capture_host == pt->inject_host)
+		return pe_suite_err(err, len, s->file, cap->line,
+				    "key 'capture': '%s' is the inject host too (capture on "
+				    "another host)",
+				    cap->alts[0]);
+	for (int k = 0; k < 3; k++) {
+		int h = k == 2 ? pt->xdp_host : k ? pt->capture_host : pt->inject_host;
+
+		if (h >= 0 && !s->hosts[h].dev[0])
+			return pe_suite_err(err, len, s->file, s->hosts[h].line,
+					    "[host %s]: needs dev = IF (the interface to %s on)",
+					    s->hosts[h].name,
+					    k == 2 ? "count with XDP"
+					    : k	   ? "capture"
+						   : "inject");
+	}
+	return 0;
+}
+
+/* A multi-host point: server = HOST and clients = HOST, HOST... naming [host] sections. */
+static int hosts(const struct pe_suite *s, struct pe_suite_point *pt, char *err, size_t len)
+{
+	const struct pe_suite_kv *sv = find(&pt->keys, "server"), *cl = find(&pt->keys, "clients");
+	char *copy, *tok, *save = NULL;
+	bool server_local_only = false;
+	int rc = 0;
+
+	pt->server_host = -1;
+	pt->inject_host = pt->capture_host = pt->xdp_host = -1;
+	if (find(&pt->keys, "command") && !strcmp(find(&pt->keys, "command")->alts[0], "inject"))
+		return lab_hosts(s, pt, err, len);
+	for (unsigned i = 0; i < pt->keys.n; i++)
+		if (lab_key(pt->keys.kv[i].key) && strcmp(pt->keys.kv[i].key, "time") &&
+		    strcmp(pt->keys.kv[i].key, "runs") && strcmp(pt->keys.kv[i].key, "command"))
+			return pe_suite_err(err, len, s->file, pt->keys.kv[i].line,
+					    "key '%s': needs command = inject", pt->keys.kv[i].key);
+	if (!cl && (!sv || !strcmp(sv->alts[0], "local") || !strcmp(sv->alts[0], "remote")))
+		return 0;
+	if (!sv || !strcmp(sv->alts[0], "local") || !strcmp(sv->alts[0], "remote"))
+		return pe_suite_err(err, len, s->file, cl->line,
+				    "key 'clients': needs server = HOST, a [host NAME] section");
+	if ((pt->server_host = host_idx(s, sv->alts[0])) < 0)
+		return pe_suite_err(err, len, s->file, sv->line,
+				    "key 'server': '%s': no [host %s] section (nor local or "
+				    "remote)",
+				    sv->alts[0], sv->alts[0]);
+	if (!cl)
+		return pe_suite_err(
+			err, len, s->file, sv->line,
+			"key 'server': a host's server needs clients = HOST[, HOST...]");
+	{
+		const struct pe_suite_host *h = &s->hosts[pt->server_host];
+
+		if (!h->addr[0] && h->ssh[0] && strcmp(h->ssh, "localhost"))
+			return pe_suite_err(err, len, s->file, h->line,
+					    "[host %s]: needs addr = ADDRESS (its server's address "
+					    "for the clients)",
+					    h->name);
+	}
+	{
+		const struct pe_suite_host *h = &s->hosts[pt->server_host];
+
+		if (!h->addr[0]) /* a local server on 127.0.0.1: only local clients reach it */
+			server_local_only = true;
+	}
+	if (find(&pt->keys, "host"))
+		return pe_suite_err(err, len, s->file, find(&pt->keys, "host")->line,
+				    "key 'host': not with server = %s (the server's addr is used)",
+				    sv->alts[0]);
+	copy = strdup(cl->alts[0]);
+	if (!copy)
+		return -ENOMEM;
+	for (tok = strtok_r(copy, ", \t", &save); tok && !rc; tok = strtok_r(NULL, ", \t", &save)) {
+		int h = host_idx(s, tok);
+
+		if (h < 0)
+			rc = pe_suite_err(err, len, s->file, cl->line,
+					  "key 'clients': '%s': no [host %s] section", tok, tok);
+		for (unsigned i = 0; !rc && i < pt->n_clients; i++)
+			if (pt->client_hosts[i] == h)
+				rc = pe_suite_err(err, len, s->file, cl->line,
+						  "key 'clients': '%s' listed twice", tok);
+		if (!rc && server_local_only && s->hosts[h].ssh[0] &&
+		    strcmp(s->hosts[h].ssh, "localhost"))
+			rc = pe_suite_err(
+				err, len, s->file, cl->line,
+				"key 'clients': '%s' is reached over ssh and cannot reach "
+				"[host %s] on 127.0.0.1 (give it addr = ADDRESS)",
+				tok, s->hosts[pt->server_host].name);
+		if (!rc)
+			pt->client_hosts[pt->n_clients++] = h;
+	}
+	free(copy);
+	return rc;
+}
+
 static int add_points(struct pe_suite *s, unsigned t, char *err, size_t len)
 {
 	struct pe_suite_point pt = { .test = t };
 	const struct pe_suite_kv *kv;
 	int rc = merge(s, t, &pt.keys, err, len);
 
-	if (rc)
+	if (rc || (rc = hosts(s, &pt, err, len)))
 		return rc;
 	kv = find(&pt.keys, "runs");
 	pt.runs = kv ? (unsigned)atoi(kv->alts[0]) : PE_SUITE_DEFAULT_RUNS;
 	kv = find(&pt.keys, "time");
-	pt.local_server = !find(&pt.keys, "host");
+	pt.local_server = !find(&pt.keys, "host") && !pt.n_clients && !pt.lab;
 	for (;;) {
 		char id[sizeof(pt.id)];
 		size_t n = (size_t)snprintf(id, sizeof(id), "%s", s->tests[t].name);
@@ -304,7 +474,7 @@ int pe_suite_plan(struct pe_suite *s, const struct pe_suite_bin *bins, unsigned 
 	if ((rc = add_variants(s, bins, n_bins, self_exe, err, len)))
 		return rc;
 	for (unsigned p = 0; p < s->n_points; p++)
-		for (unsigned v = 0; v < s->n_variants; v++)
+		for (unsigned v = 0; v < s->n_variants && !s->points[p].lab; v++)
 			if ((rc = check_point(s, p, v, err, len)))
 				return rc;
 	if (s->order == PE_SUITE_SHUFFLE && !s->seed_given)
@@ -323,6 +493,8 @@ int pe_suite_argv(const struct pe_suite *s, unsigned p, unsigned v, const char *
 	const char *host = pe_suite_point_get(pt, "host");
 	int n = 0;
 
+	if (pt->lab)
+		return -EINVAL; /* its commands are the inject's and the capture's (multi.c) */
 #define ARG(x)                                                                                     \
 	do {                                                                                       \
 		if (n >= max - 1)                                                                  \

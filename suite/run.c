@@ -237,6 +237,22 @@ static void servers_stop(struct runner *r)
 	r->n_servers = 0;
 }
 
+/* The run's noise (here: the suite's machine) and whether it disturbed the run. */
+static void add_noise(struct runner *r, struct json_object *o, const struct pe_noise *nz)
+{
+	struct json_object *no = json_object_new_object();
+	char dwhy[200];
+	bool dist = pe_noise_disturbed(r->s, nz, dwhy, sizeof(dwhy));
+
+	pe_rec_add(no, "steal_pct", pe_rec_num(nz->steal_pct));
+	pe_rec_add(no, "other_cpu_pct", pe_rec_num(nz->other_cpu_pct));
+	pe_rec_add(no, "loadavg_1m", nz->loadavg_1m >= 0 ? pe_rec_num(nz->loadavg_1m) : NULL);
+	pe_rec_add(no, "cpu_mhz", nz->cpu_mhz >= 0 ? pe_rec_num(nz->cpu_mhz) : NULL);
+	pe_rec_add(o, "noise", no);
+	pe_rec_add(o, "disturbed", json_object_new_boolean(dist));
+	pe_rec_add(o, "disturbed_why", dist ? json_object_new_string(dwhy) : NULL);
+}
+
 /* One run: spawn, wait (killed after its time plus a minute), read the record, sample the
  * noise. Returns the runs.jsonl line's object (without point, variant, run and seq). */
 static struct json_object *run_one(struct runner *r, const struct pe_suite_step *st, char *err,
@@ -259,6 +275,17 @@ static struct json_object *run_one(struct runner *r, const struct pe_suite_step 
 	pid_t pid;
 
 	*fatal = 0;
+	if (pt->n_clients || pt->lab) { /* a run across hosts (multi.c) */
+		pe_utc_now(start_utc, sizeof(start_utc));
+		pe_noise_sample(&a, NULL, 0);
+		pe_rec_add(o, "start_utc", json_object_new_string(start_utc));
+		pe_suite_run_multi(r->s, st->point, st->variant, r->o->stop, o);
+		pe_noise_sample(&b, NULL, 0);
+		pe_noise_between(&a, &b, &nz);
+		pe_rec_add(o, "duration_s", pe_rec_secs(b.t_s - a.t_s));
+		add_noise(r, o, &nz);
+		return o;
+	}
 	if (pt->local_server) {
 		sv = server_for(r, st->point, st->variant, err, len);
 		if (!sv) {
@@ -330,19 +357,7 @@ static struct json_object *run_one(struct runner *r, const struct pe_suite_step 
 	pe_rec_add(o, "duration_s", pe_rec_secs(b.t_s - a.t_s));
 	pe_rec_add(o, "ok", json_object_new_boolean(ok));
 	pe_rec_add(o, "error", ok ? NULL : json_object_new_string(why));
-	{
-		struct json_object *no = json_object_new_object();
-		char dwhy[200];
-		bool dist = pe_noise_disturbed(r->s, &nz, dwhy, sizeof(dwhy));
-
-		pe_rec_add(no, "steal_pct", pe_rec_num(nz.steal_pct));
-		pe_rec_add(no, "other_cpu_pct", pe_rec_num(nz.other_cpu_pct));
-		pe_rec_add(no, "loadavg_1m", nz.loadavg_1m >= 0 ? pe_rec_num(nz.loadavg_1m) : NULL);
-		pe_rec_add(no, "cpu_mhz", nz.cpu_mhz >= 0 ? pe_rec_num(nz.cpu_mhz) : NULL);
-		pe_rec_add(o, "noise", no);
-		pe_rec_add(o, "disturbed", json_object_new_boolean(dist));
-		pe_rec_add(o, "disturbed_why", dist ? json_object_new_string(dwhy) : NULL);
-	}
+	add_noise(r, o, &nz);
 	pe_rec_add(o, "metrics", ok ? pe_suite_metrics(rec) : json_object_new_object());
 	pe_rec_add(o, "record", rec);
 	return o;
@@ -403,8 +418,22 @@ int pe_suite_run(struct pe_suite *s, const struct pe_suite_run_opts *o, struct p
 		}
 		r.step_s_sum += mono_s() - t0;
 		r.steps_timed++;
-		if (!st->run) { /* a warm-up: discarded */
+		if (!st->run) { /* a warm-up: discarded, but a failure still stops the suite */
+			struct json_object *ok;
+
+			json_object_object_get_ex(line, "ok", &ok);
+			if (s->on_error_stop && !json_object_get_boolean(ok)) {
+				res->stopped = true;
+				if (o->progress)
+					fprintf(stderr, "\r\033[K");
+				fprintf(stderr, "pkteng suite: warm-up of %s failed: %s\n",
+					s->points[st->point].id,
+					json_object_get_string(
+						json_object_object_get(line, "error")));
+			}
 			json_object_put(line);
+			if (res->stopped)
+				break;
 			continue;
 		}
 		{
@@ -421,12 +450,17 @@ int pe_suite_run(struct pe_suite *s, const struct pe_suite_run_opts *o, struct p
 					res->metrics[st->point * s->n_variants + st->variant],
 					json_object_get(m));
 		}
+		if (s->on_error_stop &&
+		    !json_object_get_boolean(json_object_object_get(line, "ok")))
+			res->stopped = true;
 		rc = pe_outdir_run(&r.out, s, st, ++seq, line);
 		json_object_put(line);
 		if (rc) {
 			snprintf(err, errlen, "%s/runs.jsonl: %s", o->out_dir, strerror(-rc));
 			break;
 		}
+		if (res->stopped)
+			break;
 	}
 	if (o->stop && *o->stop && res->done < res->planned)
 		res->interrupted = true;

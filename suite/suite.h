@@ -21,6 +21,8 @@ struct json_object;
 #define PE_SUITE_BINS_MAX     8	 /* --bin */
 #define PE_SUITE_POINTS_MAX   512
 #define PE_SUITE_ARGS_MAX     64 /* arguments of one run's command */
+#define PE_SUITE_HOSTS_MAX    16 /* [host NAME] sections */
+#define PE_SUITE_SIDE_VERSION 1	 /* the `suite --side` exchange (multi.c, side.c) */
 
 /* One `key = value` as written: the value split at commas into its alternatives. */
 struct pe_suite_kv {
@@ -51,6 +53,18 @@ struct pe_suite_variant {
 	char version[32], commit[48];
 };
 
+/* A host of a multi-host suite: `[host NAME]` (docs/suite.md). */
+struct pe_suite_host {
+	char name[40];
+	char ssh[256];	      /* the ssh destination; "" or "localhost": run here, without ssh */
+	char addr[128];	      /* the data-plane address the other hosts reach it on */
+	char bin[PATH_MAX];   /* pkteng on that host (default "pkteng"; here: the variant's) */
+	char cpus[64];	      /* "" or a CPU list the side is pinned to */
+	char ssh_config[256]; /* "" or ssh -F FILE */
+	char dev[16];	      /* the interface inject and capture use there */
+	int line;
+};
+
 /* One point: a test with one alternative of every key chosen. */
 struct pe_suite_point {
 	char id[256];
@@ -58,8 +72,13 @@ struct pe_suite_point {
 	unsigned runs;
 	double time_s;
 	bool local_server;
-	unsigned choice[PE_SUITE_KEYS_MAX]; /* alternative chosen per key of `keys` */
-	struct pe_suite_section keys;	    /* the test's keys after the [global] defaults */
+	int server_host;			 /* -1, or the host the server runs on */
+	int client_hosts[PE_SUITE_HOSTS_MAX];	 /* one client on each */
+	unsigned n_clients;			 /* 0: not a multi-host point */
+	bool lab;				 /* command = inject */
+	int inject_host, capture_host, xdp_host; /* lab: the hosts (capture, xdp: -1, none) */
+	unsigned choice[PE_SUITE_KEYS_MAX];	 /* alternative chosen per key of `keys` */
+	struct pe_suite_section keys;		 /* the test's keys after the [global] defaults */
 };
 
 /* One entry of the plan: which point with which variant, its run number (0: the warm-up). */
@@ -83,6 +102,10 @@ struct pe_suite {
 	uint64_t seed;
 	bool seed_given;
 	double steal_max_pct, other_max_pct;
+	bool on_error_stop; /* on_error = stop: a failed run ends the suite */
+	double grace_s;	    /* a multi-host side is stopped after time + grace_s */
+	struct pe_suite_host hosts[PE_SUITE_HOSTS_MAX];
+	unsigned n_hosts;
 	/* the plan (pe_suite_plan) */
 	struct pe_suite_variant variants[PE_SUITE_BINS_MAX * (PE_SUITE_SETTINGS_MAX + 1)];
 	unsigned n_variants;
@@ -145,6 +168,7 @@ struct pe_suite_result {
 	struct json_object **metrics; /* [point * n_variants + variant]: array */
 	unsigned done, failed, disturbed, planned;
 	bool interrupted;
+	bool stopped; /* on_error = stop ended the suite after a failed run */
 };
 
 /* Runs the plan. The results directory must not exist or be empty; it is created first.
@@ -156,6 +180,24 @@ int pe_suite_run(struct pe_suite *s, const struct pe_suite_run_opts *o, struct p
 void pe_suite_result_free(const struct pe_suite *s, struct pe_suite_result *res);
 /* A table of the medians per point and variant: rate, latency p50/p99, both sides' CPU. */
 void pe_suite_print_table(FILE *out, const struct pe_suite *s, const struct pe_suite_result *res);
+
+/* ---- hosts (multi.c, side.c) ---------------------------------------------------------------- */
+
+/* One run of a multi-host point (its server on one host, a client on each of the others) as
+ * variant v: every side started over ssh (or here for a local host) as `pkteng suite --side`,
+ * its hello checked (the control protocol must match), the clock offsets sampled, the server
+ * started, the clients told one start time, their records collected. Fills line with what
+ * runs.jsonl says of the run (ok, error naming the host, hosts, start_spread_ns, metrics,
+ * record, records); on any failure every side is stopped first. stop: as in the run options. */
+void pe_suite_run_multi(const struct pe_suite *s, unsigned p, unsigned v,
+			volatile sig_atomic_t *stop, struct json_object *line);
+/* `pkteng suite --side [--listen ADDR:PORT] [--cpus LIST] [--dev-of ADDR] -- ARGS`: the far
+ * end of that exchange (side.c). argv[0] is "--side". Returns the exit status. */
+int pe_suite_side_main(int argc, char **argv);
+/* The metrics of a multi-host run from its clients' metrics: `_per_s` and the clients' CPU
+ * summed, latencies, the server's CPU and UDP loss the largest, and each as NAME.metric. */
+struct json_object *pe_suite_metrics_merge(struct json_object *const *metrics,
+					   const char *const *names, unsigned n);
 
 /* ---- noise --------------------------------------------------------------------------------- */
 

@@ -94,6 +94,33 @@ int pe_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	return 0;
 }
 
+int pe_parse_unix_ns(const char *s, uint64_t *out)
+{
+	uint64_t sec, frac = 0, scale = 1000000000ull;
+	const char *dot = strchr(s, '.');
+	char whole[24];
+
+	if (!dot)
+		dot = s + strlen(s);
+	if (dot == s || (size_t)(dot - s) >= sizeof(whole))
+		return -EINVAL;
+	snprintf(whole, sizeof(whole), "%.*s", (int)(dot - s), s);
+	if (whole[0] == '0' || pe_parse_u64(whole, 1000000000ull, 9000000000ull, &sec))
+		return -EINVAL;
+	if (*dot) {
+		const char *p = dot + 1;
+
+		if (!*p || strlen(p) > 9 || strspn(p, "0123456789") != strlen(p))
+			return -EINVAL;
+		for (; *p; p++) {
+			scale /= 10;
+			frac += (uint64_t)(*p - '0') * scale;
+		}
+	}
+	*out = sec * 1000000000ull + frac;
+	return 0;
+}
+
 int pe_parse_seconds(const char *s, double min_s, double max_s, double *out)
 {
 	char *end;

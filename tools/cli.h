@@ -33,6 +33,9 @@ int pe_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 int pe_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 /* A non-negative decimal number of seconds ("10", "0.5") in [min_s, max_s]. */
 int pe_parse_seconds(const char *s, double min_s, double max_s, double *out);
+/* A time as "SECONDS[.FRACTION]" since 1970 ("1765000000.25", up to nine decimals) into ns:
+ * --start-at. Returns 0, or -EINVAL (not such a number, before 2001 or after 2255). */
+int pe_parse_unix_ns(const char *s, uint64_t *out);
 
 /* Runs handler on SIGINT and SIGTERM, without SA_RESTART so a blocked call returns EINTR
  * and the caller sees its stop flag. */

@@ -9,6 +9,9 @@
 #include <netinet/udp.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <time.h>
+
+#include <json-c/json.h>
 
 #include "workload/work.h"
 #include "tools/cli.h"
@@ -26,7 +29,10 @@ static const char usage_tail[] =
 	"  -i SECONDS           a report line every SECONDS (default 1; 0: none)\n"
 	"      --json           one JSON record at the end (docs/results.md)\n"
 	"      --json-stream    JSON lines: start, one per interval, summary\n"
-	"  -4, -6               IPv4 or IPv6 only\n";
+	"  -4, -6               IPv4 or IPv6 only\n"
+	"      --start-at T     start at T, seconds since 1970 on CLOCK_REALTIME "
+	"(\"1765000000.25\"):\n"
+	"                       a synchronized start of several clients (docs/suite.md)\n";
 
 /* Prints text from column `col` (the cursor is there), wrapped before column 100. */
 static void wrap(FILE *f, int col, const char *text)
@@ -167,6 +173,14 @@ static void on_backend(void *arg, const char *backend, const char *fallback_reas
 	pe_report_backend(&o->rep, backend, fallback_reason);
 }
 
+static uint64_t realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 /* Parses the value given for parameter id into p, with the range of p's mode. 0 or an exit. */
 static int set_param(struct pe_params *p, enum pe_param_id id, const char *val)
 {
@@ -213,7 +227,7 @@ static int set_param(struct pe_params *p, enum pe_param_id id, const char *val)
 
 static int run(int argc, char **argv)
 {
-	enum { O_FILE = 256, O_BACKEND, O_JSON, O_JSTREAM, O_PARAM };
+	enum { O_FILE = 256, O_BACKEND, O_JSON, O_JSTREAM, O_START_AT, O_PARAM };
 	static const struct option fixed[] = {
 		{ "help", no_argument, 0, 'h' },
 		{ "port", required_argument, 0, 'p' },
@@ -222,6 +236,7 @@ static int run(int argc, char **argv)
 		{ "backend", required_argument, 0, O_BACKEND },
 		{ "json", no_argument, 0, O_JSON },
 		{ "json-stream", no_argument, 0, O_JSTREAM },
+		{ "start-at", required_argument, 0, O_START_AT },
 	};
 	struct option opts[sizeof(fixed) / sizeof(fixed[0]) + PE_P__COUNT + 1];
 	char optstring[3 * PE_P__COUNT + 16] = "hp:m:i:46";
@@ -233,7 +248,7 @@ static int run(int argc, char **argv)
 	enum pe_rec_fmt fmt = PE_REC_TEXT;
 	const struct pe_mode_desc *d;
 	struct pe_figures cli, srv;
-	uint64_t v;
+	uint64_t v, start_at_ns = 0;
 	bool have_srv, gso_auto;
 	char err[300];
 	struct out o;
@@ -299,6 +314,12 @@ static int run(int argc, char **argv)
 		case O_JSTREAM:
 			fmt = PE_REC_JSON_STREAM;
 			break;
+		case O_START_AT:
+			if (pe_parse_unix_ns(optarg, &start_at_ns))
+				return pe_usage("client: --start-at '%s': expected seconds since "
+						"1970 (1765000000.25)",
+						optarg);
+			break;
 		case '4':
 			co.family = AF_INET;
 			break;
@@ -356,6 +377,22 @@ static int run(int argc, char **argv)
 	co.arg = &o;
 	pe_stop_catch(); /* Ctrl-C ends the test early, in order; a second one exits at once */
 	co.stop = pe_stop_flag();
+	if (start_at_ns) {
+		/* a synchronized start: the record says when it was asked for and when it began */
+		struct timespec at = { .tv_sec = (time_t)(start_at_ns / 1000000000ull),
+				       .tv_nsec = (long)(start_at_ns % 1000000000ull) };
+		struct json_object *sync = json_object_new_object();
+
+		while (clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &at, NULL) == EINTR &&
+		       !*co.stop)
+			;
+		pe_rec_add(sync, "start_at_ns", pe_rec_u64(start_at_ns));
+		pe_rec_add(sync, "started_ns", pe_rec_u64(realtime_ns()));
+		if (o.rep.rec.start)
+			pe_rec_add(o.rep.rec.start, "sync", sync);
+		else
+			json_object_put(sync);
+	}
 	if (fmt == PE_REC_TEXT)
 		printf("pkteng client: %s test to %s port %s, %s backend%s\n", d->name, co.host,
 		       co.port, pe_backend_name(co.backend),

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ebpf/xmit.h"
 #include "raw/frame.h"
@@ -57,7 +58,9 @@ static const char usage[] =
 	"  --json                  one JSON record on stdout at the end (docs/results.md)\n"
 	"  --json-stream           JSON lines: start, one per interval, summary\n"
 	"  --offload NAME=on|off   switch an offload feature for the run (as `pkteng ethtool "
-	"-K`)\n";
+	"-K`)\n"
+	"  --start-at T            start sending at T, seconds since 1970 on CLOCK_REALTIME\n"
+	"                          (a synchronized start with other hosts; docs/suite.md)\n";
 
 enum {
 	O_RATE = 256,
@@ -73,6 +76,7 @@ enum {
 	O_JSON,
 	O_JSON_STREAM,
 	O_OFFLOAD,
+	O_START_AT,
 };
 
 struct cfg {
@@ -87,6 +91,7 @@ struct cfg {
 	bool method_auto; /* no --method: pick (pick_method) */
 	char why[160];	  /* auto: why this method */
 	struct pe_inject_offloads off;
+	uint64_t start_at_ns; /* --start-at; 0: none */
 };
 
 struct run_state {
@@ -150,6 +155,26 @@ static struct json_object *params_json(const struct cfg *c, const struct run_sta
 	return o;
 }
 
+/* --start-at: waits until then (a signal ends the wait) and has the record say when it was
+ * asked to start and when it did. */
+static void wait_start(const struct cfg *c, struct pe_inject_report *rep)
+{
+	struct timespec at = { .tv_sec = (time_t)(c->start_at_ns / 1000000000ull),
+			       .tv_nsec = (long)(c->start_at_ns % 1000000000ull) },
+			now;
+
+	if (!c->start_at_ns || rep->sync) /* rep->sync: waited already (auto's xdp fell back) */
+		return;
+	while (clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &at, NULL) == EINTR &&
+	       !*pe_stop_flag())
+		;
+	clock_gettime(CLOCK_REALTIME, &now);
+	rep->sync = json_object_new_object();
+	pe_rec_add(rep->sync, "start_at_ns", pe_rec_u64(c->start_at_ns));
+	pe_rec_add(rep->sync, "started_ns",
+		   pe_rec_u64((uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec));
+}
+
 /* The AF_PACKET run: the loop, then the offloads back and the final report. */
 static int run_send(struct run_state *st, bool fcs, struct pe_inject_report *rep)
 {
@@ -176,6 +201,7 @@ static int run_send(struct run_state *st, bool fcs, struct pe_inject_report *rep
 	int rc;
 
 	pe_stop_catch(); /* a send blocked in the kernel returns to see the flag */
+	wait_start(c, rep);
 	rc = pe_inject_report_open(rep, c->fmt, c->dev, pe_tx_method_name(c->txo.method),
 				   params_json(c, st, fcs), c->method_auto ? c->why : NULL);
 	if (rc)
@@ -285,6 +311,7 @@ static int parse_args(int argc, char **argv, struct cfg *c, struct pe_frameopts 
 		{ "json", no_argument, 0, O_JSON },
 		{ "json-stream", no_argument, 0, O_JSON_STREAM },
 		{ "offload", required_argument, 0, O_OFFLOAD },
+		{ "start-at", required_argument, 0, O_START_AT },
 	};
 	struct option opts[sizeof(own) / sizeof(own[0]) + PE_FRAMEOPTS_N + 1];
 	const char *rate_s = NULL, *mbps_s = NULL;
@@ -366,6 +393,13 @@ static int parse_args(int argc, char **argv, struct cfg *c, struct pe_frameopts 
 			break;
 		case O_OFFLOAD:
 			rc = pe_inject_offload_parse(&c->off, optarg);
+			break;
+		case O_START_AT:
+			if (pe_parse_unix_ns(optarg, &c->start_at_ns))
+				rc = pe_usage(
+					"inject: --start-at '%s': expected seconds since 1970 "
+					"(1765000000.25)",
+					optarg);
 			break;
 		case 'h':
 			*quit = true;
@@ -511,6 +545,7 @@ static int run_xdp(struct run_state *st, struct pe_inject_report *rep)
 	if (rc)
 		return rc;
 	pe_stop_catch(); /* a run in the kernel returns early to see the flag */
+	wait_start(c, rep);
 	rc = pe_inject_xdp_run(&a, rep, &tot, &secs);
 	pe_inject_offloads_restore(&c->off, c->dev);
 	if (rc == PE_INJECT_XDP_NONE || rc == PE_EXIT_USAGE || (rc && !tot.frames))

@@ -24,10 +24,12 @@ static const char usage[] =
 	"  --bin PATH    a pkteng binary to run; twice or more to compare binaries in one session\n"
 	"                (named base, new, bin3...; NAME=PATH names it). Default: this pkteng\n"
 	"  --plan        print the order of the runs and exit\n"
-	"Progress goes to stderr when it is a terminal. Ctrl-C stops after the current run and\n"
-	"leaves DIR marked partial (a second Ctrl-C ends the current run too). Exit status: 0\n"
-	"every run succeeded, 1 a run failed or the suite was interrupted, 2 bad usage or a bad\n"
-	"suite file.\n";
+	"A test may span hosts: [host NAME] sections, server = HOST and clients = HOST, HOST\n"
+	"(reached with ssh -o BatchMode=yes; docs/suite.md). Progress goes to stderr when it is a\n"
+	"terminal. Ctrl-C stops after the current run and leaves DIR marked partial (a second\n"
+	"Ctrl-C ends the current run too). Exit status: 0 every run succeeded, 1 a run failed or\n"
+	"the suite was interrupted or stopped (on_error = stop), 2 bad usage or a bad suite "
+	"file.\n";
 
 static volatile sig_atomic_t stop;
 
@@ -109,6 +111,9 @@ int pe_suite_cli_run(struct pe_suite *s, const char *out_dir, const char *who)
 	if (res.interrupted)
 		rc = say(PE_EXIT_FAIL, who, "interrupted after %u of %u runs (partial results%s%s)",
 			 res.done, res.planned, out_dir ? " in " : "", out_dir ? out_dir : "");
+	else if (res.stopped)
+		rc = say(PE_EXIT_FAIL, who,
+			 "stopped after a failed run (on_error = stop; runs.jsonl says why)");
 	else if (res.failed)
 		rc = say(PE_EXIT_FAIL, who, "%u of %u runs failed (runs.jsonl says why)",
 			 res.failed, res.done);
@@ -133,6 +138,8 @@ static int run(int argc, char **argv)
 	bool plan_only = false;
 	int c, rc;
 
+	if (argc > 1 && !strcmp(argv[1], "--side")) /* one side of a multi-host run */
+		return pe_suite_side_main(argc - 1, argv + 1);
 	while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':

@@ -24,9 +24,9 @@ static const struct {
 	{ "[global]\ntime = 1\n# nothing else\n",
 	  ":3: no tests: the suite needs a section per test ([rr] with mode = rr)" },
 	{ "", ":1: no tests: the suite needs a section per test ([rr] with mode = rr)" },
-	{ "[inj]\ncommand = inject\n",
-	  ":2: key 'command': 'inject': expected client (a section runs pkteng client against "
-	  "a server; lab sections are not supported yet)" },
+	{ "[inj]\ncommand = capture\n",
+	  ":2: key 'command': 'capture': expected client (pkteng client against a server) or "
+	  "inject (frames from one host, captured on another)" },
 	{ "[rr]\nmode = rr\norder = abba\n",
 	  ":3: key 'order': only in [global] (it orders the whole suite)" },
 	{ "[rr]\nmode = rr\ngso = yes\n", ":3: key 'gso': mode rr does not take it (udp)" },
@@ -41,6 +41,57 @@ static const struct {
 	  ":2: key 'variant.a': 'env.1X': expected env.NAME=VALUE with a variable's name" },
 	{ "time = 1\n[rr]\nmode = rr\n", ":1: key 'time': outside a section ([global] or [TEST])" },
 	{ "[rr]\nmode = rr\nthis line\n", ":3: syntax error (expected [section] or key = value)" },
+	/* hosts */
+	{ "[host a]\nssh = -oProxyCommand=x\n[rr]\nmode = rr\n",
+	  ":2: key 'ssh': '-oProxyCommand=x': expected an ssh destination (user@host, host, "
+	  "ssh://user@host:port)" },
+	{ "[host a]\naddr = 1.2.3.4;reboot\n[rr]\nmode = rr\n",
+	  ":2: key 'addr': '1.2.3.4;reboot': expected the address the other hosts reach this one "
+	  "on" },
+	{ "[host a]\ncpus = 0-x\n[rr]\nmode = rr\n",
+	  ":2: key 'cpus': '0-x': expected a CPU list (0-3,6)" },
+	{ "[host a]\nport = 5\n[rr]\nmode = rr\n",
+	  ":2: key 'port': unknown in [host a] (ssh, addr, bin, cpus, ssh_config, dev)" },
+	{ "[host a]\n[host a]\n[rr]\nmode = rr\n", ":2: [host a]: given twice" },
+	{ "[host local]\n[rr]\nmode = rr\n",
+	  ":1: [host local]: expected a name of letters, digits, - and _ (not local or remote)" },
+	{ "[host a]\n[rr]\nmode = rr\nserver = b\nclients = a\n",
+	  ":4: key 'server': 'b': no [host b] section (nor local or remote)" },
+	{ "[host a]\n[host b]\n[rr]\nmode = rr\nserver = a\nclients = b, c\n",
+	  ":6: key 'clients': 'c': no [host c] section" },
+	{ "[host a]\n[host b]\n[rr]\nmode = rr\nserver = a\nclients = b, b\n",
+	  ":6: key 'clients': 'b' listed twice" },
+	{ "[host a]\n[rr]\nmode = rr\nclients = a\n",
+	  ":4: key 'clients': needs server = HOST, a [host NAME] section" },
+	{ "[host a]\n[rr]\nmode = rr\nserver = a\n",
+	  ":4: key 'server': a host's server needs clients = HOST[, HOST...]" },
+	{ "[host a]\nssh = a.example\n[host b]\n[rr]\nmode = rr\nserver = a\nclients = b\n",
+	  ":1: [host a]: needs addr = ADDRESS (its server's address for the clients)" },
+	{ "[host a]\n[host b]\nssh = b.example\n[rr]\nmode = rr\nserver = a\nclients = b\n",
+	  ":7: key 'clients': 'b' is reached over ssh and cannot reach [host a] on 127.0.0.1 (give "
+	  "it addr = ADDRESS)" },
+	/* inject across hosts */
+	{ "[host g]\ndev = va\n[l2]\ncommand = inject\nlen = 64\ninject = g\n",
+	  ":5: key 'len': not for command = inject (inject_args and capture_args take their "
+	  "options)" },
+	{ "[l2]\ncommand = inject\n", ":1: [l2]: command = inject needs inject = HOST" },
+	{ "[host g]\n[l2]\ncommand = inject\ninject = g\n",
+	  ":1: [host g]: needs dev = IF (the interface to inject on)" },
+	{ "[host g]\ndev = a\n[l2]\ncommand = inject\ninject = g\ncapture = g\n",
+	  ":6: key 'capture': 'g' is the inject host too (capture on another host)" },
+	{ "[host g]\ndev = a\n[l2]\ncommand = inject\ninject = g\ninject_args = --size '64'\n",
+	  ":6: key 'inject_args': '--size '64'': expected options separated by spaces, without "
+	  "quotes or shell characters" },
+	{ "[rr]\nmode = rr\ninject = g\n", ":3: key 'inject': needs command = inject" },
+	{ "[host g]\ndev = a\n[host d]\n[l2]\ncommand = inject\ninject = g\nxdp = d\n",
+	  ":3: [host d]: needs dev = IF (the interface to count with XDP on)" },
+	{ "[host g]\ndev = a\n[l2]\ncommand = inject\ninject = g\nxdp = g\n",
+	  ":6: key 'xdp': 'g' is the inject host too (count on the receiving host)" },
+	{ "[rr]\nmode = rr\nxdp_args = --drop\n", ":3: key 'xdp_args': needs command = inject" },
+	{ "[global]\non_error = maybe\n[rr]\nmode = rr\n",
+	  ":2: key 'on_error': 'maybe': expected continue or stop" },
+	{ "[rr]\nmode = rr\non_error = stop\n",
+	  ":3: key 'on_error': only in [global] (it orders the whole suite)" },
 };
 
 ParameterizedTestParameters(suite_file, errors)

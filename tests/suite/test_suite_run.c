@@ -3,10 +3,12 @@
  * side; Ctrl-C leaves a valid directory marked partial. */
 #include <criterion/criterion.h>
 #include <json-c/json.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <time.h>
 
 #include "tests/testutil.h"
 
@@ -316,4 +318,115 @@ Test(suite_run, bench)
 	json_object_put(suite);
 	pe_run_free(&r);
 	pe_tmpdir_remove(dir);
+}
+
+static double num(struct json_object *o, const char *path)
+{
+	struct json_object *x = get(o, path);
+
+	cr_assert_not_null(x, "%s", path);
+	return json_object_get_double(x);
+}
+
+/* A metric by its whole name (per-host names hold a dot). */
+static double metric(struct json_object *run, const char *name)
+{
+	struct json_object *x = NULL;
+
+	cr_assert(json_object_object_get_ex(get(run, "metrics"), name, &x), "metric %s", name);
+	return json_object_get_double(x);
+}
+
+/* Hosts without ssh: the server on one, a client on each of two others, all here. The run's
+ * metrics are the clients' sums (and each as NAME.metric), every host has its offset and
+ * metadata, the clients started together and their records are kept. */
+Test(suite_run, hosts_local)
+{
+	char *dir = pe_tmpdir(), ini[300], out[300];
+	struct json_object **runs;
+	struct pe_run r;
+	unsigned n;
+
+	snprintf(ini, sizeof(ini), "%s/h.ini", dir);
+	snprintf(out, sizeof(out), "%s/out", dir);
+	write_str(ini, "[global]\nruns = 1\nwarmup = 0\ntime = 0.5\n\n"
+		       "[host dut]\naddr = 127.0.0.1\ncpus = 0\n[host g1]\nssh = localhost\n"
+		       "[host g2]\n\n[rr]\nmode = rr\nserver = dut\nclients = g1, g2\n");
+	cr_assert_eq(pe_run(&r, "%s suite %s --out %s", PE_TEST_BIN, ini, out), 0);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	pe_run_free(&r);
+	runs = read_runs(out, &n);
+	cr_assert_eq(n, 1);
+	cr_expect(json_object_get_boolean(get(runs[0], "ok")), "%s", str(runs[0], "error"));
+	cr_expect_float_eq(metric(runs[0], "transactions_per_s"),
+			   metric(runs[0], "g1.transactions_per_s") +
+				   metric(runs[0], "g2.transactions_per_s"),
+			   1e-3 * metric(runs[0], "transactions_per_s"));
+	cr_expect_gt(metric(runs[0], "g2.transactions_per_s"), 100);
+	cr_expect_eq(metric(runs[0], "lat_p99_ns"),
+		     metric(runs[0], "g1.lat_p99_ns") > metric(runs[0], "g2.lat_p99_ns")
+			     ? metric(runs[0], "g1.lat_p99_ns")
+			     : metric(runs[0], "g2.lat_p99_ns"));
+	cr_expect_lt(num(runs[0], "start_spread_ns"), 50e6);
+	cr_expect_str_eq(str(runs[0], "hosts.dut.role"), "server");
+	cr_expect_str_eq(str(runs[0], "hosts.g1.role"), "client");
+	cr_expect_str_eq(str(runs[0], "hosts.dut.dev.name"), "lo");
+	/* one clock: the true offset, 0, is within half the sample's round trip */
+	cr_expect_leq(fabs(num(runs[0], "hosts.g2.clock_offset_ns")),
+		      num(runs[0], "hosts.g2.clock_rtt_ns") / 2 + 1000);
+	cr_expect_gt(num(runs[0], "records.g1.summary.client.transactions"), 0);
+	cr_expect_eq(num(runs[0], "records.g2.start.sync.started_ns"),
+		     num(runs[0], "hosts.g2.started_ns"));
+	json_object_put(runs[0]);
+	free(runs);
+	pe_tmpdir_remove(dir);
+}
+
+/* --start-at: the client waits for the time and its record says when it was asked to start
+ * and when it did; a time that is not one is refused. */
+Test(suite_run, client_start_at)
+{
+	struct json_object *rec;
+	struct timespec ts;
+	struct pe_run r;
+	long at_s;
+
+	cr_assert_eq(pe_run(&r, "%s client 127.0.0.1 --mode rr --start-at 12", PE_TEST_BIN), 0);
+	cr_expect_eq(r.status, 2);
+	cr_expect_str_eq(r.err, "pkteng: client: --start-at '12': expected seconds since 1970 "
+				"(1765000000.25)\n");
+	pe_run_free(&r);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	at_s = (long)ts.tv_sec + 2;
+	cr_assert_eq(pe_run(&r,
+			    "%s server --bind 127.0.0.1 -p 42611 -q & s=$!; sleep 0.3; "
+			    "%s client 127.0.0.1 -p 42611 --mode rr -t 0.2 --json "
+			    "--start-at %ld.25; rc=$?; kill $s; exit $rc",
+			    PE_TEST_BIN, PE_TEST_BIN, at_s),
+		     0);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	rec = json_tokener_parse(r.out);
+	cr_assert_not_null(rec);
+	cr_expect_eq(json_object_get_int64(get(rec, "start.sync.start_at_ns")),
+		     (int64_t)at_s * 1000000000 + 250000000);
+	cr_expect_geq(num(rec, "start.sync.started_ns"), num(rec, "start.sync.start_at_ns"));
+	cr_expect_lt(num(rec, "start.sync.started_ns") - num(rec, "start.sync.start_at_ns"), 50e6);
+	json_object_put(rec);
+	/* and the record with its sync is valid against the schema */
+	{
+		char *dir = pe_tmpdir(), path[300];
+		struct pe_run v;
+
+		snprintf(path, sizeof(path), "%s/rec.json", dir);
+		write_str(path, r.out);
+		cr_assert_eq(pe_run(&v,
+				    "%s %s/tests/record/validate.py %s/docs/results.schema.json "
+				    "json %s",
+				    PE_PYTHON, PE_TEST_SRC, PE_TEST_SRC, path),
+			     0);
+		cr_expect_eq(v.status, 0, "%s%s", v.out, v.err);
+		pe_run_free(&v);
+		pe_tmpdir_remove(dir);
+	}
+	pe_run_free(&r);
 }

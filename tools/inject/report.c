@@ -14,14 +14,21 @@ int pe_inject_report_open(struct pe_inject_report *r, enum pe_rec_fmt fmt, const
 {
 	if (pe_rec_open(&r->rec, fmt, stdout, "inject")) {
 		json_object_put(params);
+		json_object_put(r->sync);
+		r->sync = NULL;
 		return pe_fail("inject: out of memory");
 	}
 	if (!r->rec.start) {
 		json_object_put(params);
 		if (auto_why)
 			printf("method %s (auto: %s)\n", method, auto_why);
+		json_object_put(r->sync);
+		r->sync = NULL;
 		return 0;
 	}
+	if (r->sync)
+		pe_rec_add(r->rec.start, "sync", r->sync);
+	r->sync = NULL;
 	pe_rec_set_backend(&r->rec, method, NULL);
 	pe_rec_add(r->rec.start, "params", params ? params : json_object_new_object());
 	pe_rec_add(r->rec.start, "dev", pe_dev_json(dev));

@@ -14,6 +14,8 @@ struct json_object;
 
 struct pe_inject_report {
 	struct pe_rec rec; /* fmt PE_REC_TEXT: lines */
+	struct json_object
+		*sync; /* set before open (--start-at): goes into the start, taken over */
 };
 
 /* Starts a report in fmt. For a record, the start carries params (taken over; may be NULL),
