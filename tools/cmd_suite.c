@@ -25,7 +25,7 @@ static const char usage[] =
 	"                (named base, new, bin3...; NAME=PATH names it). Default: this pkteng\n"
 	"  --plan        print the order of the runs and exit\n"
 	"A test may span hosts: [host NAME] sections, server = HOST and clients = HOST, HOST\n"
-	"(reached with ssh -o BatchMode=yes; docs/suite.md). Progress goes to stderr when it is a\n"
+	"(reached with ssh in batch mode; docs/suite.md). Progress goes to stderr when it is a\n"
 	"terminal. Ctrl-C stops after the current run and leaves DIR marked partial (a second\n"
 	"Ctrl-C ends the current run too). Exit status: 0 every run succeeded, 1 a run failed or\n"
 	"the suite was interrupted or stopped (on_error = stop), 2 bad usage or a bad suite "

@@ -31,7 +31,7 @@ udp udp-rr|pkteng client --mode = u
 uring epoll|pkteng client --backend ''
 uring epoll|pkteng server --backend ''
 epoll|pkteng registry serve --backend e
-sendmmsg ring uring xdp|pkteng inject --method ''
+auto xdp ring sendmmsg uring|pkteng inject --method ''
 udp tcp icmp raw|pkteng frame --proto ''
 native generic|pkteng xdp run --mode ''
 attach stats detach run|pkteng xdp ''
