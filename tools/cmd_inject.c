@@ -54,7 +54,8 @@ static const char usage[] =
 	"  --json                  one JSON record on stdout at the end (docs/results.md)\n"
 	"  --json-stream           JSON lines: start, one per interval, summary\n"
 	"  --offload NAME=on|off   switch an offload feature for the run (as `pkteng ethtool "
-	"-K`)\n";
+	"-K`;\n"
+	"                          also ethtool's words: --offload 'tx off gro on')\n";
 
 enum {
 	O_RATE = 256,
