@@ -21,6 +21,7 @@ struct pe_lab_opts {
 
 /* Side A is [0], side B is [1]. Names are unique per process and per lab: pe<pid>x<n>a/b. */
 struct pe_lab {
+	char name[32];	     /* the lab's name (lab/netlab.h): pe<pid>x<n> */
 	char ns[2][32];	     /* namespace names */
 	char ifname[2][16];  /* veth ends, one in each namespace: "veth0", "veth1" */
 	char vlan_if[2][24]; /* "veth0.VID" when opts.vlan_id, else "" */
