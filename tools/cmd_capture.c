@@ -488,7 +488,8 @@ static int run_file(struct cap_args *a, struct cap_state *s, struct pe_rec *rec)
 	int rc;
 
 	if (!r)
-		return pe_fail("--read %s: %s", a->read, strerror(errno));
+		return pe_fail("--read %s: %s", a->read,
+			       errno == EBADMSG ? "not a pcap or pcapng file" : strerror(errno));
 	if (pe_pcap_linktype(r) != 1 /* DLT_EN10MB */) {
 		rc = pe_usage("--read %s: link type %d is not Ethernet", a->read,
 			      pe_pcap_linktype(r));
