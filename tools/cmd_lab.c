@@ -124,7 +124,7 @@ static int run(int argc, char **argv)
 	struct pe_netlab_opts o = { .sz = sizeof(o), .gro = true, .owner = getppid() };
 	struct pe_netlab lab;
 	const char *verb, *name = DEFAULT_NAME;
-	bool env = false;
+	bool env = false, named = false;
 	uint64_t x;
 	int c, err;
 
@@ -163,8 +163,10 @@ static int run(int argc, char **argv)
 	if (optind >= argc)
 		return pe_usage("lab: say up, down or list (see 'pkteng lab --help')");
 	verb = argv[optind++];
-	if (optind < argc)
+	if (optind < argc) {
 		name = argv[optind++];
+		named = true;
+	}
 	if (optind < argc)
 		return pe_usage("lab: unexpected argument '%s'", argv[optind]);
 	if (!pe_netlab_name_ok(name))
@@ -188,7 +190,7 @@ static int run(int argc, char **argv)
 		err = pe_netlab_down(name);
 		pe_netlab_reap();
 		/* without a NAME, nothing there is no error: down is for traps and scripts too */
-		if (err == -ENOENT && optind == argc && argc > 0 && !strcmp(argv[argc - 1], "down"))
+		if (err == -ENOENT && !named)
 			return PE_EXIT_OK;
 		return err ? lab_err(verb, name, err) : PE_EXIT_OK;
 	}
