@@ -109,6 +109,34 @@ ParameterizedTest(unsigned *pi, raw_capfilter, program_and_frames_as_tcpdump)
 	pe_run_free(&r);
 }
 
+/* The -r record is a valid result record (docs/results.schema.json), as a document and as a
+ * stream with intervals by the frames' timestamps (10 ms apart: 0.05 s intervals hold 5). */
+Test(raw_capfilter, file_record_valid)
+{
+	char in[512];
+	struct pe_run r;
+
+	PE_REQUIRE_ROOT();
+	mixed(in, sizeof(in));
+	cr_assert_eq(pe_run(&r,
+			    "%s capture -r %s --json udp >%s/r.json && %s capture -r %s -i 0.05 "
+			    "--json-stream udp >%s/r.jsonl",
+			    pe_rt_bin(), in, dir, pe_rt_bin(), in, dir),
+		     0);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	pe_run_free(&r);
+	cr_assert_eq(pe_run(&r,
+			    PE_PYTHON
+			    " %s/tests/record/validate.py %s/docs/results.schema.json json "
+			    "%s/r.json && " PE_PYTHON " %s/tests/record/validate.py "
+			    "%s/docs/results.schema.json stream %s/r.jsonl",
+			    PE_TEST_SRC, PE_TEST_SRC, dir, PE_TEST_SRC, PE_TEST_SRC, dir),
+		     0);
+	cr_expect_eq(r.status, 0, "%s%s", r.out, r.err);
+	cr_expect_str_eq(r.out, "ok 0\nok 3\n");
+	pe_run_free(&r);
+}
+
 /* Live: inject the 20 frames from A; B's ring sees only what the filter keeps, and the
  * kernel's own count (PACKET_STATISTICS) says the rest never got to the socket. */
 ParameterizedTestParameters(raw_capfilter, live_filter_in_the_kernel)
