@@ -22,8 +22,9 @@ static const char usage[] =
 	"(veth0 in A, veth1 in B), 198.18.0.1/24 and 198.18.0.2/24, MACs 02:00:00:00:00:01 and\n"
 	"02:00:00:00:00:02, ARP off with permanent neighbours (the kernel sends nothing of its\n"
 	"own), IPv6 off unless --v6, and rx-gro on veth1 (native XDP on a veth needs it). The lab\n"
-	"belongs to a process (--owner, default: the one that ran pkteng, e.g. your shell); once\n"
-	"that process is gone the lab is stale, and the next `lab up` or `lab down` removes it.\n"
+	"belongs to a process (--owner, default: the one that ran pkteng, e.g. your shell, past\n"
+	"sudo); once that process is gone the lab is stale, and the next `lab up` or `lab down`\n"
+	"removes it.\n"
 	"  up          build NAME and print how to enter each side\n"
 	"  down        remove NAME (default " DEFAULT_NAME "), and every stale lab\n"
 	"  list        the labs, their owners, live or stale\n"
@@ -55,6 +56,42 @@ static int lab_err(const char *verb, const char *name, int err)
 		return pe_fail("lab %s %s: %s (PE_LAB_DEBUG=1 shows the ip commands)", verb, name,
 			       strerror(-err));
 	}
+}
+
+/* The default owner: the process that ran pkteng (a shell), past sudo or doas, which exit with
+ * pkteng and would leave the lab stale at once. */
+static pid_t default_owner(void)
+{
+	pid_t pid = getppid();
+
+	for (int hop = 0; hop < 2; hop++) {
+		char path[64], comm[32] = "", stat[512];
+		int ppid = 0;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+		f = fopen(path, "r");
+		if (!f || !fgets(comm, sizeof(comm), f)) {
+			if (f)
+				fclose(f);
+			break;
+		}
+		fclose(f);
+		comm[strcspn(comm, "\n")] = 0;
+		if (strcmp(comm, "sudo") && strcmp(comm, "doas"))
+			break;
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+		f = fopen(path, "r");
+		if (!f)
+			break;
+		if (fgets(stat, sizeof(stat), f) && strrchr(stat, ')'))
+			sscanf(strrchr(stat, ')') + 2, "%*c %d", &ppid);
+		fclose(f);
+		if (ppid <= 1)
+			break;
+		pid = ppid;
+	}
+	return pid;
 }
 
 static void print_env(const struct pe_netlab *l)
@@ -121,7 +158,7 @@ static int run(int argc, char **argv)
 		{ "no-gro", no_argument, 0, O_NO_GRO }, { "owner", required_argument, 0, O_OWNER },
 		{ "env", no_argument, 0, O_ENV },	{ 0 },
 	};
-	struct pe_netlab_opts o = { .sz = sizeof(o), .gro = true, .owner = getppid() };
+	struct pe_netlab_opts o = { .sz = sizeof(o), .gro = true, .owner = default_owner() };
 	struct pe_netlab lab;
 	const char *verb, *name = DEFAULT_NAME;
 	bool env = false, named = false;
