@@ -41,6 +41,7 @@ esac
 [ -x "$pkteng" ] || { echo "inject_vs_trafgen: $pkteng: not built (cmake --build build)" >&2; exit 1; }
 command -v trafgen >/dev/null || { echo "inject_vs_trafgen: trafgen missing (apt-get install netsniff-ng)" >&2; exit 1; }
 
+export PE_PKTENG=$pkteng # tests/lab/lab.sh builds the lab with this pkteng
 . "$top/tests/lab/lab.sh"
 work=$(mktemp -d /tmp/pkteng-perf.XXXXXX)
 trap 'pe_lab_down "pe$$p"; rm -rf "$work"' EXIT

@@ -29,6 +29,7 @@ pkteng=$build/pkteng
 [ "$(id -u)" = 0 ] || { echo "xdp_rate.sh: needs root (namespaces, XDP)" >&2; exit 1; }
 [ -x "$pkteng" ] || { echo "xdp_rate.sh: $pkteng not built (-b BUILD_DIR)" >&2; exit 1; }
 
+export PE_PKTENG=$pkteng # tests/lab/lab.sh builds the lab with this pkteng
 . "$PE_TOP/tests/lab/lab.sh"
 trap 'inb "$pkteng" xdp detach --dev "$PE_IF_B" --force >/dev/null 2>&1; ip -n "$PE_NS_B" link set dev "$PE_IF_B" xdp off 2>/dev/null; pe_lab_down; rm -f "${conf:-}" "${passobj:-}"' EXIT
 trap 'exit 130' INT TERM

@@ -1,6 +1,7 @@
 /* TPACKET_V3 receive ring behind packet.h: blocks of frames handed over by the kernel, walked
  * in place; a VLAN tag the device stripped is put back so callers see the frame as sent. */
 #include "raw/packet.h"
+#include "raw/capfilter.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -74,6 +75,13 @@ struct pe_cap *pe_cap_open(const struct pe_cap_opts *opts)
 	if (o.incoming_only &&
 	    setsockopt(c->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)))
 		goto fail;
+	if (o.filter) {
+		err = pe_capfilter_attach(o.filter, c->fd);
+		if (err) {
+			errno = -err;
+			goto fail;
+		}
+	}
 	req.tp_block_size = o.block_size;
 	req.tp_block_nr = o.n_blocks;
 	req.tp_frame_size = 2048; /* V3 packs frames; this only has to divide the block */

@@ -316,3 +316,39 @@ out:
 	close(fd);
 	return err ? err : ret;
 }
+
+int pe_features_print_changes(const struct pe_features *before, const struct pe_features *after,
+			      const signed char *req, FILE *f)
+{
+	unsigned n = before->n < after->n ? before->n : after->n;
+	bool show = false, wish = false, changeable = false;
+
+	for (unsigned i = 0; i < n; i++) {
+		bool moved = before->f[i].active != after->f[i].active;
+
+		if (req[i] >= 0) {
+			changeable |= pe_feature_changeable(&before->f[i]);
+			if (after->f[i].active != req[i])
+				wish = show = true;
+		} else if (moved) {
+			show = true;
+		}
+	}
+	if (!show)
+		return 0;
+	fprintf(f, "Actual changes:\n");
+	for (unsigned i = 0; i < n; i++) {
+		const struct pe_feature *a = &after->f[i];
+		bool moved = before->f[i].active != a->active;
+
+		if (!a->name[0])
+			continue;
+		if (req[i] >= 0 && a->active != req[i])
+			fprintf(f, "%s: %s [requested %s]\n", a->name, a->active ? "on" : "off",
+				req[i] ? "on" : "off");
+		else if (moved)
+			fprintf(f, "%s: %s%s\n", a->name, a->active ? "on" : "off",
+				req[i] < 0 ? " [not requested]" : "");
+	}
+	return wish && !changeable;
+}

@@ -65,4 +65,15 @@ enum pe_feature_outcome {
 int pe_features_set(const char *ifname, const struct pe_feature_change *ch, size_t n,
 		    enum pe_feature_outcome *outcome, const char **bad_name);
 
+/* What `ethtool -K` (6.x, netlink) prints after a change, from the features before and after
+ * it and what was asked: req[i] is -1 (feature i not named, directly or by a group), 0 (off)
+ * or 1 (on). Prints nothing when every named feature is as asked and no other moved; else
+ * "Actual changes:" and, in the kernel's order, every feature not as asked
+ * ("NAME: off [requested on]"), every one that moved without being named
+ * ("NAME: on [not requested]") and, beside those, every one that moved as asked
+ * ("NAME: on"). Returns 1 when ethtool would also say "Could not change any device features"
+ * (some named feature is not as asked and none of the named ones can be changed), else 0. */
+int pe_features_print_changes(const struct pe_features *before, const struct pe_features *after,
+			      const signed char *req, FILE *f);
+
 #endif

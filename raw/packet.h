@@ -99,6 +99,8 @@ int pe_if_stat(const char *ifname, const char *name, uint64_t *out);
 
 /* --- Capture -------------------------------------------------------------------------- */
 
+struct pe_capfilter;
+
 struct pe_cap_opts {
 	size_t sz;	     /* sizeof(struct pe_cap_opts) */
 	const char *ifname;  /* required */
@@ -106,6 +108,9 @@ struct pe_cap_opts {
 	unsigned n_blocks;   /* 0: 16 */
 	unsigned timeout_ms; /* block retire timeout; 0: 10 */
 	bool incoming_only;  /* PACKET_IGNORE_OUTGOING: skip frames this host sends on IF */
+	/* A classic BPF program (raw/capfilter.h) attached before the socket is bound: frames
+	 * it rejects are never queued, nor counted by pe_cap_stats(). NULL: every frame. */
+	const struct pe_capfilter *filter;
 };
 
 struct pe_cap;

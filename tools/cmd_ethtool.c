@@ -1,5 +1,5 @@
-/* `pkteng ethtool --dev IF -k | -K NAME on|off ...`: list and switch offload features through
- * the SIOCETHTOOL ioctl, printing them the way `ethtool -k` does. */
+/* `pkteng ethtool -k DEV | -K DEV NAME on|off ...`: list and switch offload features through
+ * the SIOCETHTOOL ioctl, printing them and the changes the way ethtool -k and -K do. */
 #include <errno.h>
 #include <getopt.h>
 #include <net/if.h>
@@ -8,20 +8,28 @@
 #include <string.h>
 
 #include "raw/ethtool.h"
+#include "tools/inject/offload.h"
 #include "tools/cli.h"
 
 static const char usage[] =
-	"Usage: pkteng ethtool --dev IF -k\n"
-	"       pkteng ethtool --dev IF -K NAME on|off [NAME on|off ...]\n"
-	"Lists offload features as `ethtool -k` does, or switches them (needs CAP_NET_ADMIN).\n"
+	"Usage: pkteng ethtool -k DEV\n"
+	"       pkteng ethtool -K DEV NAME on|off [NAME on|off ...]\n"
+	"       (or --dev DEV before -k/-K; each pair may also be one word NAME=on|off)\n"
+	"Lists offload features as `ethtool -k` does, or switches them (needs CAP_NET_ADMIN) and\n"
+	"prints what `ethtool -K` prints: nothing when all went as asked, else \"Actual "
+	"changes:\"\n"
+	"and each feature not as asked (\" [requested on]\") or switched along (\" [not "
+	"requested]\").\n"
 	"NAME is a kernel feature name (tx-checksum-ip-generic, rx-gro-list, ...) or one of\n"
 	"ethtool's groups: rx tx sg tso ufo gso gro lro rxvlan txvlan ntuple rxhash (or their "
 	"long\n"
 	"names: tx-checksumming, scatter-gather, ...). A group switches every member that can be.\n"
-	"  -d, --dev IF      the interface\n"
+	"`pkteng inject --offload` takes the same pairs: --offload tx=off, --offload 'tx off'.\n"
+	"  -d, --dev DEV     the interface (or the first argument after -k/-K, as ethtool takes "
+	"it)\n"
 	"  -k, --show-features\n"
 	"  -K, --features    NAME on|off pairs follow\n"
-	"Exit status 1 when a feature is fixed or the driver did not apply the change.\n";
+	"Exit status 1, as ethtool's, when no named feature could be changed at all.\n";
 
 static int dev_error(const char *dev, int err)
 {
@@ -50,86 +58,63 @@ static int show(const char *dev)
 
 static int set(const char *dev, int argc, char **argv)
 {
-	struct pe_feature_change *ch;
-	enum pe_feature_outcome *oc;
+	struct pe_feature_change ch[64];
 	struct pe_features before, after;
 	const char *bad = NULL;
-	size_t n = argc / 2;
-	int err, rc = PE_EXIT_OK;
-	bool *named;
+	signed char *req = NULL;
+	int n, err, rc = PE_EXIT_OK;
 
 	if (argc == 0)
 		return pe_usage("ethtool: -K needs NAME on|off");
-	if (argc % 2)
-		return pe_usage("ethtool: -K %s: needs on or off after it", argv[argc - 1]);
+	n = pe_offload_words_parse(argv, argc, ch, 64, "ethtool: -K");
+	if (n < 0)
+		return -n;
 	err = pe_features_get(dev, &before);
-	if (err)
-		return dev_error(dev, err);
-	ch = calloc(n, sizeof(*ch));
-	oc = calloc(n, sizeof(*oc));
-	named = calloc(before.n + 1, sizeof(*named));
-	if (!ch || !oc || !named) {
+	if (err) {
+		rc = dev_error(dev, err);
+		goto free_names;
+	}
+	req = malloc(before.n + 1);
+	if (!req) {
 		rc = pe_fail("ethtool: out of memory");
 		goto out;
 	}
-	for (size_t i = 0; i < n; i++) {
-		const char *v = argv[2 * i + 1];
+	memset(req, -1, before.n + 1);
+	for (int i = 0; i < n; i++) {
 		unsigned idx[64];
-		int k;
+		int k = pe_features_expand(&before, ch[i].name, idx, 64);
 
-		ch[i].name = argv[2 * i];
-		if (!strcmp(v, "on"))
-			ch[i].on = true;
-		else if (strcmp(v, "off")) {
-			rc = pe_usage("ethtool: -K %s %s: the value must be on or off", ch[i].name,
-				      v);
-			goto out;
-		}
-		k = pe_features_expand(&before, ch[i].name, idx, 64);
 		if (k < 0) {
-			rc = pe_usage("ethtool: -K %s: unknown feature (see 'pkteng ethtool --dev "
-				      "%s -k')",
-				      ch[i].name, dev);
+			rc = pe_usage(
+				"ethtool: -K %s: unknown feature (see 'pkteng ethtool -k %s')",
+				ch[i].name, dev);
 			goto out;
 		}
 		for (int j = 0; j < k; j++)
-			named[idx[j]] = true;
+			req[idx[j]] = ch[i].on; /* the last one named wins, as in ethtool */
 	}
-	err = pe_features_set(dev, ch, n, oc, &bad);
+	err = pe_features_set(dev, ch, (size_t)n, NULL, &bad);
 	if (err < 0) {
 		rc = err == -ENOENT && bad ? pe_usage("ethtool: -K %s: unknown feature", bad)
 					   : dev_error(dev, err);
 		goto out;
 	}
-	for (size_t i = 0; i < n; i++) {
-		if (oc[i] == PE_FEATURE_FIXED)
-			rc = pe_fail("ethtool: %s: %s is fixed and stays %s", dev, ch[i].name,
-				     ch[i].on ? "off" : "on");
-		else if (oc[i] == PE_FEATURE_NOT_APPLIED)
-			rc = pe_fail("ethtool: %s: the driver did not turn %s %s", dev, ch[i].name,
-				     ch[i].on ? "on" : "off");
+	err = pe_features_get(dev, &after);
+	if (err) {
+		rc = dev_error(dev, err);
+		goto out;
 	}
-	/* Like ethtool: say so when the kernel switched features that were not asked for
-	 * (turning tx checksumming off takes sg and tso with it). */
-	if (!pe_features_get(dev, &after)) {
-		bool header = false;
-
-		for (unsigned i = 0; i < after.n && i < before.n; i++) {
-			if (named[i] || after.f[i].active == before.f[i].active ||
-			    !after.f[i].name[0])
-				continue;
-			if (!header)
-				printf("Actual changes:\n");
-			header = true;
-			printf("%s: %s\n", after.f[i].name, after.f[i].active ? "on" : "off");
-		}
-		pe_features_free(&after);
+	if (pe_features_print_changes(&before, &after, req, stdout)) {
+		fflush(stdout);
+		rc = pe_fail("ethtool: %s: could not change any device features", dev);
 	}
+	pe_features_free(&after);
 out:
 	pe_features_free(&before);
-	free(ch);
-	free(oc);
-	free(named);
+	free(req);
+free_names:
+	for (int i = 0; i < n; i++)
+		free((char *)ch[i].name);
 	return rc;
 }
 
@@ -163,12 +148,17 @@ static int run(int argc, char **argv)
 			return pe_cli_help(usage, true);
 		}
 	}
+	if (!mode)
+		return pe_usage("ethtool: say -k DEV (list) or -K DEV NAME on|off (set)");
+	if (!dev && optind < argc) {
+		dev = argv[optind++]; /* ethtool's place for it: right after -k or -K */
+		if (strlen(dev) >= IFNAMSIZ || !if_nametoindex(dev))
+			return pe_usage("ethtool: %s: no such interface", dev);
+	}
 	if (!dev)
-		return pe_usage("ethtool: missing --dev IF (see 'pkteng ethtool --help')");
+		return pe_usage("ethtool: missing DEV (see 'pkteng ethtool --help')");
 	if (strlen(dev) >= IFNAMSIZ || !if_nametoindex(dev))
 		return pe_usage("--dev %s: no such interface", dev);
-	if (!mode)
-		return pe_usage("ethtool: say -k (list) or -K NAME on|off (set)");
 	if (mode == 'k') {
 		if (optind < argc)
 			return pe_usage("ethtool: unexpected argument '%s'", argv[optind]);

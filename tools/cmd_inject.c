@@ -58,7 +58,8 @@ static const char usage[] =
 	"  --json                  one JSON record on stdout at the end (docs/results.md)\n"
 	"  --json-stream           JSON lines: start, one per interval, summary\n"
 	"  --offload NAME=on|off   switch an offload feature for the run (as `pkteng ethtool "
-	"-K`)\n"
+	"-K`;\n"
+	"                          also ethtool's words: --offload 'tx off gro on')\n"
 	"  --start-at T            start sending at T, seconds since 1970 on CLOCK_REALTIME\n"
 	"                          (a synchronized start with other hosts; docs/suite.md)\n";
 

@@ -1,6 +1,7 @@
-/* `pkteng xdp attach|stats|detach|run`: the XDP frame counter (ebpf/) on an interface. attach
- * pins it under /sys/fs/bpf/pkteng/IF/ so stats and detach work from other processes; run keeps
- * it for one process and detaches on exit. */
+/* `pkteng xdp attach|stats|detach|run|show`: the XDP frame counter (ebpf/) on an interface.
+ * attach pins it under /sys/fs/bpf/pkteng/IF/ so stats and detach work from other processes,
+ * inside libxdp's dispatcher beside other programs when it can; run keeps it for one process
+ * and detaches on exit; show lists what runs where. */
 #include <errno.h>
 #include <getopt.h>
 #include <json-c/json.h>
@@ -10,31 +11,40 @@
 #include <unistd.h>
 
 #include "ebpf/loader.h"
+#include "ebpf/multi.h"
 #include "raw/interval.h"
 #include "record/meta.h"
 #include "record/record.h"
 #include "tools/cli.h"
+#include "tools/xdpshow.h"
 
 static const char usage[] =
-	"Usage: pkteng xdp attach --dev IF [--mode native|generic] [--drop]\n"
+	"Usage: pkteng xdp attach --dev IF [--mode native|generic] [--drop] [--alone]\n"
 	"       pkteng xdp stats  --dev IF [-i SECONDS] [-t SECONDS] [--json|--json-stream]\n"
 	"       pkteng xdp detach --dev IF [--force]\n"
 	"       pkteng xdp run    --dev IF [--mode native|generic] [--drop] [-i SECONDS]\n"
 	"                         [-t SECONDS] [--json|--json-stream]\n"
+	"       pkteng xdp show   [--dev IF] [--json]\n"
 	"Counts the frames an interface receives with an XDP program, per CPU, by ethertype\n"
 	"(ipv4, ipv6, arp, other, short), by L4 protocol of IP frames (tcp, udp, icmp, other,\n"
 	"bad) and VLAN tags (one, two), through up to two tags.\n"
-	"  attach      attach and pin the link and counters under /sys/fs/bpf/pkteng/IF/\n"
+	"  attach      attach and pin the counters under /sys/fs/bpf/pkteng/IF/: as one program\n"
+	"              of libxdp's dispatcher beside others (xdp-loader's...) where the kernel\n"
+	"              loads the dispatcher, else alone through a bpf_link\n"
 	"  stats       read the pinned counters: totals, or rates every -i seconds\n"
-	"  detach      detach the pinned program and remove its pins\n"
+	"  detach      detach the pinned program and remove its pins (other programs in the\n"
+	"              dispatcher keep running)\n"
 	"  run         attach (not pinned), print rates every -i seconds (default 1) until -t\n"
 	"              seconds have passed or Ctrl-C/SIGTERM, then detach and print totals\n"
+	"  show        every interface's XDP programs: mode, id, name, how attached, the\n"
+	"              dispatcher's programs and priorities, and pkteng's counters\n"
 	"  --dev IF          the interface\n"
 	"  --mode MODE       native (the driver's hook) or generic (skb); default: native,\n"
 	"                    falling back to generic when the driver refuses\n"
 	"  --drop            drop every frame after counting it (a counting sink)\n"
 	"  -i, --interval S  seconds between rate lines\n"
 	"  -t, --time S      stop after S seconds (stats -t alone: one rate line over S)\n"
+	"  --alone           attach through a bpf_link without libxdp's dispatcher\n"
 	"  --force           detach also a program left by another tool or a crashed run\n"
 	"  --json            one JSON record on stdout at the end (docs/results.md)\n"
 	"  --json-stream     JSON lines: start, one per interval, summary\n"
@@ -43,7 +53,7 @@ static const char usage[] =
 struct xdp_args {
 	const char *verb, *dev;
 	enum pe_xdp_mode mode;
-	bool drop, force, debug, has_mode, has_i, has_t;
+	bool drop, force, debug, has_mode, has_i, has_t, alone;
 	double interval_s, time_s;
 	int ifindex;
 	enum pe_rec_fmt fmt;
@@ -293,11 +303,41 @@ static int rate_loop(struct xdp_args *a, struct pe_xdp *x, int mode, int map_fd,
 	return PE_EXIT_OK;
 }
 
+/* Through libxdp's dispatcher: the mode used, or -errno (why: libxdp's reason for -ENOTSUP). */
+static int attach_multi(const struct xdp_args *a, char *why, size_t why_len)
+{
+	PE_XDP_OPTS(o, .drop = a->drop, .debug = a->debug);
+	struct pe_xdp_multi_info mi;
+	int mode = pe_xdp_multi_attach(&o, a->ifindex, a->dev,
+				       a->has_mode ? a->mode : PE_XDP_MODE_AUTO, why, why_len);
+
+	if (mode < 0)
+		return mode;
+	if (pe_xdp_multi_query(a->ifindex, &mi))
+		mi.n = 1;
+	fprintf(info(a), "counting on %s in %s mode%s, in libxdp's dispatcher (%u program%s)\n",
+		a->dev, mode_name(mode), a->drop ? ", dropping every frame" : "", mi.n,
+		mi.n == 1 ? "" : "s");
+	fprintf(info(a), "pinned " PE_XDP_PIN_ROOT "/%s/prog and stats\n", a->dev);
+	return mode;
+}
+
 static int do_attach(struct xdp_args *a)
 {
 	struct pe_xdp *x = NULL;
-	int mode = 0, rc = attach(a, &x, &mode), err;
+	char why[256] = "";
+	int mode = 0, rc, err;
 
+	if (pe_xdp_multi_available() && !a->alone) {
+		err = attach_multi(a, why, sizeof(why));
+		if (err >= 0)
+			return PE_EXIT_OK;
+		if (err == -EPERM || err == -EACCES)
+			return fail_errno(a, "attaching", err);
+		if (err != -ENOTSUP && err != -EEXIST)
+			snprintf(why, sizeof(why), "%s", strerror(-err));
+	}
+	rc = attach(a, &x, &mode);
 	if (rc)
 		return rc;
 	err = pe_xdp_pin(x, a->dev);
@@ -317,6 +357,8 @@ static int do_attach(struct xdp_args *a)
 	if (err)
 		return fail_errno(a, "pinning under " PE_XDP_PIN_ROOT, err);
 	fprintf(info(a), "pinned " PE_XDP_PIN_ROOT "/%s/link and stats\n", a->dev);
+	if (why[0])
+		fprintf(info(a), "alone: libxdp's dispatcher is not available here (%s)\n", why);
 	return PE_EXIT_OK;
 }
 
@@ -364,7 +406,15 @@ out:
 
 static int do_detach(struct xdp_args *a)
 {
-	int n = pe_xdp_detach(a->dev, a->force);
+	int n = pe_xdp_multi_detach(a->dev);
+
+	if (n >= 0 && !a->force) {
+		printf(n ? "detached from %s's dispatcher (the other programs keep running)\n"
+			 : "removed the pins of %s (its program was gone)\n",
+		       a->dev);
+		return PE_EXIT_OK;
+	}
+	n = pe_xdp_detach(a->dev, a->force);
 
 	if (n == -ENOENT)
 		return pe_fail("--dev %s: no pkteng XDP program pinned there ('--force' also "
@@ -411,13 +461,14 @@ static int check_opt(const struct xdp_args *a, const char *opt, const char *verb
 
 static int run(int argc, char **argv)
 {
-	enum { O_DEV = 256, O_MODE, O_DROP, O_FORCE, O_JSON, O_JSON_STREAM, O_DEBUG };
+	enum { O_DEV = 256, O_MODE, O_DROP, O_FORCE, O_JSON, O_JSON_STREAM, O_DEBUG, O_ALONE };
 	static const struct option opts[] = {
 		{ "help", no_argument, 0, 'h' },
 		{ "dev", required_argument, 0, O_DEV },
 		{ "mode", required_argument, 0, O_MODE },
 		{ "drop", no_argument, 0, O_DROP },
 		{ "force", no_argument, 0, O_FORCE },
+		{ "alone", no_argument, 0, O_ALONE },
 		{ "json", no_argument, 0, O_JSON },
 		{ "json-stream", no_argument, 0, O_JSON_STREAM },
 		{ "debug", no_argument, 0, O_DEBUG },
@@ -434,8 +485,9 @@ static int run(int argc, char **argv)
 		argc--;
 		argv++;
 		if (strcmp(a.verb, "attach") && strcmp(a.verb, "stats") &&
-		    strcmp(a.verb, "detach") && strcmp(a.verb, "run"))
-			return pe_usage("xdp: '%s' is not attach, stats, detach or run", a.verb);
+		    strcmp(a.verb, "detach") && strcmp(a.verb, "run") && strcmp(a.verb, "show"))
+			return pe_usage("xdp: '%s' is not attach, stats, detach, run or show",
+					a.verb);
 	}
 	while ((c = getopt_long(argc, argv, "hi:t:", opts, NULL)) != -1) {
 		if (c == 'h')
@@ -466,6 +518,10 @@ static int run(int argc, char **argv)
 		case O_FORCE:
 			rc = check_opt(&a, "--force", "d");
 			a.force = true;
+			break;
+		case O_ALONE:
+			rc = check_opt(&a, "--alone", "a");
+			a.alone = true;
 			break;
 		case O_JSON:
 			rc = check_opt(&a, "--json", "sr");
@@ -502,6 +558,11 @@ static int run(int argc, char **argv)
 			"xdp: missing attach, stats, detach or run (see 'pkteng xdp --help')");
 	if (optind < argc)
 		return pe_usage("xdp %s: unexpected argument '%s'", a.verb, argv[optind]);
+	if (!strcmp(a.verb, "show")) {
+		if (a.has_i || a.has_t || a.fmt == PE_REC_JSON_STREAM)
+			return pe_usage("xdp show: takes only --dev and --json");
+		return pe_xdp_show(a.dev, a.fmt == PE_REC_JSON);
+	}
 	if (!a.dev)
 		return pe_usage("xdp %s: missing --dev IF", a.verb);
 	if (!*a.dev || strlen(a.dev) >= IFNAMSIZ || strchr(a.dev, '/'))

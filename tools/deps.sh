@@ -2,10 +2,9 @@
 # needs, and runs apt-get only when something is missing. Usage: pe_deps build|test|bench
 pe_deps_build="build-essential cmake pkg-config liburing-dev libpcap-dev libjson-c-dev libssl-dev
 	libinih-dev zlib1g-dev libisal-dev libbenchmark-dev libcriterion-dev libbpf-dev libelf-dev
-	libgsl-dev clang llvm bpftool iproute2 ethtool gnuplot-nox scdoc bash-completion"
-pe_deps_test="$pe_deps_build tshark python3 python3-scapy python3-jsonschema clang-format
-	openssh-client openssh-server
-	chromium systemd"
+	libgsl-dev clang llvm bpftool libxdp-dev iproute2 ethtool gnuplot-nox scdoc bash-completion"
+pe_deps_test="$pe_deps_build tshark tcpdump xdp-tools python3 python3-scapy python3-jsonschema
+	clang-format openssh-client openssh-server chromium systemd"
 pe_deps_bench="$pe_deps_test iperf3 sockperf netsniff-ng time"
 
 pe_deps() {

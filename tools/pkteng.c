@@ -27,7 +27,10 @@ static void usage(FILE *f)
 		   "benchmarks on io_uring and epoll, and an XDP frame counter.\n\nCommands:\n");
 	for (i = 0; i < NCMDS; i++)
 		fprintf(f, "  %-10s %s\n", cmds[i]->name, cmds[i]->summary);
-	fprintf(f, "\n'pkteng COMMAND --help' describes a command's options.\n");
+	fprintf(f,
+		"\n'pkteng COMMAND --help' describes a command's options. In every command -i is\n"
+		"the report interval in seconds (iperf3's -i); an interface is --dev (tcpdump's "
+		"-i).\n");
 }
 
 static const struct pe_cmd *find(const char *name)

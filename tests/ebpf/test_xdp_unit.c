@@ -63,7 +63,7 @@ Test(xdp_unit, usage_errors)
 {
 	static const struct usage_case cases[] = {
 		{ "", 2, "missing attach, stats, detach or run" },
-		{ "bogus --dev lo", 2, "'bogus' is not attach, stats, detach or run" },
+		{ "bogus --dev lo", 2, "'bogus' is not attach, stats, detach, run or show" },
 		{ "attach", 2, "missing --dev IF" },
 		{ "stats --dev lo --drop", 2, "--drop is not an option here" },
 		{ "detach --dev lo --json", 2, "--json is not an option here" },
@@ -73,6 +73,9 @@ Test(xdp_unit, usage_errors)
 		{ "run --dev lo -t abc", 2, "--time abc: not a number of seconds" },
 		{ "stats --dev lo -i 0", 2, "--interval 0: not a number of seconds" },
 		{ "run --dev lo extra", 2, "unexpected argument 'extra'" },
+		{ "show -i 1", 2, "xdp show: takes only --dev and --json" },
+		{ "show --dev nosuch0", 1, "--dev nosuch0: no such interface" },
+		{ "detach --dev lo --alone", 2, "--alone is not an option here" },
 		{ "run --dev a/b", 2, "--dev a/b: not an interface name" },
 		{ "run --dev 0123456789abcdef", 2, "not an interface name" },
 		{ "--dev lo", 2, "missing attach, stats, detach or run before the options" },

@@ -1,6 +1,9 @@
-/* The namespace lab behind lab.h: builds two namespaces and a veth pair with `ip`, remembers
- * every open lab so an atexit handler can remove what a failed test left behind. */
+/* The namespace lab behind lab.h: lab/netlab.c (the code of `pkteng lab`) builds it, owned by
+ * this process; every open lab is remembered so an atexit handler removes what a failed test
+ * left behind, and a lab whose process died is removed by the next one that opens a lab. */
 #include "tests/lab/lab.h"
+
+#include "lab/netlab.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -66,122 +69,12 @@ static char *shquote(const char *s, char *out, size_t cap)
 	return out;
 }
 
-/* Runs a shell command, discarding output; returns its exit status or -errno. */
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	char cmd[4096];
-	struct pe_run r;
-	va_list ap;
-	int err;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	err = pe_run(&r, "%s", cmd);
-	if (err)
-		return err;
-	if (r.status && getenv("PE_LAB_DEBUG"))
-		fprintf(stderr, "lab: '%s' -> %d: %s", cmd, r.status, r.err);
-	pe_run_free(&r);
-	return r.status;
-}
-
-static int side_setup(struct pe_lab *lab, int s, const struct pe_lab_opts *o)
-{
-	const char *ns = lab->ns[s], *ifn = lab->ifname[s];
-	int peer = !s;
-
-	if (sh("ip -n %s link set lo up", ns))
-		return -EIO;
-	/* No router solicitations, no DAD, fast unsolicited MLD reports: after open the veth
-	 * sends nothing of its own, so tx/rx counters move only with the test's traffic. */
-	if (o->quiet_ipv6) {
-		if (sh("ip netns exec %s sysctl -qw net.ipv6.conf.%s.disable_ipv6=1", ns, ifn))
-			return -EIO;
-	} else if (sh("ip netns exec %s sysctl -qw net.ipv6.conf.%s.accept_dad=0 "
-		      "net.ipv6.conf.%s.router_solicitations=0 net.ipv6.conf.%s.accept_ra=0 "
-		      "net.ipv6.conf.%s.mldv1_unsolicited_report_interval=1 "
-		      "net.ipv6.conf.%s.mldv2_unsolicited_report_interval=1 "
-		      "net.ipv6.conf.%s.addr_gen_mode=1",
-		      ns, ifn, ifn, ifn, ifn, ifn, ifn)) {
-		return -EIO;
-	}
-	/* arp off (IFF_NOARP): no ARP, and IPv6 joins no solicited-node groups, so no MLD
-	 * report can leave late (a loaded machine delayed one past 200 ms); the permanent
-	 * neighbour entries below give the peer's MAC. */
-	if (sh("ip -n %s link set %s address %s arp off", ns, ifn, lab->mac[s]))
-		return -EIO;
-	if (lab->mtu && sh("ip -n %s link set %s mtu %u", ns, ifn, lab->mtu))
-		return -EIO;
-	if (sh("ip -n %s addr add %s/24 dev %s", ns, lab->ip4[s], ifn))
-		return -EIO;
-	if (!o->quiet_ipv6 && sh("ip -n %s addr add %s/64 dev %s nodad", ns, lab->ip6[s], ifn))
-		return -EIO;
-	if (sh("ip -n %s neigh replace %s lladdr %s dev %s nud permanent", ns, lab->ip4[peer],
-	       lab->mac[peer], ifn))
-		return -EIO;
-	if (!o->quiet_ipv6 && sh("ip -n %s neigh replace %s lladdr %s dev %s nud permanent", ns,
-				 lab->ip6[peer], lab->mac[peer], ifn))
-		return -EIO;
-	if (sh("ip -n %s link set %s up", ns, ifn))
-		return -EIO;
-	if (lab->vlan_id) {
-		const char *v = lab->vlan_if[s];
-
-		if (sh("ip -n %s link add link %s name %s type vlan id %u", ns, ifn, v,
-		       lab->vlan_id))
-			return -EOPNOTSUPP; /* a kernel without CONFIG_VLAN_8021Q */
-		if (!o->quiet_ipv6 &&
-		    sh("ip netns exec %s sysctl -qw net.ipv6.conf.%s.disable_ipv6=1", ns, v))
-			return -EIO;
-		if (sh("ip -n %s addr add %s/24 dev %s", ns, lab->vlan_ip4[s], v) ||
-		    sh("ip -n %s neigh replace %s lladdr %s dev %s nud permanent", ns,
-		       lab->vlan_ip4[peer], lab->mac[peer], v) ||
-		    sh("ip -n %s link set %s arp off up", ns, v))
-			return -EIO;
-	}
-	return 0;
-}
-
-/* Removes labs whose creator is gone (a test killed by its timeout runs no cleanup): names
- * pe<pid>x<n>a/b from this file, pe<pid>a/b and pe<pid>pa/b from lab.sh. */
-static void remove_orphans(void)
-{
-	DIR *d = opendir("/run/netns");
-	struct dirent *e;
-
-	if (!d)
-		return;
-	while ((e = readdir(d))) {
-		const char *p = e->d_name;
-		char *end;
-		long pid;
-
-		if (strncmp(p, "pe", 2) || p[2] < '1' || p[2] > '9')
-			continue;
-		pid = strtol(p + 2, &end, 10);
-		if (*end == 'x') {
-			end++;
-			if (*end < '0' || *end > '9')
-				continue;
-			while (*end >= '0' && *end <= '9')
-				end++;
-		} else if (*end == 'p') {
-			end++;
-		}
-		if ((*end != 'a' && *end != 'b') || end[1])
-			continue;
-		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
-			continue;
-		sh("ip netns del %s 2>/dev/null", p);
-	}
-	closedir(d);
-}
-
 int pe_lab_open(struct pe_lab *lab, const struct pe_lab_opts *opts)
 {
 	struct pe_lab_opts o = { 0 };
+	struct pe_netlab nl;
+	struct pe_netlab_opts no = { .sz = sizeof(no) };
+	char name[PE_NETLAB_NAME_MAX + 1];
 	unsigned n;
 	int err;
 
@@ -189,66 +82,53 @@ int pe_lab_open(struct pe_lab *lab, const struct pe_lab_opts *opts)
 		memcpy(&o, opts, opts->sz && opts->sz < sizeof(o) ? opts->sz : sizeof(o));
 	if (geteuid() != 0)
 		return -EPERM;
-	if (o.vlan_id > 4094 || (o.mtu && (o.mtu < 68 || o.mtu > 65535)))
-		return -EINVAL;
 	memset(lab, 0, sizeof(*lab));
 	n = __atomic_fetch_add(&lab_seq, 1, __ATOMIC_RELAXED);
-	for (int s = 0; s < 2; s++) {
-		snprintf(lab->ns[s], sizeof(lab->ns[s]), "pe%dx%u%c", (int)getpid(), n, 'a' + s);
-		snprintf(lab->ifname[s], sizeof(lab->ifname[s]), "veth%d", s);
-		snprintf(lab->mac[s], sizeof(lab->mac[s]), "02:00:00:00:00:%02x", s + 1);
-		snprintf(lab->ip4[s], sizeof(lab->ip4[s]), "198.18.0.%d", s + 1);
-		snprintf(lab->ip6[s], sizeof(lab->ip6[s]), "2001:2::%d", s + 1);
-		if (o.vlan_id) {
-			snprintf(lab->vlan_if[s], sizeof(lab->vlan_if[s]), "veth%d.%u", s,
-				 o.vlan_id);
-			snprintf(lab->vlan_ip4[s], sizeof(lab->vlan_ip4[s]), "198.18.1.%d", s + 1);
-		}
-	}
-	lab->mtu = o.mtu;
-	lab->vlan_id = o.vlan_id;
+	snprintf(name, sizeof(name), "pe%dx%u", (int)getpid(), n);
+	no.mtu = o.mtu;
+	no.vlan_id = o.vlan_id;
+	no.v6 = !o.quiet_ipv6;
+	no.owner = getpid();
 	if (!atexit_done) {
 		atexit(lab_atexit);
 		atexit_done = true;
-		remove_orphans();
 	}
-	/* A namespace left by an earlier process with the same pid goes first. */
-	sh("ip netns del %s 2>/dev/null; ip netns del %s 2>/dev/null", lab->ns[0], lab->ns[1]);
+	err = pe_netlab_up(name, &no, &nl);
+	if (err == -EEXIST && pe_netlab_owner(name, NULL) == -ENOENT) {
+		/* namespaces without a record, named with this pid: left by a process long gone */
+		pe_netlab_down(name);
+		err = pe_netlab_up(name, &no, &nl);
+	}
+	if (err)
+		return err == -EEXIST || err == -ESRCH ? -EIO : err;
+	for (int s = 0; s < 2; s++) {
+		memcpy(lab->ns[s], nl.ns[s], sizeof(lab->ns[s]));
+		memcpy(lab->ifname[s], nl.ifname[s], sizeof(lab->ifname[s]));
+		memcpy(lab->vlan_if[s], nl.vlan_if[s], sizeof(lab->vlan_if[s]));
+		memcpy(lab->mac[s], nl.mac[s], sizeof(lab->mac[s]));
+		memcpy(lab->ip4[s], nl.ip4[s], sizeof(lab->ip4[s]));
+		memcpy(lab->ip6[s], nl.ip6[s], sizeof(lab->ip6[s]));
+		memcpy(lab->vlan_ip4[s], nl.vlan_ip4[s], sizeof(lab->vlan_ip4[s]));
+	}
+	snprintf(lab->name, sizeof(lab->name), "%s", name);
+	lab->mtu = o.mtu;
+	lab->vlan_id = o.vlan_id;
 	lab->open = true;
 	remember(lab, true);
-	if (sh("ip netns add %s", lab->ns[0]) || sh("ip netns add %s", lab->ns[1])) {
-		err = -EIO;
-		goto fail;
-	}
-	if (sh("ip link add %s netns %s type veth peer name %s netns %s", lab->ifname[0],
-	       lab->ns[0], lab->ifname[1], lab->ns[1])) {
-		err = -EIO;
-		goto fail;
-	}
-	for (int s = 0; s < 2; s++) {
-		err = side_setup(lab, s, &o);
-		if (err)
-			goto fail;
-	}
 	usleep(20000);
 	return 0;
-fail:
-	pe_lab_close(lab);
-	return err;
 }
 
 int pe_lab_close(struct pe_lab *lab)
 {
-	int err = 0;
+	int err;
 
 	if (!lab->open)
 		return 0;
-	for (int s = 0; s < 2; s++)
-		if (sh("ip netns del %s 2>/dev/null", lab->ns[s]))
-			err = -EIO;
+	err = pe_netlab_down(lab->name);
 	lab->open = false;
 	remember(lab, false);
-	return err;
+	return err == -EIO ? -EIO : 0;
 }
 
 static int build_cmd(const struct pe_lab *lab, int side, char *out, size_t cap, const char *fmt,

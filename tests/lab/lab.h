@@ -1,7 +1,9 @@
 /* The namespace lab: two network namespaces joined by a veth pair (optionally with VLAN
  * sub-interfaces and a chosen MTU), addressed from 198.18.0.0/15 and 2001:2::/48, with MACs
- * 02:..., removed again on close, at exit, and by the next open of the same name. Tests link
- * the static library `pkteng_lab` and run pkteng inside a namespace with pe_lab_run(). */
+ * 02:..., built by lab/netlab.h (the code of `pkteng lab`) and owned by the test process:
+ * removed again on close, at exit, or, once that process is gone, by the next lab anyone
+ * opens. Tests link the static library `pkteng_lab` and run pkteng inside a namespace with
+ * pe_lab_run(). */
 #ifndef PKTENG_TESTS_LAB_H
 #define PKTENG_TESTS_LAB_H
 
@@ -21,6 +23,7 @@ struct pe_lab_opts {
 
 /* Side A is [0], side B is [1]. Names are unique per process and per lab: pe<pid>x<n>a/b. */
 struct pe_lab {
+	char name[32];	     /* the lab's name (lab/netlab.h): pe<pid>x<n> */
 	char ns[2][32];	     /* namespace names */
 	char ifname[2][16];  /* veth ends, one in each namespace: "veth0", "veth1" */
 	char vlan_if[2][24]; /* "veth0.VID" when opts.vlan_id, else "" */

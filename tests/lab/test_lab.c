@@ -143,21 +143,28 @@ Test(lab, shell_script)
 	pe_run_free(&r);
 }
 
-/* A lab left by a process that died (no cleanup ran) is removed by the next open. */
+/* A lab left by a process that died (no cleanup ran) is removed by the next open: its record
+ * names an owner that is gone. */
 Test(lab, orphans_are_removed)
 {
 	struct pe_run r;
 
 	PE_REQUIRE_ROOT();
 	/* pid 4194305 is above the largest pid_max (2^22), so no process has it */
-	cr_assert_eq(pe_run(&r, "ip netns add pe4194305x0a && ip netns add pe4194305pb"), 0);
+	cr_assert_eq(
+		pe_run(&r,
+		       "ip netns add pe4194305x0a && ip netns add pe4194305x0b && "
+		       "mkdir -p /run/pkteng/lab && echo '4194305 1' >/run/pkteng/lab/pe4194305x0"),
+		0);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	pe_run_free(&r);
 	cr_assert_eq(pe_lab_open(&lab, NULL), 0);
 	cr_expect(!ns_exists("pe4194305x0a"), "orphan lab still there");
-	cr_expect(!ns_exists("pe4194305pb"), "orphan lab.sh perf lab still there");
+	cr_expect(!ns_exists("pe4194305x0b"), "orphan lab still there");
+	cr_expect(access("/run/pkteng/lab/pe4194305x0", F_OK) != 0, "orphan record still there");
 	cr_expect(ns_exists(lab.ns[0]), "the new lab");
-	if (!pe_run(&r,
-		    "ip netns del pe4194305x0a 2>/dev/null; ip netns del pe4194305pb 2>/dev/null"))
+	cr_expect(access("/run/pkteng/lab/", F_OK) == 0);
+	if (!pe_run(&r, "ip netns del pe4194305x0a 2>/dev/null; ip netns del pe4194305x0b "
+			"2>/dev/null; rm -f /run/pkteng/lab/pe4194305x0"))
 		pe_run_free(&r);
 }

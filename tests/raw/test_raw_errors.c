@@ -94,7 +94,8 @@ static const struct bad bads[] = {
 	  "pkteng: --pcap @D/no/such/dir.pcap: No such file or directory\n" },
 	{ "capture --dev veth0 -n 1 --ethertype 0x10000", 2,
 	  "pkteng: --ethertype 0x10000: must be 0x0000..0xffff\n" },
-	{ "ethtool --dev veth0", 2, "pkteng: ethtool: say -k (list) or -K NAME on|off (set)\n" },
+	{ "ethtool --dev veth0", 2,
+	  "pkteng: ethtool: say -k DEV (list) or -K DEV NAME on|off (set)\n" },
 };
 
 ParameterizedTestParameters(raw_errors, one_line)

@@ -164,14 +164,15 @@ Test(raw_ethtool, fixed_and_unknown)
 				lab.ifname[0]),
 		     0);
 	cr_expect_eq(r.status, 1);
-	cr_expect_str_eq(r.err, "pkteng: ethtool: veth0: lro is fixed and stays off\n");
+	cr_expect_str_eq(r.out, "Actual changes:\nrx-lro: off [requested on]\n");
+	cr_expect_str_eq(r.err, "pkteng: ethtool: veth0: could not change any device features\n");
 	pe_run_free(&r);
 	cr_assert_eq(pe_lab_run(&lab, 0, &r, "%s ethtool --dev %s -K gro on frobnicate off",
 				pe_rt_bin(), lab.ifname[0]),
 		     0);
 	cr_expect_eq(r.status, 2);
 	cr_expect_str_eq(r.err, "pkteng: ethtool: -K frobnicate: unknown feature (see 'pkteng "
-				"ethtool --dev veth0 -k')\n");
+				"ethtool -k veth0')\n");
 	pe_run_free(&r);
 	cr_assert_eq(pe_lab_run(&lab, 0, &r, "%s ethtool --dev %s -K gro maybe", pe_rt_bin(),
 				lab.ifname[0]),
@@ -215,6 +216,115 @@ Test(raw_ethtool, needs_cap_net_admin)
 	free(now);
 }
 
+/* `-K` step by step on both ends of the veth: ethtool(8) on veth1, pkteng on veth0 (the same
+ * driver, the same defaults). Each step must print what ethtool prints, exit as it exits, and
+ * leave the same features behind. */
+static const char *const steps[] = {
+	"tx off",
+	"tx on",
+	"gro on",
+	"gro on",
+	"sg off",
+	"tso on",
+	"tso on",
+	"sg on tso on",
+	"tx-checksum-ip-generic off",
+	"tx-checksum-ip-generic on",
+	"rx-vlan-filter on",
+	"tx-checksum-ipv4 on tx-checksum-ipv6 on",
+	"rx-vlan-filter on gro off",
+	"lro on",
+	"lro off",
+	"highdma off",
+	"highdma on",
+	"gro off gro on",
+	"rx-gro-list on gso off",
+	"rx-gro-list off gso on",
+	"tx-checksum-ipv4 on gro off",
+	"rx off",
+	"rx on",
+};
+
+Test(raw_ethtool, set_output_as_ethtool)
+{
+	unsigned printed = 0;
+
+	PE_REQUIRE_ROOT();
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		struct pe_run e, p;
+
+		cr_assert_eq(pe_lab_run(&lab, 1, &e, "ethtool -K %s %s", lab.ifname[1], steps[i]),
+			     0);
+		cr_assert_eq(pe_lab_run(&lab, 0, &p, "%s ethtool -K %s %s", pe_rt_bin(),
+					lab.ifname[0], steps[i]),
+			     0);
+		cr_expect_str_eq(p.out, e.out, "-K %s", steps[i]);
+		cr_expect_eq(p.status, e.status, "-K %s: %s / %s", steps[i], p.err, e.err);
+		if (e.status)
+			cr_expect_str_eq(p.err,
+					 "pkteng: ethtool: veth0: could not change any device "
+					 "features\n",
+					 "-K %s", steps[i]);
+		else
+			cr_expect_str_eq(p.err, "", "-K %s", steps[i]);
+		printed += e.out[0] != 0;
+		pe_run_free(&e);
+		pe_run_free(&p);
+		/* The same state on both ends afterwards. */
+		cr_assert_eq(pe_lab_run(&lab, 1, &e, "ethtool -k %s | tail -n +2", lab.ifname[1]),
+			     0);
+		cr_assert_eq(pe_lab_run(&lab, 0, &p, "%s ethtool -k %s | tail -n +2", pe_rt_bin(),
+					lab.ifname[0]),
+			     0);
+		cr_expect_str_eq(p.out, e.out, "after -K %s", steps[i]);
+		pe_run_free(&e);
+		pe_run_free(&p);
+	}
+	cr_expect_geq(printed, 10, "only %u steps printed changes", printed);
+}
+
+/* NAME=on|off is one pair for -K, and --offload takes ethtool's words. */
+Test(raw_ethtool, one_syntax_for_ethtool_and_inject)
+{
+	struct pe_run r;
+	char buf[64], *now;
+
+	PE_REQUIRE_ROOT();
+	cr_assert_eq(pe_lab_run(&lab, 0, &r, "%s ethtool -K %s gro=on tx off", pe_rt_bin(),
+				lab.ifname[0]),
+		     0);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	pe_run_free(&r);
+	now = ethtool_k();
+	cr_expect_str_eq(value_of(now, "generic-receive-offload", buf, sizeof(buf)), "on");
+	cr_expect_str_eq(value_of(now, "tx-checksumming", buf, sizeof(buf)), "off");
+	free(now);
+	cr_assert_eq(pe_lab_run(&lab, 0, &r, "%s ethtool --dev %s -K gro off tx=on tso=on",
+				pe_rt_bin(), lab.ifname[0]),
+		     0);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	pe_run_free(&r);
+	now = ethtool_k();
+	cr_expect_str_eq(now, orig);
+	free(now);
+	cr_assert_eq(pe_lab_run(&lab, 0, &r, "%s inject --dev %s -n 1 --offload 'gro on tx' ",
+				pe_rt_bin(), lab.ifname[0]),
+		     0);
+	cr_expect_eq(r.status, 2);
+	cr_expect_str_eq(r.err, "pkteng: --offload tx: needs on or off after it\n");
+	pe_run_free(&r);
+	cr_assert_eq(
+		pe_lab_run(&lab, 0, &r, "%s ethtool -K %s gro=maybe", pe_rt_bin(), lab.ifname[0]),
+		0);
+	cr_expect_eq(r.status, 2);
+	cr_expect_str_eq(r.err, "pkteng: ethtool: -K gro=maybe: the value must be on or off\n");
+	pe_run_free(&r);
+	cr_assert_eq(pe_lab_run(&lab, 0, &r, "%s ethtool -k nosuch0", pe_rt_bin()), 0);
+	cr_expect_eq(r.status, 2);
+	cr_expect_str_eq(r.err, "pkteng: ethtool: nosuch0: no such interface\n");
+	pe_run_free(&r);
+}
+
 /* inject --offload switches a feature for the run only. */
 Test(raw_ethtool, inject_offload_for_the_run)
 {
@@ -223,12 +333,12 @@ Test(raw_ethtool, inject_offload_for_the_run)
 	char buf[64], *now;
 
 	PE_REQUIRE_ROOT();
-	cr_assert_eq(
-		pe_lab_bg_start(&lab, 0, &bg, NULL, NULL,
-				"exec %s inject --dev %s --offload gro=on --offload tx=off -t 1.5 "
-				"--rate 100",
-				pe_rt_bin(), lab.ifname[0]),
-		0);
+	cr_assert_eq(pe_lab_bg_start(
+			     &lab, 0, &bg, NULL, NULL,
+			     "exec %s inject --dev %s --offload gro=on --offload 'tx off' -t 1.5 "
+			     "--rate 100",
+			     pe_rt_bin(), lab.ifname[0]),
+		     0);
 	usleep(700000);
 	now = ethtool_k();
 	cr_expect_str_eq(value_of(now, "generic-receive-offload", buf, sizeof(buf)), "on");

@@ -9,18 +9,69 @@
 
 #include "tools/cli.h"
 
+int pe_offload_words_parse(char *const *words, int n, struct pe_feature_change *ch, size_t cap,
+			   const char *what)
+{
+	size_t k = 0;
+	int rc = 0;
+
+	for (int i = 0; i < n && !rc; i++) {
+		const char *w = words[i], *eq = strchr(w, '='), *v;
+		size_t len = eq ? (size_t)(eq - w) : strlen(w);
+
+		if (eq)
+			v = eq + 1;
+		else if (i + 1 < n)
+			v = words[++i];
+		else {
+			rc = pe_usage("%s %s: needs on or off after it", what, w);
+			break;
+		}
+		if (!len || (strcmp(v, "on") && strcmp(v, "off")))
+			rc = eq ? pe_usage("%s %s: the value must be on or off", what, w)
+				: pe_usage("%s %s %s: the value must be on or off", what, w, v);
+		else if (k == cap)
+			rc = pe_usage("%s %s: at most %zu features", what, w, cap);
+		else if (!(ch[k].name = strndup(w, len)))
+			rc = pe_fail("out of memory");
+		else
+			ch[k++].on = !strcmp(v, "on");
+	}
+	if (!rc)
+		return (int)k;
+	while (k)
+		free((char *)ch[--k].name);
+	return -rc;
+}
+
 int pe_inject_offload_parse(struct pe_inject_offloads *o, const char *arg)
 {
-	const char *eq = strchr(arg, '=');
+	char *copy = strdup(arg), *words[2 * PE_INJECT_MAX_OFFLOADS + 1], *save = NULL, *w;
+	int n = 0, k, rc = 0;
 
-	if (!eq || eq == arg || (strcmp(eq + 1, "on") && strcmp(eq + 1, "off")))
-		return pe_usage("--offload %s: expected NAME=on or NAME=off", arg);
-	if (o->n == PE_INJECT_MAX_OFFLOADS)
-		return pe_usage("--offload %s: at most %d", arg, PE_INJECT_MAX_OFFLOADS);
-	o->ch[o->n].name = strndup(arg, eq - arg);
-	o->ch[o->n].on = !strcmp(eq + 1, "on");
-	o->n++;
-	return 0;
+	if (!copy)
+		return pe_fail("out of memory");
+	for (w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+		if (n == 2 * PE_INJECT_MAX_OFFLOADS + 1) {
+			rc = pe_usage("--offload %s: at most %d features", arg,
+				      PE_INJECT_MAX_OFFLOADS);
+			goto out;
+		}
+		words[n++] = w;
+	}
+	if (!n) {
+		rc = pe_usage("--offload: expected NAME=on|off or 'NAME on|off'");
+		goto out;
+	}
+	k = pe_offload_words_parse(words, n, o->ch + o->n, PE_INJECT_MAX_OFFLOADS - o->n,
+				   "--offload");
+	if (k < 0)
+		rc = -k;
+	else
+		o->n += (size_t)k;
+out:
+	free(copy);
+	return rc;
 }
 
 int pe_inject_offloads_apply(struct pe_inject_offloads *o, const char *dev)

@@ -15,8 +15,15 @@ struct pe_inject_offloads {
 	struct pe_features saved; /* the device's features before the run */
 };
 
-/* Adds one NAME=on|off to o (zeroed by the caller). Returns 0, or PE_EXIT_USAGE after the
- * one-line error (not NAME=on|off, more than PE_INJECT_MAX_OFFLOADS). */
+/* ethtool's `NAME on|off ...` words, where a word NAME=on|off is one pair too (the syntax of
+ * `pkteng ethtool -K` and of `inject --offload`), into ch[0..cap): names malloc'd. Returns how
+ * many pairs, or -PE_EXIT_USAGE after the one-line error that starts with `what` (then no
+ * name is left allocated). */
+int pe_offload_words_parse(char *const *words, int n, struct pe_feature_change *ch, size_t cap,
+			   const char *what);
+/* Adds one --offload argument to o (zeroed by the caller): "NAME=on|off" or ethtool's words
+ * "NAME on|off [NAME on|off...]" in one argument. Returns 0, or PE_EXIT_USAGE after the
+ * one-line error (bad value, more than PE_INJECT_MAX_OFFLOADS). */
 int pe_inject_offload_parse(struct pe_inject_offloads *o, const char *arg);
 /* Switches the features on dev, remembering the old ones; nothing to do without any. Returns
  * 0 (a feature that is fixed or that the driver ignored gets a note on stderr), or
