@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Addresses and sockets for the engine: getaddrinfo wrappers, IPv4/IPv6 sockaddr helpers, and
  * socket creation (listeners with SO_REUSEADDR/SO_REUSEPORT/backlog, the dual-stack [::] default,
  * UDP binds, non-blocking connects). Every socket made here is non-blocking and close-on-exec. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Length-prefixed messages (pe_lpm_*; raw/frame.h's pe_frame_* are Ethernet frames): a 4-byte
  * big-endian length, then that many bytes. The decoder takes bytes in any split (one byte at a
  * time or many messages per read) and yields whole messages; a length above the decoder's

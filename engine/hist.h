@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Latency histogram, log-linear like HdrHistogram: exact below 256, then 128 linear
  * sub-buckets per power of two, so any recorded value is reported within 1/256 (< 0.4%). */
 #ifndef PKTENG_ENGINE_HIST_H

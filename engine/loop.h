@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The event loop: one API over two backends (io_uring, epoll) driving TCP connections, TCP
  * listeners, UDP sockets and timers. One loop per thread; nothing here is thread-safe except
  * pe_loop_stop(). Errors are negative errno values. Sockets come from engine/addr.h. */

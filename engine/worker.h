@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Worker threads: N threads, each with its own loop (shared-nothing: each opens its own
  * SO_REUSEPORT listener or its own connections in setup), per-worker counters summed by the
  * reader without atomics. A service (pe_workers_serve) is one such worker whose loop accepts:

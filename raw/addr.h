@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Address text for frames: MAC "aa:bb:cc:dd:ee:ff" and IPv4/IPv6 through inet_pton(3). */
 #ifndef PKTENG_RAW_ADDR_H
 #define PKTENG_RAW_ADDR_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* CRC-32 (IEEE 802.3, reflected, polynomial 0x04C11DB7): the Ethernet FCS. Same semantics as
  * zlib's crc32(): pass 0 to start, pass the previous result to continue. */
 #ifndef PKTENG_RAW_CRC32_H

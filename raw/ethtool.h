@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* NIC offload features through the SIOCETHTOOL ioctl (ETHTOOL_GSSET_INFO, ETHTOOL_GSTRINGS,
  * ETHTOOL_GFEATURES, ETHTOOL_SFEATURES): read them in the kernel's order, print them the way
  * `ethtool -k` does, and switch them by kernel name or by ethtool's group names (tx, sg, tso...). */

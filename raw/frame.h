@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Ethernet frames, byte for byte: a template built once from options (Ethernet II, up to two
  * VLAN tags, IPv4/IPv6, UDP/TCP/ICMP echo or a raw ethertype) and then varied per frame cheaply
  * with incremental checksums (RFC 1624), and a parser/validator for the same headers. */

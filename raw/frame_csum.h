@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Internet checksum pieces shared by the frame builder and parser (private to raw/frame_*.c):
  * one's-complement sums over big-endian 16-bit words and the RFC 1624 incremental update. */
 #ifndef PKTENG_RAW_FRAME_CSUM_H

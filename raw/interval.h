@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Running over time, one way for every command: a stop flag that SIGINT and SIGTERM set, and
  * a clock that ends intervals at fixed boundaries (t0 + k * period, so no drift builds up)
  * and the run at its duration. */

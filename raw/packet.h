@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* AF_PACKET on lab interfaces: a transmitter with three backends (sendmmsg batches, a
  * PACKET_TX_RING, io_uring SQE batches) that never drops or double-counts a frame when the
  * device pushes back, and a TPACKET_V3 receive ring. Sockets live in the caller's namespace. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* pcap files through libpcap: a writer that only ever leaves a complete file (it writes to a
  * temporary name and renames on commit) and can mark a trailing FCS in the link type, and a
  * reader that reports that mark. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Pacing for injection: absolute deadlines from CLOCK_MONOTONIC, so errors never accumulate
  * over a run. Long gaps sleep with clock_nanosleep(TIMER_ABSTIME); the last stretch busy-waits. */
 #ifndef PKTENG_RAW_RATE_H

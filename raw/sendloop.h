@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The paced send loop of `pkteng inject`: frames built from a template (varied and
  * sequence-stamped per frame) or taken from a list (a replayed capture), handed to an
  * AF_PACKET transmitter in bursts at a rate in frames/s or Mbit/s, or at the list's own

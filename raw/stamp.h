@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The sequence stamp: what `pkteng inject` writes at the start of each frame's payload when
  * there is room, and `pkteng capture` reads to count missing and reordered frames. It is the
  * 4-byte magic "PEsq" and then the frame's number in the run (from 0) as 8 bytes big-endian.

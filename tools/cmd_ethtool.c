@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* `pkteng ethtool --dev IF -k | -K NAME on|off ...`: list and switch offload features through
  * the SIOCETHTOOL ioctl, printing them the way `ethtool -k` does. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* `pkteng suite FILE`: runs a suite file's tests (docs/suite.md) in interleaved repeated runs,
  * one or more pkteng binaries and settings side by side, into a results directory that
  * `pkteng compare` and `pkteng report` read. */

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Sourced by tools/quickstart.sh and tests/run.sh: installs the Debian 12 packages pkteng
 # needs, and runs apt-get only when something is missing. Usage: pe_deps build|test|bench
 pe_deps_build="build-essential cmake pkg-config liburing-dev libpcap-dev libjson-c-dev libssl-dev

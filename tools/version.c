@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* `pkteng --version`: the version, the commit it was built from, and what this build has and
  * this kernel offers: io_uring and its opcodes, the XDP programs and libbpf, the CRC32 path. */
 #include "tools/version.h"

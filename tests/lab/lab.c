@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The namespace lab behind lab.h: builds two namespaces and a veth pair with `ip`, remembers
  * every open lab so an atexit handler can remove what a failed test left behind. */
 #include "tests/lab/lab.h"

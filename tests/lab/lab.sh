@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # The namespace lab for humans and perf scripts: two namespaces joined by a veth pair, the same
 # layout as tests/lab/lab.c. Usage:
 #   lab.sh run [-m MTU] [-v VID] [-q] -- CMD...   build a lab, run CMD with PE_* variables, remove it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The command line's contract: number parsing, exit codes and one-line errors. */
 #include <criterion/criterion.h>
 #include <errno.h>
