@@ -11,6 +11,9 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+/* libpkteng exports what this header declares (lib/CMakeLists.txt). */
+#pragma GCC visibility push(default)
+
 /* A socket address of either family with its length. Plain value: copy it freely. */
 struct pe_addr {
 	union {
@@ -89,5 +92,7 @@ int pe_sock_udp(const struct pe_addr *addr, const struct pe_sock_opts *o);
 int pe_sock_connect(const struct pe_addr *addr, const struct pe_sock_opts *o);
 /* Pending socket error (SO_ERROR) as -errno, or 0. */
 int pe_sock_error(int fd);
+
+#pragma GCC visibility pop
 
 #endif

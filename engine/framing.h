@@ -9,6 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* libpkteng exports what this header declares (lib/CMakeLists.txt). */
+#pragma GCC visibility push(default)
+
 #define PE_LPM_HDR 4u /* bytes of length prefix */
 
 /* picohttpparser-style codes from pe_lpm_parse() and pe_lpm_next(). */
@@ -87,5 +90,7 @@ int pe_lpm_send_sock(int fd, const void *payload, size_t len, int timeout_ms);
  * -EPROTO "message length prefix larger than MAX", -ENOMEM, or recv's error. */
 int pe_lpm_recv_sock(int fd, struct pe_lpm_dec *d, uint8_t *rbuf, size_t rbuf_len, int timeout_ms,
 		     const void **msg, size_t *msg_len, char *err, size_t errlen);
+
+#pragma GCC visibility pop
 
 #endif

@@ -6,6 +6,9 @@
 
 #include <stdint.h>
 
+/* libpkteng exports what this header declares (lib/CMakeLists.txt). */
+#pragma GCC visibility push(default)
+
 #define PE_HIST_SUB_BITS 7 /* 128 sub-buckets per power of two */
 #define PE_HIST_BUCKETS                                                                            \
 	((64 - PE_HIST_SUB_BITS) * (1 << PE_HIST_SUB_BITS) + (1 << PE_HIST_SUB_BITS))
@@ -32,5 +35,7 @@ double pe_hist_mean(const struct pe_hist *h);
 /* Bucket index of a value, and the [lo, hi] range of values a bucket holds (for tests). */
 unsigned pe_hist_index(uint64_t v);
 void pe_hist_bucket_range(unsigned idx, uint64_t *lo, uint64_t *hi);
+
+#pragma GCC visibility pop
 
 #endif

@@ -11,6 +11,9 @@
 
 #include "engine/addr.h"
 
+/* libpkteng exports what this header declares (lib/CMakeLists.txt). */
+#pragma GCC visibility push(default)
+
 struct pe_loop;
 struct pe_conn;
 struct pe_listener;
@@ -346,5 +349,7 @@ int pe_udp_fd(const struct pe_udp *u);
 int pe_udp_local(const struct pe_udp *u, struct pe_addr *out);
 void pe_udp_set_data(struct pe_udp *u, void *data);
 void *pe_udp_data(const struct pe_udp *u);
+
+#pragma GCC visibility pop
 
 #endif

@@ -11,6 +11,9 @@
 
 #include "engine/loop.h"
 
+/* libpkteng exports what this header declares (lib/CMakeLists.txt). */
+#pragma GCC visibility push(default)
+
 struct pe_workers;
 
 struct pe_workers_opts {
@@ -60,5 +63,7 @@ struct pe_service_opts {
  * (-EINVAL no listen options or a bad lfd, the loop's open error) with lfd still the
  * caller's. */
 int pe_workers_serve(struct pe_workers **out, const struct pe_service_opts *o);
+
+#pragma GCC visibility pop
 
 #endif

@@ -7,6 +7,9 @@
 
 #include "raw/frame.h"
 
+/* libpkteng exports what this header declares (lib/CMakeLists.txt). */
+#pragma GCC visibility push(default)
+
 #define PE_MAC_STRLEN 18 /* "aa:bb:cc:dd:ee:ff" + NUL */
 
 /* Parses exactly six ':'-separated pairs of hex digits (either case). Returns 0, or -EINVAL
@@ -18,5 +21,7 @@ char *pe_mac_format(const uint8_t mac[6], char buf[PE_MAC_STRLEN]);
 /* Parses an IPv4 dotted quad or an IPv6 address (inet_pton). Returns AF_INET or AF_INET6,
  * or -EINVAL (a untouched). */
 int pe_ip_parse(const char *s, union pe_ip_addr *a);
+
+#pragma GCC visibility pop
 
 #endif

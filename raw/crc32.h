@@ -7,6 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* libpkteng exports what this header declares (lib/CMakeLists.txt). */
+#pragma GCC visibility push(default)
+
 /* The CRC of buf[0..len) continued from crc. pe_crc32(0, "123456789", 9) == 0xCBF43926.
  * buf may be NULL when len is 0. Never fails. */
 uint32_t pe_crc32(uint32_t crc, const void *buf, size_t len);
@@ -31,5 +34,7 @@ const char *pe_crc32_impl_name(void);
 uint32_t pe_crc32_table(uint32_t crc, const void *buf, size_t len);
 uint32_t pe_crc32_pclmul(uint32_t crc, const void *buf, size_t len);
 uint32_t pe_crc32_vpclmul(uint32_t crc, const void *buf, size_t len);
+
+#pragma GCC visibility pop
 
 #endif

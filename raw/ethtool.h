@@ -9,6 +9,9 @@
 #include <stddef.h>
 #include <stdio.h>
 
+/* libpkteng exports what this header declares (lib/CMakeLists.txt). */
+#pragma GCC visibility push(default)
+
 struct pe_feature {
 	char name[32];	    /* the kernel's name: "tx-checksum-ip-generic" ("" for unused bits) */
 	bool available;	    /* hw_features: the driver lets it be changed */
@@ -65,5 +68,7 @@ enum pe_feature_outcome {
  * CAP_NET_ADMIN, -ENODEV). */
 int pe_features_set(const char *ifname, const struct pe_feature_change *ch, size_t n,
 		    enum pe_feature_outcome *outcome, const char **bad_name);
+
+#pragma GCC visibility pop
 
 #endif

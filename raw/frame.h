@@ -10,6 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* libpkteng exports what this header declares (lib/CMakeLists.txt). */
+#pragma GCC visibility push(default)
+
 /* Sizes follow RFC 2544: the frame length on the wire including the 4-byte FCS. */
 #define PE_FRAME_FCS_LEN   4
 #define PE_FRAME_VLAN_LEN  4
@@ -240,5 +243,7 @@ struct pe_frame_info {
  * or -EINVAL for a NULL argument. info is zeroed then filled as far as the walk got. Unknown
  * ethertypes are PE_FRAME_L3_RAW with the payload right after the tags: OK. */
 int pe_frame_validate(const void *buf, size_t len, unsigned flags, struct pe_frame_info *info);
+
+#pragma GCC visibility pop
 
 #endif

@@ -9,6 +9,9 @@
 #include <stdint.h>
 #include <string.h>
 
+/* libpkteng exports what this header declares (lib/CMakeLists.txt). */
+#pragma GCC visibility push(default)
+
 static inline uint16_t pe__get16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] << 8 | p[1]);
@@ -99,5 +102,7 @@ static inline void pe__csum_fix(uint8_t *field, uint16_t m_old, uint16_t m_new, 
 
 	pe__put16(field, pe__csum_final(s, udp));
 }
+
+#pragma GCC visibility pop
 
 #endif

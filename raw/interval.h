@@ -9,6 +9,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* libpkteng exports what this header declares (lib/CMakeLists.txt). */
+#pragma GCC visibility push(default)
+
 /* Makes SIGINT and SIGTERM set the stop flag, without SA_RESTART so a blocked call returns
  * EINTR and the caller sees the flag; a second signal takes its default action (Ctrl-C twice
  * exits at once), unless it comes within 200 ms of the first (timeout(1) signals the process
@@ -56,5 +59,7 @@ int pe_interval_wait_ms(const struct pe_interval *iv, uint64_t now_ns, int cap_m
 void pe_interval_sleep(const struct pe_interval *iv);
 /* Seconds from the start to now_ns. */
 double pe_interval_elapsed_s(const struct pe_interval *iv, uint64_t now_ns);
+
+#pragma GCC visibility pop
 
 #endif

@@ -10,6 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* libpkteng exports what this header declares (lib/CMakeLists.txt). */
+#pragma GCC visibility push(default)
+
 enum pe_tx_method {
 	PE_TX_SENDMMSG = 0, /* sendmmsg() of up to `burst` frames per call */
 	PE_TX_RING,	    /* PACKET_TX_RING (TPACKET_V2 or V3) flushed with send() */
@@ -178,5 +181,7 @@ struct pe_varier {
 int pe_varier_apply(struct pe_varier *vr, struct pe_frame_tmpl *t, uint64_t k);
 /* The size of frame k of an IMIX cycle. */
 unsigned pe_imix_size(uint64_t k);
+
+#pragma GCC visibility pop
 
 #endif

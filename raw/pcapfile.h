@@ -9,6 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* libpkteng exports what this header declares (lib/CMakeLists.txt). */
+#pragma GCC visibility push(default)
+
 struct pe_pcap_opts {
 	size_t sz;	  /* sizeof(struct pe_pcap_opts) */
 	int linktype;	  /* DLT_*; 0 means DLT_EN10MB */
@@ -45,5 +48,7 @@ int pe_pcap_next(struct pe_pcap_reader *r, const uint8_t **data, size_t *cap_len
 int pe_pcap_linktype(const struct pe_pcap_reader *r);
 int pe_pcap_fcs_len(const struct pe_pcap_reader *r);
 void pe_pcap_close(struct pe_pcap_reader *r);
+
+#pragma GCC visibility pop
 
 #endif

@@ -14,6 +14,9 @@
 #include "raw/frame.h"
 #include "raw/packet.h"
 
+/* libpkteng exports what this header declares (lib/CMakeLists.txt). */
+#pragma GCC visibility push(default)
+
 /* What a run (or one interval of it) sent. bytes_l2 counts each frame without its FCS (what
  * the interface's tx_bytes counts), bytes_wire what it takes on the wire
  * (pe_frame_wire_bytes()); retries are the device's push-backs (pe_tx_send()); errors the
@@ -90,5 +93,7 @@ static inline uint64_t pe_send_l2_bytes(uint16_t len, bool has_fcs)
 
 	return b < PE_FRAME_MIN_SIZE ? PE_FRAME_MIN_SIZE : b;
 }
+
+#pragma GCC visibility pop
 
 #endif

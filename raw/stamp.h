@@ -11,6 +11,9 @@
 #include <stdint.h>
 #include <string.h>
 
+/* libpkteng exports what this header declares (lib/CMakeLists.txt). */
+#pragma GCC visibility push(default)
+
 #define PE_STAMP_MAGIC		"PEsq" /* the first bytes of a stamped payload */
 #define PE_STAMP_MAGIC_LEN	4
 #define PE_STAMP_OFF		0  /* payload offset of the magic */
@@ -56,5 +59,7 @@ struct pe_frame_tmpl;
  * (the magic stays in place while the size does not change). Returns 0, or -ERANGE when the
  * payload is shorter than PE_STAMP_LEN (nothing is written). */
 int pe_stamp_frame(struct pe_frame_tmpl *t, uint64_t seq, bool magic);
+
+#pragma GCC visibility pop
 
 #endif

@@ -25,12 +25,34 @@ static const char usage[] =
 	"  --bin PATH    a pkteng binary to run; twice or more to compare binaries in one session\n"
 	"                (named base, new, bin3...; NAME=PATH names it). Default: this pkteng\n"
 	"  --plan        print the order of the runs and exit\n"
+	"FILE without a folder that is not here: the shipped suite of that name (quick, regress,\n"
+	"loopback), installed beside pkteng in share/pkteng/suites.\n"
 	"Progress goes to stderr when it is a terminal. Ctrl-C stops after the current run and\n"
 	"leaves DIR marked partial (a second Ctrl-C ends the current run too). Exit status: 0\n"
 	"every run succeeded, 1 a run failed or the suite was interrupted, 2 bad usage or a bad\n"
 	"suite file.\n";
 
 static volatile sig_atomic_t stop;
+
+/* A suite FILE named without a folder that is not in the current one: the shipped suite of
+ * that name (NAME or NAME.ini) beside this installed pkteng, in BINDIR/PE_SUITES_REL
+ * (share/pkteng/suites). Returns path, or file itself when there is none. */
+static const char *shipped_suite(const char *file, const char *self, char *path, size_t len)
+{
+	const char *slash = strrchr(self, '/');
+	static const char *const ext[] = { "", ".ini" };
+
+	if (strchr(file, '/') || !access(file, F_OK) || !slash)
+		return file;
+	for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+		int n = snprintf(path, len, "%.*s/%s/%s%s", (int)(slash - self), self,
+				 PE_SUITES_REL, file, ext[i]);
+
+		if (n > 0 && (size_t)n < len && !access(path, R_OK))
+			return path;
+	}
+	return file;
+}
 
 /* "pkteng suite: " + message on stderr (or "pkteng bench: " for bench); returns rc. */
 static int say(int rc, const char *who, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -130,7 +152,7 @@ static int run(int argc, char **argv)
 	struct pe_suite *s;
 	unsigned n_bins = 0;
 	const char *out_dir = NULL;
-	char err[600], self[PATH_MAX], dflt[64];
+	char err[600], self[PATH_MAX], path[PATH_MAX + 64], dflt[64];
 	bool plan_only = false;
 	int c, rc;
 
@@ -161,7 +183,8 @@ static int run(int argc, char **argv)
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return say(PE_EXIT_FAIL, "suite", "out of memory");
-	rc = pe_suite_load(s, argv[optind], err, sizeof(err));
+	rc = pe_suite_load(s, shipped_suite(argv[optind], self, path, sizeof(path)), err,
+			   sizeof(err));
 	if (!rc)
 		rc = pe_suite_plan(s, bins, n_bins, self, err, sizeof(err));
 	if (rc) {
