@@ -8,8 +8,8 @@ pe_deps_tool="build-essential cmake pkg-config liburing-dev libpcap-dev libjson-
 pe_deps_package="$pe_deps_tool dpkg-dev file"
 pe_deps_build="$pe_deps_tool libisal-dev libbenchmark-dev libcriterion-dev iproute2 ethtool
 	gnuplot-nox"
-pe_deps_test="$pe_deps_build tshark python3 python3-scapy python3-jsonschema clang-format
-	chromium"
+pe_deps_test="$pe_deps_build dpkg-dev file tshark python3 python3-scapy python3-jsonschema
+	clang-format chromium"
 pe_deps_bench="$pe_deps_test iperf3 sockperf netsniff-ng time"
 
 pe_deps() {
