@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The libbpf side of the XDP counter: load through the skeleton, attach with a bpf_link (native
  * first, generic as the fallback), pin, read, and BPF_PROG_TEST_RUN. Pinned objects and queries
  * of other programs are in loader_pin.c. Built only with PKTENG_HAVE_XDP. */

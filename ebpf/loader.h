@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The XDP frame counter's loader: loads xdp_count.bpf.c (through its bpftool skeleton), attaches
  * it to an interface with a bpf_link, pins the link and the counters under
  * /sys/fs/bpf/pkteng/IF/ for other processes, reads and sums the per-CPU counters, and removes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Shared by loader.c and loader_pin.c, not part of the loader's contract. */
 #ifndef PKTENG_EBPF_LOADER_INT_H
 #define PKTENG_EBPF_LOADER_INT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The loader in a build without the XDP counter (PKTENG_XDP=OFF, or AUTO without clang, bpftool
  * or libbpf): every call says -EOPNOTSUPP, so callers need no #ifdef. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The XDP counter's objects seen from another process: the pins under /sys/fs/bpf/pkteng/IF/,
  * reading pinned counters, what is attached to an interface, and removing programs (ours through
  * the pinned link; with force, anything: every XDP link on the interface and netlink-attached

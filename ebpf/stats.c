@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Arithmetic and names for the counter block (struct pe_xdp_stats); needs no libbpf, so it is
  * built with or without the XDP counter. */
 #include "ebpf/loader.h"

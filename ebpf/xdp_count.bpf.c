@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /* The XDP frame counter: counts frames and bytes per CPU by ethertype class and L4 protocol,
  * parsing through up to two VLAN tags, then passes the frame (or drops it in drop mode).
  * Classes and the counter layout are in xdp_count.h; the loader is loader.c. */
@@ -165,4 +166,4 @@ count:
 	return pe_drop_mode ? XDP_DROP : XDP_PASS;
 }
 
-char LICENSE[] SEC("license") = "GPL";
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

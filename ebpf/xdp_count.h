@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /* What the XDP frame counter (xdp_count.bpf.c) and its loader agree on: the classes a frame is
  * counted in and the layout of the per-CPU counter block. Included by BPF and user-space code,
  * so it uses only <linux/types.h>. */

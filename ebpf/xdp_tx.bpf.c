@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /* The XDP transmitter behind `pkteng inject --method xdp`: run through BPF_PROG_RUN in live
  * frame mode, the kernel hands it a page holding the frame per repetition and sends what it
  * returns XDP_TX for out of the interface given as ingress. The kernel fills a page with the
@@ -71,4 +72,4 @@ int pe_xdp_tx(struct xdp_md *ctx)
 	return XDP_TX;
 }
 
-char _license[] SEC("license") = "GPL";
+char _license[] SEC("license") = "Dual BSD/GPL";

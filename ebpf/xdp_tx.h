@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /* What the XDP transmitter (xdp_tx.bpf.c) and its loader (xmit.c) agree on. Included by BPF
  * and user-space code, so it needs no header. */
 #ifndef PKTENG_EBPF_XDP_TX_H

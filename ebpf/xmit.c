@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The XDP transmitter's loader (xmit.h): loads xdp_tx.bpf.c through its skeleton with the
  * frame's offsets in .rodata and runs it with BPF_F_TEST_XDP_LIVE_FRAMES. Built only with
  * PKTENG_HAVE_XDP. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The XDP transmitter: sends copies of one frame out of an interface from inside the kernel,
  * running xdp_tx.bpf.c through BPF_PROG_RUN in live frame mode (BPF_F_TEST_XDP_LIVE_FRAMES,
  * kernel 5.18+). There is no socket and no skb on the sending side: the kernel redirects each

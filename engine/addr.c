@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* getaddrinfo wrappers, sockaddr helpers and socket creation for the engine (see addr.h). */
 #include "engine/addr.h"
 

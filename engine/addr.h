@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Addresses and sockets for the engine: getaddrinfo wrappers, IPv4/IPv6 sockaddr helpers, and
  * socket creation (listeners with SO_REUSEADDR/SO_REUSEPORT/backlog, the dual-stack [::] default,
  * UDP binds, non-blocking connects). Every socket made here is non-blocking and close-on-exec. */
@@ -9,6 +10,9 @@
 #include <stdint.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+
+/* libpkteng exports what this header declares (lib/CMakeLists.txt). */
+#pragma GCC visibility push(default)
 
 /* A socket address of either family with its length. Plain value: copy it freely. */
 struct pe_addr {
@@ -88,5 +92,7 @@ int pe_sock_udp(const struct pe_addr *addr, const struct pe_sock_opts *o);
 int pe_sock_connect(const struct pe_addr *addr, const struct pe_sock_opts *o);
 /* Pending socket error (SO_ERROR) as -errno, or 0. */
 int pe_sock_error(int fd);
+
+#pragma GCC visibility pop
 
 #endif

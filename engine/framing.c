@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Length-prefixed message decoding (see framing.h): messages inside one chunk are handed out in
  * place; only a message split across chunks is assembled in the decoder's buffer. */
 #include "engine/framing.h"

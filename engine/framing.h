@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Length-prefixed messages (pe_lpm_*; raw/frame.h's pe_frame_* are Ethernet frames): a 4-byte
  * big-endian length, then that many bytes. The decoder takes bytes in any split (one byte at a
  * time or many messages per read) and yields whole messages; a length above the decoder's
@@ -7,6 +8,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+/* libpkteng exports what this header declares (lib/CMakeLists.txt). */
+#pragma GCC visibility push(default)
 
 #define PE_LPM_HDR 4u /* bytes of length prefix */
 
@@ -86,5 +90,7 @@ int pe_lpm_send_sock(int fd, const void *payload, size_t len, int timeout_ms);
  * -EPROTO "message length prefix larger than MAX", -ENOMEM, or recv's error. */
 int pe_lpm_recv_sock(int fd, struct pe_lpm_dec *d, uint8_t *rbuf, size_t rbuf_len, int timeout_ms,
 		     const void **msg, size_t *msg_len, char *err, size_t errlen);
+
+#pragma GCC visibility pop
 
 #endif

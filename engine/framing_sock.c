@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Blocking message I/O on a socket (see framing.h): one message out in one send, one message
  * in through a decoder, each wait bounded by a timeout. For control connections and small
  * clients; the loop does the same without blocking. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Log-linear histogram: value v >= 256 with top bit e is kept to its 8 leading bits, so the
  * bucket width is 2^(e-7) and a midpoint is off by at most 2^(e-8) / 2^e = 1/256. */
 #include "engine/hist.h"

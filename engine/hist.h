@@ -1,9 +1,13 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Latency histogram, log-linear like HdrHistogram: exact below 256, then 128 linear
  * sub-buckets per power of two, so any recorded value is reported within 1/256 (< 0.4%). */
 #ifndef PKTENG_ENGINE_HIST_H
 #define PKTENG_ENGINE_HIST_H
 
 #include <stdint.h>
+
+/* libpkteng exports what this header declares (lib/CMakeLists.txt). */
+#pragma GCC visibility push(default)
 
 #define PE_HIST_SUB_BITS 7 /* 128 sub-buckets per power of two */
 #define PE_HIST_BUCKETS                                                                            \
@@ -31,5 +35,7 @@ double pe_hist_mean(const struct pe_hist *h);
 /* Bucket index of a value, and the [lo, hi] range of values a bucket holds (for tests). */
 unsigned pe_hist_index(uint64_t v);
 void pe_hist_bucket_range(unsigned idx, uint64_t *lo, uint64_t *hi);
+
+#pragma GCC visibility pop
 
 #endif

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The loop itself, the top of the engine: opening with io_uring -> epoll fallback, the run loop
  * (backend wait, timers, the deferred work of connections and UDP sockets), stop, close and
  * counters. It calls down into the layers of loop_int.h; nothing calls back up into it. */

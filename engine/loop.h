@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The event loop: one API over two backends (io_uring, epoll) driving TCP connections, TCP
  * listeners, UDP sockets and timers. One loop per thread; nothing here is thread-safe except
  * pe_loop_stop(). Errors are negative errno values. Sockets come from engine/addr.h. */
@@ -9,6 +10,9 @@
 #include <stdint.h>
 
 #include "engine/addr.h"
+
+/* libpkteng exports what this header declares (lib/CMakeLists.txt). */
+#pragma GCC visibility push(default)
 
 struct pe_loop;
 struct pe_conn;
@@ -345,5 +349,7 @@ int pe_udp_fd(const struct pe_udp *u);
 int pe_udp_local(const struct pe_udp *u, struct pe_addr *out);
 void pe_udp_set_data(struct pe_udp *u, void *data);
 void *pe_udp_data(const struct pe_udp *u);
+
+#pragma GCC visibility pop
 
 #endif

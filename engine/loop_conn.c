@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Connections, backend-independent: creation (accepted or connecting), the idle and connect
  * timeouts, the close sequence (the backend tears down, then pe__conn_dead() queues the final
  * on_close and free) and the accessors. The data path is in loop_conn_io.c. */

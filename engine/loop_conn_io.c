@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The connection data path, backend-independent: bytes in (held while paused), FIN, the send
  * queue and its bound, writable callbacks and graceful shutdown, and the deferred work that
  * pe_loop_run_once() runs each iteration. The life cycle is in loop_conn.c. */

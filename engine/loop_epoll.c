@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The epoll backend: edge-triggered non-blocking sockets, one epoll_pwait2 per iteration,
  * recv(2) into the loop's buffer, sendmsg with an iovec over the whole send queue (send(2) when
  * it holds one buffer), sendfile(2) for files, recvmmsg/sendmmsg for UDP (send(2)/sendto(2) for

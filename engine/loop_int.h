@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Private to the loop: the structures behind loop.h and the backend operations table.
  * Layers, each calling only the ones below it: loop.c (open, run, stop, close) -> loop_conn_io.c
  * (data path, deferred work) -> loop_conn.c (connection life cycle) -> loop_sock.c (listeners,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Listeners and UDP sockets, backend-independent: creation through engine/addr.h, the UDP send
  * queue (a ring of datagram slots) and reference-counted teardown. */
 #include "engine/loop_int.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Clocks and the loop's timers (a 1-based binary heap ordered by due time, then arming order).
  * The bottom of the loop: it calls nothing else in the engine. */
 #include "engine/loop_int.h"

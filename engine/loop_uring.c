@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The io_uring backend, ring side: setup with SINGLE_ISSUER + DEFER_TASKRUN (fewer flags when the
  * kernel says EINVAL), an opcode probe, provided-buffer rings, one io_uring_enter per iteration
  * (submit and wait together), CQE dispatch and multishot accept. Connections are in

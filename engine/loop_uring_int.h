@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Private to the io_uring backend: the ring, its provided-buffer rings and the helpers shared by
  * loop_uring.c (setup, wait, listeners), loop_uring_tcp.c (connections) and loop_uring_udp.c. */
 #ifndef PKTENG_ENGINE_LOOP_URING_INT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The io_uring backend, connection side: multishot recv from the provided-buffer ring, taken
  * incrementally where the kernel can (re-armed on ENOBUFS or whenever IORING_CQE_F_MORE is
  * missing), one send in flight per connection with the whole queue as an iovec, SEND_ZC for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Constants the kernel's uapi <linux/io_uring.h> (Debian's 6.1) has and liburing 2.3's bundled
  * copy lacks. The two headers cannot share a translation unit, so the values are taken here,
  * from the kernel's own header, and exported to the backend. */

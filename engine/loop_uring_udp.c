@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The io_uring backend, UDP side: multishot recvmsg into provided-buffer group 1 with the
  * datagrams of consecutive completions delivered as one batch; a connected socket uses a
  * multishot RECV instead, since its datagrams all come from the one peer (no msghdr to read in,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Worker threads, one loop each (see worker.h). Each thread opens its own loop, so io_uring's
  * SINGLE_ISSUER owner is the thread that runs it. */
 #include "engine/worker.h"

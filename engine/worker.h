@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Worker threads: N threads, each with its own loop (shared-nothing: each opens its own
  * SO_REUSEPORT listener or its own connections in setup), per-worker counters summed by the
  * reader without atomics. A service (pe_workers_serve) is one such worker whose loop accepts:
@@ -9,6 +10,9 @@
 #include <stddef.h>
 
 #include "engine/loop.h"
+
+/* libpkteng exports what this header declares (lib/CMakeLists.txt). */
+#pragma GCC visibility push(default)
 
 struct pe_workers;
 
@@ -59,5 +63,7 @@ struct pe_service_opts {
  * (-EINVAL no listen options or a bad lfd, the loop's open error) with lfd still the
  * caller's. */
 int pe_workers_serve(struct pe_workers **out, const struct pe_service_opts *o);
+
+#pragma GCC visibility pop
 
 #endif

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* CRC32 throughput: pkteng's paths (table, pclmul, vpclmul, auto) against zlib's crc32 and
  * ISA-L's crc32_gzip_refl, at the Ethernet sizes (64, 1514), a jumbo frame and 1 MiB.
  * Every benchmark checks its CRC against zlib before timing. Select with --benchmark_filter=crc32 */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Cost per frame of varying a template (IPv4 src, UDP ports, an 8-byte sequence stamp and
  * the FCS, as the injector does) against building the same frame from scratch, at 64 and
  * 1518 bytes. Each benchmark first checks its frame equals a rebuild and parses clean.

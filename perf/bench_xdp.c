@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Per-frame cost of the XDP counter through BPF_PROG_TEST_RUN (the kernel runs the program
  * REPEAT times per call), against a peer in the same run: a two-instruction program that only
  * returns XDP_PASS, whose figure is the test-run loop's own cost. bench_xdp_count_own runs both

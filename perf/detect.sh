@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # What a regression suite catches and how often it cries wolf, measured: K rounds, each one
 # session of the suite with the variants `base` and `aa` (no settings: nothing changed) and
 # `slow10`, `slow5` (env.PKTENG_TEST_SLOW_PCT=10 and =5: the client busy-waits that share of

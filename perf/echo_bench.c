@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* pkteng-echobench: end-to-end echo over loopback through engine/loop.h, io_uring against epoll
  * in one run. An echo server loop on one thread, a client loop on another keeping one message
  * in flight per connection; prints round trips per second per backend and connection count,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # 64-byte frames on a veth pair: pkteng inject (each tx method) against netsniff-ng's trafgen
 # (`trafgen -t 0 -P 1`, one process on its sendto() path: its TX ring fails on veth), both
 # bypassing the qdisc (trafgen's default, pkteng's --qdisc-bypass; --method xdp has none) and

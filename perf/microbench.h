@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Micro-benchmarks written in C, run by Google Benchmark through a small C++ shim
  * (microbench_main.cc). A benchmark checks its result before it times anything. */
 #ifndef PKTENG_PERF_MICROBENCH_H

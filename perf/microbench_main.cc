@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Hands the benchmarks registered from C (perf/microbench.h) to Google Benchmark, so
 // `pkteng-microbench` takes Google Benchmark's own flags (--benchmark_filter, --benchmark_format).
 #include <benchmark/benchmark.h>

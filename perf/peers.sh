@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # pkteng side by side with iperf3 and sockperf on loopback, in the same run: stream (one flow),
 # udp (64-byte datagrams, as fast as possible), rr (64 bytes, one connection), udp-rr (64-byte
 # UDP request/response, one socket, against sockperf's UDP ping-pong) and echo (256

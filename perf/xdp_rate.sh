@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # The frame rate a veth pair's receiving end takes with and without the XDP counter, in one run.
 # A sender in namespace A (pkteng inject, or trafgen when pkteng has no inject) sends 64-byte
 # IPv4/UDP frames to B flat out for -t seconds; what is compared is B's rx_packets per second

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* gnuplot as a child process: the script on a pipe to its stdin, its stdout and stderr in
  * memory files (so neither can fill a pipe while the script is still being written). */
 #include "plot/gnuplot.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* gnuplot on a pipe: a script (data inline as $NAME << EOD blocks) goes to gnuplot's stdin,
  * the picture comes back from its stdout. pkteng draws no plots itself. */
 #ifndef PKTENG_PLOT_GNUPLOT_H

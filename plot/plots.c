@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Scripts for gnuplot: each plot's data goes into the script as named data blocks. */
 #include "plot/plots.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The gnuplot scripts of the report's plots, data inline ($NAME << EOD). Each writer appends
  * to a script that already has its terminal line (pe_gnuplot_terminal) and returns the number
  * of series it drew (> 0), 0 when there is nothing to draw, or -ENOMEM. Series are drawn in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The HTML report: a fixed grid of absolutely placed boxes, so the page looks the same in
  * every browser and a test can find every plot by the position the page states for it. */
 #include "plot/report.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The HTML report of `pkteng report`: one self-contained file (inline CSS and SVG, nothing
  * fetched) with, per test point, box plots of each metric, the interval series, latency CDFs,
  * the compare table and its forest plot, and both sides' metadata (docs/report.md). */

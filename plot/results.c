@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Reading a results directory: suite.json whole, runs.jsonl a line at a time. */
 #include "plot/results.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A results directory (suite.json and runs.jsonl, docs/report.md) read for drawing: the runs
  * of each test point and variant, their metrics, interval series and latency histograms. */
 #ifndef PKTENG_PLOT_RESULTS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* MAC and IP address text: strict parsing (a typo is an error, never a silent zero). */
 #include <arpa/inet.h>
 #include <errno.h>

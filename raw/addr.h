@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Address text for frames: MAC "aa:bb:cc:dd:ee:ff" and IPv4/IPv6 through inet_pton(3). */
 #ifndef PKTENG_RAW_ADDR_H
 #define PKTENG_RAW_ADDR_H
@@ -5,6 +6,9 @@
 #include <stdint.h>
 
 #include "raw/frame.h"
+
+/* libpkteng exports what this header declares (lib/CMakeLists.txt). */
+#pragma GCC visibility push(default)
 
 #define PE_MAC_STRLEN 18 /* "aa:bb:cc:dd:ee:ff" + NUL */
 
@@ -17,5 +21,7 @@ char *pe_mac_format(const uint8_t mac[6], char buf[PE_MAC_STRLEN]);
 /* Parses an IPv4 dotted quad or an IPv6 address (inet_pton). Returns AF_INET or AF_INET6,
  * or -EINVAL (a untouched). */
 int pe_ip_parse(const char *s, union pe_ip_addr *a);
+
+#pragma GCC visibility pop
 
 #endif

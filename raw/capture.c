@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* TPACKET_V3 receive ring behind packet.h: blocks of frames handed over by the kernel, walked
  * in place; a VLAN tag the device stripped is put back so callers see the frame as sent. */
 #include "raw/packet.h"

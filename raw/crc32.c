@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* CRC-32 for the Ethernet FCS: the portable slicing-by-16 path, and the run-time choice between
  * it and the x86-64 folding paths (raw/crc32_pclmul.c, raw/crc32_vpclmul.c). */
 #include <errno.h>

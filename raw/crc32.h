@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* CRC-32 (IEEE 802.3, reflected, polynomial 0x04C11DB7): the Ethernet FCS. Same semantics as
  * zlib's crc32(): pass 0 to start, pass the previous result to continue. */
 #ifndef PKTENG_RAW_CRC32_H
@@ -5,6 +6,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+/* libpkteng exports what this header declares (lib/CMakeLists.txt). */
+#pragma GCC visibility push(default)
 
 /* The CRC of buf[0..len) continued from crc. pe_crc32(0, "123456789", 9) == 0xCBF43926.
  * buf may be NULL when len is 0. Never fails. */
@@ -30,5 +34,7 @@ const char *pe_crc32_impl_name(void);
 uint32_t pe_crc32_table(uint32_t crc, const void *buf, size_t len);
 uint32_t pe_crc32_pclmul(uint32_t crc, const void *buf, size_t len);
 uint32_t pe_crc32_vpclmul(uint32_t crc, const void *buf, size_t len);
+
+#pragma GCC visibility pop
 
 #endif

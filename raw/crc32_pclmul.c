@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* CRC-32 by carry-less multiplication on 128-bit registers (SSE4.1 + PCLMULQDQ): four blocks
  * of 16 bytes folded in parallel, 64 bytes a step. Constants: raw/crc32_x86.h. */
 #include "raw/crc32.h"

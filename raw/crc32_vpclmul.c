@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* CRC-32 by carry-less multiplication on 512-bit registers (AVX-512 + VPCLMULQDQ): four
  * registers of four 16-byte blocks folded in parallel, 256 bytes a step. Constants and the
  * 128-bit ending: raw/crc32_x86.h. */

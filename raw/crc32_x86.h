@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Private to raw/crc32_pclmul.c and raw/crc32_vpclmul.c: the folding constants and the
  * 128-bit steps both x86-64 paths end with (16-byte folds, the tail, Barrett reduction). */
 #ifndef PKTENG_RAW_CRC32_X86_H

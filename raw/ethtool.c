@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Offload features over SIOCETHTOOL: names from ETHTOOL_GSTRINGS, state from
  * ETHTOOL_GFEATURES, changes through one ETHTOOL_SFEATURES call verified by a re-read. The
  * grouping into "tx-checksumming" & co. follows what `ethtool -k` prints. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* NIC offload features through the SIOCETHTOOL ioctl (ETHTOOL_GSSET_INFO, ETHTOOL_GSTRINGS,
  * ETHTOOL_GFEATURES, ETHTOOL_SFEATURES): read them in the kernel's order, print them the way
  * `ethtool -k` does, and switch them by kernel name or by ethtool's group names (tx, sg, tso...). */
@@ -7,6 +8,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+
+/* libpkteng exports what this header declares (lib/CMakeLists.txt). */
+#pragma GCC visibility push(default)
 
 struct pe_feature {
 	char name[32];	    /* the kernel's name: "tx-checksum-ip-generic" ("" for unused bits) */
@@ -75,5 +79,6 @@ int pe_features_set(const char *ifname, const struct pe_feature_change *ch, size
  * (some named feature is not as asked and none of the named ones can be changed), else 0. */
 int pe_features_print_changes(const struct pe_features *before, const struct pe_features *after,
 			      const signed char *req, FILE *f);
+#pragma GCC visibility pop
 
 #endif

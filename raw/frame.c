@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The frame template: built once from pe_frame_opts, then varied per frame by setters that
  * patch bytes and fix the checksums incrementally (RFC 1624) instead of rebuilding. */
 #include <errno.h>

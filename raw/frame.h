@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Ethernet frames, byte for byte: a template built once from options (Ethernet II, up to two
  * VLAN tags, IPv4/IPv6, UDP/TCP/ICMP echo or a raw ethertype) and then varied per frame cheaply
  * with incremental checksums (RFC 1624), and a parser/validator for the same headers. */
@@ -8,6 +9,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* libpkteng exports what this header declares (lib/CMakeLists.txt). */
+#pragma GCC visibility push(default)
 
 /* Sizes follow RFC 2544: the frame length on the wire including the 4-byte FCS. */
 #define PE_FRAME_FCS_LEN   4
@@ -239,5 +243,7 @@ struct pe_frame_info {
  * or -EINVAL for a NULL argument. info is zeroed then filled as far as the walk got. Unknown
  * ethertypes are PE_FRAME_L3_RAW with the payload right after the tags: OK. */
 int pe_frame_validate(const void *buf, size_t len, unsigned flags, struct pe_frame_info *info);
+
+#pragma GCC visibility pop
 
 #endif

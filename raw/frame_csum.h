@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Internet checksum pieces shared by the frame builder and parser (private to raw/frame_*.c):
  * one's-complement sums over big-endian 16-bit words and the RFC 1624 incremental update. */
 #ifndef PKTENG_RAW_FRAME_CSUM_H
@@ -7,6 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+
+/* libpkteng exports what this header declares (lib/CMakeLists.txt). */
+#pragma GCC visibility push(default)
 
 static inline uint16_t pe__get16(const uint8_t *p)
 {
@@ -98,5 +102,7 @@ static inline void pe__csum_fix(uint8_t *field, uint16_t m_old, uint16_t m_new, 
 
 	pe__put16(field, pe__csum_final(s, udp));
 }
+
+#pragma GCC visibility pop
 
 #endif

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The frame parser/validator: walks Ethernet, VLAN tags, IPv4/IPv6 and UDP/TCP/ICMP, checks
  * lengths, checksums and optionally the FCS, and says which check failed first. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* AF_PACKET transmit behind packet.h: interface look-ups and limits, opening the socket, the
  * sendmmsg backend and the retry rules every backend shares (inject_ring.c: PACKET_TX_RING,
  * inject_uring.c: io_uring). A frame the device pushed back (EAGAIN, ENOBUFS) is retried

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The PACKET_TX_RING backend of the AF_PACKET transmitter (TPACKET_V2 or V3): frames are
  * copied into ring slots and the kernel is kicked to walk them; a slot the device dropped is
  * sent again, a slot it refused ends the burst there. */

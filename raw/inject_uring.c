@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The io_uring backend of the AF_PACKET transmitter: one linked SEND SQE per frame and one
  * submit per burst, so a failed frame cancels those after it and order is kept. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The stop flag and the interval clock shared by every command that runs over time. */
 #include "raw/interval.h"
 

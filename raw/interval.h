@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Running over time, one way for every command: a stop flag that SIGINT and SIGTERM set, and
  * a clock that ends intervals at fixed boundaries (t0 + k * period, so no drift builds up)
  * and the run at its duration. */
@@ -7,6 +8,9 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+
+/* libpkteng exports what this header declares (lib/CMakeLists.txt). */
+#pragma GCC visibility push(default)
 
 /* Makes SIGINT and SIGTERM set the stop flag, without SA_RESTART so a blocked call returns
  * EINTR and the caller sees the flag; a second signal takes its default action (Ctrl-C twice
@@ -55,5 +59,7 @@ int pe_interval_wait_ms(const struct pe_interval *iv, uint64_t now_ns, int cap_m
 void pe_interval_sleep(const struct pe_interval *iv);
 /* Seconds from the start to now_ns. */
 double pe_interval_elapsed_s(const struct pe_interval *iv, uint64_t now_ns);
+
+#pragma GCC visibility pop
 
 #endif

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* AF_PACKET on lab interfaces: a transmitter with three backends (sendmmsg batches, a
  * PACKET_TX_RING, io_uring SQE batches) that never drops or double-counts a frame when the
  * device pushes back, and a TPACKET_V3 receive ring. Sockets live in the caller's namespace. */
@@ -8,6 +9,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* libpkteng exports what this header declares (lib/CMakeLists.txt). */
+#pragma GCC visibility push(default)
 
 enum pe_tx_method {
 	PE_TX_SENDMMSG = 0, /* sendmmsg() of up to `burst` frames per call */
@@ -182,5 +186,7 @@ struct pe_varier {
 int pe_varier_apply(struct pe_varier *vr, struct pe_frame_tmpl *t, uint64_t k);
 /* The size of frame k of an IMIX cycle. */
 unsigned pe_imix_size(uint64_t k);
+
+#pragma GCC visibility pop
 
 #endif

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* pcap files through libpcap. The writer never leaves a partial file behind (temporary name,
  * rename on commit) and can mark a trailing FCS in the header's link-type field, which
  * libpcap has no public call for: the field is patched after libpcap wrote the header. */

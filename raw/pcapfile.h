@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* pcap files through libpcap: a writer that only ever leaves a complete file (it writes to a
  * temporary name and renames on commit) and can mark a trailing FCS in the link type, and a
  * reader that reports that mark. */
@@ -7,6 +8,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* libpkteng exports what this header declares (lib/CMakeLists.txt). */
+#pragma GCC visibility push(default)
 
 struct pe_pcap_opts {
 	size_t sz;	  /* sizeof(struct pe_pcap_opts) */
@@ -44,5 +48,7 @@ int pe_pcap_next(struct pe_pcap_reader *r, const uint8_t **data, size_t *cap_len
 int pe_pcap_linktype(const struct pe_pcap_reader *r);
 int pe_pcap_fcs_len(const struct pe_pcap_reader *r);
 void pe_pcap_close(struct pe_pcap_reader *r);
+
+#pragma GCC visibility pop
 
 #endif

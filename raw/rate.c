@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Pacing behind rate.h: deadlines are computed from the start time and the frame number, not
  * from the previous frame, so a late wake-up is made up by the next frames. */
 #include "raw/rate.h"

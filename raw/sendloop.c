@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The paced send loop behind sendloop.h. Deadlines are absolute (frame k at t0 + k / rate,
  * or when the bytes so far fill the Mbit/s budget, or at the list's own timestamps), so a
  * late wake-up is made up by the next frames; a run that falls behind catches up in full

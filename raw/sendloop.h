@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The paced send loop of `pkteng inject`: frames built from a template (varied and
  * sequence-stamped per frame) or taken from a list (a replayed capture), handed to an
  * AF_PACKET transmitter in bursts at a rate in frames/s or Mbit/s, or at the list's own
@@ -12,6 +13,9 @@
 
 #include "raw/frame.h"
 #include "raw/packet.h"
+
+/* libpkteng exports what this header declares (lib/CMakeLists.txt). */
+#pragma GCC visibility push(default)
 
 /* What a run (or one interval of it) sent. bytes_l2 counts each frame without its FCS (what
  * the interface's tx_bytes counts), bytes_wire what it takes on the wire
@@ -89,5 +93,7 @@ static inline uint64_t pe_send_l2_bytes(uint16_t len, bool has_fcs)
 
 	return b < PE_FRAME_MIN_SIZE ? PE_FRAME_MIN_SIZE : b;
 }
+
+#pragma GCC visibility pop
 
 #endif

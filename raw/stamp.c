@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The sequence stamp written into a frame template (stamp.h), checksum kept in step. */
 #include "raw/stamp.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The sequence stamp: what `pkteng inject` writes at the start of each frame's payload when
  * there is room, and `pkteng capture` reads to count missing and reordered frames. It is the
  * 4-byte magic "PEsq" and then the frame's number in the run (from 0) as 8 bytes big-endian.
@@ -9,6 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+
+/* libpkteng exports what this header declares (lib/CMakeLists.txt). */
+#pragma GCC visibility push(default)
 
 #define PE_STAMP_MAGIC		"PEsq" /* the first bytes of a stamped payload */
 #define PE_STAMP_MAGIC_LEN	4
@@ -55,5 +59,7 @@ struct pe_frame_tmpl;
  * (the magic stays in place while the size does not change). Returns 0, or -ERANGE when the
  * payload is shorter than PE_STAMP_LEN (nothing is written). */
 int pe_stamp_frame(struct pe_frame_tmpl *t, uint64_t seq, bool magic);
+
+#pragma GCC visibility pop
 
 #endif

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Inside the AF_PACKET transmitter: struct pe_tx and what its backends share. inject.c opens
  * it and sends with sendmmsg; inject_ring.c is the PACKET_TX_RING, inject_uring.c io_uring.
  * Not part of the API: only raw/inject*.c include it. */

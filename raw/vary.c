@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Per-frame variation for injection: ranges of addresses, ports and sizes, walked in order or
  * at random, applied with the template's incremental-checksum setters. */
 #include "raw/packet.h"

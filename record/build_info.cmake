@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Run by the build (cmake -P) before the record library compiles: writes OUT, the header with
 # pkteng's version and the git commit of the checkout at SRC ("-dirty" when tracked files
 # changed, "unknown" outside a git checkout). The file is rewritten only when its content

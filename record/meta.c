@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The metadata every record carries besides the version (version.c): the host, the time, and an interface's driver, MTU, root qdisc and active offloads. */
 #include "record/meta.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* What a record says about where it was made: pkteng's version and the git commit it was built
  * from (baked in at build time), the host (name, kernel, CPU), and an interface's driver, MTU,
  * offloads and queueing discipline. */

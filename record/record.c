@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The record writer: the start object with the common header, intervals and the summary, as
  * one JSON document or as JSON lines; and the number formats every record uses. */
 #include "record/record.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The result record every `pkteng` command prints with --json or --json-stream (docs/results.md):
  * a start object (what ran, where, with which parameters), interval objects and a summary, with
  * the schema version, units in the key names and one float rule. --json prints them as one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The version and the commit pkteng was built from, from the header the build regenerates
  * whenever either changes (build_info.cmake); only this file recompiles then. */
 #include "record/meta.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The client registry server, on one engine loop: every connection is a pe_conn with its own
  * frame decoder and a deadline for each whole request; requests are answered from the loop, so
  * an idle connection costs a few hundred bytes and no thread. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The client registry: a client sends its name, the server records name, address and port and
  * answers with the whole list as JSON. Every message is one length-prefixed frame
  * (engine/framing.h) holding a JSON object; the protocol is in README.md ("## Protocols"). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The client registry's name rule and its client: one blocking connection that sends one
  * request frame and reads one answer frame (the protocol is in registry.h). */
 #include "registry/registry.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The median and the percentile bootstrap interval of a ratio of medians. The generator is
  * GSL's mt19937 with a fixed seed, so the same runs always give the same interval. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* pe_compare_dirs: the two sides, their rows (one per point and metric on both sides) with the
  * statistics and the verdict, and the metadata fields in which the sides differ. */
 #include <errno.h>

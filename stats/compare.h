@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Compares two sets of runs from results directories (docs/compare.md): per test point and
  * metric the medians, their ratio with a 95% bootstrap interval, the Mann-Whitney U p-value and
  * a verdict, plus the metadata fields in which the two sides differ. */

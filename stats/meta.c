@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The metadata differences of a compare: both sides are flattened into dotted field names
  * ("host.kernel", "variant.settings.backend") and compared as text, so a field added to the
  * results directory later is compared without a change here. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The Mann-Whitney U test, two-sided. The exact null distribution is the coefficient list of the
  * Gaussian binomial [n1 + n2 choose n1]_q, built one factor at a time; beyond it the normal
  * approximation with the tie-corrected variance and a continuity correction of 1/2. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Reading a results directory: suite.json for the metadata and the variants, runs.jsonl for the
  * runs, checked line by line so a bad line is named by its number. */
 #include <errno.h>

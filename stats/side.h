@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* One side of a compare: a results directory (suite.json and runs.jsonl, docs/compare.md) and
  * the variant chosen in it. Internal to pkteng_stats. */
 #ifndef PKTENG_STATS_SIDE_H

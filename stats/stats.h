@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The statistics behind `pkteng compare`: the Mann-Whitney U test (two-sided, exact for small
  * samples without ties, normal approximation with tie and continuity correction otherwise, as
  * scipy.stats.mannwhitneyu computes them) and a percentile bootstrap interval of a ratio of

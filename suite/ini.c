@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Reading a suite file: libinih splits it into sections and keys (a reader of our own counts
  * the lines, so every error names one); every key and value is checked here, before anything
  * runs or any directory is made. What depends on the mode is checked per point (plan.c). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A suite as JSON (for suite.json), the flat metrics taken from a client's record, and the
  * table of medians printed when a suite ends. */
 #include <json-c/json.h>

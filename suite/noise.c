@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The noise a run saw: steal time and the CPU of every other process (/proc/PID/stat of
  * all but the run's own), the load average and the CPU clock, so a disturbed run can be
  * marked and left out. */

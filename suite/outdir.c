@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Writing the results directory that `pkteng compare` and `pkteng report` read. suite.json
  * is replaced atomically (a temporary file renamed over it), so a reader never sees half. */
 #include <dirent.h>

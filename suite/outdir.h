@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The results directory (docs/suite.md): suite.json, written when the suite starts and again
  * when it ends (partial until it ends normally), and runs.jsonl, a line appended per run. */
 #ifndef PKTENG_SUITE_OUTDIR_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A suite's plan: the points (every test with one alternative of each key, the cross product),
  * the variants (binaries x settings), each point checked as the client would check it, and the
  * order of the runs: warm-ups first, then rounds that each run every (point, variant) once, in

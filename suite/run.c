@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Running a suite's plan: the local servers (one per binary and backend, started on first use
  * and stopped at the end), each run as its variant's `pkteng client ... --json` in a process
  * group of its own (a Ctrl-C reaches only the suite, which stops after the current run), its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Regression suites (docs/suite.md): a suite file in INI form read with libinih, its plan (the
  * cross product of every key's alternatives, the variants, an interleaved order of runs), the
  * runs themselves (the variant's pkteng binary spawned with the point's arguments and --json),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* What the parts of suite/ share and nobody else needs. */
 #ifndef PKTENG_SUITE_SUITE_INT_H
 #define PKTENG_SUITE_SUITE_INT_H

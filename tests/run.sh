@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Installs what the tests need, builds pkteng in build/ (or $PE_BUILD_DIR), runs every test
 # through CTest and ends with one summary line. Extra arguments go to ctest (e.g. -L unit).
 set -uo pipefail

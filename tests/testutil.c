@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Test helpers: command runner with captured output, file I/O, hex, temporary folders. */
 #include "tests/testutil.h"
 

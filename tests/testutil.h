@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Helpers shared by the Criterion tests: run a command and capture what it printed, read
  * files, and skip with a reason when root is missing. */
 #ifndef PKTENG_TESTS_TESTUTIL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Shared command-line helpers: one-line errors and strict number parsing. */
 #include "tools/cli.h"
 

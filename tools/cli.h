@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Shared pieces of the `pkteng` command line: the subcommand contract, exit codes, one-line
  * errors and strict number parsing. Subcommands live in cmd_NAME.c and export pe_cmd_NAME. */
 #ifndef PKTENG_TOOLS_CLI_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* `pkteng bench`: every mode that names a bench row in its descriptor (stream, rr, udp, echo
  * with 64 connections, udp-rr) on each backend over loopback. It is the loopback suite
  * (suites/loopback.ini, made here from the mode table): a table, and with --out the results
@@ -193,6 +194,7 @@ out:
 static int loopback_suite(char *buf, size_t len)
 {
 	size_t n = (size_t)snprintf(buf, len,
+				    "# SPDX-License-Identifier: BSD-2-Clause\n"
 				    "# pkteng bench: every mode's bench row over loopback, on both "
 				    "backends.\n# `pkteng bench --print-suite` writes this file.\n"
 				    "[global]\nruns = 1\ntime = 4\nwarmup = 1\norder = abba\n"

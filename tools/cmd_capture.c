@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* `pkteng capture`: receives frames through a TPACKET_V3 ring (or reads them from a pcap file),
  * keeps those a tcpdump expression accepts, validates them with the frame parser (and the FCS),
  * follows inject's sequence stamps, and writes a pcap atomically. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* `pkteng client HOST --mode MODE`: runs one test against `pkteng server` and reports both
  * sides' figures. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* `pkteng compare BASE NEW`: the runs of two results directories (or two variants of one) side
  * by side, with a ratio of medians, its 95% interval, a Mann-Whitney p-value and a verdict per
  * point and metric (docs/compare.md). Exits 1 when a regression is called, for CI. */

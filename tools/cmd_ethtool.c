@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* `pkteng ethtool -k DEV | -K DEV NAME on|off ...`: list and switch offload features through
  * the SIOCETHTOOL ioctl, printing them and the changes the way ethtool -k and -K do. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* `pkteng frame`: builds one Ethernet frame from the command line and prints it as a hexdump
  * or writes it to a pcap file (marking the FCS so Wireshark checks it). */
 #include <errno.h>

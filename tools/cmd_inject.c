@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* `pkteng inject`: sends frames built from the frame flags (varied per frame, sequence-stamped)
  * or replayed from a pcap file through AF_PACKET, paced to a rate, with interval reports, or
  * one frame flat out through XDP. This file is the options and the run; the send loop is

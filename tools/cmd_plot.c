@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* `pkteng plot DIR --point ID --kind box|series|cdf [--metric M] -o FILE.svg|png`: one of the
  * report's plots on its own, for pasting elsewhere (docs/report.md). */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* `pkteng registry serve|list`: the client registry (names, addresses and ports) over
  * length-prefixed JSON. */
 #include <errno.h>

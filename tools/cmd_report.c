@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* `pkteng report DIR... -o report.html`: one self-contained HTML page of plots, the compare
  * table and the metadata of results directories (docs/report.md). */
 #include <errno.h>

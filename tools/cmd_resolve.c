@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* `pkteng resolve HOST [SERVICE]`: what getaddrinfo returns, one line per address. */
 #include <arpa/inet.h>
 #include <getopt.h>

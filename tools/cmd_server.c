@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* `pkteng server`: serves tests to `pkteng client` until interrupted. */
 #include <errno.h>
 #include <getopt.h>

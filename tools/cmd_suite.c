@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* `pkteng suite FILE`: runs a suite file's tests (docs/suite.md) in interleaved repeated runs,
  * one or more pkteng binaries and settings side by side, into a results directory that
  * `pkteng compare` and `pkteng report` read. */
@@ -25,13 +26,34 @@ static const char usage[] =
 	"                (named base, new, bin3...; NAME=PATH names it). Default: this pkteng\n"
 	"  --plan        print the order of the runs and exit\n"
 	"A test may span hosts: [host NAME] sections, server = HOST and clients = HOST, HOST\n"
-	"(reached with ssh in batch mode; docs/suite.md). Progress goes to stderr when it is a\n"
-	"terminal. Ctrl-C stops after the current run and leaves DIR marked partial (a second\n"
-	"Ctrl-C ends the current run too). Exit status: 0 every run succeeded, 1 a run failed or\n"
-	"the suite was interrupted or stopped (on_error = stop), 2 bad usage or a bad suite "
-	"file.\n";
+	"(reached with ssh in batch mode; docs/suite.md). FILE without a folder that is not\n"
+	"here: the shipped suite of that name (quick, regress, loopback), installed beside\n"
+	"pkteng in share/pkteng/suites. Progress goes to stderr when it is a terminal. Ctrl-C\n"
+	"stops after the current run and leaves DIR marked partial (a second Ctrl-C ends the\n"
+	"current run too). Exit status: 0 every run succeeded, 1 a run failed or the suite was\n"
+	"interrupted or stopped (on_error = stop), 2 bad usage or a bad suite file.\n";
 
 static volatile sig_atomic_t stop;
+
+/* A suite FILE named without a folder that is not in the current one: the shipped suite of
+ * that name (NAME or NAME.ini) beside this installed pkteng, in BINDIR/PE_SUITES_REL
+ * (share/pkteng/suites). Returns path, or file itself when there is none. */
+static const char *shipped_suite(const char *file, const char *self, char *path, size_t len)
+{
+	const char *slash = strrchr(self, '/');
+	static const char *const ext[] = { "", ".ini" };
+
+	if (strchr(file, '/') || !access(file, F_OK) || !slash)
+		return file;
+	for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+		int n = snprintf(path, len, "%.*s/%s/%s%s", (int)(slash - self), self,
+				 PE_SUITES_REL, file, ext[i]);
+
+		if (n > 0 && (size_t)n < len && !access(path, R_OK))
+			return path;
+	}
+	return file;
+}
 
 /* "pkteng suite: " + message on stderr (or "pkteng bench: " for bench); returns rc. */
 static int say(int rc, const char *who, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -134,7 +156,7 @@ static int run(int argc, char **argv)
 	struct pe_suite *s;
 	unsigned n_bins = 0;
 	const char *out_dir = NULL;
-	char err[600], self[PATH_MAX], dflt[64];
+	char err[600], self[PATH_MAX], path[PATH_MAX + 64], dflt[64];
 	bool plan_only = false;
 	int c, rc;
 
@@ -167,7 +189,8 @@ static int run(int argc, char **argv)
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return say(PE_EXIT_FAIL, "suite", "out of memory");
-	rc = pe_suite_load(s, argv[optind], err, sizeof(err));
+	rc = pe_suite_load(s, shipped_suite(argv[optind], self, path, sizeof(path)), err,
+			   sizeof(err));
 	if (!rc)
 		rc = pe_suite_plan(s, bins, n_bins, self, err, sizeof(err));
 	if (rc) {

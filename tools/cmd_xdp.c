@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* `pkteng xdp attach|stats|detach|run|show`: the XDP frame counter (ebpf/) on an interface.
  * attach pins it under /sys/fs/bpf/pkteng/IF/ so stats and detach work from other processes,
  * inside libxdp's dispatcher beside other programs when it can; run keeps it for one process

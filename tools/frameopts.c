@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Frame flags (--src-mac, --vlan, --proto, ...): the one parser of them, for every command
  * that builds frames (`pkteng frame`, `pkteng inject`). */
 #include "tools/frameopts.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The frame flags of the commands that build frames (`pkteng frame`, `pkteng inject`):
  * --src-mac ... --fcs parsed into a struct pe_frame_opts and built, with one set of messages
  * and one block of help lines for both. */

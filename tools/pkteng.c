@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The `pkteng` command: finds the subcommand and hands it argv, in the style of `ip` and
  * `bpftool`. The table is generated at build time from the cmd_*.c files. */
 #include <stdio.h>

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Quick start: install what pkteng needs, build it in build/, and run the main job.
 set -euo pipefail
 PE_TOP=$(cd "$(dirname "$0")/.." && pwd)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* What `pkteng suite` and `pkteng bench` (the loopback suite) share on the command line. */
 #ifndef PKTENG_TOOLS_SUITE_CLI_H
 #define PKTENG_TOOLS_SUITE_CLI_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* `pkteng --version`: version, commit and the features built and probed. */
 #ifndef PKTENG_TOOLS_VERSION_H
 #define PKTENG_TOOLS_VERSION_H

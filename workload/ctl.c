@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The control connection: one blocking-with-timeout socket that sends and receives the
  * length-prefixed JSON messages of workload/proto.h. */
 #include "workload/ctl.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The control connection of `pkteng client` and `pkteng server`: a socket that blocks with a
  * timeout, plus a frame decoder, carrying the JSON messages of workload/proto.h. */
 #ifndef PKTENG_WORKLOAD_CTL_H

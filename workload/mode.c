@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The table of modes and the table of parameters, and what is derived from them: defaults,
  * ranges, their command-line spelling and the checks a parameter set must pass. */
 #include "workload/mode.h"

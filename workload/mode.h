@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A mode is one descriptor: its name, the parameters it takes with their defaults and ranges,
  * the data connections it needs, its loop options, its figures and how they print, and its
  * operations. Parameters are declared once (PE_PARAMS) and that list makes struct pe_params,

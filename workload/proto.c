@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Control messages: building and checking the JSON objects of the client/server exchange.
  * Transport (length prefix) is engine/framing.h; this file only knows the payloads. */
 #include "workload/proto.h"

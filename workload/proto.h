@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The versioned control exchange between `pkteng client` and `pkteng server`: JSON objects,
  * each sent as one length-prefixed frame (engine/framing.h). The wire format is in
  * docs/protocols.md. A mode is a name plus parameters (workload/mode.h); adding one needs no new

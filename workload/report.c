@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Figures, interval lines, summaries and JSON output for `pkteng client` and `pkteng bench`. */
 #include "workload/report.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* What a test measured and how it is shown: per-side figures, interval lines, the final
  * summary, one JSON document (--json) or one JSON object per line (--json-stream), and the
  * CPU use of the thread that ran the test, from getrusage(2). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A test's figures in the result record's vocabulary (docs/results.md, client and bench): units
  * in the key names, tx_/rx_ for direction, payload bytes at the socket. The control protocol
  * keeps its own names (pe_figures_to_json), so peers of other versions still understand it. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Workloads: one side (client or server) of one test, driven on one engine loop. The client
  * and server drivers (work_client.c, work_server.c) run the control exchange (proto.h) around
  * it; each mode (work_stream.c, work_rr.c, work_crr.c, work_udp.c, work_echo.c, work_file.c,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The test client: control connection, "hello" -> "ok", data connections on the loop,
  * "start" -> "go", the run with interval lines, then "end" -> "result". */
 #include "workload/work.h"

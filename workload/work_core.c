@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* What every workload shares: the life cycle of one side of a test (go, stop, finish), the
  * data-connection header, interval and stop timers, TCP_INFO, the stream pattern, test hooks. */
 #include "workload/work.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* crr: connect, request, response, close, for every transaction. Each of --conns slots runs
  * one transaction at a time; the server closes first after its response, so the client's
  * ports do not pile up in TIME_WAIT. Latency covers the whole connect-to-response. */

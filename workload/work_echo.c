@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* echo: each of --conns connections sends a block of -l bytes of the keyed pattern, the
  * server sends back exactly what it received, and the client compares every returned byte
  * with what it sent before sending the next block. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* file: the client sends one file (--file) with pe_conn_send_file (sendfile on epoll, splice
  * on io_uring) after announcing its length and SHA-256 in "hello"; the server hashes what
  * arrives and fails the test on a short transfer or a different digest. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* rr: request/response. Each of --conns connections keeps one request of -l bytes in flight;
  * the server answers every whole request with --resp-len bytes. The client records each
  * round trip in the latency histogram. */

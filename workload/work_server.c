@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The test server: an acceptor (a loop of its own, engine/worker.h's pe_workers_serve) that
  * hands each control connection to a thread of its own, one thread and one loop per test. Each
  * session reads "hello", answers "ok" with a cookie and a data port (or "error" and a log

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* stream: bulk TCP in one direction (client to server, -R the other way) or both (--bidir),
  * over -P flows. Senders queue windows of a keyed pattern without copying (pe_conn_send_ref,
  * SEND_ZC on io_uring with --zerocopy; sendfile from a memfd on epoll), receivers count and,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* udp: the client sends datagrams of -l bytes carrying the test cookie, a sequence number and
  * its send time, paced to -b bits/s or --pps (neither: as fast as the socket takes them). The
  * server marks every sequence number it sees in a bitmap, so loss is exact: datagrams the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* udp-rr: UDP request/response. Each of --conns connected UDP sockets keeps one request of -l
  * bytes in flight; the server answers every request datagram with --resp-len bytes to its
  * sender. A request carries the test cookie and a sequence number that the response echoes, so

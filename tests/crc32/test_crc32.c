@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* pe_crc32 against zlib's crc32 on every path (table, pclmul, vpclmul, auto): all lengths
  * 0..4096 at unaligned offsets, multi-MiB buffers, chaining, and the Ethernet FCS residue. */
 #include <criterion/criterion.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* `pkteng xdp` attach and detach on the namespace lab: nothing is left behind, a second attach
  * is refused naming the program there, detach --force removes another tool's program and a hung
  * run's, signals end `xdp run` cleanly, native falls back to generic where the driver has no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* `pkteng inject --method xdp`. The transmitter's program on its own (BPF_PROG_RUN without
  * sending): for every frame kind and sequence numbers that carry across the checksum's words,
  * the frame it would send equals the template stamped and checksummed in full by raw/frame.c.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* `pkteng xdp` counts exactly on a veth pair in the namespace lab: frames of every kind sent
  * from side A with a plain AF_PACKET socket, and with `pkteng inject` when it is built, are
  * counted on side B in generic and native mode, pass and drop. Independent checks: B's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The XDP counter's classification without a NIC: every kind of frame (built with raw/frame.h,
  * then cut or patched for the malformed ones) runs through BPF_PROG_TEST_RUN, and every counter
  * is checked exactly, with the verdict, in pass and in drop mode. Needs root (CAP_BPF). */

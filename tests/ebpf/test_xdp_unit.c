@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The XDP counter's parts that need no privileges: counter arithmetic and names, and the
  * command line's usage errors (exit 2, one line naming the bad thing) before anything is
  * loaded. */

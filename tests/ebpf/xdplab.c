@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The namespace lab as the XDP tests use it (xdplab.h). */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>

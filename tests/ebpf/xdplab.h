@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The namespace lab as the XDP tests use it: side B's veth renamed per test run (pins are named
  * by interface), `pkteng xdp` run in B's network namespace through `nsenter --net` (which keeps
  * the mount namespace and so the pins in /sys/fs/bpf), frames of known kinds sent from A with a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Engine test helpers: echo server, checking stream client, loop runners (see etest.h). */
 #include "tests/engine/etest.h"
 

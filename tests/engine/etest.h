@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Helpers for the engine tests: the backend parameter table, a framed echo server written
  * against engine/loop.h, a stream client that checks the echo byte for byte, fd counting. */
 #ifndef PKTENG_TESTS_ENGINE_ETEST_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Addresses and sockets: numeric parsing and formatting, getaddrinfo results, the dual-stack
  * [::] listener (an IPv4 client reaches it), SO_REUSEPORT, and the backlog. */
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* TCP connection set-up and teardown through the event loop, every test on io_uring and on
  * epoll: peer reset, an oversized length prefix, idle and connect timeouts, a refused connect,
  * buffer sizes set before the handshake and options too small to hold the callbacks. */

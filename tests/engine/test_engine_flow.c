@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Flow control through the loop, every test on both backends: the send-queue bound and its
  * writable callback, pause/resume of receiving, and UDP batches in both directions. */
 #include <criterion/criterion.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The loop itself, every test on both backends: timers in order, stop from another thread and
  * from a signal handler, busy polling, a timer armed while waiting, and the io_uring -> epoll
  * fallback. Flow control and UDP batches are in test_engine_flow.c. */

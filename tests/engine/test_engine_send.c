@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Borrowed-buffer and file sends on both backends: a SEND_ZC buffer is released only after its
  * notification, the same buffer queued several times at once, a file sent byte-exact and in
  * order with other sends, and a file truncated mid-send reported as an error. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Silent io_uring sends under backpressure: 4 KiB socket buffers and a receiver paused on and
  * off make small copy sends fall short or find the socket full, which must be resent from the
  * right offset. The stream must arrive byte-exact, on io_uring (silent), io_uring with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* TCP data through the event loop, every test on io_uring and on epoll: byte-exact echo of
  * messages from 1 byte to 1 MiB, 1,000 concurrent connections, half-close, IPv6, provided
  * receive buffers exhausted and shared by 64 connections, and no leaked descriptors. The

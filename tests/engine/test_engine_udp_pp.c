@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* UDP ping-pong between two loops on two threads (udp-rr's path): a connected client socket and
  * an unconnected server socket that answers each datagram to its sender. Every answer must come
  * back in order, and each side must spend no more system calls per message than its backend

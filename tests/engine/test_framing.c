@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Length-prefixed framing: the one-shot parser's codes, and the streaming decoder fed every
  * possible split of a stream (and one byte at a time) yielding exactly the messages sent. */
 #include <criterion/criterion.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The latency histogram: every value comes back within 1% (the bound the reports promise),
  * quantiles agree with a sorted array, merging adds up. */
 #include <criterion/criterion.h>

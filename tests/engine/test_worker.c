@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Worker threads, each with its own loop, on both backends: two SO_REUSEPORT listeners on one
  * port share the connections, the per-worker counters are summed without atomics, and a
  * service's loop hands accepted sockets over unread. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Frame test helpers: the vector file format and the `pkteng frame --hex` output format. */
 #include "tests/frame/frame_testutil.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Helpers for the frame tests: the scapy vector file and running `pkteng frame`. */
 #ifndef PKTENG_TESTS_FRAME_TESTUTIL_H
 #define PKTENG_TESTS_FRAME_TESTUTIL_H

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Frame vectors for pkteng's frame tests, built with scapy (an independent implementation).
 
 Each line of the output is NAME|PKTENG-ARGS|HEX: `pkteng frame PKTENG-ARGS --hex` must print

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* `pkteng frame` on the command line (bad input: the exact line, exit 2, no file), the pcap
  * writer/reader and the address parsers. */
 #include <criterion/criterion.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Incremental updates equal full rebuilds: random sequences of setter calls (addresses,
  * ports, IP id, TTL, TCP/ICMP seq, payload stamps, sizes) on a template, compared after
  * every call with a template rebuilt from scratch from the same options. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The parser/validator: every frame kind parses with the right fields, and each corruption
  * (a flipped byte in a header, the payload or the FCS; a bad length) names the right reason. */
 #include <criterion/criterion.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* `pkteng frame` against independent oracles: byte-exact scapy vectors (stored, and
  * regenerated live when scapy is installed) and tshark's checksum and FCS verdicts. */
 #include <criterion/criterion.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The namespace lab behind lab.h: lab/netlab.c (the code of `pkteng lab`) builds it, owned by
  * this process; every open lab is remembered so an atexit handler removes what a failed test
  * left behind, and a lab whose process died is removed by the next one that opens a lab. */

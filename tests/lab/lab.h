@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The namespace lab: two network namespaces joined by a veth pair (optionally with VLAN
  * sub-interfaces and a chosen MTU), addressed from 198.18.0.0/15 and 2001:2::/48, with MACs
  * 02:..., built by lab/netlab.h (the code of `pkteng lab`) and owned by the test process:

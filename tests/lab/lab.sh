@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # The namespace lab for scripts: `pkteng lab` (lab/netlab.c, the code the C tests use too)
 # builds two namespaces joined by a veth pair; this wraps it for shell scripts. Usage:
 #   lab.sh run [-m MTU] [-v VID] [-q] -- CMD...   build a lab, run CMD with PE_* variables, remove it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The lab itself: namespaces appear and disappear, the veth pair carries IPv4, IPv6 and VLAN
  * traffic, the MTU is applied, and an idle lab sends nothing that would disturb counters. */
 #include <criterion/criterion.h>

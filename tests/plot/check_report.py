@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Checks for the report's tests; each prints what it found and exits 1 when a check fails.
 
   check_report.py svg FILE.svg [uses]

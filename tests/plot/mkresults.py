@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Writes a small results directory (suite.json + runs.jsonl, the shape `pkteng suite` writes)
 for the report's tests.
 

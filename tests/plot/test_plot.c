@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* pkteng report and pkteng plot: results directories made by mkresults.py (synthetic runs of
  * known sizes, or real client records from loopback), the SVG series counted by
  * check_report.py, the page checked for anything external and rendered by Chromium. */

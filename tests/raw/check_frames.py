@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Independent check of captured frames with scapy (the test oracle for tests/raw).
 
   check_frames.py PCAP COUNT exact SIZE 'EXPR' [--fcs]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The capture-in-B, inject-from-A harness behind rawtest.h. */
 #include "tests/raw/rawtest.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Helpers for the raw I/O tests: run `pkteng capture` in one lab namespace and `pkteng inject`
  * in the other, with the interface counters read around the run and both JSON reports parsed. */
 #ifndef PKTENG_TESTS_RAW_RAWTEST_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Bad input: one line on stderr naming the problem, exit 2 (usage) or 1 (run), nothing on
  * stdout, no frame sent, no pcap file left behind, the interface as it was. */
 #include <criterion/criterion.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* `pkteng ethtool` against ethtool(8) itself: -k prints the same lines in the same order, -K
  * changes show up in `ethtool -k`, fixed features are refused, and the veth is put back. */
 #include <criterion/criterion.h>

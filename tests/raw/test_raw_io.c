@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Inject in one namespace, capture in the peer: for each frame kind and each tx method,
  * exactly N frames arrive, byte for byte what scapy builds (or with checksums scapy agrees
  * with), and the interface counters agree with what pkteng reports. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Frame length limits and frames the kernel refuses, for every tx method. af_packet takes a
  * frame of at most MTU + 14 bytes, 4 more only when its ethertype is 802.1Q (0x8100): a
  * full-size QinQ frame (802.1ad outer tag) never fits, a single-tagged 802.1Q one does. Runs

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Rate control, measured by the peer's capture timestamps: the sequence numbers the sender
  * stamped, from the first to the last captured frame, over the span of their kernel receive
  * times. A frame the capture ring dropped under load does not bias the figure; the sender's

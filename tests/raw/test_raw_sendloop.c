@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The send loop's API (raw/sendloop.h) in-process, on the lab's veth (the test enters side A's
  * namespace): every bad option is -EINVAL before anything is sent; a stop set from the
  * interval callback ends the run with that interval, whose counts are the run's; a count is

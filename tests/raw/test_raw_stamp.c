@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The sequence stamp (raw/stamp.h): its layout, exact bytes for numbers that cross every byte,
  * the round trip through pe_stamp_get(), payloads it must not take for a stamp, the stamp
  * written into frame templates with a checksum that stays right, and the Python helper

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The pure parts of raw I/O: --vary parsing and application (checked by the frame parser),
  * the IMIX cycle, pacing deadlines, method names, and open errors that need no privilege. */
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Validation of records through tests/record/validate.py, and reading them back. */
 #include "tests/record/outputs.h"
 

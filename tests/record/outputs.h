@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Helpers for the tests of commands' records: validate output against the schema and read the
  * summary back. */
 #ifndef PKTENG_TESTS_RECORD_OUTPUTS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* client (every mode, against an in-process server on loopback) and bench: their --json and
  * --json-stream output against docs/results.schema.json, and a few exact figures. */
 #include <criterion/criterion.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Every command's --json and --json-stream output against docs/results.schema.json (through
  * tests/record/validate.py and python3-jsonschema), and the figures against the kernel's
  * interface counters: capture and xdp in the namespace lab. */

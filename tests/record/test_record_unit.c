@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The record library on its own: the float rule, the byte-counting rule, the interval clock,
  * the shape of --json and --json-stream output, the version and the interface metadata. */
 #include <criterion/criterion.h>

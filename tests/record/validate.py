@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Validates pkteng's result records against docs/results.schema.json.
 
 usage: validate.py SCHEMA json FILE     FILE holds one --json document

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The client registry: 10,000 names in one list, names that need JSON escaping come back
  * byte for byte, concurrent clients, the name bound, and the Python snippet from
  * docs/protocols.md. */

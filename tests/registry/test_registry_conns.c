@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The client registry on both backends: 10,000 idle connections held while one more client is
  * served at once, the 301st client that once waited for a free thread, a deadline per whole
  * request rather than per read, and many requests answered in order to a client that reads

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 # Prints tests/stats/mwu_cases.txt: Mann-Whitney U (two-sided) statistics and p-values computed
 # by scipy.stats.mannwhitneyu, the reference test_stats checks pkteng_stats against.
 # Regenerate: /usr/bin/python3 tests/stats/mwu_table.py > tests/stats/mwu_cases.txt

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* `pkteng compare` on small results directories written here: the verdicts and the exit status
  * (1 on a regression, 0 on no change, 2 on bad input), the text and JSON output exactly, the
  * runs left out, the choice of variants, and the metadata differences. */

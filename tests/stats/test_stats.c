@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The statistics of pkteng_stats against known values: Mann-Whitney U p-values from scipy
  * (tests/stats/mwu_cases.txt, made by mwu_table.py), and the bootstrap interval's known cases. */
 #include <criterion/criterion.h>

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Fails, naming each file, when a tracked C/C++ source differs from what clang-format makes of
 # it. Usage: check_format.sh [clang-format binary]; run from the top of the tree.
 set -uo pipefail

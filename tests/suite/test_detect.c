@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* perf/detect.sh, which measures a suite's false alarms and detection rates: its usage errors
  * (exit 2, one line naming the option) and one smallest session of each kind end to end. */
 #include <criterion/criterion.h>

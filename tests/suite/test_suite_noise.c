@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The noise a run saw: another process's busy loop shows as other processes' CPU and marks the
  * run disturbed; the same loop named as the run's own (a server) or run as this process's child
  * and reaped (a run's client) does not count. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The suite file's errors (one line naming file, line and key, exit 2, no results directory)
  * and the plan: the cross product, the ABBA order exactly, a shuffle a seed reproduces, the
  * warm-ups apart. */

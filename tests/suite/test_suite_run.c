@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Real suites on loopback: the results directory holds exactly the runs planned, in the
  * interleaved order, each with its record and the metrics taken from it; two binaries side by
  * side; Ctrl-C leaves a valid directory marked partial. */

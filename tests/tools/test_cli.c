@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The command line's contract: number parsing, exit codes and one-line errors. */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -77,6 +78,13 @@ Test(cli, version_and_help)
 	cr_assert_eq(pe_run(&r, "%s --version", PE_TEST_BIN), 0);
 	cr_expect_eq(r.status, 0);
 	cr_expect(!strncmp(r.out, "pkteng ", 7), "version: %s", r.out);
+	/* probed at run time: this kernel (6.0+) has multishot recv and SEND_ZC */
+	cr_expect(strstr(r.out, "\n           multishot recv yes\n") != NULL, "%s", r.out);
+	cr_expect(strstr(r.out, " +send_zc ") != NULL, "%s", r.out);
+#ifdef PKTENG_HAVE_XDP
+	cr_expect(strstr(r.out, "\nxdp:       built (counter and sender), libbpf 1.") != NULL, "%s",
+		  r.out);
+#endif
 	pe_run_free(&r);
 
 	cr_assert_eq(pe_run(&r, "%s --help", PE_TEST_BIN), 0);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The workload tests' servers: one per backend, started and stopped around a suite. */
 #include "tests/workloads/servers.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* One in-process `pkteng server` per backend (index = enum pe_backend: io_uring, epoll) on an
  * ephemeral loopback port, for the workload tests' suites (.init / .fini). */
 #ifndef PKTENG_TESTS_WORKLOADS_SERVERS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The control exchange: hello encoding round trip, and a server that answers malformed,
  * truncated, wrong-version and unknown-mode messages with a clear error and keeps serving. */
 #include <arpa/inet.h>

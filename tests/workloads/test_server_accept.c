@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The server's acceptor on both backends: with every session slot taken a control connection
  * waits for one (and runs when it frees), and closing the server releases every waiting
  * connection and fd. */

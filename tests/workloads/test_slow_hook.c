@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* PKTENG_TEST_SLOW_PCT, the change of known cost a regression check is measured with: who reads
  * it, the busy-wait's length, and its effect on a loopback rr and udp-rr run (fewer
  * transactions, the same round trip). */

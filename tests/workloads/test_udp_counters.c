@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* udp figures against the kernel's own count (/proc/net/snmp6 Udp6InDatagrams and
  * Udp6OutDatagrams). Its own binary, so no other test of this suite sends UDP meanwhile;
  * other processes can only add to the kernel's count, never take away from it. */

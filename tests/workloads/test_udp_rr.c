@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* udp-rr through the real command line on both backends over IPv4 and IPv6 loopback: the books
  * of both sides agree exactly, a server that leaves every Nth request unanswered shows exactly
  * that many timeouts without stalling the run, and bad parameters get one line naming them. */

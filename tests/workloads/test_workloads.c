@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Every mode on both backends over IPv4 and IPv6 loopback through the real command line, with
  * the JSON report parsed back and checked against counts that must agree exactly, plus the
  * test hooks (a corrupted byte, skipped datagrams, a cut file) and TCP_INFO. */

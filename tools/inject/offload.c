@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* `pkteng inject --offload`: switch offload features for the run and restore only the ones
  * that changed, so a feature the device fixed or refused is left as it was. */
 #include "tools/inject/offload.h"

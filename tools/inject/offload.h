@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* `pkteng inject --offload NAME=on|off`: offload features switched for the run and put back
  * after it, as `pkteng ethtool -K` would switch them. */
 #ifndef PKTENG_TOOLS_INJECT_OFFLOAD_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* `pkteng inject --replay`: the pcap's frames held in memory, so the send loop only copies
  * them; the file's own timing is kept as each frame's timestamp. */
 #include "tools/inject/replay.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The frames of `pkteng inject --replay FILE.pcap`: read into memory with their timestamps,
  * and checked against the device's MTU before anything is sent. */
 #ifndef PKTENG_TOOLS_INJECT_REPLAY_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* `pkteng inject` reports: interval lines or record intervals while sending, the final summary
  * after. Rates are in frames/s and Mbit/s at L2 (frame bytes without FCS) and on the wire
  * (padding, FCS, preamble and inter-frame gap: pe_frame_wire_bytes()). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The reports of `pkteng inject`: the send loop's counts (raw/sendloop.h) as one line an
  * interval and a final line, or as the result record (record/record.h, docs/results.md) with
  * --json or --json-stream. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* `pkteng inject` frames built from the frame flags: the --vary option's messages and the
  * checks that keep every varied frame within its headers and the device's MTU. */
 #include "tools/inject/vary.h"

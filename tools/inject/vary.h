@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The frames `pkteng inject` builds from the frame flags: --vary parsed into a pe_varier,
  * checked against the template (with --imix), and the largest frame it leads to, for the TX
  * ring's slots and the MTU. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* `pkteng inject --method xdp` (xdp.h). Every BPF_PROG_RUN of more than one frame ends
  * with an RCU grace period (the kernel's page pool waits for frames in flight), so the frames
  * go in as few runs as possible: a worker thread sends everything in one run (or runs of 2^32

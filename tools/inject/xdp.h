@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* `pkteng inject --method xdp`: the frame sent from inside the kernel by the XDP transmitter
  * (ebpf/xmit.h) in one long run on a worker thread, counted against the device's own
  * tx_packets. */
