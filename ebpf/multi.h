@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The XDP counter as one program of libxdp's multi-program dispatcher (xdp-tools), so it runs
  * beside other programs on one interface (xdp-loader's, for one), with libxdp's pins under
  * /sys/fs/bpf/xdp/. Built with libxdp (Debian libxdp-dev) and the XDP counter; otherwise

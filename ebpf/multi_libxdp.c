@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* multi.h through libxdp: the counter's skeleton object handed to libxdp, which loads it as a
  * component of its dispatcher (or starts one) and pins both under /sys/fs/bpf/xdp/. pkteng pins
  * the counters and the component program under PE_XDP_PIN_ROOT/IF/ to find them again. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* multi.h without libxdp: the counter attaches alone (loader.c). */
 #include <errno.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The namespace lab behind netlab.h: `ip` commands build it, a small record file per lab names
  * its owner (pid and start time, so a reused pid does not keep a stale lab alive). */
 #include "lab/netlab.h"

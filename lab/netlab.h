@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The namespace lab: two network namespaces NAMEa and NAMEb joined by a veth pair (veth0 in A,
  * veth1 in B), addressed from 198.18.0.0/15 (and 2001:2::/48), MACs 02:00:00:00:00:01/02,
  * ARP off with permanent neighbour entries so the kernel sends nothing of its own, optionally

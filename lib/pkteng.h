@@ -11,6 +11,7 @@
 #include "engine/loop.h"
 #include "engine/worker.h"
 #include "raw/addr.h"
+#include "raw/capfilter.h"
 #include "raw/crc32.h"
 #include "raw/ethtool.h"
 #include "raw/frame.h"

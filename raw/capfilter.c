@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Capture filters behind capfilter.h: libpcap compiles, the kernel (or bpf_filter for files)
  * runs the program. */
 #include "raw/capfilter.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Capture filters in tcpdump's language: an expression compiled by libpcap's pcap_compile for
  * Ethernet (DLT_EN10MB) into classic BPF, attached to a packet socket with SO_ATTACH_FILTER so
  * frames it rejects never reach user space, or run over frames from a file in user space. */
@@ -7,6 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+
+/* libpkteng exports what this header declares (lib/CMakeLists.txt). */
+#pragma GCC visibility push(default)
 
 struct pe_capfilter {
 	unsigned len;	  /* instructions */
@@ -29,5 +33,7 @@ void pe_capfilter_dump(const struct pe_capfilter *f, FILE *out);
 /* Attaches the program to a socket (SO_ATTACH_FILTER). 0 or -errno. */
 int pe_capfilter_attach(const struct pe_capfilter *f, int fd);
 void pe_capfilter_free(struct pe_capfilter *f);
+
+#pragma GCC visibility pop
 
 #endif

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The channel to one side of a run across hosts (channel.h): a `pkteng suite --side` started
  * here or over ssh (OpenSSH, BatchMode, the user's keys and config), read line by line, then
  * its record; its hello checked (the control protocol must match) and its clock sampled the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The channel to one side of a run across hosts (channel.c): `pkteng suite --side` started here
  * or over ssh, its stdout read as protocol lines and then a record, its stderr kept for the
  * error that names its host, its hello and its clock samples. Used by multi.c. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A run that spans hosts: the server on one host and a client on each of the others, every side
  * a `pkteng suite --side` reached over ssh (OpenSSH, BatchMode, the user's keys and config) or
  * run here for a local host. Each side says hello (the control protocol must match), answers

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* One side of a multi-host run (`pkteng suite --side`), started by the suite over SSH or
  * locally: says hello (versions, the host's metadata), answers clock samples, starts its pkteng
  * command when told, and kills it when its stdin reaches EOF, so a dropped SSH connection or a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* `pkteng lab up|down|list`: the two-namespace veth lab (lab/netlab.h) from the command line,
  * the same code the tests and tests/lab/lab.sh use. */
 #include <dirent.h>

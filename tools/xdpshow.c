@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* `pkteng xdp show`, behind xdpshow.h: netlink's view of each interface (pe_xdp_query),
  * libxdp's view of a dispatcher's programs (ebpf/multi.h), and pkteng's pinned counters. */
 #include "tools/xdpshow.h"

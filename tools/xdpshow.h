@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* `pkteng xdp show`: what XDP programs run on which interface, in which mode, attached how,
  * and the counts of pkteng's counter where it is pinned (tools/cmd_xdp.c parses the options). */
 #ifndef PKTENG_TOOLS_XDPSHOW_H

@@ -20,7 +20,7 @@ mkdir "$tmp/out"
 # The cases: expected COMPREPLY (words joined by one space) | the command line, the last word
 # being the one completed. Run by a bash that has sourced the completion only.
 cat >"$tmp/cases" <<CASES
-bench capture client compare ethtool frame inject plot registry report resolve server suite xdp help|pkteng ''
+bench capture client compare ethtool frame inject lab plot registry report resolve server suite xdp help|pkteng ''
 capture client compare|pkteng c
 --help --version -h -V|pkteng -
 client|pkteng help cl

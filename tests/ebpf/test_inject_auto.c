@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* `pkteng inject` without --method (auto): which method it picks for each kind of run, what it
  * says about why in the JSON and the text report, and that a fallback never costs a frame: the
  * interface counters on both ends and the capture see exactly the frames asked for. XDP live

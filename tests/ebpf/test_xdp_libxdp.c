@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* `pkteng xdp show` and the counter beside other XDP programs through libxdp: show names what
  * runs where with pkteng's counts; with xdp-loader (xdp-tools) on the same veth both run in
  * libxdp's dispatcher, and either one is detached while the other keeps running. Where the

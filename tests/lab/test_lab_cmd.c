@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* `pkteng lab`: up prints the lab and makes exactly it (names, addresses, MACs, neighbours,
  * GRO), down removes it, a lab whose owner died is stale and goes with the next command, and
  * the errors are one line each. Lab names here are labcmd<pid><letter>. */

@@ -104,8 +104,9 @@ done
 echo "check_install: installed pkteng, suites and libpkteng work without the build tree"
 
 [ "$xdp" = ON ] || { echo "check_install: XDP not built, not tried"; exit 0; }
+export PE_PKTENG="$P/bin/pkteng" # the installed pkteng builds the lab
 . ./lab.sh
-name=inst-$$-
+name=inst$$
 trap 'pe_lab_down "$name"' EXIT
 pe_lab_up "$name" 0 0 1 || fail "the namespace lab did not come up"
 ip netns exec "$PE_NS_B" "$P/bin/pkteng" xdp run --dev "$PE_IF_B" -t 4 --json >xdp.json \

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Writes a pcap of 20 mixed lab frames for the capture filter tests: 5 IPv4 UDP to port 9,
 3 IPv4 UDP from port 53, 4 TCP SYNs to port 80, 2 ICMP echo requests, 3 IPv6 UDP to port 9,
 1 broadcast ARP and 2 802.1Q (VID 42) IPv4 UDP to port 9, 10 ms apart.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* `pkteng capture EXPRESSION` against tcpdump: the same BPF program (`tcpdump -d`), the same
  * frames kept from a file (-r), and live in the lab the kernel drops what the filter rejects
  * before it reaches the ring, so the counts are exact. */

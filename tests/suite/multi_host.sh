@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Suites across hosts with real SSH: three namespaces (dut, gen1, gen2) each run OpenSSH's sshd
 # with a host key and a user key made for the test, joined by two bridges (control 198.18.20.0/24,
 # data 198.18.21.0/24); the suite runs in a fourth namespace and reaches them only over ssh.

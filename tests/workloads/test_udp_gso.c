@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* udp at -b 0 sends with UDP_SEGMENT and receives with UDP_GRO by default; --no-gso sends and
  * reads one datagram per call. Each run is in a network namespace of its own, so the kernel's
  * /proc/net/snmp Udp counters count only it and are the oracle: OutDatagrams counts sends (a

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Runs one udp test in a network namespace of its own (so /proc/net/snmp counts only it):
 #   udp_snmp.sh PKTENG OUT.json CLIENT-OPTIONS...
 # prints the Udp counters' deltas as NAME=VALUE lines; the client's record goes to OUT.json
