@@ -139,17 +139,18 @@ Test(sdnotify, abstract_socket)
 	cr_expect_eq(pe_sd_notify("READY=1"), -ECONNREFUSED);
 }
 
-/* The services: each case its own port, so they can run in parallel with other tests. */
+/* The services: each case its own port (below the ephemeral range, so no client socket of
+ * another test holds it), so they can run in parallel with other tests. */
 struct svc_case {
 	const char *what, *backend;
 	unsigned port;
 };
 
 static const struct svc_case svc_cases[] = {
-	{ "server", "uring", 42110 },
-	{ "server", "epoll", 42111 },
-	{ "registry serve", "uring", 42112 },
-	{ "registry serve", "epoll", 42113 },
+	{ "server", "uring", 29110 },
+	{ "server", "epoll", 29111 },
+	{ "registry serve", "uring", 29112 },
+	{ "registry serve", "epoll", 29113 },
 };
 
 ParameterizedTestParameters(sdnotify, service)
