@@ -26,11 +26,20 @@ int pe_rate_init(struct pe_rate *r, double rate_pps)
 	return 0;
 }
 
+uint64_t pe_ns_after(uint64_t t0_ns, double add_ns)
+{
+	if (!(add_ns > 0))
+		return t0_ns;
+	if (add_ns >= 18446744073709551616.0 || (uint64_t)add_ns > UINT64_MAX - t0_ns)
+		return UINT64_MAX;
+	return t0_ns + (uint64_t)add_ns;
+}
+
 uint64_t pe_rate_due(const struct pe_rate *r, uint64_t k)
 {
 	if (r->rate_pps <= 0)
 		return r->t0_ns;
-	return r->t0_ns + (uint64_t)((double)k * 1e9 / r->rate_pps);
+	return pe_ns_after(r->t0_ns, (double)k * 1e9 / r->rate_pps);
 }
 
 void pe_wait_until(uint64_t t_ns, uint64_t spin_ns)

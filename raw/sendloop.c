@@ -153,7 +153,8 @@ int pe_send_run(const struct pe_send_opts *opts, struct pe_send_result *res)
 			break;
 		if (r.o.rate_pps > 0) {
 			/* Behind schedule (descheduled, a slow send): catch up in full bursts. */
-			uint64_t behind = (uint64_t)((pe_rate_now_ns() - t0) * r.o.rate_pps / 1e9);
+			uint64_t behind =
+				pe_ns_after(0, (pe_rate_now_ns() - t0) * r.o.rate_pps / 1e9);
 
 			if (behind > k + n)
 				n = behind - k < burst_max ? (unsigned)(behind - k) : burst_max;
@@ -169,7 +170,7 @@ int pe_send_run(const struct pe_send_opts *opts, struct pe_send_result *res)
 		if (r.o.rate_pps > 0)
 			due = pe_rate_due(&rate, k);
 		else if (r.o.rate_mbps > 0)
-			due = t0 + (uint64_t)(cum_bits * 1000.0 / r.o.rate_mbps);
+			due = pe_ns_after(t0, cum_bits * 1000.0 / r.o.rate_mbps);
 		else if (rf) /* the list's own timing, looping with its whole span */
 			due = t0 + (rf[k % n_rf].t_ns - rf[0].t_ns) +
 			      (k / n_rf) * (rf[n_rf - 1].t_ns - rf[0].t_ns + 1000);

@@ -13,6 +13,7 @@
 #include "ebpf/xmit.h"
 #include "raw/frame.h"
 #include "raw/packet.h"
+#include "raw/rate.h"
 #include "raw/sendloop.h"
 #include "raw/stamp.h"
 #include "raw/interval.h"
@@ -37,8 +38,9 @@ static const char usage[] =
 	"  -d, --dev IF            the interface (it must be up)\n"
 	"  -n, --count N           frames to send\n"
 	"  -t, --time SECONDS      stop after this long\n"
-	"  --rate PPS              frames per second (absolute deadlines; default: flat out)\n"
-	"  --rate-mbps M           megabits per second at L2 (frame bytes with FCS)\n"
+	"  --rate PPS              frames per second, 1e-6..1e10 (absolute deadlines; default:\n"
+	"                          flat out)\n"
+	"  --rate-mbps M           megabits per second at L2 (frame bytes with FCS), 1e-6..1e7\n"
 	"  --burst N               frames per system call (64; 1..1024; xdp: per batch, 1..64)\n"
 	"  --method M              sendmmsg (default), ring (PACKET_TX_RING), uring (io_uring) or\n"
 	"                          xdp (BPF_PROG_RUN live frames: flat out, one frame with its\n"
@@ -184,14 +186,17 @@ static int run_send(struct run_state *st, bool fcs, struct pe_inject_report *rep
 	return rc;
 }
 
-/* --rate and --rate-mbps: a positive, finite number. */
-static int parse_rate(const char *flag, const char *arg, double *out)
+/* --rate and --rate-mbps: a positive, finite number in [min, max], so that the gap between
+ * two frames and the frames due by now both fit in 64 bits. */
+static int parse_rate(const char *flag, const char *arg, double min, double max, double *out)
 {
 	char *end;
 	double v = strtod(arg, &end);
 
 	if (end == arg || *end || !isfinite(v) || v <= 0)
 		return pe_usage("--%s %s: must be a number above 0", flag, arg);
+	if (v < min || v > max)
+		return pe_usage("--%s %s: must be from %g to %g", flag, arg, min, max);
 	*out = v;
 	return 0;
 }
@@ -271,12 +276,14 @@ static int parse_args(int argc, char **argv, struct cfg *c, struct pe_frameopts 
 					      optarg);
 			break;
 		case O_RATE:
-			rc = parse_rate("rate", optarg, &c->rate_pps);
+			rc = parse_rate("rate", optarg, PE_RATE_PPS_MIN, PE_RATE_PPS_MAX,
+					&c->rate_pps);
 			if (!rc)
 				rate_s = optarg;
 			break;
 		case O_RATE_MBPS:
-			rc = parse_rate("rate-mbps", optarg, &c->rate_mbps);
+			rc = parse_rate("rate-mbps", optarg, PE_RATE_MBPS_MIN, PE_RATE_MBPS_MAX,
+					&c->rate_mbps);
 			if (!rc)
 				mbps_s = optarg;
 			break;

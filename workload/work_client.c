@@ -55,6 +55,7 @@ int pe_client_run(const struct pe_client_opts *o, struct pe_figures *cli, struct
 	struct pe_addr peer;
 	bool work_init = false;
 	uint64_t deadline, last_ctl = 0;
+	int64_t data_port;
 	int fd, r = 0, e = 0;
 
 	*have_srv = false;
@@ -113,7 +114,13 @@ int pe_client_run(const struct pe_client_opts *o, struct pe_figures *cli, struct
 	work_init = true;
 	w.cookie = strtoull(pe_json_str(msg, "cookie", "0"), NULL, 16);
 	w.data_addr = peer;
-	pe_addr_set_port(&w.data_addr, (uint16_t)pe_json_i64(msg, "data_port", 0));
+	data_port = pe_json_i64(msg, "data_port", -1);
+	if (data_port < 1 || data_port > 65535) {
+		r = -EPROTO;
+		snprintf(err, errlen, "the server's \"ok\" has no data_port in 1..65535");
+		goto out;
+	}
+	pe_addr_set_port(&w.data_addr, (uint16_t)data_port);
 	w.file_path = o->file_path;
 	w.interval_s = o->interval_s;
 	w.on_interval = o->on_interval;
