@@ -3,6 +3,7 @@
 #ifndef PKTENG_RAW_RATE_H
 #define PKTENG_RAW_RATE_H
 
+#include <signal.h>
 #include <stdint.h>
 
 /* Absolute deadlines from CLOCK_MONOTONIC: frame k of the run is due at t0 + k / rate. Long
@@ -30,7 +31,9 @@ int pe_rate_init(struct pe_rate *r, double rate_pps);
 uint64_t pe_rate_due(const struct pe_rate *r, uint64_t k);
 /* Waits until frame k is due; returns at once when unpaced or already late. */
 void pe_rate_wait(const struct pe_rate *r, uint64_t k);
-/* Waits until the absolute time t_ns (CLOCK_MONOTONIC), sleeping then spinning. */
-void pe_wait_until(uint64_t t_ns, uint64_t spin_ns);
+/* Waits until the absolute time t_ns (CLOCK_MONOTONIC), sleeping then spinning. Returns 0 at
+ * t_ns, or -EINTR as soon as *stop is set (stop may be NULL: never), whether by a signal that
+ * interrupted the sleep or otherwise; a signal without *stop set does not end the wait. */
+int pe_wait_until(uint64_t t_ns, uint64_t spin_ns, const volatile sig_atomic_t *stop);
 
 #endif

@@ -176,12 +176,9 @@ int pe_send_run(const struct pe_send_opts *opts, struct pe_send_result *res)
 			      (k / n_rf) * (rf[n_rf - 1].t_ns - rf[0].t_ns + 1000);
 		if (iv.end_ns && due >= iv.end_ns)
 			break;
-		if (due > t0) {
-			if (iv.next_ns && due > iv.next_ns)
-				pe_wait_until(iv.next_ns, rate.spin_ns);
-			else
-				pe_wait_until(due, rate.spin_ns);
-		}
+		if (due > t0 && pe_wait_until(iv.next_ns && due > iv.next_ns ? iv.next_ns : due,
+					      rate.spin_ns, r.o.stop) == -EINTR)
+			break; /* a stop while it waited: nothing more is sent */
 		now = pe_rate_now_ns();
 		if (pe_interval_over(&iv, now))
 			break;
