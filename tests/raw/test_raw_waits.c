@@ -88,3 +88,31 @@ ParameterizedTest(unsigned *pi, raw_waits, signal_ends_the_wait, .init = setup, 
 		     (unsigned long long)(tx1 - tx0));
 	pe_run_free(&r);
 }
+
+/* Timestamps 5000 s, then 1000 s (back by more than the uptime), then 1000.2 s: the step back is
+ * sent at once and the gap after it kept, so the whole file goes in about 0.2 s. */
+Test(raw_waits, replay_backward_timestamps, .init = setup, .fini = teardown, .timeout = 60)
+{
+	static const double back[] = { 5000, 1000, 1000.2 };
+	char path[300];
+	struct pe_run r;
+	uint64_t tx0, tx1;
+	long ms;
+
+	PE_REQUIRE_ROOT();
+	snprintf(path, sizeof(path), "%s/back.pcap", dir);
+	write_pcap(path, back, 3);
+	cr_assert_eq(pe_lab_counter(&lab, 0, NULL, "tx_packets", &tx0), 0);
+	cr_assert_eq(pe_lab_run(&lab, 0, &r,
+				"t0=$(date +%%s%%N); timeout -s KILL 10 %s inject --dev veth0 "
+				"--replay %s >/dev/null; echo \"$? $(( ($(date +%%s%%N) - t0) / "
+				"1000000 ))\"",
+				pe_rt_bin(), path),
+		     0);
+	cr_assert_eq(pe_lab_counter(&lab, 0, NULL, "tx_packets", &tx1), 0);
+	cr_assert_eq(sscanf(r.out, "%*d %ld", &ms), 1, "%s", r.out);
+	cr_expect_eq(atoi(r.out), 0, "exit %s (%s)", r.out, r.err);
+	cr_expect(ms >= 190 && ms < 1000, "took %ld ms", ms);
+	cr_expect_eq(tx1 - tx0, 3);
+	pe_run_free(&r);
+}
