@@ -100,3 +100,29 @@ Test(cli, unknown_command_is_one_line_exit_2)
 	cr_expect_eq(r.status, 2);
 	pe_run_free(&r);
 }
+
+/* Empty arguments that used to mean something silently ("" as "every address"): one line,
+ * exit 2, before anything starts. */
+Test(cli, empty_arguments_are_refused)
+{
+	static const struct {
+		const char *args, *err;
+	} cases[] = {
+		{ "server --bind '' -p 42301", "pkteng: server: --bind '': expected an address "
+					       "(leave --bind out to listen on every "
+					       "address)\n" },
+		{ "registry serve --bind '' -p 42302",
+		  "pkteng: registry: --bind '': expected an address (leave --bind out to listen on "
+		  "every address)\n" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pe_run r;
+
+		cr_assert_eq(pe_run(&r, "timeout 5 %s %s", PE_TEST_BIN, cases[i].args), 0);
+		cr_expect_eq(r.status, 2, "%s: status %d", cases[i].args, r.status);
+		cr_expect_str_eq(r.err, cases[i].err, "%s", cases[i].args);
+		cr_expect_eq(r.out_len, 0, "%s: %s", cases[i].args, r.out);
+		pe_run_free(&r);
+	}
+}
