@@ -126,3 +126,20 @@ Test(cli, empty_arguments_are_refused)
 		pe_run_free(&r);
 	}
 }
+
+/* --passive with an empty HOST asks for the wildcard addresses (getaddrinfo's NULL node). */
+Test(cli, resolve_passive_wildcard)
+{
+	struct pe_run r;
+
+	cr_assert_eq(pe_run(&r, "%s resolve --passive '' 42310", PE_TEST_BIN), 0);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect_str_empty(r.err);
+	cr_expect(strstr(r.out, "inet  stream tcp   0.0.0.0 port 42310\n"), "%s", r.out);
+	cr_expect(strstr(r.out, "inet6 stream tcp   :: port 42310\n"), "%s", r.out);
+	pe_run_free(&r);
+	cr_assert_eq(pe_run(&r, "%s resolve '' 42310", PE_TEST_BIN), 0);
+	cr_expect_eq(r.status, 2);
+	cr_expect_str_eq(r.err, "pkteng: resolve: empty HOST needs --passive\n");
+	pe_run_free(&r);
+}
