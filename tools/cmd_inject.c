@@ -50,6 +50,9 @@ static const char usage[] =
 	"  --vary FIELD=LO-HI      src-ip, dst-ip, sport, dport, size; repeat or separate by ','\n"
 	"  --seed N                vary at random (splitmix64 seeded with N) instead of in order\n"
 	"  --imix                  sizes 64/570/1518 in the ratio 7:4:1\n"
+	"  --stamp                 with --payload-hex: put the sequence stamp (PEsq and the\n"
+	"                          frame's number) over its first 12 bytes; without, the payload\n"
+	"                          goes as given (other payloads are always stamped)\n"
 	"  --replay FILE           send the frames of a pcap file, at its own timing unless "
 	"--rate\n"
 	"  -i, --interval SECONDS  a report line every SECONDS (frames/s, Mbit/s L2 and wire)\n"
@@ -72,6 +75,7 @@ enum {
 	O_JSON,
 	O_JSON_STREAM,
 	O_OFFLOAD,
+	O_STAMP,
 };
 
 struct cfg {
@@ -82,7 +86,10 @@ struct cfg {
 	struct pe_tx_opts txo;
 	struct pe_varier vr;
 	enum pe_rec_fmt fmt;
-	bool xdp; /* xdp: --method xdp */
+	bool xdp;	/* xdp: --method xdp */
+	bool stamp_opt; /* --stamp */
+	bool stamp;	/* the frames carry the sequence stamp: always, but --payload-hex needs
+			  * --stamp, as its bytes are sent as given */
 	struct pe_inject_offloads off;
 };
 
@@ -154,7 +161,7 @@ static int run_send(struct run_state *st, bool fcs, struct pe_inject_report *rep
 		.tx = st->tx,
 		.tmpl = st->t,
 		.vary = st->t ? &c->vr : NULL,
-		.stamp = st->t != NULL,
+		.stamp = st->t != NULL && c->stamp,
 		.frames = st->rp.f,
 		.n_frames = st->rp.n,
 		.fcs_in_frame = fcs,
@@ -250,6 +257,7 @@ static int parse_args(int argc, char **argv, struct cfg *c, struct pe_frameopts 
 		{ "json", no_argument, 0, O_JSON },
 		{ "json-stream", no_argument, 0, O_JSON_STREAM },
 		{ "offload", required_argument, 0, O_OFFLOAD },
+		{ "stamp", no_argument, 0, O_STAMP },
 	};
 	struct option opts[sizeof(own) / sizeof(own[0]) + PE_FRAMEOPTS_N + 1];
 	const char *rate_s = NULL, *mbps_s = NULL;
@@ -320,6 +328,9 @@ static int parse_args(int argc, char **argv, struct cfg *c, struct pe_frameopts 
 		case O_IMIX:
 			c->vr.imix = true;
 			break;
+		case O_STAMP:
+			c->stamp_opt = true;
+			break;
 		case O_REPLAY:
 			c->replay = optarg;
 			break;
@@ -360,6 +371,7 @@ static int parse_args(int argc, char **argv, struct cfg *c, struct pe_frameopts 
 		rc = pe_usage("--imix: choose --imix or --size, not both");
 	if (!rc && c->xdp)
 		rc = check_xdp_args(c, fo);
+	c->stamp = !fo->hex_payload || c->stamp_opt;
 	return rc;
 }
 
@@ -410,7 +422,7 @@ static int run_xdp(struct run_state *st, struct pe_inject_report *rep)
 {
 	struct cfg *c = st->c;
 	struct pe_frame_tmpl *t = st->t;
-	bool stamped = !pe_stamp_frame(t, 0, true);
+	bool stamped = c->stamp && !pe_stamp_frame(t, 0, true);
 	struct pe_send_counts tot = { 0 };
 	double secs = 0;
 	int rc;
