@@ -86,6 +86,10 @@ static void on_eof(struct pe_conn *c)
 {
 	struct pe_work *w = pe_conn_data(c);
 
+	if (!w || (xs(w) && xs(w)->c != c)) {
+		pe_conn_shutdown(c);
+		return;
+	}
 	pe_work_tcp_info(w, c);
 	if (!w->is_client && xs(w)) {
 		unsigned char d[EVP_MAX_MD_SIZE];
@@ -110,7 +114,7 @@ static void on_close(struct pe_conn *c, int err)
 {
 	struct pe_work *w = pe_conn_data(c);
 
-	if (!w)
+	if (!w || (xs(w) && xs(w)->c != c && xs(w)->c))
 		return;
 	if (xs(w))
 		xs(w)->c = NULL;
@@ -172,11 +176,20 @@ static void go(struct pe_work *w)
 	w->cnt.msgs_tx = 1;
 }
 
-/* server */
+/* server: one transfer on one connection; a second data connection is a protocol error */
 static void s_on_open(struct pe_conn *c)
 {
 	struct pe_work *w = pe_conn_data(c);
-	struct xfer *x = calloc(1, sizeof(*x));
+	struct xfer *x;
+
+	if (xs(w)) {
+		/* not the transfer's: its bytes, EOF and close must not touch the transfer */
+		pe_conn_set_data(c, NULL);
+		pe_conn_close(c, -EPROTO, true);
+		pe_work_fail(w, "a second data connection: file mode takes one");
+		return;
+	}
+	x = calloc(1, sizeof(*x));
 
 	if (!x || !(x->md = EVP_MD_CTX_new()) || !EVP_DigestInit_ex(x->md, EVP_sha256(), NULL)) {
 		if (x)
@@ -194,6 +207,8 @@ static void s_on_data(struct pe_conn *c, const void *data, size_t len)
 {
 	struct pe_work *w = pe_conn_data(c);
 
+	if (!w || !xs(w) || xs(w)->c != c)
+		return;
 	w->cnt.bytes_rx += len;
 	EVP_DigestUpdate(xs(w)->md, data, len);
 }

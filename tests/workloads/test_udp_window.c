@@ -16,47 +16,7 @@
 
 #include "workload/seqwin.h"
 #include "workload/work.h"
-
-static int dial(uint16_t port, int type)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
-	int fd = socket(AF_INET, type, 0);
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert(fd >= 0);
-	cr_assert_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0, "%s", strerror(errno));
-	return fd;
-}
-
-static void send_msg(int fd, const char *json)
-{
-	uint8_t hdr[4];
-	size_t len = strlen(json);
-
-	pe_lpm_put_hdr(hdr, (uint32_t)len);
-	cr_assert_eq(send(fd, hdr, 4, MSG_NOSIGNAL), 4);
-	cr_assert_eq(send(fd, json, len, MSG_NOSIGNAL), (ssize_t)len);
-}
-
-static struct json_object *recv_msg(int fd, int timeout_ms)
-{
-	static uint8_t buf[65536];
-	size_t have = 0;
-
-	for (;;) {
-		struct pollfd p = { fd, POLLIN, 0 };
-		ssize_t n;
-
-		cr_assert_eq(poll(&p, 1, timeout_ms), 1, "no reply within %d ms", timeout_ms);
-		n = recv(fd, buf + have, sizeof(buf) - have - 1, 0);
-		cr_assert_gt(n, 0, "the server closed");
-		have += (size_t)n;
-		if (have >= 4 && have >= 4 + pe_lpm_get_hdr(buf)) {
-			buf[4 + pe_lpm_get_hdr(buf)] = 0;
-			return json_tokener_parse((const char *)buf + 4);
-		}
-	}
-}
+#include "tests/workloads/peer.h"
 
 static long rss_kib(void)
 {
@@ -103,16 +63,16 @@ ParameterizedTest(enum pe_backend *be, udp_window, huge_sequence_number, .timeou
 	cr_assert(s, "%s", strerror(errno));
 	cr_assert_eq(pe_server_start(s), 0);
 	rss0 = rss_kib();
-	c = dial(pe_server_port(s), SOCK_STREAM);
-	send_msg(c, "{\"type\":\"hello\",\"version\":1,\"mode\":\"udp\","
-		    "\"params\":{\"len_bytes\":64,\"duration_s\":5}}");
-	m = recv_msg(c, 5000);
+	c = pe_peer_dial(pe_server_port(s), SOCK_STREAM);
+	pe_peer_send(c, "{\"type\":\"hello\",\"version\":1,\"mode\":\"udp\","
+			"\"params\":{\"len_bytes\":64,\"duration_s\":5}}");
+	m = pe_peer_recv(c, 5000);
 	cr_assert_str_eq(pe_proto_type(m), "ok", "%s", json_object_to_json_string(m));
 	cookie = strtoull(pe_json_str(m, "cookie", "0"), NULL, 16);
-	u = dial((uint16_t)pe_json_i64(m, "data_port", 0), SOCK_DGRAM);
+	u = pe_peer_dial((uint16_t)pe_json_i64(m, "data_port", 0), SOCK_DGRAM);
 	json_object_put(m);
-	send_msg(c, "{\"type\":\"start\"}");
-	m = recv_msg(c, 5000);
+	pe_peer_send(c, "{\"type\":\"start\"}");
+	m = pe_peer_recv(c, 5000);
 	cr_assert_str_eq(pe_proto_type(m), "go");
 	json_object_put(m);
 	send_dgram(u, cookie, (1ull << 34) - 1);
@@ -121,8 +81,8 @@ ParameterizedTest(enum pe_backend *be, udp_window, huge_sequence_number, .timeou
 		if (i != 500)
 			send_dgram(u, cookie, i);
 	send_dgram(u, cookie, 7); /* a duplicate */
-	send_msg(c, "{\"type\":\"end\",\"figures\":{\"udp_sent\":1000}}");
-	m = recv_msg(c, 30000);
+	pe_peer_send(c, "{\"type\":\"end\",\"figures\":{\"udp_sent\":1000}}");
+	m = pe_peer_recv(c, 30000);
 	cr_assert_str_eq(pe_proto_type(m), "result", "%s", json_object_to_json_string(m));
 	cr_assert(json_object_object_get_ex(m, "figures", &fig));
 	rss1 = rss_kib();
