@@ -18,6 +18,7 @@ struct xfer {
 	uint64_t size;
 	EVP_MD_CTX *md;
 	bool eof;
+	bool cut; /* server: the transfer ended without its EOF (a reset, a close) */
 };
 
 static void hex(const unsigned char *d, unsigned n, char out[65])
@@ -75,6 +76,13 @@ static void sent(struct pe_conn *c, void *arg, int err)
 {
 	struct pe_work *w = arg;
 
+	if (err == -ENODATA) {
+		/* the engine resets the connection; "end" tells the server why (peer_end) */
+		pe_work_fail(w, "the file shrank during the send: sent %llu of %llu bytes",
+			     (unsigned long long)(pe_conn_stats(c)->bytes_out - PE_DATA_HDR),
+			     (unsigned long long)xs(w)->size);
+		return;
+	}
 	if (err) {
 		pe_work_fail(w, "sending the file: %s", strerror(-err));
 		return;
@@ -116,8 +124,10 @@ static void on_close(struct pe_conn *c, int err)
 
 	if (!w || (xs(w) && xs(w)->c != c && xs(w)->c))
 		return;
-	if (xs(w))
+	if (xs(w)) {
 		xs(w)->c = NULL;
+		xs(w)->cut = !w->is_client && !xs(w)->eof;
+	}
 	if (!w->failed && err && err != -ECANCELED)
 		pe_work_fail(w, "transfer interrupted: %s", strerror(-err));
 	else if (!w->failed && !w->is_client && (!xs(w) || !xs(w)->eof))
@@ -233,9 +243,29 @@ static void file_free(struct pe_work *w)
 	w->mode = NULL;
 }
 
+/* server: the client's "end". When the client failed (its file shrank, a read error) the
+ * transfer cannot complete: the run ends now, with the client's reason rather than the reset
+ * it caused here, so both sides say the same. */
+static void peer_end(struct pe_work *w, const struct pe_figures *peer)
+{
+	struct xfer *x = xs(w);
+
+	if (!peer->ok && peer->error[0] && (!w->failed || (x && x->cut))) {
+		snprintf(w->error, sizeof(w->error), "%.*s", (int)sizeof(w->error) - 1,
+			 peer->error);
+		w->failed = true;
+		w->stopping = true;
+		pe_work_finish(w);
+		return;
+	}
+	if (!w->finished && !w->going)
+		pe_work_finish(w);
+}
+
 static const struct pe_work_ops file_ops = {
 	.client_open = client_open,
 	.go = go,
+	.peer_end = peer_end,
 	.server_cbs = &server_cbs,
 	.free = file_free,
 };

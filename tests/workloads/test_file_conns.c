@@ -80,3 +80,62 @@ ParameterizedTest(enum pe_backend *be, file_conns, second_data_connection, .time
 	pe_server_close(s);
 	pe_tmpdir_remove(dir);
 }
+
+/* The file shrinks while it is sent: the client stops at once and both sides report the same
+ * reason, well before any control timeout. The truncation comes once the first interval shows
+ * bytes moving, so it falls in the middle of the send. */
+ParameterizedTestParameters(file_conns, file_shrinks_during_the_send)
+{
+	static enum pe_backend b[] = { PE_BACKEND_EPOLL, PE_BACKEND_URING };
+
+	return cr_make_param_array(enum pe_backend, b, 2);
+}
+
+ParameterizedTest(enum pe_backend *be, file_conns, file_shrinks_during_the_send, .timeout = 60)
+{
+	static const char *const name[] = { "uring", "epoll" };
+	struct pe_server_opts so = { .sz = sizeof(so), .bind = "127.0.0.1", .backend = *be };
+	struct pe_server *s = pe_server_open(&so);
+	char *dir = pe_tmpdir(), *last;
+	struct json_object *doc, *cli, *srv;
+	struct pe_run r;
+	int status;
+	long ms;
+
+	cr_assert(s, "%s", strerror(errno));
+	cr_assert_eq(pe_server_start(s), 0);
+	cr_assert_eq(
+		pe_run(&r,
+		       "cd %s && truncate -s 512M f && (%s client 127.0.0.1 -p %u --backend %s "
+		       "--mode file --file f -i 0.05 --json-stream >out 2>err; echo $? >rc) & "
+		       "until grep -q interval %s/out 2>/dev/null; do sleep 0.01; done; "
+		       "truncate -s 64M %s/f; t0=$(date +%%s%%N); "
+		       "until [ -s %s/rc ]; do sleep 0.01; done; "
+		       "echo \"$(cat %s/rc) $(( ($(date +%%s%%N) - t0) / 1000000 ))\"",
+		       dir, PE_TEST_BIN, pe_server_port(s), name[*be], dir, dir, dir, dir),
+		0);
+	cr_assert_eq(sscanf(r.out, "%d %ld", &status, &ms), 2, "%s", r.out);
+	pe_run_free(&r);
+	cr_expect_eq(status, 1);
+	cr_expect_lt(ms, 2000, "the client took %ld ms after the truncation", ms);
+	cr_assert_eq(pe_run(&r, "tail -n 1 %s/out; cat %s/err", dir, dir), 0);
+	last = r.out;
+	doc = json_tokener_parse(last);
+	cr_assert(doc, "%s", last);
+	cr_assert(json_object_object_get_ex(doc, "client", &cli), "%s", last);
+	cr_assert(json_object_object_get_ex(doc, "server", &srv), "%s", last);
+	/* the truncation lands in the middle: what went out before it is a multiple of 64 MiB or
+	 * less, never the whole file */
+	cr_expect(!strncmp(pe_json_str(cli, "error", ""), "the file shrank during the send: sent ",
+			   38) &&
+			  strstr(pe_json_str(cli, "error", ""), " of 536870912 bytes"),
+		  "client: %s", pe_json_str(cli, "error", ""));
+	cr_expect(strstr(r.out, "\npkteng: client: the file shrank during the send: sent "),
+		  "stderr: %s", r.out);
+	cr_expect_str_eq(pe_json_str(srv, "error", "(none)"), pe_json_str(cli, "error", "(none)"),
+			 "the server says otherwise");
+	json_object_put(doc);
+	pe_run_free(&r);
+	pe_server_close(s);
+	pe_tmpdir_remove(dir);
+}
