@@ -29,8 +29,8 @@
 static const char usage[] =
 	"Usage: pkteng inject --dev IF [FRAME FLAGS] [-n COUNT] [-t SECONDS] [--rate PPS |\n"
 	"       --rate-mbps M] [--burst N] [--method sendmmsg|ring|uring|xdp] [--qdisc-bypass]\n"
-	"       [--vary FIELD=RANGE ...] [--seed N] [--imix] [--replay FILE.pcap] [-i SECONDS]\n"
-	"       [--json|--json-stream] [--offload NAME=on|off ...]\n"
+	"       [--vary FIELD=RANGE ...] [--seed N] [--imix] [--stamp] [--replay FILE.pcap]\n"
+	"       [-i SECONDS] [--json|--json-stream] [--offload NAME=on|off ...]\n"
 	"Sends frames on IF through an AF_PACKET socket, or from inside the kernel through XDP.\n"
 	"Without -n or -t it runs until Ctrl-C (a --replay sends the file once). Each frame's\n"
 	"payload starts with 'PEsq' and a 64-bit big-endian sequence number (from 0) when there\n"
