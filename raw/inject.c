@@ -350,11 +350,19 @@ static int send_mmsg(struct pe_tx *tx, const uint8_t *const *frames, const uint1
 		tx->msgs[i].msg_hdr.msg_iov = &tx->iov[i];
 		tx->msgs[i].msg_hdr.msg_iovlen = 1;
 	}
+	/* sendmmsg returns the count sent when a later frame fails and drops that frame's error:
+	 * frame `done` was pushed back (a drop on egress, ENOBUFS) unless it turns out to be a
+	 * refusal on the next call, where the error shows */
+	bool short_call = false;
+
 	while (done < ok) {
 		int r = sendmmsg(tx->fd, tx->msgs + done, ok - done, 0);
 
 		if (r > 0) {
+			if (short_call && retries)
+				(*retries)++;
 			done += r;
+			short_call = done < ok;
 			pe__tx_progress(tx);
 			continue;
 		}
@@ -363,7 +371,8 @@ static int send_mmsg(struct pe_tx *tx, const uint8_t *const *frames, const uint1
 		if (!pe__tx_soft_error(r))
 			return pe__tx_stop_at(tx, done, n, r);
 		if (retries)
-			(*retries)++;
+			*retries += short_call ? 2 : 1;
+		short_call = false;
 		r = pe__tx_backoff(tx, r);
 		if (r)
 			return pe__tx_stop_at(tx, done, n, r);

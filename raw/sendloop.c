@@ -65,6 +65,23 @@ static void count_sent(const struct run *r, const uint16_t *lens, unsigned n,
 	tot->frames += n;
 }
 
+static uint64_t add_sat(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+/* The time from frame k of a list to the next one: the timestamps' difference, none when they
+ * step back (a capture spliced from two, a clock set back: the next frame goes at once and the
+ * gaps after it are kept), and 1 us from the last frame to the first when the list loops. */
+static uint64_t list_gap(const struct pe_send_frame *f, size_t n, uint64_t k)
+{
+	const struct pe_send_frame *a = &f[k % n], *b = &f[(k + 1) % n];
+
+	if ((k + 1) % n == 0)
+		return 1000;
+	return b->t_ns > a->t_ns ? b->t_ns - a->t_ns : 0;
+}
+
 static bool bad_number(double v)
 {
 	return !isfinite(v) || v < 0;
@@ -115,7 +132,7 @@ int pe_send_run(const struct pe_send_opts *opts, struct pe_send_result *res)
 	uint16_t *lens = NULL;
 	struct pe_rate rate;
 	struct pe_interval iv;
-	uint64_t t0, k = 0, cum_bits = 0;
+	uint64_t t0, k = 0, cum_bits = 0, list_ns = 0;
 	double t0_s, t1_s;
 	int rc = 0, r_flush;
 
@@ -154,7 +171,8 @@ int pe_send_run(const struct pe_send_opts *opts, struct pe_send_result *res)
 			break;
 		if (r.o.rate_pps > 0) {
 			/* Behind schedule (descheduled, a slow send): catch up in full bursts. */
-			uint64_t behind = (uint64_t)((pe_rate_now_ns() - t0) * r.o.rate_pps / 1e9);
+			uint64_t behind =
+				pe_ns_after(0, (pe_rate_now_ns() - t0) * r.o.rate_pps / 1e9);
 
 			if (behind > k + n)
 				n = behind - k < burst_max ? (unsigned)(behind - k) : burst_max;
@@ -170,18 +188,14 @@ int pe_send_run(const struct pe_send_opts *opts, struct pe_send_result *res)
 		if (r.o.rate_pps > 0)
 			due = pe_rate_due(&rate, k);
 		else if (r.o.rate_mbps > 0)
-			due = t0 + (uint64_t)(cum_bits * 1000.0 / r.o.rate_mbps);
-		else if (rf) /* the list's own timing, looping with its whole span */
-			due = t0 + (rf[k % n_rf].t_ns - rf[0].t_ns) +
-			      (k / n_rf) * (rf[n_rf - 1].t_ns - rf[0].t_ns + 1000);
+			due = pe_ns_after(t0, cum_bits * 1000.0 / r.o.rate_mbps);
+		else if (rf) /* the list's own timing: frame k is due list_ns after the first */
+			due = t0 + list_ns < t0 ? UINT64_MAX : t0 + list_ns;
 		if (iv.end_ns && due >= iv.end_ns)
 			break;
-		if (due > t0) {
-			if (iv.next_ns && due > iv.next_ns)
-				pe_wait_until(iv.next_ns, rate.spin_ns);
-			else
-				pe_wait_until(due, rate.spin_ns);
-		}
+		if (due > t0 && pe_wait_until(iv.next_ns && due > iv.next_ns ? iv.next_ns : due,
+					      rate.spin_ns, r.o.stop) == -EINTR)
+			break; /* a stop while it waited: nothing more is sent */
 		now = pe_rate_now_ns();
 		if (pe_interval_over(&iv, now))
 			break;
@@ -218,6 +232,8 @@ int pe_send_run(const struct pe_send_opts *opts, struct pe_send_result *res)
 				goto out;
 			}
 			count_sent(&r, lens, n, tot, &cum_bits);
+			for (unsigned i = 0; rf && i < n; i++)
+				list_ns = add_sat(list_ns, list_gap(rf, n_rf, k + i));
 			k += n;
 			now = pe_rate_now_ns();
 		}

@@ -26,7 +26,8 @@ struct pe_send_counts {
 };
 
 /* One frame of a list: len bytes at data, captured at t_ns (any clock; only the differences
- * are used). */
+ * between consecutive frames are used, and a step back counts as none: that frame is sent at
+ * once after the one before it). */
 struct pe_send_frame {
 	const uint8_t *data;
 	uint16_t len;

@@ -161,6 +161,55 @@ static int add_entry(struct pe_registry *r, const char *s, size_t n, const struc
 	return 0;
 }
 
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9'   ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+				      : -1;
+}
+
+static bool hex4(const char *s, size_t len, unsigned *out)
+{
+	unsigned v = 0;
+
+	if (len < 4)
+		return false;
+	for (int i = 0; i < 4; i++) {
+		if (hexval(s[i]) < 0)
+			return false;
+		v = v << 4 | (unsigned)hexval(s[i]);
+	}
+	*out = v;
+	return true;
+}
+
+/* The first \u escape of a JSON text that is half a UTF-16 surrogate pair on its own, or NULL.
+ * json-c reads one as U+FFFD, so the name would be stored as another than the one sent. */
+static const char *lone_surrogate(const char *s, size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i++) {
+		unsigned u, v;
+
+		if (s[i] != '\\')
+			continue;
+		if (s[i + 1] != 'u' || !hex4(s + i + 2, len - i - 2, &u)) {
+			i++; /* \\, \" and the like; a bad escape is the parser's to refuse */
+			continue;
+		}
+		if (u >= 0xdc00 && u <= 0xdfff)
+			return s + i;
+		if (u >= 0xd800 && u <= 0xdbff) {
+			if (i + 12 > len || s[i + 6] != '\\' || s[i + 7] != 'u' ||
+			    !hex4(s + i + 8, len - i - 8, &v) || v < 0xdc00 || v > 0xdfff)
+				return s + i;
+			i += 6;
+		}
+		i += 5;
+	}
+	return NULL;
+}
+
 /* One request: {"name": "..."} registers (and answers the list unless "list": false); {}
  * answers the list. Returns 0 to keep the connection, -errno to close it. */
 static int handle(struct rconn *rc, const void *msg, size_t len)
@@ -195,7 +244,10 @@ static int handle(struct rconn *rc, const void *msg, size_t len)
 		}
 		s = json_object_get_string(name);
 		n = (size_t)json_object_get_string_len(name);
-		if (pe_registry_check_name(s, n, why, sizeof(why))) {
+		if (lone_surrogate(msg, len))
+			snprintf(why, sizeof(why), "name has %.6s, a lone UTF-16 surrogate",
+				 lone_surrogate(msg, len));
+		if (lone_surrogate(msg, len) || pe_registry_check_name(s, n, why, sizeof(why))) {
 			char line[160];
 
 			snprintf(line, sizeof(line), "refused a name: %s", why);

@@ -88,7 +88,8 @@ int pe_suite_parse_num(const char *v, bool size, bool integer, double *out)
 			x *= base;
 		end += end[1] == 'i' ? 2 : 1;
 	}
-	if (*end || (integer && x != (double)(uint64_t)x))
+	/* 1e18 with a G suffix is past 64 bits: checked before the cast below */
+	if (*end || x > 1e18 || (integer && x != (double)(uint64_t)x))
 		return -EINVAL;
 	*out = x;
 	return 0;

@@ -15,6 +15,7 @@
 #include "ebpf/xmit.h"
 #include "raw/frame.h"
 #include "raw/packet.h"
+#include "raw/rate.h"
 #include "raw/sendloop.h"
 #include "raw/stamp.h"
 #include "raw/interval.h"
@@ -30,9 +31,10 @@
 static const char usage[] =
 	"Usage: pkteng inject --dev IF [FRAME FLAGS] [-n COUNT] [-t SECONDS] [--rate PPS |\n"
 	"       --rate-mbps M] [--burst N] [--method auto|xdp|ring|sendmmsg|uring]\n"
-	"       [--qdisc-bypass]"
-	"       [--vary FIELD=RANGE ...] [--seed N] [--imix] [--replay FILE.pcap] [-i SECONDS]\n"
-	"       [--json|--json-stream] [--offload NAME=on|off ...]\n"
+	"       [--qdisc-bypass] [--vary FIELD=RANGE ...] [--seed N] [--imix] [--stamp]\n"
+	"       [--replay FILE.pcap] [-i SECONDS] [--json|--json-stream] [--offload NAME=on|off "
+	"...]\n"
+	"       [--start-at T]\n"
 	"Sends frames on IF through an AF_PACKET socket, or from inside the kernel through XDP.\n"
 	"Without -n or -t it runs until Ctrl-C (a --replay sends the file once). Each frame's\n"
 	"payload starts with 'PEsq' and a 64-bit big-endian sequence number (from 0) when there\n"
@@ -40,8 +42,9 @@ static const char usage[] =
 	"  -d, --dev IF            the interface (it must be up)\n"
 	"  -n, --count N           frames to send\n"
 	"  -t, --time SECONDS      stop after this long\n"
-	"  --rate PPS              frames per second (absolute deadlines; default: flat out)\n"
-	"  --rate-mbps M           megabits per second at L2 (frame bytes with FCS)\n"
+	"  --rate PPS              frames per second, 1e-6..1e10 (absolute deadlines; default:\n"
+	"                          flat out)\n"
+	"  --rate-mbps M           megabits per second at L2 (frame bytes with FCS), 1e-6..1e7\n"
 	"  --burst N               frames per system call (64; 1..1024; xdp: per batch, 1..64)\n"
 	"  --method M              auto (default): the fastest that can do what was asked, said\n"
 	"                          in the report; xdp (BPF_PROG_RUN live frames: flat out, one\n"
@@ -53,6 +56,9 @@ static const char usage[] =
 	"  --vary FIELD=LO-HI      src-ip, dst-ip, sport, dport, size; repeat or separate by ','\n"
 	"  --seed N                vary at random (splitmix64 seeded with N) instead of in order\n"
 	"  --imix                  sizes 64/570/1518 in the ratio 7:4:1\n"
+	"  --stamp                 with --payload-hex: put the sequence stamp (PEsq and the\n"
+	"                          frame's number) over its first 12 bytes; without, the payload\n"
+	"                          goes as given (other payloads are always stamped)\n"
 	"  --replay FILE           send the frames of a pcap file, at its own timing unless "
 	"--rate\n"
 	"  -i, --interval SECONDS  a report line every SECONDS (frames/s, Mbit/s L2 and wire)\n"
@@ -79,6 +85,7 @@ enum {
 	O_JSON_STREAM,
 	O_OFFLOAD,
 	O_START_AT,
+	O_STAMP,
 };
 
 struct cfg {
@@ -92,6 +99,9 @@ struct cfg {
 	bool xdp;	  /* xdp: --method xdp, or auto's first choice */
 	bool method_auto; /* no --method: pick (pick_method) */
 	char why[160];	  /* auto: why this method */
+	bool stamp_opt;	  /* --stamp */
+	bool stamp;	  /* the frames carry the sequence stamp: always, but --payload-hex needs
+			   * --stamp, as its bytes are sent as given */
 	struct pe_inject_offloads off;
 	uint64_t start_at_ns; /* --start-at; 0: none */
 };
@@ -186,7 +196,7 @@ static int run_send(struct run_state *st, bool fcs, struct pe_inject_report *rep
 		.tx = st->tx,
 		.tmpl = st->t,
 		.vary = st->t ? &c->vr : NULL,
-		.stamp = st->t != NULL,
+		.stamp = st->t != NULL && c->stamp,
 		.frames = st->rp.f,
 		.n_frames = st->rp.n,
 		.fcs_in_frame = fcs,
@@ -219,14 +229,17 @@ static int run_send(struct run_state *st, bool fcs, struct pe_inject_report *rep
 	return rc;
 }
 
-/* --rate and --rate-mbps: a positive, finite number. */
-static int parse_rate(const char *flag, const char *arg, double *out)
+/* --rate and --rate-mbps: a positive, finite number in [min, max], so that the gap between
+ * two frames and the frames due by now both fit in 64 bits. */
+static int parse_rate(const char *flag, const char *arg, double min, double max, double *out)
 {
 	char *end;
 	double v = strtod(arg, &end);
 
 	if (end == arg || *end || !isfinite(v) || v <= 0)
 		return pe_usage("--%s %s: must be a number above 0", flag, arg);
+	if (v < min || v > max)
+		return pe_usage("--%s %s: must be from %g to %g", flag, arg, min, max);
 	*out = v;
 	return 0;
 }
@@ -314,6 +327,7 @@ static int parse_args(int argc, char **argv, struct cfg *c, struct pe_frameopts 
 		{ "json-stream", no_argument, 0, O_JSON_STREAM },
 		{ "offload", required_argument, 0, O_OFFLOAD },
 		{ "start-at", required_argument, 0, O_START_AT },
+		{ "stamp", no_argument, 0, O_STAMP },
 	};
 	struct option opts[sizeof(own) / sizeof(own[0]) + PE_FRAMEOPTS_N + 1];
 	const char *rate_s = NULL, *mbps_s = NULL;
@@ -340,12 +354,14 @@ static int parse_args(int argc, char **argv, struct cfg *c, struct pe_frameopts 
 					      optarg);
 			break;
 		case O_RATE:
-			rc = parse_rate("rate", optarg, &c->rate_pps);
+			rc = parse_rate("rate", optarg, PE_RATE_PPS_MIN, PE_RATE_PPS_MAX,
+					&c->rate_pps);
 			if (!rc)
 				rate_s = optarg;
 			break;
 		case O_RATE_MBPS:
-			rc = parse_rate("rate-mbps", optarg, &c->rate_mbps);
+			rc = parse_rate("rate-mbps", optarg, PE_RATE_MBPS_MIN, PE_RATE_MBPS_MAX,
+					&c->rate_mbps);
 			if (!rc)
 				mbps_s = optarg;
 			break;
@@ -383,6 +399,9 @@ static int parse_args(int argc, char **argv, struct cfg *c, struct pe_frameopts 
 			break;
 		case O_IMIX:
 			c->vr.imix = true;
+			break;
+		case O_STAMP:
+			c->stamp_opt = true;
 			break;
 		case O_REPLAY:
 			c->replay = optarg;
@@ -431,6 +450,7 @@ static int parse_args(int argc, char **argv, struct cfg *c, struct pe_frameopts 
 		rc = pe_usage("--imix: choose --imix or --size, not both");
 	if (!rc && c->xdp)
 		rc = check_xdp_args(c, fo);
+	c->stamp = !fo->hex_payload || c->stamp_opt;
 	if (!rc && c->method_auto)
 		pick_method(c, fo);
 	return rc;
@@ -507,7 +527,7 @@ static int run_xdp(struct run_state *st, struct pe_inject_report *rep)
 {
 	struct cfg *c = st->c;
 	struct pe_frame_tmpl *t = st->t;
-	bool stamped = !pe_stamp_frame(t, 0, true);
+	bool stamped = c->stamp && !pe_stamp_frame(t, 0, true);
 	struct pe_send_counts tot = { 0 };
 	struct xdp_ready ready = { st, rep };
 	double secs = 0;

@@ -74,6 +74,10 @@ static int run(int argc, char **argv)
 				return pe_usage("registry: --port '%s': expected 1..65535", optarg);
 			break;
 		case 'B':
+			if (!*optarg)
+				return pe_usage("registry: --bind '': expected an address (leave "
+						"--bind out "
+						"to listen on every address)");
 			bind = optarg;
 			break;
 		case 'H':

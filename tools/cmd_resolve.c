@@ -90,6 +90,8 @@ static int run(int argc, char **argv)
 		if (!(hints.ai_flags & AI_PASSIVE))
 			return pe_usage("resolve: empty HOST needs --passive");
 		host = NULL;
+		/* no name to make canonical: glibc refuses AI_CANONNAME with a NULL node */
+		hints.ai_flags &= ~AI_CANONNAME;
 	}
 	err = getaddrinfo(host, service, &hints, &res);
 	if (err)

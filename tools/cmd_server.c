@@ -55,6 +55,10 @@ static int run(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "hp:q", opts, NULL)) != -1) {
 		switch (c) {
 		case 'B':
+			if (!*optarg)
+				return pe_usage(
+					"server: --bind '': expected an address (leave --bind out "
+					"to listen on every address)");
 			so.bind = optarg;
 			break;
 		case 'p':

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <json-c/json.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -117,28 +118,49 @@ const char *pe_proto_type(struct json_object *msg)
 	return pe_json_str(msg, "type", "");
 }
 
+/* Doubles in [-2^63, 2^63) convert to int64_t; anything else (NaN, infinities, 1e300) would be
+ * undefined behaviour in the cast. */
+static bool fits_i64(double d)
+{
+	return d >= -9223372036854775808.0 && d < 9223372036854775808.0;
+}
+
 int64_t pe_json_i64(struct json_object *o, const char *key, int64_t dflt)
 {
 	struct json_object *v;
+	double d;
 
 	if (!o || !json_object_object_get_ex(o, key, &v))
 		return dflt;
 	if (json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_boolean))
 		return json_object_get_int64(v);
-	if (json_object_is_type(v, json_type_double))
-		return (int64_t)json_object_get_double(v);
-	return dflt;
+	if (!json_object_is_type(v, json_type_double))
+		return dflt;
+	d = json_object_get_double(v);
+	return fits_i64(d) ? (int64_t)d : dflt;
 }
 
 double pe_json_dbl(struct json_object *o, const char *key, double dflt)
 {
+	double d;
+
+	return pe_json_num(o, key, &d) ? dflt : d;
+}
+
+int pe_json_num(struct json_object *o, const char *key, double *out)
+{
 	struct json_object *v;
+	double d;
 
 	if (!o || !json_object_object_get_ex(o, key, &v))
-		return dflt;
-	if (json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double))
-		return json_object_get_double(v);
-	return dflt;
+		return -ENOENT;
+	if (!json_object_is_type(v, json_type_int) && !json_object_is_type(v, json_type_double))
+		return -EINVAL;
+	d = json_object_get_double(v);
+	if (!isfinite(d))
+		return -EDOM;
+	*out = d;
+	return 0;
 }
 
 const char *pe_json_str(struct json_object *o, const char *key, const char *dflt)
@@ -182,13 +204,25 @@ int pe_proto_parse_hello(struct json_object *msg, struct pe_params *p, char *err
 	for (i = 0; i < PE_P__COUNT; i++) {
 		const struct pe_param *t = &pe_param_table[i];
 		enum pe_param_id id = (enum pe_param_id)i;
+		struct json_object *jv;
 		double v;
+		int num;
 
 		if (t->kind == PE_PK_TEXT) {
 			snprintf((char *)p + t->off, t->size, "%s", pe_json_str(pp, t->key, ""));
 			continue;
 		}
-		v = pe_json_dbl(pp, t->key, pe_param_get(p, id));
+		v = pe_param_get(p, id);
+		num = pe_json_num(pp, t->key, &v);
+		if (t->kind == PE_PK_FLAG && num == -EINVAL &&
+		    json_object_object_get_ex(pp, t->key, &jv) &&
+		    json_object_is_type(jv, json_type_boolean))
+			num = 0;
+		if (num == -EINVAL || num == -EDOM) {
+			snprintf(err, errlen, "%s: not a %snumber", t->key,
+				 num == -EDOM ? "finite " : "");
+			return -EINVAL;
+		}
 		if (t->kind == PE_PK_FLAG) {
 			pe_param_set_u64(p, id, pe_json_i64(pp, t->key, 0) != 0);
 			continue;

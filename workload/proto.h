@@ -46,9 +46,14 @@ const char *pe_proto_type(struct json_object *msg);
  * err ("version 7 not supported (this server speaks 1)", "unknown mode 'x'"). */
 int pe_proto_parse_hello(struct json_object *msg, struct pe_params *p, char *err, size_t errlen);
 
-/* json-c helpers that give a default when a member is missing or has the wrong type. */
+/* json-c helpers that give a default when a member is missing, has the wrong type, or does not
+ * fit: pe_json_i64 takes a double only in [-2^63, 2^63) (truncated), pe_json_dbl only a finite
+ * one, so NaN, infinities and 1e300 from a peer are never converted. */
 int64_t pe_json_i64(struct json_object *o, const char *key, int64_t dflt);
 double pe_json_dbl(struct json_object *o, const char *key, double dflt);
+/* A number member, finite: 0 and *out, -ENOENT when missing, -EINVAL when not a number, -EDOM
+ * for NaN or an infinity (json-c reads NaN and Infinity). */
+int pe_json_num(struct json_object *o, const char *key, double *out);
 const char *pe_json_str(struct json_object *o, const char *key, const char *dflt);
 
 /* Big-endian 64-bit numbers, as the data header and the UDP modes' datagrams carry them. */

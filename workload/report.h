@@ -45,6 +45,8 @@ struct pe_figures {
 	double lat_mean_ns;
 	/* udp receiver */
 	uint64_t udp_received, udp_lost, udp_reordered, udp_duplicates, udp_sent;
+	uint64_t
+		udp_out_of_window; /* numbers too far behind or ahead to track (workload/seqwin.h) */
 	uint64_t udp_send_errors;  /* sender: datagrams the kernel refused (counted in udp_lost) */
 	uint64_t udp_rcvbuf_drops; /* receiver: dropped by its full socket buffer (in udp_lost) */
 	int64_t udp_send_errno;	   /* the last such error, negative errno */
@@ -88,6 +90,7 @@ struct pe_figures {
 	X(udp_lost, udp_lost_datagrams, udp_lost)                                                  \
 	X(udp_reordered, udp_reordered_datagrams, udp_reordered)                                   \
 	X(udp_duplicates, udp_duplicate_datagrams, udp_duplicates)                                 \
+	X(udp_out_of_window, udp_out_of_window_datagrams, udp_out_of_window)                       \
 	X(udp_send_errors, udp_send_errors, udp_send_errors)                                       \
 	X(udp_rcvbuf_drops, udp_rcvbuf_drops, udp_rcvbuf_drops)                                    \
 	X(rr_timeouts, rr_timeouts, rr_timeouts)                                                   \

@@ -184,6 +184,10 @@ void pe_server_close(struct pe_server *s); /* stops, waits for running tests, fr
 /* Tests completed and refused since open (for tests and logs). */
 void pe_server_counts(struct pe_server *s, uint64_t *done, uint64_t *refused);
 
+/* A timed client (duration_s > 0) ends at most this long after its test time, whatever the
+ * server does (stopped, overloaded): the time the data has to drain and the result to come. */
+#define PE_CLIENT_GRACE_S 10
+
 struct pe_client_opts {
 	size_t sz;
 	const char *host, *port; /* port: number or service name */

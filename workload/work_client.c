@@ -46,6 +46,9 @@ static int connect_ctl(const struct pe_client_opts *o, struct pe_addr *peer, cha
 	return last;
 }
 
+/* The last part of the grace kept for the server's result. */
+#define RESULT_WAIT_MS 2000
+
 int pe_client_run(const struct pe_client_opts *o, struct pe_figures *cli, struct pe_figures *srv,
 		  bool *have_srv, char *err, size_t errlen)
 {
@@ -55,7 +58,9 @@ int pe_client_run(const struct pe_client_opts *o, struct pe_figures *cli, struct
 	struct json_object *msg = NULL;
 	struct pe_addr peer;
 	bool work_init = false;
-	uint64_t deadline, last_ctl = 0;
+	uint64_t deadline, end_deadline, last_ctl = 0;
+	bool timed = false;
+	int64_t data_port;
 	int fd, r = 0, e = 0;
 
 	*have_srv = false;
@@ -79,8 +84,13 @@ int pe_client_run(const struct pe_client_opts *o, struct pe_figures *cli, struct
 		goto out;
 	}
 	msg = pe_ctl_recv(&ctl, &r, err, errlen);
-	if (!msg)
+	if (!msg) {
+		char why[200];
+
+		snprintf(why, sizeof(why), "%s", err);
+		snprintf(err, errlen, "waiting for the server's answer to hello: %s", why);
 		goto out;
+	}
 	if (!strcmp(pe_proto_type(msg), PE_MSG_ERROR)) {
 		snprintf(err, errlen, "server refused the test: %s",
 			 pe_json_str(msg, "message", "(no reason given)"));
@@ -114,7 +124,13 @@ int pe_client_run(const struct pe_client_opts *o, struct pe_figures *cli, struct
 	work_init = true;
 	w.cookie = strtoull(pe_json_str(msg, "cookie", "0"), NULL, 16);
 	w.data_addr = peer;
-	pe_addr_set_port(&w.data_addr, (uint16_t)pe_json_i64(msg, "data_port", 0));
+	data_port = pe_json_i64(msg, "data_port", -1);
+	if (data_port < 1 || data_port > 65535) {
+		r = -EPROTO;
+		snprintf(err, errlen, "the server's \"ok\" has no data_port in 1..65535");
+		goto out;
+	}
+	pe_addr_set_port(&w.data_addr, (uint16_t)data_port);
 	w.file_path = o->file_path;
 	w.interval_s = o->interval_s;
 	w.on_interval = o->on_interval;
@@ -172,7 +188,12 @@ int pe_client_run(const struct pe_client_opts *o, struct pe_figures *cli, struct
 	json_object_put(msg);
 	msg = NULL;
 	pe_work_go(&w);
-	deadline = pe_now_ns() + (uint64_t)((o->p.duration_s + 60) * 1e9);
+	/* a timed test ends within PE_CLIENT_GRACE_S of its time: the data phase gets all but the
+	 * last RESULT_WAIT_MS of it, the result the rest */
+	timed = o->p.duration_s > 0;
+	end_deadline = pe_now_ns() +
+		       (uint64_t)((o->p.duration_s + (timed ? PE_CLIENT_GRACE_S : 60)) * 1e9);
+	deadline = timed ? end_deadline - RESULT_WAIT_MS * 1000000ull : end_deadline;
 	while (!w.finished) {
 		uint64_t now;
 
@@ -182,6 +203,18 @@ int pe_client_run(const struct pe_client_opts *o, struct pe_figures *cli, struct
 		if (o->stop && *o->stop && !w.stopping)
 			pe_work_stop(&w); /* a signal: end in order, the server reports too */
 		now = pe_now_ns();
+		if (now > deadline && timed) {
+			unsigned n = pe_work_tcp_conns(&o->p);
+
+			pe_work_fail(
+				&w,
+				"the server did not finish the test within %d s of its end "
+				"(waited for %u of %u data connections to close; is it stopped "
+				"or overloaded?)",
+				PE_CLIENT_GRACE_S - RESULT_WAIT_MS / 1000,
+				n > w.conns_closed ? n - w.conns_closed : 0, n);
+			break;
+		}
 		if (now > deadline) {
 			pe_work_fail(&w, "the test did not end in time");
 			break;
@@ -205,8 +238,26 @@ int pe_client_run(const struct pe_client_opts *o, struct pe_figures *cli, struct
 	json_object_put(msg);
 	msg = NULL;
 	if (!r) {
-		ctl.timeout_ms += 5000;
+		uint64_t now = pe_now_ns();
+
+		if (timed)
+			ctl.timeout_ms =
+				now + RESULT_WAIT_MS * 1000000ull > end_deadline
+					? RESULT_WAIT_MS
+					: (int)((end_deadline - now + 999999) / 1000000ull);
+		else
+			ctl.timeout_ms += 5000;
 		msg = pe_ctl_recv(&ctl, &r, err, errlen);
+		if (!msg && r == -ETIMEDOUT && timed) {
+			/* the data phase's reason, when it had one, says more */
+			if (cli->ok)
+				snprintf(err, errlen,
+					 "no result from the server within %d ms of the test's end "
+					 "(is it stopped or overloaded?)",
+					 ctl.timeout_ms);
+			else
+				snprintf(err, errlen, "%s", cli->error);
+		}
 	}
 	if (msg && !strcmp(pe_proto_type(msg), PE_MSG_RESULT)) {
 		struct json_object *f = NULL;

@@ -13,6 +13,10 @@ struct econn {
 	uint64_t off;	       /* flow offset of the block in flight */
 	uint64_t got, tx_left, t_sent_ns;
 	bool waiting;
+	/* server: what the send queue did not take, sent before reading on (at most one read) */
+	uint8_t *held;
+	size_t held_len, held_off;
+	bool eof_held; /* the client's EOF came while bytes were held: shut down after them */
 };
 
 struct echo {
@@ -185,27 +189,95 @@ static void s_on_open(struct pe_conn *c)
 	pe_conn_set_data(c, ec);
 }
 
+/* Sends what is held; once all of it is queued, reads resume. */
+static void s_flush_held(struct pe_conn *c, struct econn *ec)
+{
+	long r = pe_conn_send(c, ec->held + ec->held_off, ec->held_len - ec->held_off);
+
+	if (r == -EAGAIN)
+		r = 0;
+	if (r < 0) {
+		pe_conn_close(c, (int)r, true);
+		return;
+	}
+	ec->h.w->cnt.bytes_tx += (uint64_t)r;
+	ec->held_off += (size_t)r;
+	if (ec->held_off < ec->held_len)
+		return; /* on_writable comes back when the queue drains */
+	free(ec->held);
+	ec->held = NULL;
+	ec->held_len = ec->held_off = 0;
+	pe_conn_pause_recv(c, false);
+	if (ec->eof_held)
+		pe_work_conn_on_eof(c);
+}
+
 static void s_on_data(struct pe_conn *c, const void *data, size_t len)
 {
 	struct econn *ec = pe_conn_data(c);
-	long r = pe_conn_send(c, data, len);
+	long r = ec->held ? 0 : pe_conn_send(c, data, len);
+	uint8_t *nh;
 
 	ec->h.w->cnt.bytes_rx += len;
 	ec->h.w->cnt.msgs_rx++;
-	if (r > 0)
-		ec->h.w->cnt.bytes_tx += (uint64_t)r;
-	if (r != (long)len) {
-		/* the queue is bounded at 4 MiB; a client with one block in flight never gets here */
-		pe_work_fail(ec->h.w, "connection %u: echo send queue full", ec->h.idx);
-		pe_conn_close(c, -ENOBUFS, true);
+	if (r == -EAGAIN)
+		r = 0;
+	if (r < 0) {
+		pe_conn_close(c, (int)r, true);
+		return;
 	}
+	ec->h.w->cnt.bytes_tx += (uint64_t)r;
+	if ((size_t)r == len)
+		return;
+	/* the queue is full (4 MiB): keep the rest of this read and stop reading until the
+	 * client has taken enough back; memory stays one read per connection */
+	nh = realloc(ec->held, ec->held_len + len - (size_t)r);
+	if (!nh) {
+		pe_work_fail(ec->h.w, "connection %u: out of memory", ec->h.idx);
+		pe_conn_close(c, -ENOMEM, true);
+		return;
+	}
+	memcpy(nh + ec->held_len, (const uint8_t *)data + r, len - (size_t)r);
+	ec->held = nh;
+	ec->held_len += len - (size_t)r;
+	pe_conn_pause_recv(c, true);
+}
+
+static void s_on_writable(struct pe_conn *c)
+{
+	struct econn *ec = pe_conn_data(c);
+
+	if (ec && ec->held)
+		s_flush_held(c, ec);
+}
+
+static void s_on_eof(struct pe_conn *c)
+{
+	struct econn *ec = pe_conn_data(c);
+
+	if (ec && ec->held)
+		ec->eof_held = true;
+	else
+		pe_work_conn_on_eof(c);
+}
+
+static void s_on_close(struct pe_conn *c, int err)
+{
+	struct econn *ec = pe_conn_data(c);
+
+	if (ec) {
+		free(ec->held);
+		ec->held = NULL;
+	}
+	pe_work_conn_on_close(c, err);
 }
 
 static const struct pe_conn_cbs server_cbs = {
 	.on_open = s_on_open,
 	.on_data = s_on_data,
-	.on_eof = pe_work_conn_on_eof,
-	.on_close = pe_work_conn_on_close,
+	.on_eof = s_on_eof,
+	.on_writable = s_on_writable,
+	.on_close = s_on_close,
 };
 
 static void echo_free(struct pe_work *w)

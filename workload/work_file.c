@@ -19,6 +19,7 @@ struct xfer {
 	uint64_t size;
 	EVP_MD_CTX *md;
 	bool eof;
+	bool cut; /* server: the transfer ended without its EOF (a reset, a close) */
 };
 
 static void hex(const unsigned char *d, unsigned n, char out[65])
@@ -76,6 +77,13 @@ static void sent(struct pe_conn *c, void *arg, int err)
 {
 	struct pe_work *w = arg;
 
+	if (err == -ENODATA) {
+		/* the engine resets the connection; "end" tells the server why (peer_end) */
+		pe_work_fail(w, "the file shrank during the send: sent %llu of %llu bytes",
+			     (unsigned long long)(pe_conn_stats(c)->bytes_out - PE_DATA_HDR),
+			     (unsigned long long)xs(w)->size);
+		return;
+	}
 	if (err) {
 		pe_work_fail(w, "sending the file: %s", strerror(-err));
 		return;
@@ -87,6 +95,10 @@ static void on_eof(struct pe_conn *c)
 {
 	struct pe_work *w = pe_conn_data(c);
 
+	if (!w || (xs(w) && xs(w)->c != c)) {
+		pe_conn_shutdown(c);
+		return;
+	}
 	pe_work_tcp_info(w, c);
 	if (!w->is_client && xs(w)) {
 		unsigned char d[EVP_MAX_MD_SIZE];
@@ -111,10 +123,12 @@ static void on_close(struct pe_conn *c, int err)
 {
 	struct pe_work *w = pe_conn_data(c);
 
-	if (!w)
+	if (!w || (xs(w) && xs(w)->c != c && xs(w)->c))
 		return;
-	if (xs(w))
+	if (xs(w)) {
 		xs(w)->c = NULL;
+		xs(w)->cut = !w->is_client && !xs(w)->eof;
+	}
 	if (!w->failed && err && err != -ECANCELED)
 		pe_work_fail(w, "transfer interrupted: %s", strerror(-err));
 	else if (!w->failed && !w->is_client && (!xs(w) || !xs(w)->eof))
@@ -173,11 +187,20 @@ static void go(struct pe_work *w)
 	w->cnt.msgs_tx = 1;
 }
 
-/* server */
+/* server: one transfer on one connection; a second data connection is a protocol error */
 static void s_on_open(struct pe_conn *c)
 {
 	struct pe_work *w = pe_conn_data(c);
-	struct xfer *x = calloc(1, sizeof(*x));
+	struct xfer *x;
+
+	if (xs(w)) {
+		/* not the transfer's: its bytes, EOF and close must not touch the transfer */
+		pe_conn_set_data(c, NULL);
+		pe_conn_close(c, -EPROTO, true);
+		pe_work_fail(w, "a second data connection: file mode takes one");
+		return;
+	}
+	x = calloc(1, sizeof(*x));
 
 	if (!x || !(x->md = EVP_MD_CTX_new()) || !EVP_DigestInit_ex(x->md, EVP_sha256(), NULL)) {
 		if (x)
@@ -195,6 +218,8 @@ static void s_on_data(struct pe_conn *c, const void *data, size_t len)
 {
 	struct pe_work *w = pe_conn_data(c);
 
+	if (!w || !xs(w) || xs(w)->c != c)
+		return;
 	w->cnt.bytes_rx += len;
 	EVP_DigestUpdate(xs(w)->md, data, len);
 }
@@ -219,9 +244,29 @@ static void file_free(struct pe_work *w)
 	w->mode = NULL;
 }
 
+/* server: the client's "end". When the client failed (its file shrank, a read error) the
+ * transfer cannot complete: the run ends now, with the client's reason rather than the reset
+ * it caused here, so both sides say the same. */
+static void peer_end(struct pe_work *w, const struct pe_figures *peer)
+{
+	struct xfer *x = xs(w);
+
+	if (!peer->ok && peer->error[0] && (!w->failed || (x && x->cut))) {
+		snprintf(w->error, sizeof(w->error), "%.*s", (int)sizeof(w->error) - 1,
+			 peer->error);
+		w->failed = true;
+		w->stopping = true;
+		pe_work_finish(w);
+		return;
+	}
+	if (!w->finished && !w->going)
+		pe_work_finish(w);
+}
+
 static const struct pe_work_ops file_ops = {
 	.client_open = client_open,
 	.go = go,
+	.peer_end = peer_end,
 	.server_cbs = &server_cbs,
 	.free = file_free,
 };

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* udp: the client sends datagrams of -l bytes carrying the test cookie, a sequence number and
  * its send time, paced to -b bits/s or --pps (neither: as fast as the socket takes them). The
- * server marks every sequence number it sees in a bitmap, so loss is exact: datagrams the
- * client says it sent ("end") minus distinct ones received. Jitter is RFC 3550's. */
+ * server marks every sequence number it sees in a sliding window (workload/seqwin.h), so loss is
+ * exact in bounded memory: datagrams the client says it sent ("end") minus distinct ones
+ * received. Jitter is RFC 3550's. */
 #include "workload/work.h"
+#include "workload/seqwin.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -15,8 +17,7 @@
 
 #define UDP_HDR	     24
 #define BATCH	     64
-#define MAX_SEQ	     (1ull << 34) /* a 2 GiB bitmap at most */
-#define GSO_SEGS_MAX 64		  /* UDP_MAX_SEGMENTS on older kernels */
+#define GSO_SEGS_MAX 64 /* UDP_MAX_SEGMENTS on older kernels */
 
 struct udp {
 	struct pe_udp *u;
@@ -30,8 +31,8 @@ struct udp {
 	int64_t skip_every;
 	struct pe_timer pace;
 	/* receiver */
-	uint64_t *seen;
-	uint64_t seen_words, max_seq, unique, foreign, peer_sent;
+	struct pe_seqwin win;
+	uint64_t unique, foreign, peer_sent;
 	bool any;
 	int64_t last_transit;
 	double jitter;
@@ -163,7 +164,7 @@ static void on_datagram(struct pe_work *w, struct udp *s, const uint8_t *p, size
 			uint64_t now)
 {
 	{
-		uint64_t seq, word, bit;
+		uint64_t seq;
 		int64_t transit, dd;
 
 		if (len < UDP_HDR || pe_get_be64(p) != w->cookie) {
@@ -173,37 +174,20 @@ static void on_datagram(struct pe_work *w, struct udp *s, const uint8_t *p, size
 		w->cnt.msgs_rx++;
 		w->cnt.bytes_rx += len;
 		seq = pe_get_be64(p + 8);
-		if (seq >= MAX_SEQ) {
-			s->foreign++;
+		switch (pe_seqwin_mark(&s->win, seq)) {
+		case PE_SEQ_OUT_OF_WINDOW:
+			w->fig.udp_out_of_window++;
 			return;
-		}
-		word = seq / 64;
-		bit = 1ull << (seq % 64);
-		if (word >= s->seen_words) {
-			uint64_t nw = s->seen_words ? s->seen_words : 1024;
-			uint64_t *nb;
-
-			while (nw <= word)
-				nw *= 2;
-			nb = realloc(s->seen, nw * sizeof(*nb));
-			if (!nb) {
-				pe_work_fail(w, "out of memory for the sequence bitmap");
-				return;
-			}
-			memset(nb + s->seen_words, 0, (nw - s->seen_words) * sizeof(*nb));
-			s->seen = nb;
-			s->seen_words = nw;
-		}
-		if (s->seen[word] & bit) {
+		case PE_SEQ_DUPLICATE:
 			w->fig.udp_duplicates++;
 			return;
-		}
-		s->seen[word] |= bit;
-		s->unique++;
-		if (s->any && seq < s->max_seq)
+		case PE_SEQ_REORDERED:
 			w->fig.udp_reordered++;
-		else
-			s->max_seq = seq;
+			break;
+		case PE_SEQ_NEW:
+			break;
+		}
+		s->unique++;
 		/* RFC 3550 6.4.1: J += (|D| - J) / 16, D from consecutive arrivals */
 		transit = (int64_t)(now - pe_get_be64(p + 16));
 		if (s->any) {
@@ -285,6 +269,9 @@ static int server_open(struct pe_work *w, const struct pe_addr *local)
 	struct pe_udp_opts o = { .sz = sizeof(o), .cbs = &cbs, .data = w, .rcvbuf_bytes = 8 << 20 };
 	int err = udp_state(w), big = 8 << 20;
 
+	if (err)
+		return err;
+	err = pe_seqwin_init(&((struct udp *)w->mode)->win);
 	if (err)
 		return err;
 	err = pe_udp_open(w->loop, local, &o, &((struct udp *)w->mode)->u);
@@ -408,7 +395,7 @@ static void udp_free(struct pe_work *w)
 	if (!s)
 		return;
 	free(s->bufs);
-	free(s->seen);
+	pe_seqwin_free(&s->win);
 	free(s);
 	w->mode = NULL;
 }
@@ -459,12 +446,12 @@ static void udp_text(FILE *out, const struct pe_params *p, const struct pe_figur
 			 f->udp_rcvbuf_drops == 1 ? "packet" : "packets");
 	fprintf(out,
 		"        udp: %llu received (%.0f/s), %llu lost (%.3f%%%s), %llu reordered, "
-		"%llu duplicates, jitter %.1f us\n",
+		"%llu duplicates, %llu out of window, jitter %.1f us\n",
 		(unsigned long long)f->udp_received, (double)f->udp_received / s,
 		(unsigned long long)f->udp_lost,
 		f->udp_sent ? 100.0 * (double)f->udp_lost / (double)f->udp_sent : 0.0, where,
 		(unsigned long long)f->udp_reordered, (unsigned long long)f->udp_duplicates,
-		f->jitter_ns / 1e3);
+		(unsigned long long)f->udp_out_of_window, f->jitter_ns / 1e3);
 }
 
 const struct pe_mode_desc pe_mode_udp = {

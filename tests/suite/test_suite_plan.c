@@ -20,6 +20,8 @@ static const struct {
 	{ "[global]\ntime = 1\n\n[rr]\nmode = rr\nlen = abc\n",
 	  ":6: key 'len': 'abc': expected a size (64, 128Ki, 1M)" },
 	{ "[rr]\nmode = rr\nlen = 100M\n", ":3: key 'len': '100M': expected 1..64Mi bytes" },
+	{ "[rr]\nmode = rr\nlen = 1e18Gi\n",
+	  ":3: key 'len': '1e18Gi': expected a size (64, 128Ki, 1M)" },
 	{ "[rr]\nmode = rr, tcp\n",
 	  ":2: key 'mode': 'tcp': expected stream, rr, crr, udp, echo, file or udp-rr" },
 	{ "[global]\ntime = 1\n# nothing else\n",

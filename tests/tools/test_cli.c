@@ -108,3 +108,46 @@ Test(cli, unknown_command_is_one_line_exit_2)
 	cr_expect_eq(r.status, 2);
 	pe_run_free(&r);
 }
+
+/* Empty arguments that used to mean something silently ("" as "every address"): one line,
+ * exit 2, before anything starts. */
+Test(cli, empty_arguments_are_refused)
+{
+	static const struct {
+		const char *args, *err;
+	} cases[] = {
+		{ "server --bind '' -p 42301", "pkteng: server: --bind '': expected an address "
+					       "(leave --bind out to listen on every "
+					       "address)\n" },
+		{ "registry serve --bind '' -p 42302",
+		  "pkteng: registry: --bind '': expected an address (leave --bind out to listen on "
+		  "every address)\n" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pe_run r;
+
+		cr_assert_eq(pe_run(&r, "timeout 5 %s %s", PE_TEST_BIN, cases[i].args), 0);
+		cr_expect_eq(r.status, 2, "%s: status %d", cases[i].args, r.status);
+		cr_expect_str_eq(r.err, cases[i].err, "%s", cases[i].args);
+		cr_expect_eq(r.out_len, 0, "%s: %s", cases[i].args, r.out);
+		pe_run_free(&r);
+	}
+}
+
+/* --passive with an empty HOST asks for the wildcard addresses (getaddrinfo's NULL node). */
+Test(cli, resolve_passive_wildcard)
+{
+	struct pe_run r;
+
+	cr_assert_eq(pe_run(&r, "%s resolve --passive '' 42310", PE_TEST_BIN), 0);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect_str_empty(r.err);
+	cr_expect(strstr(r.out, "inet  stream tcp   0.0.0.0 port 42310\n"), "%s", r.out);
+	cr_expect(strstr(r.out, "inet6 stream tcp   :: port 42310\n"), "%s", r.out);
+	pe_run_free(&r);
+	cr_assert_eq(pe_run(&r, "%s resolve '' 42310", PE_TEST_BIN), 0);
+	cr_expect_eq(r.status, 2);
+	cr_expect_str_eq(r.err, "pkteng: resolve: empty HOST needs --passive\n");
+	pe_run_free(&r);
+}

@@ -134,6 +134,61 @@ Test(proto, missing_parameters_take_the_mode_default)
 	json_object_put(o);
 }
 
+/* Numbers from the network are range-checked before any conversion: NaN, infinities and
+ * values past a parameter's integer type are refused by name, never cast. */
+Test(proto, hello_refuses_non_finite_and_huge_numbers)
+{
+	static const struct {
+		const char *mode, *params, *want;
+	} cases[] = {
+		{ "stream", "\"duration_s\":NaN", "duration_s: not a finite number" },
+		{ "stream", "\"duration_s\":Infinity", "duration_s: not a finite number" },
+		{ "stream", "\"duration_s\":-Infinity", "duration_s: not a finite number" },
+		{ "udp", "\"spin_us\":NaN", "spin_us: not a finite number" },
+		{ "stream", "\"len_bytes\":1e300", "len_bytes 1e+300 out of range" },
+		{ "stream", "\"len_bytes\":-1e300", "len_bytes -1e+300 out of range" },
+		{ "stream", "\"len_bytes\":\"9\"", "len_bytes: not a number" },
+		{ "stream", "\"zerocopy\":NaN", "zerocopy: not a finite number" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char msg[256], err[200] = "";
+		struct json_object *o;
+		struct pe_params p;
+		int len;
+
+		len = snprintf(msg, sizeof(msg),
+			       "{\"type\":\"hello\",\"version\":1,\"mode\":\"%s\",\"params\":{%s}}",
+			       cases[i].mode, cases[i].params);
+		o = pe_proto_parse(msg, (size_t)len, err, sizeof(err));
+		cr_assert(o, "%s: %s", msg, err);
+		cr_expect_eq(pe_proto_parse_hello(o, &p, err, sizeof(err)), -EINVAL, "%s", msg);
+		cr_expect(strstr(err, cases[i].want), "%s: got '%s', want '%s'", msg, err,
+			  cases[i].want);
+		json_object_put(o);
+	}
+}
+
+Test(proto, json_helpers_refuse_what_does_not_fit)
+{
+	struct json_object *o = json_tokener_parse(
+		"{\"big\":1e300,\"neg\":-1e19,\"nan\":NaN,\"inf\":Infinity,\"ok\":12.75,"
+		"\"edge\":9223372036854775807.0,\"i\":42}");
+
+	cr_assert(o);
+	cr_expect_eq(pe_json_i64(o, "big", -7), -7);
+	cr_expect_eq(pe_json_i64(o, "neg", -7), -7);
+	cr_expect_eq(pe_json_i64(o, "nan", -7), -7);
+	cr_expect_eq(pe_json_i64(o, "inf", -7), -7);
+	cr_expect_eq(pe_json_i64(o, "edge", -7), -7); /* 2^63 as a double: one past INT64_MAX */
+	cr_expect_eq(pe_json_i64(o, "ok", -7), 12);
+	cr_expect_eq(pe_json_i64(o, "i", -7), 42);
+	cr_expect_eq(pe_json_dbl(o, "nan", 3.5), 3.5);
+	cr_expect_eq(pe_json_dbl(o, "inf", 3.5), 3.5);
+	cr_expect_eq(pe_json_dbl(o, "ok", 3.5), 12.75);
+	json_object_put(o);
+}
+
 Test(proto, data_header)
 {
 	uint8_t h[PE_DATA_HDR];

@@ -341,6 +341,26 @@ Test(work, udp_loss_is_exact)
 	}
 }
 
+/* Blocks larger than the server's 4 MiB send queue: it stops reading while the queue is full
+ * instead of resetting the connection ("echo send queue full"). */
+Test(work, echo_blocks_larger_than_the_send_queue)
+{
+	for (int b = 0; b < 2; b++) {
+		struct pe_run r;
+		struct json_object *d =
+			client(&r, b, "127.0.0.1", NULL, "--mode echo -l 8388608 -t 1", 0);
+		struct json_object *c = side(d, "client"), *s = side(d, "server");
+
+		cr_expect_gt(num(c, "transactions"), 0, "%s", backend[b]);
+		cr_expect_eq(num(c, "verify_mismatched_bytes"), 0);
+		cr_expect_eq(num(c, "rx_bytes"), 8388608 * num(c, "transactions"));
+		cr_expect_eq(num(s, "rx_bytes"), num(c, "tx_bytes"));
+		cr_expect_eq(num(s, "tx_bytes"), num(c, "rx_bytes"));
+		json_object_put(d);
+		pe_run_free(&r);
+	}
+}
+
 Test(work, interrupted_file_fails)
 {
 	char *tmp = make_blob();

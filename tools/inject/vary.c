@@ -15,6 +15,11 @@ int pe_inject_vary_parse(struct pe_varier *vr, const char *arg)
 
 	if (strlen(arg) >= sizeof(buf))
 		return pe_usage("--vary: too long");
+	if (!*arg)
+		return pe_usage(
+			"--vary '': expected FIELD=LO-HI (src-ip, dst-ip, sport, dport, size)");
+	if (*arg == ',' || arg[strlen(arg) - 1] == ',' || strstr(arg, ",,"))
+		return pe_usage("--vary '%s': an empty item between commas", arg);
 	strcpy(buf, arg);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		struct pe_vary v;

@@ -41,7 +41,7 @@ static int settle(const char *dev, uint64_t want, uint64_t *now)
 
 	while (!rc && *now < want && pe_rate_now_ns() - t0 < COUNT_WAIT_NS) {
 		last = *now;
-		pe_wait_until(pe_rate_now_ns() + 10000000, 0);
+		pe_wait_until(pe_rate_now_ns() + 10000000, 0, NULL);
 		rc = tx_packets(dev, now);
 		if (!rc && *now == last && pe_rate_now_ns() - t0 > COUNT_WAIT_NS / 5)
 			break;
