@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The sliding sequence-number window behind seqwin.h. */
 #include "workload/seqwin.h"
 

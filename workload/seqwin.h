@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Which sequence numbers a udp receiver has seen, in bounded memory: a bitmap over a window of
  * PE_SEQWIN_SPAN numbers that slides forward with the highest one seen. Exact for a sender that
  * numbers from 0 upwards: only a datagram more than PE_SEQWIN_SPAN behind the newest, or that

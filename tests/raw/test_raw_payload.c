@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* inject --payload-hex sends the payload as given: the sequence stamp is opt-in (--stamp)
  * when the payload is explicit, and then overwrites its first 12 bytes as documented. */
 #include <criterion/criterion.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* inject's retries against the kernel's own count: an nftables rule on the sending veth's
  * egress hook drops every third IPv4 frame (an ENOBUFS push-back to the packet socket) and
  * counts what it dropped; every method must report exactly that many retries, and still hand

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* inject's waits end when they should: SIGINT or SIGTERM ends the wait for a frame's due time
  * at once, with no frame sent after the signal; a replay whose timestamps step backwards sends
  * the frame after the step at once instead of some 585 years later. */

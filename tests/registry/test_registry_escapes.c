@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Names whose JSON escapes are not characters: json-c turns a lone UTF-16 surrogate escape
  * ("\ud800") into U+FFFD, so the registry checks the raw escapes and refuses such a name
  * rather than store a different one. Escaped surrogate pairs and escaped backslashes pass. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The scripted control-protocol peer behind peer.h. */
 #include "tests/workloads/peer.h"
 

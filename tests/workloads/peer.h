@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A scripted peer for the workload tests: speaks the control protocol itself (length-prefixed
  * JSON on TCP, workload/proto.h) so a test can send what no pkteng client would. */
 #ifndef PKTENG_TESTS_WORKLOADS_PEER_H

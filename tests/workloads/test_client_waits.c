@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A stopped server (SIGSTOP) must not hold a client past its test time plus the stated grace
  * (PE_CLIENT_GRACE_S), and the client must say what it was waiting for. A real server process
  * is stopped in the middle of the test, then continued and killed. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* file mode takes one data connection: a second one (same cookie, a peer's mistake or an
  * attack) is a protocol error with a clear message, and neither leaks the first transfer's
  * state nor mixes its bytes into the first's digest (the bogus "sha256 differs"). */

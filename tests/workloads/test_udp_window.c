@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The udp receiver's loss accounting: exact for an honest sender, bounded in memory whatever
  * sequence numbers arrive. A scripted peer speaks the control protocol itself so it can send
  * the datagrams no pkteng client would. */
