@@ -632,16 +632,16 @@ static const struct pe_conn_cbs lobby_cbs = {
 	.on_close = lobby_close,
 };
 
-/* The pre-hello cap that fits the open-file limit beside max_sessions sessions. */
+/* The pre-hello cap that fits the open-file limit: what max_sessions sessions leave, half of it
+ * (the other half for clients waiting for a slot). */
 static unsigned lobby_cap(const struct pe_server_opts *o)
 {
 	unsigned cap = o->max_pending ? o->max_pending : PE_SERVER_PENDING_DEFAULT;
 	struct rlimit rl;
 
 	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur != RLIM_INFINITY) {
-		uint64_t need = SRV_FDS_BASE + (uint64_t)o->max_sessions * SRV_FDS_PER_SESSION +
-				SRV_READY_MAX;
-		uint64_t fit = rl.rlim_cur > need + 16 ? rl.rlim_cur - need : 16;
+		uint64_t need = SRV_FDS_BASE + (uint64_t)o->max_sessions * SRV_FDS_PER_SESSION;
+		uint64_t fit = rl.rlim_cur > need + 128 ? (rl.rlim_cur - need) / 2 : 64;
 
 		if (fit < cap)
 			cap = (unsigned)fit;
