@@ -497,6 +497,7 @@ static void lobby_hello(struct lobby *lb, const void *m, size_t len)
 		snprintf(se->peer, sizeof(se->peer), "?");
 	lobby_unlist(lb);
 	lb->closing = true;
+	pe_timer_disarm(pe_conn_loop(lb->c), &lb->deadline);
 	fd = pe_conn_release(lb->c); /* the session gets it once on_close says the loop let go */
 	if (fd < 0) {
 		pthread_mutex_lock(&s->mu);
@@ -596,7 +597,12 @@ static void lobby_eof(struct pe_conn *c)
 {
 	struct lobby *lb = pe_conn_data(c);
 
-	if (lb && !lb->closing) /* gone before its hello: nothing to answer */
+	if (lb && lb->closing) { /* an error answer may still be on its way out */
+		if (pe_conn_shutdown(c))
+			pe_conn_close(c, 0, false);
+		return;
+	}
+	if (lb) /* gone before its hello: nothing to answer */
 		lobby_unlist(lb);
 	pe_conn_close(c, 0, false);
 }
