@@ -1,10 +1,9 @@
 /* The test server: an acceptor (a loop of its own, engine/worker.h's pe_workers_serve) holds
- * each new control connection until it has sent a whole, valid "hello" within a deadline for
- * the whole message (cheap: a few hundred bytes on the loop, no thread; capped, the oldest
- * dropped first), then hands it to a session thread of its own, one thread and one loop per
- * test. The session answers "ok" with a cookie and a data port (or "error" and a log line),
- * waits for "start" and the data connections, says "go", runs the mode, and answers the
- * client's "end" with "result". */
+ * each new control connection in its lobby (work_lobby.c) until it has sent a whole, valid
+ * "hello" within a deadline for the whole message, then hands it to a session thread of its
+ * own, one thread and one loop per test. The session answers "ok" with a cookie and a data
+ * port (or "error" and a log line), waits for "start" and the data connections, says "go",
+ * runs the mode, and answers the client's "end" with "result". */
 #include "workload/work.h"
 
 #include <errno.h>
@@ -17,73 +16,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include "engine/worker.h"
+#include "workload/server_int.h"
 
-/* Clients that sent a valid hello while every session slot is taken wait for one, at most
- * this many; beyond that a client is told the server is busy. */
-#define SRV_READY_MAX 1024
-/* Descriptors kept aside from the open-file limit for each session (control socket and its
- * duplicate, the loop, the data listener and connections) and for the process. */
-#define SRV_FDS_PER_SESSION 8
-#define SRV_FDS_BASE	    32
-
-struct session;
-
-struct pe_server {
-	struct pe_server_opts o;
-	int lfd; /* until the acceptor's loop owns it */
-	uint16_t port;
-	_Atomic(struct pe_workers *) acceptor;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	unsigned sessions;
-	struct session *active;			 /* sessions running now */
-	struct session *ready_head, *ready_tail; /* proven clients waiting for a slot (FIFO) */
-	unsigned ready_n, reserved;		 /* queued; handed over but not yet queued */
-	uint64_t done, refused;
-	volatile int stopping;
-	/* the acceptor loop's own (its thread only): connections before their hello */
-	struct lobby *lob_head, *lob_tail; /* oldest first */
-	unsigned lob_n, lob_max;
-	size_t lob_bytes;	       /* their partial hellos' buffers */
-	_Atomic(uint64_t) lob_dropped; /* closed for the cap, the memory bound or the deadline */
-};
-
-struct session {
-	struct pe_server *s;
-	int fd;
-	struct pe_params p; /* from the client's hello */
-	char peer[PE_ADDR_STRLEN];
-	/* The acceptor's own descriptor of the control socket (fd is a dup that the session
-	 * closes): pe_server_close shuts it down to wake a session blocked on the peer, and it
-	 * stays valid until the session has left the active list. */
-	int own_fd;
-	struct session *next, *prev;
-};
-
-/* A control connection before its hello, on the acceptor's loop. */
-struct lobby {
-	struct pe_server *s;
-	struct pe_conn *c;
-	struct pe_lpm_dec dec;
-	struct pe_timer deadline; /* the whole hello must arrive before it fires */
-	struct lobby *prev, *next;
-	bool listed;	    /* on the server's lobby list (counted against the cap) */
-	bool closing;	    /* answered (an error) or dropped */
-	size_t counted;	    /* bytes of s->lob_bytes that are this connection's */
-	struct session *se; /* the hello was valid: handed to a session once the loop let go */
-};
-
-static void slog(struct pe_server *s, const char *peer, const char *what, const char *msg)
+void pe__srv_log(struct pe_server *s, const char *peer, const char *what, const char *msg)
 {
 	if (s->o.log)
 		fprintf(stderr, "pkteng server: %s: %s: %s\n", peer, what, msg);
 }
 
-static void count(struct pe_server *s, bool ok)
+void pe__srv_count(struct pe_server *s, bool ok)
 {
 	pthread_mutex_lock(&s->mu);
 	if (ok)
@@ -221,8 +165,8 @@ static void session_run(struct session *se)
 				       : ctl_poll(&ctl, &msg, err, sizeof(err));
 			if (r < 0) {
 				pe_work_fail(&w, "control connection: %s", err);
-				slog(s, se->peer, "test failed", w.error);
-				count(s, false);
+				pe__srv_log(s, se->peer, "test failed", w.error);
+				pe__srv_count(s, false);
 				goto out;
 			}
 			if (r > 0) {
@@ -254,21 +198,21 @@ static void session_run(struct session *se)
 		json_object_object_add(msg, "figures", pe_figures_to_json(&f));
 		pe_ctl_send(&ctl, msg);
 		if (!f.ok)
-			slog(s, se->peer, "test failed", f.error);
-		count(s, f.ok);
+			pe__srv_log(s, se->peer, "test failed", f.error);
+		pe__srv_count(s, f.ok);
 	}
 	goto out;
 
 refuse:
 	pe_ctl_send_error(&ctl, err);
-	slog(s, se->peer, "refused", err);
-	count(s, false);
+	pe__srv_log(s, se->peer, "refused", err);
+	pe__srv_count(s, false);
 	goto out;
 fail_send:
 	pe_ctl_send_error(&ctl, err);
 fail_log:
-	slog(s, se->peer, "test failed", err);
-	count(s, false);
+	pe__srv_log(s, se->peer, "test failed", err);
+	pe__srv_count(s, false);
 out:
 	if (msg)
 		json_object_put(msg);
@@ -337,9 +281,7 @@ static void *session_thread(void *arg)
 	return NULL;
 }
 
-/* A client that proved itself: a free slot starts a thread for it, else it waits in the FIFO
- * (its place was reserved when its hello was accepted). On the acceptor's thread. */
-static void session_admit(struct pe_server *s, struct session *se)
+void pe__srv_admit(struct pe_server *s, struct session *se)
 {
 	pthread_attr_t at;
 	pthread_t t;
@@ -371,7 +313,7 @@ static void session_admit(struct pe_server *s, struct session *se)
 	err = pthread_create(&t, &at, session_thread, se);
 	pthread_attr_destroy(&at);
 	if (err) {
-		slog(s, se->peer, "refused", "cannot start a thread for the test");
+		pe__srv_log(s, se->peer, "refused", "cannot start a thread for the test");
 		close(se->fd);
 		free(se);
 		pthread_mutex_lock(&s->mu);
@@ -380,279 +322,6 @@ static void session_admit(struct pe_server *s, struct session *se)
 		pthread_cond_broadcast(&s->cv);
 		pthread_mutex_unlock(&s->mu);
 	}
-}
-
-/* ---- the lobby: connections before their hello, on the acceptor's loop ---- */
-
-static void lobby_unlist(struct lobby *lb)
-{
-	struct pe_server *s = lb->s;
-
-	if (!lb->listed)
-		return;
-	if (lb->prev)
-		lb->prev->next = lb->next;
-	else
-		s->lob_head = lb->next;
-	if (lb->next)
-		lb->next->prev = lb->prev;
-	else
-		s->lob_tail = lb->prev;
-	lb->listed = false;
-	s->lob_n--;
-}
-
-static void lobby_account(struct lobby *lb)
-{
-	lb->s->lob_bytes = lb->s->lob_bytes - lb->counted + lb->dec.cap;
-	lb->counted = lb->dec.cap;
-}
-
-/* Closes a connection that has not proved itself (reset: it gets no answer). */
-static void lobby_drop(struct lobby *lb)
-{
-	lobby_unlist(lb);
-	lb->closing = true;
-	atomic_fetch_add(&lb->s->lob_dropped, 1);
-	pe_conn_close(lb->c, -ETIMEDOUT, true);
-}
-
-/* Answers msg as an "error", then closes once it is sent (or at the deadline, reset). */
-static void lobby_refuse(struct lobby *lb, const char *msg)
-{
-	struct pe_server *s = lb->s;
-	struct json_object *o = pe_proto_msg(PE_MSG_ERROR);
-	char peer[PE_ADDR_STRLEN] = "?";
-	struct pe_addr a;
-	size_t len;
-	char *txt;
-
-	if (!pe_conn_peer(lb->c, &a))
-		pe_addr_format(&a, peer, sizeof(peer));
-	slog(s, peer, "refused", msg);
-	count(s, false);
-	lobby_unlist(lb);
-	lb->closing = true;
-	json_object_object_add(o, "message", json_object_new_string(msg));
-	txt = pe_proto_dump(o, &len);
-	json_object_put(o);
-	if (txt) {
-		uint8_t hdr[PE_LPM_HDR];
-
-		pe_lpm_put_hdr(hdr, (uint32_t)len);
-		pe_conn_send(lb->c, hdr, sizeof(hdr));
-		pe_conn_send(lb->c, txt, len);
-		free(txt);
-	}
-	pe_timer_arm(pe_conn_loop(lb->c), &lb->deadline, 1000000000ull);
-	if (pe_conn_shutdown(lb->c))
-		pe_conn_close(lb->c, 0, true);
-}
-
-/* A whole message arrived: a valid hello takes a place (a slot or the FIFO) and the socket
- * goes to its session; anything else is refused. */
-static void lobby_hello(struct lobby *lb, const void *m, size_t len)
-{
-	struct pe_server *s = lb->s;
-	struct json_object *msg;
-	struct session *se;
-	struct pe_addr a;
-	char err[256];
-	bool room;
-	int fd;
-
-	msg = pe_proto_parse(m, len, err, sizeof(err));
-	if (!msg) {
-		lobby_refuse(lb, err);
-		return;
-	}
-	se = calloc(1, sizeof(*se));
-	if (!se || pe_proto_parse_hello(msg, se ? &se->p : NULL, err, sizeof(err))) {
-		json_object_put(msg);
-		free(se);
-		lobby_refuse(lb, se ? err : "server out of memory");
-		return;
-	}
-	json_object_put(msg);
-	if (lb->dec.in_len) {
-		free(se);
-		lobby_refuse(lb, "bytes after \"hello\" before the server's answer");
-		return;
-	}
-	pthread_mutex_lock(&s->mu);
-	room = !s->stopping &&
-	       s->sessions + s->ready_n + s->reserved < s->o.max_sessions + SRV_READY_MAX;
-	if (room)
-		s->reserved++;
-	pthread_mutex_unlock(&s->mu);
-	if (!room) {
-		snprintf(err, sizeof(err), "server busy: %u tests running and %u waiting",
-			 s->o.max_sessions, SRV_READY_MAX);
-		free(se);
-		lobby_refuse(lb, err);
-		return;
-	}
-	se->s = s;
-	if (pe_conn_peer(lb->c, &a) || pe_addr_format(&a, se->peer, sizeof(se->peer)) < 0)
-		snprintf(se->peer, sizeof(se->peer), "?");
-	lobby_unlist(lb);
-	lb->closing = true;
-	pe_timer_disarm(pe_conn_loop(lb->c), &lb->deadline);
-	fd = pe_conn_release(lb->c); /* the session gets it once on_close says the loop let go */
-	if (fd < 0) {
-		pthread_mutex_lock(&s->mu);
-		s->reserved--;
-		pthread_mutex_unlock(&s->mu);
-		free(se);
-		pe_conn_close(lb->c, fd, true);
-		return;
-	}
-	se->fd = fd;
-	lb->se = se;
-}
-
-static void lobby_deadline(struct pe_loop *l, struct pe_timer *t)
-{
-	struct lobby *lb = t->data;
-
-	(void)l;
-	if (lb->closing) /* an error answer that the peer does not take */
-		pe_conn_close(lb->c, -ETIMEDOUT, true);
-	else
-		lobby_drop(lb);
-}
-
-static void lobby_open(struct pe_conn *c)
-{
-	struct pe_server *s = pe_listener_data(pe_conn_listener(c));
-	struct lobby *lb = calloc(1, sizeof(*lb));
-
-	if (!lb) {
-		pe_conn_close(c, -ENOMEM, true);
-		return;
-	}
-	lb->s = s;
-	lb->c = c;
-	pe_lpm_dec_init(&lb->dec, PE_PROTO_HELLO_MAX);
-	pe_timer_init(&lb->deadline, lobby_deadline, lb);
-	pe_conn_set_data(c, lb);
-	if (s->stopping) {
-		lb->closing = true;
-		pe_conn_close(c, -ECANCELED, true);
-		return;
-	}
-	/* at the cap the oldest goes: a flood cannot keep a newcomer out */
-	while (s->lob_n >= s->lob_max && s->lob_head)
-		lobby_drop(s->lob_head);
-	lb->prev = s->lob_tail;
-	if (s->lob_tail)
-		s->lob_tail->next = lb;
-	else
-		s->lob_head = lb;
-	s->lob_tail = lb;
-	lb->listed = true;
-	s->lob_n++;
-	pe_timer_arm(pe_conn_loop(c), &lb->deadline, (uint64_t)s->o.ctl_timeout_ms * 1000000ull);
-}
-
-static void lobby_data(struct pe_conn *c, const void *data, size_t len)
-{
-	struct lobby *lb = pe_conn_data(c);
-	struct pe_server *s;
-	const void *m;
-	size_t mlen;
-	char why[96];
-	int r;
-
-	if (!lb || lb->closing)
-		return;
-	s = lb->s;
-	pe_lpm_push(&lb->dec, data, len);
-	r = pe_lpm_next(&lb->dec, &m, &mlen);
-	if (r == 1) {
-		lobby_hello(lb, m, mlen);
-	} else if (r == PE_LPM_TOOBIG) {
-		snprintf(why, sizeof(why), "message length prefix larger than %u", lb->dec.max_len);
-		lobby_refuse(lb, why);
-	} else if (r != PE_LPM_PARTIAL) {
-		lobby_drop(lb);
-	} else {
-		lobby_account(lb);
-		/* over the bound on partial hellos: the oldest holders go first */
-		for (struct lobby *o = s->lob_head;
-		     o && s->lob_bytes > s->o.hello_max_total_bytes;) {
-			struct lobby *next = o->next;
-
-			if (o->counted) {
-				pe_lpm_dec_free(&o->dec);
-				lobby_account(o);
-				lobby_drop(o);
-			}
-			o = next;
-		}
-	}
-}
-
-static void lobby_eof(struct pe_conn *c)
-{
-	struct lobby *lb = pe_conn_data(c);
-
-	if (lb && lb->closing) { /* an error answer may still be on its way out */
-		if (pe_conn_shutdown(c))
-			pe_conn_close(c, 0, false);
-		return;
-	}
-	if (lb) /* gone before its hello: nothing to answer */
-		lobby_unlist(lb);
-	pe_conn_close(c, 0, false);
-}
-
-static void lobby_close(struct pe_conn *c, int err)
-{
-	struct lobby *lb = pe_conn_data(c);
-
-	if (!lb)
-		return;
-	lobby_unlist(lb);
-	pe_timer_disarm(pe_conn_loop(c), &lb->deadline);
-	pe_lpm_dec_free(&lb->dec);
-	lobby_account(lb);
-	if (lb->se) {
-		if (err == 0) {
-			session_admit(lb->s, lb->se);
-		} else { /* the loop is closing */
-			pthread_mutex_lock(&lb->s->mu);
-			lb->s->reserved--;
-			pthread_mutex_unlock(&lb->s->mu);
-			close(lb->se->fd);
-			free(lb->se);
-		}
-	}
-	free(lb);
-}
-
-static const struct pe_conn_cbs lobby_cbs = {
-	.on_open = lobby_open,
-	.on_data = lobby_data,
-	.on_eof = lobby_eof,
-	.on_close = lobby_close,
-};
-
-/* The pre-hello cap that fits the open-file limit: what max_sessions sessions leave, half of it
- * (the other half for clients waiting for a slot). */
-static unsigned lobby_cap(const struct pe_server_opts *o)
-{
-	unsigned cap = o->max_pending ? o->max_pending : PE_SERVER_PENDING_DEFAULT;
-	struct rlimit rl;
-
-	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur != RLIM_INFINITY) {
-		uint64_t need = SRV_FDS_BASE + (uint64_t)o->max_sessions * SRV_FDS_PER_SESSION;
-		uint64_t fit = rl.rlim_cur > need + 128 ? (rl.rlim_cur - need) / 2 : 64;
-
-		if (fit < cap)
-			cap = (unsigned)fit;
-	}
-	return cap;
 }
 
 struct pe_server *pe_server_open(const struct pe_server_opts *o)
@@ -671,7 +340,7 @@ struct pe_server *pe_server_open(const struct pe_server_opts *o)
 		s->o.ctl_timeout_ms = 10000;
 	if (!s->o.hello_max_total_bytes)
 		s->o.hello_max_total_bytes = PE_SERVER_HELLO_TOTAL_DEFAULT;
-	s->lob_max = lobby_cap(&s->o);
+	s->lob_max = pe__srv_lobby_cap(&s->o);
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
 	s->lfd = -1;
@@ -717,7 +386,7 @@ int pe_server_start(struct pe_server *s)
 	struct pe_loop_opts lo = {
 		.sz = sizeof(lo), .backend = s->o.backend, .buf_count = 64, .buf_bytes = 4096
 	};
-	struct pe_conn_opts co = { .sz = sizeof(co), .cbs = &lobby_cbs, .nodelay = true };
+	struct pe_conn_opts co = { .sz = sizeof(co), .cbs = &pe__srv_lobby_cbs, .nodelay = true };
 	struct pe_listen_opts lso = { .sz = sizeof(lso), .conn = &co, .data = s };
 	struct pe_service_opts svc = {
 		.sz = sizeof(svc), .lfd = s->lfd, .loop = &lo, .listen = &lso
