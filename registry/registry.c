@@ -23,6 +23,7 @@
  * At most one answer goes past the mark, so a connection holds at most this plus one list. */
 #define REG_SNDQ_HIGH (1u << 20)
 #define REG_SNDQ_LOW  (256u << 10)
+#define REG_LOG_PER_S 20
 /* A connection keeps its assembly buffer between requests up to this size. */
 #define REG_KEEP_BUF (64u << 10)
 
@@ -71,12 +72,29 @@ struct pe_registry {
 	uint64_t ttl_ns;
 	struct rconn *chead, *ctail; /* connections, the longest idle first (loop thread) */
 	unsigned cn;
+	uint64_t log_sec; /* rlog's rate bound (loop thread) */
+	unsigned log_n, log_skipped;
 };
 
+/* One line per refused request, at most REG_LOG_PER_S a second (a flood of bad requests
+ * must not flood the log too); the lines left out are counted in the next one. Loop thread. */
 static void rlog(struct pe_registry *r, const char *msg)
 {
-	if (r->o.log)
+	uint64_t sec = pe_now_ns() / 1000000000ull;
+
+	if (!r->o.log)
+		return;
+	if (sec != r->log_sec) {
+		if (r->log_skipped)
+			fprintf(stderr, "pkteng registry: %u more such lines not shown\n",
+				r->log_skipped);
+		r->log_sec = sec;
+		r->log_n = r->log_skipped = 0;
+	}
+	if (r->log_n++ < REG_LOG_PER_S)
 		fprintf(stderr, "pkteng registry: %s\n", msg);
+	else
+		r->log_skipped++;
 }
 
 static struct json_object *list_json(struct pe_registry *r)

@@ -16,6 +16,7 @@ struct pe_workers;
 /* Descriptors kept aside from the open-file limit for each session (control socket and its
  * duplicate, the loop, the data listener and connections) and for the process. */
 #define SRV_FDS_PER_SESSION 8
+#define SRV_LOG_PER_S	    20 /* log lines a second at most */
 #define SRV_FDS_BASE	    32
 
 struct session;
@@ -39,6 +40,8 @@ struct pe_server {
 	unsigned lob_n, lob_max;
 	size_t lob_bytes;	       /* their partial hellos' buffers */
 	_Atomic(uint64_t) lob_dropped; /* closed for the cap, the memory bound or the deadline */
+	uint64_t log_sec;	       /* pe__srv_log's rate bound (under mu) */
+	unsigned log_n, log_skipped;
 };
 
 struct session {

@@ -21,9 +21,29 @@
 #include "engine/worker.h"
 #include "workload/server_int.h"
 
+/* At most SRV_LOG_PER_S lines a second (a flood of bad clients must not flood the log too);
+ * the lines left out are counted in the next one. */
 void pe__srv_log(struct pe_server *s, const char *peer, const char *what, const char *msg)
 {
-	if (s->o.log)
+	uint64_t sec = pe_now_ns() / 1000000000ull;
+	unsigned skipped = 0;
+	bool show;
+
+	if (!s->o.log)
+		return;
+	pthread_mutex_lock(&s->mu);
+	if (sec != s->log_sec) {
+		skipped = s->log_skipped;
+		s->log_sec = sec;
+		s->log_n = s->log_skipped = 0;
+	}
+	show = s->log_n++ < SRV_LOG_PER_S;
+	if (!show)
+		s->log_skipped++;
+	pthread_mutex_unlock(&s->mu);
+	if (skipped)
+		fprintf(stderr, "pkteng server: %u more such lines not shown\n", skipped);
+	if (show)
 		fprintf(stderr, "pkteng server: %s: %s: %s\n", peer, what, msg);
 }
 
