@@ -80,8 +80,9 @@ long pe_lpm_feed(struct pe_lpm_dec *d, const void *data, size_t len, pe_lpm_fn f
 void pe_lpm_push(struct pe_lpm_dec *d, const void *data, size_t len);
 int pe_lpm_next(struct pe_lpm_dec *d, const void **msg, size_t *msg_len);
 
-/* Blocking I/O of whole messages on a socket (blocking or not), each wait for the socket at most
- * timeout_ms. Sends prefix and payload in one send: 0, or -EMSGSIZE (len above UINT32_MAX),
+/* Blocking I/O of whole messages on a socket (blocking or not). A send waits for the socket at
+ * most timeout_ms each time; a receive takes at most timeout_ms for the whole message, however
+ * the peer splits it. Sends prefix and payload in one send: 0, or -EMSGSIZE (len above UINT32_MAX),
  * -ENOMEM, -ETIMEDOUT, -EPIPE, ... */
 int pe_lpm_send_sock(int fd, const void *payload, size_t len, int timeout_ms);
 /* Receives one message through d, reading into rbuf: 0 with *msg and *msg_len (valid until the

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 static int wait_fd(int fd, short ev, int timeout_ms)
 {
@@ -69,9 +70,16 @@ int pe_lpm_send_sock(int fd, const void *payload, size_t len, int timeout_ms)
 int pe_lpm_recv_sock(int fd, struct pe_lpm_dec *d, uint8_t *rbuf, size_t rbuf_len, int timeout_ms,
 		     const void **msg, size_t *msg_len, char *err, size_t errlen)
 {
+	/* one deadline for the whole message: a peer dripping a byte at a time gains nothing */
+	struct timespec ts;
+	int64_t end_ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	end_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + timeout_ms;
 	for (;;) {
 		ssize_t n;
 		int r = pe_lpm_next(d, msg, msg_len);
+		int64_t left_ms;
 
 		if (r == 1)
 			return 0;
@@ -83,7 +91,11 @@ int pe_lpm_recv_sock(int fd, struct pe_lpm_dec *d, uint8_t *rbuf, size_t rbuf_le
 			snprintf(err, errlen, "out of memory");
 			return -ENOMEM;
 		}
-		r = wait_fd(fd, POLLIN, timeout_ms);
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		left_ms = timeout_ms < 0
+				  ? -1
+				  : end_ms - ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+		r = wait_fd(fd, POLLIN, left_ms > 0 || timeout_ms < 0 ? (int)left_ms : 0);
 		if (r) {
 			if (r == -ETIMEDOUT)
 				snprintf(err, errlen, "no message within %d ms", timeout_ms);

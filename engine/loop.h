@@ -253,6 +253,13 @@ int pe_conn_shutdown(struct pe_conn *c);
  * errors. With reset true the socket sends a RST (SO_LINGER 0). Safe to call twice. */
 void pe_conn_close(struct pe_conn *c, int err, bool reset);
 
+/* Hands the socket over to the caller: returns a new descriptor of it (O_CLOEXEC, -errno on
+ * failure: -ENOTCONN unless open) and closes c as pe_conn_close(c, 0, false) without touching
+ * the socket itself (no shutdown, no reset). The loop may still have a receive in flight until
+ * on_close(c, 0) runs: use the descriptor only after that. Bytes received and not yet delivered
+ * are dropped. For handing a connection that proved itself on a shared loop to a thread. */
+int pe_conn_release(struct pe_conn *c);
+
 /* Changes the callbacks (e.g. after a handshake). */
 void pe_conn_set_cbs(struct pe_conn *c, const struct pe_conn_cbs *cbs);
 void pe_conn_set_data(struct pe_conn *c, void *data);

@@ -5,6 +5,7 @@
 #include "engine/loop_int.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -228,6 +229,20 @@ void pe_conn_close(struct pe_conn *c, int err, bool reset)
 		setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 	}
 	l->ops->conn_close(c);
+}
+
+int pe_conn_release(struct pe_conn *c)
+{
+	int fd;
+
+	if (c->state != PE_CONN_OPEN)
+		return -ENOTCONN;
+	fd = fcntl(c->fd, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	c->released = true;
+	pe_conn_close(c, 0, false);
+	return fd;
 }
 
 void pe__conn_error(struct pe_conn *c, int err)

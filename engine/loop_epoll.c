@@ -312,7 +312,9 @@ static void ep_conn_event(struct pe_conn *c, uint32_t ev)
 static void ep_conn_close(struct pe_conn *c)
 {
 	ready_remove(EC(c));
-	close(c->fd); /* also leaves the epoll set */
+	if (c->released)
+		epoll_ctl(EP(c->loop)->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd); /* also leaves the epoll set, unless a duplicate lives on */
 	c->fd_closed = true;
 	pe__conn_dead(c);
 }

@@ -100,6 +100,8 @@ struct pe_conn {
 	struct pe_conn_stats st;
 	struct pe_addr peer;
 	bool fd_closed; /* the backend closed fd (it does before pe__conn_dead()) */
+	bool released;	/* pe_conn_release(): a duplicate of fd lives on, so the backend must
+			 * unhook the socket itself (epoll keeps a description while any fd does) */
 	/* The backend's own fields follow: struct ur_conn / struct ep_conn embed this one. */
 };
 

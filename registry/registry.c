@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* The client registry server, on one engine loop: every connection is a pe_conn with its own
  * frame decoder and a deadline for each whole request; requests are answered from the loop, so
- * an idle connection costs a few hundred bytes and no thread. */
+ * an idle connection costs a few hundred bytes and no thread. Connections are capped (the one
+ * idle the longest goes first), and so are the memory of unfinished requests, the names
+ * (max_names, each listed for ttl_s) and with them the list answer. */
 #include "registry/registry.h"
 
 #include <errno.h>
@@ -11,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "engine/framing.h"
@@ -21,14 +24,20 @@
  * At most one answer goes past the mark, so a connection holds at most this plus one list. */
 #define REG_SNDQ_HIGH (1u << 20)
 #define REG_SNDQ_LOW  (256u << 10)
+#define REG_LOG_PER_S 20
 /* A connection keeps its assembly buffer between requests up to this size. */
 #define REG_KEEP_BUF (64u << 10)
 
+/* A registration: in the registry's list in the order registered (oldest first, so expiry
+ * takes from the front) and in a hash chain keyed by name and address. */
 struct entry {
 	char *name;
 	size_t name_len;
 	char addr[PE_ADDR_STRLEN];
 	uint16_t port;
+	uint64_t t_ns; /* registered (or registered again) */
+	uint64_t hash;
+	struct entry *prev, *next, *hnext;
 };
 
 struct rconn {
@@ -45,6 +54,8 @@ struct rconn {
 	bool paused;	/* not reading until the answers drain */
 	bool eof;	/* the peer finished sending while paused: finish after the held requests */
 	bool closing;	/* answered what it will answer; closing */
+	bool listed;	/* on the registry's connection list (counted against max_conns) */
+	struct rconn *lprev, *lnext; /* that list, the longest idle first */
 };
 
 struct pe_registry {
@@ -56,28 +67,49 @@ struct pe_registry {
 	atomic_uint nconns;
 	size_t pending;	    /* assembly buffers and held bytes of every connection (loop thread) */
 	pthread_mutex_t mu; /* the entries: written on the loop, counted from anywhere */
-	struct entry *e;
-	size_t n, cap;
+	struct entry *head, *tail; /* oldest registration first */
+	struct entry **bucket;
+	size_t n, nbuckets;
+	uint64_t ttl_ns;
+	struct rconn *chead, *ctail; /* connections, the longest idle first (loop thread) */
+	unsigned cn;
+	uint64_t log_sec; /* rlog's rate bound (loop thread) */
+	unsigned log_n, log_skipped;
 };
 
+/* One line per refused request, at most REG_LOG_PER_S a second (a flood of bad requests
+ * must not flood the log too); the lines left out are counted in the next one. Loop thread. */
 static void rlog(struct pe_registry *r, const char *msg)
 {
-	if (r->o.log)
+	uint64_t sec = pe_now_ns() / 1000000000ull;
+
+	if (!r->o.log)
+		return;
+	if (sec != r->log_sec) {
+		if (r->log_skipped)
+			fprintf(stderr, "pkteng registry: %u more such lines not shown\n",
+				r->log_skipped);
+		r->log_sec = sec;
+		r->log_n = r->log_skipped = 0;
+	}
+	if (r->log_n++ < REG_LOG_PER_S)
 		fprintf(stderr, "pkteng registry: %s\n", msg);
+	else
+		r->log_skipped++;
 }
 
 static struct json_object *list_json(struct pe_registry *r)
 {
 	struct json_object *o = json_object_new_object(), *a = json_object_new_array_ext((int)r->n);
-	size_t i;
+	struct entry *en;
 
-	for (i = 0; i < r->n; i++) {
+	for (en = r->head; en; en = en->next) {
 		struct json_object *e = json_object_new_object();
 
-		json_object_object_add(
-			e, "name", json_object_new_string_len(r->e[i].name, (int)r->e[i].name_len));
-		json_object_object_add(e, "address", json_object_new_string(r->e[i].addr));
-		json_object_object_add(e, "port", json_object_new_int(r->e[i].port));
+		json_object_object_add(e, "name",
+				       json_object_new_string_len(en->name, (int)en->name_len));
+		json_object_object_add(e, "address", json_object_new_string(en->addr));
+		json_object_object_add(e, "port", json_object_new_int(en->port));
 		json_object_array_add(a, e);
 	}
 	json_object_object_add(o, "count", json_object_new_int64((int64_t)r->n));
@@ -134,29 +166,108 @@ static void finish(struct rconn *rc)
 		pe_conn_close(rc->c, 0, false);
 }
 
-static int add_entry(struct pe_registry *r, const char *s, size_t n, const struct pe_addr *peer)
+static uint64_t entry_hash(const char *name, size_t n, const char *addr)
 {
-	struct entry e = { .name_len = n, .port = pe_addr_port(peer) };
+	uint64_t h = 1469598103934665603ull; /* FNV-1a */
+	size_t i;
 
-	e.name = malloc(n + 1);
-	if (!e.name)
-		return -ENOMEM;
-	memcpy(e.name, s, n + 1);
-	pe_addr_format_ip(peer, e.addr, sizeof(e.addr));
+	for (i = 0; i < n; i++)
+		h = (h ^ (uint8_t)name[i]) * 1099511628211ull;
+	h = (h ^ 0xff) * 1099511628211ull; /* no name byte is 0xff in UTF-8 */
+	for (; *addr; addr++)
+		h = (h ^ (uint8_t)*addr) * 1099511628211ull;
+	return h;
+}
+
+/* With r->mu held: takes en off the list and its hash chain (not freed). */
+static void entry_unlink(struct pe_registry *r, struct entry *en)
+{
+	struct entry **pp = &r->bucket[en->hash & (r->nbuckets - 1)];
+
+	while (*pp != en)
+		pp = &(*pp)->hnext;
+	*pp = en->hnext;
+	if (en->prev)
+		en->prev->next = en->next;
+	else
+		r->head = en->next;
+	if (en->next)
+		en->next->prev = en->prev;
+	else
+		r->tail = en->prev;
+	r->n--;
+}
+
+/* With r->mu held: puts en at the end of the list and into its chain. */
+static void entry_link(struct pe_registry *r, struct entry *en)
+{
+	struct entry **b = &r->bucket[en->hash & (r->nbuckets - 1)];
+
+	en->hnext = *b;
+	*b = en;
+	en->next = NULL;
+	en->prev = r->tail;
+	if (r->tail)
+		r->tail->next = en;
+	else
+		r->head = en;
+	r->tail = en;
+	r->n++;
+}
+
+/* Drops the registrations older than the TTL (on the loop's thread). */
+static void expire(struct pe_registry *r, uint64_t now)
+{
 	pthread_mutex_lock(&r->mu);
-	if (r->n == r->cap) {
-		size_t ncap = r->cap ? r->cap * 2 : 64;
-		struct entry *ne = realloc(r->e, ncap * sizeof(*ne));
+	while (r->head && now - r->head->t_ns >= r->ttl_ns) {
+		struct entry *en = r->head;
 
-		if (!ne) {
+		entry_unlink(r, en);
+		free(en->name);
+		free(en);
+	}
+	pthread_mutex_unlock(&r->mu);
+}
+
+/* Registers (or registers again) name from peer. 0, -ENOSPC when max_names are listed, or
+ * -ENOMEM. */
+static int add_entry(struct pe_registry *r, const char *s, size_t n, const struct pe_addr *peer,
+		     uint64_t now)
+{
+	char addr[PE_ADDR_STRLEN];
+	struct entry *en;
+	uint64_t h;
+
+	pe_addr_format_ip(peer, addr, sizeof(addr));
+	h = entry_hash(s, n, addr);
+	pthread_mutex_lock(&r->mu);
+	for (en = r->bucket[h & (r->nbuckets - 1)]; en; en = en->hnext)
+		if (en->hash == h && en->name_len == n && !memcmp(en->name, s, n) &&
+		    !strcmp(en->addr, addr))
+			break;
+	if (en) {
+		entry_unlink(r, en);
+	} else if (r->n >= r->o.max_names) {
+		pthread_mutex_unlock(&r->mu);
+		return -ENOSPC;
+	} else {
+		en = calloc(1, sizeof(*en));
+		if (en)
+			en->name = malloc(n + 1);
+		if (!en || !en->name) {
 			pthread_mutex_unlock(&r->mu);
-			free(e.name);
+			free(en);
 			return -ENOMEM;
 		}
-		r->e = ne;
-		r->cap = ncap;
+		memcpy(en->name, s, n);
+		en->name[n] = 0;
+		en->name_len = n;
+		en->hash = h;
+		snprintf(en->addr, sizeof(en->addr), "%s", addr);
 	}
-	r->e[r->n++] = e;
+	en->port = pe_addr_port(peer);
+	en->t_ns = now;
+	entry_link(r, en);
 	pthread_mutex_unlock(&r->mu);
 	return 0;
 }
@@ -222,7 +333,7 @@ static int handle(struct rconn *rc, const void *msg, size_t len)
 			json_tokener_get_parse_end(tok) == len;
 	struct json_object *ans, *lv;
 	bool want_list = true;
-	char why[128];
+	char why[160];
 	int err;
 
 	json_tokener_free(tok);
@@ -248,14 +359,26 @@ static int handle(struct rconn *rc, const void *msg, size_t len)
 			snprintf(why, sizeof(why), "name has %.6s, a lone UTF-16 surrogate",
 				 lone_surrogate(msg, len));
 		if (lone_surrogate(msg, len) || pe_registry_check_name(s, n, why, sizeof(why))) {
-			char line[160];
+			char line[200];
 
 			snprintf(line, sizeof(line), "refused a name: %s", why);
 			rlog(r, line);
 			json_object_put(req);
 			return send_error(rc, why);
 		}
-		err = add_entry(r, s, n, &rc->peer);
+		err = add_entry(r, s, n, &rc->peer, pe_loop_now_ns(pe_conn_loop(rc->c)));
+		if (err == -ENOSPC) {
+			uint64_t left =
+				r->head->t_ns + r->ttl_ns - pe_loop_now_ns(pe_conn_loop(rc->c));
+
+			snprintf(why, sizeof(why),
+				 "registry full: %u names listed (its --max-names); the oldest "
+				 "expires in %llu s",
+				 r->o.max_names, (unsigned long long)(left / 1000000000ull + 1));
+			rlog(r, why);
+			json_object_put(req);
+			return send_error(rc, why);
+		}
 		if (err) {
 			json_object_put(req);
 			return err;
@@ -282,6 +405,70 @@ static bool account(struct rconn *rc)
 	rc->r->pending = rc->r->pending - rc->counted + now;
 	rc->counted = now;
 	return rc->r->pending <= rc->r->o.pending_max_bytes;
+}
+
+static void conn_unlist(struct rconn *rc)
+{
+	struct pe_registry *r = rc->r;
+
+	if (!rc->listed)
+		return;
+	if (rc->lprev)
+		rc->lprev->lnext = rc->lnext;
+	else
+		r->chead = rc->lnext;
+	if (rc->lnext)
+		rc->lnext->lprev = rc->lprev;
+	else
+		r->ctail = rc->lprev;
+	rc->listed = false;
+	r->cn--;
+}
+
+/* Puts rc at the young end of the connection list (opened, or a whole request arrived). */
+static void conn_touch(struct rconn *rc)
+{
+	struct pe_registry *r = rc->r;
+
+	conn_unlist(rc);
+	rc->lnext = NULL;
+	rc->lprev = r->ctail;
+	if (r->ctail)
+		r->ctail->lnext = rc;
+	else
+		r->chead = rc;
+	r->ctail = rc;
+	rc->listed = true;
+	r->cn++;
+}
+
+/* Frees what rc holds of an unfinished request, answers why and closes. */
+static void drop_partial(struct rconn *rc, const char *why)
+{
+	pe_lpm_dec_free(&rc->dec);
+	free(rc->held);
+	rc->held = NULL;
+	rc->held_len = 0;
+	account(rc);
+	conn_unlist(rc);
+	send_error(rc, why);
+	finish(rc);
+}
+
+/* Over the bound on unfinished requests: the connections holding the oldest go first. */
+static void shed_partial(struct pe_registry *r)
+{
+	char why[96];
+	struct rconn *o, *next;
+
+	snprintf(why, sizeof(why), "registry busy: more than %zu bytes of requests in progress",
+		 r->o.pending_max_bytes);
+	rlog(r, why);
+	for (o = r->chead; o && r->pending > r->o.pending_max_bytes; o = next) {
+		next = o->lnext;
+		if (o->counted && !o->closing)
+			drop_partial(o, why);
+	}
 }
 
 static void hold(struct rconn *rc)
@@ -324,16 +511,8 @@ static void serve(struct rconn *rc)
 		}
 		n = pe_lpm_next(&rc->dec, &msg, &len);
 		if (n == PE_LPM_PARTIAL) {
-			if (account(rc))
-				return;
-			snprintf(why, sizeof(why),
-				 "registry busy: more than %zu bytes of requests in progress",
-				 r->o.pending_max_bytes);
-			pe_lpm_dec_free(&rc->dec);
-			account(rc);
-			send_error(rc, why);
-			rlog(r, why);
-			finish(rc);
+			if (!account(rc))
+				shed_partial(r);
 			return;
 		}
 		if (n == PE_LPM_TOOBIG) {
@@ -350,6 +529,8 @@ static void serve(struct rconn *rc)
 		}
 		pe_timer_arm(pe_conn_loop(rc->c), &rc->deadline,
 			     (uint64_t)r->o.msg_timeout_ms * 1000000ull);
+		conn_touch(rc);
+		expire(r, pe_loop_now_ns(pe_conn_loop(rc->c)));
 		if (handle(rc, msg, len))
 			finish(rc);
 		if (rc->dec.cap > REG_KEEP_BUF) { /* msg is answered: its buffer may go */
@@ -379,7 +560,7 @@ static void on_open(struct pe_conn *c)
 	struct pe_registry *r = pe_listener_data(pe_conn_listener(c));
 	struct rconn *rc = calloc(1, sizeof(*rc));
 
-	if (!rc || pe_lpm_dec_init(&rc->dec, PE_REGISTRY_MSG_MAX)) {
+	if (!rc || pe_lpm_dec_init(&rc->dec, PE_REGISTRY_REQ_MAX)) {
 		free(rc);
 		pe_conn_close(c, -ENOMEM, true);
 		return;
@@ -391,10 +572,15 @@ static void on_open(struct pe_conn *c)
 	pe_timer_init(&rc->deadline, on_deadline, rc);
 	pe_conn_set_data(c, rc);
 	atomic_fetch_add(&r->nconns, 1);
-	if (r->o.max_conns && atomic_load(&r->nconns) > (unsigned)r->o.max_conns) {
-		pe_conn_close(c, -EMFILE, true);
-		return;
+	/* at the bound the connection idle the longest makes room */
+	while (r->cn >= (unsigned)r->o.max_conns && r->chead) {
+		struct rconn *old = r->chead;
+
+		conn_unlist(old);
+		old->closing = true;
+		pe_conn_close(old->c, -EMFILE, true);
 	}
+	conn_touch(rc);
 	pe_timer_arm(pe_conn_loop(c), &rc->deadline, (uint64_t)r->o.msg_timeout_ms * 1000000ull);
 }
 
@@ -469,6 +655,7 @@ static void on_close(struct pe_conn *c, int err)
 	    !rc->closing)
 		rlog(rc->r, strerror(-err));
 	pe_timer_disarm(pe_conn_loop(c), &rc->deadline);
+	conn_unlist(rc);
 	pe_lpm_dec_free(&rc->dec);
 	free(rc->held);
 	rc->r->pending -= rc->counted;
@@ -497,10 +684,33 @@ struct pe_registry *pe_registry_open(const struct pe_registry_opts *o)
 	r->o.sz = sizeof(r->o);
 	if (r->o.msg_timeout_ms <= 0)
 		r->o.msg_timeout_ms = 30000;
-	if (r->o.max_conns < 0)
-		r->o.max_conns = 0;
+	if (r->o.max_conns <= 0)
+		r->o.max_conns = PE_REGISTRY_CONNS_DEFAULT;
+	{
+		struct rlimit rl; /* room for the loop's own descriptors */
+
+		if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur != RLIM_INFINITY &&
+		    rl.rlim_cur < (rlim_t)r->o.max_conns + 64)
+			r->o.max_conns = rl.rlim_cur > 80 ? (int)rl.rlim_cur - 64 : 16;
+	}
 	if (!r->o.pending_max_bytes)
-		r->o.pending_max_bytes = 256u << 20;
+		r->o.pending_max_bytes = PE_REGISTRY_PENDING_DEFAULT;
+	if (!r->o.max_names)
+		r->o.max_names = PE_REGISTRY_NAMES_DEFAULT;
+	if (!r->o.ttl_s)
+		r->o.ttl_s = PE_REGISTRY_TTL_DEFAULT;
+	r->ttl_ns = (uint64_t)r->o.ttl_s * 1000000000ull;
+	for (r->nbuckets = 64; r->nbuckets < 2 * (size_t)r->o.max_names; r->nbuckets *= 2)
+		;
+	r->bucket = r->o.max_names <= PE_REGISTRY_NAMES_MAX
+			    ? calloc(r->nbuckets, sizeof(*r->bucket))
+			    : NULL;
+	if (!r->bucket) {
+		err = r->o.max_names > PE_REGISTRY_NAMES_MAX ? EINVAL : ENOMEM;
+		free(r);
+		errno = err;
+		return NULL;
+	}
 	pthread_mutex_init(&r->mu, NULL);
 	if (o->bind && *o->bind) {
 		char port[8];
@@ -514,6 +724,7 @@ struct pe_registry *pe_registry_open(const struct pe_registry_opts *o)
 		err = pe_sock_listen(&a, &so);
 	if (err < 0) {
 		pthread_mutex_destroy(&r->mu);
+		free(r->bucket);
 		free(r);
 		errno = -err;
 		return NULL;
@@ -531,12 +742,21 @@ uint16_t pe_registry_port(const struct pe_registry *r)
 
 size_t pe_registry_count(struct pe_registry *r)
 {
+	uint64_t now = pe_now_ns();
+	struct entry *en;
 	size_t n;
 
 	pthread_mutex_lock(&r->mu);
 	n = r->n;
+	for (en = r->head; en && now - en->t_ns >= r->ttl_ns; en = en->next)
+		n--;
 	pthread_mutex_unlock(&r->mu);
 	return n;
+}
+
+unsigned pe_registry_max_conns(struct pe_registry *r)
+{
+	return (unsigned)r->o.max_conns;
 }
 
 unsigned pe_registry_conns(struct pe_registry *r)
@@ -594,15 +814,18 @@ void pe_registry_stop(struct pe_registry *r)
 
 void pe_registry_close(struct pe_registry *r)
 {
-	size_t i;
+	struct entry *en;
 
 	if (!r)
 		return;
 	pe_registry_stop(r);
 	pe_workers_free(r->w); /* closes every connection on the loop's thread */
-	for (i = 0; i < r->n; i++)
-		free(r->e[i].name);
-	free(r->e);
+	while ((en = r->head)) {
+		r->head = en->next;
+		free(en->name);
+		free(en);
+	}
+	free(r->bucket);
 	if (r->lfd >= 0)
 		close(r->lfd);
 	pthread_mutex_destroy(&r->mu);

@@ -35,9 +35,12 @@ int pe_registry_check_name(const char *name, size_t len, char *why, size_t whyle
 		unsigned c = p[i], n, k;
 		uint32_t cp;
 
-		if (!c) {
+		if (c < 0x20 || c == 0x7f ||
+		    (c == 0xc2 && i + 1 < len && p[i + 1] >= 0x80 && p[i + 1] <= 0x9f)) {
 			if (why)
-				snprintf(why, whylen, "name contains a NUL byte at %zu", i);
+				snprintf(why, whylen,
+					 "name contains a control character (U+%04X) at byte %zu",
+					 c == 0xc2 ? p[i + 1] : c, i);
 			return -EINVAL;
 		}
 		n = c < 0x80		 ? 0

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 static void vmsg(const char *fmt, va_list ap)
 {
@@ -137,6 +138,16 @@ int pe_parse_seconds(const char *s, double min_s, double max_s, double *out)
 		return -ERANGE;
 	*out = v;
 	return 0;
+}
+
+void pe_cli_raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max < (1u << 20) ? rl.rlim_max : (1u << 20);
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 }
 
 void pe_cli_on_stop(void (*handler)(int))

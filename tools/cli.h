@@ -42,6 +42,10 @@ int pe_parse_unix_ns(const char *s, uint64_t *out);
  * and the caller sees its stop flag. */
 void pe_cli_on_stop(void (*handler)(int));
 
+/* Raises the soft open-file limit to the hard one (a server holding many connections; the
+ * caps of pe_server and pe_registry are then fitted to it). Best effort. */
+void pe_cli_raise_nofile(void);
+
 /* Handles -h/--help and the '?' getopt result in one place: prints `usage` and returns
  * PE_EXIT_OK for help, PE_EXIT_USAGE for '?' (getopt has already printed the one line). */
 int pe_cli_help(const char *usage, bool is_error);

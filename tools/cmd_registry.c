@@ -14,15 +14,26 @@
 
 static const char usage[] =
 	"Usage: pkteng registry serve [--port 5000] [--bind ADDR] [--backend uring|epoll]\n"
+	"                             [--max-names N] [--ttl S] [--max-conns N]\n"
 	"       pkteng registry list [-n NAME] [--host H] [--port P]\n"
 	"serve: records every client's name, address and port and answers each with the whole\n"
 	"       list (until interrupted; default on every address, IPv4 and IPv6).\n"
-	"list:  registers NAME (1..255 bytes of UTF-8) when given, and prints the list as JSON.\n"
-	"  -p, --port N    registry port (default 5000)\n"
-	"  --bind ADDR     serve: listen on ADDR only\n"
-	"  --backend B     serve: uring (default) or epoll\n"
-	"  -H, --host H    list: the registry's host (default localhost)\n"
-	"  -n, --name NAME list: the name to register\n";
+	"list:  registers NAME (1..255 bytes of UTF-8, no control characters) when given, and\n"
+	"       prints the list as JSON.\n"
+	"  -p, --port N     registry port (default 5000)\n"
+	"  --bind ADDR      serve: listen on ADDR only\n"
+	"  --backend B      serve: uring (default) or epoll\n"
+	"  --max-names N    serve: names listed at once, 1..32766 (default 10000); past it a\n"
+	"                   registration gets \"registry full\" and lists still work\n"
+	"  --ttl S          serve: a registration is listed S seconds (default 3600); the same\n"
+	"                   name from the same address registered again starts its time again\n"
+	"  --max-conns N    serve: connections held (default 16384, lowered to fit the open-file\n"
+	"                   limit); at the bound the one idle the longest is closed\n"
+	"  -H, --host H     list: the registry's host (default localhost)\n"
+	"  -n, --name NAME  list: the name to register\n"
+	"Bounds (serve): a request is at most 4096 bytes and must arrive whole within 30 s; all\n"
+	"unfinished requests together hold at most 32 MiB (past it the oldest are closed); a\n"
+	"list answer is at most 64 MiB (--max-names x 2048 bytes).\n";
 
 static struct pe_registry *running;
 
@@ -50,12 +61,16 @@ static int run(int argc, char **argv)
 		{ "host", required_argument, 0, 'H' },
 		{ "name", required_argument, 0, 'n' },
 		{ "backend", required_argument, 0, 'k' },
+		{ "max-names", required_argument, 0, 'N' },
+		{ "ttl", required_argument, 0, 't' },
+		{ "max-conns", required_argument, 0, 'C' },
 		{ 0 },
 	};
 	const char *verb, *bind = NULL, *host = "localhost", *name = NULL;
 	uint64_t port = PE_REGISTRY_PORT;
 	enum pe_backend backend = PE_BACKEND_URING;
-	bool have_backend = false;
+	bool have_backend = false, have_serve_opt = false;
+	uint64_t max_names = 0, ttl_s = 0, max_conns = 0;
 	int c;
 
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
@@ -92,6 +107,25 @@ static int run(int argc, char **argv)
 						optarg);
 			have_backend = true;
 			break;
+		case 'N':
+			if (pe_parse_u64(optarg, 1, PE_REGISTRY_NAMES_MAX, &max_names))
+				return pe_usage("registry: --max-names '%s': expected 1..%u",
+						optarg, (unsigned)PE_REGISTRY_NAMES_MAX);
+			have_serve_opt = true;
+			break;
+		case 't':
+			if (pe_parse_u64(optarg, 1, 31536000, &ttl_s))
+				return pe_usage(
+					"registry: --ttl '%s': expected 1..31536000 seconds",
+					optarg);
+			have_serve_opt = true;
+			break;
+		case 'C':
+			if (pe_parse_u64(optarg, 1, 1000000, &max_conns))
+				return pe_usage("registry: --max-conns '%s': expected 1..1000000",
+						optarg);
+			have_serve_opt = true;
+			break;
 		case 'h':
 			return pe_cli_help(usage, false);
 		default:
@@ -106,11 +140,15 @@ static int run(int argc, char **argv)
 					      .bind = bind,
 					      .port = (uint16_t)port,
 					      .log = true,
-					      .backend = backend };
+					      .backend = backend,
+					      .max_names = (unsigned)max_names,
+					      .ttl_s = (unsigned)ttl_s,
+					      .max_conns = (int)max_conns };
 		int r;
 
 		if (name)
 			return pe_usage("registry serve: -n is for 'list'");
+		pe_cli_raise_nofile();
 		running = pe_registry_open(&o);
 		if (!running)
 			return pe_fail("registry: listening on %s port %u: %s",
@@ -133,6 +171,9 @@ static int run(int argc, char **argv)
 			return pe_usage("registry list: --bind is for 'serve'");
 		if (have_backend)
 			return pe_usage("registry list: --backend is for 'serve'");
+		if (have_serve_opt)
+			return pe_usage("registry list: --max-names, --ttl and --max-conns are for "
+					"'serve'");
 		if (name) {
 			r = pe_registry_check_name(name, strlen(name), why, sizeof(why));
 			if (r)

@@ -17,7 +17,14 @@ static const char usage[] =
 	"  -p, --port N     control port (default 5201); each test gets its own data port\n"
 	"  --backend B      uring (default) or epoll, for every test's data connections\n"
 	"  --threads N      tests served at once, each on its own thread and loop (default 64)\n"
-	"  -q, --quiet      no log lines on stderr\n";
+	"  --max-pending N  connections held before their hello (default 4096, lowered to fit\n"
+	"                   the open-file limit); at the bound the oldest is closed\n"
+	"  --ctl-timeout MS a whole control message must arrive within MS (default 10000)\n"
+	"  -q, --quiet      no log lines on stderr\n"
+	"Bounds: a connection takes a test slot only once it has sent a whole, valid hello\n"
+	"(at most 16 KiB) within the control timeout; until then it waits on the acceptor's loop\n"
+	"(no thread), and all partial hellos together hold at most 16 MiB (past it the oldest\n"
+	"are closed). Clients with a valid hello wait for a slot, at most 1024 of them.\n";
 
 static struct pe_server *running;
 
@@ -44,6 +51,8 @@ static int run(int argc, char **argv)
 		{ "port", required_argument, 0, 'p' },
 		{ "backend", required_argument, 0, 'k' },
 		{ "threads", required_argument, 0, 'T' },
+		{ "max-pending", required_argument, 0, 'P' },
+		{ "ctl-timeout", required_argument, 0, 'O' },
 		{ "quiet", no_argument, 0, 'q' },
 		{ 0 },
 	};
@@ -76,6 +85,19 @@ static int run(int argc, char **argv)
 				return pe_usage("server: --threads '%s': expected 1..4096", optarg);
 			so.max_sessions = (unsigned)v;
 			break;
+		case 'P':
+			if (pe_parse_u64(optarg, 1, 1000000, &v))
+				return pe_usage("server: --max-pending '%s': expected 1..1000000",
+						optarg);
+			so.max_pending = (unsigned)v;
+			break;
+		case 'O':
+			if (pe_parse_u64(optarg, 100, 3600000, &v))
+				return pe_usage(
+					"server: --ctl-timeout '%s': expected 100..3600000 ms",
+					optarg);
+			so.ctl_timeout_ms = (int)v;
+			break;
 		case 'q':
 			so.log = false;
 			break;
@@ -87,6 +109,7 @@ static int run(int argc, char **argv)
 	}
 	if (optind < argc)
 		return pe_usage("server: unexpected argument '%s'", argv[optind]);
+	pe_cli_raise_nofile();
 	running = pe_server_open(&so);
 	if (!running)
 		return pe_fail("server: listening on %s port %u: %s", so.bind ? so.bind : "[::]",

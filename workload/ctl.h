@@ -15,7 +15,7 @@ struct json_object;
 /* A control connection: a blocking-with-timeout socket plus a frame decoder. */
 struct pe_ctl {
 	int fd;
-	int timeout_ms; /* each recv waits at most this long */
+	int timeout_ms; /* a whole message arrives within this, each send waits at most this */
 	struct pe_lpm_dec dec;
 	uint8_t rbuf[4096];
 };

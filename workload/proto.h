@@ -14,9 +14,10 @@
 
 struct json_object;
 
-#define PE_PROTO_VERSION 1
-#define PE_PROTO_MAX_MSG (1u << 20) /* control messages larger than this are refused */
-#define PE_COOKIE_LEN	 16	    /* hex characters */
+#define PE_PROTO_VERSION   1
+#define PE_PROTO_MAX_MSG   (1u << 20)  /* control messages larger than this are refused */
+#define PE_PROTO_HELLO_MAX (16u << 10) /* ... and a "hello" larger than this */
+#define PE_COOKIE_LEN	   16	       /* hex characters */
 
 /* Message types; the "type" member of every message. */
 #define PE_MSG_HELLO  "hello"  /* c->s: version, mode, params */

@@ -162,8 +162,14 @@ int pe_sha256_file(const char *path, char out_hex[65], uint64_t *size);
 
 /* ---- drivers: the control exchange around a workload ---- */
 
-/* `pkteng server`: accepts control connections and runs each test in its own thread with its
- * own loop, so many clients and tests run at once and a bad client harms only itself. */
+/* `pkteng server`: holds each control connection on one loop until it has sent a whole, valid
+ * "hello" within ctl_timeout_ms (one deadline for the whole message), then runs its test in a
+ * thread of its own with its own loop, so many clients and tests run at once and a bad or
+ * silent client harms only itself. Connections before their hello are capped (max_pending,
+ * the oldest dropped first) and so is the memory of their partial hellos (each at most
+ * PE_PROTO_HELLO_MAX bytes, all together hello_max_total_bytes, the oldest dropped first). */
+#define PE_SERVER_PENDING_DEFAULT     4096
+#define PE_SERVER_HELLO_TOTAL_DEFAULT (16u << 20)
 struct pe_server_opts {
 	size_t sz;
 	const char *bind; /* NULL: every address, IPv4 and IPv6 */
@@ -171,18 +177,27 @@ struct pe_server_opts {
 	enum pe_backend backend;
 	unsigned max_sessions; /* tests served at once; 0 = 64 */
 	bool log;	       /* one line on stderr per refused client or failed test */
-	int ctl_timeout_ms;    /* waiting for a control message; 0 = 10000 */
+	int ctl_timeout_ms;    /* a whole control message must arrive within this; 0 = 10000 */
+	/* connections held before their hello; 0 = PE_SERVER_PENDING_DEFAULT, lowered to what
+	 * the open-file limit leaves beside max_sessions sessions */
+	unsigned max_pending;
+	size_t hello_max_total_bytes; /* 0 = PE_SERVER_HELLO_TOTAL_DEFAULT */
 };
 struct pe_server;
 /* NULL with errno set (EADDRINUSE, ...). */
 struct pe_server *pe_server_open(const struct pe_server_opts *o);
 uint16_t pe_server_port(const struct pe_server *s);
+/* The cap on connections before their hello, as pe_server_open settled it. */
+unsigned pe_server_pending_max(const struct pe_server *s);
 int pe_server_start(struct pe_server *s);  /* serves from a background thread; 0 or -errno */
 int pe_server_run(struct pe_server *s);	   /* serves in this thread until pe_server_stop */
 void pe_server_stop(struct pe_server *s);  /* async-signal-safe */
 void pe_server_close(struct pe_server *s); /* stops, waits for running tests, frees */
 /* Tests completed and refused since open (for tests and logs). */
 void pe_server_counts(struct pe_server *s, uint64_t *done, uint64_t *refused);
+/* Connections closed before their hello: at the cap, over the memory bound, or silent past
+ * the deadline. */
+uint64_t pe_server_dropped(struct pe_server *s);
 
 /* A timed client (duration_s > 0) ends at most this long after its test time, whatever the
  * server does (stopped, overloaded): the time the data has to drain and the result to come. */

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* The test server: an acceptor (a loop of its own, engine/worker.h's pe_workers_serve) that
- * hands each control connection to a thread of its own, one thread and one loop per test. Each
- * session reads "hello", answers "ok" with a cookie and a data port (or "error" and a log
- * line), waits for "start" and the data connections, says "go", runs the mode, and answers
- * the client's "end" with "result". */
+/* The test server: an acceptor (a loop of its own, engine/worker.h's pe_workers_serve) holds
+ * each new control connection in its lobby (work_lobby.c) until it has sent a whole, valid
+ * "hello" within a deadline for the whole message, then hands it to a session thread of its
+ * own, one thread and one loop per test. The session answers "ok" with a cookie and a data
+ * port (or "error" and a log line), waits for "start" and the data connections, says "go",
+ * runs the mode, and answers the client's "end" with "result". */
 #include "workload/work.h"
 
 #include <errno.h>
@@ -19,44 +20,35 @@
 #include <unistd.h>
 
 #include "engine/worker.h"
+#include "workload/server_int.h"
 
-/* Control connections accepted while every session slot is taken wait here for a slot, as
- * they waited in the kernel's backlog before; beyond this many the newest is closed. */
-#define SRV_PENDING_MAX 4096
-
-struct pe_server {
-	struct pe_server_opts o;
-	int lfd; /* until the acceptor's loop owns it */
-	uint16_t port;
-	_Atomic(struct pe_workers *) acceptor;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	unsigned sessions;
-	struct session *active;	      /* sessions running now */
-	int pending[SRV_PENDING_MAX]; /* a FIFO of accepted fds */
-	unsigned pend_head, pend_n;
-	uint64_t done, refused;
-	volatile int stopping;
-};
-
-struct session {
-	struct pe_server *s;
-	int fd;
-	char peer[PE_ADDR_STRLEN];
-	/* The acceptor's own descriptor of the control socket (fd is a dup that the session
-	 * closes): pe_server_close shuts it down to wake a session blocked on the peer, and it
-	 * stays valid until the session has left the active list. */
-	int own_fd;
-	struct session *next, *prev;
-};
-
-static void slog(struct pe_server *s, const char *peer, const char *what, const char *msg)
+/* At most SRV_LOG_PER_S lines a second (a flood of bad clients must not flood the log too);
+ * the lines left out are counted in the next one. */
+void pe__srv_log(struct pe_server *s, const char *peer, const char *what, const char *msg)
 {
-	if (s->o.log)
+	uint64_t sec = pe_now_ns() / 1000000000ull;
+	unsigned skipped = 0;
+	bool show;
+
+	if (!s->o.log)
+		return;
+	pthread_mutex_lock(&s->mu);
+	if (sec != s->log_sec) {
+		skipped = s->log_skipped;
+		s->log_sec = sec;
+		s->log_n = s->log_skipped = 0;
+	}
+	show = s->log_n++ < SRV_LOG_PER_S;
+	if (!show)
+		s->log_skipped++;
+	pthread_mutex_unlock(&s->mu);
+	if (skipped)
+		fprintf(stderr, "pkteng server: %u more such lines not shown\n", skipped);
+	if (show)
 		fprintf(stderr, "pkteng server: %s: %s: %s\n", peer, what, msg);
 }
 
-static void count(struct pe_server *s, bool ok)
+void pe__srv_count(struct pe_server *s, bool ok)
 {
 	pthread_mutex_lock(&s->mu);
 	if (ok)
@@ -84,7 +76,7 @@ static void session_run(struct session *se)
 	struct pe_server *s = se->s;
 	struct pe_ctl ctl;
 	struct pe_work w;
-	struct pe_params p;
+	struct pe_params p = se->p;
 	struct pe_loop *loop = NULL;
 	struct pe_listener *ls = NULL;
 	struct json_object *msg = NULL, *ok;
@@ -96,26 +88,10 @@ static void session_run(struct session *se)
 	int e = 0, r;
 
 	memset(&w, 0, sizeof(w));
-	if (pe_ctl_open(&ctl, se->fd, s->o.ctl_timeout_ms ? s->o.ctl_timeout_ms : 10000)) {
+	if (pe_ctl_open(&ctl, se->fd, s->o.ctl_timeout_ms)) {
 		close(se->fd);
 		return;
 	}
-	msg = pe_ctl_recv(&ctl, &e, err, sizeof(err));
-	if (!msg) {
-		if (e == -EPROTO)
-			pe_ctl_send_error(&ctl, err);
-		slog(s, se->peer, "refused", err);
-		count(s, false);
-		goto out;
-	}
-	if (pe_proto_parse_hello(msg, &p, err, sizeof(err))) {
-		pe_ctl_send_error(&ctl, err);
-		slog(s, se->peer, "refused", err);
-		count(s, false);
-		goto out;
-	}
-	json_object_put(msg);
-	msg = NULL;
 	{
 		struct pe_loop_opts lo;
 
@@ -210,8 +186,8 @@ static void session_run(struct session *se)
 				       : ctl_poll(&ctl, &msg, err, sizeof(err));
 			if (r < 0) {
 				pe_work_fail(&w, "control connection: %s", err);
-				slog(s, se->peer, "test failed", w.error);
-				count(s, false);
+				pe__srv_log(s, se->peer, "test failed", w.error);
+				pe__srv_count(s, false);
 				goto out;
 			}
 			if (r > 0) {
@@ -243,21 +219,21 @@ static void session_run(struct session *se)
 		json_object_object_add(msg, "figures", pe_figures_to_json(&f));
 		pe_ctl_send(&ctl, msg);
 		if (!f.ok)
-			slog(s, se->peer, "test failed", f.error);
-		count(s, f.ok);
+			pe__srv_log(s, se->peer, "test failed", f.error);
+		pe__srv_count(s, f.ok);
 	}
 	goto out;
 
 refuse:
 	pe_ctl_send_error(&ctl, err);
-	slog(s, se->peer, "refused", err);
-	count(s, false);
+	pe__srv_log(s, se->peer, "refused", err);
+	pe__srv_count(s, false);
 	goto out;
 fail_send:
 	pe_ctl_send_error(&ctl, err);
 fail_log:
-	slog(s, se->peer, "test failed", err);
-	count(s, false);
+	pe__srv_log(s, se->peer, "test failed", err);
+	pe__srv_count(s, false);
 out:
 	if (msg)
 		json_object_put(msg);
@@ -299,74 +275,71 @@ static void session_unlink(struct pe_server *s, struct session *se)
 		close(se->own_fd);
 }
 
-/* Runs the session of se->fd, then those of the connections that waited for a slot. */
+/* Runs the session se, then those of the clients that waited for a slot. */
 static void *session_thread(void *arg)
 {
 	struct session *se = arg;
 	struct pe_server *s = se->s;
 
 	for (;;) {
-		struct pe_addr peer;
-
-		if (pe_sock_peer(se->fd, &peer) ||
-		    pe_addr_format(&peer, se->peer, sizeof(se->peer)) < 0)
-			snprintf(se->peer, sizeof(se->peer), "?");
 		session_link(s, se);
 		session_run(se);
 		pthread_mutex_lock(&s->mu);
 		session_unlink(s, se);
-		if (!s->pend_n || s->stopping)
+		free(se);
+		se = s->ready_head;
+		if (!se || s->stopping)
 			break;
-		se->fd = s->pending[s->pend_head];
-		s->pend_head = (s->pend_head + 1) % SRV_PENDING_MAX;
-		s->pend_n--;
+		s->ready_head = se->next;
+		if (!s->ready_head)
+			s->ready_tail = NULL;
+		s->ready_n--;
 		pthread_mutex_unlock(&s->mu);
 	}
 	s->sessions--;
 	pthread_cond_broadcast(&s->cv);
 	pthread_mutex_unlock(&s->mu);
-	free(se);
 	return NULL;
 }
 
-/* Admission, on the acceptor's loop: a free session slot starts a thread for the connection;
- * without one it waits in the FIFO. */
-static void on_accept(struct pe_listener *ls, int fd)
+void pe__srv_admit(struct pe_server *s, struct session *se)
 {
-	struct pe_server *s = pe_listener_data(ls);
-	struct session *se;
 	pthread_attr_t at;
 	pthread_t t;
 	int err;
 
 	pthread_mutex_lock(&s->mu);
-	if (s->stopping || s->sessions >= s->o.max_sessions) {
-		bool queued = !s->stopping && s->pend_n < SRV_PENDING_MAX;
-
-		if (queued)
-			s->pending[(s->pend_head + s->pend_n++) % SRV_PENDING_MAX] = fd;
+	s->reserved--;
+	if (s->stopping) {
 		pthread_mutex_unlock(&s->mu);
-		if (!queued)
-			close(fd);
+		close(se->fd);
+		free(se);
+		return;
+	}
+	if (s->sessions >= s->o.max_sessions) {
+		se->next = NULL;
+		if (s->ready_tail)
+			s->ready_tail->next = se;
+		else
+			s->ready_head = se;
+		s->ready_tail = se;
+		s->ready_n++;
+		pthread_mutex_unlock(&s->mu);
 		return;
 	}
 	s->sessions++;
 	pthread_mutex_unlock(&s->mu);
-	se = calloc(1, sizeof(*se));
-	err = se ? 0 : ENOMEM;
-	if (se) {
-		se->s = s;
-		se->fd = fd;
-		pthread_attr_init(&at);
-		pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-		err = pthread_create(&t, &at, session_thread, se);
-		pthread_attr_destroy(&at);
-	}
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	err = pthread_create(&t, &at, session_thread, se);
+	pthread_attr_destroy(&at);
 	if (err) {
-		close(fd);
+		pe__srv_log(s, se->peer, "refused", "cannot start a thread for the test");
+		close(se->fd);
 		free(se);
 		pthread_mutex_lock(&s->mu);
 		s->sessions--;
+		s->refused++;
 		pthread_cond_broadcast(&s->cv);
 		pthread_mutex_unlock(&s->mu);
 	}
@@ -380,9 +353,15 @@ struct pe_server *pe_server_open(const struct pe_server_opts *o)
 
 	if (!s)
 		return NULL;
-	s->o = *o;
+	memcpy(&s->o, o, o->sz < sizeof(s->o) ? o->sz : sizeof(s->o));
+	s->o.sz = sizeof(s->o);
 	if (!s->o.max_sessions)
 		s->o.max_sessions = 64;
+	if (s->o.ctl_timeout_ms <= 0)
+		s->o.ctl_timeout_ms = 10000;
+	if (!s->o.hello_max_total_bytes)
+		s->o.hello_max_total_bytes = PE_SERVER_HELLO_TOTAL_DEFAULT;
+	s->lob_max = pe__srv_lobby_cap(&s->o);
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
 	s->lfd = -1;
@@ -417,13 +396,19 @@ uint16_t pe_server_port(const struct pe_server *s)
 	return s->port;
 }
 
+unsigned pe_server_pending_max(const struct pe_server *s)
+{
+	return s->lob_max;
+}
+
 int pe_server_start(struct pe_server *s)
 {
-	/* the acceptor reads nothing: a token set of receive buffers */
+	/* the acceptor reads only hellos: a small set of receive buffers */
 	struct pe_loop_opts lo = {
-		.sz = sizeof(lo), .backend = s->o.backend, .buf_count = 4, .buf_bytes = 4096
+		.sz = sizeof(lo), .backend = s->o.backend, .buf_count = 64, .buf_bytes = 4096
 	};
-	struct pe_listen_opts lso = { .sz = sizeof(lso), .data = s, .on_accept = on_accept };
+	struct pe_conn_opts co = { .sz = sizeof(co), .cbs = &pe__srv_lobby_cbs, .nodelay = true };
+	struct pe_listen_opts lso = { .sz = sizeof(lso), .conn = &co, .data = s };
 	struct pe_service_opts svc = {
 		.sz = sizeof(svc), .lfd = s->lfd, .loop = &lo, .listen = &lso
 	};
@@ -464,16 +449,24 @@ void pe_server_stop(struct pe_server *s)
 
 void pe_server_close(struct pe_server *s)
 {
+	struct session *se;
+
 	if (!s)
 		return;
 	pe_server_stop(s);
-	pe_workers_free(atomic_load(&s->acceptor)); /* nothing is accepted after this */
+	/* nothing is accepted after this, and the lobby's connections are closed */
+	pe_workers_free(atomic_load(&s->acceptor));
 	pthread_mutex_lock(&s->mu);
-	for (; s->pend_n; s->pend_n--, s->pend_head = (s->pend_head + 1) % SRV_PENDING_MAX)
-		close(s->pending[s->pend_head]);
-	/* a session blocked on its peer (waiting for "hello", say) sees the end of its input now
+	while ((se = s->ready_head)) {
+		s->ready_head = se->next;
+		close(se->fd);
+		free(se);
+	}
+	s->ready_tail = NULL;
+	s->ready_n = 0;
+	/* a session blocked on its peer (waiting for "start", say) sees the end of its input now
 	 * instead of at its deadline; what it sends still goes out */
-	for (struct session *se = s->active; se; se = se->next)
+	for (se = s->active; se; se = se->next)
 		if (se->own_fd >= 0)
 			shutdown(se->own_fd, SHUT_RD);
 	while (s->sessions)
@@ -492,4 +485,9 @@ void pe_server_counts(struct pe_server *s, uint64_t *done, uint64_t *refused)
 	*done = s->done;
 	*refused = s->refused;
 	pthread_mutex_unlock(&s->mu);
+}
+
+uint64_t pe_server_dropped(struct pe_server *s)
+{
+	return atomic_load(&s->lob_dropped);
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* TCP connection set-up and teardown through the event loop, every test on io_uring and on
  * epoll: peer reset, an oversized length prefix, idle and connect timeouts, a refused connect,
- * buffer sizes set before the handshake and options too small to hold the callbacks. */
+ * buffer sizes set before the handshake, options too small to hold the callbacks, and a
+ * connection released to the caller (pe_conn_release). */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <errno.h>
@@ -295,4 +296,81 @@ ParameterizedTest(enum pe_backend *b, tcp, opts_too_small)
 	co.sz = offsetof(struct pe_conn_opts, cbs) + sizeof(co.cbs); /* just enough */
 	cr_expect_eq(pe_listen(l, &a, &lo, &ls), 0);
 	pe_loop_close(l);
+}
+
+/* ---- release ---- */
+
+struct rel_state {
+	int fd, close_err, datas;
+	bool closed;
+	size_t got;
+};
+
+static void rel_open(struct pe_conn *c)
+{
+	struct rel_state *st = pe_listener_data(pe_conn_listener(c));
+
+	st->fd = pe_conn_release(c);
+	cr_expect_eq(pe_conn_release(c), -ENOTCONN, "released only once");
+}
+
+static void rel_data(struct pe_conn *c, const void *d, size_t n)
+{
+	struct rel_state *st = pe_listener_data(pe_conn_listener(c));
+
+	(void)d;
+	st->datas++;
+	st->got += n;
+}
+
+static void rel_close(struct pe_conn *c, int err)
+{
+	struct rel_state *st = pe_listener_data(pe_conn_listener(c));
+
+	st->closed = true;
+	st->close_err = err;
+}
+
+static const struct pe_conn_cbs rel_cbs = { .on_open = rel_open,
+					    .on_data = rel_data,
+					    .on_close = rel_close };
+
+/* The loop lets go of a released connection (on_close(0), no more callbacks, no shutdown):
+ * the caller's descriptor then carries the conversation, and closing it is the only close. */
+ETEST_BACKENDS(conn, release_hands_the_socket_over)
+ParameterizedTest(enum pe_backend *b, conn, release_hands_the_socket_over)
+{
+	int fds0 = etest_count_fds();
+	struct pe_loop *l = etest_loop(*b);
+	struct rel_state st = { .fd = -1 };
+	struct pe_conn_opts co = { .sz = sizeof(co), .cbs = &rel_cbs };
+	struct pe_listen_opts lo = { .sz = sizeof(lo), .conn = &co, .data = &st };
+	struct pe_listener *ls;
+	struct pe_addr a;
+	char buf[8];
+	int cfd, i;
+
+	cr_assert_eq(pe_addr_parse(&a, "127.0.0.1", "0", AF_INET, SOCK_STREAM, true), 0);
+	cr_assert_eq(pe_listen(l, &a, &lo, &ls), 0);
+	cr_assert_eq(pe_listener_addr(ls, &a), 0);
+	cfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert_eq(connect(cfd, &a.sa, a.len), 0);
+	for (i = 0; i < 200 && !st.closed; i++)
+		pe_loop_run_once(l, 10000000ull);
+	cr_assert(st.closed, "on_close after the release");
+	cr_expect_eq(st.close_err, 0);
+	cr_assert_geq(st.fd, 0, "%s", strerror(-st.fd));
+	cr_assert_eq(send(cfd, "hello", 5, 0), 5);
+	for (i = 0; i < 20; i++)
+		pe_loop_run_once(l, 10000000ull);
+	cr_expect_eq(st.datas, 0, "the loop saw none of it");
+	cr_assert_eq(recv(st.fd, buf, sizeof(buf), MSG_WAITALL | MSG_DONTWAIT), 5);
+	cr_expect_eq(memcmp(buf, "hello", 5), 0);
+	cr_assert_eq(send(st.fd, "ok", 2, MSG_NOSIGNAL), 2, "the socket is still open both ways");
+	cr_assert_eq(recv(cfd, buf, 2, MSG_WAITALL), 2);
+	close(st.fd);
+	cr_expect_eq(recv(cfd, buf, 1, 0), 0, "closing the released descriptor ends it");
+	close(cfd);
+	pe_loop_close(l);
+	cr_expect_eq(etest_count_fds(), fds0);
 }

@@ -4,7 +4,11 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <pthread.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "engine/framing.h"
 
@@ -183,5 +187,55 @@ Test(framing, callback_stops)
 	cr_assert_eq(pe_lpm_dec_init(&d, 10), 0);
 	cr_expect_eq(pe_lpm_feed(&d, s, 12, stop_after_one, &n), 1);
 	cr_expect_eq(n, 1);
+	pe_lpm_dec_free(&d);
+}
+
+static void *drip(void *arg)
+{
+	int fd = *(int *)arg;
+	static const char msg[] = "\0\0\0\x0a"
+				  "0123456789";
+	size_t i;
+
+	for (i = 0; i < sizeof(msg) - 1; i++) {
+		if (send(fd, &msg[i], 1, MSG_NOSIGNAL) != 1)
+			break;
+		usleep(100000);
+	}
+	return NULL;
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A peer dripping a byte every 100 ms never makes a 300 ms wait for a read expire, but the
+ * whole 14-byte message would take 1.4 s: the 300 ms covers the whole message. */
+Test(framing, receive_deadline_covers_the_whole_message)
+{
+	struct pe_lpm_dec d;
+	uint8_t rbuf[64];
+	const void *msg;
+	size_t len;
+	char err[100] = "";
+	pthread_t t;
+	double t0;
+	int sv[2], r;
+
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	cr_assert_eq(pe_lpm_dec_init(&d, 1024), 0);
+	cr_assert_eq(pthread_create(&t, NULL, drip, &sv[1]), 0);
+	t0 = mono_s();
+	r = pe_lpm_recv_sock(sv[0], &d, rbuf, sizeof(rbuf), 300, &msg, &len, err, sizeof(err));
+	cr_expect_eq(r, -ETIMEDOUT);
+	cr_expect_str_eq(err, "no message within 300 ms");
+	cr_expect_lt(mono_s() - t0, 0.6);
+	close(sv[0]);
+	pthread_join(t, NULL);
+	close(sv[1]);
 	pe_lpm_dec_free(&d);
 }

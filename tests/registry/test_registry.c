@@ -47,7 +47,7 @@ Test(registry, hostile_names_round_trip)
 		"plain",
 		"with \"quotes\"",
 		"back\\slash\\\\",
-		"ctl\x01\x02\x1f\t\n\r",
+		"tab-free \u00e9 \\u0007 (escaped text, not a control)",
 		"utf-8: \xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80",
 		"</script>{\"json\":true}",
 	};
@@ -89,6 +89,13 @@ Test(registry, bad_names_are_refused_clearly)
 	cr_expect_str_eq(why, "name is 256 bytes, longer than 255");
 	cr_expect_eq(pe_registry_check_name("", 0, why, sizeof(why)), -EINVAL);
 	cr_expect_eq(pe_registry_check_name("a\0b", 3, why, sizeof(why)), -EINVAL);
+	cr_expect_str_eq(why, "name contains a control character (U+0000) at byte 1");
+	cr_expect_eq(pe_registry_check_name("bell\a", 5, why, sizeof(why)), -EINVAL);
+	cr_expect_str_eq(why, "name contains a control character (U+0007) at byte 4");
+	cr_expect_eq(pe_registry_check_name("del\x7f", 4, why, sizeof(why)), -EINVAL);
+	cr_expect_eq(pe_registry_check_name("c1\xc2\x85", 4, why, sizeof(why)), -EINVAL);
+	cr_expect_str_eq(why, "name contains a control character (U+0085) at byte 2");
+	cr_expect_eq(pe_registry_check_name("nbsp\xc2\xa0", 6, why, sizeof(why)), 0);
 	cr_expect_eq(pe_registry_check_name("\xc3", 1, why, sizeof(why)), -EINVAL);
 	cr_expect_eq(pe_registry_check_name("\xc0\xaf", 2, why, sizeof(why)), -EINVAL);
 	cr_expect_eq(pe_registry_check_name("\xed\xa0\x80", 3, why, sizeof(why)), -EINVAL);

@@ -316,56 +316,149 @@ static char *read_answer(int fd)
 	return s;
 }
 
-/* Requests in progress share one bound: with 1 MiB, a second 600 kB request is refused while
- * the first is unfinished, and accepted once the first is answered (its buffer gone). */
+/* Requests in progress share one bound, and the oldest goes first: with 10,000 bytes, a third
+ * unfinished 4,000-byte request (4 KiB reserved each) closes the first with "registry busy";
+ * the second and third are answered. A prefix over 4096 is refused at once. */
 ETEST_BACKENDS(registry_conns, unfinished_requests_share_one_bound)
 ParameterizedTest(enum pe_backend *b, registry_conns, unfinished_requests_share_one_bound)
 {
-	enum { LEN = 600000 };
+	enum { LEN = 4000 };
 	struct pe_registry_opts o = { .sz = sizeof(o),
 				      .bind = "127.0.0.1",
 				      .backend = *b,
 				      .no_fallback = true,
-				      .pending_max_bytes = 1u << 20,
+				      .pending_max_bytes = 10000,
 				      .msg_timeout_ms = 5000 };
 	struct pe_registry *r = pe_registry_open(&o);
 	const char *start = "{\"name\":\"big\",\"pad\":\"";
 	char *rest = malloc(LEN), *ans;
 	size_t k = LEN - strlen(start);
-	int a, c2, c3;
+	int fd[3], big, i;
 
 	cr_assert(r && rest);
 	cr_assert_eq(pe_registry_start(r), 0);
 	memset(rest, 'x', k);
 	rest[k - 2] = '"';
 	rest[k - 1] = '}';
-	a = connect_to(pe_registry_port(r));
-	send_prefix(a, LEN, start);
-	usleep(100000);
-	c2 = connect_to(pe_registry_port(r));
-	send_prefix(c2, LEN, start);
-	ans = read_answer(c2);
-	cr_assert(ans, "no answer to the request over the bound");
-	cr_expect_str_eq(ans, "{\"error\":\"registry busy: more than 1048576 bytes of requests in "
+	for (i = 0; i < 3; i++) {
+		fd[i] = connect_to(pe_registry_port(r));
+		send_prefix(fd[i], LEN, start);
+		usleep(50000);
+	}
+	ans = read_answer(fd[0]);
+	cr_assert(ans, "no answer to the oldest request over the bound");
+	cr_expect_str_eq(ans, "{\"error\":\"registry busy: more than 10000 bytes of requests in "
 			      "progress\"}");
 	free(ans);
-	cr_expect_null(read_answer(c2), "closed after the refusal");
-	close(c2);
-	cr_assert_eq(send(a, rest, k, MSG_NOSIGNAL), (ssize_t)k);
-	ans = read_answer(a);
+	cr_expect_null(read_answer(fd[0]), "closed after the refusal");
+	for (i = 1; i < 3; i++) {
+		cr_assert_eq(send(fd[i], rest, k, MSG_NOSIGNAL), (ssize_t)k);
+		ans = read_answer(fd[i]);
+		cr_assert(ans);
+		cr_expect(strstr(ans, "\"count\":1,") && strstr(ans, "\"name\":\"big\""), "%s",
+			  ans);
+		free(ans);
+	}
+	big = connect_to(pe_registry_port(r));
+	send_prefix(big, PE_REGISTRY_REQ_MAX + 1, start);
+	ans = read_answer(big);
 	cr_assert(ans);
-	cr_expect(strstr(ans, "\"count\":1,") && strstr(ans, "\"name\":\"big\""), "%s", ans);
+	cr_expect_str_eq(ans, "{\"error\":\"message length prefix larger than 4096\"}");
 	free(ans);
-	c3 = connect_to(pe_registry_port(r));
-	send_prefix(c3, LEN, start);
-	cr_assert_eq(send(c3, rest, k, MSG_NOSIGNAL), (ssize_t)k);
-	ans = read_answer(c3);
-	cr_assert(ans);
-	cr_expect(strstr(ans, "\"count\":2,"), "%s", ans);
-	free(ans);
-	close(a);
-	close(c3);
+	close(big);
+	for (i = 0; i < 3; i++)
+		close(fd[i]);
 	free(rest);
 	wait_conns(r, 0);
+	pe_registry_close(r);
+}
+
+/* At the bound on connections the one idle the longest makes room: with 8, a ninth closes the
+ * first, and a tenth that then registers is answered. */
+ETEST_BACKENDS(registry_conns, the_longest_idle_goes_at_the_bound)
+ParameterizedTest(enum pe_backend *b, registry_conns, the_longest_idle_goes_at_the_bound)
+{
+	struct pe_registry_opts o = { .sz = sizeof(o),
+				      .bind = "127.0.0.1",
+				      .backend = *b,
+				      .no_fallback = true,
+				      .max_conns = 8 };
+	struct pe_registry *r = pe_registry_open(&o);
+	struct json_object *reply = NULL;
+	int fd[9], i;
+	char c, why[200];
+
+	cr_assert(r);
+	cr_assert_eq(pe_registry_max_conns(r), 8);
+	cr_assert_eq(pe_registry_start(r), 0);
+	for (i = 0; i < 9; i++) {
+		fd[i] = connect_to(pe_registry_port(r));
+		usleep(20000);
+	}
+	cr_expect_leq(recv(fd[0], &c, 1, 0), 0, "the oldest was closed");
+	for (i = 1; i < 9; i++)
+		cr_expect_eq(recv(fd[i], &c, 1, MSG_DONTWAIT), -1, "connection %d kept", i);
+	cr_assert_eq(pe_registry_query("127.0.0.1", pe_registry_port(r), "late", 4, true, &reply,
+				       why, sizeof(why)),
+		     0, "%s", why);
+	cr_expect_eq(json_object_get_int64(json_object_object_get(reply, "count")), 1);
+	json_object_put(reply);
+	cr_expect_leq(recv(fd[1], &c, 1, 0), 0, "the next oldest made room");
+	for (i = 0; i < 9; i++)
+		close(fd[i]);
+	wait_conns(r, 0);
+	pe_registry_close(r);
+}
+
+/* Names are capped and expire: with --max-names 3 and a 1 s TTL the fourth name gets "registry
+ * full" while lists still work, the same name from the same address registered again replaces
+ * its entry, and after the TTL the list is empty again. */
+ETEST_BACKENDS(registry_conns, names_are_capped_and_expire)
+ParameterizedTest(enum pe_backend *b, registry_conns, names_are_capped_and_expire)
+{
+	struct pe_registry_opts o = { .sz = sizeof(o),
+				      .bind = "127.0.0.1",
+				      .backend = *b,
+				      .no_fallback = true,
+				      .max_names = 3,
+				      .ttl_s = 1 };
+	struct pe_registry *r = pe_registry_open(&o);
+	static const char *const names[] = { "a", "b", "a", "c", "d" };
+	struct json_object *reply = NULL;
+	char why[300];
+	unsigned i;
+
+	cr_assert(r);
+	cr_assert_eq(pe_registry_start(r), 0);
+	for (i = 0; i < 4; i++) {
+		cr_assert_eq(pe_registry_query("127.0.0.1", pe_registry_port(r), names[i], 1, false,
+					       &reply, why, sizeof(why)),
+			     0, "%s", why);
+		json_object_put(reply);
+	}
+	cr_expect_eq(pe_registry_count(r), 3);
+	cr_expect_eq(pe_registry_query("127.0.0.1", pe_registry_port(r), "d", 1, false, &reply, why,
+				       sizeof(why)),
+		     -EPROTO);
+	json_object_put(reply);
+	cr_expect_str_eq(why, "registry refused: registry full: 3 names listed (its --max-names); "
+			      "the oldest expires in 1 s");
+	cr_assert_eq(pe_registry_query("127.0.0.1", pe_registry_port(r), NULL, 0, true, &reply, why,
+				       sizeof(why)),
+		     0, "%s", why);
+	cr_expect_eq(json_object_get_int64(json_object_object_get(reply, "count")), 3);
+	cr_expect_str_eq(
+		json_object_get_string(json_object_object_get(
+			json_object_array_get_idx(json_object_object_get(reply, "clients"), 2),
+			"name")),
+		"c", "oldest first, the registered-again 'a' moved to the end before 'c'");
+	json_object_put(reply);
+	usleep(1100000);
+	cr_expect_eq(pe_registry_count(r), 0);
+	cr_assert_eq(pe_registry_query("127.0.0.1", pe_registry_port(r), "d", 1, true, &reply, why,
+				       sizeof(why)),
+		     0, "%s", why);
+	cr_expect_eq(json_object_get_int64(json_object_object_get(reply, "count")), 1);
+	json_object_put(reply);
 	pe_registry_close(r);
 }
