@@ -55,16 +55,15 @@ int pe_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	return 0;
 }
 
-int pe_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+/* A number with an optional unit suffix from units (n entries, longest first). */
+struct unit {
+	const char *sfx;
+	uint64_t mul;
+};
+
+static int parse_units(const char *s, const struct unit *units, size_t n, uint64_t min,
+		       uint64_t max, uint64_t *out)
 {
-	static const struct {
-		const char *sfx;
-		uint64_t mul;
-	} units[] = {
-		{ "Ki", 1ULL << 10 },	{ "Mi", 1ULL << 20 },	   { "Gi", 1ULL << 30 },
-		{ "Ti", 1ULL << 40 },	{ "K", 1000ULL },	   { "M", 1000000ULL },
-		{ "G", 1000000000ULL }, { "T", 1000000000000ULL }, { "k", 1000ULL },
-	};
 	unsigned long long v;
 	uint64_t mul = 1;
 	char *end;
@@ -78,10 +77,10 @@ int pe_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	if (*end) {
 		size_t i;
 
-		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		for (i = 0; i < n; i++)
 			if (!strcmp(end, units[i].sfx))
 				break;
-		if (i == sizeof(units) / sizeof(units[0]))
+		if (i == n)
 			return -EINVAL;
 		mul = units[i].mul;
 	}
@@ -92,6 +91,31 @@ int pe_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 		return -ERANGE;
 	*out = v;
 	return 0;
+}
+
+/* Sizes are binary, as iperf3 has them: K = Ki = 1024. */
+int pe_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	static const struct unit units[] = {
+		{ "Ki", 1ULL << 10 }, { "Mi", 1ULL << 20 }, { "Gi", 1ULL << 30 },
+		{ "Ti", 1ULL << 40 }, { "K", 1ULL << 10 },  { "M", 1ULL << 20 },
+		{ "G", 1ULL << 30 },  { "T", 1ULL << 40 },  { "k", 1ULL << 10 },
+		{ "m", 1ULL << 20 },  { "g", 1ULL << 30 },  { "t", 1ULL << 40 },
+	};
+
+	return parse_units(s, units, sizeof(units) / sizeof(units[0]), min, max, out);
+}
+
+/* Rates are decimal, as iperf3 has them: -b 1G is 10^9 bit/s. */
+int pe_parse_rate(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	static const struct unit units[] = {
+		{ "K", 1000ULL },	   { "M", 1000000ULL },	      { "G", 1000000000ULL },
+		{ "T", 1000000000000ULL }, { "k", 1000ULL },	      { "m", 1000000ULL },
+		{ "g", 1000000000ULL },	   { "t", 1000000000000ULL },
+	};
+
+	return parse_units(s, units, sizeof(units) / sizeof(units[0]), min, max, out);
 }
 
 int pe_parse_seconds(const char *s, double min_s, double max_s, double *out)

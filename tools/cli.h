@@ -29,8 +29,13 @@ int pe_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Strict unsigned parse of a whole string in [min, max]; accepts decimal and 0x hex.
  * Returns 0, or -EINVAL (not a number, trailing junk) / -ERANGE (out of range). */
 int pe_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
-/* Like pe_parse_u64 but accepts a K/M/G (x1000) or Ki/Mi/Gi (x1024) suffix: "64K", "1Gi". */
+/* A decimal size in bytes with an optional suffix, binary as in iperf3: K, M, G, T (or k, m,
+ * g, t, or Ki, Mi, Gi, Ti) multiply by 2^10, 2^20, 2^30, 2^40: "128K" is 131072. Returns 0,
+ * -EINVAL (not a number, unknown suffix) or -ERANGE (overflow, outside [min, max]). */
 int pe_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+/* A decimal rate with an optional decimal suffix: K, M, G, T (or k, m, g, t) multiply by
+ * 10^3, 10^6, 10^9, 10^12: "1G" is 1000000000. Returns as pe_parse_size. */
+int pe_parse_rate(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 /* A non-negative decimal number of seconds ("10", "0.5") in [min_s, max_s]. */
 int pe_parse_seconds(const char *s, double min_s, double max_s, double *out);
 

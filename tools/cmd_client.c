@@ -165,6 +165,9 @@ static int set_param(struct pe_params *p, enum pe_param_id id, const char *val)
 	case PE_PK_SIZE:
 		r = pe_parse_size(val, (uint64_t)min, (uint64_t)max, &u);
 		break;
+	case PE_PK_RATE:
+		r = pe_parse_rate(val, (uint64_t)min, (uint64_t)max, &u);
+		break;
 	case PE_PK_COUNT:
 		r = pe_parse_u64(val, (uint64_t)min, (uint64_t)max, &u);
 		break;

@@ -35,7 +35,8 @@ enum pe_mode {
 /* How a parameter is typed on the command line and carried in the hello. */
 enum pe_param_kind {
 	PE_PK_SECONDS, /* double; "0.5" */
-	PE_PK_SIZE,    /* integer with K/M/G or Ki/Mi/Gi suffixes */
+	PE_PK_SIZE,    /* integer with binary K/M/G suffixes (K = Ki = 1024), as iperf3 */
+	PE_PK_RATE,    /* integer with decimal K/M/G suffixes (G = 10^9), as iperf3 */
 	PE_PK_COUNT,   /* plain integer */
 	PE_PK_FLAG,    /* bool; an option without argument */
 	PE_PK_TEXT,    /* string; never an option (the client fills it) */
@@ -52,7 +53,7 @@ enum pe_param_kind {
 	X(DURATION, duration_s, double, , PE_PK_SECONDS, "time", 't', "SECONDS", "seconds", 0,     \
 	  86400, 10, "run time (default 10; with -n and no -t, until the bytes are sent)")         \
 	X(BYTES_TOTAL, bytes_total, uint64_t, , PE_PK_SIZE, "bytes", 'n', "BYTES", "bytes", 1,     \
-	  PE_P_SIZE_MAX, 0, "bytes per flow and direction (K/M/G: x1000, Ki/Mi/Gi: x1024)")        \
+	  PE_P_SIZE_MAX, 0, "bytes per flow and direction (K/M/G = Ki/Mi/Gi: x1024)")                \
 	X(LEN, len_bytes, uint32_t, , PE_PK_SIZE, "len", 'l', "BYTES", "bytes", 1, 64 << 20, 64,   \
 	  "block, request or datagram size")                                                       \
 	X(RESP_LEN, resp_len_bytes, uint32_t, , PE_PK_SIZE, "resp-len", 0, "BYTES", "bytes", 1,    \
@@ -72,9 +73,9 @@ enum pe_param_kind {
 	  "the client sends up to 64 datagrams per send (UDP_SEGMENT)")                            \
 	X(GRO, gro, bool, , PE_PK_FLAG, "gro", 0, NULL, "", 0, 1, 0,                               \
 	  "the server takes them in one read (UDP_GRO)")                                           \
-	X(RATE_BPS, rate_bps, uint64_t, , PE_PK_SIZE, "bitrate", 'b', "BITS_PER_S", "bits/s", 0,   \
-	  PE_P_SIZE_MAX, 0, "target rate (0: as fast as possible, the default)")                  \
-	X(RATE_PPS, rate_pps, uint64_t, , PE_PK_SIZE, "pps", 0, "N", "datagrams/s", 1, 1e9, 0,     \
+	X(RATE_BPS, rate_bps, uint64_t, , PE_PK_RATE, "bitrate", 'b', "BITS_PER_S", "bits/s", 0,   \
+	  PE_P_SIZE_MAX, 0, "target rate, K/M/G: x1000 (0: as fast as possible, the default)")     \
+	X(RATE_PPS, rate_pps, uint64_t, , PE_PK_RATE, "pps", 0, "N", "datagrams/s", 1, 1e9, 0,     \
 	  "target datagrams per second")                                                           \
 	X(FILE_BYTES, file_bytes, uint64_t, , PE_PK_COUNT, NULL, 0, NULL, "bytes", 0,              \
 	  PE_P_SIZE_MAX, 0, "the size the client announces")                                       \
