@@ -135,6 +135,16 @@ int pe_parse_seconds(const char *s, double min_s, double max_s, double *out)
 	return 0;
 }
 
+int pe_parse_timeout(const char *s, int *out_ms)
+{
+	double v;
+	int r = pe_parse_seconds(s, 0.001, 86400, &v);
+
+	if (!r)
+		*out_ms = (int)(v * 1000 + 0.5);
+	return r;
+}
+
 void pe_cli_on_stop(void (*handler)(int))
 {
 	struct sigaction sa = { .sa_handler = handler };

@@ -39,6 +39,10 @@ int pe_parse_rate(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 /* A non-negative decimal number of seconds ("10", "0.5") in [min_s, max_s]. */
 int pe_parse_seconds(const char *s, double min_s, double max_s, double *out);
 
+/* --connect-timeout and --idle-timeout: seconds (0.001..86400, "2.5") into milliseconds. Returns
+ * 0, -EINVAL or -ERANGE. */
+int pe_parse_timeout(const char *s, int *out_ms);
+
 /* Runs handler on SIGINT and SIGTERM, without SA_RESTART so a blocked call returns EINTR
  * and the caller sees its stop flag. */
 void pe_cli_on_stop(void (*handler)(int));

@@ -20,7 +20,11 @@ static const char usage[] =
 	"  --bind ADDR     serve: listen on ADDR only\n"
 	"  --backend B     serve: uring (default) or epoll\n"
 	"  -H, --host H    list: the registry's host (default localhost)\n"
-	"  -n, --name NAME list: the name to register\n";
+	"  -n, --name NAME list: the name to register\n"
+	"  --connect-timeout S  list: seconds for the connection to open (default 5)\n"
+	"  --idle-timeout S     serve: seconds a client may stay silent before its request is\n"
+	"                       complete (default 30); list: seconds to wait for the answer\n"
+	"                       (default 30)\n";
 
 static struct pe_registry *running;
 
@@ -39,13 +43,15 @@ static int run(int argc, char **argv)
 		{ "host", required_argument, 0, 'H' },
 		{ "name", required_argument, 0, 'n' },
 		{ "backend", required_argument, 0, 'k' },
+		{ "connect-timeout", required_argument, 0, 'C' },
+		{ "idle-timeout", required_argument, 0, 'I' },
 		{ 0 },
 	};
 	const char *verb, *bind = NULL, *host = "localhost", *name = NULL;
 	uint64_t port = PE_REGISTRY_PORT;
 	enum pe_backend backend = PE_BACKEND_URING;
 	bool have_backend = false;
-	int c;
+	int c, connect_ms = 0, idle_ms = 0;
 
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
 		return pe_cli_help(usage, false);
@@ -77,6 +83,18 @@ static int run(int argc, char **argv)
 						optarg);
 			have_backend = true;
 			break;
+		case 'C':
+			if (pe_parse_timeout(optarg, &connect_ms))
+				return pe_usage("registry: --connect-timeout '%s': expected "
+						"0.001..86400 seconds",
+						optarg);
+			break;
+		case 'I':
+			if (pe_parse_timeout(optarg, &idle_ms))
+				return pe_usage("registry: --idle-timeout '%s': expected "
+						"0.001..86400 seconds",
+						optarg);
+			break;
 		case 'h':
 			return pe_cli_help(usage, false);
 		default:
@@ -91,11 +109,14 @@ static int run(int argc, char **argv)
 					      .bind = bind,
 					      .port = (uint16_t)port,
 					      .log = true,
-					      .backend = backend };
+					      .backend = backend,
+					      .msg_timeout_ms = idle_ms };
 		int r;
 
 		if (name)
 			return pe_usage("registry serve: -n is for 'list'");
+		if (connect_ms)
+			return pe_usage("registry serve: --connect-timeout is for 'list'");
 		running = pe_registry_open(&o);
 		if (!running)
 			return pe_fail("registry: listening on %s port %u: %s",
@@ -108,6 +129,9 @@ static int run(int argc, char **argv)
 		running = NULL;
 		return r ? pe_fail("registry: %s", strerror(-r)) : PE_EXIT_OK;
 	} else {
+		struct pe_registry_query_opts qo = { .sz = sizeof(qo),
+						     .connect_timeout_ms = connect_ms,
+						     .idle_timeout_ms = idle_ms };
 		struct json_object *reply = NULL;
 		char why[300];
 		int r;
@@ -121,8 +145,8 @@ static int run(int argc, char **argv)
 			if (r)
 				return pe_usage("registry: -n: %s", why);
 		}
-		r = pe_registry_query(host, (uint16_t)port, name, name ? strlen(name) : 0, true,
-				      &reply, why, sizeof(why));
+		r = pe_registry_query_opts(host, (uint16_t)port, name, name ? strlen(name) : 0,
+					   true, &qo, &reply, why, sizeof(why));
 		if (r) {
 			json_object_put(reply);
 			return pe_fail("registry: %s", why);

@@ -32,7 +32,9 @@ const struct pe_param pe_param_table[PE_P__COUNT] = {
 };
 
 /* what every mode takes */
-#define COMMON (PE_PBIT(DURATION) | PE_PBIT(CONNS) | PE_PBIT(LEN) | PE_PBIT(SPIN))
+#define COMMON                                                                                     \
+	(PE_PBIT(DURATION) | PE_PBIT(CONNS) | PE_PBIT(LEN) | PE_PBIT(SPIN) | PE_PBIT(OMIT) |       \
+	 PE_PBIT(WINDOW))
 
 const struct pe_mode_desc *pe_mode_desc(enum pe_mode m)
 {
@@ -270,6 +272,11 @@ int pe_params_check(const struct pe_params *p, char *err, size_t errlen)
 			continue;
 		snprintf(err, errlen, "%s %.15g out of range %s for %s", pe_param_table[i].key, v,
 			 pe_param_range_str(p->mode, id, range, sizeof(range)), d->name);
+		return -EINVAL;
+	}
+	if (p->omit_s > 0 && p->duration_s > 0 && p->omit_s >= p->duration_s) {
+		snprintf(err, errlen, "omit_s %.15g (-O) must be less than duration_s %.15g (-t)",
+			 p->omit_s, p->duration_s);
 		return -EINVAL;
 	}
 	if (p->duration_s == 0 && !p->bytes_total && !d->until_done) {

@@ -39,7 +39,7 @@ enum pe_param_kind {
 	PE_PK_RATE,    /* integer with decimal K/M/G suffixes (G = 10^9), as iperf3 */
 	PE_PK_COUNT,   /* plain integer */
 	PE_PK_FLAG,    /* bool; an option without argument */
-	PE_PK_TEXT,    /* string; never an option (the client fills it) */
+	PE_PK_TEXT, /* string; an option when it has a long option name, else the client fills it */
 };
 
 /* Every parameter of every mode, once:
@@ -86,7 +86,16 @@ enum pe_param_kind {
 	  "they block (default 0): lower latency for a busy CPU on each side")                     \
 	X(RR_TIMEOUT, rr_timeout_s, double, , PE_PK_SECONDS, "rr-timeout", 0, "SECONDS",           \
 	  "seconds", 0.001, 60, 1, "a request unanswered this long is a timeout and is sent "      \
-	  "again (default 1)")
+	  "again (default 1)")                                                                     \
+	X(OMIT, omit_s, double, , PE_PK_SECONDS, "omit", 'O', "SECONDS", "seconds", 0, 86400, 0,   \
+	  "leave the first SECONDS out of the summary (slow start); their interval lines say "     \
+	  "(omitted)")                                                                             \
+	X(WINDOW, window_bytes, uint32_t, , PE_PK_SIZE, "window", 'w', "BYTES", "bytes", 1024,     \
+	  1 << 30, 0, "socket buffer of every data socket on both sides (SO_SNDBUF and "           \
+	  "SO_RCVBUF; default: the system's)")                                                     \
+	X(CONGESTION, congestion, char, [16], PE_PK_TEXT, "congestion", 'C', "ALGO", "", 0, 0, 0,  \
+	  "TCP congestion control of every data connection on both sides (TCP_CONGESTION: "       \
+	  "cubic, bbr, reno...; default: the system's)")
 /* clang-format on */
 
 enum pe_param_id {

@@ -133,11 +133,11 @@ static const struct pe_conn_cbs client_cbs = {
 
 static int client_open(struct pe_work *w)
 {
-	struct pe_conn_opts o = {
-		.sz = sizeof(o), .cbs = &client_cbs, .data = w, .connect_timeout_ms = 5000
-	};
+	struct pe_conn_opts o;
+	struct pe_addr local;
 	struct xfer *x = calloc(1, sizeof(*x));
 	struct stat st;
+	int err;
 
 	if (!x)
 		return -ENOMEM;
@@ -148,7 +148,11 @@ static int client_open(struct pe_work *w)
 	if (fstat(x->fd, &st))
 		return -errno;
 	x->size = (uint64_t)st.st_size;
-	return pe_connect(w->loop, &w->data_addr, &o, &x->c);
+	pe_work_conn_opts(w, 0, &o, &local);
+	o.cbs = &client_cbs;
+	o.data = w;
+	err = pe_connect(w->loop, &w->data_addr, &o, &x->c);
+	return err ? err : pe_work_conn_cc(w, x->c);
 }
 
 static void go(struct pe_work *w)
@@ -235,7 +239,7 @@ static void file_text(FILE *out, const struct pe_params *p, const struct pe_figu
 const struct pe_mode_desc pe_mode_file = {
 	.name = "file",
 	.summary = "send a file (--file PATH); its length and SHA-256 are checked",
-	.params = PE_PBIT(FILE_BYTES) | PE_PBIT(FILE_SHA256),
+	.params = PE_PBIT(FILE_BYTES) | PE_PBIT(FILE_SHA256) | PE_PBIT(CONGESTION),
 	.limits = { { PE_P_LEN, 1, 64 << 20, 128 * 1024 },
 		    { PE_P_CONNS, 1, 1, 1 },
 		    { PE_P_DURATION, 0, 86400, 0 } },

@@ -55,6 +55,27 @@ static void slog(struct pe_server *s, const char *peer, const char *what, const 
 		fprintf(stderr, "pkteng server: %s: %s: %s\n", peer, what, msg);
 }
 
+/* The line of a finished test: who, what, and what it measured on this side. */
+static void log_result(struct pe_server *s, const char *peer, const struct pe_params *p,
+		       const struct pe_figures *f)
+{
+	double secs = f->seconds > 0 ? f->seconds : 1e-9;
+	char a[32], b[32], t[48] = "";
+
+	if (!s->o.log || !f->ok)
+		return;
+	if (f->c.transactions)
+		snprintf(t, sizeof(t), ", %llu transactions",
+			 (unsigned long long)f->c.transactions);
+	fprintf(stderr,
+		"pkteng server: %s: %s test done: %.2f s, received %llu B (%s), sent %llu B "
+		"(%s)%s\n",
+		peer, pe_mode_name(p->mode), f->seconds, (unsigned long long)f->c.bytes_rx,
+		pe_fmt_bits(a, sizeof(a), (double)f->c.bytes_rx * 8 / secs),
+		(unsigned long long)f->c.bytes_tx,
+		pe_fmt_bits(b, sizeof(b), (double)f->c.bytes_tx * 8 / secs), t);
+}
+
 static void count(struct pe_server *s, bool ok)
 {
 	pthread_mutex_lock(&s->mu);
@@ -78,7 +99,8 @@ static int ctl_poll(struct pe_ctl *c, struct json_object **msg, char *err, size_
 	return *msg ? 1 : e;
 }
 
-static void session_run(struct session *se)
+/* Returns whether the session was a test (its hello was valid), for --one-off. */
+static bool session_run(struct session *se)
 {
 	struct pe_server *s = se->s;
 	struct pe_ctl ctl;
@@ -94,10 +116,12 @@ static void session_run(struct session *se)
 	uint64_t deadline, last_ctl = 0;
 	int e = 0, r;
 
+	bool was_test = false;
+
 	memset(&w, 0, sizeof(w));
 	if (pe_ctl_open(&ctl, se->fd, s->o.ctl_timeout_ms ? s->o.ctl_timeout_ms : 10000)) {
 		close(se->fd);
-		return;
+		return false;
 	}
 	msg = pe_ctl_recv(&ctl, &e, err, sizeof(err));
 	if (!msg) {
@@ -115,6 +139,7 @@ static void session_run(struct session *se)
 	}
 	json_object_put(msg);
 	msg = NULL;
+	was_test = true;
 	{
 		struct pe_loop_opts lo;
 
@@ -133,7 +158,9 @@ static void session_run(struct session *se)
 		struct pe_conn_opts co = { .sz = sizeof(co),
 					   .cbs = &pe_work_accept_cbs,
 					   .data = &w,
-					   .nodelay = pe_mode_desc(p.mode)->nodelay };
+					   .nodelay = pe_mode_desc(p.mode)->nodelay,
+					   .sndbuf_bytes = (int)p.window_bytes,
+					   .rcvbuf_bytes = (int)p.window_bytes };
 		struct pe_listen_opts lo = { .sz = sizeof(lo), .conn = &co, .data = &w };
 
 		pe_addr_set_port(&local, 0);
@@ -159,7 +186,9 @@ static void session_run(struct session *se)
 		goto out;
 
 	/* wait for "start" and every data connection */
-	deadline = pe_now_ns() + (uint64_t)ctl.timeout_ms * 1000000ull;
+	deadline =
+		pe_now_ns() +
+		(uint64_t)(s->o.connect_timeout_ms ? s->o.connect_timeout_ms : 10000) * 1000000ull;
 	while (!got_start || w.conns_ready < pe_work_tcp_conns(&p)) {
 		if (pe_now_ns() > deadline || s->stopping) {
 			snprintf(err, sizeof(err), "%s",
@@ -243,6 +272,7 @@ static void session_run(struct session *se)
 		pe_ctl_send(&ctl, msg);
 		if (!f.ok)
 			slog(s, se->peer, "test failed", f.error);
+		log_result(s, se->peer, &p, &f);
 		count(s, f.ok);
 	}
 	goto out;
@@ -266,6 +296,7 @@ out:
 	if (work_init)
 		pe_work_free(&w);
 	pe_ctl_close(&ctl);
+	return was_test;
 }
 
 static void session_link(struct pe_server *s, struct session *se)
@@ -311,7 +342,8 @@ static void *session_thread(void *arg)
 		    pe_addr_format(&peer, se->peer, sizeof(se->peer)) < 0)
 			snprintf(se->peer, sizeof(se->peer), "?");
 		session_link(s, se);
-		session_run(se);
+		if (session_run(se) && s->o.one_off)
+			pe_server_stop(s);
 		pthread_mutex_lock(&s->mu);
 		session_unlink(s, se);
 		if (!s->pend_n || s->stopping)
