@@ -143,13 +143,15 @@ static int help(bool is_error)
 
 struct out {
 	struct pe_report rep;
+	struct pe_flow *flows; /* -P of them, for the modes that keep per-flow figures */
 };
 
 static void on_interval(struct pe_work *w, double t0, double t1, const struct pe_counts *d)
 {
 	struct out *o = w->arg;
+	unsigned n = o->flows && w->ops->flows ? w->ops->flows(w, o->flows, w->p.conns) : 0;
 
-	pe_report_interval(&o->rep, t0, t1, d);
+	pe_report_interval(&o->rep, t0, t1, d, o->flows, n);
 }
 
 static void on_backend(void *arg, const char *backend, const char *fallback_reason)
@@ -450,11 +452,18 @@ static int run(int argc, char **argv)
 	}
 	if (pe_params_check(&co.p, err, sizeof(err)))
 		return pe_usage("client: %s", err);
+	/* a test over before -O ends would have nothing left to sum */
+	if (co.p.omit_s > 0 && co.p.duration_s > 0 && co.p.omit_s >= co.p.duration_s)
+		return pe_usage("client: -O %s must be less than -t %g", given[PE_P_OMIT],
+				co.p.duration_s);
 	signal(SIGPIPE, SIG_IGN);
 	/* the log file is opened before the test, so a bad path costs nothing */
 	if (logfile && strcmp(logfile, "-") && !(out = fopen(logfile, "we")))
 		return pe_fail("client: --logfile %s: %s", logfile, strerror(errno));
 	if (pe_report_init(&o.rep, fmt, out, &co.p, co.host, co.port, co.backend))
+		return pe_fail("client: out of memory");
+	o.flows = calloc(co.p.conns, sizeof(*o.flows));
+	if (!o.flows)
 		return pe_fail("client: out of memory");
 	co.on_interval = co.interval_s > 0 ? on_interval : NULL;
 	co.on_backend = on_backend;
@@ -472,6 +481,7 @@ static int run(int argc, char **argv)
 	cli.lat_hist = co.lat_hist;
 	pe_report_summary(&o.rep, &cli, have_srv ? &srv : NULL);
 	free(co.lat_hist);
+	free(o.flows);
 	if (out != stdout && fclose(out) && !r)
 		return pe_fail("client: --logfile %s: %s", logfile, strerror(errno));
 	if (r)

@@ -12,10 +12,17 @@ static const char usage[] =
 	"Usage: pkteng server [--bind ADDR] [--port 5201] [--backend uring|epoll] [--threads N]\n"
 	"Serves every test mode of 'pkteng client' (see its --help) until interrupted.\n"
 	"  --bind ADDR      listen on ADDR only (default: every address, IPv4 and IPv6)\n"
-	"  -p, --port N     control port (default 5201); each test gets its own data port\n"
+	"  -p, --port N     control port (default 5201; 0: any free one, named in the first log\n"
+	"                   line); each test gets its own data port\n"
 	"  --backend B      uring (default) or epoll, for every test's data connections\n"
 	"  --threads N      tests served at once, each on its own thread and loop (default 64)\n"
-	"  -q, --quiet      no log lines on stderr\n";
+	"  --one-off        serve one test, then exit (its exit status: 0, or 1 if it failed)\n"
+	"  --connect-timeout S  seconds from a test's \"ok\" until the client's \"start\" and\n"
+	"                   every data connection (default 10)\n"
+	"  --idle-timeout S seconds a client may stay silent when a message is due (default 10)\n"
+	"  -q, --quiet      no log lines on stderr\n"
+	"Log lines (stderr): one per finished test (who, mode, what this side measured), per\n"
+	"failed test and per refused client.\n";
 
 static struct pe_server *running;
 
@@ -34,11 +41,14 @@ static int run(int argc, char **argv)
 		{ "backend", required_argument, 0, 'k' },
 		{ "threads", required_argument, 0, 'T' },
 		{ "quiet", no_argument, 0, 'q' },
+		{ "one-off", no_argument, 0, '1' },
+		{ "connect-timeout", required_argument, 0, 'C' },
+		{ "idle-timeout", required_argument, 0, 'I' },
 		{ 0 },
 	};
 	struct pe_server_opts so = { .sz = sizeof(so), .port = 5201, .log = true };
 	char addr[PE_ADDR_STRLEN];
-	uint64_t v;
+	uint64_t v, done = 0, refused = 0;
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, "hp:q", opts, NULL)) != -1) {
@@ -47,8 +57,8 @@ static int run(int argc, char **argv)
 			so.bind = optarg;
 			break;
 		case 'p':
-			if (pe_parse_u64(optarg, 1, 65535, &v))
-				return pe_usage("server: --port '%s': expected 1..65535", optarg);
+			if (pe_parse_u64(optarg, 0, 65535, &v))
+				return pe_usage("server: --port '%s': expected 0..65535", optarg);
 			so.port = (uint16_t)v;
 			break;
 		case 'k':
@@ -63,6 +73,23 @@ static int run(int argc, char **argv)
 			break;
 		case 'q':
 			so.log = false;
+			break;
+		case '1':
+			so.one_off = true;
+			break;
+		case 'C':
+			if (pe_parse_timeout(optarg, &so.connect_timeout_ms))
+				return pe_usage(
+					"server: --connect-timeout '%s': expected 0.001..86400 "
+					"seconds",
+					optarg);
+			break;
+		case 'I':
+			if (pe_parse_timeout(optarg, &so.ctl_timeout_ms))
+				return pe_usage(
+					"server: --idle-timeout '%s': expected 0.001..86400 "
+					"seconds",
+					optarg);
 			break;
 		case 'h':
 			return pe_cli_help(usage, false);
@@ -83,9 +110,13 @@ static int run(int argc, char **argv)
 		fprintf(stderr, "pkteng server: listening on %s port %u (%s backend)\n", addr,
 			pe_server_port(running), pe_backend_name(so.backend));
 	r = pe_server_run(running);
+	pe_server_counts(running, &done, &refused);
 	pe_server_close(running);
 	running = NULL;
-	return r ? pe_fail("server: %s", strerror(-r)) : PE_EXIT_OK;
+	if (r)
+		return pe_fail("server: %s", strerror(-r));
+	/* --one-off: the test's own outcome (a refused hello does not count as the test) */
+	return so.one_off && !done && refused ? PE_EXIT_FAIL : PE_EXIT_OK;
 }
 
 const struct pe_cmd pe_cmd_server = {

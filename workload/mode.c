@@ -274,11 +274,6 @@ int pe_params_check(const struct pe_params *p, char *err, size_t errlen)
 			 pe_param_range_str(p->mode, id, range, sizeof(range)), d->name);
 		return -EINVAL;
 	}
-	if (p->omit_s > 0 && p->duration_s > 0 && p->omit_s >= p->duration_s) {
-		snprintf(err, errlen, "omit_s %.15g (-O) must be less than duration_s %.15g (-t)",
-			 p->omit_s, p->duration_s);
-		return -EINVAL;
-	}
 	if (p->duration_s == 0 && !p->bytes_total && !d->until_done) {
 		snprintf(err, errlen, "duration_s 0 (-t 0) needs bytes_total (-n) for %s", d->name);
 		return -EINVAL;

@@ -43,6 +43,9 @@ struct pe_work_ops {
 	void (*poll)(struct pe_work *w);
 	/* Both sides: fill mode-specific figures at the end. */
 	void (*figures)(struct pe_work *w, struct pe_figures *f);
+	/* Client: the totals of each flow so far, at most max of them; returns how many. NULL:
+	 * the mode keeps no per-flow figures. */
+	unsigned (*flows)(struct pe_work *w, struct pe_flow *out, unsigned max);
 	/* Free mode state. */
 	void (*free)(struct pe_work *w);
 };
@@ -118,6 +121,8 @@ void pe_work_figures(struct pe_work *w, struct pe_figures *f);
 /* Client helpers: sends the 16-byte data header on a fresh connection (index idx) and counts
  * it ready. Returns what pe_conn_send returned. */
 long pe_work_conn_hello(struct pe_work *w, struct pe_conn *c, uint32_t idx);
+/* Fills f's TCP_INFO figures (retransmits, cwnd) from the connection's socket. */
+void pe_work_flow_tcp(struct pe_conn *c, struct pe_flow *f);
 /* Adds the socket's TCP_INFO byte counters to w->fig (call once per connection, at EOF). */
 void pe_work_tcp_info(struct pe_work *w, struct pe_conn *c);
 

@@ -342,6 +342,19 @@ int pe_work_conn_connect_all(struct pe_work *w, void *conns, size_t elem_bytes,
 	return err;
 }
 
+void pe_work_flow_tcp(struct pe_conn *c, struct pe_flow *f)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	if (!c || getsockopt(pe_conn_fd(c), IPPROTO_TCP, TCP_INFO, &ti, &len))
+		return;
+	f->have_tcp = true;
+	f->retrans = ti.tcpi_total_retrans;
+	f->cwnd_bytes = (uint64_t)ti.tcpi_snd_cwnd * ti.tcpi_snd_mss;
+}
+
 /* ---- server side: the data header ---- */
 
 struct hdr_wait {

@@ -75,6 +75,8 @@ static void sent(struct pe_conn *c, void *arg, int err)
 {
 	struct pe_work *w = arg;
 
+	if (err == -ECANCELED && w->stopping)
+		return; /* file_stop cut the transfer short */
 	if (err) {
 		pe_work_fail(w, "sending the file: %s", strerror(-err));
 		return;
@@ -222,9 +224,22 @@ static void file_free(struct pe_work *w)
 	w->mode = NULL;
 }
 
+/* Client, stopped early (Ctrl-C): the rest of the file is not sent and the connection closes,
+ * so the server hashes what came and reports the transfer incomplete. */
+static void file_stop(struct pe_work *w)
+{
+	struct xfer *x = xs(w);
+
+	if (w->is_client && x && x->c)
+		pe_conn_close(x->c, 0, false);
+	else
+		pe_work_finish(w);
+}
+
 static const struct pe_work_ops file_ops = {
 	.client_open = client_open,
 	.go = go,
+	.stop = file_stop,
 	.server_cbs = &server_cbs,
 	.free = file_free,
 };

@@ -385,7 +385,25 @@ static void sfree(struct pe_work *w)
 	w->mode = NULL;
 }
 
+static unsigned stream_flows(struct pe_work *w, struct pe_flow *out, unsigned max)
+{
+	struct stream *s = st(w);
+	unsigned i, n = s && s->nconns < max ? s->nconns : s ? max : 0;
+
+	for (i = 0; i < n; i++) {
+		const struct sconn *sc = s->conns[i];
+
+		memset(&out[i], 0, sizeof(out[i]));
+		out[i].bytes_tx = sc->tx_off;
+		out[i].bytes_rx = sc->rx_off;
+		if (sc->c)
+			pe_work_flow_tcp(sc->c, &out[i]);
+	}
+	return n;
+}
+
 static const struct pe_work_ops stream_ops = {
+	.flows = stream_flows,
 	.client_open = client_open,
 	.go = go,
 	.stop = stop,
