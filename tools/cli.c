@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static void vmsg(const char *fmt, va_list ap)
 {
@@ -143,6 +145,44 @@ int pe_parse_timeout(const char *s, int *out_ms)
 	if (!r)
 		*out_ms = (int)(v * 1000 + 0.5);
 	return r;
+}
+
+int pe_out_check(const char *path)
+{
+	char dir[4096];
+	const char *slash;
+	struct stat st;
+
+	if (pe_out_is_stdout(path))
+		return 0;
+	if (!path || !*path)
+		return -ENOENT;
+	if (!stat(path, &st) && S_ISDIR(st.st_mode))
+		return -EISDIR;
+	slash = strrchr(path, '/');
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	if (stat(dir, &st))
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	if (access(dir, W_OK | X_OK))
+		return -errno;
+	return 0;
+}
+
+FILE *pe_out_open(const char *path)
+{
+	return pe_out_is_stdout(path) ? stdout : fopen(path, "we");
+}
+
+int pe_out_close(FILE *f)
+{
+	if (f == stdout)
+		return fflush(f) ? -errno : 0;
+	return fclose(f) ? -errno : 0;
 }
 
 void pe_cli_on_stop(void (*handler)(int))

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 enum {
 	PE_EXIT_OK = 0,
@@ -42,6 +43,18 @@ int pe_parse_seconds(const char *s, double min_s, double max_s, double *out);
 /* --connect-timeout and --idle-timeout: seconds (0.001..86400, "2.5") into milliseconds. Returns
  * 0, -EINVAL or -ERANGE. */
 int pe_parse_timeout(const char *s, int *out_ms);
+
+/* Output file arguments: "-" is standard output. pe_out_check checks another path before the
+ * work starts (its directory exists and may be written, it is not a directory): 0 or -errno.
+ * pe_out_open returns stdout for "-", else fopen(path, "we") (NULL and errno); pe_out_close
+ * flushes stdout or closes the file: 0 or -errno. */
+int pe_out_check(const char *path);
+FILE *pe_out_open(const char *path);
+int pe_out_close(FILE *f);
+static inline bool pe_out_is_stdout(const char *path)
+{
+	return path && path[0] == '-' && !path[1];
+}
 
 /* Runs handler on SIGINT and SIGTERM, without SA_RESTART so a blocked call returns EINTR
  * and the caller sees its stop flag. */

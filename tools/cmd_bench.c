@@ -325,6 +325,9 @@ static int run(int argc, char **argv)
 	}
 	if (optind < argc)
 		return pe_usage("bench: unexpected argument '%s'", argv[optind]);
+	if (out_dir && !strcmp(out_dir, "-"))
+		return pe_usage("bench: --out -: a results directory cannot be standard output "
+				"(--json prints a record there)");
 	if (fmt == PE_REC_TEXT)
 		return run_suite(time_s, runs, backend, out_dir, bins, n_bins);
 	if (out_dir || runs || n_bins)

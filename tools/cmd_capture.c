@@ -18,6 +18,9 @@
 #include "record/record.h"
 #include "tools/cli.h"
 
+/* Where the report goes: stdout, or stderr when the frames go to stdout (--pcap -). */
+static FILE *rep_out;
+
 static const char usage[] =
 	"Usage: pkteng capture --dev IF [-n COUNT] [-t SECONDS] [--pcap FILE] [--check-fcs]\n"
 	"       [--ethertype X] [-i SECONDS] [--json|--json-stream] [--ready-file PATH]\n"
@@ -28,7 +31,9 @@ static const char usage[] =
 	"  -d, --dev IF            the interface\n"
 	"  -n, --count N           stop after N frames (that pass --ethertype)\n"
 	"  -t, --time SECONDS      stop after this long\n"
-	"  --pcap FILE             write the frames (complete file or none: temp file + rename)\n"
+	"  --pcap FILE             write the frames (complete file or none: temp file + rename;\n"
+	"                          -: standard output, for '| tshark -r -'; the report goes to\n"
+	"                          stderr then)\n"
 	"  --check-fcs             the last 4 bytes of each frame are its FCS: check them\n"
 	"  --ethertype X           only frames whose innermost ethertype is X (0x0800, 0x86dd...)\n"
 	"  -i, --interval SECONDS  a report line every SECONDS\n"
@@ -198,10 +203,10 @@ static void report_interval(struct pe_rec *r, struct cap_state *s, struct cap_ar
 
 	pe_cap_stats(cap, NULL, &kd);
 	if (r->fmt == PE_REC_TEXT) {
-		printf("[%7.2fs] %10.0f frames/s  total %llu  kernel drops %llu\n", t1_s,
-		       (s->frames - a->last_frames) / dt, (unsigned long long)s->frames,
-		       (unsigned long long)kd);
-		fflush(stdout);
+		fprintf(rep_out, "[%7.2fs] %10.0f frames/s  total %llu  kernel drops %llu\n", t1_s,
+			(s->frames - a->last_frames) / dt, (unsigned long long)s->frames,
+			(unsigned long long)kd);
+		fflush(rep_out);
 	} else {
 		o = json_object_new_object();
 		pe_rec_add_frames(o, "rx", s->frames - a->last_frames,
@@ -223,22 +228,24 @@ static void report_text(const char *dev, const struct cap_state *s, double secs,
 
 	for (int i = 1; i < PE_FRAME__STATUS_COUNT; i++)
 		nbad += s->bad[i];
-	printf("captured %llu frames (%llu bytes) on %s in %.3f s; kernel: %llu packets, %llu "
-	       "dropped; bad %llu",
-	       (unsigned long long)s->frames, (unsigned long long)s->bytes_l2, dev, secs,
-	       (unsigned long long)kp, (unsigned long long)kd, (unsigned long long)nbad);
+	fprintf(rep_out,
+		"captured %llu frames (%llu bytes) on %s in %.3f s; kernel: %llu packets, %llu "
+		"dropped; bad %llu",
+		(unsigned long long)s->frames, (unsigned long long)s->bytes_l2, dev, secs,
+		(unsigned long long)kp, (unsigned long long)kd, (unsigned long long)nbad);
 	for (int i = 1; i < PE_FRAME__STATUS_COUNT; i++)
 		if (s->bad[i])
-			printf(" %s %llu", pe_frame_status_name(i), (unsigned long long)s->bad[i]);
+			fprintf(rep_out, " %s %llu", pe_frame_status_name(i),
+				(unsigned long long)s->bad[i]);
 	if (s->filtered)
-		printf("; filtered %llu", (unsigned long long)s->filtered);
+		fprintf(rep_out, "; filtered %llu", (unsigned long long)s->filtered);
 	if (s->seq_frames)
-		printf("; seq %llu..%llu missing %llu reordered %llu",
-		       (unsigned long long)s->seq_first, (unsigned long long)(s->seq_next - 1),
-		       (unsigned long long)s->missing, (unsigned long long)s->reordered);
+		fprintf(rep_out, "; seq %llu..%llu missing %llu reordered %llu",
+			(unsigned long long)s->seq_first, (unsigned long long)(s->seq_next - 1),
+			(unsigned long long)s->missing, (unsigned long long)s->reordered);
 	if (s->restarts)
-		printf(" restarts %llu", (unsigned long long)s->restarts);
-	printf("\n");
+		fprintf(rep_out, " restarts %llu", (unsigned long long)s->restarts);
+	fprintf(rep_out, "\n");
 }
 
 /* Returns 0 to run, an exit code, or -1 after --help (exit 0). */
@@ -369,6 +376,8 @@ static int run(int argc, char **argv)
 			return pe_fail("capture: needs CAP_NET_RAW (run as root)");
 		return pe_fail("capture: %s: %s", a.dev, strerror(errno));
 	}
+	/* --pcap -: the frames own standard output, the report goes to stderr (tcpdump -w -) */
+	rep_out = a.pcap && pe_out_is_stdout(a.pcap) ? stderr : stdout;
 	if (a.pcap) {
 		struct pe_pcap_opts po = { .sz = sizeof(po), .nanosec = true, .fcs = s.check_fcs };
 
@@ -380,7 +389,7 @@ static int run(int argc, char **argv)
 		}
 	}
 	pe_stop_catch();
-	if (pe_rec_open(&rec, a.fmt, stdout, "capture")) {
+	if (pe_rec_open(&rec, a.fmt, rep_out, "capture")) {
 		rc = pe_fail("capture: out of memory");
 		goto out;
 	}
@@ -426,7 +435,7 @@ static int run(int argc, char **argv)
 			pe_rec_end(&rec, 0, secs, pe_stop_signal() != 0,
 				   summary_json(&s, secs, kp, kd));
 	}
-	if (fflush(stdout))
+	if (fflush(rep_out))
 		rc = pe_fail("capture: stdout: %s", strerror(errno));
 out:
 	pe_rec_close(&rec);
