@@ -12,7 +12,9 @@
 
 static const char usage[] =
 	"Usage: pkteng registry serve [--port 5000] [--bind ADDR] [--backend uring|epoll]\n"
-	"       pkteng registry list [-n NAME] [--host H] [--port P]\n"
+	"                             [--idle-timeout S]\n"
+	"       pkteng registry list [-n NAME] [--host H] [--port P] [--connect-timeout S]\n"
+	"                            [--idle-timeout S]\n"
 	"serve: records every client's name, address and port and answers each with the whole\n"
 	"       list (until interrupted; default on every address, IPv4 and IPv6).\n"
 	"list:  registers NAME (1..255 bytes of UTF-8) when given, and prints the list as JSON.\n"
