@@ -128,3 +128,28 @@ Test(interrupt, text_summary_and_sigterm)
 		pe_run_free(&r);
 	}
 }
+
+/* bench --json: the tests that ran, the one cut short among them, in a valid record. */
+Test(interrupt, bench_json)
+{
+	char path[320];
+	struct json_object *sum;
+	struct pe_run r;
+
+	snprintf(path, sizeof(path), "%s/bench.json", dir);
+	cr_assert_eq(pe_run(&r,
+			    "%s bench --json -t 3 --backend epoll > %s & p=$!; sleep 1.5; "
+			    "kill -INT $p; wait $p",
+			    PE_TEST_BIN, path),
+		     0);
+	cr_expect_eq(r.status, 1, "%s", r.err);
+	cr_expect_str_eq(r.err, "pkteng: bench: interrupted after 1 test(s)\n");
+	sum = pe_ro_validate_file(path, "json", 1);
+	cr_expect_eq(pe_ro_bool(sum, "interrupted"), true);
+	cr_expect_eq(pe_ro_u64(sum, "tests"), 1);
+	cr_expect_eq(pe_ro_u64(sum, "failed"), 0);
+	cr_expect(pe_ro_num(sum, "t1_s") > 1.0 && pe_ro_num(sum, "t1_s") < 2.0, "%.3f",
+		  pe_ro_num(sum, "t1_s"));
+	json_object_put(sum);
+	pe_run_free(&r);
+}
