@@ -37,9 +37,9 @@ static const char usage_tail[] =
 	"      --idle-timeout S seconds to wait for each message of the server (default 10)\n"
 	"  -4, -6               IPv4 or IPv6 only\n"
 	"Sizes (-n, -l, -w) are binary as in iperf3: 128K = 128Ki = 131072; rates (-b, --pps) are\n"
-	"decimal: 1G = 10^9. The letters mean what they mean in iperf3 (-i interval, -w socket\n"
-	"buffer, -C congestion control, -O omit, -u UDP, -J JSON) in every pkteng command that\n"
-	"takes them. Ctrl-C or SIGTERM ends the test early: the summary of what ran is printed\n"
+	"decimal: 1G = 10^9. The letters are iperf3's, with iperf3's meanings (-i interval, -w\n"
+	"socket buffer, -C congestion control, -O omit, -u UDP, -J JSON, -P flows, -R reverse).\n"
+	"Ctrl-C or SIGTERM ends the test early: the summary of what ran is printed\n"
 	"(with the server's figures), marked interrupted, and the exit status is that of the "
 	"run.\n";
 

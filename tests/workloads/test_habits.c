@@ -340,15 +340,15 @@ Test(habits, server_one_off_and_log_line)
 }
 
 /* A listener that accepts and never says anything, for the clients' idle timeouts: python
- * prints its port and holds connections for 5 s. */
+ * prints its port (to a file of its own per case), holds the connection for 3 s, and gives up
+ * waiting for one after 10 s. */
 static const char silent_peer[] =
 	"python3 -c 'import socket,time,sys\n"
-	"s=socket.socket(); s.bind((\"127.0.0.1\",0)); s.listen(8)\n"
+	"s=socket.socket(); s.bind((\"127.0.0.1\",0)); s.listen(8); s.settimeout(10)\n"
 	"print(s.getsockname()[1]); sys.stdout.flush()\n"
-	"c=s.accept()[0]; time.sleep(5)' > %s/peer.port & "
-	"i=0; until [ -s %s/peer.port ]; do i=$((i+1)); [ $i -gt 100 ] && exit 8; sleep 0.05; "
-	"done; "
-	"t0=$(date +%%s%%N); %s %s -p $(cat %s/peer.port) %s; echo rc=$?; "
+	"c=s.accept()[0]; time.sleep(3)' > %s/peer%zu.port 2>/dev/null & "
+	"i=0; until [ -s %s/peer%zu.port ]; do i=$((i+1)); [ $i -gt 100 ] && exit 8; sleep 0.05; "
+	"done; t0=$(date +%%s%%N); %s %s -p $(cat %s/peer%zu.port) %s; echo rc=$?; "
 	"echo took_ms=$(( ($(date +%%s%%N) - t0) / 1000000 ))";
 
 /* --idle-timeout on the client and on registry list: a silent peer costs that long, not the
@@ -367,8 +367,8 @@ Test(habits, client_and_registry_idle_timeouts)
 		const char *took;
 		double t;
 
-		cr_assert_eq(pe_run(&r, silent_peer, dir, dir, PE_TEST_BIN, cases[i].cmd, dir,
-				    cases[i].args),
+		cr_assert_eq(pe_run(&r, silent_peer, dir, i, dir, i, PE_TEST_BIN, cases[i].cmd, dir,
+				    i, cases[i].args),
 			     0);
 		cr_expect(strstr(r.out, "rc=1\n"), "%s: %s %s", cases[i].cmd, r.out, r.err);
 		cr_expect(strstr(r.err, cases[i].err), "%s: %s", cases[i].cmd, r.err);
