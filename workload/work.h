@@ -142,8 +142,8 @@ void pe_work_conn_on_close(struct pe_conn *c, int err);
  * returns). */
 void pe_work_conn_opts(struct pe_work *w, uint32_t idx, struct pe_conn_opts *o,
 		       struct pe_addr *local);
-/* Client: the local address of UDP socket idx: NULL (any) or *local with --cport + idx. */
-const struct pe_addr *pe_work_udp_local(struct pe_work *w, uint32_t idx, struct pe_addr *local);
+/* Client: the local address of data socket idx: NULL (any) or *local with --cport + idx. */
+const struct pe_addr *pe_work_local_addr(struct pe_work *w, uint32_t idx, struct pe_addr *local);
 /* Both sides: -C on a data connection (TCP_CONGESTION). 0 or -errno (ENOENT: the kernel has no
  * such algorithm, EPERM: not allowed for this user). */
 int pe_work_conn_cc(struct pe_work *w, struct pe_conn *c);

@@ -296,10 +296,10 @@ void pe_work_conn_opts(struct pe_work *w, uint32_t idx, struct pe_conn_opts *o,
 								  : 5000,
 				    .sndbuf_bytes = (int)w->p.window_bytes,
 				    .rcvbuf_bytes = (int)w->p.window_bytes };
-	o->bind = pe_work_udp_local(w, idx, local);
+	o->bind = pe_work_local_addr(w, idx, local);
 }
 
-const struct pe_addr *pe_work_udp_local(struct pe_work *w, uint32_t idx, struct pe_addr *local)
+const struct pe_addr *pe_work_local_addr(struct pe_work *w, uint32_t idx, struct pe_addr *local)
 {
 	if (!w->cport)
 		return NULL;

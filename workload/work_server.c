@@ -114,9 +114,8 @@ static bool session_run(struct session *se)
 	char cookie_hex[PE_COOKIE_LEN + 1];
 	bool got_start = false, got_end = false, work_init = false;
 	uint64_t deadline, last_ctl = 0;
-	int e = 0, r;
-
 	bool was_test = false;
+	int e = 0, r;
 
 	memset(&w, 0, sizeof(w));
 	if (pe_ctl_open(&ctl, se->fd, s->o.ctl_timeout_ms ? s->o.ctl_timeout_ms : 10000)) {

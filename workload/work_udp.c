@@ -269,7 +269,7 @@ static int client_open(struct pe_work *w)
 	s->pps = w->p.rate_pps ? w->p.rate_pps : w->p.rate_bps / (8ull * w->p.len_bytes);
 	if (w->p.rate_bps && !s->pps)
 		s->pps = 1;
-	err = pe_udp_open(w->loop, pe_work_udp_local(w, 0, &local), &o, &s->u);
+	err = pe_udp_open(w->loop, pe_work_local_addr(w, 0, &local), &o, &s->u);
 	if (!err && w->p.gso) {
 		int gso = (int)w->p.len_bytes;
 

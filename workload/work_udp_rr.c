@@ -168,7 +168,7 @@ static int client_open(struct pe_work *w)
 		struct pe_addr local;
 
 		us->w = w;
-		err = pe_udp_open(w->loop, pe_work_udp_local(w, i, &local), &o, &us->u);
+		err = pe_udp_open(w->loop, pe_work_local_addr(w, i, &local), &o, &us->u);
 		if (!err)
 			s->n++;
 	}
