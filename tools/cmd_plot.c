@@ -85,8 +85,7 @@ static int run(int argc, char **argv)
 	else if (suffix && !strcmp(suffix, ".png"))
 		fmt = PE_PLOT_PNG;
 	else
-		return pe_usage("plot: -o %s: the name must end in .svg or .png (-: SVG on stdout)",
-				out);
+		return pe_usage("plot: -o %s: the name must end in .svg or .png", out);
 	if ((r = pe_out_check(out)))
 		return pe_fail("plot: -o %s: %s", out, strerror(-r));
 	if (strcmp(kind, "box") && strcmp(kind, "series") && strcmp(kind, "cdf") &&
