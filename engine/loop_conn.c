@@ -134,7 +134,10 @@ int pe_connect(struct pe_loop *l, const struct pe_addr *to, const struct pe_conn
 	fd = socket(to->sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	if (so.bind && bind(fd, &so.bind->sa, so.bind->len)) {
+	/* a fixed local port (--cport) may still have connections of an earlier run in
+	 * TIME_WAIT, which SO_REUSEADDR lets it reuse */
+	if (so.bind && (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &(int){ 1 }, sizeof(int)) ||
+			bind(fd, &so.bind->sa, so.bind->len))) {
 		err = -errno;
 		close(fd);
 		return err;

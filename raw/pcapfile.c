@@ -23,6 +23,8 @@ struct pe_pcap_writer {
 	pcap_dumper_t *dump;
 	FILE *f;
 	bool nanosec, fcs;
+	bool to_stdout; /* "-": a stream written here record by record, no rename */
+	uint32_t snaplen;
 	int err; /* first error seen by pe_pcap_write */
 	char *path, *tmp;
 };
@@ -38,6 +40,40 @@ static void writer_free(struct pe_pcap_writer *w)
 	free(w->path);
 	free(w->tmp);
 	free(w);
+}
+
+/* "-": standard output, which may be a pipe (tshark -r -), so the header is written here with
+ * its link type (and FCS bits) final, and each record follows it. */
+static struct pe_pcap_writer *stdout_create(struct pe_pcap_writer *w, const struct pe_pcap_opts *o)
+{
+	uint32_t hdr[6];
+	int fd = dup(1), err;
+
+	w->to_stdout = true;
+	w->snaplen = o->snaplen ? o->snaplen : 262144;
+	w->f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+	if (!w->f) {
+		err = errno;
+		if (fd >= 0)
+			close(fd);
+		writer_free(w);
+		errno = err;
+		return NULL;
+	}
+	hdr[0] = o->nanosec ? 0xa1b23c4du : 0xa1b2c3d4u;
+	hdr[1] = 2u | 4u << 16; /* version 2.4: major, then minor, as two 16-bit fields */
+	hdr[2] = 0;
+	hdr[3] = 0;
+	hdr[4] = w->snaplen;
+	hdr[5] = (uint32_t)(o->linktype ? o->linktype : DLT_EN10MB);
+	if (o->fcs)
+		hdr[5] = (hdr[5] & 0xffff) | LT_FCS_PRESENT | 2u << 28;
+	if (fwrite(hdr, sizeof(hdr), 1, w->f) != 1) {
+		writer_free(w);
+		errno = EIO;
+		return NULL;
+	}
+	return w;
 }
 
 struct pe_pcap_writer *pe_pcap_create(const char *path, const struct pe_pcap_opts *opts)
@@ -57,6 +93,8 @@ struct pe_pcap_writer *pe_pcap_create(const char *path, const struct pe_pcap_opt
 		return NULL;
 	w->nanosec = o.nanosec;
 	w->fcs = o.fcs;
+	if (!strcmp(path, "-"))
+		return stdout_create(w, &o);
 	w->path = strdup(path);
 	if (!w->path || asprintf(&w->tmp, "%s.tmp.XXXXXX", path) < 0) {
 		w->tmp = NULL;
@@ -114,6 +152,17 @@ int pe_pcap_write(struct pe_pcap_writer *w, const void *frame, size_t len, uint6
 	h.ts.tv_usec =
 		(suseconds_t)(w->nanosec ? t_ns % 1000000000ull : t_ns % 1000000000ull / 1000);
 	h.caplen = h.len = (bpf_u_int32)len;
+	if (w->to_stdout) {
+		uint32_t rec[4] = { (uint32_t)h.ts.tv_sec, (uint32_t)h.ts.tv_usec,
+				    len > w->snaplen ? w->snaplen : (uint32_t)len, (uint32_t)len };
+
+		if (fwrite(rec, sizeof(rec), 1, w->f) != 1 ||
+		    fwrite(frame, 1, rec[2], w->f) != rec[2]) {
+			w->err = w->err ? w->err : errno ? errno : EIO;
+			return -w->err;
+		}
+		return 0;
+	}
 	if (h.caplen > (bpf_u_int32)pcap_snapshot(w->pcap))
 		h.caplen = (bpf_u_int32)pcap_snapshot(w->pcap);
 	pcap_dump((u_char *)w->dump, &h, frame);
@@ -130,6 +179,14 @@ int pe_pcap_commit(struct pe_pcap_writer *w)
 
 	if (!w)
 		return -EINVAL;
+	if (w->to_stdout) {
+		err = w->err;
+		if (fclose(w->f) && !err)
+			err = errno ? errno : EIO;
+		w->f = NULL;
+		writer_free(w);
+		return -err;
+	}
 	if (w->err)
 		err = w->err;
 	else if (pcap_dump_flush(w->dump) < 0 || ferror(w->f))
@@ -162,6 +219,10 @@ void pe_pcap_abort(struct pe_pcap_writer *w)
 {
 	if (!w)
 		return;
+	if (w->to_stdout) { /* what went out is out: a reader sees the records so far */
+		writer_free(w);
+		return;
+	}
 	if (w->dump) {
 		pcap_dump_close(w->dump);
 		w->dump = NULL;
@@ -189,7 +250,7 @@ struct pe_pcap_reader *pe_pcap_open(const char *path)
 		errno = EINVAL;
 		return NULL;
 	}
-	f = fopen(path, "rb");
+	f = strcmp(path, "-") ? fopen(path, "rb") : fdopen(dup(0), "rb"); /* -: stdin */
 	if (!f)
 		return NULL;
 	r = calloc(1, sizeof(*r));

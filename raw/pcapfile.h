@@ -25,7 +25,9 @@ struct pe_pcap_opts {
 struct pe_pcap_writer;
 
 /* Creates "PATH.tmp.XXXXXX" next to path. Returns the writer, or NULL with errno set (EINVAL
- * for bad opts, or the open error). Nothing exists at path until pe_pcap_commit(). */
+ * for bad opts, or the open error). Nothing exists at path until pe_pcap_commit(). Path "-" is
+ * standard output (a pipe: `| tshark -r -`): the header goes out at once and each frame as it
+ * is written; commit flushes, abort leaves what went out. */
 struct pe_pcap_writer *pe_pcap_create(const char *path, const struct pe_pcap_opts *opts);
 /* Appends one record: len bytes (cut to snaplen), timestamp t_ns since the epoch (0: now).
  * Returns 0 or -errno. */

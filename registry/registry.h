@@ -84,5 +84,15 @@ int pe_registry_check_name(const char *name, size_t len, char *why, size_t whyle
 struct json_object;
 int pe_registry_query(const char *host, uint16_t port, const char *name, size_t name_len,
 		      bool want_list, struct json_object **reply, char *why, size_t whylen);
+/* The same with timeouts (o may be NULL: the defaults). */
+struct pe_registry_query_opts {
+	size_t sz;
+	int connect_timeout_ms; /* for the connection to open; 0 = 5000 */
+	int idle_timeout_ms;	/* for each wait for the request to go or the answer to come;
+				 * 0 = 30000 */
+};
+int pe_registry_query_opts(const char *host, uint16_t port, const char *name, size_t name_len,
+			   bool want_list, const struct pe_registry_query_opts *o,
+			   struct json_object **reply, char *why, size_t whylen);
 
 #endif

@@ -69,16 +69,16 @@ bad:
 	return -EINVAL;
 }
 
-static int send_req(int fd, struct json_object *req)
+static int send_req(int fd, struct json_object *req, int timeout_ms)
 {
 	size_t len;
 	const char *s = json_object_to_json_string_length(req, JSON_C_TO_STRING_PLAIN, &len);
 
-	return s ? pe_lpm_send_sock(fd, s, len, QUERY_TIMEOUT_MS) : -ENOMEM;
+	return s ? pe_lpm_send_sock(fd, s, len, timeout_ms) : -ENOMEM;
 }
 
 /* Reads one answer frame and parses it into *reply. 0 or -errno with the reason in why. */
-static int recv_reply(int fd, struct json_object **reply, char *why, size_t whylen)
+static int recv_reply(int fd, int timeout_ms, struct json_object **reply, char *why, size_t whylen)
 {
 	struct pe_lpm_dec d;
 	uint8_t rbuf[4096];
@@ -87,7 +87,7 @@ static int recv_reply(int fd, struct json_object **reply, char *why, size_t whyl
 	int r = pe_lpm_dec_init(&d, PE_REGISTRY_MSG_MAX);
 
 	if (!r)
-		r = pe_lpm_recv_sock(fd, &d, rbuf, sizeof(rbuf), QUERY_TIMEOUT_MS, &msg, &len, why,
+		r = pe_lpm_recv_sock(fd, &d, rbuf, sizeof(rbuf), timeout_ms, &msg, &len, why,
 				     whylen);
 	if (!r) {
 		struct json_tokener *tok = json_tokener_new();
@@ -115,6 +115,17 @@ static int recv_reply(int fd, struct json_object **reply, char *why, size_t whyl
 int pe_registry_query(const char *host, uint16_t port, const char *name, size_t name_len,
 		      bool want_list, struct json_object **reply, char *why, size_t whylen)
 {
+	return pe_registry_query_opts(host, port, name, name_len, want_list, NULL, reply, why,
+				      whylen);
+}
+
+int pe_registry_query_opts(const char *host, uint16_t port, const char *name, size_t name_len,
+			   bool want_list, const struct pe_registry_query_opts *o,
+			   struct json_object **reply, char *why, size_t whylen)
+{
+	int connect_ms =
+		o && o->connect_timeout_ms > 0 ? o->connect_timeout_ms : CONNECT_TIMEOUT_MS;
+	int idle_ms = o && o->idle_timeout_ms > 0 ? o->idle_timeout_ms : QUERY_TIMEOUT_MS;
 	struct pe_addr addrs[8];
 	struct json_object *req;
 	char ps[8];
@@ -136,7 +147,7 @@ int pe_registry_query(const char *host, uint16_t port, const char *name, size_t 
 		if (fd < 0)
 			continue;
 		p = (struct pollfd){ fd, POLLOUT, 0 };
-		err = poll(&p, 1, CONNECT_TIMEOUT_MS) == 1 ? pe_sock_error(fd) : -ETIMEDOUT;
+		err = poll(&p, 1, connect_ms) == 1 ? pe_sock_error(fd) : -ETIMEDOUT;
 		if (!err)
 			break;
 		close(fd);
@@ -152,12 +163,12 @@ int pe_registry_query(const char *host, uint16_t port, const char *name, size_t 
 				       json_object_new_string_len(name, (int)name_len));
 	if (name && !want_list)
 		json_object_object_add(req, "list", json_object_new_boolean(0));
-	err = send_req(fd, req);
+	err = send_req(fd, req, idle_ms);
 	json_object_put(req);
 	if (err)
 		snprintf(why, whylen, "sending: %s", strerror(-err));
 	else
-		err = recv_reply(fd, reply, why, whylen);
+		err = recv_reply(fd, idle_ms, reply, why, whylen);
 	close(fd);
 	return err;
 }

@@ -67,8 +67,9 @@ int pe_suite_parse_bool(const char *v, bool *out)
 	return -EINVAL;
 }
 
-/* A number with an optional K/M/G (x1000) or Ki/Mi/Gi (x1024) suffix when size is true. */
-int pe_suite_parse_num(const char *v, bool size, bool integer, double *out)
+/* A number with an optional K/M/G suffix when sfx_base is not 0: sizes take base 1024 (K and Ki
+ * both x1024, as the command line), rates base 1000. */
+int pe_suite_parse_num(const char *v, unsigned sfx_base, bool integer, double *out)
 {
 	static const char sfx[] = "KMG";
 	char *end;
@@ -78,9 +79,9 @@ int pe_suite_parse_num(const char *v, bool size, bool integer, double *out)
 	x = strtod(v, &end);
 	if (end == v || errno || x != x || x < 0 || x > 1e18)
 		return -EINVAL;
-	if (size && *end) {
+	if (sfx_base && *end) {
 		const char *k = strchr(sfx, toupper((unsigned char)*end));
-		double base = end[1] == 'i' ? 1024 : 1000;
+		double base = end[1] == 'i' ? 1024 : sfx_base;
 
 		if (!k || !*k)
 			return -EINVAL;
@@ -177,10 +178,10 @@ static int check_value(const char *key, const char *v, char *why, size_t len)
 			return snprintf(why, len, "'%s': expected a host name or address", v),
 			       -EINVAL;
 	} else if (!strcmp(key, "port")) {
-		if (pe_suite_parse_num(v, false, true, &x) || x < 1 || x > 65535)
+		if (pe_suite_parse_num(v, 0, true, &x) || x < 1 || x > 65535)
 			return snprintf(why, len, "'%s': expected 1..65535", v), -EINVAL;
 	} else if (!strcmp(key, "runs")) {
-		if (pe_suite_parse_num(v, false, true, &x) || x < 1 || x > 1000)
+		if (pe_suite_parse_num(v, 0, true, &x) || x < 1 || x > 1000)
 			return snprintf(why, len, "'%s': expected 1..1000 runs", v), -EINVAL;
 	} else if (id >= 0) {
 		const struct pe_param *t = &pe_param_table[id];
@@ -188,11 +189,12 @@ static int check_value(const char *key, const char *v, char *why, size_t len)
 		if (t->kind == PE_PK_FLAG) {
 			if (pe_suite_parse_bool(v, &b))
 				return snprintf(why, len, "'%s': expected yes or no", v), -EINVAL;
-		} else if (pe_suite_parse_num(v, t->kind == PE_PK_SIZE, t->kind != PE_PK_SECONDS,
-					      &x)) {
+		} else if (pe_suite_parse_num(v, pe_suite_sfx_base(t->kind),
+					      t->kind != PE_PK_SECONDS, &x)) {
 			return snprintf(why, len, "'%s': expected %s", v,
 					t->kind == PE_PK_SECONDS ? "a number of seconds"
-					: t->kind == PE_PK_SIZE	 ? "a size (64, 128Ki, 1M)"
+					: t->kind == PE_PK_SIZE	 ? "a size (64, 128K, 1M)"
+					: t->kind == PE_PK_RATE	 ? "a rate (100M, 1G)"
 								 : "an integer"),
 			       -EINVAL;
 		}
@@ -349,7 +351,7 @@ static int global_key(struct pe_suite *s, int line, const char *key, const char 
 	double x;
 
 	if (!strcmp(key, "warmup")) {
-		if (pe_suite_parse_num(v, false, true, &x) || x > 10)
+		if (pe_suite_parse_num(v, 0, true, &x) || x > 10)
 			return pe_suite_err(err, errlen, s->file, line,
 					    "key 'warmup': '%s': expected 0..10 runs", v);
 		s->warmup = (unsigned)x;
@@ -359,7 +361,7 @@ static int global_key(struct pe_suite *s, int line, const char *key, const char 
 					    "key 'order': '%s': expected abba or shuffle", v);
 		s->order = strcmp(v, "abba") ? PE_SUITE_SHUFFLE : PE_SUITE_ABBA;
 	} else if (!strcmp(key, "seed")) {
-		if (pe_suite_parse_num(v, false, true, &x) || x > 9007199254740992.0)
+		if (pe_suite_parse_num(v, 0, true, &x) || x > 9007199254740992.0)
 			return pe_suite_err(err, errlen, s->file, line,
 					    "key 'seed': '%s': expected an integer 0..2^53", v);
 		s->seed = (uint64_t)x;
@@ -375,7 +377,7 @@ static int global_key(struct pe_suite *s, int line, const char *key, const char 
 					    "key 'grace': '%s': expected 0..3600 seconds", v);
 		s->grace_s = x;
 	} else {
-		if (pe_suite_parse_num(v, false, false, &x) || x > 10000)
+		if (pe_suite_parse_num(v, 0, false, &x) || x > 10000)
 			return pe_suite_err(err, errlen, s->file, line,
 					    "key '%s': '%s': expected a percentage", key, v);
 		*(strcmp(key, "disturbed_steal_pct") ? &s->other_max_pct : &s->steal_max_pct) = x;

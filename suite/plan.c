@@ -81,7 +81,7 @@ static int check_point(const struct pe_suite *s, unsigned p, unsigned v, char *e
 				pe_suite_parse_bool(val, &b);
 				x = b;
 			} else {
-				pe_suite_parse_num(val, pe_param_table[id].kind == PE_PK_SIZE,
+				pe_suite_parse_num(val, pe_suite_sfx_base(pe_param_table[id].kind),
 						   false, &x);
 			}
 			if (pe_param_check_value(m, (enum pe_param_id)id, x))

@@ -6,13 +6,20 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "workload/mode.h"
+
 struct pe_suite_section;
 
 /* "FILE:LINE: " + the message into err; returns -EINVAL. */
 int pe_suite_err(char *err, size_t len, const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 int pe_suite_parse_bool(const char *v, bool *out);
-int pe_suite_parse_num(const char *v, bool size, bool integer, double *out);
+int pe_suite_parse_num(const char *v, unsigned sfx_base, bool integer, double *out);
+/* The suffix base of a parameter kind: 1024 for sizes, 1000 for rates, 0 for none. */
+static inline unsigned pe_suite_sfx_base(enum pe_param_kind k)
+{
+	return k == PE_PK_SIZE ? 1024 : k == PE_PK_RATE ? 1000 : 0;
+}
 int pe_suite_param_id(const char *key);
 /* Adds key = value (its alternatives checked) to sec; errors as pe_suite_err. */
 int pe_suite_kv_add(struct pe_suite_section *sec, const char *file, int line, const char *key,

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static void vmsg(const char *fmt, va_list ap)
 {
@@ -57,16 +59,15 @@ int pe_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	return 0;
 }
 
-int pe_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+/* A number with an optional unit suffix from units (n entries, longest first). */
+struct unit {
+	const char *sfx;
+	uint64_t mul;
+};
+
+static int parse_units(const char *s, const struct unit *units, size_t n, uint64_t min,
+		       uint64_t max, uint64_t *out)
 {
-	static const struct {
-		const char *sfx;
-		uint64_t mul;
-	} units[] = {
-		{ "Ki", 1ULL << 10 },	{ "Mi", 1ULL << 20 },	   { "Gi", 1ULL << 30 },
-		{ "Ti", 1ULL << 40 },	{ "K", 1000ULL },	   { "M", 1000000ULL },
-		{ "G", 1000000000ULL }, { "T", 1000000000000ULL }, { "k", 1000ULL },
-	};
 	unsigned long long v;
 	uint64_t mul = 1;
 	char *end;
@@ -80,10 +81,10 @@ int pe_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	if (*end) {
 		size_t i;
 
-		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		for (i = 0; i < n; i++)
 			if (!strcmp(end, units[i].sfx))
 				break;
-		if (i == sizeof(units) / sizeof(units[0]))
+		if (i == n)
 			return -EINVAL;
 		mul = units[i].mul;
 	}
@@ -123,6 +124,31 @@ int pe_parse_unix_ns(const char *s, uint64_t *out)
 	return 0;
 }
 
+/* Sizes are binary, as iperf3 has them: K = Ki = 1024. */
+int pe_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	static const struct unit units[] = {
+		{ "Ki", 1ULL << 10 }, { "Mi", 1ULL << 20 }, { "Gi", 1ULL << 30 },
+		{ "Ti", 1ULL << 40 }, { "K", 1ULL << 10 },  { "M", 1ULL << 20 },
+		{ "G", 1ULL << 30 },  { "T", 1ULL << 40 },  { "k", 1ULL << 10 },
+		{ "m", 1ULL << 20 },  { "g", 1ULL << 30 },  { "t", 1ULL << 40 },
+	};
+
+	return parse_units(s, units, sizeof(units) / sizeof(units[0]), min, max, out);
+}
+
+/* Rates are decimal, as iperf3 has them: -b 1G is 10^9 bit/s. */
+int pe_parse_rate(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	static const struct unit units[] = {
+		{ "K", 1000ULL },	   { "M", 1000000ULL },	      { "G", 1000000000ULL },
+		{ "T", 1000000000000ULL }, { "k", 1000ULL },	      { "m", 1000000ULL },
+		{ "g", 1000000000ULL },	   { "t", 1000000000000ULL },
+	};
+
+	return parse_units(s, units, sizeof(units) / sizeof(units[0]), min, max, out);
+}
+
 int pe_parse_seconds(const char *s, double min_s, double max_s, double *out)
 {
 	char *end;
@@ -148,6 +174,54 @@ void pe_cli_raise_nofile(void)
 		rl.rlim_cur = rl.rlim_max < (1u << 20) ? rl.rlim_max : (1u << 20);
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
+}
+
+int pe_parse_timeout(const char *s, int *out_ms)
+{
+	double v;
+	int r = pe_parse_seconds(s, 0.001, 86400, &v);
+
+	if (!r)
+		*out_ms = (int)(v * 1000 + 0.5);
+	return r;
+}
+
+int pe_out_check(const char *path)
+{
+	char dir[4096];
+	const char *slash;
+	struct stat st;
+
+	if (pe_out_is_stdout(path))
+		return 0;
+	if (!path || !*path)
+		return -ENOENT;
+	if (!stat(path, &st) && S_ISDIR(st.st_mode))
+		return -EISDIR;
+	slash = strrchr(path, '/');
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	if (stat(dir, &st))
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	if (access(dir, W_OK | X_OK))
+		return -errno;
+	return 0;
+}
+
+FILE *pe_out_open(const char *path)
+{
+	return pe_out_is_stdout(path) ? stdout : fopen(path, "we");
+}
+
+int pe_out_close(FILE *f)
+{
+	if (f == stdout)
+		return fflush(f) ? -errno : 0;
+	return fclose(f) ? -errno : 0;
 }
 
 void pe_cli_on_stop(void (*handler)(int))

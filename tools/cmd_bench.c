@@ -37,7 +37,9 @@ static const char usage_fmt[] =
 	"  --bin PATH      the pkteng binary to run; twice to compare two binaries in one session\n"
 	"  --print-suite   print the suite file bench runs (suites/loopback.ini) and exit\n"
 	"  --json          in-process, one run of each test: one record of them all on stdout\n"
-	"  --json-stream   the same record as JSON lines: start, one line per test, summary\n";
+	"  --json-stream   the same record as JSON lines: start, one line per test, summary\n"
+	"Ctrl-C stops after the current test (--json: which ends early, in order) and prints\n"
+	"what ran: the table, or a valid record marked interrupted; the exit status is then 1.\n";
 
 /* The help text names the rows from the mode table. */
 static int help(bool is_error)
@@ -124,9 +126,10 @@ static int run_record(double t, const enum pe_backend *backends, unsigned nb, en
 	signal(SIGPIPE, SIG_IGN);
 	if (pe_rec_open(&rec, fmt, stdout, "bench"))
 		return pe_fail("bench: out of memory");
+	pe_stop_catch(); /* Ctrl-C ends the current test in order and the record with it */
 	start_record(&rec, t, backends, nb);
 	pe_interval_start(&clock, 0, 0);
-	for (b = 0; b < nb; b++) {
+	for (b = 0; b < nb && !pe_stopped(); b++) {
 		so.backend = backends[b];
 		srv = pe_server_open(&so);
 		if (!srv) {
@@ -147,14 +150,15 @@ static int run_record(double t, const enum pe_backend *backends, unsigned nb, en
 						     .port = port,
 						     .backend = backends[b],
 						     .on_backend = on_backend,
-						     .arg = &ro };
+						     .arg = &ro,
+						     .stop = pe_stop_flag() };
 			struct pe_figures cf, sf;
 			double t0_s;
 			bool have_srv;
 			char err[300];
 			int r;
 
-			if (!d->bench_label)
+			if (!d->bench_label || pe_stopped())
 				continue;
 			pe_params_default(&co.p, (enum pe_mode)i);
 			co.p.duration_s = t;
@@ -180,10 +184,13 @@ static int run_record(double t, const enum pe_backend *backends, unsigned nb, en
 		pe_rec_add(sum, "tests", json_object_new_int((int)tests));
 		pe_rec_add(sum, "failed", json_object_new_int((int)failed));
 		pe_rec_add(sum, "ok", json_object_new_boolean(!failed));
-		pe_rec_end(&rec, 0, pe_interval_elapsed_s(&clock, pe_mono_ns()), false, sum);
+		pe_rec_end(&rec, 0, pe_interval_elapsed_s(&clock, pe_mono_ns()),
+			   pe_stop_signal() != 0, sum);
 	}
 	if (failed)
 		rc = pe_fail("bench: %u test(s) failed", failed);
+	else if (pe_stop_signal())
+		rc = pe_fail("bench: interrupted after %u test(s)", tests);
 out:
 	pe_rec_close(&rec);
 	return rc;
@@ -327,6 +334,9 @@ static int run(int argc, char **argv)
 	}
 	if (optind < argc)
 		return pe_usage("bench: unexpected argument '%s'", argv[optind]);
+	if (out_dir && !strcmp(out_dir, "-"))
+		return pe_usage("bench: --out -: a results directory cannot be standard output "
+				"(--json prints a record there)");
 	if (fmt == PE_REC_TEXT)
 		return run_suite(time_s, runs, backend, out_dir, bins, n_bins);
 	if (out_dir || runs || n_bins)

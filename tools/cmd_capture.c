@@ -21,6 +21,10 @@
 #include "record/record.h"
 #include "tools/cli.h"
 
+/* Where the report goes: standard output, or standard error when the frames own standard
+ * output (--pcap -, as tcpdump -w -). */
+static FILE *rep_out;
+
 static const char usage[] =
 	"Usage: pkteng capture --dev IF [-n COUNT] [-t SECONDS] [-w FILE] [--check-fcs]\n"
 	"       [--ethertype X] [-i SECONDS] [--json|--json-stream] [--ready-file PATH]\n"
@@ -42,7 +46,9 @@ static const char usage[] =
 	"timestamps\n"
 	"  -n, --count N           stop after N frames (that pass --ethertype)\n"
 	"  -t, --time SECONDS      stop after this long\n"
-	"  -w, --pcap FILE         write the frames (complete file or none: temp file + rename)\n"
+	"  -w, --pcap FILE         write the frames (complete file or none: temp file + rename;\n"
+	"                          -: standard output, for '| tshark -r -'; the report goes to\n"
+	"                          stderr then)\n"
 	"  --check-fcs             the last 4 bytes of each frame are its FCS: check them\n"
 	"  --ethertype X           only frames whose innermost ethertype is X (0x0800, 0x86dd...)\n"
 	"  -i, --interval SECONDS  a report line every SECONDS (of frame timestamps with -r)\n"
@@ -217,10 +223,10 @@ static void report_interval(struct pe_rec *r, struct cap_state *s, struct cap_ar
 	double dt = t1_s - t0_s;
 	json_object *o;
 	if (r->fmt == PE_REC_TEXT) {
-		printf("[%7.2fs] %10.0f frames/s  total %llu  kernel drops %llu\n", t1_s,
-		       (s->frames - a->last_frames) / dt, (unsigned long long)s->frames,
-		       (unsigned long long)kd);
-		fflush(stdout);
+		fprintf(rep_out, "[%7.2fs] %10.0f frames/s  total %llu  kernel drops %llu\n", t1_s,
+			(s->frames - a->last_frames) / dt, (unsigned long long)s->frames,
+			(unsigned long long)kd);
+		fflush(rep_out);
 	} else {
 		o = json_object_new_object();
 		pe_rec_add_frames(o, "rx", s->frames - a->last_frames,
@@ -243,26 +249,28 @@ static void report_text(const char *src, bool live, const struct cap_state *s, d
 	for (int i = 1; i < PE_FRAME__STATUS_COUNT; i++)
 		nbad += s->bad[i];
 	if (live)
-		printf("captured %llu frames (%llu bytes) on %s in %.3f s; kernel: %llu packets, "
-		       "%llu dropped; bad %llu",
-		       (unsigned long long)s->frames, (unsigned long long)s->bytes_l2, src, secs,
-		       (unsigned long long)kp, (unsigned long long)kd, (unsigned long long)nbad);
+		fprintf(rep_out,
+			"captured %llu frames (%llu bytes) on %s in %.3f s; kernel: %llu packets, "
+			"%llu dropped; bad %llu",
+			(unsigned long long)s->frames, (unsigned long long)s->bytes_l2, src, secs,
+			(unsigned long long)kp, (unsigned long long)kd, (unsigned long long)nbad);
 	else
-		printf("read %llu frames (%llu bytes) from %s spanning %.6f s; bad %llu",
-		       (unsigned long long)s->frames, (unsigned long long)s->bytes_l2, src, secs,
-		       (unsigned long long)nbad);
+		fprintf(rep_out, "read %llu frames (%llu bytes) from %s spanning %.6f s; bad %llu",
+			(unsigned long long)s->frames, (unsigned long long)s->bytes_l2, src, secs,
+			(unsigned long long)nbad);
 	for (int i = 1; i < PE_FRAME__STATUS_COUNT; i++)
 		if (s->bad[i])
-			printf(" %s %llu", pe_frame_status_name(i), (unsigned long long)s->bad[i]);
+			fprintf(rep_out, " %s %llu", pe_frame_status_name(i),
+				(unsigned long long)s->bad[i]);
 	if (s->filtered)
-		printf("; filtered %llu", (unsigned long long)s->filtered);
+		fprintf(rep_out, "; filtered %llu", (unsigned long long)s->filtered);
 	if (s->seq_frames)
-		printf("; seq %llu..%llu missing %llu reordered %llu",
-		       (unsigned long long)s->seq_first, (unsigned long long)(s->seq_next - 1),
-		       (unsigned long long)s->missing, (unsigned long long)s->reordered);
+		fprintf(rep_out, "; seq %llu..%llu missing %llu reordered %llu",
+			(unsigned long long)s->seq_first, (unsigned long long)(s->seq_next - 1),
+			(unsigned long long)s->missing, (unsigned long long)s->reordered);
 	if (s->restarts)
-		printf(" restarts %llu", (unsigned long long)s->restarts);
-	printf("\n");
+		fprintf(rep_out, " restarts %llu", (unsigned long long)s->restarts);
+	fprintf(rep_out, "\n");
 }
 
 /* Returns 0 to run, an exit code, or -1 after --help (exit 0). */
@@ -440,7 +448,7 @@ static int finish(struct cap_args *a, struct cap_state *s, struct pe_rec *rec, d
 		report_text(a->read ? a->read : a->dev, !a->read, s, secs, kp, kd);
 	else
 		pe_rec_end(rec, 0, secs, pe_stop_signal() != 0, summary_json(s, secs, kp, kd));
-	if (fflush(stdout))
+	if (fflush(rep_out))
 		return pe_fail("capture: stdout: %s", strerror(errno));
 	return PE_EXIT_OK;
 }
@@ -502,7 +510,7 @@ static int run_file(struct cap_args *a, struct cap_state *s, struct pe_rec *rec)
 	if (rc)
 		goto out;
 	pe_stop_catch();
-	if (pe_rec_open(rec, a->fmt, stdout, "capture")) {
+	if (pe_rec_open(rec, a->fmt, rep_out, "capture")) {
 		rc = pe_fail("capture: out of memory");
 		goto out;
 	}
@@ -548,7 +556,7 @@ static int run_live(struct cap_args *a, struct cap_state *s, struct pe_rec *rec)
 		return rc;
 	}
 	pe_stop_catch();
-	if (pe_rec_open(rec, a->fmt, stdout, "capture")) {
+	if (pe_rec_open(rec, a->fmt, rep_out, "capture")) {
 		rc = pe_fail("capture: out of memory");
 		goto out;
 	}
@@ -589,6 +597,7 @@ static int run(int argc, char **argv)
 	int rc;
 
 	rc = parse(argc, argv, &a, &s);
+	rep_out = a.pcap && pe_out_is_stdout(a.pcap) ? stderr : stdout;
 	if (rc) {
 		rc = rc < 0 ? PE_EXIT_OK : rc;
 	} else if (a.print_filter) {

@@ -61,6 +61,7 @@ static const char usage[] =
 	"                          goes as given (other payloads are always stamped)\n"
 	"  --replay FILE           send the frames of a pcap file, at its own timing unless "
 	"--rate\n"
+	"                          (-: read it from standard input)\n"
 	"  -i, --interval SECONDS  a report line every SECONDS (frames/s, Mbit/s L2 and wire)\n"
 	"  --json                  one JSON record on stdout at the end (docs/results.md)\n"
 	"  --json-stream           JSON lines: start, one per interval, summary\n"

@@ -25,7 +25,7 @@ static const char usage[] =
 	"  --kind forest    compare's ratios and intervals of the point (needs --compare)\n"
 	"  --compare FILE   compare's document ('pkteng compare --json')\n"
 	"  --size WxH       pixels (default 640x400)\n"
-	"  -o, --out FILE   where to write the plot (required)\n";
+	"  -o, --out FILE   where to write the plot (required; -: SVG on standard output)\n";
 
 static int run(int argc, char **argv)
 {
@@ -80,13 +80,15 @@ static int run(int argc, char **argv)
 	}
 	if (!out || !point || !kind)
 		return pe_usage("plot: --point, --kind and -o are required");
-	suffix = strrchr(out, '.');
+	suffix = pe_out_is_stdout(out) ? ".svg" : strrchr(out, '.');
 	if (suffix && !strcmp(suffix, ".svg"))
 		fmt = PE_PLOT_SVG;
 	else if (suffix && !strcmp(suffix, ".png"))
 		fmt = PE_PLOT_PNG;
 	else
 		return pe_usage("plot: -o %s: the name must end in .svg or .png", out);
+	if ((r = pe_out_check(out)))
+		return pe_fail("plot: -o %s: %s", out, strerror(-r));
 	if (strcmp(kind, "box") && strcmp(kind, "series") && strcmp(kind, "cdf") &&
 	    strcmp(kind, "forest"))
 		return pe_usage("plot: --kind '%s': expected box, series, cdf or forest", kind);
@@ -135,15 +137,16 @@ static int run(int argc, char **argv)
 		rc = pe_fail("plot %s: %s", name, r == -ENOMEM ? "out of memory" : err);
 		goto out;
 	}
-	f = fopen(out, "we");
+	f = pe_out_open(out);
 	if (!f) {
 		rc = pe_fail("plot: %s: %s", out, strerror(errno));
 		goto out;
 	}
 	r = fwrite(pic.p, 1, pic.len, f) != pic.len;
-	if (fclose(f) | r) {
+	if (pe_out_close(f) | r) {
 		rc = pe_fail("plot: %s: %s", out, strerror(errno));
-		remove(out);
+		if (f != stdout)
+			remove(out);
 	}
 out:
 	json_object_put(cmp);

@@ -14,8 +14,10 @@
 
 static const char usage[] =
 	"Usage: pkteng registry serve [--port 5000] [--bind ADDR] [--backend uring|epoll]\n"
-	"                             [--max-names N] [--ttl S] [--max-conns N]\n"
-	"       pkteng registry list [-n NAME] [--host H] [--port P]\n"
+	"                             [--max-names N] [--ttl S] [--max-conns N] [--idle-timeout "
+	"S]\n"
+	"       pkteng registry list [-n NAME] [--host H] [--port P] [--connect-timeout S]\n"
+	"                            [--idle-timeout S]\n"
 	"serve: records every client's name, address and port and answers each with the whole\n"
 	"       list (until interrupted; default on every address, IPv4 and IPv6).\n"
 	"list:  registers NAME (1..255 bytes of UTF-8, no control characters) when given, and\n"
@@ -31,9 +33,12 @@ static const char usage[] =
 	"                   limit); at the bound the one idle the longest is closed\n"
 	"  -H, --host H     list: the registry's host (default localhost)\n"
 	"  -n, --name NAME  list: the name to register\n"
-	"Bounds (serve): a request is at most 4096 bytes and must arrive whole within 30 s; all\n"
-	"unfinished requests together hold at most 32 MiB (past it the oldest are closed); a\n"
-	"list answer is at most 64 MiB (--max-names x 2048 bytes).\n";
+	"  --connect-timeout S  list: seconds for the connection to open (default 5)\n"
+	"  --idle-timeout S serve: seconds a request may take to arrive whole (default 30);\n"
+	"                   list: seconds to wait for the answer (default 30)\n"
+	"Bounds (serve): a request is at most 4096 bytes and must arrive whole within the idle\n"
+	"timeout; all unfinished requests together hold at most 32 MiB (past it the oldest are\n"
+	"closed); a list answer is at most 64 MiB (--max-names x 2048 bytes).\n";
 
 static struct pe_registry *running;
 
@@ -63,7 +68,9 @@ static int run(int argc, char **argv)
 		{ "backend", required_argument, 0, 'k' },
 		{ "max-names", required_argument, 0, 'N' },
 		{ "ttl", required_argument, 0, 't' },
-		{ "max-conns", required_argument, 0, 'C' },
+		{ "max-conns", required_argument, 0, 'M' },
+		{ "connect-timeout", required_argument, 0, 'C' },
+		{ "idle-timeout", required_argument, 0, 'I' },
 		{ 0 },
 	};
 	const char *verb, *bind = NULL, *host = "localhost", *name = NULL;
@@ -71,7 +78,7 @@ static int run(int argc, char **argv)
 	enum pe_backend backend = PE_BACKEND_URING;
 	bool have_backend = false, have_serve_opt = false;
 	uint64_t max_names = 0, ttl_s = 0, max_conns = 0;
-	int c;
+	int c, connect_ms = 0, idle_ms = 0;
 
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
 		return pe_cli_help(usage, false);
@@ -120,11 +127,23 @@ static int run(int argc, char **argv)
 					optarg);
 			have_serve_opt = true;
 			break;
-		case 'C':
+		case 'M':
 			if (pe_parse_u64(optarg, 1, 1000000, &max_conns))
 				return pe_usage("registry: --max-conns '%s': expected 1..1000000",
 						optarg);
 			have_serve_opt = true;
+			break;
+		case 'C':
+			if (pe_parse_timeout(optarg, &connect_ms))
+				return pe_usage("registry: --connect-timeout '%s': expected "
+						"0.001..86400 seconds",
+						optarg);
+			break;
+		case 'I':
+			if (pe_parse_timeout(optarg, &idle_ms))
+				return pe_usage("registry: --idle-timeout '%s': expected "
+						"0.001..86400 seconds",
+						optarg);
 			break;
 		case 'h':
 			return pe_cli_help(usage, false);
@@ -143,12 +162,15 @@ static int run(int argc, char **argv)
 					      .backend = backend,
 					      .max_names = (unsigned)max_names,
 					      .ttl_s = (unsigned)ttl_s,
-					      .max_conns = (int)max_conns };
+					      .max_conns = (int)max_conns,
+					      .msg_timeout_ms = idle_ms };
 		int r;
 
 		if (name)
 			return pe_usage("registry serve: -n is for 'list'");
 		pe_cli_raise_nofile();
+		if (connect_ms)
+			return pe_usage("registry serve: --connect-timeout is for 'list'");
 		running = pe_registry_open(&o);
 		if (!running)
 			return pe_fail("registry: listening on %s port %u: %s",
@@ -163,6 +185,9 @@ static int run(int argc, char **argv)
 		running = NULL;
 		return r ? pe_fail("registry: %s", strerror(-r)) : PE_EXIT_OK;
 	} else {
+		struct pe_registry_query_opts qo = { .sz = sizeof(qo),
+						     .connect_timeout_ms = connect_ms,
+						     .idle_timeout_ms = idle_ms };
 		struct json_object *reply = NULL;
 		char why[300];
 		int r;
@@ -179,8 +204,8 @@ static int run(int argc, char **argv)
 			if (r)
 				return pe_usage("registry: -n: %s", why);
 		}
-		r = pe_registry_query(host, (uint16_t)port, name, name ? strlen(name) : 0, true,
-				      &reply, why, sizeof(why));
+		r = pe_registry_query_opts(host, (uint16_t)port, name, name ? strlen(name) : 0,
+					   true, &qo, &reply, why, sizeof(why));
 		if (r) {
 			json_object_put(reply);
 			return pe_fail("registry: %s", why);

@@ -20,7 +20,7 @@ static const char usage[] =
 	"box plots of every metric's runs, each run's interval series, latency CDFs from the\n"
 	"merged histograms, the compare table with a forest plot of its intervals, and both\n"
 	"sides' metadata. The first directory is the base. Plots are drawn by gnuplot.\n"
-	"  -o, --out FILE        where to write the page (required)\n"
+	"  -o, --out FILE        where to write the page (required; -: standard output)\n"
 	"  --compare FILE.json   show this compare document ('pkteng compare --json') instead of\n"
 	"                        comparing the first two groups (two variants of one DIR, or\n"
 	"                        DIR DIR) with compare's defaults\n"
@@ -80,6 +80,8 @@ static int run(int argc, char **argv)
 	}
 	if (!out)
 		return pe_usage("report: -o FILE.html is required");
+	if ((r = pe_out_check(out)))
+		return pe_fail("report: -o %s: %s", out, strerror(-r));
 	if (optind == argc)
 		return pe_usage("report: give at least one results directory");
 	if (argc - optind > MAX_DIRS)
@@ -101,14 +103,15 @@ static int run(int argc, char **argv)
 	} else {
 		compare(&ro, argv + optind - ro.n_res, why, sizeof(why));
 	}
-	f = fopen(out, "we");
+	f = pe_out_open(out);
 	if (!f) {
 		rc = pe_fail("report: %s: %s", out, strerror(errno));
 		goto out;
 	}
 	r = pe_report_html(f, &ro, err, sizeof(err));
-	if ((fclose(f) && r >= 0) || r < 0) {
-		remove(out);
+	if ((pe_out_close(f) && r >= 0) || r < 0) {
+		if (f != stdout)
+			remove(out);
 		rc = pe_fail("report: %s", r < 0 ? err : strerror(errno));
 	}
 out:

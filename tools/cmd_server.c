@@ -14,17 +14,24 @@ static const char usage[] =
 	"Usage: pkteng server [--bind ADDR] [--port 5201] [--backend uring|epoll] [--threads N]\n"
 	"Serves every test mode of 'pkteng client' (see its --help) until interrupted.\n"
 	"  --bind ADDR      listen on ADDR only (default: every address, IPv4 and IPv6)\n"
-	"  -p, --port N     control port (default 5201); each test gets its own data port\n"
+	"  -p, --port N     control port (default 5201; 0: any free one, named in the first log\n"
+	"                   line); each test gets its own data port\n"
 	"  --backend B      uring (default) or epoll, for every test's data connections\n"
 	"  --threads N      tests served at once, each on its own thread and loop (default 64)\n"
 	"  --max-pending N  connections held before their hello (default 4096, lowered to fit\n"
 	"                   the open-file limit); at the bound the oldest is closed\n"
-	"  --ctl-timeout MS a whole control message must arrive within MS (default 10000)\n"
+	"  --one-off        serve one test, then exit (its exit status: 0, or 1 if it failed)\n"
+	"  --connect-timeout S  seconds from a test's \"ok\" until the client's \"start\" and\n"
+	"                   every data connection (default 10)\n"
+	"  --idle-timeout S a whole control message must arrive within S seconds of being due\n"
+	"                   (default 10; a deadline for the message, not for each read)\n"
 	"  -q, --quiet      no log lines on stderr\n"
 	"Bounds: a connection takes a test slot only once it has sent a whole, valid hello\n"
-	"(at most 16 KiB) within the control timeout; until then it waits on the acceptor's loop\n"
+	"(at most 16 KiB) within the idle timeout; until then it waits on the acceptor's loop\n"
 	"(no thread), and all partial hellos together hold at most 16 MiB (past it the oldest\n"
-	"are closed). Clients with a valid hello wait for a slot, at most 1024 of them.\n";
+	"are closed). Clients with a valid hello wait for a slot, at most 1024 of them.\n"
+	"Log lines (stderr): one per finished test (who, mode, what this side measured), per\n"
+	"failed test and per refused client.\n";
 
 static struct pe_server *running;
 
@@ -52,13 +59,15 @@ static int run(int argc, char **argv)
 		{ "backend", required_argument, 0, 'k' },
 		{ "threads", required_argument, 0, 'T' },
 		{ "max-pending", required_argument, 0, 'P' },
-		{ "ctl-timeout", required_argument, 0, 'O' },
 		{ "quiet", no_argument, 0, 'q' },
+		{ "one-off", no_argument, 0, '1' },
+		{ "connect-timeout", required_argument, 0, 'C' },
+		{ "idle-timeout", required_argument, 0, 'I' },
 		{ 0 },
 	};
 	struct pe_server_opts so = { .sz = sizeof(so), .port = 5201, .log = true };
 	char addr[PE_ADDR_STRLEN];
-	uint64_t v;
+	uint64_t v, done = 0, refused = 0;
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, "hp:q", opts, NULL)) != -1) {
@@ -71,8 +80,8 @@ static int run(int argc, char **argv)
 			so.bind = optarg;
 			break;
 		case 'p':
-			if (pe_parse_u64(optarg, 1, 65535, &v))
-				return pe_usage("server: --port '%s': expected 1..65535", optarg);
+			if (pe_parse_u64(optarg, 0, 65535, &v))
+				return pe_usage("server: --port '%s': expected 0..65535", optarg);
 			so.port = (uint16_t)v;
 			break;
 		case 'k':
@@ -91,15 +100,25 @@ static int run(int argc, char **argv)
 						optarg);
 			so.max_pending = (unsigned)v;
 			break;
-		case 'O':
-			if (pe_parse_u64(optarg, 100, 3600000, &v))
-				return pe_usage(
-					"server: --ctl-timeout '%s': expected 100..3600000 ms",
-					optarg);
-			so.ctl_timeout_ms = (int)v;
-			break;
 		case 'q':
 			so.log = false;
+			break;
+		case '1':
+			so.one_off = true;
+			break;
+		case 'C':
+			if (pe_parse_timeout(optarg, &so.connect_timeout_ms))
+				return pe_usage(
+					"server: --connect-timeout '%s': expected 0.001..86400 "
+					"seconds",
+					optarg);
+			break;
+		case 'I':
+			if (pe_parse_timeout(optarg, &so.ctl_timeout_ms))
+				return pe_usage(
+					"server: --idle-timeout '%s': expected 0.001..86400 "
+					"seconds",
+					optarg);
 			break;
 		case 'h':
 			return pe_cli_help(usage, false);
@@ -123,9 +142,13 @@ static int run(int argc, char **argv)
 	notify("READY=1");
 	r = pe_server_run(running);
 	notify("STOPPING=1");
+	pe_server_counts(running, &done, &refused);
 	pe_server_close(running);
 	running = NULL;
-	return r ? pe_fail("server: %s", strerror(-r)) : PE_EXIT_OK;
+	if (r)
+		return pe_fail("server: %s", strerror(-r));
+	/* --one-off: the test's own outcome (a refused hello does not count as the test) */
+	return so.one_off && !done && refused ? PE_EXIT_FAIL : PE_EXIT_OK;
 }
 
 const struct pe_cmd pe_cmd_server = {

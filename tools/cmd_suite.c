@@ -184,6 +184,9 @@ static int run(int argc, char **argv)
 		return say(PE_EXIT_USAGE, "suite", "a suite FILE is needed (suites/loopback.ini)");
 	if (optind + 1 < argc)
 		return say(PE_EXIT_USAGE, "suite", "unexpected argument '%s'", argv[optind + 1]);
+	if (out_dir && !strcmp(out_dir, "-"))
+		return say(PE_EXIT_USAGE, "suite",
+			   "--out -: a results directory cannot be standard output");
 	if (!realpath("/proc/self/exe", self))
 		return say(PE_EXIT_FAIL, "suite", "cannot find this pkteng: %s", strerror(errno));
 	s = calloc(1, sizeof(*s));

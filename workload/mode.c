@@ -33,7 +33,9 @@ const struct pe_param pe_param_table[PE_P__COUNT] = {
 };
 
 /* what every mode takes */
-#define COMMON (PE_PBIT(DURATION) | PE_PBIT(CONNS) | PE_PBIT(LEN) | PE_PBIT(SPIN))
+#define COMMON                                                                                     \
+	(PE_PBIT(DURATION) | PE_PBIT(CONNS) | PE_PBIT(LEN) | PE_PBIT(SPIN) | PE_PBIT(OMIT) |       \
+	 PE_PBIT(WINDOW))
 
 const struct pe_mode_desc *pe_mode_desc(enum pe_mode m)
 {

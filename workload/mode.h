@@ -36,10 +36,11 @@ enum pe_mode {
 /* How a parameter is typed on the command line and carried in the hello. */
 enum pe_param_kind {
 	PE_PK_SECONDS, /* double; "0.5" */
-	PE_PK_SIZE,    /* integer with K/M/G or Ki/Mi/Gi suffixes */
+	PE_PK_SIZE,    /* integer with binary K/M/G suffixes (K = Ki = 1024), as iperf3 */
+	PE_PK_RATE,    /* integer with decimal K/M/G suffixes (G = 10^9), as iperf3 */
 	PE_PK_COUNT,   /* plain integer */
 	PE_PK_FLAG,    /* bool; an option without argument */
-	PE_PK_TEXT,    /* string; never an option (the client fills it) */
+	PE_PK_TEXT, /* string; an option when it has a long option name, else the client fills it */
 };
 
 /* Every parameter of every mode, once:
@@ -53,7 +54,7 @@ enum pe_param_kind {
 	X(DURATION, duration_s, double, , PE_PK_SECONDS, "time", 't', "SECONDS", "seconds", 0,     \
 	  86400, 10, "run time (default 10; with -n and no -t, until the bytes are sent)")         \
 	X(BYTES_TOTAL, bytes_total, uint64_t, , PE_PK_SIZE, "bytes", 'n', "BYTES", "bytes", 1,     \
-	  PE_P_SIZE_MAX, 0, "bytes per flow and direction (K/M/G: x1000, Ki/Mi/Gi: x1024)")        \
+	  PE_P_SIZE_MAX, 0, "bytes per flow and direction (K/M/G = Ki/Mi/Gi: x1024)")                \
 	X(LEN, len_bytes, uint32_t, , PE_PK_SIZE, "len", 'l', "BYTES", "bytes", 1, 64 << 20, 64,   \
 	  "block, request or datagram size")                                                       \
 	X(RESP_LEN, resp_len_bytes, uint32_t, , PE_PK_SIZE, "resp-len", 0, "BYTES", "bytes", 1,    \
@@ -76,9 +77,9 @@ enum pe_param_kind {
 	  "one datagram per send and per read, also at -b 0")                                      \
 	X(GRO, gro, bool, , PE_PK_FLAG, "gro", 0, NULL, "", 0, 1, 0,                               \
 	  "the server takes them in one read (UDP_GRO)")                                           \
-	X(RATE_BPS, rate_bps, uint64_t, , PE_PK_SIZE, "bitrate", 'b', "BITS_PER_S", "bits/s", 0,   \
-	  PE_P_SIZE_MAX, 0, "target rate (0: as fast as possible, the default)")                  \
-	X(RATE_PPS, rate_pps, uint64_t, , PE_PK_SIZE, "pps", 0, "N", "datagrams/s", 1, 1e9, 0,     \
+	X(RATE_BPS, rate_bps, uint64_t, , PE_PK_RATE, "bitrate", 'b', "BITS_PER_S", "bits/s", 0,   \
+	  PE_P_SIZE_MAX, 0, "target rate, K/M/G: x1000 (0: as fast as possible, the default)")     \
+	X(RATE_PPS, rate_pps, uint64_t, , PE_PK_RATE, "pps", 0, "N", "datagrams/s", 1, 1e9, 0,     \
 	  "target datagrams per second")                                                           \
 	X(FILE_BYTES, file_bytes, uint64_t, , PE_PK_COUNT, NULL, 0, NULL, "bytes", 0,              \
 	  PE_P_SIZE_MAX, 0, "the size the client announces")                                       \
@@ -89,7 +90,16 @@ enum pe_param_kind {
 	  "they block (default 0): lower latency for a busy CPU on each side")                     \
 	X(RR_TIMEOUT, rr_timeout_s, double, , PE_PK_SECONDS, "rr-timeout", 0, "SECONDS",           \
 	  "seconds", 0.001, 60, 1, "a request unanswered this long is a timeout and is sent "      \
-	  "again (default 1)")
+	  "again (default 1)")                                                                     \
+	X(OMIT, omit_s, double, , PE_PK_SECONDS, "omit", 'O', "SECONDS", "seconds", 0, 86400, 0,   \
+	  "leave the first SECONDS out of the summary (slow start); their interval lines say "     \
+	  "(omitted)")                                                                             \
+	X(WINDOW, window_bytes, uint32_t, , PE_PK_SIZE, "window", 'w', "BYTES", "bytes", 1024,     \
+	  1 << 30, 0, "socket buffer of every data socket on both sides (SO_SNDBUF and "           \
+	  "SO_RCVBUF; default: the system's)")                                                     \
+	X(CONGESTION, congestion, char, [16], PE_PK_TEXT, "congestion", 'C', "ALGO", "", 0, 0, 0,  \
+	  "TCP congestion control of every data connection on both sides (TCP_CONGESTION: "       \
+	  "cubic, bbr, reno...; default: the system's)")
 /* clang-format on */
 
 enum pe_param_id {

@@ -3,6 +3,7 @@
 #include "workload/report.h"
 
 #include <json-c/json.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -138,24 +139,167 @@ void pe_report_backend(struct pe_report *r, const char *backend, const char *fal
 		pe_rec_set_backend(&r->rec, backend, fallback_reason);
 }
 
-void pe_report_interval(struct pe_report *r, double t0, double t1, const struct pe_counts *d)
+const char *pe_fmt_bytes(char *buf, size_t len, double bytes)
+{
+	if (bytes >= 1024.0 * 1024 * 1024)
+		snprintf(buf, len, "%.2f GBytes", bytes / (1024.0 * 1024 * 1024));
+	else if (bytes >= 1024.0 * 1024)
+		snprintf(buf, len, "%.2f MBytes", bytes / (1024.0 * 1024));
+	else
+		snprintf(buf, len, "%.2f KBytes", bytes / 1024.0);
+	return buf;
+}
+
+/* The interval columns a mode fills on the client; a column always zero is left out. */
+enum {
+	COL_TX = 1,	/* the client sends: transfer and bitrate */
+	COL_RX = 2,	/* the client receives */
+	COL_TCP = 4,	/* per-flow TCP_INFO of the sender: retransmits and cwnd */
+	COL_MSGS = 8,	/* datagrams/s sent */
+	COL_TRANS = 16, /* transactions/s */
+};
+
+static unsigned columns(const struct pe_params *p)
+{
+	switch (p->mode) {
+	case PE_MODE_STREAM:
+		return (!p->reverse || p->bidir ? COL_TX | COL_TCP : 0) |
+		       (p->reverse || p->bidir ? COL_RX : 0);
+	case PE_MODE_UDP:
+		return COL_TX | COL_MSGS;
+	case PE_MODE_FILE:
+		return COL_TX;
+	default: /* the request/response modes */
+		return COL_TX | COL_RX | COL_TRANS;
+	}
+}
+
+static void header(struct pe_report *r, unsigned cols)
+{
+	bool both = (cols & (COL_TX | COL_RX)) == (COL_TX | COL_RX);
+
+	fprintf(r->out, "[ ID] Interval         ");
+	if (cols & COL_TX)
+		fprintf(r->out, " %12s %14s", both ? "Sent" : "Transfer", "Bitrate");
+	if (cols & COL_RX)
+		fprintf(r->out, " %12s %14s", both ? "Received" : "Transfer", "Bitrate");
+	if (cols & COL_TCP)
+		fprintf(r->out, " %6s %12s", "Retr", "Cwnd");
+	if (cols & COL_MSGS)
+		fprintf(r->out, " %12s", "Datagrams/s");
+	if (cols & COL_TRANS)
+		fprintf(r->out, " %12s", "Trans/s");
+	fputc('\n', r->out);
+}
+
+/* One line: label ("[  1]", "[SUM]"), the span, the columns; f is the flow's TCP_INFO (NULL:
+ * the retransmits in retr and no cwnd, for [SUM]). */
+static void line(struct pe_report *r, unsigned cols, const char *label, double t0, double t1,
+		 const struct pe_counts *d, uint64_t retr, const struct pe_flow *f, bool omitted)
 {
 	double dt = t1 - t0 > 0 ? t1 - t0 : 1e-9;
 	char a[32], b[32];
 
-	if (r->rec.fmt != PE_REC_TEXT) {
-		pe_rec_interval(&r->rec, t0, t1, pe_counts_record(d, t1 - t0));
-		return;
+	fprintf(r->out, "%s %6.2f-%-6.2f sec", label, t0, t1);
+	if (cols & COL_TX)
+		fprintf(r->out, " %12s %14s", pe_fmt_bytes(a, sizeof(a), (double)d->bytes_tx),
+			pe_fmt_bits(b, sizeof(b), (double)d->bytes_tx * 8 / dt));
+	if (cols & COL_RX)
+		fprintf(r->out, " %12s %14s", pe_fmt_bytes(a, sizeof(a), (double)d->bytes_rx),
+			pe_fmt_bits(b, sizeof(b), (double)d->bytes_rx * 8 / dt));
+	if (cols & COL_TCP) {
+		fprintf(r->out, " %6llu", (unsigned long long)retr);
+		if (f && f->have_tcp)
+			fprintf(r->out, " %12s", pe_fmt_bytes(a, sizeof(a), (double)f->cwnd_bytes));
+		else
+			fprintf(r->out, " %12s", "");
 	}
-	if (!r->header_done) {
-		fprintf(r->out, "%-15s %16s %16s %12s %12s\n", "interval", "sent", "received",
-			"msgs/s out", "trans/s");
+	if (cols & COL_MSGS)
+		fprintf(r->out, " %12.0f", (double)d->msgs_tx / dt);
+	if (cols & COL_TRANS)
+		fprintf(r->out, " %12.0f", (double)d->transactions / dt);
+	fprintf(r->out, "%s\n", omitted ? "  (omitted)" : "");
+}
+
+void pe_report_interval(struct pe_report *r, double t0, double t1, const struct pe_counts *d,
+			const struct pe_flow *flows, unsigned n)
+{
+	unsigned cols = columns(r->params), i;
+	bool omitted = r->params->omit_s > 0 && t0 < r->params->omit_s - 1e-6;
+	struct json_object *o = NULL, *fa = NULL;
+	uint64_t retr_sum = 0;
+	char label[16];
+
+	if (n && r->n_flows != n) {
+		struct pe_flow *nl = calloc(n, sizeof(*nl));
+
+		if (!nl) {
+			n = 0;
+		} else {
+			if (r->flow_last)
+				memcpy(nl, r->flow_last,
+				       (r->n_flows < n ? r->n_flows : n) * sizeof(*nl));
+			free(r->flow_last);
+			r->flow_last = nl;
+			r->n_flows = n;
+		}
+	}
+	if (r->rec.fmt != PE_REC_TEXT) {
+		o = pe_counts_record(d, t1 - t0);
+		if (r->params->omit_s > 0)
+			pe_rec_add(o, "omitted", json_object_new_boolean(omitted));
+		if (n)
+			fa = json_object_new_array();
+	} else if (!r->header_done) {
+		header(r, cols);
 		r->header_done = true;
 	}
-	fprintf(r->out, "%6.2f-%-6.2f s  %16s %16s %12.0f %12.0f\n", t0, t1,
-		pe_fmt_bits(a, sizeof(a), (double)d->bytes_tx * 8 / dt),
-		pe_fmt_bits(b, sizeof(b), (double)d->bytes_rx * 8 / dt), (double)d->msgs_tx / dt,
-		(double)d->transactions / dt);
+	for (i = 0; i < n; i++) {
+		struct pe_flow *last = &r->flow_last[i];
+		struct pe_counts fd = { .bytes_tx = flows[i].bytes_tx - last->bytes_tx,
+					.bytes_rx = flows[i].bytes_rx - last->bytes_rx };
+		/* a closed socket has no TCP_INFO: its retransmits stay where they were */
+		uint64_t cur = flows[i].have_tcp ? flows[i].retrans : last->retrans;
+		uint64_t retr = cur - last->retrans;
+
+		retr_sum += retr;
+		if (o) {
+			struct json_object *fo = json_object_new_object();
+			double dt = t1 - t0 > 0 ? t1 - t0 : 1e-9;
+
+			pe_rec_add(fo, "id", json_object_new_int((int)i + 1));
+			pe_rec_add(fo, "tx_bytes", pe_rec_u64(fd.bytes_tx));
+			pe_rec_add(fo, "rx_bytes", pe_rec_u64(fd.bytes_rx));
+			pe_rec_add(fo, "tx_bits_per_s", pe_rec_num((double)fd.bytes_tx * 8 / dt));
+			pe_rec_add(fo, "rx_bits_per_s", pe_rec_num((double)fd.bytes_rx * 8 / dt));
+			if (cols & COL_TCP) {
+				pe_rec_add(fo, "tcp_retransmits", pe_rec_u64(retr));
+				pe_rec_add(fo, "tcp_cwnd_bytes",
+					   flows[i].have_tcp ? pe_rec_u64(flows[i].cwnd_bytes)
+							     : NULL);
+			}
+			json_object_array_add(fa, fo);
+		} else {
+			snprintf(label, sizeof(label), "[%3u]", i + 1);
+			line(r, cols, label, t0, t1, &fd, retr, &flows[i], omitted);
+		}
+		last->bytes_tx = flows[i].bytes_tx;
+		last->bytes_rx = flows[i].bytes_rx;
+		last->retrans = cur;
+	}
+	if (o) {
+		if (n && (cols & COL_TCP))
+			pe_rec_add(o, "tcp_retransmits", pe_rec_u64(retr_sum));
+		if (fa)
+			pe_rec_add(o, "flows", fa);
+		pe_rec_interval(&r->rec, t0, t1, o);
+		return;
+	}
+	/* the sum, with more than one flow or when the mode keeps no flows */
+	if (n != 1)
+		line(r, cols & (n ? ~0u : ~(unsigned)COL_TCP),
+		     n || r->params->conns > 1 ? "[SUM]" : "[  1]", t0, t1, d, retr_sum, NULL,
+		     omitted);
 	fflush(r->out);
 }
 
@@ -203,7 +347,12 @@ void pe_report_summary(struct pe_report *r, const struct pe_figures *cli,
 		       const struct pe_figures *srv)
 {
 	if (r->rec.fmt == PE_REC_TEXT) {
-		fprintf(r->out, "-- %s summary%s\n", pe_mode_name(r->params->mode),
+		char omit[64] = "";
+
+		if (r->params->omit_s > 0)
+			snprintf(omit, sizeof(omit), " (the first %g s omitted)",
+				 r->params->omit_s);
+		fprintf(r->out, "-- %s summary%s%s\n", pe_mode_name(r->params->mode), omit,
 			r->interrupted ? " (interrupted)" : "");
 		side_text(r->out, "client", r->params, cli);
 		if (srv)
@@ -214,5 +363,8 @@ void pe_report_summary(struct pe_report *r, const struct pe_figures *cli,
 		pe_rec_end(&r->rec, 0, cli->seconds, r->interrupted, pe_result_record(cli, srv));
 	}
 	pe_rec_close(&r->rec);
+	free(r->flow_last);
+	r->flow_last = NULL;
+	r->n_flows = 0;
 	fflush(r->out);
 }

@@ -33,6 +33,16 @@ struct pe_counts {
 	uint64_t transactions;	   /* rr/crr/echo round trips completed */
 };
 
+/* One flow's totals so far (a stream connection), for the per-flow interval lines: bytes, and
+ * when have_tcp the kernel's TCP_INFO of the socket: retransmitted segments in all, and the
+ * congestion window now (snd_cwnd x snd_mss). */
+struct pe_flow {
+	uint64_t bytes_tx, bytes_rx;
+	uint64_t retrans;
+	uint64_t cwnd_bytes;
+	bool have_tcp;
+};
+
 /* One side's figures at the end of a test. */
 struct pe_figures {
 	bool ok;
@@ -123,7 +133,9 @@ struct pe_report {
 	FILE *out;
 	const struct pe_params *params;
 	bool header_done;
-	bool interrupted; /* set before pe_report_summary: a signal ended the test early */
+	bool interrupted;	   /* set before pe_report_summary: a signal ended the test early */
+	struct pe_flow *flow_last; /* per-flow totals at the previous interval */
+	unsigned n_flows;
 };
 
 /* Starts the report of a test of p against host:port on backend b (the one asked for, until
@@ -133,8 +145,13 @@ int pe_report_init(struct pe_report *r, enum pe_rec_fmt fmt, FILE *out, const st
 /* The backend the test's loop runs, and why it is not the one asked for (NULL: it is).
  * Before the first interval. */
 void pe_report_backend(struct pe_report *r, const char *backend, const char *fallback_reason);
-/* One interval [t0_s, t1_s] of the run with the counts in it (a delta, not a total). */
-void pe_report_interval(struct pe_report *r, double t0_s, double t1_s, const struct pe_counts *d);
+/* One interval [t0_s, t1_s] of the run with the counts in it (a delta, not a total), and the
+ * per-flow totals (flows may be NULL, n 0: the mode does not keep them). Text: one line per
+ * flow and a [SUM] line with more than one, in the columns the mode fills (stream: transfer,
+ * bitrate, and when the client sends, TCP retransmits and cwnd); intervals before -O's end say
+ * "(omitted)". JSON: the counts, "omitted", and "flows" when there are flows. */
+void pe_report_interval(struct pe_report *r, double t0_s, double t1_s, const struct pe_counts *d,
+			const struct pe_flow *flows, unsigned n);
 /* The final summary: the client's and the server's figures (server may be NULL when the
  * server never answered). Frees the record. */
 void pe_report_summary(struct pe_report *r, const struct pe_figures *cli,
@@ -145,5 +162,7 @@ void pe_report_verify_line(FILE *out, const struct pe_figures *f);
 
 /* "9.41 Gbit/s" style formatting into buf. */
 const char *pe_fmt_bits(char *buf, size_t len, double bits_per_s);
+/* "1.10 GBytes" style, binary (iperf3's "MBytes" are 2^20 bytes) into buf. */
+const char *pe_fmt_bytes(char *buf, size_t len, double bytes);
 
 #endif

@@ -44,6 +44,9 @@ struct pe_work_ops {
 	void (*poll)(struct pe_work *w);
 	/* Both sides: fill mode-specific figures at the end. */
 	void (*figures)(struct pe_work *w, struct pe_figures *f);
+	/* Client: the totals of each flow so far, at most max of them; returns how many. NULL:
+	 * the mode keeps no per-flow figures. */
+	unsigned (*flows)(struct pe_work *w, struct pe_flow *out, unsigned max);
 	/* Free mode state. */
 	void (*free)(struct pe_work *w);
 };
@@ -92,8 +95,14 @@ struct pe_work {
 	void (*on_interval)(struct pe_work *w, double t0_s, double t1_s, const struct pe_counts *d);
 	void *arg; /* for on_interval */
 	struct pe_cpu cpu_go;
-	int64_t slow_pct;      /* PKTENG_TEST_SLOW_PCT (latency modes' client); <= 0: off */
-	uint64_t slow_last_ns; /* when the previous slow wait ended */
+	/* -O: the counts and the time the summary starts from (t_go_ns and zero without -O) */
+	struct pe_counts omit_base;
+	uint64_t t_fig_ns;
+	struct pe_timer t_omit;
+	int connect_timeout_ms; /* client: data connections; 0 = 5000 */
+	uint16_t cport;		/* client: --cport, the first data socket's local port; 0: any */
+	int64_t slow_pct;	/* PKTENG_TEST_SLOW_PCT (latency modes' client); <= 0: off */
+	uint64_t slow_last_ns;	/* when the previous slow wait ended */
 };
 
 /* Sets up w for params on loop (allocates the histogram when the mode needs one). 0/-ENOMEM. */
@@ -113,6 +122,8 @@ void pe_work_figures(struct pe_work *w, struct pe_figures *f);
 /* Client helpers: sends the 16-byte data header on a fresh connection (index idx) and counts
  * it ready. Returns what pe_conn_send returned. */
 long pe_work_conn_hello(struct pe_work *w, struct pe_conn *c, uint32_t idx);
+/* Fills f's TCP_INFO figures (retransmits, cwnd) from the connection's socket. */
+void pe_work_flow_tcp(struct pe_conn *c, struct pe_flow *f);
 /* Adds the socket's TCP_INFO byte counters to w->fig (call once per connection, at EOF). */
 void pe_work_tcp_info(struct pe_work *w, struct pe_conn *c);
 
@@ -127,6 +138,16 @@ struct pe_work_conn {
 };
 void pe_work_conn_on_eof(struct pe_conn *c);
 void pe_work_conn_on_close(struct pe_conn *c, int err);
+/* Client: the options of TCP data connection idx (cbs and data are left to the caller): the
+ * connect timeout, -w and --cport, whose address goes in *local (it must live until pe_connect
+ * returns). */
+void pe_work_conn_opts(struct pe_work *w, uint32_t idx, struct pe_conn_opts *o,
+		       struct pe_addr *local);
+/* Client: the local address of data socket idx: NULL (any) or *local with --cport + idx. */
+const struct pe_addr *pe_work_local_addr(struct pe_work *w, uint32_t idx, struct pe_addr *local);
+/* Both sides: -C on a data connection (TCP_CONGESTION). 0 or -errno (ENOENT: the kernel has no
+ * such algorithm, EPERM: not allowed for this user). */
+int pe_work_conn_cc(struct pe_work *w, struct pe_conn *c);
 /* Client: connects w->p.conns connections to w->data_addr with cbs (TCP_NODELAY, 5 s connect
  * timeout). conns is an array of that many elements of elem_bytes each, every one starting with
  * a struct pe_work_conn, which is filled in and set as its connection's data. Returns 0 or the
@@ -182,6 +203,8 @@ struct pe_server_opts {
 	 * the open-file limit leaves beside max_sessions sessions */
 	unsigned max_pending;
 	size_t hello_max_total_bytes; /* 0 = PE_SERVER_HELLO_TOTAL_DEFAULT */
+	int connect_timeout_ms; /* from "ok" until "start" and every data connection; 0 = 10000 */
+	bool one_off;		/* stop serving once one test (a valid hello) has ended */
 };
 struct pe_server;
 /* NULL with errno set (EADDRINUSE, ...). */
@@ -213,7 +236,9 @@ struct pe_client_opts {
 	double interval_s;     /* 0: no interval lines */
 	void (*on_interval)(struct pe_work *w, double t0_s, double t1_s, const struct pe_counts *d);
 	void *arg;
-	int ctl_timeout_ms; /* 0 = 10000 */
+	int ctl_timeout_ms;	/* idle: waiting for a control message; 0 = 10000 */
+	int connect_timeout_ms; /* the control and data connections opening; 0 = 10000 */
+	uint16_t cport;		/* the first data connection's local port (then +1, ...); 0: any */
 	/* Called once the test's loop is open: the backend it runs ("io_uring", "epoll") and why
 	 * that is not the one asked for (NULL when it is), with arg. May be NULL. */
 	void (*on_backend)(void *arg, const char *backend, const char *fallback_reason);

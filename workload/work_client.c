@@ -33,7 +33,7 @@ static int connect_ctl(const struct pe_client_opts *o, struct pe_addr *peer, cha
 		}
 		p.fd = fd;
 		p.events = POLLOUT;
-		r = poll(&p, 1, o->ctl_timeout_ms ? o->ctl_timeout_ms : 10000);
+		r = poll(&p, 1, o->connect_timeout_ms ? o->connect_timeout_ms : 10000);
 		r = r == 0 ? -ETIMEDOUT : r < 0 ? -errno : pe_sock_error(fd);
 		if (!r) {
 			*peer = addrs[i];
@@ -132,6 +132,8 @@ int pe_client_run(const struct pe_client_opts *o, struct pe_figures *cli, struct
 	}
 	pe_addr_set_port(&w.data_addr, (uint16_t)data_port);
 	w.file_path = o->file_path;
+	w.cport = o->cport;
+	w.connect_timeout_ms = o->connect_timeout_ms;
 	w.interval_s = o->interval_s;
 	w.on_interval = o->on_interval;
 	w.arg = o->arg;
@@ -143,10 +145,13 @@ int pe_client_run(const struct pe_client_opts *o, struct pe_figures *cli, struct
 		snprintf(err, errlen, "opening data connections: %s", strerror(-r));
 		goto out;
 	}
-	deadline = pe_now_ns() + (uint64_t)ctl.timeout_ms * 1000000ull;
+	deadline = pe_now_ns() +
+		   (uint64_t)(o->connect_timeout_ms ? o->connect_timeout_ms : 10000) * 1000000ull;
 	while (w.conns_ready < pe_work_tcp_conns(&o->p) && !w.failed) {
 		if (pe_now_ns() > deadline) {
-			pe_work_fail(&w, "data connections did not open in %d ms", ctl.timeout_ms);
+			pe_work_fail(&w,
+				     "data connections did not open in %d ms (--connect-timeout)",
+				     o->connect_timeout_ms ? o->connect_timeout_ms : 10000);
 			break;
 		}
 		pe_loop_run_once(loop, 10000000ull);

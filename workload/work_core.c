@@ -72,6 +72,7 @@ int pe_work_init(struct pe_work *w, struct pe_loop *l, const struct pe_params *p
 	}
 	pe_timer_init(&w->t_stop, NULL, w);
 	pe_timer_init(&w->t_interval, NULL, w);
+	pe_timer_init(&w->t_omit, NULL, w);
 	return 0;
 }
 
@@ -80,6 +81,7 @@ void pe_work_free(struct pe_work *w)
 	if (w->loop) {
 		pe_timer_disarm(w->loop, &w->t_stop);
 		pe_timer_disarm(w->loop, &w->t_interval);
+		pe_timer_disarm(w->loop, &w->t_omit);
 	}
 	if (w->ops && w->ops->free)
 		w->ops->free(w);
@@ -120,10 +122,26 @@ static void interval_timer(struct pe_loop *l, struct pe_timer *t)
 		pe_timer_arm(l, t, w->iv.next_ns > now ? w->iv.next_ns - now : 0);
 }
 
+/* -O: the summary starts here; what came before is left out of counts, time, CPU and latency. */
+static void omit_timer(struct pe_loop *l, struct pe_timer *t)
+{
+	struct pe_work *w = t->data;
+
+	(void)l;
+	if (w->finished)
+		return;
+	w->omit_base = w->cnt;
+	w->t_fig_ns = pe_now_ns();
+	pe_cpu_now(&w->cpu_go);
+	if (w->hist)
+		pe_hist_reset(w->hist);
+}
+
 void pe_work_go(struct pe_work *w)
 {
 	w->going = true;
 	w->t_go_ns = pe_now_ns();
+	w->t_fig_ns = w->t_go_ns;
 	w->slow_last_ns = w->t_go_ns;
 	pe_cpu_now(&w->cpu_go);
 	w->t_stop.fn = stop_timer;
@@ -133,6 +151,10 @@ void pe_work_go(struct pe_work *w)
 	if (w->interval_s > 0 && w->on_interval &&
 	    !pe_interval_start_at(&w->iv, w->t_go_ns, w->interval_s, 0))
 		pe_timer_arm(w->loop, &w->t_interval, w->iv.next_ns - w->t_go_ns);
+	if (w->p.omit_s > 0) {
+		w->t_omit.fn = omit_timer;
+		pe_timer_arm(w->loop, &w->t_omit, (uint64_t)(w->p.omit_s * 1e9));
+	}
 	if (w->ops->go)
 		w->ops->go(w);
 }
@@ -168,6 +190,7 @@ void pe_work_finish(struct pe_work *w)
 	}
 	pe_timer_disarm(w->loop, &w->t_stop);
 	pe_timer_disarm(w->loop, &w->t_interval);
+	pe_timer_disarm(w->loop, &w->t_omit);
 	pe_loop_stop(w->loop);
 }
 
@@ -192,7 +215,12 @@ void pe_work_figures(struct pe_work *w, struct pe_figures *f)
 
 	*f = w->fig;
 	f->c = w->cnt;
-	f->seconds = w->t_go_ns ? (double)(end - w->t_go_ns) / 1e9 : 0;
+	f->c.bytes_tx -= w->omit_base.bytes_tx;
+	f->c.bytes_rx -= w->omit_base.bytes_rx;
+	f->c.msgs_tx -= w->omit_base.msgs_tx;
+	f->c.msgs_rx -= w->omit_base.msgs_rx;
+	f->c.transactions -= w->omit_base.transactions;
+	f->seconds = w->t_go_ns ? (double)(end - w->t_fig_ns) / 1e9 : 0;
 	pe_cpu_now(&now);
 	if (w->t_go_ns)
 		pe_cpu_pct(&w->cpu_go, &now, &f->user_pct, &f->sys_pct);
@@ -259,6 +287,38 @@ void pe_work_conn_on_close(struct pe_conn *c, int err)
 		pe_work_finish(w);
 }
 
+void pe_work_conn_opts(struct pe_work *w, uint32_t idx, struct pe_conn_opts *o,
+		       struct pe_addr *local)
+{
+	*o = (struct pe_conn_opts){ .sz = sizeof(*o),
+				    .nodelay = pe_mode_desc(w->p.mode)->nodelay,
+				    .connect_timeout_ms = w->connect_timeout_ms > 0
+								  ? (uint64_t)w->connect_timeout_ms
+								  : 5000,
+				    .sndbuf_bytes = (int)w->p.window_bytes,
+				    .rcvbuf_bytes = (int)w->p.window_bytes };
+	o->bind = pe_work_local_addr(w, idx, local);
+}
+
+const struct pe_addr *pe_work_local_addr(struct pe_work *w, uint32_t idx, struct pe_addr *local)
+{
+	if (!w->cport)
+		return NULL;
+	if (pe_addr_any(local, w->data_addr.sa.sa_family, (uint16_t)(w->cport + idx)))
+		return NULL;
+	return local;
+}
+
+int pe_work_conn_cc(struct pe_work *w, struct pe_conn *c)
+{
+	if (!w->p.congestion[0])
+		return 0;
+	if (setsockopt(pe_conn_fd(c), IPPROTO_TCP, TCP_CONGESTION, w->p.congestion,
+		       (socklen_t)strlen(w->p.congestion)))
+		return -errno;
+	return 0;
+}
+
 int pe_work_conn_connect_all(struct pe_work *w, void *conns, size_t elem_bytes,
 			     const struct pe_conn_cbs *cbs)
 {
@@ -267,17 +327,33 @@ int pe_work_conn_connect_all(struct pe_work *w, void *conns, size_t elem_bytes,
 
 	for (i = 0; !err && i < w->p.conns; i++) {
 		struct pe_work_conn *h = (void *)((uint8_t *)conns + i * elem_bytes);
-		struct pe_conn_opts o = { .sz = sizeof(o),
-					  .cbs = cbs,
-					  .data = h,
-					  .nodelay = true,
-					  .connect_timeout_ms = 5000 };
+		struct pe_conn_opts o;
+		struct pe_addr local;
 
+		pe_work_conn_opts(w, i, &o, &local);
+		o.cbs = cbs;
+		o.data = h;
+		o.nodelay = true;
 		h->w = w;
 		h->idx = i;
 		err = pe_connect(w->loop, &w->data_addr, &o, &h->c);
+		if (!err)
+			err = pe_work_conn_cc(w, h->c);
 	}
 	return err;
+}
+
+void pe_work_flow_tcp(struct pe_conn *c, struct pe_flow *f)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	if (!c || getsockopt(pe_conn_fd(c), IPPROTO_TCP, TCP_INFO, &ti, &len))
+		return;
+	f->have_tcp = true;
+	f->retrans = ti.tcpi_total_retrans;
+	f->cwnd_bytes = (uint64_t)ti.tcpi_snd_cwnd * ti.tcpi_snd_mss;
 }
 
 /* ---- server side: the data header ---- */
@@ -336,6 +412,9 @@ static void hdr_on_data(struct pe_conn *c, const void *data, size_t len)
 	}
 	free(hw);
 	pe_conn_set_data(c, w);
+	idx = (uint32_t)-pe_work_conn_cc(w, c);
+	if (idx)
+		pe_work_fail(w, "-C %s: %s", w->p.congestion, strerror((int)idx));
 	w->conns_ready++;
 	pe_conn_set_cbs(c, w->ops->server_cbs);
 	if (w->ops->server_cbs->on_open)

@@ -49,12 +49,14 @@ static void start(struct slot *sl)
 {
 	struct pe_work *w = sl->w;
 	struct crr *s = w->mode;
-	struct pe_conn_opts o = { .sz = sizeof(o),
-				  .cbs = &client_cbs,
-				  .data = sl,
-				  .nodelay = true,
-				  .connect_timeout_ms = 5000 };
+	struct pe_conn_opts o;
+	struct pe_addr local;
 	int err;
+
+	pe_work_conn_opts(w, 0, &o, &local);
+	o.cbs = &client_cbs;
+	o.data = sl;
+	o.nodelay = true;
 
 	if (w->stopping) {
 		if (--s->active == 0)
@@ -65,6 +67,8 @@ static void start(struct slot *sl)
 	sl->got = 0;
 	sl->done = false;
 	err = pe_connect(w->loop, &w->data_addr, &o, &sl->c);
+	if (!err)
+		err = pe_work_conn_cc(w, sl->c);
 	if (err)
 		pe_work_fail(w, "connect: %s", strerror(-err));
 }
@@ -235,7 +239,7 @@ static const struct pe_work_ops crr_ops = {
 const struct pe_mode_desc pe_mode_crr = {
 	.name = "crr",
 	.summary = "TCP connect, request, response, close",
-	.params = PE_PBIT(RESP_LEN),
+	.params = PE_PBIT(RESP_LEN) | PE_PBIT(CONGESTION),
 	.latency = true,
 	.nodelay = true,
 	.ops = &crr_ops,

@@ -311,6 +311,7 @@ static void echo_text(FILE *out, const struct pe_params *p, const struct pe_figu
 const struct pe_mode_desc pe_mode_echo = {
 	.name = "echo",
 	.summary = "TCP echo of -l byte blocks, every byte checked",
+	.params = PE_PBIT(CONGESTION),
 	.tcp_conns = true,
 	.latency = true,
 	.nodelay = true,

@@ -84,6 +84,8 @@ static void sent(struct pe_conn *c, void *arg, int err)
 			     (unsigned long long)xs(w)->size);
 		return;
 	}
+	if (err == -ECANCELED && w->stopping)
+		return; /* file_stop cut the transfer short */
 	if (err) {
 		pe_work_fail(w, "sending the file: %s", strerror(-err));
 		return;
@@ -148,11 +150,11 @@ static const struct pe_conn_cbs client_cbs = {
 
 static int client_open(struct pe_work *w)
 {
-	struct pe_conn_opts o = {
-		.sz = sizeof(o), .cbs = &client_cbs, .data = w, .connect_timeout_ms = 5000
-	};
+	struct pe_conn_opts o;
+	struct pe_addr local;
 	struct xfer *x = calloc(1, sizeof(*x));
 	struct stat st;
+	int err;
 
 	if (!x)
 		return -ENOMEM;
@@ -163,7 +165,11 @@ static int client_open(struct pe_work *w)
 	if (fstat(x->fd, &st))
 		return -errno;
 	x->size = (uint64_t)st.st_size;
-	return pe_connect(w->loop, &w->data_addr, &o, &x->c);
+	pe_work_conn_opts(w, 0, &o, &local);
+	o.cbs = &client_cbs;
+	o.data = w;
+	err = pe_connect(w->loop, &w->data_addr, &o, &x->c);
+	return err ? err : pe_work_conn_cc(w, x->c);
 }
 
 static void go(struct pe_work *w)
@@ -263,10 +269,23 @@ static void peer_end(struct pe_work *w, const struct pe_figures *peer)
 		pe_work_finish(w);
 }
 
+/* Client, stopped early (Ctrl-C): the rest of the file is not sent and the connection closes,
+ * so the server hashes what came and reports the transfer incomplete. */
+static void file_stop(struct pe_work *w)
+{
+	struct xfer *x = xs(w);
+
+	if (w->is_client && x && x->c)
+		pe_conn_close(x->c, 0, false);
+	else
+		pe_work_finish(w);
+}
+
 static const struct pe_work_ops file_ops = {
 	.client_open = client_open,
 	.go = go,
 	.peer_end = peer_end,
+	.stop = file_stop,
 	.server_cbs = &server_cbs,
 	.free = file_free,
 };
@@ -281,7 +300,7 @@ static void file_text(FILE *out, const struct pe_params *p, const struct pe_figu
 const struct pe_mode_desc pe_mode_file = {
 	.name = "file",
 	.summary = "send a file (--file PATH); its length and SHA-256 are checked",
-	.params = PE_PBIT(FILE_BYTES) | PE_PBIT(FILE_SHA256),
+	.params = PE_PBIT(FILE_BYTES) | PE_PBIT(FILE_SHA256) | PE_PBIT(CONGESTION),
 	.limits = { { PE_P_LEN, 1, 64 << 20, 128 * 1024 },
 		    { PE_P_CONNS, 1, 1, 1 },
 		    { PE_P_DURATION, 0, 86400, 0 } },

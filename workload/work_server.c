@@ -48,6 +48,27 @@ void pe__srv_log(struct pe_server *s, const char *peer, const char *what, const 
 		fprintf(stderr, "pkteng server: %s: %s: %s\n", peer, what, msg);
 }
 
+/* The line of a finished test: who, what, and what it measured on this side. */
+static void log_result(struct pe_server *s, const char *peer, const struct pe_params *p,
+		       const struct pe_figures *f)
+{
+	double secs = f->seconds > 0 ? f->seconds : 1e-9;
+	char a[32], b[32], t[48] = "";
+
+	if (!s->o.log || !f->ok)
+		return;
+	if (f->c.transactions)
+		snprintf(t, sizeof(t), ", %llu transactions",
+			 (unsigned long long)f->c.transactions);
+	fprintf(stderr,
+		"pkteng server: %s: %s test done: %.2f s, received %llu B (%s), sent %llu B "
+		"(%s)%s\n",
+		peer, pe_mode_name(p->mode), f->seconds, (unsigned long long)f->c.bytes_rx,
+		pe_fmt_bits(a, sizeof(a), (double)f->c.bytes_rx * 8 / secs),
+		(unsigned long long)f->c.bytes_tx,
+		pe_fmt_bits(b, sizeof(b), (double)f->c.bytes_tx * 8 / secs), t);
+}
+
 void pe__srv_count(struct pe_server *s, bool ok)
 {
 	pthread_mutex_lock(&s->mu);
@@ -71,7 +92,8 @@ static int ctl_poll(struct pe_ctl *c, struct json_object **msg, char *err, size_
 	return *msg ? 1 : e;
 }
 
-static void session_run(struct session *se)
+/* Returns whether the session was a test (its hello was valid), for --one-off. */
+static bool session_run(struct session *se)
 {
 	struct pe_server *s = se->s;
 	struct pe_ctl ctl;
@@ -85,13 +107,15 @@ static void session_run(struct session *se)
 	char cookie_hex[PE_COOKIE_LEN + 1];
 	bool got_start = false, got_end = false, work_init = false;
 	uint64_t deadline, last_ctl = 0;
+	bool was_test = false;
 	int e = 0, r;
 
 	memset(&w, 0, sizeof(w));
 	if (pe_ctl_open(&ctl, se->fd, s->o.ctl_timeout_ms)) {
 		close(se->fd);
-		return;
+		return false;
 	}
+	was_test = true; /* the lobby took a valid hello: this is a test */
 	{
 		struct pe_loop_opts lo;
 
@@ -110,7 +134,9 @@ static void session_run(struct session *se)
 		struct pe_conn_opts co = { .sz = sizeof(co),
 					   .cbs = &pe_work_accept_cbs,
 					   .data = &w,
-					   .nodelay = pe_mode_desc(p.mode)->nodelay };
+					   .nodelay = pe_mode_desc(p.mode)->nodelay,
+					   .sndbuf_bytes = (int)p.window_bytes,
+					   .rcvbuf_bytes = (int)p.window_bytes };
 		struct pe_listen_opts lo = { .sz = sizeof(lo), .conn = &co, .data = &w };
 
 		pe_addr_set_port(&local, 0);
@@ -136,7 +162,9 @@ static void session_run(struct session *se)
 		goto out;
 
 	/* wait for "start" and every data connection */
-	deadline = pe_now_ns() + (uint64_t)ctl.timeout_ms * 1000000ull;
+	deadline =
+		pe_now_ns() +
+		(uint64_t)(s->o.connect_timeout_ms ? s->o.connect_timeout_ms : 10000) * 1000000ull;
 	while (!got_start || w.conns_ready < pe_work_tcp_conns(&p)) {
 		if (pe_now_ns() > deadline || s->stopping) {
 			snprintf(err, sizeof(err), "%s",
@@ -220,6 +248,7 @@ static void session_run(struct session *se)
 		pe_ctl_send(&ctl, msg);
 		if (!f.ok)
 			pe__srv_log(s, se->peer, "test failed", f.error);
+		log_result(s, se->peer, &p, &f);
 		pe__srv_count(s, f.ok);
 	}
 	goto out;
@@ -243,6 +272,7 @@ out:
 	if (work_init)
 		pe_work_free(&w);
 	pe_ctl_close(&ctl);
+	return was_test;
 }
 
 static void session_link(struct pe_server *s, struct session *se)
@@ -283,7 +313,8 @@ static void *session_thread(void *arg)
 
 	for (;;) {
 		session_link(s, se);
-		session_run(se);
+		if (session_run(se) && s->o.one_off)
+			pe_server_stop(s);
 		pthread_mutex_lock(&s->mu);
 		session_unlink(s, se);
 		free(se);

@@ -315,9 +315,8 @@ static int client_open(struct pe_work *w)
 
 	for (i = 0; !err && i < w->p.conns; i++) {
 		struct sconn *sc = calloc(1, sizeof(*sc));
-		struct pe_conn_opts o = {
-			.sz = sizeof(o), .cbs = &client_cbs, .data = sc, .connect_timeout_ms = 5000
-		};
+		struct pe_conn_opts o;
+		struct pe_addr local;
 
 		if (!sc)
 			return -ENOMEM;
@@ -328,7 +327,12 @@ static int client_open(struct pe_work *w)
 			free(sc);
 			break;
 		}
+		pe_work_conn_opts(w, i, &o, &local);
+		o.cbs = &client_cbs;
+		o.data = sc;
 		err = pe_connect(w->loop, &w->data_addr, &o, &sc->c);
+		if (!err)
+			err = pe_work_conn_cc(w, sc->c);
 	}
 	return err;
 }
@@ -382,7 +386,25 @@ static void sfree(struct pe_work *w)
 	w->mode = NULL;
 }
 
+static unsigned stream_flows(struct pe_work *w, struct pe_flow *out, unsigned max)
+{
+	struct stream *s = st(w);
+	unsigned i, n = s && s->nconns < max ? s->nconns : s ? max : 0;
+
+	for (i = 0; i < n; i++) {
+		const struct sconn *sc = s->conns[i];
+
+		memset(&out[i], 0, sizeof(out[i]));
+		out[i].bytes_tx = sc->tx_off;
+		out[i].bytes_rx = sc->rx_off;
+		if (sc->c)
+			pe_work_flow_tcp(sc->c, &out[i]);
+	}
+	return n;
+}
+
 static const struct pe_work_ops stream_ops = {
+	.flows = stream_flows,
 	.client_open = client_open,
 	.go = go,
 	.stop = stop,
@@ -416,7 +438,7 @@ const struct pe_mode_desc pe_mode_stream = {
 	.name = "stream",
 	.summary = "bulk TCP one way (-R: the server sends) or both (--bidir)",
 	.params = PE_PBIT(BYTES_TOTAL) | PE_PBIT(REVERSE) | PE_PBIT(BIDIR) | PE_PBIT(ZEROCOPY) |
-		  PE_PBIT(SKIP_RX_COPY) | PE_PBIT(VERIFY),
+		  PE_PBIT(SKIP_RX_COPY) | PE_PBIT(VERIFY) | PE_PBIT(CONGESTION),
 	.limits = { { PE_P_LEN, 1, 64 << 20, 128 * 1024 } },
 	.tcp_conns = true,
 	.check = stream_check,

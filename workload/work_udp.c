@@ -225,7 +225,10 @@ static int client_open(struct pe_work *w)
 				 .cbs = &cbs,
 				 .data = w,
 				 .peer = &w->data_addr,
-				 .sndbuf_bytes = 4 << 20 };
+				 .sndbuf_bytes =
+					 w->p.window_bytes ? (int)w->p.window_bytes : 4 << 20,
+				 .rcvbuf_bytes = (int)w->p.window_bytes };
+	struct pe_addr local;
 	struct udp *s;
 	unsigned i;
 	int err;
@@ -253,7 +256,7 @@ static int client_open(struct pe_work *w)
 	s->pps = w->p.rate_pps ? w->p.rate_pps : w->p.rate_bps / (8ull * w->p.len_bytes);
 	if (w->p.rate_bps && !s->pps)
 		s->pps = 1;
-	err = pe_udp_open(w->loop, NULL, &o, &s->u);
+	err = pe_udp_open(w->loop, pe_work_local_addr(w, 0, &local), &o, &s->u);
 	if (!err && w->p.gso) {
 		int gso = (int)w->p.len_bytes;
 
@@ -266,7 +269,13 @@ static int client_open(struct pe_work *w)
 
 static int server_open(struct pe_work *w, const struct pe_addr *local)
 {
-	struct pe_udp_opts o = { .sz = sizeof(o), .cbs = &cbs, .data = w, .rcvbuf_bytes = 8 << 20 };
+	/* -w sets both buffers; without it the receiver asks for 8 MiB */
+	struct pe_udp_opts o = { .sz = sizeof(o),
+				 .cbs = &cbs,
+				 .data = w,
+				 .sndbuf_bytes = (int)w->p.window_bytes,
+				 .rcvbuf_bytes =
+					 w->p.window_bytes ? (int)w->p.window_bytes : 8 << 20 };
 	int err = udp_state(w), big = 8 << 20;
 
 	if (err)
@@ -277,7 +286,7 @@ static int server_open(struct pe_work *w, const struct pe_addr *local)
 	err = pe_udp_open(w->loop, local, &o, &((struct udp *)w->mode)->u);
 	/* SO_RCVBUF stops at net.core.rmem_max (208 KiB by default: a 30 ms stall at 20 kpps);
 	 * with CAP_NET_ADMIN the receiver gets its 8 MiB anyway */
-	if (!err)
+	if (!err && !w->p.window_bytes)
 		setsockopt(pe_udp_fd(((struct udp *)w->mode)->u), SOL_SOCKET, SO_RCVBUFFORCE, &big,
 			   sizeof(big));
 	if (!err && w->p.gro) {

@@ -163,10 +163,13 @@ static int client_open(struct pe_work *w)
 					 .cbs = &client_cbs,
 					 .data = us,
 					 .peer = &w->data_addr,
-					 .sendq_max = 4 };
+					 .sendq_max = 4,
+					 .sndbuf_bytes = (int)w->p.window_bytes,
+					 .rcvbuf_bytes = (int)w->p.window_bytes };
+		struct pe_addr local;
 
 		us->w = w;
-		err = pe_udp_open(w->loop, NULL, &o, &us->u);
+		err = pe_udp_open(w->loop, pe_work_local_addr(w, i, &local), &o, &us->u);
 		if (!err)
 			s->n++;
 	}
@@ -245,7 +248,11 @@ static const struct pe_udp_cbs server_cbs = {
 
 static int server_open(struct pe_work *w, const struct pe_addr *local)
 {
-	struct pe_udp_opts o = { .sz = sizeof(o), .cbs = &server_cbs, .data = w };
+	struct pe_udp_opts o = { .sz = sizeof(o),
+				 .cbs = &server_cbs,
+				 .data = w,
+				 .sndbuf_bytes = (int)w->p.window_bytes,
+				 .rcvbuf_bytes = (int)w->p.window_bytes };
 	struct urr *s;
 	int err = urr_state(w, w->p.resp_len_bytes);
 

@@ -18,7 +18,7 @@ static const struct {
 } bad[] = {
 	{ "[rr]\nmode = rr\nfoo = 1\n", ":3: key 'foo': unknown (see docs/suite.md)" },
 	{ "[global]\ntime = 1\n\n[rr]\nmode = rr\nlen = abc\n",
-	  ":6: key 'len': 'abc': expected a size (64, 128Ki, 1M)" },
+	  ":6: key 'len': 'abc': expected a size (64, 128K, 1M)" },
 	{ "[rr]\nmode = rr\nlen = 100M\n", ":3: key 'len': '100M': expected 1..64Mi bytes" },
 	{ "[rr]\nmode = rr\nlen = 1e18Gi\n",
 	  ":3: key 'len': '1e18Gi': expected a size (64, 128Ki, 1M)" },

@@ -41,22 +41,75 @@ Test(cli, parse_u64)
 	}
 }
 
+/* Sizes are binary (iperf3: -l 128K is 131072), with or without the i; rates are decimal. */
+struct unit_case {
+	const char *in;
+	uint64_t max;
+	int ret;
+	uint64_t val;
+};
+
+static const struct unit_case size_cases[] = {
+	{ "128K", UINT64_MAX, 0, 131072 },
+	{ "128Ki", UINT64_MAX, 0, 131072 },
+	{ "128k", UINT64_MAX, 0, 131072 },
+	{ "64K", UINT64_MAX, 0, 65536 },
+	{ "1M", UINT64_MAX, 0, 1048576 },
+	{ "1Mi", UINT64_MAX, 0, 1048576 },
+	{ "3G", UINT64_MAX, 0, 3221225472ULL },
+	{ "2Gi", UINT64_MAX, 0, 2147483648ULL },
+	{ "1T", UINT64_MAX, 0, 1099511627776ULL },
+	{ "1234", UINT64_MAX, 0, 1234 },
+	{ "0", UINT64_MAX, 0, 0 },
+	{ "1X", UINT64_MAX, -EINVAL, 0 },
+	{ "K", UINT64_MAX, -EINVAL, 0 },
+	{ "1KB", UINT64_MAX, -EINVAL, 0 },
+	{ "-1K", UINT64_MAX, -EINVAL, 0 },
+	{ "1.5K", UINT64_MAX, -EINVAL, 0 },
+	{ "20000000T", UINT64_MAX, -ERANGE, 0 },
+	{ "2K", 2047, -ERANGE, 0 },
+	{ "2K", 2048, 0, 2048 },
+};
+
+static const struct unit_case rate_cases[] = {
+	{ "1G", UINT64_MAX, 0, 1000000000ULL },
+	{ "1g", UINT64_MAX, 0, 1000000000ULL },
+	{ "100M", UINT64_MAX, 0, 100000000ULL },
+	{ "64K", UINT64_MAX, 0, 64000 },
+	{ "2T", UINT64_MAX, 0, 2000000000000ULL },
+	{ "5000", UINT64_MAX, 0, 5000 },
+	{ "1Gi", UINT64_MAX, -EINVAL, 0 },
+	{ "1X", UINT64_MAX, -EINVAL, 0 },
+	{ "M", UINT64_MAX, -EINVAL, 0 },
+	{ "20000000T", UINT64_MAX, -ERANGE, 0 },
+	{ "2K", 1999, -ERANGE, 0 },
+};
+
+static void check_units(int (*parse)(const char *, uint64_t, uint64_t, uint64_t *),
+			const struct unit_case *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v = 12345;
+		int ret = parse(c[i].in, 0, c[i].max, &v);
+
+		cr_expect_eq(ret, c[i].ret, "'%s': returned %d, expected %d", c[i].in, ret,
+			     c[i].ret);
+		if (!c[i].ret)
+			cr_expect_eq(v, c[i].val, "'%s': %llu, expected %llu", c[i].in,
+				     (unsigned long long)v, (unsigned long long)c[i].val);
+		else
+			cr_expect_eq(v, 12345, "'%s': output written on error", c[i].in);
+	}
+}
+
 Test(cli, parse_size)
 {
-	uint64_t v;
+	check_units(pe_parse_size, size_cases, sizeof(size_cases) / sizeof(size_cases[0]));
+}
 
-	cr_assert_eq(pe_parse_size("64K", 0, UINT64_MAX, &v), 0);
-	cr_expect_eq(v, 64000);
-	cr_assert_eq(pe_parse_size("1Mi", 0, UINT64_MAX, &v), 0);
-	cr_expect_eq(v, 1048576);
-	cr_assert_eq(pe_parse_size("3G", 0, UINT64_MAX, &v), 0);
-	cr_expect_eq(v, 3000000000ULL);
-	cr_assert_eq(pe_parse_size("1234", 0, UINT64_MAX, &v), 0);
-	cr_expect_eq(v, 1234);
-	cr_expect_eq(pe_parse_size("1X", 0, UINT64_MAX, &v), -EINVAL);
-	cr_expect_eq(pe_parse_size("K", 0, UINT64_MAX, &v), -EINVAL);
-	cr_expect_eq(pe_parse_size("20000000T", 0, UINT64_MAX, &v), -ERANGE);
-	cr_expect_eq(pe_parse_size("2K", 0, 1999, &v), -ERANGE);
+Test(cli, parse_rate)
+{
+	check_units(pe_parse_rate, rate_cases, sizeof(rate_cases) / sizeof(rate_cases[0]));
 }
 
 Test(cli, parse_seconds)

@@ -57,16 +57,16 @@ static void check_mode(int b, const char *host, const char *tmp)
 	d = client(&r, b, host, NULL, "--mode stream -n 2M -P 2 --verify -l 64K", 0);
 	c = side(d, "client");
 	s = side(d, "server");
-	cr_expect_eq(num(c, "tx_bytes"), 4000000, "%s %s", backend[b], host);
-	cr_expect_eq(num(s, "rx_bytes"), 4000000);
+	cr_expect_eq(num(c, "tx_bytes"), 4194304, "%s %s", backend[b], host); /* 2M = 2 x 2^20 */
+	cr_expect_eq(num(s, "rx_bytes"), 4194304);
 	cr_expect_eq(num(s, "verify_mismatched_bytes"), 0);
 	json_object_put(d);
 	pe_run_free(&r);
 
 	/* reverse */
 	d = client(&r, b, host, NULL, "--mode stream -n 1M -R --verify", 0);
-	cr_expect_eq(num(side(d, "server"), "tx_bytes"), 1000000);
-	cr_expect_eq(num(side(d, "client"), "rx_bytes"), 1000000);
+	cr_expect_eq(num(side(d, "server"), "tx_bytes"), 1048576);
+	cr_expect_eq(num(side(d, "client"), "rx_bytes"), 1048576);
 	cr_expect_eq(num(side(d, "client"), "verify_mismatched_bytes"), 0);
 	json_object_put(d);
 	pe_run_free(&r);
@@ -288,18 +288,18 @@ Test(work, skip_rx_copy_counts_every_byte)
 	for (int b = 0; b < 2; b++) {
 		d = client(&r, b, b ? "::1" : "127.0.0.1", NULL,
 			   "--mode stream -n 3M -P 2 --skip-rx-copy", 0);
-		cr_expect_eq(num(side(d, "server"), "rx_bytes"), 6000000, "%s", backend[b]);
-		cr_expect_eq(num(side(d, "client"), "tx_bytes"), 6000000);
+		cr_expect_eq(num(side(d, "server"), "rx_bytes"), 6291456, "%s", backend[b]);
+		cr_expect_eq(num(side(d, "client"), "tx_bytes"), 6291456);
 		/* the kernel saw the same bytes plus, per connection, the 16-byte header and the
 		 * FIN (which takes a sequence number) */
-		cr_expect_eq(num(side(d, "server"), "tcpi_bytes_received"), 6000000 + 2 * (16 + 1));
+		cr_expect_eq(num(side(d, "server"), "tcpi_bytes_received"), 6291456 + 2 * (16 + 1));
 		json_object_put(d);
 		pe_run_free(&r);
 	}
 	/* the client receiving (-R) on io_uring */
 	d = client(&r, 0, "127.0.0.1", NULL, "--mode stream -n 2M -R --skip-rx-copy", 0);
-	cr_expect_eq(num(side(d, "client"), "rx_bytes"), 2000000);
-	cr_expect_eq(num(side(d, "server"), "tx_bytes"), 2000000);
+	cr_expect_eq(num(side(d, "client"), "rx_bytes"), 2097152);
+	cr_expect_eq(num(side(d, "server"), "tx_bytes"), 2097152);
 	json_object_put(d);
 	pe_run_free(&r);
 }
