@@ -36,7 +36,7 @@ udp tcp icmp raw|pkteng frame --proto ''
 native generic|pkteng xdp run --mode ''
 attach stats detach run|pkteng xdp ''
 serve list|pkteng registry ''
---backend --bind --help --port --quiet --threads -p -q|pkteng server -
+--backend --bind --connect-timeout --help --idle-timeout --max-pending --one-off --port --quiet --threads -p -q|pkteng server -
 --backend --bidir --bitrate --bytes|pkteng client --b
 |pkteng client --port ''
 $tmp/a.pcap $tmp/ab.pcap|pkteng capture --pcap $tmp/a
