@@ -178,11 +178,7 @@ struct pe_pcap_reader {
 
 struct pe_pcap_reader *pe_pcap_open(const char *path)
 {
-	char errbuf[PCAP_ERRBUF_SIZE];
-	struct pe_pcap_reader *r;
-	uint32_t hdr[6];
 	FILE *f;
-	int err;
 
 	if (!path) {
 		errno = EINVAL;
@@ -191,6 +187,20 @@ struct pe_pcap_reader *pe_pcap_open(const char *path)
 	f = fopen(path, "rb");
 	if (!f)
 		return NULL;
+	return pe_pcap_fopen(f);
+}
+
+struct pe_pcap_reader *pe_pcap_fopen(FILE *f)
+{
+	char errbuf[PCAP_ERRBUF_SIZE];
+	struct pe_pcap_reader *r;
+	uint32_t hdr[6];
+	int err;
+
+	if (!f) {
+		errno = EINVAL;
+		return NULL;
+	}
 	r = calloc(1, sizeof(*r));
 	if (!r) {
 		fclose(f);
