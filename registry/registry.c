@@ -165,50 +165,36 @@ static int add_entry(struct pe_registry *r, const char *s, size_t n, const struc
 static int handle(struct rconn *rc, const void *msg, size_t len)
 {
 	struct pe_registry *r = rc->r;
-	struct json_tokener *tok = json_tokener_new();
-	struct json_object *req = tok ? json_tokener_parse_ex(tok, msg, (int)len) : NULL,
-			   *name = NULL;
-	bool complete = tok && json_tokener_get_error(tok) == json_tokener_success &&
-			json_tokener_get_parse_end(tok) == len;
-	struct json_object *ans, *lv;
-	bool want_list = true;
+	struct pe_registry_req q;
+	struct json_object *ans;
+	bool want_list;
 	char why[128];
 	int err;
 
-	json_tokener_free(tok);
-	if (!req || !complete || !json_object_is_type(req, json_type_object)) {
-		json_object_put(req);
-		rlog(r, "request is not a JSON object");
-		send_error(rc, "request is not a JSON object");
+	err = pe_registry_req_parse(&q, msg, len, why, sizeof(why));
+	if (err == -EPROTO) {
+		rlog(r, why);
+		send_error(rc, why);
 		return -EPROTO;
 	}
-	if (json_object_object_get_ex(req, "list", &lv))
-		want_list = json_object_get_boolean(lv);
-	if (json_object_object_get_ex(req, "name", &name)) {
-		const char *s;
-		size_t n;
-
-		if (!json_object_is_type(name, json_type_string)) {
-			json_object_put(req);
-			return send_error(rc, "\"name\" must be a string");
-		}
-		s = json_object_get_string(name);
-		n = (size_t)json_object_get_string_len(name);
-		if (pe_registry_check_name(s, n, why, sizeof(why))) {
+	if (err) {
+		if (err != -EBADMSG) {
 			char line[160];
 
 			snprintf(line, sizeof(line), "refused a name: %s", why);
 			rlog(r, line);
-			json_object_put(req);
-			return send_error(rc, why);
 		}
-		err = add_entry(r, s, n, &rc->peer);
+		return send_error(rc, why);
+	}
+	if (q.name) {
+		err = add_entry(r, q.name, q.name_len, &rc->peer);
 		if (err) {
-			json_object_put(req);
+			pe_registry_req_free(&q);
 			return err;
 		}
 	}
-	json_object_put(req);
+	want_list = q.want_list;
+	pe_registry_req_free(&q);
 	/* only the loop's thread writes the entries: reading them here needs no lock */
 	if (want_list) {
 		ans = list_json(r);
