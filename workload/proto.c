@@ -3,6 +3,7 @@
 #include "workload/proto.h"
 
 #include <errno.h>
+#include <math.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdbool.h>
@@ -124,8 +125,18 @@ int64_t pe_json_i64(struct json_object *o, const char *key, int64_t dflt)
 		return dflt;
 	if (json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_boolean))
 		return json_object_get_int64(v);
-	if (json_object_is_type(v, json_type_double))
-		return (int64_t)json_object_get_double(v);
+	if (json_object_is_type(v, json_type_double)) {
+		double d = json_object_get_double(v);
+
+		/* range-checked before the cast, which is undefined outside int64 */
+		if (isnan(d))
+			return dflt;
+		if (d >= 0x1p63)
+			return INT64_MAX;
+		if (d < -0x1p63)
+			return INT64_MIN;
+		return (int64_t)d;
+	}
 	return dflt;
 }
 

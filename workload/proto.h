@@ -45,7 +45,9 @@ const char *pe_proto_type(struct json_object *msg);
  * err ("version 7 not supported (this server speaks 1)", "unknown mode 'x'"). */
 int pe_proto_parse_hello(struct json_object *msg, struct pe_params *p, char *err, size_t errlen);
 
-/* json-c helpers that give a default when a member is missing or has the wrong type. */
+/* json-c helpers that give a default when a member is missing or has the wrong type.
+ * pe_json_i64 saturates a double beyond int64 (1e300 gives INT64_MAX) and gives the default
+ * for NaN. */
 int64_t pe_json_i64(struct json_object *o, const char *key, int64_t dflt);
 double pe_json_dbl(struct json_object *o, const char *key, double dflt);
 const char *pe_json_str(struct json_object *o, const char *key, const char *dflt);
