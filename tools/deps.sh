@@ -4,6 +4,7 @@ pe_deps_build="build-essential cmake pkg-config liburing-dev libpcap-dev libjson
 	libinih-dev zlib1g-dev libisal-dev libbenchmark-dev libcriterion-dev libbpf-dev libelf-dev
 	libgsl-dev clang llvm bpftool iproute2 ethtool gnuplot-nox"
 pe_deps_test="$pe_deps_build tshark python3 python3-scapy python3-jsonschema clang-format
+	libclang-rt-14-dev
 	chromium"
 pe_deps_bench="$pe_deps_test iperf3 sockperf netsniff-ng time"
 
