@@ -33,8 +33,8 @@ have_libfuzzer() {
 }
 
 build() {
-	have_libfuzzer || exit 77
 	if [ ! -f "$dir/CMakeCache.txt" ]; then
+		have_libfuzzer || exit 77
 		CC=clang CXX=clang++ cmake -S "$PE_TOP" -B "$dir" -DPKTENG_FUZZ=ON \
 			-DCMAKE_BUILD_TYPE=RelWithDebInfo -DPKTENG_XDP=OFF >/dev/null || exit 1
 	fi
