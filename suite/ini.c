@@ -208,6 +208,10 @@ int pe_suite_kv_add(struct pe_suite_section *sec, const char *file, int line, co
 	/* alternatives: the value split at commas; the copy holds them */
 	for (char *a = strtok_r(p, ",", &save); a; a = strtok_r(NULL, ",", &save)) {
 		a = trim(a);
+		/* free_section frees alts[0]: it must be p itself even when this returns early
+		 * (moving the first one left leaves strtok_r's place, past it, alone) */
+		if (!kv->n_alts && a != p)
+			a = memmove(p, a, strlen(a) + 1);
 		if (kv->n_alts == PE_SUITE_ALTS_MAX)
 			return pe_suite_err(err, errlen, file, line,
 					    "key '%s': more than %d alternatives", key,
@@ -218,8 +222,6 @@ int pe_suite_kv_add(struct pe_suite_section *sec, const char *file, int line, co
 		free(p);
 		return pe_suite_err(err, errlen, file, line, "key '%s': no value", key);
 	}
-	if (kv->alts[0] != p) /* alts[0] points into p after trimming: keep p findable */
-		memmove(p, kv->alts[0], strlen(kv->alts[0]) + 1), kv->alts[0] = p;
 	if (kv->n_alts > 1 && single(key))
 		return pe_suite_err(err, errlen, file, line,
 				    "key '%s': takes one value, not alternatives", key);

@@ -3,6 +3,7 @@
  * warm-ups apart. */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,9 @@ static const struct {
 	  ":2: key 'variant.a': 'env.1X': expected env.NAME=VALUE with a variable's name" },
 	{ "time = 1\n[rr]\nmode = rr\n", ":1: key 'time': outside a section ([global] or [TEST])" },
 	{ "[rr]\nmode = rr\nthis line\n", ":3: syntax error (expected [section] or key = value)" },
+	/* the first alternative after a comma, and one too many: freed without a bad free */
+	{ "[rr]\nmode = rr\nlen = ,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17\n",
+	  ":3: key 'len': more than 16 alternatives" },
 };
 
 ParameterizedTestParameters(suite_file, errors)
@@ -228,4 +232,20 @@ Test(suite_plan, shuffle_seeded)
 			for (unsigned v = 0; v < 2; v++)
 				cr_expect_eq(seen[p][v], 1, "round %u", round);
 	}
+}
+
+/* A key whose value starts with a comma and has too many alternatives: the error, and
+ * pe_suite_free frees what it allocated (it freed a pointer inside it; found by fuzz_suite). */
+Test(suite_file, too_many_alternatives_after_a_comma)
+{
+	static struct pe_suite s;
+	char err[256];
+
+	cr_expect_eq(pe_suite_load_string(&s, "t.ini",
+					  "[o]\nlen= ,487,2,79,,69,9,,7,2,70,,69,9,4,3,1,6,7,8,9\n",
+					  err, sizeof(err)),
+		     -EINVAL);
+	cr_expect_str_eq(err, "t.ini:2: key 'len': more than 16 alternatives");
+	pe_suite_free(&s);
+	cr_expect_eq(s.tests[0].n, 0);
 }
