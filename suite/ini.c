@@ -86,7 +86,8 @@ int pe_suite_parse_num(const char *v, bool size, bool integer, double *out)
 			x *= base;
 		end += end[1] == 'i' ? 2 : 1;
 	}
-	if (*end || (integer && x != (double)(uint64_t)x))
+	/* the suffix can take x past what the cast below is defined for */
+	if (*end || x >= 0x1p64 || (integer && x != (double)(uint64_t)x))
 		return -EINVAL;
 	*out = x;
 	return 0;
