@@ -240,11 +240,7 @@ struct pe_pcap_reader {
 
 struct pe_pcap_reader *pe_pcap_open(const char *path)
 {
-	char errbuf[PCAP_ERRBUF_SIZE];
-	struct pe_pcap_reader *r;
-	uint32_t hdr[6];
 	FILE *f;
-	int err;
 
 	if (!path) {
 		errno = EINVAL;
@@ -253,6 +249,20 @@ struct pe_pcap_reader *pe_pcap_open(const char *path)
 	f = strcmp(path, "-") ? fopen(path, "rb") : fdopen(dup(0), "rb"); /* -: stdin */
 	if (!f)
 		return NULL;
+	return pe_pcap_fopen(f);
+}
+
+struct pe_pcap_reader *pe_pcap_fopen(FILE *f)
+{
+	char errbuf[PCAP_ERRBUF_SIZE];
+	struct pe_pcap_reader *r;
+	uint32_t hdr[6];
+	int err;
+
+	if (!f) {
+		errno = EINVAL;
+		return NULL;
+	}
 	r = calloc(1, sizeof(*r));
 	if (!r) {
 		fclose(f);

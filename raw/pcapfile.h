@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* libpkteng exports what this header declares (lib/CMakeLists.txt). */
 #pragma GCC visibility push(default)
@@ -42,6 +43,9 @@ struct pe_pcap_reader;
 
 /* Opens a pcap (or pcapng, through libpcap) for reading. NULL with errno set on failure. */
 struct pe_pcap_reader *pe_pcap_open(const char *path);
+/* The same on a stream open for reading (a file, or fmemopen() bytes): the reader owns f and
+ * closes it, also when it fails (NULL with errno set). */
+struct pe_pcap_reader *pe_pcap_fopen(FILE *f);
 /* The next record: *data valid until the next call. Returns 1, 0 at the end, or -errno
  * (-EBADMSG for a damaged file). wire_len is the original length. */
 int pe_pcap_next(struct pe_pcap_reader *r, const uint8_t **data, size_t *cap_len, size_t *wire_len,

@@ -272,101 +272,35 @@ static int add_entry(struct pe_registry *r, const char *s, size_t n, const struc
 	return 0;
 }
 
-static int hexval(char c)
-{
-	return c >= '0' && c <= '9'   ? c - '0'
-	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
-	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
-				      : -1;
-}
-
-static bool hex4(const char *s, size_t len, unsigned *out)
-{
-	unsigned v = 0;
-
-	if (len < 4)
-		return false;
-	for (int i = 0; i < 4; i++) {
-		if (hexval(s[i]) < 0)
-			return false;
-		v = v << 4 | (unsigned)hexval(s[i]);
-	}
-	*out = v;
-	return true;
-}
-
-/* The first \u escape of a JSON text that is half a UTF-16 surrogate pair on its own, or NULL.
- * json-c reads one as U+FFFD, so the name would be stored as another than the one sent. */
-static const char *lone_surrogate(const char *s, size_t len)
-{
-	for (size_t i = 0; i + 1 < len; i++) {
-		unsigned u, v;
-
-		if (s[i] != '\\')
-			continue;
-		if (s[i + 1] != 'u' || !hex4(s + i + 2, len - i - 2, &u)) {
-			i++; /* \\, \" and the like; a bad escape is the parser's to refuse */
-			continue;
-		}
-		if (u >= 0xdc00 && u <= 0xdfff)
-			return s + i;
-		if (u >= 0xd800 && u <= 0xdbff) {
-			if (i + 12 > len || s[i + 6] != '\\' || s[i + 7] != 'u' ||
-			    !hex4(s + i + 8, len - i - 8, &v) || v < 0xdc00 || v > 0xdfff)
-				return s + i;
-			i += 6;
-		}
-		i += 5;
-	}
-	return NULL;
-}
-
 /* One request: {"name": "..."} registers (and answers the list unless "list": false); {}
  * answers the list. Returns 0 to keep the connection, -errno to close it. */
 static int handle(struct rconn *rc, const void *msg, size_t len)
 {
 	struct pe_registry *r = rc->r;
-	struct json_tokener *tok = json_tokener_new();
-	struct json_object *req = tok ? json_tokener_parse_ex(tok, msg, (int)len) : NULL,
-			   *name = NULL;
-	bool complete = tok && json_tokener_get_error(tok) == json_tokener_success &&
-			json_tokener_get_parse_end(tok) == len;
-	struct json_object *ans, *lv;
-	bool want_list = true;
+	struct pe_registry_req q;
+	struct json_object *ans;
+	bool want_list;
 	char why[160];
 	int err;
 
-	json_tokener_free(tok);
-	if (!req || !complete || !json_object_is_type(req, json_type_object)) {
-		json_object_put(req);
-		rlog(r, "request is not a JSON object");
-		send_error(rc, "request is not a JSON object");
+	err = pe_registry_req_parse(&q, msg, len, why, sizeof(why));
+	if (err == -EPROTO) {
+		rlog(r, why);
+		send_error(rc, why);
 		return -EPROTO;
 	}
-	if (json_object_object_get_ex(req, "list", &lv))
-		want_list = json_object_get_boolean(lv);
-	if (json_object_object_get_ex(req, "name", &name)) {
-		const char *s;
-		size_t n;
-
-		if (!json_object_is_type(name, json_type_string)) {
-			json_object_put(req);
-			return send_error(rc, "\"name\" must be a string");
-		}
-		s = json_object_get_string(name);
-		n = (size_t)json_object_get_string_len(name);
-		if (lone_surrogate(msg, len))
-			snprintf(why, sizeof(why), "name has %.6s, a lone UTF-16 surrogate",
-				 lone_surrogate(msg, len));
-		if (lone_surrogate(msg, len) || pe_registry_check_name(s, n, why, sizeof(why))) {
+	if (err) {
+		if (err != -EBADMSG) {
 			char line[200];
 
 			snprintf(line, sizeof(line), "refused a name: %s", why);
 			rlog(r, line);
-			json_object_put(req);
-			return send_error(rc, why);
 		}
-		err = add_entry(r, s, n, &rc->peer, pe_loop_now_ns(pe_conn_loop(rc->c)));
+		return send_error(rc, why);
+	}
+	if (q.name) {
+		err = add_entry(r, q.name, q.name_len, &rc->peer,
+				pe_loop_now_ns(pe_conn_loop(rc->c)));
 		if (err == -ENOSPC) {
 			uint64_t left =
 				r->head->t_ns + r->ttl_ns - pe_loop_now_ns(pe_conn_loop(rc->c));
@@ -376,15 +310,16 @@ static int handle(struct rconn *rc, const void *msg, size_t len)
 				 "expires in %llu s",
 				 r->o.max_names, (unsigned long long)(left / 1000000000ull + 1));
 			rlog(r, why);
-			json_object_put(req);
+			pe_registry_req_free(&q);
 			return send_error(rc, why);
 		}
 		if (err) {
-			json_object_put(req);
+			pe_registry_req_free(&q);
 			return err;
 		}
 	}
-	json_object_put(req);
+	want_list = q.want_list;
+	pe_registry_req_free(&q);
 	/* only the loop's thread writes the entries: reading them here needs no lock */
 	if (want_list) {
 		ans = list_json(r);

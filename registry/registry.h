@@ -11,6 +11,8 @@
 
 #include "engine/loop.h"
 
+struct json_object;
+
 #define PE_REGISTRY_PORT     5000
 #define PE_REGISTRY_NAME_MAX 255	 /* bytes of UTF-8 */
 #define PE_REGISTRY_MSG_MAX  (64u << 20) /* largest answer a client accepts */
@@ -77,11 +79,26 @@ unsigned pe_registry_max_conns(struct pe_registry *r);
  * U+0080..U+009F) or -ENAMETOOLONG, with the reason in why (may be NULL). */
 int pe_registry_check_name(const char *name, size_t len, char *why, size_t whylen);
 
+/* One request as the server reads it: {"name": "..."} registers a name (and asks for the list
+ * unless "list" is false); {} asks for the list. */
+struct pe_registry_req {
+	struct json_object *obj; /* the parsed request: name points into it */
+	const char *name;	 /* NULL when the request has none */
+	size_t name_len;
+	bool want_list;
+};
+/* Parses one request frame of len bytes (not NUL-terminated) into q. 0 (free q with
+ * pe_registry_req_free), or an error with the reason in why and nothing to free: -EPROTO (not
+ * exactly one JSON object: close the connection), -EBADMSG ("name" is not a string), or
+ * pe_registry_check_name's -EINVAL / -ENAMETOOLONG. */
+int pe_registry_req_parse(struct pe_registry_req *q, const void *msg, size_t len, char *why,
+			  size_t whylen);
+void pe_registry_req_free(struct pe_registry_req *q);
+
 /* Client side: connects to host:port, registers name (NULL: only asks for the list) and
  * returns the server's reply object in *reply (caller puts it): the whole list, or only
  * {"count": N} when want_list is false and a name is given. 0, or -errno with a one-line
  * reason in why: -ECONNREFUSED, -EPROTO (the server's "error" message is copied). */
-struct json_object;
 int pe_registry_query(const char *host, uint16_t port, const char *name, size_t name_len,
 		      bool want_list, struct json_object **reply, char *why, size_t whylen);
 /* The same with timeouts (o may be NULL: the defaults). */

@@ -3,6 +3,7 @@
  * runs, checked line by line so a bad line is named by its number. */
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,20 +55,14 @@ static const char *check_run(struct json_object *run, char *key, size_t keylen)
 	return NULL;
 }
 
-static int load_runs(struct pe_side *s, const char *path, char *err, size_t errlen)
+/* Every line of f (runs.jsonl, named path in the messages) into s->runs. */
+static int read_runs(struct pe_side *s, FILE *f, const char *path, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "r");
 	char *line = NULL;
 	size_t cap = 0, lineno = 0;
 	ssize_t len;
 	int ret = 0;
 
-	if (!f) {
-		int e = errno;
-
-		snprintf(err, errlen, "%s: %s", path, strerror(e));
-		return -e;
-	}
 	while ((len = getline(&line, &cap, f)) >= 0) {
 		struct json_tokener *tok;
 		struct json_object *run;
@@ -107,35 +102,30 @@ static int load_runs(struct pe_side *s, const char *path, char *err, size_t errl
 		json_object_array_add(s->runs, run);
 	}
 	free(line);
-	fclose(f);
 	return ret;
 }
 
-int pe_side_load(struct pe_side *s, const char *dir, char *err, size_t errlen)
+static int load_runs(struct pe_side *s, const char *path, char *err, size_t errlen)
 {
-	struct json_object *v;
-	struct stat st;
-	char path[4096];
+	FILE *f = fopen(path, "r");
 	int ret;
 
-	memset(s, 0, sizeof(*s));
-	if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "%s: no such directory", dir);
-		return -ENOENT;
-	}
-	s->dir = strdup(dir);
-	s->variants = json_object_new_array();
-	s->runs = json_object_new_array();
-	if (!s->dir || !s->variants || !s->runs)
-		return -ENOMEM;
-	snprintf(path, sizeof(path), "%s/suite.json", dir);
-	if (access(path, R_OK)) {
+	if (!f) {
 		int e = errno;
 
 		snprintf(err, errlen, "%s: %s", path, strerror(e));
 		return -e;
 	}
-	s->suite = json_object_from_file(path);
+	ret = read_runs(s, f, path, err, errlen);
+	fclose(f);
+	return ret;
+}
+
+/* The checks of suite.json (s->suite, read from path) and the variants it lists. */
+static int check_suite(struct pe_side *s, const char *path, char *err, size_t errlen)
+{
+	struct json_object *v;
+
 	if (!s->suite || !json_object_is_type(s->suite, json_type_object)) {
 		snprintf(err, errlen, "%s: not a JSON object", path);
 		return -EINVAL;
@@ -159,15 +149,89 @@ int pe_side_load(struct pe_side *s, const char *dir, char *err, size_t errlen)
 			add_unique(s->variants, json_object_get_string(name));
 		}
 	}
-	snprintf(path, sizeof(path), "%s/runs.jsonl", dir);
-	ret = load_runs(s, path, err, errlen);
-	if (ret)
-		return ret;
-	/* variants that only runs.jsonl names (a suite.json without the list) come last */
+	return 0;
+}
+
+/* Variants that only runs.jsonl names (a suite.json without the list) come last. */
+static void add_run_variants(struct pe_side *s)
+{
+	struct json_object *v;
+
 	for (size_t i = 0; i < json_object_array_length(s->runs); i++) {
 		json_object_object_get_ex(json_object_array_get_idx(s->runs, i), "variant", &v);
 		add_unique(s->variants, json_object_get_string(v));
 	}
+}
+
+int pe_side_load(struct pe_side *s, const char *dir, char *err, size_t errlen)
+{
+	struct stat st;
+	char path[4096];
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s: no such directory", dir);
+		return -ENOENT;
+	}
+	s->dir = strdup(dir);
+	s->variants = json_object_new_array();
+	s->runs = json_object_new_array();
+	if (!s->dir || !s->variants || !s->runs)
+		return -ENOMEM;
+	snprintf(path, sizeof(path), "%s/suite.json", dir);
+	if (access(path, R_OK)) {
+		int e = errno;
+
+		snprintf(err, errlen, "%s: %s", path, strerror(e));
+		return -e;
+	}
+	s->suite = json_object_from_file(path);
+	ret = check_suite(s, path, err, errlen);
+	if (ret)
+		return ret;
+	snprintf(path, sizeof(path), "%s/runs.jsonl", dir);
+	ret = load_runs(s, path, err, errlen);
+	if (ret)
+		return ret;
+	add_run_variants(s);
+	return 0;
+}
+
+int pe_side_load_mem(struct pe_side *s, const char *name, const char *suite, size_t suite_len,
+		     const char *runs, size_t runs_len, char *err, size_t errlen)
+{
+	struct json_tokener *tok;
+	char path[4096];
+	int ret = 0;
+
+	memset(s, 0, sizeof(*s));
+	s->dir = strdup(name);
+	s->variants = json_object_new_array();
+	s->runs = json_object_new_array();
+	tok = json_tokener_new();
+	if (!s->dir || !s->variants || !s->runs || !tok || suite_len > INT32_MAX) {
+		json_tokener_free(tok);
+		return suite_len > INT32_MAX ? -EINVAL : -ENOMEM;
+	}
+	snprintf(path, sizeof(path), "%s/suite.json", name);
+	s->suite = json_tokener_parse_ex(tok, suite, (int)suite_len);
+	json_tokener_free(tok);
+	ret = check_suite(s, path, err, errlen);
+	if (ret)
+		return ret;
+	snprintf(path, sizeof(path), "%s/runs.jsonl", name);
+	if (runs_len) {
+		FILE *f = fmemopen((void *)runs, runs_len, "r");
+
+		if (!f)
+			return -errno;
+		ret = read_runs(s, f, path, err, errlen);
+		fclose(f);
+		if (ret)
+			return ret;
+	}
+	add_run_variants(s);
 	return 0;
 }
 

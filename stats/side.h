@@ -21,6 +21,10 @@ struct pe_side {
  * variant (s->variant stays NULL). Returns 0, or -ENOENT / -EINVAL / -ENOMEM with one line in
  * err naming the file (and line) and the problem. */
 int pe_side_load(struct pe_side *s, const char *dir, char *err, size_t errlen);
+/* The same from memory: suite.json's text and runs.jsonl's lines (neither NUL-terminated;
+ * runs may be empty), named name in the messages. For tests and the fuzz target. */
+int pe_side_load_mem(struct pe_side *s, const char *name, const char *suite, size_t suite_len,
+		     const char *runs, size_t runs_len, char *err, size_t errlen);
 /* Chooses variant name (NULL: the only variant, which must be the only one). 0 or -EINVAL. */
 int pe_side_pick(struct pe_side *s, const char *name, char *err, size_t errlen);
 void pe_side_free(struct pe_side *s);

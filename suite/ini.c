@@ -89,8 +89,8 @@ int pe_suite_parse_num(const char *v, unsigned sfx_base, bool integer, double *o
 			x *= base;
 		end += end[1] == 'i' ? 2 : 1;
 	}
-	/* 1e18 with a G suffix is past 64 bits: checked before the cast below */
-	if (*end || x > 1e18 || (integer && x != (double)(uint64_t)x))
+	/* the suffix can take x past what the cast below is defined for */
+	if (*end || x >= 0x1p64 || (integer && x != (double)(uint64_t)x))
 		return -EINVAL;
 	*out = x;
 	return 0;
@@ -247,6 +247,10 @@ int pe_suite_kv_add(struct pe_suite_section *sec, const char *file, int line, co
 	for (char *a = strtok_r(p, whole(key) ? "" : ",", &save); a;
 	     a = strtok_r(NULL, whole(key) ? "" : ",", &save)) {
 		a = trim(a);
+		/* free_section frees alts[0]: it must be p itself even when this returns early
+		 * (moving the first one left leaves strtok_r's place, past it, alone) */
+		if (!kv->n_alts && a != p)
+			a = memmove(p, a, strlen(a) + 1);
 		if (kv->n_alts == PE_SUITE_ALTS_MAX)
 			return pe_suite_err(err, errlen, file, line,
 					    "key '%s': more than %d alternatives", key,
@@ -257,8 +261,6 @@ int pe_suite_kv_add(struct pe_suite_section *sec, const char *file, int line, co
 		free(p);
 		return pe_suite_err(err, errlen, file, line, "key '%s': no value", key);
 	}
-	if (kv->alts[0] != p) /* alts[0] points into p after trimming: keep p findable */
-		memmove(p, kv->alts[0], strlen(kv->alts[0]) + 1), kv->alts[0] = p;
 	if (kv->n_alts > 1 && single(key))
 		return pe_suite_err(err, errlen, file, line,
 				    "key '%s': takes one value, not alternatives", key);

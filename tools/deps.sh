@@ -11,7 +11,8 @@ pe_deps_package="$pe_deps_tool dpkg-dev file"
 pe_deps_build="$pe_deps_tool libisal-dev libbenchmark-dev libcriterion-dev iproute2 ethtool
 	gnuplot-nox"
 pe_deps_test="$pe_deps_build dpkg-dev file tshark tcpdump xdp-tools python3 python3-scapy
-	python3-jsonschema clang-format openssh-client openssh-server chromium systemd nftables"
+	python3-jsonschema clang-format openssh-client openssh-server chromium systemd nftables
+	libclang-rt-14-dev"
 pe_deps_bench="$pe_deps_test iperf3 sockperf netsniff-ng time"
 
 pe_deps() {

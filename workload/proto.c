@@ -4,6 +4,7 @@
 #include "workload/proto.h"
 
 #include <errno.h>
+#include <math.h>
 #include <json-c/json.h>
 #include <math.h>
 #include <stdio.h>

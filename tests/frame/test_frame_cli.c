@@ -281,3 +281,43 @@ Test(frame_cli, address_parsing)
 	cr_expect_eq(pe_ip_parse("2001:2::1::2", &a), -EINVAL);
 	cr_expect_eq(pe_ip_parse(NULL, &a), -EINVAL);
 }
+
+/* The reader on a stream (the fuzz target reads pcap bytes from memory): a classic header
+ * whose link type carries the FCS bits, one record; then bytes that are no pcap. */
+Test(frame_cli, pcap_fopen_memory)
+{
+	static const uint8_t frame[14] = { 2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x88, 0xb5 };
+	uint8_t buf[24 + 16 + sizeof(frame)];
+	uint32_t hdr[6] = { 0xa1b2c3d4u, 2 | 4u << 16, 0, 0, 65535, 1 | 0x04000000u | 2u << 28 };
+	uint32_t rec[4] = { 1700000000u, 5, sizeof(frame), 60 };
+	struct pe_pcap_reader *rd;
+	const uint8_t *d;
+	size_t cl, wl;
+	uint64_t t;
+	FILE *f;
+
+	memcpy(buf, hdr, sizeof(hdr));
+	memcpy(buf + 24, rec, sizeof(rec));
+	memcpy(buf + 40, frame, sizeof(frame));
+	f = fmemopen(buf, sizeof(buf), "rb");
+	cr_assert(f);
+	rd = pe_pcap_fopen(f);
+	cr_assert(rd);
+	cr_expect_eq(pe_pcap_linktype(rd), DLT_EN10MB);
+	cr_expect_eq(pe_pcap_fcs_len(rd), 4);
+	cr_assert_eq(pe_pcap_next(rd, &d, &cl, &wl, &t), 1);
+	cr_expect(cl == 14 && wl == 60 && !memcmp(d, frame, 14));
+	cr_expect_eq(t, 1700000000000005000ull);
+	cr_expect_eq(pe_pcap_next(rd, &d, &cl, &wl, &t), 0);
+	pe_pcap_close(rd);
+
+	memset(buf, 'x', sizeof(buf));
+	f = fmemopen(buf, sizeof(buf), "rb");
+	cr_assert(f);
+	errno = 0;
+	cr_expect_null(pe_pcap_fopen(f));
+	cr_expect_eq(errno, EBADMSG);
+	errno = 0;
+	cr_expect_null(pe_pcap_fopen(NULL));
+	cr_expect_eq(errno, EINVAL);
+}

@@ -233,3 +233,49 @@ Test(registry, readme_python_snippet)
 	free(readme);
 	pe_tmpdir_remove(dir);
 }
+
+/* The server's reading of one request frame, on bytes alone (the fuzz target's entry point). */
+Test(registry, request_parse)
+{
+	static const struct {
+		const char *req;
+		int err;
+		const char *name; /* NULL: none */
+		bool want_list;
+		const char *why;
+	} cases[] = {
+		{ "{}", 0, NULL, true, "" },
+		{ "{\"name\":\"lab-a\"}", 0, "lab-a", true, "" },
+		{ "{\"name\":\"b\",\"list\":false}", 0, "b", false, "" },
+		{ "{\"list\":0}", 0, NULL, false, "" },
+		{ "[1]", -EPROTO, NULL, true, "request is not a JSON object" },
+		{ "{} {}", -EPROTO, NULL, true, "request is not a JSON object" },
+		{ "{\"name\":", -EPROTO, NULL, true, "request is not a JSON object" },
+		{ "{\"name\":7}", -EBADMSG, NULL, true, "\"name\" must be a string" },
+		{ "{\"name\":\"\"}", -EINVAL, NULL, true, "name is empty" },
+		{ "{\"name\":\"a\\u0000b\"}", -EINVAL, NULL, true,
+		  "name contains a NUL byte at 1" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pe_registry_req q;
+		char why[128] = "";
+		int err = pe_registry_req_parse(&q, cases[i].req, strlen(cases[i].req), why,
+						sizeof(why));
+
+		cr_expect_eq(err, cases[i].err, "%s: %d", cases[i].req, err);
+		if (err) {
+			cr_expect_str_eq(why, cases[i].why, "%s", cases[i].req);
+			cr_expect_null(q.obj);
+			continue;
+		}
+		cr_expect_eq(q.want_list, cases[i].want_list, "%s", cases[i].req);
+		if (cases[i].name) {
+			cr_expect_eq(q.name_len, strlen(cases[i].name));
+			cr_expect_str_eq(q.name, cases[i].name);
+		} else {
+			cr_expect_null(q.name, "%s", cases[i].req);
+		}
+		pe_registry_req_free(&q);
+	}
+}

@@ -4,12 +4,14 @@
  * warm-ups apart. */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "suite/suite.h"
+#include "suite/suite_int.h"
 #include "tests/testutil.h"
 
 /* A suite file and the exact line `pkteng suite` prints for it, after the file's path. */
@@ -95,6 +97,11 @@ static const struct {
 	  ":2: key 'on_error': 'maybe': expected continue or stop" },
 	{ "[rr]\nmode = rr\non_error = stop\n",
 	  ":3: key 'on_error': only in [global] (it orders the whole suite)" },
+	/* the first alternative after a comma, and one too many: freed without a bad free */
+	{ "[u]\nmode = udp\npps = 255555555555G\n",
+	  ":3: key 'pps': '255555555555G': expected a size (64, 128Ki, 1M)" },
+	{ "[rr]\nmode = rr\nlen = ,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17\n",
+	  ":3: key 'len': more than 16 alternatives" },
 };
 
 ParameterizedTestParameters(suite_file, errors)
@@ -281,5 +288,49 @@ Test(suite_plan, shuffle_seeded)
 		for (unsigned p = 0; p < 5; p++)
 			for (unsigned v = 0; v < 2; v++)
 				cr_expect_eq(seen[p][v], 1, "round %u", round);
+	}
+}
+
+/* A key whose value starts with a comma and has too many alternatives: the error, and
+ * pe_suite_free frees what it allocated (it freed a pointer inside it; found by fuzz_suite). */
+Test(suite_file, too_many_alternatives_after_a_comma)
+{
+	static struct pe_suite s;
+	char err[256];
+
+	cr_expect_eq(pe_suite_load_string(&s, "t.ini",
+					  "[o]\nlen= ,487,2,79,,69,9,,7,2,70,,69,9,4,3,1,6,7,8,9\n",
+					  err, sizeof(err)),
+		     -EINVAL);
+	cr_expect_str_eq(err, "t.ini:2: key 'len': more than 16 alternatives");
+	pe_suite_free(&s);
+	cr_expect_eq(s.tests[0].n, 0);
+}
+
+/* Numbers with a suffix are range-checked before the integer cast, which is undefined past
+ * 2^64 (UBSan's float-cast-overflow; found by fuzz_suite). */
+Test(suite_file, number_suffix_range)
+{
+	static const struct {
+		const char *v;
+		int rc;
+		double want;
+	} cases[] = {
+		{ "1000000000G", 0, 1e18 },
+		{ "16Gi", 0, 17179869184.0 },
+		{ "17179869183Gi", 0, 0x1p64 - 0x1p30 },
+		{ "17179869184Gi", -EINVAL, 0 },
+		{ "255555555555G", -EINVAL, 0 },
+		{ "1000000000000000000G", -EINVAL, 0 },
+		{ "18446744073709551616", -EINVAL, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		double x = -1;
+
+		cr_expect_eq(pe_suite_parse_num(cases[i].v, true, true, &x), cases[i].rc, "%s",
+			     cases[i].v);
+		if (!cases[i].rc)
+			cr_expect_eq(x, cases[i].want, "%s: %.17g", cases[i].v, x);
 	}
 }

@@ -368,3 +368,33 @@ Test(proto, server_counts_refusals)
 	cr_expect_eq(refused, 1);
 	pe_server_close(s);
 }
+
+/* A double from the network beyond int64 saturates instead of being cast (undefined; 1e300
+ * used to read as INT64_MIN), and NaN takes the default. Found by tests/fuzz/fuzz_ctl. */
+Test(proto, json_i64_range_checks_doubles)
+{
+	static const struct {
+		const char *json;
+		int64_t want;
+	} cases[] = {
+		{ "{\"v\":1e300}", INT64_MAX },
+		{ "{\"v\":-1e300}", INT64_MIN },
+		{ "{\"v\":9.3e18}", INT64_MAX },
+		{ "{\"v\":-9.3e18}", INT64_MIN },
+		{ "{\"v\":NaN}", 77 },
+		{ "{\"v\":Infinity}", INT64_MAX },
+		{ "{\"v\":-Infinity}", INT64_MIN },
+		{ "{\"v\":12.9}", 12 },
+		{ "{\"v\":-2.5}", -2 },
+		{ "{\"v\":4611686018427387904.0}", 1ll << 62 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct json_object *o = json_tokener_parse(cases[i].json);
+
+		cr_assert_not_null(o, "%s", cases[i].json);
+		cr_expect_eq(pe_json_i64(o, "v", 77), cases[i].want, "%s: %lld", cases[i].json,
+			     (long long)pe_json_i64(o, "v", 77));
+		json_object_put(o);
+	}
+}
