@@ -254,7 +254,7 @@ Test(registry, request_parse)
 		{ "{\"name\":7}", -EBADMSG, NULL, true, "\"name\" must be a string" },
 		{ "{\"name\":\"\"}", -EINVAL, NULL, true, "name is empty" },
 		{ "{\"name\":\"a\\u0000b\"}", -EINVAL, NULL, true,
-		  "name contains a NUL byte at 1" },
+		  "name contains a control character (U+0000) at byte 1" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

@@ -23,7 +23,7 @@ static const struct {
 	  ":6: key 'len': 'abc': expected a size (64, 128K, 1M)" },
 	{ "[rr]\nmode = rr\nlen = 100M\n", ":3: key 'len': '100M': expected 1..64Mi bytes" },
 	{ "[rr]\nmode = rr\nlen = 1e18Gi\n",
-	  ":3: key 'len': '1e18Gi': expected a size (64, 128Ki, 1M)" },
+	  ":3: key 'len': '1e18Gi': expected a size (64, 128K, 1M)" },
 	{ "[rr]\nmode = rr, tcp\n",
 	  ":2: key 'mode': 'tcp': expected stream, rr, crr, udp, echo, file or udp-rr" },
 	{ "[global]\ntime = 1\n# nothing else\n",
@@ -99,7 +99,7 @@ static const struct {
 	  ":3: key 'on_error': only in [global] (it orders the whole suite)" },
 	/* the first alternative after a comma, and one too many: freed without a bad free */
 	{ "[u]\nmode = udp\npps = 255555555555G\n",
-	  ":3: key 'pps': '255555555555G': expected a size (64, 128Ki, 1M)" },
+	  ":3: key 'pps': '255555555555G': expected a rate (100M, 1G)" },
 	{ "[rr]\nmode = rr\nlen = ,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17\n",
 	  ":3: key 'len': more than 16 alternatives" },
 };
@@ -328,7 +328,7 @@ Test(suite_file, number_suffix_range)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		double x = -1;
 
-		cr_expect_eq(pe_suite_parse_num(cases[i].v, true, true, &x), cases[i].rc, "%s",
+		cr_expect_eq(pe_suite_parse_num(cases[i].v, 1000, true, &x), cases[i].rc, "%s",
 			     cases[i].v);
 		if (!cases[i].rc)
 			cr_expect_eq(x, cases[i].want, "%s: %.17g", cases[i].v, x);

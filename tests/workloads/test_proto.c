@@ -369,21 +369,21 @@ Test(proto, server_counts_refusals)
 	pe_server_close(s);
 }
 
-/* A double from the network beyond int64 saturates instead of being cast (undefined; 1e300
- * used to read as INT64_MIN), and NaN takes the default. Found by tests/fuzz/fuzz_ctl. */
+/* A double from the network beyond int64 is never cast (undefined; 1e300 used to read as
+ * INT64_MIN): it takes the default, as NaN and infinities do. Found by tests/fuzz/fuzz_ctl. */
 Test(proto, json_i64_range_checks_doubles)
 {
 	static const struct {
 		const char *json;
 		int64_t want;
 	} cases[] = {
-		{ "{\"v\":1e300}", INT64_MAX },
-		{ "{\"v\":-1e300}", INT64_MIN },
-		{ "{\"v\":9.3e18}", INT64_MAX },
-		{ "{\"v\":-9.3e18}", INT64_MIN },
+		{ "{\"v\":1e300}", 77 },
+		{ "{\"v\":-1e300}", 77 },
+		{ "{\"v\":9.3e18}", 77 },
+		{ "{\"v\":-9.3e18}", 77 },
 		{ "{\"v\":NaN}", 77 },
-		{ "{\"v\":Infinity}", INT64_MAX },
-		{ "{\"v\":-Infinity}", INT64_MIN },
+		{ "{\"v\":Infinity}", 77 },
+		{ "{\"v\":-Infinity}", 77 },
 		{ "{\"v\":12.9}", 12 },
 		{ "{\"v\":-2.5}", -2 },
 		{ "{\"v\":4611686018427387904.0}", 1ll << 62 },
