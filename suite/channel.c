@@ -23,7 +23,7 @@
 #define CLOCK_SAMPLES	8
 #define HELLO_TIMEOUT_S 20 /* ssh's ConnectTimeout is 5 s; logins can be slow */
 
-static uint64_t real_ns(void)
+uint64_t pe_side_real_ns(void)
 {
 	struct timespec ts;
 
@@ -31,7 +31,7 @@ static uint64_t real_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static double mono_s(void)
+double pe_side_mono_s(void)
 {
 	struct timespec ts;
 
@@ -198,7 +198,7 @@ void pe_side_reap(struct pe_side *sd)
 /* The next protocol line of side sd into line; 0, -ETIMEDOUT or -EPIPE (it ended). */
 int pe_side_line(struct pe_side *sd, char *line, size_t len, double timeout_s)
 {
-	double t_end = mono_s() + timeout_s;
+	double t_end = pe_side_mono_s() + timeout_s;
 
 	for (;;) {
 		char *nl = sd->buf ? memchr(sd->buf + sd->pos, '\n', sd->len - sd->pos) : NULL;
@@ -212,7 +212,7 @@ int pe_side_line(struct pe_side *sd, char *line, size_t len, double timeout_s)
 		}
 		if (sd->eof)
 			return -EPIPE;
-		if (mono_s() > t_end)
+		if (pe_side_mono_s() > t_end)
 			return -ETIMEDOUT;
 		pe_side_read(sd, 50);
 	}
@@ -241,7 +241,7 @@ void pe_side_error(struct pe_side *sd, char *out, size_t len, const char *what)
 /* Stops every side: its stdin closed (the side kills its pkteng), then ssh itself. */
 void pe_sides_stop(struct pe_side *sds, unsigned n)
 {
-	double t0 = mono_s();
+	double t0 = pe_side_mono_s();
 	bool left;
 
 	for (unsigned i = 0; i < n; i++)
@@ -260,7 +260,7 @@ void pe_sides_stop(struct pe_side *sds, unsigned n)
 		}
 		if (left)
 			usleep(10000);
-	} while (left && mono_s() - t0 < 5);
+	} while (left && pe_side_mono_s() - t0 < 5);
 	for (unsigned i = 0; i < n; i++) {
 		if (sds[i].pid > 0 && !sds[i].exited) {
 			kill(-sds[i].pid, SIGKILL);
@@ -306,7 +306,7 @@ int pe_side_clock(struct pe_side *sd, char *err, size_t len)
 	sd->rtt_ns = INFINITY;
 	for (int i = 0; i < CLOCK_SAMPLES; i++) {
 		unsigned long long t2, t3;
-		uint64_t t1 = real_ns(), t4;
+		uint64_t t1 = pe_side_real_ns(), t4;
 		char line[128];
 
 		if (write(sd->in_fd, "t\n", 2) != 2 || pe_side_line(sd, line, sizeof(line), 10)) {
@@ -314,7 +314,7 @@ int pe_side_clock(struct pe_side *sd, char *err, size_t len)
 			pe_side_error(sd, err, len, "ended during the clock samples");
 			return -EPIPE;
 		}
-		t4 = real_ns();
+		t4 = pe_side_real_ns();
 		if (sscanf(line, "t %llu %llu", &t2, &t3) != 2) {
 			snprintf(err, len, "host %s: unexpected answer '%.60s'", sd->h->name, line);
 			return -EPROTO;

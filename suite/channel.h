@@ -56,4 +56,9 @@ int pe_side_hello(struct pe_side *sd, char *err, size_t len);
 /* Eight clock samples: offset_ns and rtt_ns of the one with the smallest round trip. */
 int pe_side_clock(struct pe_side *sd, char *err, size_t len);
 
+/* CLOCK_REALTIME in nanoseconds (what sides are told to start at) and CLOCK_MONOTONIC in
+ * seconds (the suite's own timeouts). */
+uint64_t pe_side_real_ns(void);
+double pe_side_mono_s(void);
+
 #endif

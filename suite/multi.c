@@ -32,22 +32,6 @@ static bool leads(enum pe_side_role r)
 	return r == PE_SIDE_SERVER || r == PE_SIDE_CAPTURE || r == PE_SIDE_XDP;
 }
 
-static uint64_t real_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static double mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static struct json_object *get(struct json_object *o, const char *a, const char *b)
 {
 	struct json_object *x = NULL, *y = NULL;
@@ -277,7 +261,7 @@ static void run_sides(const struct pe_suite *s, unsigned p, unsigned v, volatile
 			goto out;
 		}
 	}
-	t0 = real_ns() + START_LEAD_NS;
+	t0 = pe_side_real_ns() + START_LEAD_NS;
 	for (unsigned i = f; i < n; i++) {
 		char go[64];
 		int l = snprintf(go, sizeof(go), "go %llu %d\n",
@@ -290,7 +274,8 @@ static void run_sides(const struct pe_suite *s, unsigned p, unsigned v, volatile
 			goto out;
 		}
 	}
-	t_end = mono_s() + (double)START_LEAD_NS / 1e9 + time_s + s->grace_s + (pt->lab ? 1 : 0);
+	t_end = pe_side_mono_s() + (double)START_LEAD_NS / 1e9 + time_s + s->grace_s +
+		(pt->lab ? 1 : 0);
 	for (;;) {
 		unsigned running = 0;
 
@@ -330,7 +315,7 @@ static void run_sides(const struct pe_suite *s, unsigned p, unsigned v, volatile
 			snprintf(err, len, "interrupted");
 			goto out;
 		}
-		if (mono_s() > t_end) {
+		if (pe_side_mono_s() > t_end) {
 			for (unsigned i = 0; i < n; i++)
 				if (sds[i].role != PE_SIDE_SERVER && !sds[i].exited) {
 					snprintf(err, len,
