@@ -116,7 +116,7 @@ static int cmp_dbl(const void *a, const void *b)
  * 1/1.5 = 0.67 of the rate on a quiet host): a busy one spreads short runs widely. */
 static void effect(const char *mode)
 {
-	enum { PAIRS = 3 };
+	enum { PAIRS = 5 };
 	double tps[2][PAIRS], p50[2][PAIRS];
 
 	pe_wt_start_servers();
@@ -132,14 +132,18 @@ static void effect(const char *mode)
 		qsort(tps[k], PAIRS, sizeof(double), cmp_dbl);
 		qsort(p50[k], PAIRS, sizeof(double), cmp_dbl);
 	}
-	cr_assert_gt(tps[0][1], 0);
-	cr_expect_lt(tps[1][1] / tps[0][1], 0.85, "%s: %.0f/s with the hook, %.0f/s without", mode,
-		     tps[1][1], tps[0][1]);
-	cr_expect_gt(tps[1][1] / tps[0][1], 0.2, "%s: %.0f/s with the hook, %.0f/s without", mode,
-		     tps[1][1], tps[0][1]);
-	/* the wait is outside the round trip: the latency does not grow by half */
-	cr_expect_lt(p50[1][1] / p50[0][1], 1.35, "%s: p50 %.0f ns with the hook, %.0f without",
-		     mode, p50[1][1], p50[0][1]);
+	cr_assert_gt(tps[0][PAIRS / 2], 0);
+	cr_expect_lt(tps[1][PAIRS / 2] / tps[0][PAIRS / 2], 0.85,
+		     "%s: %.0f/s with the hook, %.0f/s without", mode, tps[1][PAIRS / 2],
+		     tps[0][PAIRS / 2]);
+	cr_expect_gt(tps[1][PAIRS / 2] / tps[0][PAIRS / 2], 0.2,
+		     "%s: %.0f/s with the hook, %.0f/s without", mode, tps[1][PAIRS / 2],
+		     tps[0][PAIRS / 2]);
+	/* the wait is outside the round trip: the latency does not grow by half (inside it, it
+	 * would: 1.5x; a client that also burns half its CPU is woken a little later on 2 vCPUs) */
+	cr_expect_lt(p50[1][PAIRS / 2] / p50[0][PAIRS / 2], 1.4,
+		     "%s: p50 %.0f ns with the hook, %.0f without", mode, p50[1][PAIRS / 2],
+		     p50[0][PAIRS / 2]);
 }
 
 Test(slow, fewer_transactions_same_round_trip_rr)
