@@ -7,6 +7,7 @@
 #include <json-c/json.h>
 #include <math.h>
 #include <stdio.h>
+#include <time.h>
 #include <string.h>
 
 #include "record/meta.h"
@@ -222,4 +223,20 @@ void pe_rec_close(struct pe_rec *r)
 	json_object_put(r->intervals);
 	r->start = NULL;
 	r->intervals = NULL;
+}
+
+struct json_object *pe_rec_sync_wait(uint64_t at_ns, const volatile sig_atomic_t *stop)
+{
+	struct timespec at = { .tv_sec = (time_t)(at_ns / 1000000000ull),
+			       .tv_nsec = (long)(at_ns % 1000000000ull) },
+			now;
+	struct json_object *sync = json_object_new_object();
+
+	while (clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &at, NULL) == EINTR && !*stop)
+		;
+	clock_gettime(CLOCK_REALTIME, &now);
+	pe_rec_add(sync, "start_at_ns", pe_rec_u64(at_ns));
+	pe_rec_add(sync, "started_ns",
+		   pe_rec_u64((uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec));
+	return sync;
 }

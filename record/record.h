@@ -6,6 +6,7 @@
 #ifndef PKTENG_RECORD_RECORD_H
 #define PKTENG_RECORD_RECORD_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -65,6 +66,10 @@ struct json_object *pe_rec_num(double v);
 struct json_object *pe_rec_secs(double v_s);
 /* Integers: counts, bytes, nanoseconds. */
 struct json_object *pe_rec_u64(uint64_t v);
+/* --start-at: sleeps until at_ns (CLOCK_REALTIME; a stop ends the wait) and returns the
+ * record's start.sync, {start_at_ns, started_ns}: when the start was asked for and when it
+ * began. */
+struct json_object *pe_rec_sync_wait(uint64_t at_ns, const volatile sig_atomic_t *stop);
 /* Rewrites every float inside o (an object or array, recursively) by the pe_rec_num rule: for
  * objects made elsewhere (a protocol message) that go into a record. */
 void pe_rec_round(struct json_object *o);

@@ -12,7 +12,6 @@
 #include <netinet/udp.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -190,14 +189,6 @@ static void on_backend(void *arg, const char *backend, const char *fallback_reas
 	struct out *o = arg;
 
 	pe_report_backend(&o->rep, backend, fallback_reason);
-}
-
-static uint64_t realtime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 /* Parses the value given for parameter id into p, with the range of p's mode. 0 or an exit. */
@@ -520,15 +511,8 @@ static int run(int argc, char **argv)
 	co.stop = pe_stop_flag();
 	if (start_at_ns) {
 		/* a synchronized start: the record says when it was asked for and when it began */
-		struct timespec at = { .tv_sec = (time_t)(start_at_ns / 1000000000ull),
-				       .tv_nsec = (long)(start_at_ns % 1000000000ull) };
-		struct json_object *sync = json_object_new_object();
+		struct json_object *sync = pe_rec_sync_wait(start_at_ns, co.stop);
 
-		while (clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &at, NULL) == EINTR &&
-		       !*co.stop)
-			;
-		pe_rec_add(sync, "start_at_ns", pe_rec_u64(start_at_ns));
-		pe_rec_add(sync, "started_ns", pe_rec_u64(realtime_ns()));
 		if (o.rep.rec.start)
 			pe_rec_add(o.rep.rec.start, "sync", sync);
 		else

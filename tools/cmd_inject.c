@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "ebpf/xmit.h"
 #include "raw/frame.h"
@@ -172,20 +171,8 @@ static struct json_object *params_json(const struct cfg *c, const struct run_sta
  * asked to start and when it did. */
 static void wait_start(const struct cfg *c, struct pe_inject_report *rep)
 {
-	struct timespec at = { .tv_sec = (time_t)(c->start_at_ns / 1000000000ull),
-			       .tv_nsec = (long)(c->start_at_ns % 1000000000ull) },
-			now;
-
-	if (!c->start_at_ns || rep->sync) /* rep->sync: waited already (auto's xdp fell back) */
-		return;
-	while (clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &at, NULL) == EINTR &&
-	       !*pe_stop_flag())
-		;
-	clock_gettime(CLOCK_REALTIME, &now);
-	rep->sync = json_object_new_object();
-	pe_rec_add(rep->sync, "start_at_ns", pe_rec_u64(c->start_at_ns));
-	pe_rec_add(rep->sync, "started_ns",
-		   pe_rec_u64((uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec));
+	if (c->start_at_ns && !rep->sync) /* rep->sync: waited already (auto's xdp fell back) */
+		rep->sync = pe_rec_sync_wait(c->start_at_ns, pe_stop_flag());
 }
 
 /* The AF_PACKET run: the loop, then the offloads back and the final report. */
@@ -557,8 +544,8 @@ static int run_xdp(struct run_state *st, struct pe_inject_report *rep)
 		struct pe_tx_limit l;
 
 		if (pe_if_limit(c->dev, a.frame, a.len, &l) || a.len > l.max) {
-			snprintf(c->why, sizeof(c->why), "the frame is above what %s takes",
-				 c->dev);
+			snprintf(c->why, sizeof(c->why),
+				 "xdp unavailable: the frame is above what %s takes", c->dev);
 			return PE_INJECT_XDP_NONE;
 		}
 	}
@@ -622,12 +609,8 @@ static int run(int argc, char **argv)
 		rc = run_xdp(&st, &rep);
 		if (rc != PE_INJECT_XDP_NONE)
 			goto out;
-		/* auto: no XDP here; the TX ring sends the run (nothing was counted yet) */
-		static const char pre[] = "xdp unavailable: ";
-
-		memmove(c.why + sizeof(pre) - 1, c.why, sizeof(c.why) - sizeof(pre));
-		memcpy(c.why, pre, sizeof(pre) - 1);
-		c.why[sizeof(c.why) - 1] = 0;
+		/* auto: no XDP here (c.why says why); the TX ring sends the run, nothing was
+		 * counted yet */
 		c.xdp = false;
 		rc = 0;
 	}

@@ -21,20 +21,13 @@ static bool xdp_built, live_refused;
 /* Whether this kernel and build send XDP live frames: one frame to a MAC nobody has, forced. */
 static void setup(void)
 {
-	struct pe_run r;
-
 	pe_rt_init(&lab, &dir, NULL);
 	if (!pe_is_root())
 		return;
 	xdp_built = pe_xdp_available();
 	if (!xdp_built)
 		return;
-	cr_assert_eq(pe_lab_run(&lab, 0, &r,
-				"%s inject --dev %s --method xdp -n 1 --dst-mac 02:00:00:00:00:99",
-				pe_rt_bin(), lab.ifname[0]),
-		     0);
-	live_refused = r.status != 0 && strstr(r.err, "Operation not permitted");
-	pe_run_free(&r);
+	live_refused = pe_rt_xdp_live_refused(&lab);
 }
 
 static void teardown(void)

@@ -164,12 +164,7 @@ static void setup(void)
 	cr_assert_eq(pe_lab_run(&lab, 1, &r, "ethtool -K %s gro on", lab.ifname[1]), 0);
 	cr_assert_eq(r.status, 0, "ethtool -K gro on: %s", r.err);
 	pe_run_free(&r);
-	cr_assert_eq(pe_lab_run(&lab, 0, &r,
-				"%s inject --dev %s --method xdp -n 1 --dst-mac 02:00:00:00:00:99",
-				pe_rt_bin(), lab.ifname[0]),
-		     0);
-	live_refused = r.status != 0 && strstr(r.err, "Operation not permitted");
-	pe_run_free(&r);
+	live_refused = pe_rt_xdp_live_refused(&lab);
 }
 
 static void teardown(void)

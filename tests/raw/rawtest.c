@@ -125,3 +125,17 @@ void pe_rt_fini(struct pe_lab *lab, char **dir)
 	pe_tmpdir_remove(*dir);
 	*dir = NULL;
 }
+
+bool pe_rt_xdp_live_refused(const struct pe_lab *lab)
+{
+	struct pe_run r;
+	bool refused;
+
+	cr_assert_eq(pe_lab_run(lab, 0, &r,
+				"%s inject --dev %s --method xdp -n 1 --dst-mac 02:00:00:00:00:99",
+				pe_rt_bin(), lab->ifname[0]),
+		     0);
+	refused = r.status != 0 && strstr(r.err, "Operation not permitted");
+	pe_run_free(&r);
+	return refused;
+}

@@ -5,6 +5,7 @@
 #define PKTENG_TESTS_RAW_RAWTEST_H
 
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "tests/lab/lab.h"
@@ -32,6 +33,11 @@ void pe_rt_io_free(struct pe_rt_io *r);
 /* An integer member of a JSON object ("a.b" walks into objects); -1 when missing. */
 int64_t pe_rt_int(json_object *o, const char *path);
 double pe_rt_double(json_object *o, const char *path);
+
+/* Whether this kernel refuses BPF_PROG_RUN live frames to root (some kernels and sandboxes'
+ * seccomp or LSM rules answer EPERM): one forced `inject --method xdp` frame, sent from A to a
+ * MAC nobody has. Only meaningful where XDP is built. */
+bool pe_rt_xdp_live_refused(const struct pe_lab *lab);
 
 /* The suites' fixture: a lab (opts may be NULL) and a temporary folder, made only as root
  * (the tests themselves skip otherwise); pe_rt_fini removes both, also after a failure. */
