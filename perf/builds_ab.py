@@ -6,10 +6,16 @@
 # pinned to CPU 0 and clients to CPU 1. Prints medians, new/old and the range of per-round
 # ratios. Reads either record shape (before and after schema 1).
 #
-#   perf/builds_ab.py OLD_PKTENG NEW_PKTENG [ROUNDS [SECONDS]]
-import json, subprocess, sys, statistics, time
+# new/old comes with its 95% interval (a bootstrap of both builds' rounds).
+#
+#   perf/builds_ab.py OLD_PKTENG NEW_PKTENG [ROUNDS [SECONDS [TEST,TEST,...]]]
+#
+# TESTS: any of rr64_epoll rr64_uring echo256_uring echo256_epoll rr64_spin_uring
+# rr64_spin_epoll udprr64_uring udprr64_epoll crr64_uring crr64_epoll crr64_spin_uring
+# crr64_spin_epoll (default: the first four).
+import json, random, subprocess, sys, statistics, time
 if len(sys.argv) < 3:
-    sys.exit("usage: builds_ab.py OLD_PKTENG NEW_PKTENG [ROUNDS [SECONDS]]")
+    sys.exit("usage: builds_ab.py OLD_PKTENG NEW_PKTENG [ROUNDS [SECONDS [TEST,...]]]")
 OLD, NEW = sys.argv[1], sys.argv[2]
 ROUNDS = int(sys.argv[3]) if len(sys.argv) > 3 else 10
 T = sys.argv[4] if len(sys.argv) > 4 else "3"
@@ -18,7 +24,20 @@ tests = {
  "rr64_uring": ["--mode", "rr", "-l", "64", "--resp-len", "64"],
  "echo256_uring": ["--mode", "echo", "--conns", "256", "-l", "64"],
  "echo256_epoll": ["--mode", "echo", "--conns", "256", "-l", "64", "--backend", "epoll"],
+ "rr64_spin_uring": ["--mode", "rr", "-l", "64", "--resp-len", "64", "--spin", "1000"],
+ "rr64_spin_epoll": ["--mode", "rr", "-l", "64", "--resp-len", "64", "--spin", "1000", "--backend", "epoll"],
+ "udprr64_uring": ["--mode", "udp-rr", "-l", "64", "--resp-len", "64"],
+ "udprr64_epoll": ["--mode", "udp-rr", "-l", "64", "--resp-len", "64", "--backend", "epoll"],
+ "crr64_uring": ["--mode", "crr", "-l", "64", "--resp-len", "64"],
+ "crr64_epoll": ["--mode", "crr", "-l", "64", "--resp-len", "64", "--backend", "epoll"],
+ "crr64_spin_uring": ["--mode", "crr", "-l", "64", "--resp-len", "64", "--spin", "1000"],
+ "crr64_spin_epoll": ["--mode", "crr", "-l", "64", "--resp-len", "64", "--spin", "1000", "--backend", "epoll"],
 }
+pick = sys.argv[5].split(",") if len(sys.argv) > 5 else list(tests)[:4]
+for t in pick:
+    if t not in tests:
+        sys.exit(f"builds_ab.py: {t}: no such test (one of {' '.join(tests)})")
+tests = {t: tests[t] for t in pick}
 srv = {}
 for name, b, port in (("old", OLD, 24101), ("new", NEW, 24102)):
     for be, off in (("uring", 0), ("epoll", 10)):
@@ -43,8 +62,14 @@ for r in range(ROUNDS):
             res[t][n].append(run(n, t))
 for p in srv.values():
     p[1].terminate()
-print(f"{'test':16} {'old tps':>10} {'new tps':>10} {'new/old':>8}  per-round range")
+rng = random.Random(20261207)
+def ci(o, n, k=4000):
+    rs = sorted(statistics.median(rng.choices(n, k=len(n))) / statistics.median(rng.choices(o, k=len(o)))
+                for _ in range(k))
+    return rs[int(0.025 * k)], rs[int(0.975 * k) - 1]
+print(f"{'test':16} {'old tps':>10} {'new tps':>10} {'new/old':>8}  {'95% interval':>14}  per-round range")
 for t in tests:
     o, n = res[t]["old"], res[t]["new"]
     rr = [b / a for a, b in zip(o, n)]
-    print(f"{t:16} {statistics.median(o):10.0f} {statistics.median(n):10.0f} {statistics.median(n)/statistics.median(o):8.3f}  {min(rr):.2f}-{max(rr):.2f}")
+    lo, hi = ci(o, n)
+    print(f"{t:16} {statistics.median(o):10.0f} {statistics.median(n):10.0f} {statistics.median(n)/statistics.median(o):8.3f}  {f'[{lo:.3f}, {hi:.3f}]':>14}  {min(rr):.2f}-{max(rr):.2f}")

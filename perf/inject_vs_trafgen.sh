@@ -10,8 +10,11 @@
 # wall time of the whole run (start-up and exit included), and "steady", over the middle 80%
 # of the run's frames, from a sampler that reads the counter every 2 ms from the other CPU;
 # the steady figure is the sending rate without each tool's fixed costs (a TX ring costs three
-# RCU grace periods to set up and tear down, some 30 ms here). Prints one table of medians
-# with the pkteng/trafgen ratios, and the same figures as JSON lines. The sink (-s) is what the peer does with the frames:
+# RCU grace periods to set up and tear down, some 30 ms here). The "default" row is the command
+# a user types (no --method, --burst or --qdisc-bypass: inject picks); the others force a method
+# with --qdisc-bypass. A method the kernel refuses here is named and left out. Prints one table
+# of medians with the pkteng/trafgen ratios of medians and their 95% intervals (a bootstrap of
+# both sides' runs), then the same figures as JSON lines. The sink (-s) is what the peer does with the frames:
 #   drop  (default) frames go to 02:00:00:00:00:99, a MAC nobody has: the peer's stack drops
 #         them on arrival, so the benchmark measures the senders (as pktgen users do);
 #   stack frames go to the peer's MAC and UDP port 9: each one climbs the peer's IP/UDP stack
@@ -102,46 +105,71 @@ measure() {
 	echo "$(((c1 - c0) * 1000000000 / (t1 - t0))) $steady $(((c1 - c0) * 1000 / (cpu > 0 ? cpu : 1)))"
 }
 
-median() { sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : int((a[NR / 2] + a[NR / 2 + 1]) / 2)}'; }
-
-methods="sendmmsg ring uring xdp"
-declare -A wall steady cpu
-add() { # add KEY "FPS STEADY CPUFPS"
-	local a b c
-	read -r a b c <<<"$2"
-	wall[$1]+="$a "
-	steady[$1]+="$b "
-	cpu[$1]+="$c "
-}
+methods="default sendmmsg ring uring xdp"
+# a method this kernel or device refuses (--method xdp where XDP live frames are not allowed)
+# is reported as such, once, and left out of the runs
+avail=""
+for m in $methods; do
+	[ "$m" = default ] && { avail+="$m "; continue; }
+	if err=$(ip netns exec "$PE_NS_A" "$pkteng" inject --dev "$PE_IF_A" $fflags -n 1000 --method "$m" \
+		2>&1 >/dev/null); then
+		avail+="$m "
+	else
+		echo "inject_vs_trafgen: --method $m left out: $(echo "$err" | tail -1)" >&2
+	fi
+done
+# the default command is what a user types: no --method, no --qdisc-bypass, no --burst
+why=$(ip netns exec "$PE_NS_A" "$pkteng" inject --dev "$PE_IF_A" $fflags -n 1000 | head -1)
+echo "inject_vs_trafgen: the default picks: $why" >&2
 for ((r = 1; r <= runs; r++)); do
-	add trafgen "$(measure trafgen --dev "$PE_IF_A" --conf "$work/frame.cfg" -t 0 -P 1 -n "$frames")"
-	for m in $methods; do
-		bypass=--qdisc-bypass b=$burst
-		[ "$m" = xdp ] && bypass= b=$((burst > 64 ? 64 : burst))
-		add "$m" "$(measure "$pkteng" inject --dev "$PE_IF_A" $fflags -n "$frames" --method "$m" \
-			--burst "$b" $bypass)"
+	echo "{\"method\":\"trafgen\",\"run\":$r,\"v\":[$(measure trafgen --dev "$PE_IF_A" \
+		--conf "$work/frame.cfg" -t 0 -P 1 -n "$frames" | tr ' ' ,)]}" >>"$work/runs"
+	for m in $avail; do
+		if [ "$m" = default ]; then
+			args=()
+		else
+			args=(--method "$m" --burst "$burst" --qdisc-bypass)
+			[ "$m" = xdp ] && args=(--method xdp --burst $((burst > 64 ? 64 : burst)))
+		fi
+		echo "{\"method\":\"$m\",\"run\":$r,\"v\":[$(measure "$pkteng" inject --dev "$PE_IF_A" \
+			$fflags -n "$frames" "${args[@]}" | tr ' ' ,)]}" >>"$work/runs"
 	done
 done
 
-med() { echo "$1" | tr ' ' '\n' | grep . | median; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", (b > 0) ? a / b : 0}'; }
-tg=$(med "${wall[trafgen]}")
-tgs=$(med "${steady[trafgen]}")
-tgc=$(med "${cpu[trafgen]}")
-printf "64-byte frames on a veth pair (sink: %s), %s frames per run, %s runs, senders on CPU %s (medians)\n" \
+printf "64-byte frames on a veth pair (sink: %s), %s frames per run, %s runs, senders on CPU %s\n" \
 	"$sink" "$frames" "$runs" "$core"
-fmt="%-9s %11s %11s %6s %11s %11s %6s %11s %11s %6s   %s\n"
-printf "$fmt" method "pkteng f/s" "trafgen" ratio "steady" "trafgen" ratio "f/cpu-s" "trafgen" \
-	ratio "runs (pkteng steady f/s)"
-for m in $methods; do
-	w=$(med "${wall[$m]}")
-	st=$(med "${steady[$m]}")
-	c=$(med "${cpu[$m]}")
-	printf "$fmt" "$m" "$w" "$tg" "$(ratio "$w" "$tg")x" "$st" "$tgs" "$(ratio "$st" "$tgs")x" \
-		"$c" "$tgc" "$(ratio "$c" "$tgc")x" "${steady[$m]}"
-	printf '{"bench":"inject_vs_trafgen","sink":"%s","method":"%s","frames":%s,"runs":%s,"pkteng_fps":%s,"trafgen_fps":%s,"ratio":%s,"pkteng_steady_fps":%s,"trafgen_steady_fps":%s,"steady_ratio":%s,"pkteng_frames_per_cpu_s":%s,"trafgen_frames_per_cpu_s":%s,"cpu_ratio":%s}\n' \
-		"$sink" "$m" "$frames" "$runs" "$w" "$tg" "$(ratio "$w" "$tg")" "$st" "$tgs" \
-		"$(ratio "$st" "$tgs")" "$c" "$tgc" "$(ratio "$c" "$tgc")" >>"$work/json"
-done
-printf "$fmt" trafgen "" "$tg" "" "" "$tgs" "" "" "$tgc" "" "${steady[trafgen]}"
-cat "$work/json"
+printf "default: pkteng inject --dev IF %s -n %s (%s)\n" "$fflags" "$frames" "$why"
+# medians, the pkteng/trafgen ratio of medians and its 95% interval (a percentile bootstrap
+# of both sides' runs, fixed seed), for each of the three figures
+python3 - "$work/runs" "$sink" "$frames" "$runs" <<'PY'
+import json, random, statistics, sys
+path, sink, frames, runs = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+rows = {}
+for line in open(path):
+    r = json.loads(line)
+    rows.setdefault(r["method"], []).append(r["v"])
+rng = random.Random(20261207)
+def ci(a, b, n=4000):
+    rs = sorted(statistics.median(rng.choices(a, k=len(a))) /
+                statistics.median(rng.choices(b, k=len(b))) for _ in range(n))
+    return rs[int(0.025 * n)], rs[int(0.975 * n) - 1]
+tg = rows.pop("trafgen")
+out = []
+names = ("f/s", "steady f/s", "f/cpu-s")
+print(f"{'method':9}" + "".join(f" {n:>11} {'trafgen':>11} {'ratio':>6} {'95% interval':>14}" for n in names))
+for m, v in rows.items():
+    line, js = f"{m:9}", {"bench": "inject_vs_trafgen", "sink": sink, "method": m,
+                          "frames": frames, "runs": runs}
+    for i, key in enumerate(("fps", "steady_fps", "frames_per_cpu_s")):
+        a, b = [x[i] for x in v], [x[i] for x in tg]
+        ma, mb = statistics.median(a), statistics.median(b)
+        lo, hi = ci(a, b) if len(a) >= 3 else (None, None)
+        r = ma / mb if mb else 0
+        iv = f"[{lo:.2f}, {hi:.2f}]" if lo else ""
+        line += f" {ma:11,.0f} {mb:11,.0f} {r:5.2f}x {iv:>14}"
+        js.update({f"pkteng_{key}": ma, f"trafgen_{key}": mb, f"ratio_{key}": round(r, 3),
+                   f"ci95_{key}": [round(lo, 3), round(hi, 3)] if lo else None})
+    print(line)
+    out.append(json.dumps(js))
+print("\n".join(out))
+PY

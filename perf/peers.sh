@@ -21,7 +21,8 @@
 #   perf/peers.sh [-n RUNS] [-t SECONDS] [--pkteng PATH] [--out FILE] [--cpus SRV,CLI]
 #                 [--jobs K,K,...]
 #
-# --jobs runs only those jobs (numbers of `job` below; e.g. 18,19,20 is the udp-rr group).
+# --jobs runs only those jobs (numbers of `job` below; e.g. 18,19,20 is the udp-rr group, and
+# 6,21,22,23,24,25 compares io_uring with epoll in udp and crr, sleeping and spinning).
 #
 # Placement: by default the scheduler places every process (all tools alike). --cpus SRV,CLI
 # pins every server (pkteng, iperf3, sockperf) to CPU SRV and every client to CPU CLI with
@@ -142,7 +143,7 @@ X_PE_ECHO='import json,sys; d=json.load(sys.stdin); c=d["summary"]["client"]; as
 echo "peers.sh: $RUNS runs of $SECS s each, pkteng $("$PKTENG" --version | cut -d' ' -f2), $(iperf3 --version 2>/dev/null | head -1 | cut -d' ' -f1-2), sockperf $(sockperf --version 2>&1 | grep -o '3\.[0-9]*' | head -1)" >&2
 # job K: the K-th command, run for $T seconds. Pairs sit next to each other; both tools send
 # the same block size (pkteng's stream default and iperf3's TCP default are 128 KiB).
-NJOBS=21
+NJOBS=26
 job() {
 	local PE=("$PKTENG" client 127.0.0.1 -i 0 --json -t "$T")
 	case $1 in
@@ -168,6 +169,12 @@ job() {
 	18) run pkteng_udprr64 "$X_PE_UDPRR" "${PE[@]}" -p $P_EPOLL --backend epoll --mode udp-rr -l 64 --resp-len 64 ;;
 	19) run pkteng_udprr64_uring "$X_PE_UDPRR" "${PE[@]}" -p $P_URING --mode udp-rr -l 64 --resp-len 64 ;;
 	20) run sockperf_udp_pp64 "$X_SOCKPERF" sockperf ping-pong -i 127.0.0.1 -p $P_SOCKPERF_UDP -m 64 -t "$T" --mps=max ;;
+	21) run pkteng_crr64_uring "$X_PE_RR" "${PE[@]}" -p $P_URING --mode crr -l 64 --resp-len 64 ;;
+	22) run pkteng_crr64_epoll "$X_PE_RR" "${PE[@]}" -p $P_EPOLL --backend epoll --mode crr -l 64 --resp-len 64 ;;
+	23) run pkteng_udp64_epoll "$X_PE_UDP" "${PE[@]}" -p $P_EPOLL --backend epoll --mode udp -l 64 ;;
+	24) run pkteng_crr64_spin_uring "$X_PE_RR" "${PE[@]}" -p $P_URING --mode crr -l 64 --resp-len 64 --spin 1000 ;;
+	25) run pkteng_crr64_spin_epoll "$X_PE_RR" "${PE[@]}" -p $P_EPOLL --backend epoll --mode crr -l 64 \
+		--resp-len 64 --spin 1000 ;;
 	esac
 }
 # sockperf spins (epoll_wait with a zero timeout) only with a feed file and -F e --timeout 0,
@@ -272,6 +279,9 @@ checks = [
     ("udp-rr 64 B tps io_uring vs epoll", "pkteng_udprr64_uring", "pkteng_udprr64", "tps", 1.0),
     ("rr --spin tps io_uring vs epoll", "pkteng_rr64_spin", "pkteng_rr64_spin_epoll", "tps", 1.0),
     ("stream io_uring vs epoll", "pkteng_stream", "pkteng_stream_epoll", "bps", 1.0),
+    ("udp 64 B default io_uring vs epoll", "pkteng_udp64", "pkteng_udp64_epoll", "pps", 1.0),
+    ("crr 64 B tps io_uring vs epoll", "pkteng_crr64_uring", "pkteng_crr64_epoll", "tps", 1.0),
+    ("crr --spin tps io_uring vs epoll", "pkteng_crr64_spin_uring", "pkteng_crr64_spin_epoll", "tps", 1.0),
 ]
 # with --jobs, only the comparisons whose rows ran
 checks = [c for c in checks if c[1] in rows or c[2] in rows]

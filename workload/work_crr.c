@@ -92,6 +92,8 @@ static void c_on_data(struct pe_conn *c, const void *data, size_t len)
 	struct pe_work *w = sl->w;
 
 	w->cnt.bytes_rx += len;
+	if (sl->c != c) /* the slot has moved on to its next connection */
+		return;
 	sl->got += len;
 	if (!sl->done && sl->got >= w->p.resp_len_bytes) {
 		sl->done = true;
@@ -100,6 +102,13 @@ static void c_on_data(struct pe_conn *c, const void *data, size_t len)
 		w->cnt.msgs_rx++;
 		pe_work_slow_wait(w, 0); /* before the close, so the next connection waits too */
 		pe_conn_close(c, 0, false);
+		/* The next transaction starts now, as a blocking client's would after close(), not
+		 * when the engine has finished with this socket (io_uring first cancels the
+		 * receive in flight). When stopping, the slot winds down in c_on_close instead. */
+		if (!w->stopping && !w->finished) {
+			sl->c = NULL;
+			start(sl);
+		}
 	}
 }
 
@@ -107,6 +116,8 @@ static void c_on_close(struct pe_conn *c, int err)
 {
 	struct slot *sl = pe_conn_data(c);
 
+	if (sl->c != c) /* a finished transaction's connection: the slot has moved on */
+		return;
 	sl->c = NULL;
 	if (!sl->done && !sl->w->failed && err != -ECANCELED) {
 		pe_work_fail(sl->w, "transaction on slot %u: %s", sl->idx,
