@@ -13,7 +13,10 @@
 # TESTS: any of rr64_epoll rr64_uring echo256_uring echo256_epoll rr64_spin_uring
 # rr64_spin_epoll udprr64_uring udprr64_epoll crr64_uring crr64_epoll crr64_spin_uring
 # crr64_spin_epoll (default: the first four).
-import json, random, subprocess, sys, statistics, time
+import json, os, random, subprocess, sys, statistics, time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ratioci import ratio_ci
 if len(sys.argv) < 3:
     sys.exit("usage: builds_ab.py OLD_PKTENG NEW_PKTENG [ROUNDS [SECONDS [TEST,...]]]")
 OLD, NEW = sys.argv[1], sys.argv[2]
@@ -63,13 +66,9 @@ for r in range(ROUNDS):
 for p in srv.values():
     p[1].terminate()
 rng = random.Random(20261207)
-def ci(o, n, k=4000):
-    rs = sorted(statistics.median(rng.choices(n, k=len(n))) / statistics.median(rng.choices(o, k=len(o)))
-                for _ in range(k))
-    return rs[int(0.025 * k)], rs[int(0.975 * k) - 1]
 print(f"{'test':16} {'old tps':>10} {'new tps':>10} {'new/old':>8}  {'95% interval':>14}  per-round range")
 for t in tests:
     o, n = res[t]["old"], res[t]["new"]
     rr = [b / a for a, b in zip(o, n)]
-    lo, hi = ci(o, n)
+    lo, hi = ratio_ci(n, o, rng) or (float("nan"), float("nan"))
     print(f"{t:16} {statistics.median(o):10.0f} {statistics.median(n):10.0f} {statistics.median(n)/statistics.median(o):8.3f}  {f'[{lo:.3f}, {hi:.3f}]':>14}  {min(rr):.2f}-{max(rr):.2f}")

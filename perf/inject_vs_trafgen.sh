@@ -141,18 +141,15 @@ printf "64-byte frames on a veth pair (sink: %s), %s frames per run, %s runs, se
 printf "default: pkteng inject --dev IF %s -n %s (%s)\n" "$fflags" "$frames" "$why"
 # medians, the pkteng/trafgen ratio of medians and its 95% interval (a percentile bootstrap
 # of both sides' runs, fixed seed), for each of the three figures
-python3 - "$work/runs" "$sink" "$frames" "$runs" <<'PY'
+PYTHONPATH=$top/perf python3 - "$work/runs" "$sink" "$frames" "$runs" <<'PY'
 import json, random, statistics, sys
+from ratioci import ratio_ci
 path, sink, frames, runs = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 rows = {}
 for line in open(path):
     r = json.loads(line)
     rows.setdefault(r["method"], []).append(r["v"])
 rng = random.Random(20261207)
-def ci(a, b, n=4000):
-    rs = sorted(statistics.median(rng.choices(a, k=len(a))) /
-                statistics.median(rng.choices(b, k=len(b))) for _ in range(n))
-    return rs[int(0.025 * n)], rs[int(0.975 * n) - 1]
 tg = rows.pop("trafgen")
 out = []
 names = ("f/s", "steady f/s", "f/cpu-s")
@@ -163,7 +160,7 @@ for m, v in rows.items():
     for i, key in enumerate(("fps", "steady_fps", "frames_per_cpu_s")):
         a, b = [x[i] for x in v], [x[i] for x in tg]
         ma, mb = statistics.median(a), statistics.median(b)
-        lo, hi = ci(a, b) if len(a) >= 3 else (None, None)
+        lo, hi = ratio_ci(a, b, rng) or (None, None)
         r = ma / mb if mb else 0
         iv = f"[{lo:.2f}, {hi:.2f}]" if lo else ""
         line += f" {ma:11,.0f} {mb:11,.0f} {r:5.2f}x {iv:>14}"

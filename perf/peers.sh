@@ -210,8 +210,9 @@ done
 echo "peers.sh: commands (each run for $SECS s; servers: ${PIN_SRV[*]} pkteng server --bind 127.0.0.1 --backend uring|epoll, iperf3 -s, sockperf server --tcp, sockperf server (UDP)):" >&2
 cat "$TMP/commands" >&2
 
-$PY - "$res" "$OUT" "$RUNS" "$SECS" <<'PY'
+PYTHONPATH=$PE_TOP/perf $PY - "$res" "$OUT" "$RUNS" "$SECS" <<'PY'
 import json, random, statistics, sys
+from ratioci import ratio_ci
 path, out, runs, secs = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
 rows = {}
 for line in open(path):
@@ -229,14 +230,9 @@ def run_ratios(a, b, key="value"):
 # the ratio of medians' 95% interval: both sides' runs resampled (a percentile bootstrap, a
 # fixed seed so the same runs give the same interval)
 rng = random.Random(20261206)
-def ci(a, b, key="value", n=4000):
-    xa = [r[key] for r in rows.get(a, []) if r.get(key) is not None]
-    xb = [r[key] for r in rows.get(b, []) if r.get(key) is not None]
-    if len(xa) < 3 or len(xb) < 3:
-        return None
-    rs = sorted(statistics.median(rng.choices(xa, k=len(xa))) /
-                statistics.median(rng.choices(xb, k=len(xb))) for _ in range(n))
-    return rs[int(0.025 * n)], rs[int(0.975 * n) - 1]
+def ci(a, b, key="value"):
+    return ratio_ci([r[key] for r in rows.get(a, []) if r.get(key) is not None],
+                    [r[key] for r in rows.get(b, []) if r.get(key) is not None], rng)
 def verdict(lo_hi, r, goal, higher=True):
     if goal is None or r is None:
         return ""

@@ -25,16 +25,9 @@
 
 #include "ebpf/loader.h"
 #include "record/meta.h"
+#include "suite/channel.h"
 #include "suite/suite.h"
 #include "workload/proto.h"
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 /* "0-3,6" into a CPU set; 0 or -EINVAL. */
 static int parse_cpus(const char *list, cpu_set_t *set)
@@ -263,10 +256,10 @@ int pe_suite_side_main(int argc, char **argv)
 
 		if (!fgets(line, sizeof(line), stdin))
 			return 1; /* the suite went away before the start */
-		t_rx = now_ns();
+		t_rx = pe_side_real_ns();
 		if (!strcmp(line, "t\n")) {
 			say("t %llu %llu\n", (unsigned long long)t_rx,
-			    (unsigned long long)now_ns());
+			    (unsigned long long)pe_side_real_ns());
 		} else if (!strncmp(line, "go", 2)) {
 			/* "go" (a server), or "go START_NS PORT" (a client) */
 			unsigned long long t = 0;

@@ -545,7 +545,7 @@ static int run_xdp(struct run_state *st, struct pe_inject_report *rep)
 
 		if (pe_if_limit(c->dev, a.frame, a.len, &l) || a.len > l.max) {
 			snprintf(c->why, sizeof(c->why),
-				 "xdp unavailable: the frame is above what %s takes", c->dev);
+				 PE_INJECT_XDP_NONE_WHY "the frame is above what %s takes", c->dev);
 			return PE_INJECT_XDP_NONE;
 		}
 	}

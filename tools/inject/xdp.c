@@ -232,7 +232,8 @@ int pe_inject_xdp_run(const struct pe_inject_xdp *a, struct pe_inject_report *re
 	x = pe_xdp_tx_open(&o);
 	if (!x && a->fallback) {
 		snprintf(a->why, a->why_len,
-			 "xdp unavailable: the XDP transmitter did not load (%s)", strerror(errno));
+			 PE_INJECT_XDP_NONE_WHY "the XDP transmitter did not load (%s)",
+			 strerror(errno));
 		return PE_INJECT_XDP_NONE;
 	}
 	if (!x)
@@ -252,9 +253,8 @@ int pe_inject_xdp_run(const struct pe_inject_xdp *a, struct pe_inject_report *re
 		goto out;
 	if (handed && c1 == c0 && a->fallback) {
 		snprintf(a->why, a->why_len,
-			 "xdp unavailable: %s counted no frame sent through XDP (no XDP transmit, "
-			 "or a veth "
-			 "whose peer has no NAPI)",
+			 PE_INJECT_XDP_NONE_WHY "%s counted no frame sent through XDP (no XDP "
+						"transmit, or a veth whose peer has no NAPI)",
 			 a->dev);
 		rc = PE_INJECT_XDP_NONE;
 		goto out;
@@ -295,7 +295,7 @@ int pe_inject_xdp_run(const struct pe_inject_xdp *a, struct pe_inject_report *re
 run_failed:
 	if (a->fallback && !handed) {
 		snprintf(a->why, a->why_len,
-			 "xdp unavailable: BPF_PROG_RUN live frames refused (%s)",
+			 PE_INJECT_XDP_NONE_WHY "BPF_PROG_RUN live frames refused (%s)",
 			 strerror((int)-r));
 		rc = PE_INJECT_XDP_NONE;
 		goto out;

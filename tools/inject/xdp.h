@@ -33,8 +33,10 @@ struct pe_inject_xdp {
 	void *ctx;
 };
 
-/* pe_inject_xdp_run's return when .fallback is set and XDP cannot send on this device. */
-#define PE_INJECT_XDP_NONE (-1)
+/* pe_inject_xdp_run's return when .fallback is set and XDP cannot send on this device; its
+ * why then starts with PE_INJECT_XDP_NONE_WHY. */
+#define PE_INJECT_XDP_NONE     (-1)
+#define PE_INJECT_XDP_NONE_WHY "xdp unavailable: "
 
 /* The frame against the device's MTU, as af_packet checks it (pe_if_limit). Returns 0 or an
  * exit code after the one-line error. */
